@@ -1,0 +1,451 @@
+"""config.toml → validated settings, with every problem reported as ``file:line``.
+
+Hand-validated plain classes rather than pydantic: the gate hook loads this module before
+every tool call (pydantic costs ~150 ms to import), and every message must name the line of
+the offending key or rule, which generic validators do not know. ``tomllib`` parses; a small
+locator (:class:`_Lines`) maps dotted keys and rule strings back to their lines.
+
+The shape is documented in ``config.toml`` itself and in DESIGN.md (*Config shape*).
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from overseer.policy.rules import Rule, RuleSyntaxError
+from overseer.policy.scope import GATE_ACTIONS, Scope
+
+AUTONOMY_CLASSES = ("deterministic", "autonomous")
+UNKNOWN_AGENT = "unknown"
+
+_TOP_KEYS = {"defaults", "agents", "gateway", "langfuse"}
+_DEFAULTS_KEYS = {
+    "gate_timeout", "idle_after", "bell", "burst_calls", "burst_seconds", "operator",
+}  # fmt: skip
+_AGENT_KEYS = {"owner", "autonomy", "default_task", "match", "tasks", "description"}
+_MATCH_KEYS = {"cwd", "source"}
+_TASK_KEYS = {"allow", "ask", "deny", "default", "description"}
+_GATEWAY_KEYS = {"url", "token_env", "poll_interval"}
+_LANGFUSE_KEYS = {"url", "public_key_env", "secret_key_env", "poll_interval"}
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*$")
+
+
+class ConfigProblem:
+    """One thing wrong with a config file, pinned to a line."""
+
+    __slots__ = ("file", "key", "line", "message")
+
+    def __init__(self, file: str, line: int, key: str, message: str) -> None:
+        self.file, self.line, self.key, self.message = file, line, key, message
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}: {self.key}: {self.message}"
+
+    def __repr__(self) -> str:
+        return f"ConfigProblem({str(self)!r})"
+
+
+class ConfigError(Exception):
+    """The config is invalid; ``problems`` lists every problem found, not just the first."""
+
+    def __init__(self, problems: list[ConfigProblem]) -> None:
+        super().__init__("\n".join(str(p) for p in problems))
+        self.problems = problems
+
+
+class Defaults:
+    __slots__ = ("bell", "burst_calls", "burst_seconds", "gate_timeout", "idle_after", "operator")
+
+    def __init__(self) -> None:
+        self.gate_timeout = 120.0
+        self.idle_after = 300.0
+        self.bell = True
+        self.burst_calls = 20
+        self.burst_seconds = 10.0
+        self.operator: str | None = None
+
+
+class Task:
+    __slots__ = ("description", "name", "scope")
+
+    def __init__(self, name: str, scope: Scope, description: str = "") -> None:
+        self.name, self.scope, self.description = name, scope, description
+
+
+class Agent:
+    __slots__ = (
+        "autonomy", "default_task", "description", "match_cwd", "match_source", "name",
+        "owner", "tasks",
+    )  # fmt: skip
+
+    def __init__(
+        self,
+        name: str,
+        owner: str,
+        autonomy: str,
+        default_task: str,
+        tasks: dict[str, Task],
+        match_cwd: tuple[str, ...] = (),
+        match_source: tuple[str, ...] = (),
+        description: str = "",
+    ) -> None:
+        self.name, self.owner, self.autonomy = name, owner, autonomy
+        self.default_task, self.tasks = default_task, tasks
+        self.match_cwd, self.match_source = match_cwd, match_source
+        self.description = description
+
+
+class Config:
+    """The validated configuration. An empty one (no agents) is valid: everything is unscoped."""
+
+    __slots__ = ("agents", "defaults", "gateway", "langfuse", "path")
+
+    def __init__(
+        self,
+        path: str | None = None,
+        defaults: Defaults | None = None,
+        agents: dict[str, Agent] | None = None,
+        gateway: dict[str, Any] | None = None,
+        langfuse: dict[str, Any] | None = None,
+    ) -> None:
+        self.path = path
+        self.defaults = defaults or Defaults()
+        self.agents = agents or {}
+        self.gateway = gateway or {}
+        self.langfuse = langfuse or {}
+
+    def scope_for(self, agent: str | None, task: str | None = None) -> Scope | None:
+        """The scope of ``agent``'s ``task`` (its default task if None); None when unknown."""
+        found = self.agents.get(agent or "")
+        if found is None:
+            return None
+        chosen = found.tasks.get(task or found.default_task)
+        return chosen.scope if chosen else None
+
+    def resolve(
+        self,
+        *,
+        agent: str | None = None,
+        task: str | None = None,
+        cwd: str | None = None,
+        source: str | None = None,
+        home: str | None = None,
+    ) -> tuple[str, str | None]:
+        """Map a session to ``(agent, task)``.
+
+        An explicit agent (a native log's field, ``OVERSEER_AGENT``) wins; then a
+        ``match.source`` glob on the log file's path; then a ``match.cwd`` glob. The task is
+        the explicit one, else the agent's default. No match gives ``("unknown", None)``.
+        """
+        name = agent or None
+        if name is None and source:
+            name = self._match("source", source, home)
+        if name is None and cwd:
+            name = self._match("cwd", cwd, home)
+        if name is None:
+            return UNKNOWN_AGENT, task or None
+        found = self.agents.get(name)
+        if found is None:
+            return name, task or None
+        return name, task or found.default_task
+
+    def _match(self, field: str, value: str, home: str | None) -> str | None:
+        for agent in self.agents.values():
+            globs = agent.match_cwd if field == "cwd" else agent.match_source
+            if any(glob_match(value, g, home) for g in globs):
+                return agent.name
+        return None
+
+
+def glob_match(path: str, pattern: str, home: str | None = None) -> bool:
+    """``fnmatch`` over a normalised path; ``~/`` expands to ``home``; ``dir/**`` also
+    matches ``dir`` itself."""
+    if pattern.startswith("~/") and home:
+        pattern = home.rstrip("/") + pattern[1:]
+    path = os.path.normpath(path)
+    if pattern.endswith("/**") and path == os.path.normpath(pattern[:-3]):
+        return True
+    return fnmatch.fnmatchcase(path, pattern)
+
+
+def parse_duration(value: Any) -> float:
+    """``"120s"``, ``"5m"``, ``"250ms"``, ``"1h"`` or a number of seconds → seconds."""
+    if isinstance(value, bool):
+        raise ValueError("expected a duration such as \"120s\" or \"5m\"")
+    if isinstance(value, int | float):
+        if value < 0:
+            raise ValueError("a duration cannot be negative")
+        return float(value)
+    if isinstance(value, str):
+        match = _DURATION.match(value)
+        if match:
+            number, unit = float(match.group(1)), match.group(2) or "s"
+            return number * {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}[unit]
+    raise ValueError(f"expected a duration such as \"120s\" or \"5m\", got {value!r}")
+
+
+# --------------------------------------------------------------------------- loading
+
+
+def default_config_path() -> str | None:
+    """``$OVERSEER_CONFIG``, else ``./config.toml`` if present, else None (an empty config)."""
+    env = os.environ.get("OVERSEER_CONFIG")
+    if env:
+        return env
+    return "config.toml" if os.path.exists("config.toml") else None
+
+
+def load_config(path: str | None) -> Config:
+    """Read and validate ``path``; raise :class:`ConfigError` listing every problem."""
+    if path is None:
+        return Config()
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read()
+    except OSError as exc:
+        raise ConfigError([ConfigProblem(path, 0, "(file)", f"cannot read: {exc.strerror}")]) from None
+    return parse_config(data.decode("utf-8", "replace"), path)
+
+
+def parse_config(text: str, path: str = "config.toml") -> Config:
+    """Validate TOML text; raise :class:`ConfigError` listing every problem with its line."""
+    import tomllib
+
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        match = re.search(r"at line (\d+)", str(exc))
+        line = int(match.group(1)) if match else 1
+        message = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(exc))
+        raise ConfigError([ConfigProblem(path, line, "(syntax)", f"invalid TOML: {message}")]) from None
+    return _Validator(path, text).validate(raw)
+
+
+class _Validator:
+    def __init__(self, path: str, text: str) -> None:
+        self.path = path
+        self.lines = _Lines(text)
+        self.problems: list[ConfigProblem] = []
+
+    def fail(self, key: str, message: str, value: str | None = None) -> None:
+        line = self.lines.line_of(key, value)
+        self.problems.append(ConfigProblem(self.path, line, key, message))
+
+    def unknown_keys(self, prefix: str, table: Mapping[str, Any], allowed: set[str]) -> None:
+        for key in table:
+            if key not in allowed:
+                where = f"{prefix}.{key}" if prefix else key
+                expected = ", ".join(sorted(allowed))
+                self.fail(where, f"unknown key {key!r} (expected one of: {expected})")
+
+    def table(self, key: str, value: Any) -> dict[str, Any]:
+        if not isinstance(value, dict):
+            self.fail(key, f"must be a table, not {type(value).__name__}")
+            return {}
+        return value
+
+    def string(self, key: str, value: Any) -> str | None:
+        if not isinstance(value, str) or not value.strip():
+            self.fail(key, "must be a non-empty string")
+            return None
+        return value
+
+    def string_list(self, key: str, value: Any) -> list[str]:
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            self.fail(key, "must be a list of strings")
+            return []
+        return list(value)
+
+    def validate(self, raw: dict[str, Any]) -> Config:
+        self.unknown_keys("", raw, _TOP_KEYS)
+        defaults = self.defaults(self.table("defaults", raw.get("defaults", {})))
+        agents: dict[str, Agent] = {}
+        for name, body in self.table("agents", raw.get("agents", {})).items():
+            agent = self.agent(name, self.table(f"agents.{name}", body))
+            if agent is not None:
+                agents[name] = agent
+        gateway = self.table("gateway", raw.get("gateway", {}))
+        self.unknown_keys("gateway", gateway, _GATEWAY_KEYS)
+        if "token" in gateway:
+            pass  # reported as unknown above: tokens never live in the file
+        langfuse = self.table("langfuse", raw.get("langfuse", {}))
+        self.unknown_keys("langfuse", langfuse, _LANGFUSE_KEYS)
+        if self.problems:
+            self.problems.sort(key=lambda p: p.line)
+            raise ConfigError(self.problems)
+        return Config(self.path, defaults, agents, gateway, langfuse)
+
+    def defaults(self, table: dict[str, Any]) -> Defaults:
+        out = Defaults()
+        self.unknown_keys("defaults", table, _DEFAULTS_KEYS)
+        for key in ("gate_timeout", "idle_after", "burst_seconds"):
+            if key in table:
+                try:
+                    setattr(out, key, parse_duration(table[key]))
+                except ValueError as exc:
+                    self.fail(f"defaults.{key}", str(exc))
+        if "bell" in table:
+            if isinstance(table["bell"], bool):
+                out.bell = table["bell"]
+            else:
+                self.fail("defaults.bell", "must be true or false")
+        if "burst_calls" in table:
+            value = table["burst_calls"]
+            if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+                out.burst_calls = value
+            else:
+                self.fail("defaults.burst_calls", "must be a positive integer")
+        if "operator" in table:
+            out.operator = self.string("defaults.operator", table["operator"])
+        return out
+
+    def agent(self, name: str, table: dict[str, Any]) -> Agent | None:
+        prefix = f"agents.{name}"
+        self.unknown_keys(prefix, table, _AGENT_KEYS)
+        ok = True
+        owner = autonomy = default_task = None
+        if "owner" not in table:
+            self.fail(prefix, "owner is required (the accountable human or team)")
+            ok = False
+        else:
+            owner = self.string(f"{prefix}.owner", table["owner"])
+        if "autonomy" not in table:
+            self.fail(prefix, "autonomy is required (deterministic or autonomous)")
+            ok = False
+        elif table["autonomy"] not in AUTONOMY_CLASSES:
+            self.fail(
+                f"{prefix}.autonomy",
+                f"unknown autonomy class {table['autonomy']!r} (expected deterministic or autonomous)",
+            )
+            ok = False
+        else:
+            autonomy = table["autonomy"]
+        tasks: dict[str, Task] = {}
+        for task_name, body in self.table(f"{prefix}.tasks", table.get("tasks", {})).items():
+            task = self.task(f"{prefix}.tasks.{task_name}", task_name, self.table(f"{prefix}.tasks.{task_name}", body))
+            if task is not None:
+                tasks[task_name] = task
+        if not table.get("tasks"):
+            self.fail(prefix, "at least one task is required ([agents.NAME.tasks.TASK])")
+            ok = False
+        if "default_task" not in table:
+            self.fail(prefix, "default_task is required")
+            ok = False
+        else:
+            default_task = self.string(f"{prefix}.default_task", table["default_task"])
+            if default_task and default_task not in table.get("tasks", {}):
+                self.fail(
+                    f"{prefix}.default_task",
+                    f"task {default_task!r} is referenced but not defined "
+                    f"(add [agents.{name}.tasks.{default_task}])",
+                )
+                ok = False
+        match = self.table(f"{prefix}.match", table.get("match", {}))
+        self.unknown_keys(f"{prefix}.match", match, _MATCH_KEYS)
+        match_cwd = self.string_list(f"{prefix}.match.cwd", match.get("cwd", []))
+        match_source = self.string_list(f"{prefix}.match.source", match.get("source", []))
+        description = table.get("description", "")
+        if not ok or owner is None or autonomy is None or default_task is None:
+            return None
+        return Agent(
+            name, owner, autonomy, default_task, tasks,
+            tuple(match_cwd), tuple(match_source), str(description),
+        )  # fmt: skip
+
+    def task(self, prefix: str, name: str, table: dict[str, Any]) -> Task | None:
+        self.unknown_keys(prefix, table, _TASK_KEYS)
+        lists: dict[str, list[Rule]] = {}
+        ok = True
+        for list_name in ("allow", "ask", "deny"):
+            rules: list[Rule] = []
+            for text in self.string_list(f"{prefix}.{list_name}", table.get(list_name, [])):
+                try:
+                    rules.append(Rule(text))
+                except RuleSyntaxError as exc:
+                    self.fail(f"{prefix}.{list_name}", f"bad rule {text!r}: {exc}", value=text)
+                    ok = False
+            lists[list_name] = rules
+        default = table.get("default", "ask")
+        if default not in GATE_ACTIONS:
+            self.fail(f"{prefix}.default", f"must be allow, ask or deny, not {default!r}")
+            ok = False
+        if not ok:
+            return None
+        scope = Scope(lists["allow"], lists["ask"], lists["deny"], default)
+        return Task(name, scope, str(table.get("description", "")))
+
+
+class _Lines:
+    """Maps dotted TOML keys (and string values under them) to 1-based line numbers.
+
+    Only for error messages: it understands table headers, ``key = value`` lines (dotted and
+    quoted keys), inline tables and multi-line arrays, which is what config files use. When
+    unsure it answers with the nearest enclosing table's line rather than a wrong one.
+    """
+
+    _HEADER = re.compile(r"^\s*\[\[?\s*(.+?)\s*\]\]?\s*(?:#.*)?$")
+    _KEY = re.compile(r"^\s*((?:[A-Za-z0-9_-]+|\"[^\"]*\"|'[^']*')(?:\s*\.\s*(?:[A-Za-z0-9_-]+|\"[^\"]*\"|'[^']*'))*)\s*=")
+    _INLINE_KEY = re.compile(r"([A-Za-z0-9_-]+)\s*=")
+
+    def __init__(self, text: str) -> None:
+        self.text_lines = text.splitlines()
+        self.keys: dict[str, int] = {}
+        table: list[str] = []
+        depth = 0
+        for number, line in enumerate(self.text_lines, start=1):
+            if depth > 0:
+                depth += _bracket_balance(line)
+                continue
+            header = self._HEADER.match(line)
+            if header and not self._KEY.match(line):
+                table = _split_key(header.group(1))
+                self.keys.setdefault(".".join(table), number)
+                continue
+            key = self._KEY.match(line)
+            if key:
+                path = table + _split_key(key.group(1))
+                self.keys.setdefault(".".join(path), number)
+                rest = line[key.end():]
+                if rest.lstrip().startswith("{"):
+                    for inner in self._INLINE_KEY.finditer(rest):
+                        self.keys.setdefault(".".join([*path, inner.group(1)]), number)
+                depth = max(0, _bracket_balance(rest))
+
+    def line_of(self, key: str, value: str | None = None) -> int:
+        parts = key.split(".")
+        while parts:
+            line = self.keys.get(".".join(parts))
+            if line is not None:
+                if value is not None:
+                    for offset, text in enumerate(self.text_lines[line - 1 :]):
+                        if f'"{value}"' in text or f"'{value}'" in text:
+                            return line + offset
+                return line
+            parts.pop()
+        return 1
+
+
+def _split_key(dotted: str) -> list[str]:
+    return [p.strip().strip("\"'") for p in re.findall(r"\"[^\"]*\"|'[^']*'|[^.]+", dotted)]
+
+
+def _bracket_balance(text: str) -> int:
+    """Net count of '[' minus ']' outside strings and comments."""
+    balance, quote = 0, ""
+    for ch in text:
+        if quote:
+            if ch == quote:
+                quote = ""
+        elif ch in "\"'":
+            quote = ch
+        elif ch == "#":
+            break
+        elif ch == "[":
+            balance += 1
+        elif ch == "]":
+            balance -= 1
+    return balance

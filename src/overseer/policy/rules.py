@@ -1,0 +1,293 @@
+"""Scope rules in the Claude Code permission-rule style: parse once, match many times.
+
+Forms (see DESIGN.md, *Scope syntax*):
+
+* ``Tool`` — every call to that tool; ``mcp__server__*`` and ``mcp__server`` — every tool of
+  one MCP server; ``*`` in a bare name is a glob over tool names.
+* ``Bash(git push:*)`` — prefix at a word boundary; ``Bash(npm run *)`` — glob where ``*``
+  spans anything; ``Bash(git status)`` — exact. Compound commands are split first
+  (:mod:`overseer.policy.shell`).
+* ``Read(./secrets/**)``, ``Edit(src/**)``, ``Read(~/.ssh/**)``, ``Read(//etc/**)`` — gitignore
+  patterns relative to the session's cwd, the home directory, or the filesystem root.
+* ``WebFetch(domain:*.example.com)`` — host globs.
+* Any other ``Tool(spec)`` — a glob over the call's primary argument.
+
+Plain classes with ``__slots__`` rather than dataclasses: the gate hook imports this module
+before every tool call, and ``dataclasses`` alone costs ~9 ms of start-up.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import posixpath
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from overseer.policy.shell import ShellParseError, simple_commands
+
+#: Tools whose specifier is a shell command, and the input keys holding the command.
+SHELL_TOOLS = frozenset({"Bash", "exec_command", "shell", "local_shell", "container.exec"})
+#: Tools whose specifier is a path pattern.
+PATH_TOOLS = frozenset(
+    {"Read", "Edit", "Write", "MultiEdit", "NotebookEdit", "NotebookRead", "Glob", "Grep", "LS"}
+)
+#: Tools whose specifier is ``domain:HOST-GLOB`` (or a glob over the URL).
+URL_TOOLS = frozenset({"WebFetch"})
+#: Native tool names of other agents, judged by the rules written for their Claude Code twin.
+TOOL_ALIASES: Mapping[str, str] = {
+    "exec_command": "Bash",
+    "shell": "Bash",
+    "local_shell": "Bash",
+    "container.exec": "Bash",
+    "apply_patch": "Edit",
+    "read_file": "Read",
+    "write_file": "Write",
+    "web_fetch": "WebFetch",
+}
+_COMMAND_KEYS = ("command", "cmd")
+_PATH_KEYS = ("file_path", "path", "notebook_path")
+_PRIMARY_KEYS = ("command", "cmd", "file_path", "path", "url", "query", "pattern", "prompt")
+_TOOL_NAME = re.compile(r"^[A-Za-z_*][A-Za-z0-9_.*-]*$")
+
+
+class RuleSyntaxError(ValueError):
+    """A rule string that cannot be parsed; the message says what is wrong with it."""
+
+
+class CallContext:
+    """What a rule may look at besides the tool input: where the session runs."""
+
+    __slots__ = ("cwd", "home")
+
+    def __init__(self, cwd: str | None = None, home: str | None = None) -> None:
+        self.cwd = posixpath.normpath(cwd) if cwd else None
+        self.home = posixpath.normpath(home) if home else None
+
+
+def canonical_tool(tool: str) -> str:
+    """Return the rule family a native tool name is judged under (``exec_command`` → ``Bash``)."""
+    return TOOL_ALIASES.get(tool, tool)
+
+
+def command_of(tool_input: Mapping[str, Any]) -> str | None:
+    """The shell command of a Bash-like call (a list of argv words is joined with spaces)."""
+    for key in _COMMAND_KEYS:
+        value = tool_input.get(key)
+        if isinstance(value, str):
+            return value
+        if isinstance(value, list) and all(isinstance(v, str) for v in value):
+            words = [str(v) for v in value]
+            # Codex sends ["bash", "-lc", "<script>"]: the script is what runs.
+            if len(words) == 3 and words[0].endswith("sh") and words[1] in ("-c", "-lc"):
+                return words[2]
+            return " ".join(words)
+    return None
+
+
+def path_of(tool_input: Mapping[str, Any]) -> str | None:
+    """The file path a file tool acts on, if it names one."""
+    for key in _PATH_KEYS:
+        value = tool_input.get(key)
+        if isinstance(value, str) and value:
+            return value
+    return None
+
+
+def resolve_path(path: str, ctx: CallContext) -> str:
+    """Make ``path`` absolute against the session's cwd and remove ``..`` segments."""
+    if path.startswith("~/") or path == "~":
+        base = ctx.home or "/nonexistent-home"
+        path = base + path[1:]
+    elif not path.startswith("/"):
+        path = posixpath.join(ctx.cwd or "/nonexistent-cwd", path)
+    return posixpath.normpath(path)
+
+
+class Rule:
+    """One parsed rule. ``text`` is kept verbatim so verdicts can name the rule that decided."""
+
+    __slots__ = ("_compiled", "_name_glob", "kind", "spec", "text", "tool")
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        raw = text.strip()
+        if not raw:
+            raise RuleSyntaxError("empty rule")
+        spec: str | None = None
+        if "(" in raw or ")" in raw:
+            open_at = raw.find("(")
+            if open_at <= 0 or not raw.endswith(")") or raw.count("(") < 1:
+                raise RuleSyntaxError(f"expected Tool or Tool(specifier), got {text!r}")
+            tool, spec = raw[:open_at], raw[open_at + 1 : -1]
+            if spec.strip() == "":
+                raise RuleSyntaxError(f"empty specifier in {text!r}; write {tool!r} for every call")
+        else:
+            tool = raw
+        if not _TOOL_NAME.match(tool):
+            raise RuleSyntaxError(f"invalid tool name {tool!r} in {text!r}")
+        self.tool = tool
+        self.spec = spec
+        self._name_glob = "*" in tool
+        self._compiled: Any = None
+        if spec is None or spec == "*":
+            self.kind = "tool"
+        elif tool in SHELL_TOOLS:
+            self.kind = "shell"
+            self._compiled = _compile_shell(spec, text)
+        elif tool in PATH_TOOLS:
+            self.kind = "path"
+            self._compiled = _compile_path(spec, text)
+        elif tool in URL_TOOLS:
+            self.kind = "url"
+            self._compiled = _compile_url(spec, text)
+        else:
+            self.kind = "glob"
+            self._compiled = spec
+
+    def __repr__(self) -> str:
+        return f"Rule({self.text!r})"
+
+    def matches_tool(self, tool: str) -> bool:
+        """Does this rule's tool name cover ``tool`` (native name or its alias)?"""
+        names = (tool, canonical_tool(tool))
+        if self._name_glob:
+            return any(fnmatch.fnmatchcase(n, self.tool) for n in names)
+        if self.tool in names:
+            return True
+        # ``mcp__server`` names every tool of that server.
+        return self.tool.startswith("mcp__") and self.tool.count("__") == 1 and (
+            tool.startswith(self.tool + "__")
+        )
+
+    def matches_command(self, command: str) -> bool:
+        """Shell rules only: does this rule match one simple command?"""
+        return bool(self._compiled(command))
+
+    def matches(self, tool: str, tool_input: Mapping[str, Any], ctx: CallContext) -> bool:
+        """Does this rule cover the whole call? (Shell rules: the *whole* text as one command.)"""
+        if not self.matches_tool(tool):
+            return False
+        if self.kind == "tool":
+            return True
+        if self.kind == "shell":
+            command = command_of(tool_input)
+            return command is not None and self.matches_command(command)
+        if self.kind == "path":
+            path = path_of(tool_input)
+            return path is not None and bool(self._compiled(resolve_path(path, ctx), ctx))
+        if self.kind == "url":
+            url = tool_input.get("url")
+            return isinstance(url, str) and bool(self._compiled(url))
+        primary = next(
+            (v for k in _PRIMARY_KEYS if isinstance(v := tool_input.get(k), str)), None
+        )
+        return primary is not None and fnmatch.fnmatchcase(primary, self._compiled)
+
+
+def _compile_shell(spec: str, text: str) -> Any:
+    """``prefix:*`` → word-boundary prefix; a ``*`` elsewhere → glob; else exact match."""
+    if spec.endswith(":*"):
+        prefix = " ".join(spec[:-2].split())
+        if not prefix:
+            raise RuleSyntaxError(f"empty command prefix in {text!r}")
+        if "*" in prefix or ":*" in prefix:
+            raise RuleSyntaxError(f"':*' must end the pattern and appear once in {text!r}")
+        return lambda cmd: cmd == prefix or cmd.startswith(prefix + " ")
+    if ":*" in spec:
+        raise RuleSyntaxError(f"':*' must end the pattern in {text!r}")
+    pattern = " ".join(spec.split())
+    if "*" not in pattern:
+        return lambda cmd: cmd == pattern
+    # Glob: '*' spans anything. 'ls *' must not match 'lsof' but does match bare 'ls'
+    # (a trailing ' *' means "with or without arguments", as in Claude Code).
+    if pattern.endswith(" *"):
+        regex = _glob_regex(pattern[:-2]) + "(?: .*)?"
+    else:
+        regex = _glob_regex(pattern)
+    compiled = re.compile(regex, re.DOTALL)
+    return lambda cmd: compiled.fullmatch(cmd) is not None
+
+
+def _glob_regex(glob: str) -> str:
+    return ".*".join(re.escape(part) for part in glob.split("*"))
+
+
+def _compile_path(spec: str, text: str) -> Any:
+    """Gitignore-style pattern anchored at cwd, home (``~/``) or the root (``//``)."""
+    # Like gitignore: a pattern with no inner '/' (``.env``, ``*.pem``) matches at any depth
+    # below its base; ``./x`` and ``/x`` are pinned to the base itself.
+    if spec.startswith("//"):
+        anchor, pattern = "root", "/" + spec[2:]
+    elif spec.startswith("~/"):
+        anchor, pattern = "home", "/" + spec[2:]
+    elif spec.startswith("./"):
+        anchor, pattern = "cwd", "/" + spec[2:]
+    else:
+        anchor, pattern = "cwd", spec
+    if pattern in ("", "/"):
+        raise RuleSyntaxError(f"empty path pattern in {text!r}")
+    if "\x00" in pattern:
+        raise RuleSyntaxError(f"NUL byte in path pattern {text!r}")
+    matcher = _GitPattern(pattern)
+
+    def match(abs_path: str, ctx: CallContext) -> bool:
+        base = {"root": "/", "home": ctx.home, "cwd": ctx.cwd}[anchor]
+        if base is None:
+            return False
+        if base == "/":
+            rel = abs_path.lstrip("/")
+        else:
+            rel = posixpath.relpath(abs_path, base)
+            if rel == ".." or rel.startswith("../"):
+                return False
+        return rel != "." and matcher.match(rel)
+
+    return match
+
+
+class _GitPattern:
+    """One gitignore pattern; ``pathspec`` is imported only when a path rule is first used."""
+
+    __slots__ = ("_spec", "pattern")
+
+    def __init__(self, pattern: str) -> None:
+        self.pattern = pattern
+        self._spec: Any = None
+
+    def match(self, rel: str) -> bool:
+        if self._spec is None:
+            import pathspec  # deferred: ~30 ms of imports the hook should not pay up front
+
+            self._spec = pathspec.PathSpec.from_lines("gitwildmatch", [self.pattern])
+        return bool(self._spec.match_file(rel))
+
+
+def _compile_url(spec: str, text: str) -> Any:
+    if spec.startswith("domain:"):
+        host_glob = spec[len("domain:") :].strip().lower()
+        if not host_glob:
+            raise RuleSyntaxError(f"empty domain in {text!r}")
+
+        def match_host(url: str) -> bool:
+            from urllib.parse import urlsplit
+
+            try:
+                host = (urlsplit(url).hostname or "").lower()
+            except ValueError:
+                return False
+            return bool(host) and fnmatch.fnmatchcase(host, host_glob)
+
+        return match_host
+    return lambda url: fnmatch.fnmatchcase(url, spec)
+
+
+def split_shell(tool_input: Mapping[str, Any]) -> list[str] | None:
+    """The simple commands of a Bash-like call, or ``None`` when it cannot be parsed."""
+    command = command_of(tool_input)
+    if command is None:
+        return None
+    try:
+        return simple_commands(command)
+    except ShellParseError:
+        return None
