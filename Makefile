@@ -8,12 +8,14 @@ STAMP := $(VENV)/.installed
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/overseer demo
+	$(BIN)/overseer check-config config.toml
+	$(BIN)/overseer scope explain --agent claude-dev Bash 'git status && rm -rf /'
+	$(BIN)/overseer scope explain --agent release-bot Bash 'git push origin v1.4.0'
+	$(BIN)/overseer scope explain --agent support-agent mcp__stripe__create_refund '{}'
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -n 2 -q

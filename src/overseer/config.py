@@ -175,7 +175,7 @@ def glob_match(path: str, pattern: str, home: str | None = None) -> bool:
 def parse_duration(value: Any) -> float:
     """``"120s"``, ``"5m"``, ``"250ms"``, ``"1h"`` or a number of seconds → seconds."""
     if isinstance(value, bool):
-        raise ValueError("expected a duration such as \"120s\" or \"5m\"")
+        raise ValueError('expected a duration such as "120s" or "5m"')
     if isinstance(value, int | float):
         if value < 0:
             raise ValueError("a duration cannot be negative")
@@ -185,7 +185,7 @@ def parse_duration(value: Any) -> float:
         if match:
             number, unit = float(match.group(1)), match.group(2) or "s"
             return number * {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}[unit]
-    raise ValueError(f"expected a duration such as \"120s\" or \"5m\", got {value!r}")
+    raise ValueError(f'expected a duration such as "120s" or "5m", got {value!r}')
 
 
 # --------------------------------------------------------------------------- loading
@@ -207,7 +207,9 @@ def load_config(path: str | None) -> Config:
         with open(path, "rb") as fh:
             data = fh.read()
     except OSError as exc:
-        raise ConfigError([ConfigProblem(path, 0, "(file)", f"cannot read: {exc.strerror}")]) from None
+        raise ConfigError(
+            [ConfigProblem(path, 0, "(file)", f"cannot read: {exc.strerror}")]
+        ) from None
     return parse_config(data.decode("utf-8", "replace"), path)
 
 
@@ -221,7 +223,9 @@ def parse_config(text: str, path: str = "config.toml") -> Config:
         match = re.search(r"at line (\d+)", str(exc))
         line = int(match.group(1)) if match else 1
         message = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(exc))
-        raise ConfigError([ConfigProblem(path, line, "(syntax)", f"invalid TOML: {message}")]) from None
+        raise ConfigError(
+            [ConfigProblem(path, line, "(syntax)", f"invalid TOML: {message}")]
+        ) from None
     return _Validator(path, text).validate(raw)
 
 
@@ -319,14 +323,19 @@ class _Validator:
         elif table["autonomy"] not in AUTONOMY_CLASSES:
             self.fail(
                 f"{prefix}.autonomy",
-                f"unknown autonomy class {table['autonomy']!r} (expected deterministic or autonomous)",
+                f"unknown autonomy class {table['autonomy']!r} "
+                "(expected deterministic or autonomous)",
             )
             ok = False
         else:
             autonomy = table["autonomy"]
         tasks: dict[str, Task] = {}
         for task_name, body in self.table(f"{prefix}.tasks", table.get("tasks", {})).items():
-            task = self.task(f"{prefix}.tasks.{task_name}", task_name, self.table(f"{prefix}.tasks.{task_name}", body))
+            task = self.task(
+                f"{prefix}.tasks.{task_name}",
+                task_name,
+                self.table(f"{prefix}.tasks.{task_name}", body),
+            )
             if task is not None:
                 tasks[task_name] = task
         if not table.get("tasks"):
@@ -388,7 +397,9 @@ class _Lines:
     """
 
     _HEADER = re.compile(r"^\s*\[\[?\s*(.+?)\s*\]\]?\s*(?:#.*)?$")
-    _KEY = re.compile(r"^\s*((?:[A-Za-z0-9_-]+|\"[^\"]*\"|'[^']*')(?:\s*\.\s*(?:[A-Za-z0-9_-]+|\"[^\"]*\"|'[^']*'))*)\s*=")
+    _KEY = re.compile(
+        r"^\s*((?:[A-Za-z0-9_-]+|\"[^\"]*\"|'[^']*')(?:\s*\.\s*(?:[A-Za-z0-9_-]+|\"[^\"]*\"|'[^']*'))*)\s*="
+    )
     _INLINE_KEY = re.compile(r"([A-Za-z0-9_-]+)\s*=")
 
     def __init__(self, text: str) -> None:
@@ -409,7 +420,7 @@ class _Lines:
             if key:
                 path = table + _split_key(key.group(1))
                 self.keys.setdefault(".".join(path), number)
-                rest = line[key.end():]
+                rest = line[key.end() :]
                 if rest.lstrip().startswith("{"):
                     for inner in self._INLINE_KEY.finditer(rest):
                         self.keys.setdefault(".".join([*path, inner.group(1)]), number)

@@ -13,12 +13,18 @@ from collections.abc import Iterator
 from typing import Any
 
 _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
-    ("private_key", re.compile(
-        r"-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----.*?(?:-----END [A-Z0-9 ]*PRIVATE KEY-----|\Z)",
-        re.DOTALL,
-    )),
+    (
+        "private_key",
+        re.compile(
+            r"-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----.*?(?:-----END [A-Z0-9 ]*PRIVATE KEY-----|\Z)",
+            re.DOTALL,
+        ),
+    ),
     ("aws_access_key", re.compile(r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b")),
-    ("github_token", re.compile(r"\b(?:gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{40,})\b")),
+    (
+        "github_token",
+        re.compile(r"\b(?:gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{40,})\b"),
+    ),
     ("anthropic_key", re.compile(r"\bsk-ant-[A-Za-z0-9_\-]{20,}")),
     ("openai_key", re.compile(r"\bsk-(?:proj-)?[A-Za-z0-9_\-]{20,}")),
     ("slack_token", re.compile(r"\bxox[abposr]-[A-Za-z0-9-]{10,}")),
@@ -27,10 +33,13 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("jwt", re.compile(r"\beyJ[A-Za-z0-9_\-]{8,}\.eyJ[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{8,}")),
     ("bearer_token", re.compile(r"(?i)(?<=\bbearer )[A-Za-z0-9_\-\.=+/]{16,}")),
     ("url_password", re.compile(r"(?<=://)[^\s:/@]+:[^\s@/]{3,}(?=@)")),
-    ("assigned_secret", re.compile(
-        r"(?i)(?<![A-Za-z0-9_])(?:password|passwd|pwd|secret|token|api[_-]?key|access[_-]?key|"
-        r"client[_-]?secret|auth[_-]?token)[A-Za-z0-9_]*\s*[:=]\s*['\"]?(?P<value>[^\s'\"]{6,})"
-    )),
+    (
+        "assigned_secret",
+        re.compile(
+            r"(?i)(?<![A-Za-z0-9_])(?:password|passwd|pwd|secret|token|api[_-]?key|access[_-]?key|"
+            r"client[_-]?secret|auth[_-]?token)[A-Za-z0-9_]*\s*[:=]\s*['\"]?(?P<value>[^\s'\"]{6,})"
+        ),
+    ),
 ]
 
 

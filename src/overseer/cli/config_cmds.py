@@ -60,8 +60,13 @@ def scope() -> None:
 @click.argument("tool")
 @click.argument("input_json", required=False)
 def explain(
-    agent: str, task: str | None, cwd: str | None, config_path: str | None, as_json: bool,
-    tool: str, input_json: str | None,
+    agent: str,
+    task: str | None,
+    cwd: str | None,
+    config_path: str | None,
+    as_json: bool,
+    tool: str,
+    input_json: str | None,
 ) -> None:
     """Print the verdict on TOOL called with INPUT_JSON and the rule that decided it.
 
@@ -79,14 +84,20 @@ def explain(
         sys.exit(EXIT_INVALID)
     tool_input = _parse_input(tool, input_json)
     resolved_task = task or (config.agents[agent].default_task if agent in config.agents else None)
-    ctx = CallContext(cwd=os.path.abspath(cwd) if cwd else os.getcwd(), home=os.path.expanduser("~"))
+    ctx = CallContext(
+        cwd=os.path.abspath(cwd) if cwd else os.getcwd(), home=os.path.expanduser("~")
+    )
     decision = evaluate(config.scope_for(agent, resolved_task), tool, tool_input, ctx)
     result = {**decision.as_dict(), "agent": agent, "task": resolved_task}
     if as_json:
         click.echo(json.dumps(result))
         return
     rule = f" by {decision.list} rule {decision.rule}" if decision.rule else ""
-    effect = "" if decision.verdict != "unscoped" else f" (no rule matches; default: {decision.effective})"
+    effect = (
+        ""
+        if decision.verdict != "unscoped"
+        else f" (no rule matches; default: {decision.effective})"
+    )
     click.echo(f"{agent}/{resolved_task}: {tool} → {decision.verdict}{rule}{effect}")
 
 

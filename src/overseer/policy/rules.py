@@ -156,8 +156,10 @@ class Rule:
         if self.tool in names:
             return True
         # ``mcp__server`` names every tool of that server.
-        return self.tool.startswith("mcp__") and self.tool.count("__") == 1 and (
-            tool.startswith(self.tool + "__")
+        return (
+            self.tool.startswith("mcp__")
+            and self.tool.count("__") == 1
+            and (tool.startswith(self.tool + "__"))
         )
 
     def matches_command(self, command: str) -> bool:
@@ -171,17 +173,17 @@ class Rule:
         if self.kind == "tool":
             return True
         if self.kind == "shell":
-            command = command_of(tool_input)
-            return command is not None and self.matches_command(command)
+            # Every simple command of the call must match (quotes removed, whitespace
+            # normalised); an unparseable command never matches a specific shell rule.
+            parts = split_shell(tool_input)
+            return bool(parts) and all(self.matches_command(p) for p in parts or ())
         if self.kind == "path":
             path = path_of(tool_input)
             return path is not None and bool(self._compiled(resolve_path(path, ctx), ctx))
         if self.kind == "url":
             url = tool_input.get("url")
             return isinstance(url, str) and bool(self._compiled(url))
-        primary = next(
-            (v for k in _PRIMARY_KEYS if isinstance(v := tool_input.get(k), str)), None
-        )
+        primary = next((v for k in _PRIMARY_KEYS if isinstance(v := tool_input.get(k), str)), None)
         return primary is not None and fnmatch.fnmatchcase(primary, self._compiled)
 
 
@@ -259,7 +261,7 @@ class _GitPattern:
         if self._spec is None:
             import pathspec  # deferred: ~30 ms of imports the hook should not pay up front
 
-            self._spec = pathspec.PathSpec.from_lines("gitwildmatch", [self.pattern])
+            self._spec = pathspec.PathSpec.from_lines("gitignore", [self.pattern])
         return bool(self._spec.match_file(rel))
 
 

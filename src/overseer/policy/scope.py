@@ -74,7 +74,12 @@ class ScopeDecision:
     __slots__ = ("effective", "list", "rule", "rules", "verdict")
 
     def __init__(
-        self, verdict: str, rule: str | None, list_: str, effective: str, rules: tuple[str, ...] = ()
+        self,
+        verdict: str,
+        rule: str | None,
+        list_: str,
+        effective: str,
+        rules: tuple[str, ...] = (),
     ) -> None:
         self.verdict = verdict
         self.rule = rule
@@ -108,8 +113,12 @@ UNKNOWN_AGENT = ScopeDecision("unscoped", None, "unknown", "ask")
 
 
 def _first_match(
-    rules: Sequence[Rule], tool: str, tool_input: Mapping[str, Any], ctx: CallContext,
-    parts: list[str] | None, raw_command: str | None,
+    rules: Sequence[Rule],
+    tool: str,
+    tool_input: Mapping[str, Any],
+    ctx: CallContext,
+    parts: list[str] | None,
+    raw_command: str | None,
 ) -> Rule | None:
     """First rule covering the call; for shell calls, covering *any* part of it."""
     for rule in rules:
@@ -126,7 +135,10 @@ def _first_match(
 
 
 def _allow_all_parts(
-    rules: Sequence[Rule], tool: str, tool_input: Mapping[str, Any], ctx: CallContext,
+    rules: Sequence[Rule],
+    tool: str,
+    tool_input: Mapping[str, Any],
+    ctx: CallContext,
     parts: list[str] | None,
 ) -> tuple[Rule, ...] | None:
     """The allow rules covering *every* part of a shell call, or None if some part is not."""
@@ -138,7 +150,11 @@ def _allow_all_parts(
     used: list[Rule] = []
     for part in parts or [""]:
         rule = next(
-            (r for r in rules if r.kind == "shell" and r.matches_tool(tool) and r.matches_command(part)),
+            (
+                r
+                for r in rules
+                if r.kind == "shell" and r.matches_tool(tool) and r.matches_command(part)
+            ),
             None,
         )
         if rule is None:
@@ -149,8 +165,12 @@ def _allow_all_parts(
 
 
 def _allowing(
-    rules: Sequence[Rule], tool: str, tool_input: Mapping[str, Any], ctx: CallContext,
-    is_shell: bool, parts: list[str] | None,
+    rules: Sequence[Rule],
+    tool: str,
+    tool_input: Mapping[str, Any],
+    ctx: CallContext,
+    is_shell: bool,
+    parts: list[str] | None,
 ) -> tuple[Rule, ...] | None:
     if is_shell:
         return _allow_all_parts(rules, tool, tool_input, ctx, parts)

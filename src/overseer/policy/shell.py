@@ -16,7 +16,9 @@ import re
 import shlex
 
 #: Tokens that end one simple command and start another.
-SEPARATORS = frozenset({"&&", "||", ";", "|", "&", "|&", ";;", ";&", ";;&", "\n", "(", ")", "{", "}"})
+SEPARATORS = frozenset(
+    {"&&", "||", ";", "|", "&", "|&", ";;", ";&", ";;&", "\n", "(", ")", "{", "}"}
+)
 _PUNCTUATION = "();<>|&\n"
 _HEREDOC = re.compile(r"<<-?\s*(['\"]?)([A-Za-z_][A-Za-z0-9_]*)\1")
 _ASSIGNMENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
