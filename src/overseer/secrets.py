@@ -36,7 +36,7 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     (
         "assigned_secret",
         re.compile(
-            r"(?i)(?<![A-Za-z0-9_])(?:password|passwd|pwd|secret|token|api[_-]?key|access[_-]?key|"
+            r"(?i)(?<![A-Za-z0-9])(?:[A-Za-z0-9]+_)*(?:password|passwd|pwd|secret|token|api[_-]?key|access[_-]?key|"
             r"client[_-]?secret|auth[_-]?token)[A-Za-z0-9_]*\s*[:=]\s*['\"]?(?P<value>[^\s'\"]{6,})"
         ),
     ),
