@@ -17,6 +17,7 @@ import click
 COMMANDS: dict[str, tuple[str, str]] = {
     "check-config": ("overseer.cli.config_cmds:check_config", "Validate a config file."),
     "scope": ("overseer.cli.config_cmds:scope", "Explain how a scope judges a tool call."),
+    "ingest": ("overseer.cli.ingest_cmds:ingest", "Ingest agent logs once (review, scripting)."),
 }
 
 

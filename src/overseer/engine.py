@@ -1,0 +1,282 @@
+"""The engine: per-session state, a scope verdict on every tool call, risk flags on every event.
+
+Pure (no I/O; ``tests/test_layering.py`` checks it): sources hand it parsed events, it
+annotates them in place, and the caller stores them. It answers three questions per event:
+
+* **whose session is this?** — ``Config.resolve``: an explicit agent/task in the log (the
+  native format, OTLP) wins, then a ``match.source`` glob on the log file's path, then a
+  ``match.cwd`` glob on the session's working directory; otherwise ``unknown``. The answer
+  is re-computed when the inputs change (a Codex turn moves to another cwd, a native record
+  names its task) and written to ``event.agent`` / ``event.task`` of every event.
+* **was the call in scope?** — ``evaluate`` on each TOOL_CALL sets ``verdict`` and ``rule``
+  (and ``extra["effective"]``, what a gate would have done). An ``apply_patch`` touching
+  several files is judged file by file and the strictest verdict wins.
+* **is something going wrong?** — the detectors (:mod:`overseer.policy.detectors`) see every
+  event, calls and results, in order, through one :class:`SessionHistory` per session.
+
+Nothing an agent wrote can make this raise: a rule evaluation or detector that fails on a
+hostile event is recorded on the event (``extra["verdict_error"]``, a ``engine`` flag) and
+ingestion goes on.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import orjson
+
+from overseer.config import UNKNOWN_AGENT, Config
+from overseer.model import Event, EventKind, Flag, FlagCategory, Verdict
+from overseer.policy.rules import CallContext, Rule, canonical_tool
+from overseer.policy.scope import Scope, ScopeDecision, evaluate
+
+
+def _load_detectors() -> Any:
+    """The one guarded import: the detectors package may be absent or half-written."""
+    try:
+        from overseer.policy import detectors
+    except ImportError:  # pragma: no cover - only while the detectors package is missing
+        return None
+    wanted = ("DetectorSettings", "SessionHistory", "run_detectors")
+    return detectors if all(hasattr(detectors, n) for n in wanted) else None
+
+
+_detectors = _load_detectors()
+
+_HOME = re.compile(r"^(/home/[^/]+|/Users/[^/]+|/root)(?:/|$)")
+_VERDICT = {v.value: v for v in Verdict}
+_SEVERITY = {"deny": 3, "ask": 2, "unscoped": 1, "allow": 0}
+_CACHE_LIMIT = 8192
+
+
+def infer_home(cwd: str | None, fallback: str | None) -> str | None:
+    """The home directory a session most likely ran under (``/home/marco/projects/x`` →
+    ``/home/marco``), so ``~/.ssh/**`` rules mean the agent's home, not the operator's."""
+    if cwd:
+        found = _HOME.match(cwd)
+        if found:
+            return found.group(1)
+    return fallback
+
+
+class SessionState:
+    """What the engine knows about one session."""
+
+    __slots__ = (
+        "agent", "calls", "cwd", "ended", "explicit_agent", "explicit_task", "grants", "history",
+        "home", "id", "last_ts", "parent", "scope", "source", "task", "verdicts",
+    )  # fmt: skip
+
+    def __init__(self, session: str, source: str | None) -> None:
+        self.id = session
+        self.source = source
+        self.explicit_agent: str | None = None
+        self.explicit_task: str | None = None
+        self.agent: str = UNKNOWN_AGENT
+        self.task: str | None = None
+        self.cwd: str | None = None
+        self.home: str | None = None
+        self.scope: Scope | None = None
+        self.parent: str | None = None
+        self.grants: tuple[Rule, ...] = ()
+        self.history: Any = None
+        self.last_ts: Any = None
+        self.ended = False
+        self.calls = 0
+        self.verdicts: dict[str, int] = {v.value: 0 for v in Verdict}
+
+    def __repr__(self) -> str:
+        return f"SessionState({self.id!r}, agent={self.agent!r}, task={self.task!r})"
+
+
+class Engine:
+    """Annotates events with agent, task, verdict and flags; keeps per-session state.
+
+    ``home`` is the fallback home directory for ``~`` in rules (sessions whose cwd shows
+    their own home use that one) and for ``~`` in ``match.source`` globs. ``detectors``
+    can be turned off (tests of verdicts alone, ``--no-flags``).
+    """
+
+    def __init__(
+        self,
+        config: Config | None = None,
+        *,
+        home: str | None = None,
+        detectors: bool = True,
+        settings: Any = None,
+    ) -> None:
+        self.config = config or Config()
+        self.home = home
+        self._sessions: dict[str, SessionState] = {}
+        self._cache: dict[tuple[Any, ...], ScopeDecision] = {}
+        self._detectors: Any = _detectors if detectors else None
+        if self._detectors is not None and settings is None:
+            settings = self._detectors.DetectorSettings.from_defaults(self.config.defaults)
+        self._settings = settings
+
+    @property
+    def detectors_enabled(self) -> bool:
+        return self._detectors is not None
+
+    @property
+    def sessions(self) -> Mapping[str, SessionState]:
+        return self._sessions
+
+    def session(self, session: str) -> SessionState | None:
+        return self._sessions.get(session)
+
+    def forget(self, session: str) -> None:
+        """Drop a session's state (it ended long ago; memory stays bounded in long runs)."""
+        self._sessions.pop(session, None)
+
+    def grant(self, session: str, rule: str) -> None:
+        """An operator allowed ``rule`` for this session only (ranks after deny rules)."""
+        state = self._sessions.get(session) or self._new(session, None)
+        state.grants = (*state.grants, Rule(rule))
+
+    # ------------------------------------------------------------------ processing
+
+    def process(self, events: Iterable[Event], source: str | None = None) -> list[Event]:
+        """Annotate ``events`` in place, in order; returns them as a list."""
+        out = events if isinstance(events, list) else list(events)
+        for event in out:
+            self._one(event, source)
+        return out
+
+    def _new(self, session: str, source: str | None) -> SessionState:
+        state = SessionState(session, source)
+        self._sessions[session] = state
+        self._resolve(state)
+        return state
+
+    def _one(self, event: Event, source: str | None) -> None:
+        state = self._sessions.get(event.session)
+        if state is None:
+            state = SessionState(event.session, source or event.source)
+            self._sessions[event.session] = state
+            changed = True
+        else:
+            changed = False
+        if event.agent and event.agent != state.explicit_agent:
+            state.explicit_agent, changed = event.agent, True
+        if event.task and event.task != state.explicit_task:
+            state.explicit_task, changed = event.task, True
+        if event.cwd and event.cwd != state.cwd:
+            state.cwd, changed = event.cwd, True
+        if event.parent_session and state.parent is None:
+            state.parent = event.parent_session
+        if changed:
+            self._resolve(state)
+        event.agent, event.task = state.agent, state.task
+        state.last_ts = event.ts
+        kind = event.kind
+        if kind is EventKind.TOOL_CALL:
+            self._judge(event, state)
+        elif kind is EventKind.SESSION_END:
+            state.ended = True
+        if self._detectors is not None:
+            self._flag(event, state)
+
+    def _resolve(self, state: SessionState) -> None:
+        agent, task = self.config.resolve(
+            agent=state.explicit_agent,
+            task=state.explicit_task,
+            cwd=state.cwd,
+            source=state.source,
+            home=self.home,
+        )
+        state.agent, state.task = agent, task
+        state.scope = self.config.scope_for(agent, task) if agent != UNKNOWN_AGENT else None
+        state.home = infer_home(state.cwd, self.home)
+        if self._detectors is not None:
+            if state.history is None:
+                state.history = self._detectors.SessionHistory(
+                    session=state.id, cwd=state.cwd, home=state.home, scope=state.scope
+                )
+            else:
+                for name, value in (
+                    ("cwd", state.cwd),
+                    ("home", state.home),
+                    ("scope", state.scope),
+                ):
+                    with contextlib.suppress(AttributeError):  # a history without that knob
+                        setattr(state.history, name, value)
+
+    # ------------------------------------------------------------------ verdicts
+
+    def _judge(self, event: Event, state: SessionState) -> None:
+        tool = event.tool or ""
+        tool_input = event.input or {}
+        paths = event.extra.get("paths") if event.extra else None
+        try:
+            if (
+                isinstance(paths, list)
+                and paths
+                and canonical_tool(tool) == "Edit"
+                and not any(k in tool_input for k in ("file_path", "path"))
+            ):
+                decisions = [self._decide(state, tool, {"file_path": str(p)}) for p in paths]
+                decision = max(decisions, key=lambda d: _SEVERITY.get(d.verdict, 2))
+            else:
+                decision = self._decide(state, tool, tool_input)
+        except Exception as exc:  # hostile input must not stop ingestion; fail visible
+            event.verdict, event.rule = Verdict.UNSCOPED, None
+            event.extra["verdict_error"] = f"{type(exc).__name__}: {exc}"[:300]
+            event.extra["effective"] = "ask"
+            state.calls += 1
+            state.verdicts[Verdict.UNSCOPED.value] += 1
+            return
+        event.verdict = _VERDICT.get(decision.verdict, Verdict.UNSCOPED)
+        event.rule = decision.rule
+        event.extra["effective"] = decision.effective
+        state.calls += 1
+        state.verdicts[event.verdict.value] += 1
+
+    def _decide(
+        self, state: SessionState, tool: str, tool_input: Mapping[str, Any]
+    ) -> ScopeDecision:
+        scope = state.scope
+        if scope is None:
+            return evaluate(None, tool, tool_input)
+        try:
+            key_input: Any = orjson.dumps(
+                tool_input, option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS
+            )
+        except (TypeError, ValueError):
+            key_input = None
+        key = (id(scope), tool, key_input, state.cwd, state.home, state.grants)
+        if key_input is not None:
+            hit = self._cache.get(key)
+            if hit is not None:
+                return hit
+        decision = evaluate(
+            scope, tool, tool_input, CallContext(state.cwd, state.home), state.grants
+        )
+        if key_input is not None:
+            if len(self._cache) >= _CACHE_LIMIT:
+                self._cache.clear()
+            self._cache[key] = decision
+        return decision
+
+    # ------------------------------------------------------------------ flags
+
+    def _flag(self, event: Event, state: SessionState) -> None:
+        history = state.history
+        try:
+            flags = self._detectors.run_detectors(event, history, self._settings)
+        except Exception as exc:  # a detector bug must not stop ingestion: make it visible
+            flags = [
+                Flag(
+                    detector="engine",
+                    category=FlagCategory.SAFETY,
+                    message=f"detectors failed on this event ({type(exc).__name__})",
+                    severity="low",
+                )
+            ]
+        if flags:
+            event.flags = list(event.flags) + list(flags)
+        with contextlib.suppress(Exception):  # same reason as above
+            history.observe(event)
