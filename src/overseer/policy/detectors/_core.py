@@ -1,0 +1,462 @@
+"""What every detector shares: settings, display helpers, and one parsed view of a call.
+
+A tool call is parsed once per event (:func:`view_of`, cached on the history) into
+:class:`Cmd` objects — one per simple command, found with
+:func:`overseer.policy.shell.simple_commands`, with wrappers (``sudo``, ``env``, ``xargs``,
+``nohup``...) peeled off, ``bash -c '...'`` / ``eval`` bodies and ``<(...)`` process
+substitutions parsed as commands of their own, redirections pulled out, and ``cd`` followed
+so that relative paths resolve against the directory the command really runs in.
+
+Known limits (documented, tested where they matter): quotes are already removed by
+``simple_commands``, so a quoted argument with spaces becomes several words; the shell's
+working directory is not carried from one call to the next; commands run on another host
+(``ssh host cmd``) are not looked into.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from collections.abc import Iterator, Mapping
+from typing import TYPE_CHECKING, Any
+
+from overseer.model import Event, EventKind, Flag, FlagCategory
+from overseer.policy.rules import PATH_TOOLS, SHELL_TOOLS, canonical_tool, command_of, path_of
+from overseer.policy.shell import ShellParseError, simple_commands
+from overseer.secrets import find_secrets, fingerprint, mask
+from overseer.untrusted import neutralise
+
+if TYPE_CHECKING:
+    from overseer.policy.detectors.history import SessionHistory
+
+SHELLS = frozenset({"sh", "bash", "zsh", "dash", "ksh", "mksh", "ash", "fish", "busybox"})
+#: Paths that are never "files": writing to them changes nothing on disk.
+DEVICE_PATHS = frozenset({"/dev/null", "/dev/stdout", "/dev/stderr", "/dev/tty", "/dev/zero"})
+#: Writes here are not "outside the working directory" for the write and delete detectors.
+DEFAULT_SCRATCH_DIRS = ("/tmp", "/var/tmp", "/dev/shm", "/private/tmp")
+DEFAULT_LOCAL_HOSTS = ("localhost", "127.0.0.1", "::1", "0.0.0.0", "host.docker.internal")
+#: Directories whose removal or modification is never routine, wherever the session runs.
+CRITICAL_DIRS = frozenset({
+    "/", "/bin", "/boot", "/dev", "/etc", "/home", "/lib", "/lib64", "/opt", "/proc", "/root",
+    "/sbin", "/srv", "/sys", "/usr", "/var", "/var/lib", "/var/log", "/Users", "/System",
+    "/Library", "/Applications", "/private", "/mnt", "/media",
+})  # fmt: skip
+
+_MAX_NESTING = 4
+_REDIRECT = re.compile(r"^[0-9]*(?:&>>|&>|>>|>\||>&|<>|<&|<<<|<<-?|>|<)$")
+_PROC_SUBST = ("<(", ">(")
+_ASSIGNMENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
+_SECRET_TOKEN_SPLIT = re.compile(r"[^A-Za-z0-9_\-.+/=~]+")
+_MIN_TOKEN = 8
+
+
+# ---------------------------------------------------------------------------------------------
+# settings
+
+
+class DetectorSettings:
+    """Knobs for the detectors. :meth:`from_defaults` reads ``[defaults]`` of config.toml."""
+
+    __slots__ = (
+        "burst_calls", "burst_seconds", "disabled", "egress_without_scope", "local_hosts",
+        "scan_limit", "scratch_dirs",
+    )  # fmt: skip
+
+    def __init__(
+        self,
+        burst_calls: int = 20,
+        burst_seconds: float = 10.0,
+        *,
+        scratch_dirs: tuple[str, ...] = DEFAULT_SCRATCH_DIRS,
+        local_hosts: tuple[str, ...] = DEFAULT_LOCAL_HOSTS,
+        egress_without_scope: bool = False,
+        scan_limit: int = 1_000_000,
+        disabled: frozenset[str] = frozenset(),
+    ) -> None:
+        if burst_calls < 1 or burst_seconds <= 0:
+            raise ValueError("burst_calls must be >= 1 and burst_seconds > 0")
+        #: more than ``burst_calls`` tool calls within ``burst_seconds`` is a burst
+        self.burst_calls = int(burst_calls)
+        self.burst_seconds = float(burst_seconds)
+        #: writes and deletes under these are routine even outside the working directory
+        self.scratch_dirs = tuple(posixpath.normpath(d) for d in scratch_dirs)
+        #: hosts that never count as network egress
+        self.local_hosts = frozenset(h.lower() for h in local_hosts)
+        #: with no scope (unknown agent) there is no allowed set: flag all egress if True
+        self.egress_without_scope = egress_without_scope
+        #: tool results longer than this are scanned on their first ``scan_limit`` characters
+        self.scan_limit = scan_limit
+        #: detector ids to skip
+        self.disabled = frozenset(disabled)
+
+    @classmethod
+    def from_defaults(cls, defaults: Any = None, **overrides: Any) -> DetectorSettings:
+        """Settings from a :class:`overseer.config.Defaults` (``burst_calls``, ``burst_seconds``);
+        missing attributes keep their defaults; keyword ``overrides`` win."""
+        kwargs: dict[str, Any] = {}
+        for name in ("burst_calls", "burst_seconds"):
+            value = getattr(defaults, name, None)
+            if value is not None:
+                kwargs[name] = value
+        kwargs.update(overrides)
+        return cls(**kwargs)
+
+
+# ---------------------------------------------------------------------------------------------
+# display helpers
+
+
+def show(text: str, limit: int = 80) -> str:
+    """Agent-written text as it may appear in a flag message: secrets masked, controls made
+    visible, one line, capped."""
+    return neutralise(mask(text), limit=limit)
+
+
+def seconds(event: Event) -> float:
+    return event.ts.timestamp()
+
+
+# ---------------------------------------------------------------------------------------------
+# parsed commands
+
+
+class Cmd:
+    """One simple command, wrappers peeled off.
+
+    ``argv`` is what runs (``sudo -u x rm -rf d`` → ``["rm", "-rf", "d"]``); ``via`` names the
+    wrappers it ran under (``("sudo",)``, ``("xargs",)``, ``("sh -c",)``); ``redirects`` are
+    ``(operator, target)`` pairs; ``base`` is the directory relative paths resolve against
+    (``None`` when unknown).
+    """
+
+    __slots__ = ("argv", "base", "redirects", "text", "via")
+
+    def __init__(
+        self,
+        argv: list[str],
+        via: tuple[str, ...],
+        redirects: list[tuple[str, str]],
+        base: str | None,
+        text: str,
+    ) -> None:
+        self.argv = argv
+        self.via = via
+        self.redirects = redirects
+        self.base = base
+        self.text = text
+
+    @property
+    def prog(self) -> str:
+        """The program's base name (``/usr/bin/rm`` → ``rm``), lower-cased."""
+        return posixpath.basename(self.argv[0]).lower() if self.argv else ""
+
+    @property
+    def args(self) -> list[str]:
+        return self.argv[1:]
+
+    def positionals(self, takes_value: frozenset[str] = frozenset()) -> list[str]:
+        """Arguments that are not options (``--`` ends options; ``takes_value`` options skip
+        their value)."""
+        out: list[str] = []
+        skip = False
+        options_done = False
+        for word in self.argv[1:]:
+            if skip:
+                skip = False
+                continue
+            if options_done or not word.startswith("-") or word == "-":
+                out.append(word)
+            elif word == "--":
+                options_done = True
+            elif word in takes_value:
+                skip = True
+        return out
+
+    def has_short(self, letter: str) -> bool:
+        """Is the single-letter option ``letter`` given (alone or bundled, ``-rf``)?"""
+        for word in self.argv[1:]:
+            if word == "--":
+                return False
+            if word.startswith("-") and not word.startswith("--") and letter in word[1:]:
+                return True
+        return False
+
+    def has_long(self, *names: str) -> bool:
+        for word in self.argv[1:]:
+            if word == "--":
+                return False
+            if word in names or any(word.startswith(n + "=") for n in names):
+                return True
+        return False
+
+    def __repr__(self) -> str:
+        return f"Cmd({self.argv!r}, via={self.via!r}, redirects={self.redirects!r})"
+
+
+_SUDO_VALUE_OPTS = frozenset({"-u", "-g", "-h", "-p", "-C", "-D", "-r", "-t", "-U", "-T"})
+_XARGS_VALUE_OPTS = frozenset({"-I", "-n", "-P", "-L", "-d", "-E", "-s", "-a", "-i"})
+_SIMPLE_WRAPPERS = frozenset({
+    "nohup", "time", "exec", "builtin", "setsid", "unbuffer", "chronic", "caffeinate",
+    "torsocks", "proxychains", "proxychains4", "command",
+})  # fmt: skip
+
+
+def _strip_options(words: list[str], start: int, takes_value: frozenset[str]) -> int:
+    i = start
+    while i < len(words) and words[i].startswith("-") and words[i] != "-":
+        if words[i] == "--":
+            return i + 1
+        i += 2 if words[i] in takes_value else 1
+    return i
+
+
+def _unwrap(words: list[str]) -> tuple[list[str], tuple[str, ...]]:
+    """Peel ``sudo``/``env``/``xargs``/``nohup``/``timeout``... off the front of ``words``."""
+    via: list[str] = []
+    for _ in range(8):
+        while words and _ASSIGNMENT.match(words[0]) and len(words) > 1:
+            words = words[1:]
+        if not words:
+            break
+        prog = posixpath.basename(words[0]).lower()
+        if prog in ("sudo", "doas", "pkexec", "run0"):
+            words = words[_strip_options(words, 1, _SUDO_VALUE_OPTS) :]
+            via.append("sudo")
+        elif prog == "env":
+            i = _strip_options(words, 1, frozenset({"-u", "-C", "-S"}))
+            while i < len(words) and _ASSIGNMENT.match(words[i]):
+                i += 1
+            words = words[i:]
+            via.append("env")
+        elif prog == "xargs":
+            words = words[_strip_options(words, 1, _XARGS_VALUE_OPTS) :]
+            via.append("xargs")
+        elif prog in ("nice", "ionice", "stdbuf"):
+            words = words[_strip_options(words, 1, frozenset({"-n", "-c"})) :]
+        elif prog == "timeout":
+            i = _strip_options(words, 1, frozenset({"-s", "-k", "--signal", "--kill-after"}))
+            words = words[i + 1 :]  # the duration
+        elif prog in _SIMPLE_WRAPPERS:
+            if prog == "command" and len(words) > 1 and words[1] in ("-v", "-V"):
+                break
+            words = words[_strip_options(words, 1, frozenset()) :]
+        else:
+            break
+    return words, tuple(via)
+
+
+def _split_redirects(words: list[str]) -> tuple[list[str], list[tuple[str, str]]]:
+    argv: list[str] = []
+    redirects: list[tuple[str, str]] = []
+    i = 0
+    while i < len(words):
+        word = words[i]
+        if _REDIRECT.match(word) and any(c in word for c in "<>"):
+            op = word.lstrip("0123456789")
+            target = words[i + 1] if i + 1 < len(words) else ""
+            i += 2
+            if op in ("<<", "<<-", "<<<"):
+                redirects.append((op, ""))  # here-document / here-string: data, not a file
+                continue
+            if op in (">&", "<&") and (target.isdigit() or target == "-"):
+                continue  # fd duplication (2>&1)
+            # "2 > file" from "2>file": the lexer splits the fd number off as a word
+            if argv and len(argv) > 1 and argv[-1].isdigit():
+                argv.pop()
+            redirects.append((op, target))
+            continue
+        argv.append(word)
+        i += 1
+    return argv, redirects
+
+
+class CallView:
+    """A tool call parsed once for every detector."""
+
+    __slots__ = (
+        "base", "canonical", "cmds", "command", "input", "intents", "is_shell", "path",
+        "strings", "tool", "unparsed",
+    )  # fmt: skip
+
+    def __init__(self, event: Event, history: SessionHistory) -> None:
+        self.tool = event.tool or ""
+        self.canonical = canonical_tool(self.tool)
+        self.input: Mapping[str, Any] = event.input if isinstance(event.input, Mapping) else {}
+        self.is_shell = self.canonical in SHELL_TOOLS
+        self.command: str | None = command_of(self.input) if self.is_shell else None
+        #: base directory of the call (Codex ``workdir``), else the session's cwd
+        self.base = history.cwd
+        workdir = self.input.get("workdir") or self.input.get("cwd")
+        if isinstance(workdir, str) and workdir:
+            self.base = history.resolve(workdir, history.cwd)
+        self.unparsed = False
+        self.cmds: list[Cmd] = []
+        if self.command:
+            self.cmds = self._parse(self.command, self.base, (), 0, history)
+        #: the file a file tool acts on, resolved (None if it names none)
+        self.path: str | None = None
+        raw_path = path_of(self.input) if not self.is_shell else None
+        if raw_path is not None:
+            self.path = history.resolve(raw_path, self.base)
+        self.strings: list[str] | None = None
+        self.intents: frozenset[tuple[str, str]] | None = None  # see commands.intents_of
+
+    def _parse(
+        self,
+        command: str,
+        base: str | None,
+        via: tuple[str, ...],
+        depth: int,
+        history: SessionHistory,
+    ) -> list[Cmd]:
+        try:
+            parts = simple_commands(command)
+        except ShellParseError:
+            # Still look: a crude split on control operators, so an unbalanced quote does not
+            # hide ``rm -rf /`` from the detectors (rules never allow such a command anyway).
+            self.unparsed = True
+            parts = [" ".join(p.replace('"', " ").replace("'", " ").split())
+                     for p in re.split(r"&&|\|\||[;&|\n()]", command)]  # fmt: skip
+        out: list[Cmd] = []
+        for part in parts:
+            words = part.split(" ")
+            nested: list[str] = []
+            for i, word in enumerate(words):
+                if word.startswith(_PROC_SUBST) and set(word) <= set("<>(&|"):
+                    nested, words = words[i + 1 :], [*words[:i], "/dev/fd/63"]
+                    break
+            words, redirects = _split_redirects(words)
+            argv, wrappers = _unwrap(words)
+            if not argv and wrappers and words:
+                argv, wrappers = words[:1], ()  # "sudo -i", bare "env": the wrapper itself runs
+            cmd = Cmd(argv, via + wrappers, redirects, base, part)
+            if argv:
+                out.append(cmd)
+                prog = cmd.prog
+                if prog in ("cd", "pushd"):
+                    target = next((w for w in argv[1:] if not w.startswith("-")), "~")
+                    base = history.resolve(target, base) if target != "-" else None
+                elif depth < _MAX_NESTING and (script := _inline_script(cmd)) is not None:
+                    label = "eval" if prog == "eval" else f"{prog} -c"
+                    out.extend(self._parse(script, base, (*cmd.via, label), depth + 1, history))
+            elif redirects:
+                out.append(cmd)  # a bare redirection (": > file" minus the colon)
+            if nested and depth < _MAX_NESTING:
+                out.extend(self._parse(" ".join(nested), base, (*via, "<("), depth + 1, history))
+        return out
+
+    def input_strings(self) -> list[str]:
+        """Every string inside the tool input (keys excluded), depth-first."""
+        if self.strings is None:
+            self.strings = list(_walk_strings(self.input))
+        return self.strings
+
+
+def _inline_script(cmd: Cmd) -> str | None:
+    """The script of ``bash -c '...'`` / ``eval ...``, or None."""
+    prog = cmd.prog
+    if prog == "eval":
+        return " ".join(cmd.argv[1:]) or None
+    if prog not in SHELLS:
+        return None
+    for i, word in enumerate(cmd.argv[1:], start=1):
+        if word.startswith("-") and not word.startswith("--") and "c" in word[1:]:
+            return " ".join(cmd.argv[i + 1 :]) or None
+        if not word.startswith("-"):
+            return None
+    return None
+
+
+def _walk_strings(value: Any, depth: int = 0) -> Iterator[str]:
+    if depth > 20:
+        return
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, Mapping):
+        for item in value.values():
+            yield from _walk_strings(item, depth + 1)
+    elif isinstance(value, list | tuple):
+        for item in value:
+            yield from _walk_strings(item, depth + 1)
+
+
+def view_of(event: Event, history: SessionHistory) -> CallView:
+    """The parsed call, computed once per event and shared by all detectors."""
+    cached = history.view_cache
+    if cached is not None and cached[0] is event:
+        return cached[1]
+    view = CallView(event, history)
+    history.view_cache = (event, view)
+    return view
+
+
+def is_file_tool(view: CallView) -> bool:
+    return view.canonical in PATH_TOOLS
+
+
+# ---------------------------------------------------------------------------------------------
+# secrets
+
+
+def secret_fingerprints(text: str) -> Iterator[tuple[str, str]]:
+    """``(kind, fingerprint)`` for each secret in ``text``: the whole value and each token of it
+    of at least 8 characters (so ``user:pass`` in a URL matches ``pass`` read from a file)."""
+    for kind, start, end in find_secrets(text):
+        value = text[start:end]
+        yield kind, fingerprint(value)
+        tokens = _SECRET_TOKEN_SPLIT.split(value)
+        if len(tokens) > 1:
+            for token in tokens:
+                if len(token) >= _MIN_TOKEN:
+                    yield kind, fingerprint(token)
+
+
+def token_fingerprints(text: str) -> Iterator[str]:
+    """Fingerprints of every token of ``text`` long enough to be a credential."""
+    for token in _SECRET_TOKEN_SPLIT.split(text):
+        if len(token) >= _MIN_TOKEN:
+            yield fingerprint(token)
+
+
+class DetectorInfo:
+    """A detector's identity: what every flag it raises carries."""
+
+    __slots__ = ("category", "description", "id", "kinds", "owasp", "title")
+
+    def __init__(
+        self,
+        id: str,
+        category: FlagCategory,
+        owasp: tuple[str, ...],
+        title: str,
+        description: str,
+        kinds: tuple[EventKind, ...] = (EventKind.TOOL_CALL,),
+    ) -> None:
+        self.id = id
+        self.category = category
+        self.owasp = owasp
+        self.title = title
+        self.description = description
+        self.kinds = kinds
+
+    def flag(self, message: str, severity: str = "medium") -> Flag:
+        return Flag(self.id, self.category, message, self.owasp, severity)
+
+    def __repr__(self) -> str:
+        return f"DetectorInfo({self.id!r}, {self.category.value!r})"
+
+
+SEVERITY_RANK = {"low": 0, "medium": 1, "high": 2}
+
+
+def worst(severities: list[str]) -> str:
+    return max(severities, key=lambda s: SEVERITY_RANK.get(s, 1)) if severities else "medium"
+
+
+def summarise(reasons: list[str], limit: int = 2) -> str:
+    """``a; b (+3 more)``: reasons are already display-safe."""
+    unique = list(dict.fromkeys(reasons))
+    text = "; ".join(unique[:limit])
+    if len(unique) > limit:
+        text += f" (+{len(unique) - limit} more)"
+    return text

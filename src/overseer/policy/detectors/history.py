@@ -1,0 +1,221 @@
+"""The session so far, as the detectors need it: call times, refused calls and what they
+tried, secrets seen in inputs and results, files downloaded. Bounded: old entries go first."""
+
+from __future__ import annotations
+
+import posixpath
+from collections import deque
+
+from overseer.model import CallStatus, Event, EventKind, Verdict
+from overseer.policy.detectors._core import (
+    CallView,
+    Cmd,
+    seconds,
+    secret_fingerprints,
+    show,
+    view_of,
+)
+from overseer.policy.detectors.commands import downloads_of, intents_of
+from overseer.policy.rules import CallContext, Rule, RuleSyntaxError, resolve_path
+from overseer.policy.scope import Scope
+
+
+class Denial:
+    """A call that was refused (by a rule, a hook or a human) and what it tried to do."""
+
+    __slots__ = ("how", "intents", "shown")
+
+    def __init__(self, intents: frozenset[tuple[str, str]], shown: str, how: str) -> None:
+        self.intents = intents
+        self.shown = shown  # display-safe
+        self.how = how  # "denied by policy", "blocked", "rejected by a human"
+
+
+class PendingCall:
+    __slots__ = ("intents", "shown", "tool")
+
+    def __init__(self, tool: str, shown: str, intents: frozenset[tuple[str, str]]) -> None:
+        self.tool = tool
+        self.shown = shown
+        self.intents = intents
+
+
+class AcquiredSecret:
+    __slots__ = ("kind", "origin")
+
+    def __init__(self, kind: str, origin: str) -> None:
+        self.kind = kind
+        self.origin = origin  # display-safe: the call whose result held it
+
+
+#: bounds on what one session remembers (old entries are dropped first)
+MAX_TIMES = 10_000
+MAX_PENDING = 2_000
+MAX_DENIALS = 500
+MAX_FINGERPRINTS = 20_000
+
+
+class SessionHistory:
+    """What the detectors remember about one session. Call :meth:`observe` after
+    :func:`run_detectors` for every event of the session, calls *and* results.
+
+    ``cwd`` may be ``None`` until a ``session_start`` names it; then the write-outside detector
+    stays silent and relative paths are not judged.
+    """
+
+    __slots__ = (
+        "_cwd", "acquired", "call_times", "calls", "ctx", "denials", "detector_errors",
+        "downloads", "home", "input_fps", "pending", "results", "scope", "session", "view_cache",
+    )  # fmt: skip
+
+    def __init__(
+        self,
+        session: str,
+        cwd: str | None = None,
+        home: str | None = None,
+        scope: Scope | None = None,
+    ) -> None:
+        self.session = session
+        self.home = posixpath.normpath(home) if home else None
+        self.scope = scope
+        self._cwd: str | None = None
+        self.ctx = CallContext(None, home)
+        self.cwd = cwd
+        self.call_times: deque[float] = deque(maxlen=MAX_TIMES)
+        self.calls = 0
+        self.results = 0
+        self.pending: dict[str, PendingCall] = {}
+        self.denials: list[Denial] = []
+        self.acquired: dict[str, AcquiredSecret] = {}
+        self.input_fps: set[str] = set()
+        self.downloads: dict[str, str] = {}  # resolved path → display-safe source
+        self.detector_errors: dict[str, int] = {}
+        self.view_cache: tuple[Event, CallView] | None = None
+
+    @property
+    def cwd(self) -> str | None:
+        return self._cwd
+
+    @cwd.setter
+    def cwd(self, value: str | None) -> None:
+        self._cwd = posixpath.normpath(value) if value else None
+        self.ctx = CallContext(self._cwd, self.home)
+
+    # -- paths ---------------------------------------------------------------------------------
+
+    def resolve(self, path: str, base: str | None) -> str | None:
+        """``path`` made absolute against ``base`` (``..`` removed); None when it cannot be
+        known: a shell variable, ``~user``, or a relative path with no known base."""
+        if not path or "$" in path or "`" in path:
+            return None
+        if path.startswith("~"):
+            if not (path == "~" or path.startswith("~/")) or self.home is None:
+                return None
+            return resolve_path(path, self.ctx)
+        if path.startswith("/"):
+            return posixpath.normpath(path)
+        if base is None:
+            return None
+        return posixpath.normpath(posixpath.join(base, path))
+
+    def inside_cwd(self, path: str) -> bool:
+        cwd = self._cwd
+        if cwd is None:
+            return False
+        return path == cwd or cwd == "/" or path.startswith(cwd + "/")
+
+    @staticmethod
+    def under(path: str, directory: str) -> bool:
+        return path == directory or directory == "/" or path.startswith(directory + "/")
+
+    # -- observing -----------------------------------------------------------------------------
+
+    def observe(self, event: Event) -> None:
+        """Remember what later detectors need from ``event`` (after run_detectors on it)."""
+        kind = event.kind
+        if kind is EventKind.TOOL_CALL:
+            self._observe_call(event)
+        elif kind is EventKind.TOOL_RESULT:
+            self._observe_result(event)
+        elif kind is EventKind.SESSION_START and event.cwd and self._cwd is None:
+            self.cwd = event.cwd
+
+    def _observe_call(self, event: Event) -> None:
+        self.calls += 1
+        self.call_times.append(seconds(event))
+        view = view_of(event, self)
+        intents = intents_of(view, self)
+        if event.verdict is Verdict.DENY and event.rule and len(view.cmds) > 1:
+            # Remember what the deny rule objected to, not the harmless rest of the line.
+            hit = _commands_hit_by(event.rule, view)
+            if hit:
+                intents = intents_of(view, self, hit)
+        shown = show(event.summary or _describe(view), 100)
+        if event.call_id:
+            if len(self.pending) >= MAX_PENDING:
+                self.pending.pop(next(iter(self.pending)))
+            self.pending[event.call_id] = PendingCall(view.tool, shown, intents)
+        how = _refusal(event)
+        if how:
+            self._deny(intents, shown, how)
+        for path, source in downloads_of(view, self):
+            if len(self.downloads) < MAX_FINGERPRINTS:
+                self.downloads[path] = source
+        for text in view.input_strings():
+            for _kind, fp in secret_fingerprints(text):
+                if len(self.input_fps) < MAX_FINGERPRINTS:
+                    self.input_fps.add(fp)
+
+    def _observe_result(self, event: Event) -> None:
+        self.results += 1
+        call = self.pending.pop(event.call_id, None) if event.call_id else None
+        how = _refusal(event)
+        if how and call is not None:
+            self._deny(call.intents, call.shown, how)
+        output = event.output
+        if not output or how:
+            return
+        origin = call.shown if call is not None else "an earlier tool result"
+        for kind, fp in secret_fingerprints(output[: 4 * 1024 * 1024]):
+            if fp in self.input_fps or fp in self.acquired:
+                continue
+            if len(self.acquired) < MAX_FINGERPRINTS:
+                self.acquired[fp] = AcquiredSecret(kind, origin)
+
+    def _deny(self, intents: frozenset[tuple[str, str]], shown: str, how: str) -> None:
+        if not intents:
+            return
+        if len(self.denials) >= MAX_DENIALS:
+            self.denials.pop(0)
+        self.denials.append(Denial(intents, shown, how))
+
+
+def _commands_hit_by(rule_text: str, view: CallView) -> list[Cmd]:
+    try:
+        rule = Rule(rule_text)
+    except RuleSyntaxError:
+        return []
+    if rule.kind != "shell":
+        return []
+    return [c for c in view.cmds if rule.matches_command(c.text)]
+
+
+def _refusal(event: Event) -> str | None:
+    if event.verdict is Verdict.DENY:
+        return "denied by policy"
+    if event.status is CallStatus.BLOCKED:
+        return "blocked"
+    if event.status is CallStatus.REJECTED:
+        return "rejected by a human"
+    return None
+
+
+def _describe(view: CallView) -> str:
+    if view.command:
+        return f"{view.tool}: {view.command}"
+    if view.path:
+        return f"{view.tool} {view.path}"
+    url = view.input.get("url")
+    if isinstance(url, str):
+        return f"{view.tool} {url}"
+    return view.tool
