@@ -30,21 +30,9 @@ import orjson
 
 from overseer.config import UNKNOWN_AGENT, Config
 from overseer.model import Event, EventKind, Flag, FlagCategory, Verdict
+from overseer.policy.detectors import DetectorSettings, SessionHistory, run_detectors
 from overseer.policy.rules import CallContext, Rule, canonical_tool
 from overseer.policy.scope import Scope, ScopeDecision, evaluate
-
-
-def _load_detectors() -> Any:
-    """The one guarded import: the detectors package may be absent or half-written."""
-    try:
-        from overseer.policy import detectors
-    except ImportError:  # pragma: no cover - only while the detectors package is missing
-        return None
-    wanted = ("DetectorSettings", "SessionHistory", "run_detectors")
-    return detectors if all(hasattr(detectors, n) for n in wanted) else None
-
-
-_detectors = _load_detectors()
 
 _HOME = re.compile(r"^(/home/[^/]+|/Users/[^/]+|/root)(?:/|$)")
 _VERDICT = {v.value: v for v in Verdict}
@@ -82,7 +70,7 @@ class SessionState:
         self.scope: Scope | None = None
         self.parent: str | None = None
         self.grants: tuple[Rule, ...] = ()
-        self.history: Any = None
+        self.history: SessionHistory | None = None
         self.last_ts: Any = None
         self.ended = False
         self.calls = 0
@@ -106,20 +94,14 @@ class Engine:
         *,
         home: str | None = None,
         detectors: bool = True,
-        settings: Any = None,
+        settings: DetectorSettings | None = None,
     ) -> None:
         self.config = config or Config()
         self.home = home
         self._sessions: dict[str, SessionState] = {}
         self._cache: dict[tuple[Any, ...], ScopeDecision] = {}
-        self._detectors: Any = _detectors if detectors else None
-        if self._detectors is not None and settings is None:
-            settings = self._detectors.DetectorSettings.from_defaults(self.config.defaults)
-        self._settings = settings
-
-    @property
-    def detectors_enabled(self) -> bool:
-        return self._detectors is not None
+        self.detectors = detectors
+        self._settings = settings or DetectorSettings.from_defaults(self.config.defaults)
 
     @property
     def sessions(self) -> Mapping[str, SessionState]:
@@ -177,7 +159,7 @@ class Engine:
             self._judge(event, state)
         elif kind is EventKind.SESSION_END:
             state.ended = True
-        if self._detectors is not None:
+        if self.detectors:
             self._flag(event, state)
 
     def _resolve(self, state: SessionState) -> None:
@@ -191,19 +173,15 @@ class Engine:
         state.agent, state.task = agent, task
         state.scope = self.config.scope_for(agent, task) if agent != UNKNOWN_AGENT else None
         state.home = infer_home(state.cwd, self.home)
-        if self._detectors is not None:
+        if self.detectors:
             if state.history is None:
-                state.history = self._detectors.SessionHistory(
+                state.history = SessionHistory(
                     session=state.id, cwd=state.cwd, home=state.home, scope=state.scope
                 )
             else:
-                for name, value in (
-                    ("cwd", state.cwd),
-                    ("home", state.home),
-                    ("scope", state.scope),
-                ):
-                    with contextlib.suppress(AttributeError):  # a history without that knob
-                        setattr(state.history, name, value)
+                state.history.cwd = state.cwd
+                state.history.home = state.home
+                state.history.scope = state.scope
 
     # ------------------------------------------------------------------ verdicts
 
@@ -265,8 +243,12 @@ class Engine:
 
     def _flag(self, event: Event, state: SessionState) -> None:
         history = state.history
+        if history is None:  # detectors were off when the session began
+            history = state.history = SessionHistory(
+                session=state.id, cwd=state.cwd, home=state.home, scope=state.scope
+            )
         try:
-            flags = self._detectors.run_detectors(event, history, self._settings)
+            flags = run_detectors(event, history, self._settings)
         except Exception as exc:  # a detector bug must not stop ingestion: make it visible
             flags = [
                 Flag(
