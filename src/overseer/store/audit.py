@@ -1,0 +1,154 @@
+"""Reading the audit chain: verify it, hand out checkpoints, export it.
+
+Built on the lean connection (no SQLModel import), so ``overseer audit verify`` spends its
+time on the chain, not on start-up. Rows are streamed — a million rows never sit in memory.
+
+On SQLite the database renders each row's canonical JSON itself (``json_object``: same
+escaping as RFC 8785 for the text/integer/null values the chain holds); Python then only
+hashes. :func:`overseer.store.chain.verify_canonical` re-checks any mismatch with the reference
+implementation, so this rendering is an accelerator, never a judge.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+import sqlite3
+import time
+from collections.abc import Iterator, Mapping
+from datetime import UTC, datetime
+from typing import Any, TextIO
+
+from overseer.store import utc_text
+from overseer.store.chain import (
+    COLUMNS,
+    FIELDS,
+    VerifyResult,
+    make_checkpoint,
+    verify_canonical,
+    verify_rows,
+)
+from overseer.store.lean import LeanConn, _db_errors, record_checkpoint
+
+_SELECT = f"SELECT {', '.join(COLUMNS)} FROM decisions"
+_JSON_SQL = "json_object(" + ", ".join(f"'{name}', {name}" for name in FIELDS) + ")"
+_TRIGGERS_SQLITE = ("decisions_no_update", "decisions_no_delete")
+_TRIGGERS_POSTGRES = ("decisions_no_update_delete", "decisions_no_truncate")
+_RELATIVE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h|d|w)\s*$")
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+
+
+def chain_rows(conn: LeanConn, *, since: str | None = None) -> Iterator[tuple[Any, ...]]:
+    """Every decision row in ``seq`` order as :data:`~overseer.store.chain.COLUMNS` tuples,
+    streamed (a server-side cursor on PostgreSQL). ``since`` is store time text."""
+    sql = _SELECT + (" WHERE ts >= ?" if since else "") + " ORDER BY seq"
+    params = (since,) if since else ()
+    if conn.is_pg:
+        with conn.raw.transaction(), conn.raw.cursor(name="overseer_chain") as cur:
+            cur.itersize = 20_000
+            cur.execute(conn.sql(sql), params)
+            yield from cur
+        return
+    yield from conn.raw.execute(sql, params)
+
+
+def verify(conn: LeanConn, checkpoint: Mapping[str, Any] | None = None) -> VerifyResult:
+    """Recompute the whole chain (and compare with ``checkpoint`` when given).
+
+    ``result.warnings`` lists weakened protections (a missing append-only trigger) that do
+    not by themselves break the chain.
+    """
+    with _db_errors(conn.db):
+        result = None
+        if not conn.is_pg:
+            try:
+                cur = conn.raw.execute(
+                    f"SELECT seq, {_JSON_SQL}, prev_hash, hash FROM decisions ORDER BY seq"
+                )
+                result = verify_canonical(cur, checkpoint, reference=lambda s: _row(conn, s))
+            except sqlite3.OperationalError:
+                result = None  # no JSON1, or a value json_object refuses (a BLOB): use Python
+        if result is None:
+            result = verify_rows(chain_rows(conn), checkpoint)
+        result.warnings = _protection_warnings(conn)
+    return result
+
+
+def _row(conn: LeanConn, seq: int) -> dict[str, Any] | None:
+    row = conn.execute(_SELECT + " WHERE seq = ?", (seq,)).fetchone()
+    return None if row is None else dict(zip(COLUMNS, row, strict=True))
+
+
+def _protection_warnings(conn: LeanConn) -> list[str]:
+    if conn.is_pg:
+        rows = conn.execute(
+            "SELECT tgname FROM pg_trigger WHERE tgrelid = 'decisions'::regclass"
+            " AND NOT tgisinternal AND tgenabled <> 'D'"
+        ).fetchall()
+        expected = _TRIGGERS_POSTGRES
+    else:
+        rows = conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'decisions'"
+        ).fetchall()
+        expected = _TRIGGERS_SQLITE
+    present = {r[0] for r in rows}
+    return [
+        f"append-only trigger {name} is missing or disabled: the database no longer refuses "
+        "edits to the audit chain"
+        for name in expected
+        if name not in present
+    ]
+
+
+def take_checkpoint(
+    conn: LeanConn, *, operator: str | None = None
+) -> tuple[VerifyResult, dict[str, Any] | None]:
+    """Verify the chain, then return a checkpoint of its head (``None`` if it is broken:
+    a checkpoint must never vouch for a chain that already fails) and keep a copy."""
+    result = verify(conn)
+    if not result.ok:
+        return result, None
+    checkpoint = make_checkpoint(result.rows, result.head, utc_text())
+    record_checkpoint(conn, checkpoint, operator)
+    return result, checkpoint
+
+
+def export(conn: LeanConn, out: TextIO, fmt: str, *, since: str | None = None) -> int:
+    """Write every chain row (``seq`` order, chain fields included, values exactly as hashed)
+    as ``jsonl`` or ``csv``; returns the row count."""
+    if fmt not in ("jsonl", "csv"):
+        raise ValueError(f"unknown export format {fmt!r} (jsonl or csv)")
+    count = 0
+    with _db_errors(conn.db):
+        if fmt == "jsonl":
+            for row in chain_rows(conn, since=since):
+                out.write(json.dumps(dict(zip(COLUMNS, row, strict=True)), ensure_ascii=False))
+                out.write("\n")
+                count += 1
+        else:
+            writer = csv.writer(out, lineterminator="\n")
+            writer.writerow(COLUMNS)
+            for row in chain_rows(conn, since=since):
+                writer.writerow(["" if v is None else v for v in row])
+                count += 1
+    return count
+
+
+def parse_since(text: str, *, now: float | None = None) -> str:
+    """``--since``: an ISO date/time (naive means UTC) or a age like ``30m``, ``24h``, ``7d``;
+    returns store time text. ``ValueError`` says what is accepted."""
+    match = _RELATIVE.match(text)
+    if match:
+        seconds = float(match.group(1)) * _UNITS[match.group(2)]
+        return utc_text((time.time() if now is None else now) - seconds)
+    try:
+        moment = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise ValueError(
+            f"cannot read time {text!r}: use an ISO date or time (2025-01-31, "
+            "2025-01-31T14:00:00Z) or an age (30m, 24h, 7d)"
+        ) from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return utc_text(moment)

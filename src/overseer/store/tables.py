@@ -1,0 +1,252 @@
+"""The tables (SQLModel), their indexes, and the DDL SQLModel cannot express (append-only
+triggers on the audit chain).
+
+Conventions every writer follows — the SQLModel side and the stdlib gate-hook side
+(:mod:`overseer.store.lean`) share these tables column for column:
+
+* Times are UTC text, ``YYYY-MM-DDTHH:MM:SS.ffffffZ`` (fixed width, so text order is time
+  order on both SQLite and PostgreSQL, and the audit chain hashes exactly what is stored).
+* JSON values (tool inputs, flags, parser state) are stored as JSON *text*.
+* Agent-written strings are kept raw for the audit record (``input``, ``output``, ``text``)
+  beside their display forms, neutralised once at ingest (``summary``, ``*_display``).
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+#: Event ids are 64-bit on PostgreSQL; on SQLite the column must be exactly INTEGER to be the
+#: rowid alias (autoincrementing), hence the variant.
+_BIGINT_ID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+_ZERO = {"server_default": "0"}
+#: Tool calls and results dedupe on (session, kind, call_id): the same call seen by a hook and
+#: by a tailed transcript is stored once (insert-or-ignore, see Store.record_batch).
+DEDUPED_KINDS = ("tool_call", "tool_result")
+_DEDUPE_WHERE = "call_id IS NOT NULL AND kind IN ('tool_call', 'tool_result')"
+
+
+class MetaRow(SQLModel, table=True):
+    """Key/value facts about the database itself; ``schema_version`` above all."""
+
+    __tablename__ = "meta"
+    key: str = Field(primary_key=True)
+    value: str
+
+
+class AgentRow(SQLModel, table=True):
+    """An agent seen in a log or configured; owner/autonomy come from the config."""
+
+    __tablename__ = "agents"
+    name: str = Field(primary_key=True)
+    owner: str | None = None
+    autonomy: str | None = None
+    default_task: str | None = None
+    first_seen: str | None = None
+    last_seen: str | None = None
+
+
+class SessionRow(SQLModel, table=True):
+    """One agent session. Counters are maintained by ``record_batch`` so the sessions screen
+    reads one row per session instead of aggregating a million events."""
+
+    __tablename__ = "sessions"
+    __table_args__ = (
+        # Most recently active first: ORDER BY last_event_at DESC, id DESC, read backwards.
+        sa.Index("ix_sessions_agent", "agent", "last_event_at", "id"),
+        sa.Index("ix_sessions_last_event", "last_event_at", "id"),
+        sa.Index("ix_sessions_status", "status", "last_event_at", "id"),
+    )
+    id: str = Field(primary_key=True)
+    agent: str | None = None
+    task: str | None = None
+    status: str = Field(default="live", sa_column_kwargs={"server_default": "live"})
+    cwd: str | None = None
+    pid: int | None = None
+    host: str | None = None
+    parent_session: str | None = None
+    source: str | None = None
+    started_at: str | None = None
+    ended_at: str | None = None
+    end_reason: str | None = None
+    last_event_at: str | None = None
+    event_count: int = Field(default=0, sa_column_kwargs=_ZERO)
+    tool_calls: int = Field(default=0, sa_column_kwargs=_ZERO)
+    last_tool: str | None = None
+    last_tool_at: str | None = None
+    flags_safety: int = Field(default=0, sa_column_kwargs=_ZERO)
+    flags_security: int = Field(default=0, sa_column_kwargs=_ZERO)
+    killed_by: str | None = None
+    killed_at: str | None = None
+
+
+class EventRow(SQLModel, table=True):
+    """One normalised event (see :class:`overseer.model.Event`)."""
+
+    __tablename__ = "events"
+    __table_args__ = (
+        # A session's tool-call timeline in order (and every kind, filtered).
+        sa.Index("ix_events_timeline", "session", "kind", "ts", "id"),
+        # A session's whole event stream in order.
+        sa.Index("ix_events_session", "session", "ts", "id"),
+        sa.Index(
+            "ux_events_call",
+            "session",
+            "kind",
+            "call_id",
+            unique=True,
+            sqlite_where=sa.text(_DEDUPE_WHERE),
+            postgresql_where=sa.text(_DEDUPE_WHERE),
+        ),
+    )
+    id: int | None = Field(default=None, primary_key=True, sa_type=_BIGINT_ID)
+    session: str
+    kind: str
+    ts: str
+    seq: int | None = None
+    agent: str | None = None
+    task: str | None = None
+    tool: str | None = None
+    call_id: str | None = None
+    approval_id: str | None = None
+    role: str | None = None
+    text: str | None = Field(default=None, sa_type=sa.Text)
+    input: str | None = Field(default=None, sa_type=sa.Text)  # raw, JSON text
+    output: str | None = Field(default=None, sa_type=sa.Text)  # raw, capped
+    output_chars: int | None = None  # original length when ``output`` was capped
+    output_truncated: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
+    is_error: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
+    status: str | None = None
+    verdict: str | None = None
+    rule: str | None = None
+    flags: str | None = Field(default=None, sa_type=sa.Text)  # JSON list of flag objects
+    flags_safety: int = Field(default=0, sa_column_kwargs=_ZERO)
+    flags_security: int = Field(default=0, sa_column_kwargs=_ZERO)
+    summary: str = Field(default="", sa_type=sa.Text)
+    input_display: str = Field(default="", sa_type=sa.Text)
+    output_display: str = Field(default="", sa_type=sa.Text)
+    reason: str | None = None
+    parent_session: str | None = None
+    source: str | None = None
+    line: int | None = None
+    extra: str | None = Field(default=None, sa_type=sa.Text)  # JSON object
+
+
+class ApprovalRow(SQLModel, table=True):
+    """A gated tool call waiting for (or given) an operator's answer.
+
+    ``status`` is ``pending`` until exactly one writer moves it to an outcome (``approved``,
+    ``denied``, ``timed_out``, ``errored``, ``killed``) together with its audit row.
+    """
+
+    __tablename__ = "approvals"
+    __table_args__ = (
+        sa.Index("ix_approvals_status", "status", "created_at", "id"),
+        sa.Index("ix_approvals_call", "session", "call_id"),
+    )
+    id: str = Field(primary_key=True)
+    session: str
+    call_id: str | None = None
+    agent: str | None = None
+    task: str | None = None
+    tool: str | None = None
+    input: str | None = Field(default=None, sa_type=sa.Text)  # raw, JSON text
+    summary: str = Field(default="", sa_type=sa.Text)  # neutralised at ingest
+    rule: str | None = None
+    verdict: str | None = None
+    origin: str = "hook"
+    status: str = "pending"
+    created_at: str
+    timeout_s: float | None = None
+    deadline: str | None = None
+    decided_by: str | None = None
+    decided_at: str | None = None
+    reason: str | None = Field(default=None, sa_type=sa.Text)
+    updated_input: str | None = Field(default=None, sa_type=sa.Text)  # raw, JSON text
+    decision_seq: int | None = None
+
+
+class DecisionRow(SQLModel, table=True):
+    """The audit chain: one append-only row per gate decision (see :mod:`.chain`)."""
+
+    __tablename__ = "decisions"
+    __table_args__ = (
+        sa.Index("ix_decisions_session", "session", "seq"),
+        sa.Index("ix_decisions_approval", "approval_id"),
+        sa.Index("ix_decisions_ts", "ts"),
+    )
+    seq: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    ts: str
+    operator: str
+    action: str
+    outcome: str
+    session: str | None = None
+    approval_id: str | None = None
+    call_id: str | None = None
+    agent: str | None = None
+    task: str | None = None
+    tool: str | None = None
+    input: str | None = Field(default=None, sa_type=sa.Text)  # secrets masked, JSON text
+    input_fingerprint: str | None = None  # sha256 of the raw canonical input
+    updated_input: str | None = Field(default=None, sa_type=sa.Text)  # masked, JSON text
+    rule: str | None = None
+    reason: str | None = Field(default=None, sa_type=sa.Text)
+    prev_hash: str
+    hash: str
+
+
+class OffsetRow(SQLModel, table=True):
+    """How far each source has been ingested, committed with the events it produced."""
+
+    __tablename__ = "ingest_offsets"
+    source: str = Field(primary_key=True)
+    byte_offset: int = Field(default=0, sa_type=sa.BigInteger)
+    state: str = Field(default="{}", sa_type=sa.Text)  # parser state, JSON object
+    identity: str = Field(default="{}", sa_type=sa.Text)  # file identity, JSON object
+    updated_at: str | None = None
+
+
+class ProblemRow(SQLModel, table=True):
+    """Bad input that was skipped: where and why (never an exception)."""
+
+    __tablename__ = "problems"
+    __table_args__ = (sa.Index("ix_problems_source", "source", "id"),)
+    id: int | None = Field(default=None, primary_key=True, sa_type=_BIGINT_ID)
+    source: str
+    line: int | None = None
+    reason: str = Field(sa_type=sa.Text)
+    excerpt: str = Field(default="", sa_type=sa.Text)
+    recorded_at: str
+
+
+class CheckpointRow(SQLModel, table=True):
+    """Checkpoints handed out by ``overseer audit checkpoint`` (a copy; the real one is kept
+    elsewhere — a checkpoint stored only here proves nothing against whoever edits the file)."""
+
+    __tablename__ = "checkpoints"
+    id: int | None = Field(default=None, primary_key=True)
+    size: int
+    head: str
+    ts: str
+    operator: str | None = None
+
+
+APPEND_ONLY_SQLITE = (
+    """CREATE TRIGGER IF NOT EXISTS decisions_no_update BEFORE UPDATE ON decisions
+    BEGIN SELECT RAISE(ABORT, 'the audit chain is append-only: UPDATE refused'); END""",
+    """CREATE TRIGGER IF NOT EXISTS decisions_no_delete BEFORE DELETE ON decisions
+    BEGIN SELECT RAISE(ABORT, 'the audit chain is append-only: DELETE refused'); END""",
+)
+
+APPEND_ONLY_POSTGRES = (
+    """CREATE OR REPLACE FUNCTION overseer_decisions_append_only() RETURNS trigger
+    LANGUAGE plpgsql AS $$
+    BEGIN
+        RAISE EXCEPTION USING MESSAGE = 'the audit chain is append-only: ' || TG_OP || ' refused';
+    END
+    $$""",
+    """CREATE TRIGGER decisions_no_update_delete BEFORE UPDATE OR DELETE ON decisions
+    FOR EACH ROW EXECUTE FUNCTION overseer_decisions_append_only()""",
+    """CREATE TRIGGER decisions_no_truncate BEFORE TRUNCATE ON decisions
+    FOR EACH STATEMENT EXECUTE FUNCTION overseer_decisions_append_only()""",
+)
