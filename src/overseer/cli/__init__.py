@@ -17,6 +17,9 @@ import click
 COMMANDS: dict[str, tuple[str, str]] = {
     "check-config": ("overseer.cli.config_cmds:check_config", "Validate a config file."),
     "scope": ("overseer.cli.config_cmds:scope", "Explain how a scope judges a tool call."),
+    "audit": ("overseer.cli.store_cmds:audit", "Verify, checkpoint or export the audit chain."),
+    "decide": ("overseer.cli.store_cmds:decide", "Approve or deny a pending approval."),
+    "approvals": ("overseer.cli.store_cmds:approvals", "List pending approvals."),
     "ingest": ("overseer.cli.ingest_cmds:ingest", "Ingest agent logs once (review, scripting)."),
 }
 
