@@ -274,8 +274,8 @@ class CallView:
     """A tool call parsed once for every detector."""
 
     __slots__ = (
-        "base", "canonical", "cmds", "command", "input", "intents", "is_shell", "path",
-        "strings", "tool", "unparsed",
+        "base", "canonical", "cmds", "command", "extra_paths", "input", "intents", "is_shell",
+        "path", "secrets", "strings", "tool", "unparsed",
     )  # fmt: skip
 
     def __init__(self, event: Event, history: SessionHistory) -> None:
@@ -298,7 +298,13 @@ class CallView:
         raw_path = path_of(self.input) if not self.is_shell else None
         if raw_path is not None:
             self.path = history.resolve(raw_path, self.base)
+        #: paths the parser found for the call (Codex apply_patch: ``extra["paths"]``)
+        paths = event.extra.get("paths") if event.extra else None
+        self.extra_paths = (
+            [p for p in paths if isinstance(p, str) and p] if isinstance(paths, list) else []
+        )
         self.strings: list[str] | None = None
+        self.secrets: list[tuple[str, str]] | None = None
         self.intents: frozenset[tuple[str, str]] | None = None  # see commands.intents_of
 
     def _parse(
@@ -351,6 +357,16 @@ class CallView:
             self.strings = list(_walk_strings(self.input))
         return self.strings
 
+    def input_secrets(self) -> list[tuple[str, str]]:
+        """``(kind, raw value)`` of every secret in the input (one scan, shared)."""
+        if self.secrets is None:
+            self.secrets = [
+                (kind, text[start:end])
+                for text in self.input_strings()
+                for kind, start, end in find_secrets(text)
+            ]
+        return self.secrets
+
 
 def _inline_script(cmd: Cmd) -> str | None:
     """The script of ``bash -c '...'`` / ``eval ...``, or None."""
@@ -402,13 +418,18 @@ def secret_fingerprints(text: str) -> Iterator[tuple[str, str]]:
     """``(kind, fingerprint)`` for each secret in ``text``: the whole value and each token of it
     of at least 8 characters (so ``user:pass`` in a URL matches ``pass`` read from a file)."""
     for kind, start, end in find_secrets(text):
-        value = text[start:end]
-        yield kind, fingerprint(value)
-        tokens = _SECRET_TOKEN_SPLIT.split(value)
-        if len(tokens) > 1:
-            for token in tokens:
-                if len(token) >= _MIN_TOKEN:
-                    yield kind, fingerprint(token)
+        for fp in value_fingerprints(text[start:end]):
+            yield kind, fp
+
+
+def value_fingerprints(value: str) -> Iterator[str]:
+    """Fingerprints of one secret value: whole, and its long tokens when it has several."""
+    yield fingerprint(value)
+    tokens = _SECRET_TOKEN_SPLIT.split(value)
+    if len(tokens) > 1:
+        for token in tokens:
+            if len(token) >= _MIN_TOKEN:
+                yield fingerprint(token)
 
 
 def token_fingerprints(text: str) -> Iterator[str]:

@@ -58,6 +58,10 @@ SSH_VALUE_OPTS = frozenset({
     "-p", "-i", "-l", "-o", "-F", "-J", "-L", "-R", "-D", "-b", "-c", "-E", "-e", "-m", "-O",
     "-Q", "-S", "-W", "-w", "-B", "-P",
 })  # fmt: skip
+KUBECTL_VALUE_OPTS = frozenset({
+    "-n", "--namespace", "--context", "--kubeconfig", "--cluster", "--user", "-s", "--server",
+    "--token", "-l", "--selector", "--as", "--as-group", "-f", "--filename", "-o", "--output",
+})  # fmt: skip
 GIT_GLOBAL_VALUE_OPTS = frozenset({"-C", "-c", "--git-dir", "--work-tree", "--namespace"})
 
 WRITE_REDIRECTS = frozenset({">", ">>", ">|", "&>", "&>>", "<>", ">&"})
@@ -465,7 +469,7 @@ def file_tool_writes(view: CallView, history: SessionHistory) -> list[str]:
     if view.path is not None:
         return [view.path]
     out: list[str] = []
-    for raw in patch_paths(view):
+    for raw in view.extra_paths or patch_paths(view):
         path = history.resolve(raw, view.base)
         if path:
             out.append(path)
@@ -527,7 +531,9 @@ def operation_of(cmd: Cmd) -> str | None:
             return "hard-reset"
         if sub == "clean":
             return "git-clean"
-    elif prog in ("kubectl", "oc") and first_positional(cmd.argv[1:]) == "delete":
+    elif (
+        prog in ("kubectl", "oc") and first_positional(cmd.argv[1:], KUBECTL_VALUE_OPTS) == "delete"
+    ):
         return "k8s-delete"
     elif prog in ("terraform", "tofu", "terragrunt", "pulumi") and (
         "destroy" in cmd.argv[1:] or ("apply" in cmd.argv[1:] and "-destroy" in cmd.argv)

@@ -13,6 +13,7 @@ from overseer.policy.detectors._core import (
     seconds,
     secret_fingerprints,
     show,
+    value_fingerprints,
     view_of,
 )
 from overseer.policy.detectors.commands import downloads_of, intents_of
@@ -23,21 +24,29 @@ from overseer.policy.scope import Scope
 class Denial:
     """A call that was refused (by a rule, a hook or a human) and what it tried to do."""
 
-    __slots__ = ("how", "intents", "shown")
+    __slots__ = ("how", "intents", "shown", "tool")
 
-    def __init__(self, intents: frozenset[tuple[str, str]], shown: str, how: str) -> None:
+    def __init__(
+        self, intents: frozenset[tuple[str, str]], shown: str, how: str, tool: str = ""
+    ) -> None:
         self.intents = intents
         self.shown = shown  # display-safe
         self.how = how  # "denied by policy", "blocked", "rejected by a human"
+        self.tool = tool  # canonical tool name of the refused call
 
 
 class PendingCall:
-    __slots__ = ("intents", "shown", "tool")
+    """A call waiting for its result; what it tried is worked out only if it is refused."""
 
-    def __init__(self, tool: str, shown: str, intents: frozenset[tuple[str, str]]) -> None:
-        self.tool = tool
-        self.shown = shown
-        self.intents = intents
+    __slots__ = ("denied", "summary", "view")
+
+    def __init__(self, view: CallView, summary: str, denied: bool) -> None:
+        self.view = view
+        self.summary = summary
+        self.denied = denied  # already remembered as a denial (verdict deny on the call)
+
+    def shown(self) -> str:
+        return show(self.summary or _describe(self.view), 100)
 
 
 class AcquiredSecret:
@@ -53,6 +62,7 @@ MAX_TIMES = 10_000
 MAX_PENDING = 2_000
 MAX_DENIALS = 500
 MAX_FINGERPRINTS = 20_000
+MAX_RESULT_SCAN = 4 * 1024 * 1024  # characters of a result searched for credentials
 
 
 class SessionHistory:
@@ -64,8 +74,8 @@ class SessionHistory:
     """
 
     __slots__ = (
-        "_cwd", "acquired", "call_times", "calls", "ctx", "denials", "detector_errors",
-        "downloads", "home", "input_fps", "pending", "results", "scope", "session", "view_cache",
+        "_cwd", "_home", "acquired", "call_times", "calls", "ctx", "denials", "detector_errors",
+        "downloads", "input_fps", "pending", "results", "scope", "session", "view_cache",
     )  # fmt: skip
 
     def __init__(
@@ -76,11 +86,10 @@ class SessionHistory:
         scope: Scope | None = None,
     ) -> None:
         self.session = session
-        self.home = posixpath.normpath(home) if home else None
         self.scope = scope
-        self._cwd: str | None = None
-        self.ctx = CallContext(None, home)
-        self.cwd = cwd
+        self._cwd: str | None = posixpath.normpath(cwd) if cwd else None
+        self._home: str | None = posixpath.normpath(home) if home else None
+        self.ctx = CallContext(self._cwd, self._home)
         self.call_times: deque[float] = deque(maxlen=MAX_TIMES)
         self.calls = 0
         self.results = 0
@@ -99,7 +108,16 @@ class SessionHistory:
     @cwd.setter
     def cwd(self, value: str | None) -> None:
         self._cwd = posixpath.normpath(value) if value else None
-        self.ctx = CallContext(self._cwd, self.home)
+        self.ctx = CallContext(self._cwd, self._home)
+
+    @property
+    def home(self) -> str | None:
+        return self._home
+
+    @home.setter
+    def home(self, value: str | None) -> None:
+        self._home = posixpath.normpath(value) if value else None
+        self.ctx = CallContext(self._cwd, self._home)
 
     # -- paths ---------------------------------------------------------------------------------
 
@@ -144,25 +162,24 @@ class SessionHistory:
         self.calls += 1
         self.call_times.append(seconds(event))
         view = view_of(event, self)
-        intents = intents_of(view, self)
-        if event.verdict is Verdict.DENY and event.rule and len(view.cmds) > 1:
-            # Remember what the deny rule objected to, not the harmless rest of the line.
-            hit = _commands_hit_by(event.rule, view)
-            if hit:
-                intents = intents_of(view, self, hit)
-        shown = show(event.summary or _describe(view), 100)
+        how = _refusal(event)
         if event.call_id:
             if len(self.pending) >= MAX_PENDING:
                 self.pending.pop(next(iter(self.pending)))
-            self.pending[event.call_id] = PendingCall(view.tool, shown, intents)
-        how = _refusal(event)
+            self.pending[event.call_id] = PendingCall(view, event.summary, bool(how))
         if how:
-            self._deny(intents, shown, how)
+            intents = intents_of(view, self)
+            if event.verdict is Verdict.DENY and event.rule and len(view.cmds) > 1:
+                # Remember what the deny rule objected to, not the harmless rest of the line.
+                hit = _commands_hit_by(event.rule, view)
+                if hit:
+                    intents = intents_of(view, self, hit)
+            self._deny(intents, show(event.summary or _describe(view), 100), how, view.canonical)
         for path, source in downloads_of(view, self):
             if len(self.downloads) < MAX_FINGERPRINTS:
                 self.downloads[path] = source
-        for text in view.input_strings():
-            for _kind, fp in secret_fingerprints(text):
+        for _kind, value in view.input_secrets():
+            for fp in value_fingerprints(value):
                 if len(self.input_fps) < MAX_FINGERPRINTS:
                     self.input_fps.add(fp)
 
@@ -170,24 +187,24 @@ class SessionHistory:
         self.results += 1
         call = self.pending.pop(event.call_id, None) if event.call_id else None
         how = _refusal(event)
-        if how and call is not None:
-            self._deny(call.intents, call.shown, how)
+        if how and call is not None and not call.denied:
+            self._deny(intents_of(call.view, self), call.shown(), how, call.view.canonical)
         output = event.output
         if not output or how:
             return
-        origin = call.shown if call is not None else "an earlier tool result"
-        for kind, fp in secret_fingerprints(output[: 4 * 1024 * 1024]):
+        origin = call.shown() if call is not None else "an earlier tool result"
+        for kind, fp in secret_fingerprints(output[:MAX_RESULT_SCAN]):
             if fp in self.input_fps or fp in self.acquired:
                 continue
             if len(self.acquired) < MAX_FINGERPRINTS:
                 self.acquired[fp] = AcquiredSecret(kind, origin)
 
-    def _deny(self, intents: frozenset[tuple[str, str]], shown: str, how: str) -> None:
+    def _deny(self, intents: frozenset[tuple[str, str]], shown: str, how: str, tool: str) -> None:
         if not intents:
             return
         if len(self.denials) >= MAX_DENIALS:
             self.denials.pop(0)
-        self.denials.append(Denial(intents, shown, how))
+        self.denials.append(Denial(intents, shown, how, tool))
 
 
 def _commands_hit_by(rule_text: str, view: CallView) -> list[Cmd]:

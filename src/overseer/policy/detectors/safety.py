@@ -40,6 +40,7 @@ from overseer.policy.detectors._core import (
     worst,
 )
 from overseer.policy.detectors.commands import (
+    KUBECTL_VALUE_OPTS,
     deleted_paths,
     dry_run,
     file_tool_writes,
@@ -52,7 +53,7 @@ from overseer.policy.detectors.commands import (
     rm_recursive,
     written_paths,
 )
-from overseer.policy.detectors.history import SessionHistory
+from overseer.policy.detectors.history import Denial, SessionHistory
 
 SAFETY = FlagCategory.SAFETY
 
@@ -217,7 +218,11 @@ def _destructive_cmd(
         out.append(("dd writes to a raw device", "high"))
     elif prog == "git":
         _destructive_git(cmd, out)
-    elif prog in ("kubectl", "oc") and first_positional(args) == "delete" and not dry_run(cmd):
+    elif (
+        prog in ("kubectl", "oc")
+        and first_positional(args, KUBECTL_VALUE_OPTS) == "delete"
+        and not dry_run(cmd)
+    ):
         out.append((f"{prog} delete", "high"))
     elif prog in ("terraform", "tofu", "terragrunt") and (
         "destroy" in args or ("apply" in args and "-destroy" in args)
@@ -402,20 +407,23 @@ _LABELS = {
 
 def _match(
     intents: frozenset[tuple[str, str]],
-    denied: frozenset[tuple[str, str]],
-    human: bool,
+    denial: Denial,
+    tool: str,
     history: SessionHistory,
 ) -> tuple[str, str] | None:
     """The intent of a new call that repeats a denied one, exact call first."""
+    denied = denial.intents
     exact = next((i for i in intents if i[0] == "exact"), None)
     if exact is not None and exact in denied:
         return exact
+    iterating = denial.how == "rejected by a human" and denial.tool == tool
     for kind, target in sorted(intents):
         if kind == "exact":
             continue
         # A human rejecting one edit of a file in the working directory and the agent
-        # proposing another edit is ordinary iteration, not a way around the decision.
-        if human and kind in ("write", "read") and history.inside_cwd(target):
+        # proposing another edit with the same tool is ordinary iteration, not a way around
+        # the decision (the same change through ``sed -i`` in a shell is).
+        if iterating and kind == "write" and history.inside_cwd(target):
             continue
         for dkind, dtarget in denied:
             if dkind != kind:
@@ -438,7 +446,7 @@ def retry_after_denial(
     view = view_of(event, history)
     intents = intents_of(view, history)
     for denial in reversed(history.denials):
-        hit = _match(intents, denial.intents, denial.how == "rejected by a human", history)
+        hit = _match(intents, denial, view.canonical, history)
         if hit is None:
             continue
         if hit[0] == "exact":

@@ -30,16 +30,16 @@ from __future__ import annotations
 import posixpath
 import re
 
-from overseer.model import Event, EventKind, Flag, FlagCategory
+from overseer.model import Event, EventKind, Flag, FlagCategory, Verdict
 from overseer.policy.detectors._core import (
     SHELLS,
     Cmd,
     DetectorInfo,
     DetectorSettings,
-    secret_fingerprints,
     show,
     summarise,
     token_fingerprints,
+    value_fingerprints,
     view_of,
     worst,
 )
@@ -57,7 +57,6 @@ from overseer.policy.detectors.commands import (
 )
 from overseer.policy.detectors.history import SessionHistory
 from overseer.policy.scope import Scope
-from overseer.secrets import find_secrets, fingerprint
 
 SECURITY = FlagCategory.SECURITY
 
@@ -273,7 +272,7 @@ _LOW_CONFIDENCE = frozenset({"assigned_secret", "bearer_token", "url_password"})
 def _acquired_value(value: str, history: SessionHistory) -> bool:
     if not history.acquired:
         return False
-    return fingerprint(value) in history.acquired or any(
+    return any(fp in history.acquired for fp in value_fingerprints(value)) or any(
         fp in history.acquired for fp in token_fingerprints(value)
     )
 
@@ -284,11 +283,7 @@ def secret_in_input(
     if event.kind is not EventKind.TOOL_CALL:
         return None
     view = view_of(event, history)
-    kinds: list[str] = []
-    for text in view.input_strings():
-        for kind, start, end in find_secrets(text):
-            if not _acquired_value(text[start:end], history):
-                kinds.append(kind)
+    kinds = [k for k, value in view.input_secrets() if not _acquired_value(value, history)]
     if not kinds:
         return None
     unique = sorted(set(kinds))
@@ -358,7 +353,11 @@ def egress_unallowed(
     if not denied:
         return None
     why = "not allowed by scope" if scope is not None else "no scope to allow it"
-    return EGRESS.flag(f"network egress {why}: {summarise(denied)}", "medium")
+    # A WebFetch the scope itself gates or denies was caught by the control: still reported
+    # (reports count attempts), but it is not news to the operator watching the gate.
+    gated = view.canonical == "WebFetch" and event.verdict in (Verdict.ASK, Verdict.DENY)
+    severity = "low" if gated else "medium"
+    return EGRESS.flag(f"network egress {why}: {summarise(denied)}", severity)
 
 
 # -- download and execute -------------------------------------------------------------------------
@@ -380,6 +379,8 @@ _INLINE = {
 def _executes(cmd: Cmd) -> tuple[str, str] | None:
     """How a command runs code it did not get from a file it names: ``("stdin", prog)``,
     ``("substitution", prog)`` (inline code built from ``$(...)``), ``("file", path)``."""
+    if not cmd.argv:
+        return None
     prog = cmd.prog
     args = cmd.argv[1:]
     if prog == "eval":
@@ -645,9 +646,12 @@ def credential_acquired(
         return None
     view = view_of(event, history)
     hits: dict[str, str] = {}  # kind → origin
+    fps: set[str] = set()
     for text in view.input_strings():
-        fps = set(token_fingerprints(text))
-        fps.update(fp for _kind, fp in secret_fingerprints(text))
+        fps.update(token_fingerprints(text))
+    for _kind, value in view.input_secrets():
+        fps.update(value_fingerprints(value))
+    if fps:
         for fp in fps:
             found = history.acquired.get(fp)
             if found is not None:
