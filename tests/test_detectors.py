@@ -59,9 +59,7 @@ def bash(command: str, **kw: Any) -> Event:
 
 
 def result(output: str, call_id: str = "c1", status: CallStatus = CallStatus.OK) -> Event:
-    return Event(
-        EventKind.TOOL_RESULT, "s1", T0, call_id=call_id, output=output, status=status
-    )
+    return Event(EventKind.TOOL_RESULT, "s1", T0, call_id=call_id, output=output, status=status)
 
 
 def flag_of(func: Any, event: Event, hist: SessionHistory | None = None) -> Flag | None:
@@ -218,7 +216,11 @@ WRITE_OUTSIDE_MUST: list[tuple[str, dict[str, Any], str]] = [
     ("Write", {"file_path": "~/.bashrc", "content": "x"}, "high"),
     ("NotebookEdit", {"notebook_path": "/opt/nb.ipynb", "new_source": "x"}, "medium"),
     ("write_file", {"path": "/opt/x.txt", "content": "x"}, "medium"),
-    ("apply_patch", {"input": "*** Begin Patch\n*** Update File: /etc/cron.d/job\n@@\n-a\n+b\n"}, "high"),
+    (
+        "apply_patch",
+        {"input": "*** Begin Patch\n*** Update File: /etc/cron.d/job\n@@\n-a\n+b\n"},
+        "high",
+    ),
     ("Bash", {"command": "echo x > /etc/hosts"}, "high"),
     ("Bash", {"command": "echo 'alias x=y' >> ~/.zshrc"}, "high"),
     ("Bash", {"command": "cat conf | tee /opt/config.yml"}, "medium"),
