@@ -21,6 +21,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "decide": ("overseer.cli.store_cmds:decide", "Approve or deny a pending approval."),
     "approvals": ("overseer.cli.store_cmds:approvals", "List pending approvals."),
     "ingest": ("overseer.cli.ingest_cmds:ingest", "Ingest agent logs once (review, scripting)."),
+    "hook": ("overseer.cli.control_cmds:hook", "Gate Claude Code and Codex tool calls (install the hook)."),
+    "kill": ("overseer.cli.control_cmds:kill", "Stop a session: refuse its calls, signal its process."),
 }
 
 

@@ -1,0 +1,185 @@
+"""``overseer hook …`` and ``overseer kill``: wiring agents to the gate, and stopping them.
+
+The hook itself (``overseer hook claude-code|codex``) is dispatched in ``overseer.__main__``
+before click is imported; the commands of the same name here only exist so ``overseer hook
+--help`` lists them and so they still work if reached through click.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import click
+
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+
+
+@click.group()
+def hook() -> None:
+    """Gate Claude Code and Codex tool calls through overseer."""
+
+
+def _passthrough(flavour: str) -> click.Command:
+    @click.command(
+        flavour,
+        context_settings={"ignore_unknown_options": True, "help_option_names": []},
+        add_help_option=False,
+    )
+    @click.argument("args", nargs=-1, type=click.UNPROCESSED)
+    def command(args: tuple[str, ...]) -> None:
+        from overseer.control.hook import run_hook
+
+        sys.exit(run_hook(flavour, list(args)))
+
+    command.help = f"The PreToolUse hook {flavour} runs (reads the call on stdin, prints JSON)."
+    return command
+
+
+hook.add_command(_passthrough("claude-code"))
+hook.add_command(_passthrough("codex"))
+
+
+@hook.command("install")
+@click.option(
+    "--project",
+    "project",
+    type=click.Path(file_okay=False),
+    default=None,
+    help="Install into DIR/.claude/settings.json and DIR/.codex/hooks.json (default: .).",
+)
+@click.option(
+    "--user", is_flag=True, help="Install into ~/.claude/settings.json and ~/.codex/hooks.json."
+)
+@click.option(
+    "--for",
+    "targets",
+    type=click.Choice(["claude-code", "codex", "all"]),
+    default=None,
+    help="Which agent to wire up (default: Claude Code, and Codex where its directory exists).",
+)
+@click.option(
+    "--config",
+    "config_path",
+    default=None,
+    type=click.Path(dir_okay=False),
+    help="Config the hook reads (default: $OVERSEER_CONFIG or ./config.toml, made absolute).",
+)
+@click.option("--db", default=None, help="Database the hook writes (default: $OVERSEER_DB if set).")
+@click.option("--agent", default=None, help="Agent name for every session these settings start.")
+@click.option("--task", default=None, help="Task name for every session these settings start.")
+@click.option("--dry-run", is_flag=True, help="Show what would change; write nothing.")
+def install(
+    project: str | None,
+    user: bool,
+    targets: str | None,
+    config_path: str | None,
+    db: str | None,
+    agent: str | None,
+    task: str | None,
+    dry_run: bool,
+) -> None:
+    """Merge the gate hook into the agents' settings, keeping everything already there.
+
+    Idempotent (a second run changes nothing); the old file is backed up beside it. The hook
+    entry's timeout is set above the gate timeout so the gate always answers first.
+    """
+    from overseer.config import ConfigError, default_config_path, load_config
+    from overseer.control import install as inst
+
+    if project and user:
+        raise click.UsageError("--project and --user are exclusive")
+    config_path = config_path or default_config_path()
+    try:
+        config = load_config(config_path)
+    except ConfigError as exc:
+        for problem in exc.problems:
+            click.echo(str(problem), err=True)
+        sys.exit(EXIT_USAGE)
+    if config_path is None:
+        click.echo(
+            "note: no config file (no --config, $OVERSEER_CONFIG or ./config.toml): every call "
+            "will be unscoped and gated until the hook finds one",
+            err=True,
+        )
+    db = db or os.environ.get("OVERSEER_DB") or None
+    timeout = inst.hook_timeout(config.defaults.gate_timeout)
+    chosen = ["claude-code", "codex"] if targets in (None, "all") else [targets]
+    failed = False
+    for target in chosen:
+        path = inst.settings_path(target, project=project, user=user)
+        if target == "codex" and targets is None and not path.parent.is_dir():
+            click.echo(
+                f"codex: skipped, {path.parent} does not exist (use --for codex to install anyway)"
+            )
+            continue
+        command = inst.hook_command(target, config=config_path, db=db, agent=agent, task=task)
+        try:
+            plan = inst.plan_install(target, path, command, timeout)
+        except inst.InstallError as exc:
+            click.echo(f"{target}: {exc}", err=True)
+            failed = True
+            continue
+        for warning in plan.warnings:
+            click.echo(f"{target}: warning: {warning}", err=True)
+        if not plan.changed:
+            click.echo(f"{target}: {path}: already installed, nothing to change")
+            continue
+        for change in plan.changes:
+            click.echo(f"{target}: {path}: {change}")
+        click.echo(plan.diff(), nl=False)
+        if dry_run:
+            click.echo(f"{target}: dry run, {path} not written")
+            continue
+        backup = inst.apply_plan(plan)
+        click.echo(f"{target}: wrote {path}" + (f" (previous version: {backup})" if backup else ""))
+    if failed:
+        sys.exit(EXIT_FAILED)
+
+
+@click.command("kill")
+@click.argument("session")
+@click.option("--reason", default=None, help="Why (recorded, and shown to the agent's user).")
+@click.option(
+    "--db",
+    default=None,
+    help="Database path or URL (default: $OVERSEER_DB, else the user data dir).",
+)
+@click.option(
+    "--operator", default=None, help="Who is killing (default: $OVERSEER_OPERATOR or the OS user)."
+)
+@click.option("--grace", default=5.0, show_default=True, type=click.FloatRange(min=0),
+              help="Seconds between SIGTERM and SIGKILL.")  # fmt: skip
+@click.option("--no-signal", is_flag=True, help="Only mark the session killed; send no signal.")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as one JSON object.")
+def kill(
+    session: str,
+    reason: str | None,
+    db: str | None,
+    operator: str | None,
+    grace: float,
+    no_signal: bool,
+    as_json: bool,
+) -> None:
+    """Kill SESSION: refuse its further tool calls, and stop its process if it is known.
+
+    The pid is signalled only after checking it still belongs to the session's process (start
+    time), so a reused pid is never hit. Exit status 0 once the session is marked killed, even
+    if its process could not be signalled (the result says why); 1 if the store failed.
+    """
+    import json
+
+    from overseer.control.kill import kill_session
+    from overseer.store import StoreError
+
+    who = operator or os.environ.get("OVERSEER_OPERATOR") or None
+    try:
+        result = kill_session(db, session, who, reason, grace=grace, signal_process=not no_signal)
+    except StoreError as exc:
+        click.echo(f"kill failed: {exc}", err=True)
+        sys.exit(EXIT_FAILED)
+    if as_json:
+        click.echo(json.dumps(result.as_dict()))
+    else:
+        click.echo(result.summary())

@@ -1,0 +1,353 @@
+"""The gate itself: judge one tool call, wait for an operator when the scope says *ask*,
+and write every outcome to the audit chain. Shared by the hook (Claude Code, Codex) and the
+in-house client (:mod:`overseer.control.gate`), so both speak exactly one store protocol.
+
+Fail closed everywhere: anything but an explicit allow (by a rule or by a person) is a deny,
+and the reason says which of the distinct outcomes it was — a timeout is never reported as a
+human denial. This module sits on the hook's import path: stdlib, the pure policy modules
+and the lean store only.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections.abc import Mapping
+from typing import Any
+
+from overseer.policy.rules import CallContext
+from overseer.policy.scope import Scope, evaluate
+from overseer.store import lean
+
+#: ``operator`` of the audit rows the gate writes on its own (rules, timeouts, errors).
+AUTOMATIC = "overseer"
+ALLOW, DENY = "allow", "deny"
+
+
+class GateResult:
+    """What the gate decided for one call, ready to be rendered for any agent.
+
+    ``action`` is what the agent is told (``allow`` or ``deny``); ``outcome`` is the audit
+    outcome (``auto_allowed`` … ``errored``); ``stop`` is set when the whole session must stop
+    (it was killed); ``updated_input`` is an operator-edited replacement input.
+    """
+
+    __slots__ = (
+        "action", "agent", "approval_id", "decided_by", "outcome", "reason", "rule", "stop",
+        "task", "updated_input", "verdict",
+    )  # fmt: skip
+
+    def __init__(
+        self,
+        action: str,
+        outcome: str,
+        reason: str,
+        *,
+        rule: str | None = None,
+        verdict: str | None = None,
+        approval_id: str | None = None,
+        decided_by: str | None = None,
+        updated_input: dict[str, Any] | None = None,
+        stop: bool = False,
+        agent: str | None = None,
+        task: str | None = None,
+    ) -> None:
+        self.action, self.outcome, self.reason = action, outcome, reason
+        self.rule, self.verdict = rule, verdict
+        self.approval_id, self.decided_by = approval_id, decided_by
+        self.updated_input = updated_input
+        self.stop = stop
+        self.agent, self.task = agent, task
+
+    @property
+    def allowed(self) -> bool:
+        return self.action == ALLOW
+
+    def __repr__(self) -> str:
+        return f"GateResult({self.action!r}, {self.outcome!r}, {self.reason!r})"
+
+
+def describe_seconds(seconds: float) -> str:
+    """``120`` → ``"120 s"``, ``0.5`` → ``"0.5 s"``: exact enough for a reason line."""
+    return f"{seconds:g} s"
+
+
+def judge(
+    conn: Any,
+    *,
+    session: str,
+    tool: str,
+    tool_input: Mapping[str, Any],
+    scope: Scope | None,
+    ctx: CallContext,
+    agent: str,
+    task: str | None,
+    gate_timeout: float,
+    call_id: str | None = None,
+    origin: str = "hook",
+) -> GateResult:
+    """Decide one call and record the outcome. Raises only when the store fails *before* an
+    approval exists; once one exists, every failure finishes it as ``errored`` here."""
+    who = f"agent {agent}" + (f", task {task}" if task else "")
+    if lean.session_status(conn, session) == "killed":
+        reason = f"session {session} was killed by an operator; no further tool calls are allowed"
+        _record(conn, "killed", DENY, session, call_id, tool, tool_input, None, reason, agent, task)
+        return GateResult(DENY, "killed", reason, stop=True, agent=agent, task=task)
+
+    decision = evaluate(scope, tool, tool_input, ctx)
+    if decision.effective == ALLOW:
+        reason = f"allowed by overseer: {decision.reason} ({who})"
+        _record(
+            conn,
+            "auto_allowed",
+            ALLOW,
+            session,
+            call_id,
+            tool,
+            tool_input,
+            decision.rule,
+            reason,
+            agent,
+            task,
+        )
+        return GateResult(
+            ALLOW,
+            "auto_allowed",
+            reason,
+            rule=decision.rule,
+            verdict=decision.verdict,
+            agent=agent,
+            task=task,
+        )
+    if decision.effective == DENY:
+        reason = f"denied by overseer: {decision.reason} ({who})"
+        _record(
+            conn,
+            "policy_denied",
+            DENY,
+            session,
+            call_id,
+            tool,
+            tool_input,
+            decision.rule,
+            reason,
+            agent,
+            task,
+        )
+        return GateResult(
+            DENY,
+            "policy_denied",
+            reason,
+            rule=decision.rule,
+            verdict=decision.verdict,
+            agent=agent,
+            task=task,
+        )
+
+    approval_id = lean.create_approval(
+        conn,
+        session=session,
+        call_id=call_id,
+        agent=agent,
+        task=task,
+        tool=tool,
+        tool_input=dict(tool_input),
+        rule=decision.rule,
+        verdict=decision.verdict,
+        summary=summarise(tool, tool_input),
+        timeout_s=gate_timeout,
+        origin=origin,
+    )
+    try:
+        decided = lean.wait_for_decision(conn, approval_id, time.time() + gate_timeout)
+        if decided is None:
+            reason = (
+                f"no operator decided within the gate timeout ({describe_seconds(gate_timeout)}); "
+                "the call is denied (timed out — not refused by a person)"
+            )
+            if lean.finish_approval(
+                conn, approval_id, outcome="timed_out", reason=reason, operator=AUTOMATIC
+            ):
+                return GateResult(
+                    DENY, "timed_out", reason, rule=decision.rule, verdict=decision.verdict,
+                    approval_id=approval_id, agent=agent, task=task,
+                )  # fmt: skip
+            decided = lean.read_approval(conn, approval_id)  # someone decided at the last moment
+        result = from_approval(decided, approval_id, decision.rule, decision.verdict, agent, task)
+    except BaseException as exc:
+        reason = f"overseer failed while waiting for a decision: {_one_line(exc)}"
+        try:
+            finished = lean.finish_approval(
+                conn, approval_id, outcome="errored", reason=reason, operator=AUTOMATIC
+            )
+        except Exception:
+            finished = False
+        if not finished:
+            try:
+                decided = lean.read_approval(conn, approval_id)
+            except Exception:
+                decided = None
+            if decided is not None and decided.get("status") not in (None, "pending"):
+                return from_approval(
+                    decided, approval_id, decision.rule, decision.verdict, agent, task
+                )
+        if isinstance(exc, Exception):
+            return GateResult(
+                DENY,
+                "errored",
+                reason,
+                rule=decision.rule,
+                approval_id=approval_id,
+                agent=agent,
+                task=task,
+            )
+        with contextlib.suppress(Exception):  # tell the caller the outcome row is written
+            exc.overseer_recorded = True  # type: ignore[attr-defined]
+        raise  # KeyboardInterrupt, a watchdog, SystemExit
+
+    if result.allowed and result.updated_input is not None:
+        # The operator narrowed the call; a deny rule still wins over a person's approval.
+        again = evaluate(scope, tool, result.updated_input, ctx)
+        if again.effective == DENY:
+            reason = (
+                f"the operator's edited input is denied by overseer: {again.reason} ({who}); "
+                "the call is denied"
+            )
+            _record(
+                conn, "policy_denied", DENY, session, call_id, tool, tool_input, again.rule, reason,
+                agent, task, approval_id=approval_id, updated_input=result.updated_input,
+            )  # fmt: skip
+            return GateResult(
+                DENY, "policy_denied", reason, rule=again.rule, verdict=again.verdict,
+                approval_id=approval_id, agent=agent, task=task,
+            )  # fmt: skip
+    return result
+
+
+def from_approval(
+    row: Mapping[str, Any] | None,
+    approval_id: str,
+    rule: str | None,
+    verdict: str | None,
+    agent: str | None,
+    task: str | None,
+) -> GateResult:
+    """Turn a decided approval row into the answer for the agent (unknown states deny)."""
+    if row is None:
+        return GateResult(
+            DENY,
+            "errored",
+            f"approval {approval_id} vanished from the store",
+            agent=agent,
+            task=task,
+        )
+    status = str(row.get("status") or "")
+    by = row.get("decided_by") or "an operator"
+    said = str(row.get("reason") or "").strip()
+    common: dict[str, Any] = {
+        "rule": rule, "verdict": verdict, "approval_id": approval_id,
+        "decided_by": row.get("decided_by"), "agent": agent, "task": task,
+    }  # fmt: skip
+    if status == "approved":
+        updated = row.get("updated_input")
+        reason = f"approved by {by}" + (f": {said}" if said else "")
+        if isinstance(updated, dict):
+            reason += " (with an edited input)"
+        return GateResult(
+            ALLOW,
+            "approved",
+            reason,
+            updated_input=updated if isinstance(updated, dict) else None,
+            **common,
+        )
+    if status == "denied":
+        reason = f"denied by {by}" + (f": {said}" if said else " (no reason given)")
+        return GateResult(DENY, "denied", reason, **common)
+    if status == "killed":
+        reason = (
+            f"the session was killed by {by}" + (f": {said}" if said else "") + "; stop working"
+        )
+        return GateResult(DENY, "killed", reason, stop=True, **common)
+    if status == "timed_out":
+        return GateResult(
+            DENY, "timed_out", said or "no operator decided in time (timed out)", **common
+        )
+    return GateResult(
+        DENY,
+        "errored",
+        said or f"approval {approval_id} ended in an unexpected state {status!r}",
+        **common,
+    )
+
+
+def summarise(tool: str, tool_input: Mapping[str, Any]) -> str:
+    """One neutralised line for the approval list: ``Bash: git push origin main``.
+
+    Agent text is neutralised here, at ingest, so no screen has to (architecture.md, 2).
+    """
+    from overseer.policy.rules import command_of, path_of
+    from overseer.untrusted import SUMMARY_LIMIT, neutralise
+
+    detail = command_of(tool_input) or path_of(tool_input)
+    if detail is None:
+        for key in ("url", "query", "pattern", "prompt", "description"):
+            value = tool_input.get(key)
+            if isinstance(value, str) and value:
+                detail = value
+                break
+    text = f"{tool}: {detail}" if detail else tool
+    return neutralise(text, limit=SUMMARY_LIMIT)
+
+
+def record_error(
+    conn: Any,
+    reason: str,
+    *,
+    session: str | None = None,
+    call_id: str | None = None,
+    tool: str | None = None,
+    tool_input: Mapping[str, Any] | None = None,
+    agent: str | None = None,
+    task: str | None = None,
+) -> None:
+    """Append an ``errored`` row (the caller already decided to deny)."""
+    _record(conn, "errored", DENY, session, call_id, tool, tool_input, None, reason, agent, task)
+
+
+def _record(
+    conn: Any,
+    outcome: str,
+    action: str,
+    session: str | None,
+    call_id: str | None,
+    tool: str | None,
+    tool_input: Mapping[str, Any] | None,
+    rule: str | None,
+    reason: str,
+    agent: str | None,
+    task: str | None,
+    *,
+    approval_id: str | None = None,
+    updated_input: dict[str, Any] | None = None,
+) -> None:
+    lean.append_decision(
+        conn,
+        outcome=outcome,
+        action=action,
+        operator=AUTOMATIC,
+        session=session,
+        approval_id=approval_id,
+        call_id=call_id,
+        tool=tool,
+        tool_input=dict(tool_input) if tool_input is not None else None,
+        updated_input=updated_input,
+        rule=rule,
+        reason=reason,
+        agent=agent,
+        task=task,
+    )
+
+
+def _one_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {text[0]}" if text else type(exc).__name__

@@ -1,0 +1,330 @@
+"""``overseer hook claude-code|codex``: the PreToolUse command hook.
+
+Claude Code and Codex run this before every tool call with the call as JSON on stdin and read
+the decision as JSON on stdout (protocol, with sources: docs/hooks.md). Three rules shape it:
+
+* **Fail closed, always answer.** Everything runs under one ``except BaseException``; every
+  path prints a deny with the reason and exits 0. Exit 1 would let the call through (a
+  "non-blocking error"), a traceback would be noise in the agent's context, and a hook that
+  outlives its entry's ``timeout`` is also let through — so a watchdog (SIGALRM) answers deny
+  well before that. Exit 2 ("blocking error", reason on stderr) is kept for the one case where
+  stdout itself cannot be written.
+* **Lean.** This module's imports are stdlib, the pure config/policy modules and the lean
+  store; ``tests/test_hook_lean.py`` proves it in a fresh interpreter.
+* **Two dialects.** Claude Code honours ``continue: false`` (stop the agent) and
+  ``permissionDecision: "allow"``. Codex rejects both as "unsupported" and then *runs the call*
+  (fail open), so for Codex an allow is an empty answer, a kill is a plain deny (the process
+  kill is what stops it), and an operator-edited input is delivered as a deny that names the
+  approved input, because Codex versions differ on whether ``updatedInput`` is applied.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+import sys
+from typing import Any
+
+FLAVOURS = ("claude-code", "codex")
+#: Seconds a gated call may take beyond the gate timeout before the watchdog answers deny.
+#: ``overseer.control.install.HOOK_TIMEOUT_MARGIN`` (the entry's own timeout) is larger.
+WATCHDOG_SLACK = 15.0
+#: Watchdog before the gate timeout is known (reading stdin, config, opening the store).
+STARTUP_BUDGET = 20.0
+TIMEOUT_ENV = "OVERSEER_GATE_TIMEOUT"
+USAGE = """usage: overseer hook claude-code|codex [--config PATH] [--db PATH|URL]
+                                              [--agent NAME] [--task NAME]
+
+A PreToolUse command hook: reads the tool call as JSON on stdin, prints the decision as JSON.
+Install it with `overseer hook install`. See docs/hooks.md.
+"""
+
+
+class HookAbort(BaseException):
+    """Raised by a signal handler (watchdog, SIGTERM from the agent) to abandon the call."""
+
+
+class Options:
+    __slots__ = ("agent", "config", "db", "help", "task")
+
+    def __init__(self) -> None:
+        self.config: str | None = None
+        self.db: str | None = None
+        self.agent: str | None = None
+        self.task: str | None = None
+        self.help = False
+
+
+class BadInput(Exception):
+    """The hook's stdin is not a usable PreToolUse call; the call is denied."""
+
+
+# --------------------------------------------------------------------------- entry point
+
+
+def run_hook(flavour: str, argv: list[str]) -> int:
+    """Answer one PreToolUse call. Always returns 0 after printing a decision (see module doc)."""
+    state: dict[str, Any] = {}
+    try:
+        _arm(STARTUP_BUDGET)
+        signal.signal(signal.SIGTERM, _abort)
+        opts = parse_argv(argv)
+        state["db"] = opts.db
+        if opts.help:
+            sys.stdout.write(USAGE)
+            return 0
+        text = _answer(flavour, opts, state)
+    except BaseException as exc:  # fail closed: no traceback, no exit 1, ever
+        text = _fail(flavour, exc, state)
+    finally:
+        _disarm()
+    return _emit(text)
+
+
+def parse_argv(argv: list[str]) -> Options:
+    """``--config``, ``--db``, ``--agent``, ``--task`` (also as ``--opt=value``)."""
+    opts = Options()
+    args = list(argv)
+    while args:
+        arg = args.pop(0)
+        if arg in ("-h", "--help"):
+            opts.help = True
+            continue
+        name, sep, value = arg.partition("=")
+        if name not in ("--config", "--db", "--agent", "--task"):
+            raise BadInput(f"unknown hook argument {arg!r}")
+        if not sep:
+            if not args:
+                raise BadInput(f"{name} needs a value")
+            value = args.pop(0)
+        setattr(opts, name[2:], value)
+    return opts
+
+
+def _answer(flavour: str, opts: Options, state: dict[str, Any]) -> str:
+    call = read_call(sys.stdin.buffer.read())
+    state["call"] = call
+    event = call.get("hook_event_name")
+    if event not in (None, "PreToolUse"):
+        # Registered for another event by mistake: that event cannot be gated and expects a
+        # different answer, so stay out of its way (and say so).
+        sys.stderr.write(f"overseer: ignoring {event!r} event (the gate handles PreToolUse only)\n")
+        return ""
+
+    from overseer.control import hookconfig
+
+    config = hookconfig.load(hook_config_path(opts.config))
+    gate_timeout = gate_timeout_for(config.defaults.gate_timeout)
+    _arm(gate_timeout + WATCHDOG_SLACK)
+    cwd = call.get("cwd") if isinstance(call.get("cwd"), str) else os.getcwd()
+    home = os.path.expanduser("~")
+    transcript = call.get("transcript_path")
+    agent, task = config.resolve(
+        agent=os.environ.get("OVERSEER_AGENT") or opts.agent,
+        task=os.environ.get("OVERSEER_TASK") or opts.task,
+        cwd=cwd,
+        source=transcript if isinstance(transcript, str) else None,
+        home=home,
+    )
+    state["agent"], state["task"] = agent, task
+
+    from overseer.control import core
+    from overseer.policy.rules import CallContext
+    from overseer.store import lean
+
+    conn = lean.connect(opts.db)
+    state["conn"] = conn
+    result = core.judge(
+        conn,
+        session=call["session_id"],
+        tool=call["tool_name"],
+        tool_input=call["tool_input"],
+        scope=config.scope_for(agent, task),
+        ctx=CallContext(cwd, home),
+        agent=agent,
+        task=task,
+        gate_timeout=gate_timeout,
+        call_id=call.get("tool_use_id") if isinstance(call.get("tool_use_id"), str) else None,
+        origin=flavour,
+    )
+    state["recorded"] = True
+    return render(
+        flavour, result.action, result.reason, stop=result.stop, updated_input=result.updated_input
+    )
+
+
+def read_call(raw: bytes) -> dict[str, Any]:
+    """Parse and check the hook's stdin: ``session_id``, ``tool_name`` and ``tool_input``
+    are required; everything else (``cwd``, ``transcript_path``, ``tool_use_id``…) is optional."""
+    try:
+        call = json.loads(raw.decode("utf-8", "surrogateescape") if raw else "")
+    except ValueError as exc:
+        raise BadInput(f"stdin is not JSON ({exc})") from None
+    if not isinstance(call, dict):
+        raise BadInput("stdin is not a JSON object")
+    tool = call.get("tool_name")
+    if not isinstance(tool, str) or not tool:
+        raise BadInput("stdin has no tool_name")
+    session = call.get("session_id")
+    if not isinstance(session, str) or not session:
+        raise BadInput("stdin has no session_id")
+    tool_input = call.get("tool_input", {})
+    if tool_input is None:
+        tool_input = {}
+    if not isinstance(tool_input, dict):
+        raise BadInput("tool_input is not a JSON object")
+    call["tool_input"] = tool_input
+    return call
+
+
+def hook_config_path(explicit: str | None) -> str | None:
+    """``--config``, else ``$OVERSEER_CONFIG``, else the user's ``overseer/config.toml``.
+
+    Deliberately *not* ``./config.toml``: the hook runs in the agent's working directory,
+    which the agent can write — a config found there could grant the agent anything.
+    """
+    if explicit:
+        return explicit
+    env = os.environ.get("OVERSEER_CONFIG")
+    if env:
+        return env
+    base = os.environ.get("XDG_CONFIG_HOME") or os.path.join(os.path.expanduser("~"), ".config")
+    path = os.path.join(base, "overseer", "config.toml")
+    return path if os.path.isfile(path) else None
+
+
+def gate_timeout_for(configured: float) -> float:
+    """The config's gate timeout, or ``$OVERSEER_GATE_TIMEOUT`` (seconds) when set."""
+    override = os.environ.get(TIMEOUT_ENV, "").strip()
+    if override:
+        try:
+            value = float(override)
+        except ValueError:
+            raise BadInput(f"{TIMEOUT_ENV}={override!r} is not a number of seconds") from None
+        if value >= 0:
+            return value
+    return configured
+
+
+# --------------------------------------------------------------------------- answers
+
+
+def render(
+    flavour: str,
+    action: str,
+    reason: str,
+    *,
+    stop: bool = False,
+    updated_input: dict[str, Any] | None = None,
+) -> str:
+    """The JSON line for ``flavour`` (empty for a Codex allow; see the module docstring)."""
+    if flavour == "codex":
+        if action == "allow" and updated_input is None:
+            return ""
+        if action == "allow":
+            approved = json.dumps(updated_input, ensure_ascii=False, sort_keys=True)
+            reason = (
+                f"{reason}. The operator approved only this edited input, not the original: "
+                f"{approved} — run exactly that instead"
+            )
+        return _json({"hookSpecificOutput": _specific("deny", reason, None)})
+    answer: dict[str, Any] = {}
+    if stop:
+        answer["continue"] = False
+        answer["stopReason"] = f"overseer: {reason}"
+    answer["hookSpecificOutput"] = _specific(action, reason, updated_input)
+    return _json(answer)
+
+
+def _specific(action: str, reason: str, updated_input: dict[str, Any] | None) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "hookEventName": "PreToolUse",
+        "permissionDecision": "allow" if action == "allow" else "deny",
+        "permissionDecisionReason": reason,
+    }
+    if action == "allow" and updated_input is not None:
+        out["updatedInput"] = updated_input
+    return out
+
+
+def _json(value: dict[str, Any]) -> str:
+    return json.dumps(value, ensure_ascii=False) + "\n"
+
+
+def _fail(flavour: str, exc: BaseException, state: dict[str, Any]) -> str:
+    """Deny with the reason; record ``errored`` if the store is reachable and nothing was."""
+    if isinstance(exc, HookAbort):
+        detail = str(exc)
+    elif isinstance(exc, BadInput):
+        detail = f"malformed hook input: {exc}"
+    else:
+        from overseer.control.core import _one_line
+
+        detail = _one_line(exc)
+        if type(exc).__name__ == "ConfigError":
+            detail = "invalid overseer config: " + "; ".join(
+                str(p) for p in getattr(exc, "problems", [])
+            )
+    reason = f"overseer could not decide this call ({detail}); failing closed"
+    with contextlib.suppress(BaseException):
+        sys.stderr.write(reason + "\n")
+    if not state.get("recorded") and not getattr(exc, "overseer_recorded", False):
+        try:
+            _disarm()
+            _arm(5.0)  # recording the error must not hang either
+            _record_failure(reason, state)
+        except BaseException as again:
+            with contextlib.suppress(BaseException):
+                sys.stderr.write(f"overseer: could not record the error either: {again}\n")
+    return render(flavour, "deny", reason)
+
+
+def _record_failure(reason: str, state: dict[str, Any]) -> None:
+    from overseer.control import core
+    from overseer.store import lean
+
+    conn = state.get("conn")
+    if conn is None:
+        conn = lean.connect(state.get("db"))
+    call = state.get("call") or {}
+    core.record_error(
+        conn,
+        reason,
+        session=call.get("session_id") if isinstance(call.get("session_id"), str) else None,
+        call_id=call.get("tool_use_id") if isinstance(call.get("tool_use_id"), str) else None,
+        tool=call.get("tool_name") if isinstance(call.get("tool_name"), str) else None,
+        tool_input=call.get("tool_input") if isinstance(call.get("tool_input"), dict) else None,
+        agent=state.get("agent"),
+        task=state.get("task"),
+    )
+
+
+def _emit(text: str) -> int:
+    try:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+        return 0
+    except BaseException:
+        with contextlib.suppress(BaseException):  # exit 2 blocks the call; stderr is the reason
+            sys.stderr.write("overseer: could not write the hook's answer; blocking the call\n")
+        return 2
+
+
+# --------------------------------------------------------------------------- watchdog
+
+
+def _abort(signum: int, _frame: Any) -> None:
+    if signum == signal.SIGALRM:
+        raise HookAbort("the gate ran out of time (watchdog)")
+    raise HookAbort("the agent stopped the hook (SIGTERM) before a decision")
+
+
+def _arm(seconds: float) -> None:
+    signal.signal(signal.SIGALRM, _abort)
+    signal.setitimer(signal.ITIMER_REAL, max(seconds, 0.001))
+
+
+def _disarm() -> None:
+    signal.setitimer(signal.ITIMER_REAL, 0)

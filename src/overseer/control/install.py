@@ -1,0 +1,274 @@
+"""Install the gate hook into Claude Code's ``settings.json`` and Codex's ``hooks.json``.
+
+The merge never loses anything: every existing setting, permission and hook stays as it was,
+the old file is copied aside before it is replaced (atomically, same mode), and a second run
+changes nothing. The file is refused, untouched, when it is not the JSON shape we expect —
+guessing at a broken settings file could silently drop someone's deny rules.
+
+Why the hook entry's own ``timeout`` matters: both agents treat a hook that runs past its
+timeout as a *non-blocking* failure and let the tool call through. The gate waits up to
+``gate_timeout`` for an operator, so the entry's timeout is set well above it and the gate
+always answers (deny, ``timed_out``) first. Sources: docs/hooks.md.
+
+The installed command ends in ``|| exit 2``: if overseer cannot even start (interpreter
+missing, broken install), the shell turns that failure into exit 2, which both agents treat
+as "block the call", with the error text as the reason. The hook itself always exits 0.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import math
+import os
+import re
+import shlex
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+TARGETS = ("claude-code", "codex")
+#: Seconds the hook entry's timeout exceeds the gate timeout: start-up, store latency, and
+#: the hook's own watchdog (see ``overseer.control.hook``) all fit well inside it.
+HOOK_TIMEOUT_MARGIN = 30
+MATCH_ALL = "*"
+_OURS = re.compile(r"overseer\S*['\"]?\s+(?:-m\s+overseer\s+)?hook\s+(claude-code|codex)\b")
+
+
+class InstallError(Exception):
+    """The settings file cannot be merged safely; nothing was written."""
+
+
+class InstallPlan:
+    """What installing into one file would do: the file before and after, and why."""
+
+    __slots__ = ("after", "before", "changes", "exists", "path", "target", "warnings")
+
+    def __init__(
+        self,
+        target: str,
+        path: Path,
+        before: str,
+        after: str,
+        changes: list[str],
+        warnings: list[str],
+        exists: bool,
+    ) -> None:
+        self.target, self.path = target, path
+        self.before, self.after = before, after
+        self.changes, self.warnings = changes, warnings
+        self.exists = exists
+
+    @property
+    def changed(self) -> bool:
+        return self.before != self.after
+
+    def diff(self) -> str:
+        """A unified diff of the file, for the operator to read before trusting it."""
+        lines = difflib.unified_diff(
+            self.before.splitlines(keepends=True),
+            self.after.splitlines(keepends=True),
+            fromfile=f"{self.path} (before)" if self.exists else "/dev/null",
+            tofile=f"{self.path} (after)",
+        )
+        return "".join(lines)
+
+
+# --------------------------------------------------------------------------- where
+
+
+def claude_settings_path(*, project: str | None = None, user: bool = False) -> Path:
+    """``~/.claude/settings.json`` for ``user``, else ``PROJECT/.claude/settings.json``."""
+    if user:
+        return Path(os.path.expanduser("~")) / ".claude" / "settings.json"
+    return Path(project or ".").resolve() / ".claude" / "settings.json"
+
+
+def codex_hooks_path(*, project: str | None = None, user: bool = False) -> Path:
+    """``$CODEX_HOME/hooks.json`` (default ``~/.codex``) for ``user``, else
+    ``PROJECT/.codex/hooks.json``: Codex reads ``hooks.json`` next to each config layer."""
+    if user:
+        home = os.environ.get("CODEX_HOME") or os.path.join(os.path.expanduser("~"), ".codex")
+        return Path(home) / "hooks.json"
+    return Path(project or ".").resolve() / ".codex" / "hooks.json"
+
+
+def settings_path(target: str, *, project: str | None = None, user: bool = False) -> Path:
+    if target == "claude-code":
+        return claude_settings_path(project=project, user=user)
+    if target == "codex":
+        return codex_hooks_path(project=project, user=user)
+    raise ValueError(f"unknown target {target!r} (expected one of {TARGETS})")
+
+
+# --------------------------------------------------------------------------- what
+
+
+def overseer_executable() -> list[str]:
+    """The argv prefix that runs overseer: the console script beside this interpreter (the
+    lean path, no ``runpy``), else ``python -m overseer``. Absolute, because hooks run with
+    the agent's PATH, not the operator's."""
+    script = Path(sys.executable).parent / "overseer"
+    if script.is_file() and os.access(script, os.X_OK):
+        return [str(script)]
+    found = shutil.which("overseer")
+    if found:
+        return [os.path.abspath(found)]
+    return [sys.executable, "-m", "overseer"]
+
+
+def hook_command(
+    target: str,
+    *,
+    config: str | None = None,
+    db: str | None = None,
+    agent: str | None = None,
+    task: str | None = None,
+    executable: list[str] | None = None,
+) -> str:
+    """The shell command the agent runs before each tool call."""
+    argv = [*(executable or overseer_executable()), "hook", target]
+    if config:
+        argv += ["--config", os.path.abspath(config)]
+    if db:
+        argv += ["--db", db if "://" in db else os.path.abspath(db)]
+    if agent:
+        argv += ["--agent", agent]
+    if task:
+        argv += ["--task", task]
+    return " ".join(shlex.quote(a) for a in argv) + " || exit 2"
+
+
+def hook_timeout(gate_timeout: float) -> int:
+    """Seconds for the hook entry's own ``timeout``: strictly above the gate timeout."""
+    return math.ceil(gate_timeout) + HOOK_TIMEOUT_MARGIN
+
+
+def is_overseer_handler(handler: Any, target: str) -> bool:
+    """Whether a hook handler is one we installed (any config/db arguments)."""
+    if not isinstance(handler, dict) or handler.get("type") != "command":
+        return False
+    match = _OURS.search(str(handler.get("command", "")))
+    return bool(match and match.group(1) == target)
+
+
+# --------------------------------------------------------------------------- how
+
+
+def plan_install(target: str, path: Path, command: str, timeout: int) -> InstallPlan:
+    """Compute the merged file without writing anything.
+
+    Raises :class:`InstallError` when the existing file is not valid JSON or not shaped like a
+    settings file (``hooks`` an object, ``hooks.PreToolUse`` a list of matcher groups).
+    """
+    exists = path.exists()
+    before = path.read_text(encoding="utf-8") if exists else ""
+    if exists and before.strip():
+        try:
+            data = json.loads(before)
+        except json.JSONDecodeError as exc:
+            raise InstallError(
+                f"{path}:{exc.lineno}: not valid JSON ({exc.msg}); not changed"
+            ) from None
+        if not isinstance(data, dict):
+            raise InstallError(f"{path}: top level is not a JSON object; not changed")
+    else:
+        data = {}
+    changes: list[str] = []
+    warnings: list[str] = []
+    hooks = data.setdefault("hooks", {})
+    if not isinstance(hooks, dict):
+        raise InstallError(f'{path}: "hooks" is not an object; not changed')
+    groups = hooks.setdefault("PreToolUse", [])
+    if not isinstance(groups, list):
+        raise InstallError(f'{path}: "hooks.PreToolUse" is not a list; not changed')
+
+    wanted = {"type": "command", "command": command, "timeout": timeout}
+    found = 0
+    for group in groups:
+        if not isinstance(group, dict) or not isinstance(group.get("hooks"), list):
+            continue
+        kept: list[Any] = []
+        for handler in group["hooks"]:
+            if not is_overseer_handler(handler, target):
+                kept.append(handler)
+                continue
+            found += 1
+            if found > 1:
+                changes.append("removed a duplicate overseer PreToolUse hook")
+                continue
+            for key, value in wanted.items():
+                if handler.get(key) != value:
+                    old = handler.get(key)
+                    handler[key] = value
+                    changes.append(
+                        f"set {key} of the overseer PreToolUse hook: {old!r} → {value!r}"
+                    )
+            kept.append(handler)
+            matcher = group.get("matcher")
+            if matcher not in (None, "", MATCH_ALL):
+                warnings.append(
+                    f"the overseer hook sits under matcher {matcher!r}: tools it does not match "
+                    'are not gated (left as is; use "*" to gate every tool)'
+                )
+        group["hooks"] = kept
+    if found == 0:
+        groups.append({"matcher": MATCH_ALL, "hooks": [wanted]})
+        changes.append(f"added a PreToolUse hook for every tool (timeout {timeout} s): {command}")
+    # A duplicate's group may now be empty; drop only groups we emptied.
+    hooks["PreToolUse"] = [g for g in groups if not (isinstance(g, dict) and g.get("hooks") == [])]
+
+    if target == "claude-code" and data.get("disableAllHooks") is True:
+        warnings.append('"disableAllHooks" is true in this file: Claude Code will not run the gate')
+    if target == "codex":
+        warnings.append(
+            "Codex runs a new or changed command hook only after you review and trust it "
+            "(/hooks in Codex); hooks need Codex 0.124 or newer"
+        )
+    after = _dump(data, before) if changes else before
+    return InstallPlan(target, path, before, after, changes, warnings, exists)
+
+
+def apply_plan(plan: InstallPlan) -> Path | None:
+    """Write the merged file atomically (same mode as before); return the backup's path."""
+    if not plan.changed:
+        return None
+    target = Path(os.path.realpath(plan.path))  # keep a symlinked settings file a symlink
+    target.parent.mkdir(parents=True, exist_ok=True)
+    backup: Path | None = None
+    mode = 0o600
+    if plan.exists:
+        mode = target.stat().st_mode & 0o7777
+        stamp = time.strftime("%Y%m%dT%H%M%S")
+        backup = target.with_name(f"{target.name}.overseer-backup-{stamp}")
+        n = 1
+        while backup.exists():
+            backup = target.with_name(f"{target.name}.overseer-backup-{stamp}-{n}")
+            n += 1
+        shutil.copy2(target, backup)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=str(target.parent))
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(plan.after)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp, mode)
+        os.replace(tmp, target)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+    return backup
+
+
+def _dump(data: dict[str, Any], original: str) -> str:
+    """Serialise with the original file's indentation, so a diff shows only our change."""
+    indent: int | str = 2
+    match = re.search(r"^([ \t]+)\"", original, re.MULTILINE)
+    if match:
+        ws = match.group(1)
+        indent = ws if "\t" in ws else len(ws)
+    return json.dumps(data, indent=indent, ensure_ascii=False) + "\n"

@@ -1,0 +1,232 @@
+"""``overseer hook install``: merge into Claude Code / Codex settings, lose nothing, idempotent.
+
+Runs the real CLI in a subprocess with HOME pointed at a temp dir, so the user's own
+``~/.claude`` and ``~/.codex`` are never touched.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from overseer.control import install as inst
+
+EXISTING_CLAUDE = {
+    "model": "opus",
+    "permissions": {
+        "allow": ["Bash(npm test:*)", "Read(src/**)"],
+        "deny": ["Read(./.env)", "Bash(curl:*)"],
+        "defaultMode": "default",
+    },
+    "env": {"FOO": "bar"},
+    "hooks": {
+        "PreToolUse": [
+            {
+                "matcher": "Bash",
+                "hooks": [{"type": "command", "command": "/usr/local/bin/audit.sh", "timeout": 5}],
+            }
+        ],
+        "PostToolUse": [
+            {"matcher": "Edit|Write", "hooks": [{"type": "command", "command": "ruff format"}]}
+        ],
+        "Stop": [{"hooks": [{"type": "command", "command": "notify-send done"}]}],
+    },
+}
+
+EXISTING_CODEX = {
+    "hooks": {
+        "SessionStart": [
+            {"matcher": "startup", "hooks": [{"type": "command", "command": "echo hi"}]}
+        ],
+        "PreToolUse": [
+            {"matcher": "Bash", "hooks": [{"type": "command", "command": "python3 guard.py"}]}
+        ],
+    }
+}
+
+
+def run_install(
+    *args: str, home: Path, cwd: Path, config: Path | None = None
+) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OVERSEER_", "CODEX_"))}
+    env["HOME"] = str(home)
+    if config is not None:
+        env["OVERSEER_CONFIG"] = str(config)
+    return subprocess.run(
+        [sys.executable, "-m", "overseer", "hook", "install", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=cwd,
+        timeout=60,
+    )
+
+
+@pytest.fixture
+def config(tmp_path: Path) -> Path:
+    path = tmp_path / "overseer.toml"
+    path.write_text('[defaults]\ngate_timeout = "90s"\n')
+    return path
+
+
+def overseer_handlers(data: dict, target: str) -> list[dict]:
+    return [
+        h
+        for group in data["hooks"]["PreToolUse"]
+        for h in group["hooks"]
+        if inst.is_overseer_handler(h, target)
+    ]
+
+
+def test_project_install_keeps_everything_and_is_idempotent(tmp_path: Path, config: Path) -> None:
+    project = tmp_path / "proj"
+    (project / ".claude").mkdir(parents=True)
+    settings = project / ".claude" / "settings.json"
+    settings.write_text(json.dumps(EXISTING_CLAUDE, indent=4) + "\n")
+    os.chmod(settings, 0o640)
+
+    first = run_install(
+        "--project", str(project), home=tmp_path / "home", cwd=tmp_path, config=config
+    )
+    assert first.returncode == 0, first.stderr
+    data = json.loads(settings.read_text())
+    # Nothing that was there is lost or altered.
+    for key in ("model", "permissions", "env"):
+        assert data[key] == EXISTING_CLAUDE[key]
+    for event in ("PostToolUse", "Stop"):
+        assert data["hooks"][event] == EXISTING_CLAUDE["hooks"][event]
+    assert data["hooks"]["PreToolUse"][0] == EXISTING_CLAUDE["hooks"]["PreToolUse"][0]
+    # Ours was added, matching every tool, with a timeout above the 90 s gate timeout.
+    ours = data["hooks"]["PreToolUse"][1]
+    assert ours["matcher"] == "*"
+    (handler,) = ours["hooks"]
+    assert handler["type"] == "command"
+    assert handler["timeout"] == 90 + inst.HOOK_TIMEOUT_MARGIN
+    assert " hook claude-code " in handler["command"]
+    assert str(config) in handler["command"] and handler["command"].endswith("|| exit 2")
+    # Same indentation kept, same file mode, a backup of the old file beside it.
+    assert settings.read_text().startswith('{\n    "model"')
+    assert settings.stat().st_mode & 0o777 == 0o640
+    backups = list((project / ".claude").glob("settings.json.overseer-backup-*"))
+    assert len(backups) == 1
+    assert json.loads(backups[0].read_text()) == EXISTING_CLAUDE
+    assert "added a PreToolUse hook" in first.stdout
+    # Codex was not asked for and has no .codex directory here: skipped, nothing created.
+    assert not (project / ".codex").exists()
+
+    before = settings.read_text()
+    second = run_install(
+        "--project", str(project), home=tmp_path / "home", cwd=tmp_path, config=config
+    )
+    assert second.returncode == 0, second.stderr
+    assert settings.read_text() == before
+    assert "already installed, nothing to change" in second.stdout
+    assert len(list((project / ".claude").glob("settings.json.overseer-backup-*"))) == 1
+
+
+def test_user_install_writes_claude_and_codex_under_home(tmp_path: Path, config: Path) -> None:
+    home = tmp_path / "home"
+    (home / ".codex").mkdir(parents=True)
+    hooks_json = home / ".codex" / "hooks.json"
+    hooks_json.write_text(json.dumps(EXISTING_CODEX))
+
+    result = run_install("--user", home=home, cwd=tmp_path, config=config)
+    assert result.returncode == 0, result.stderr
+    claude = json.loads((home / ".claude" / "settings.json").read_text())
+    assert len(overseer_handlers(claude, "claude-code")) == 1
+    codex = json.loads(hooks_json.read_text())
+    assert codex["hooks"]["SessionStart"] == EXISTING_CODEX["hooks"]["SessionStart"]
+    assert codex["hooks"]["PreToolUse"][0] == EXISTING_CODEX["hooks"]["PreToolUse"][0]
+    (handler,) = overseer_handlers(codex, "codex")
+    assert " hook codex " in handler["command"]
+    assert handler["timeout"] > 90
+    assert "trust" in result.stderr  # Codex asks the user to trust new hooks: we say so
+
+    again = run_install("--user", home=home, cwd=tmp_path, config=config)
+    assert again.returncode == 0
+    assert json.loads(hooks_json.read_text()) == codex
+    assert again.stdout.count("already installed") == 2
+
+
+def test_dry_run_writes_nothing(tmp_path: Path, config: Path) -> None:
+    project = tmp_path / "proj"
+    project.mkdir()
+    result = run_install(
+        "--project", str(project), "--dry-run", home=tmp_path / "home", cwd=tmp_path, config=config
+    )
+    assert result.returncode == 0, result.stderr
+    assert "+++" in result.stdout and "dry run" in result.stdout
+    assert not (project / ".claude").exists()
+
+
+def test_changed_gate_timeout_updates_only_our_entry(tmp_path: Path) -> None:
+    settings = tmp_path / "settings.json"
+    settings.write_text(json.dumps(EXISTING_CLAUDE))
+    command = inst.hook_command("claude-code", executable=["/opt/overseer"])
+    plan = inst.plan_install("claude-code", settings, command, inst.hook_timeout(120))
+    inst.apply_plan(plan)
+    plan = inst.plan_install("claude-code", settings, command, inst.hook_timeout(300))
+    assert plan.changes == ["set timeout of the overseer PreToolUse hook: 150 → 330"]
+    inst.apply_plan(plan)
+    data = json.loads(settings.read_text())
+    assert [h["timeout"] for h in overseer_handlers(data, "claude-code")] == [330]
+    assert data["hooks"]["PreToolUse"][0] == EXISTING_CLAUDE["hooks"]["PreToolUse"][0]
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("{not json", "not valid JSON"),
+        ("[1, 2]", "not a JSON object"),
+        ('{"hooks": []}', '"hooks" is not an object'),
+        ('{"hooks": {"PreToolUse": {}}}', '"hooks.PreToolUse" is not a list'),
+    ],
+)
+def test_refuses_files_it_cannot_merge_safely(tmp_path: Path, content: str, message: str) -> None:
+    settings = tmp_path / "settings.json"
+    settings.write_text(content)
+    with pytest.raises(inst.InstallError, match=message):
+        inst.plan_install("claude-code", settings, "overseer hook claude-code", 150)
+    assert settings.read_text() == content
+
+
+def test_cli_reports_a_broken_settings_file_and_leaves_it(tmp_path: Path, config: Path) -> None:
+    project = tmp_path / "proj"
+    (project / ".claude").mkdir(parents=True)
+    settings = project / ".claude" / "settings.json"
+    settings.write_text("{oops")
+    result = run_install(
+        "--project", str(project), home=tmp_path / "home", cwd=tmp_path, config=config
+    )
+    assert result.returncode == 1
+    assert "not valid JSON" in result.stderr and "Traceback" not in result.stderr
+    assert settings.read_text() == "{oops"
+
+
+def test_recognises_our_handler_whatever_its_arguments() -> None:
+    assert inst.is_overseer_handler(
+        {
+            "type": "command",
+            "command": "'/x/.venv/bin/overseer' hook claude-code --db /t/o.db || exit 2",
+        },
+        "claude-code",
+    )
+    assert inst.is_overseer_handler(
+        {"type": "command", "command": "python -m overseer hook codex"}, "codex"
+    )
+    assert not inst.is_overseer_handler(
+        {"type": "command", "command": "overseer hook codex"}, "claude-code"
+    )
+    assert not inst.is_overseer_handler(
+        {"type": "command", "command": "/usr/local/bin/audit.sh"}, "codex"
+    )
+
+
+def test_hook_timeout_is_above_the_gate_timeout() -> None:
+    assert inst.hook_timeout(120) > 120
+    assert inst.hook_timeout(0.5) > 0.5
