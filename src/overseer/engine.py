@@ -31,13 +31,16 @@ import orjson
 from overseer.config import UNKNOWN_AGENT, Config
 from overseer.model import Event, EventKind, Flag, FlagCategory, Verdict
 from overseer.policy.detectors import DetectorSettings, SessionHistory, run_detectors
-from overseer.policy.rules import CallContext, Rule, canonical_tool
+from overseer.policy.rules import SHELL_TOOLS, CallContext, Rule, canonical_tool, command_of
 from overseer.policy.scope import Scope, ScopeDecision, evaluate
 
 _HOME = re.compile(r"^(/home/[^/]+|/Users/[^/]+|/root)(?:/|$)")
 _VERDICT = {v.value: v for v in Verdict}
 _SEVERITY = {"deny": 3, "ask": 2, "unscoped": 1, "allow": 0}
 _CACHE_LIMIT = 8192
+#: Longer shell commands are not parsed for a verdict (parsing cost grows faster than their
+#: length, so one hostile line could stall ingestion); they stay unscoped: a gate asks.
+MAX_JUDGED_COMMAND = 65_536
 
 
 def infer_home(cwd: str | None, fallback: str | None) -> str | None:
@@ -189,6 +192,10 @@ class Engine:
         tool = event.tool or ""
         tool_input = event.input or {}
         paths = event.extra.get("paths") if event.extra else None
+        command = command_of(tool_input) if canonical_tool(tool) in SHELL_TOOLS else None
+        if command is not None and len(command) > MAX_JUDGED_COMMAND:
+            self._unjudged(event, state, f"command too long to judge ({len(command)} characters)")
+            return
         try:
             if (
                 isinstance(paths, list)
@@ -201,17 +208,21 @@ class Engine:
             else:
                 decision = self._decide(state, tool, tool_input)
         except Exception as exc:  # hostile input must not stop ingestion; fail visible
-            event.verdict, event.rule = Verdict.UNSCOPED, None
-            event.extra["verdict_error"] = f"{type(exc).__name__}: {exc}"[:300]
-            event.extra["effective"] = "ask"
-            state.calls += 1
-            state.verdicts[Verdict.UNSCOPED.value] += 1
+            self._unjudged(event, state, f"{type(exc).__name__}: {exc}"[:300])
             return
         event.verdict = _VERDICT.get(decision.verdict, Verdict.UNSCOPED)
         event.rule = decision.rule
         event.extra["effective"] = decision.effective
         state.calls += 1
         state.verdicts[event.verdict.value] += 1
+
+    def _unjudged(self, event: Event, state: SessionState, why: str) -> None:
+        """No verdict could be reached: unscoped, and a gate would ask (fail closed)."""
+        event.verdict, event.rule = Verdict.UNSCOPED, None
+        event.extra["verdict_error"] = why
+        event.extra["effective"] = "ask"
+        state.calls += 1
+        state.verdicts[Verdict.UNSCOPED.value] += 1
 
     def _decide(
         self, state: SessionState, tool: str, tool_input: Mapping[str, Any]

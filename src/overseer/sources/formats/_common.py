@@ -143,8 +143,8 @@ def opt_text(value: Any, limit: int = 1000) -> str | None:
 # --------------------------------------------------------------------------- display forms
 
 _PRIMARY_KEYS = (
-    "command", "cmd", "file_path", "path", "notebook_path", "url", "query", "pattern", "prompt",
-    "description",
+    "command", "cmd", "file_path", "path", "notebook_path", "url", "query", "pattern",
+    "description", "prompt", "input",
 )  # fmt: skip
 
 

@@ -226,7 +226,10 @@ class CodexParser(BaseParser):
         self.tools[call_id] = tool
         if extra:
             common["extra"] = extra
-        return [tool_call(tool=tool, call_id=call_id, tool_input=tool_input, **common)]
+        event = tool_call(tool=tool, call_id=call_id, tool_input=tool_input, **common)
+        if extra.get("paths"):  # "src/lib.rs, src/api.rs" says more than the patch's first line
+            event.summary = neutralise(", ".join(extra["paths"]), limit=SUMMARY_LIMIT)
+        return [event]
 
     def _output(self, payload: dict[str, Any], ts: Any, lineno: int) -> Event:
         call_id = ident(payload.get("call_id"), "payload.call_id")
