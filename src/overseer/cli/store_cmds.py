@@ -48,6 +48,8 @@ def _store_errors() -> Iterator[None]:
     """Store problems are one line and exit 2, never a traceback."""
     try:
         yield
+    except AlreadyDecided:
+        raise  # its own exit status (3), handled by `decide`
     except StoreError as exc:
         _fail(str(exc))
 

@@ -930,7 +930,12 @@ class ChangeWatcher:
 
             with _lean._db_errors(store.db):
                 self._conn = psycopg.connect(libpq_url(store.db), autocommit=True)
-                for channel in (_EVENTS_CHANNEL, _lean.APPROVALS_CHANNEL, _lean.DECISIONS_CHANNEL):
+                for channel in (
+                    _EVENTS_CHANNEL,
+                    _lean.APPROVALS_CHANNEL,
+                    _lean.DECISIONS_CHANNEL,
+                    _lean.AUDIT_CHANNEL,
+                ):
                     self._conn.execute(f"LISTEN {channel}")
             self._version = 0
         else:

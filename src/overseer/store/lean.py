@@ -45,6 +45,7 @@ from overseer.store.chain import COLUMNS, GENESIS, OUTCOMES, row_hash
 
 __all__ = [
     "APPROVALS_CHANNEL",
+    "AUDIT_CHANNEL",
     "DECISIONS_CHANNEL",
     "FINISH_OUTCOMES",
     "LeanConn",
@@ -71,6 +72,8 @@ CHAIN_LOCK = 0x6F76657273656572
 #: PostgreSQL NOTIFY channels; the payload is the approval id.
 APPROVALS_CHANNEL = "overseer_approvals"
 DECISIONS_CHANNEL = "overseer_decisions"
+#: Every chain append (payload: seq), for the audit screen; gates do not listen to it.
+AUDIT_CHANNEL = "overseer_audit"
 #: Outcomes :func:`finish_approval` may set (the non-human ends of a pending approval).
 FINISH_OUTCOMES = ("timed_out", "errored", "killed")
 
@@ -374,6 +377,7 @@ def _append(
     digest = row_hash(prev, row)
     row["prev_hash"], row["hash"] = prev, digest
     conn.execute(_INSERT_DECISION, tuple(row[c] for c in COLUMNS))
+    conn.notify(AUDIT_CHANNEL, str(seq))
     return seq
 
 
