@@ -54,8 +54,14 @@ def _config(path: str | None) -> Any:
     help="Force a format instead of detecting it per file.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object with the counts.")
+@click.option("--batch-bytes", default=4 << 20, hidden=True, type=click.IntRange(4096))
 def ingest(
-    paths: tuple[str, ...], db: str | None, config_path: str | None, fmt: str | None, as_json: bool
+    paths: tuple[str, ...],
+    db: str | None,
+    config_path: str | None,
+    fmt: str | None,
+    as_json: bool,
+    batch_bytes: int,
 ) -> None:
     """Ingest the agent logs at PATH... once (files, or directories searched for *.jsonl).
 
@@ -95,9 +101,18 @@ def ingest(
                     note(batch)
                     bar.update(batch.consumed)
 
-                stats = ingest_paths(files, engine=engine, store=store, fmt=fmt, on_batch=on_batch)
+                stats = ingest_paths(
+                    files,
+                    engine=engine,
+                    store=store,
+                    fmt=fmt,
+                    on_batch=on_batch,
+                    max_bytes=batch_bytes,
+                )
         else:
-            stats = ingest_paths(files, engine=engine, store=store, fmt=fmt, on_batch=note)
+            stats = ingest_paths(
+                files, engine=engine, store=store, fmt=fmt, on_batch=note, max_bytes=batch_bytes
+            )
     except StoreError as exc:
         click.echo(f"overseer ingest: {exc}", err=True)
         sys.exit(EXIT_STORE)
