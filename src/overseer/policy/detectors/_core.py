@@ -15,6 +15,7 @@ working directory is not carried from one call to the next; commands run on anot
 
 from __future__ import annotations
 
+import functools
 import posixpath
 import re
 from collections.abc import Iterator, Mapping
@@ -129,7 +130,7 @@ class Cmd:
     (``None`` when unknown).
     """
 
-    __slots__ = ("argv", "base", "redirects", "text", "via")
+    __slots__ = ("argv", "base", "prog", "redirects", "text", "via")
 
     def __init__(
         self,
@@ -144,11 +145,8 @@ class Cmd:
         self.redirects = redirects
         self.base = base
         self.text = text
-
-    @property
-    def prog(self) -> str:
-        """The program's base name (``/usr/bin/rm`` → ``rm``), lower-cased."""
-        return posixpath.basename(self.argv[0]).lower() if self.argv else ""
+        #: the program's base name (``/usr/bin/rm`` → ``rm``), lower-cased
+        self.prog = posixpath.basename(argv[0]).lower() if argv else ""
 
     @property
     def args(self) -> list[str]:
@@ -316,13 +314,15 @@ class CallView:
         history: SessionHistory,
     ) -> list[Cmd]:
         try:
-            parts = simple_commands(command)
+            parts = _simple_commands(command)
         except ShellParseError:
             # Still look: a crude split on control operators, so an unbalanced quote does not
             # hide ``rm -rf /`` from the detectors (rules never allow such a command anyway).
             self.unparsed = True
-            parts = [" ".join(p.replace('"', " ").replace("'", " ").split())
-                     for p in re.split(r"&&|\|\||[;&|\n()]", command)]  # fmt: skip
+            parts = tuple(
+                " ".join(p.replace('"', " ").replace("'", " ").split())
+                for p in re.split(r"&&|\|\||[;&|\n()]", command)
+            )
         out: list[Cmd] = []
         for part in parts:
             words = part.split(" ")
@@ -363,9 +363,22 @@ class CallView:
             self.secrets = [
                 (kind, text[start:end])
                 for text in self.input_strings()
+                if may_hold_secret(text)
                 for kind, start, end in find_secrets(text)
             ]
         return self.secrets
+
+
+@functools.lru_cache(maxsize=2048)
+def _split_cached(command: str) -> tuple[str, ...]:
+    return tuple(simple_commands(command))
+
+
+def _simple_commands(command: str) -> tuple[str, ...]:
+    """:func:`simple_commands`, remembered for commands agents repeat (tests, git status)."""
+    if len(command) > 2000:
+        return tuple(simple_commands(command))
+    return _split_cached(command)
 
 
 def _inline_script(cmd: Cmd) -> str | None:
@@ -414,9 +427,31 @@ def is_file_tool(view: CallView) -> bool:
 # secrets
 
 
+#: Substrings (lower-cased) at least one of which every match of ``overseer.secrets`` contains.
+#: Checking them first keeps ordinary tool output away from its dozen regexes.
+#: (Each ``in`` costs about 0.4 ns a character, so the list is kept short; ``tests`` check
+#: it against a sample of every kind ``overseer.secrets`` knows.)
+SECRET_HINTS = (
+    "-----begin", "akia", "asia", "sk-", "xox", "aiza", "k_live_", "k_test_", "eyj", "bearer",
+    "://", "passw", "pwd", "secret", "token", "api_k", "api-k", "apik", "access",
+)  # fmt: skip
+_GITHUB_HINT = re.compile(r"gh[pousr]_|github_pat_")  # literal prefix "gh": a fast scan
+
+
+def may_hold_secret(text: str) -> bool:
+    """Cheap pre-check: False means :func:`overseer.secrets.find_secrets` finds nothing."""
+    lowered = text.lower()
+    for hint in SECRET_HINTS:
+        if hint in lowered:
+            return True
+    return _GITHUB_HINT.search(lowered) is not None
+
+
 def secret_fingerprints(text: str) -> Iterator[tuple[str, str]]:
     """``(kind, fingerprint)`` for each secret in ``text``: the whole value and each token of it
     of at least 8 characters (so ``user:pass`` in a URL matches ``pass`` read from a file)."""
+    if not may_hold_secret(text):
+        return
     for kind, start, end in find_secrets(text):
         for fp in value_fingerprints(text[start:end]):
             yield kind, fp

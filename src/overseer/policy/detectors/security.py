@@ -557,41 +557,90 @@ def privilege_change(
 # -- injected instructions ------------------------------------------------------------------------
 
 _INVISIBLE = re.compile("[\u00ad\u200b-\u200f\u2060-\u2064\ufeff]")
+_INVISIBLE_CHARS = "\u00ad\u200b\u200c\u200d\u200e\u200f\u2060\u2061\u2062\u2063\u2064\ufeff"
 _TAG_CHARS = re.compile("[\U000e0000-\U000e007f]")
-_INJECTION = re.compile(
-    r"(?P<override>\b(?:ignore|disregard|forget|override|bypass|discard)\s+"
-    r"(?:(?:all|any|the|your|my|of|these|those)\s+)*"
-    r"(?:previous|prior|above|earlier|preceding|former|original|initial|system|safety|"
-    r"developer)\s+"
-    r"(?:(?:system|safety|developer|previous|prior)\s+)?"
-    r"(?:instructions?|prompts?|directives?|directions|rules|guidelines|guardrails|"
-    r"constraints|messages|context|commands|programming)\b"
-    r"|\b(?:ignore|disregard|forget)\s+(?:all\s+)?(?:of\s+)?your\s+(?:previous\s+|prior\s+)?"
-    r"(?:instructions|rules|guidelines|programming|system\s+prompt)\b"
-    r"|\bforget\s+(?:everything|all)\s+(?:you\s+(?:were|have\s+been)\s+told|above|before)\b)"
-    r"|(?P<role>\byou\s+are\s+(?:now|no\s+longer)\s+(?:an?\s+|the\s+|in\s+)?"
-    r"(?:new\s+|different\s+|unrestricted\s+|unfiltered\s+|jailbroken\s+)?"
-    r"(?:ai\b|assistant\b|agent\b|model\b|chatbot\b|dan\b|developer\s+mode|god\s+mode|"
-    r"unrestricted|unfiltered|jailbroken|bound\s+by|restricted\s+by|acting\s+as|operating\s+as|"
-    r"free\s+(?:of|from))"
-    r"|\bfrom\s+now\s+on,?\s+you\s+(?:are\s+(?:an?\s+)?(?:ai|assistant|agent|model|dan|"
-    r"unrestricted|jailbroken)\b|will\s+(?:act\s+as|obey|ignore)|must\s+(?:act\s+as|obey|ignore))"
-    r"|\bact\s+as\s+(?:an?\s+)?(?:unrestricted|unfiltered|jailbroken|dan)\b)"
-    r"|(?P<marker><\|im_start\|>\s*system|<\|system\|>|<<SYS>>|\[/?INST\]|<\|endoftext\|>"
-    r"|<\|(?:begin|start)_of_(?:system|turn)|</?system>"
-    r"|^[ \t]*\[(?:new[ \t]+)?system(?:[ \t]+(?:prompt|instructions?|message|override))?\]"
-    r"|\bnew\s+system\s+(?:prompt|instructions)\b|\bsystem\s+override\b"
-    r"|\bbegin\s+system\s+prompt\b|\bend\s+of\s+system\s+prompt\b)"
-    r"|(?P<conceal>\b(?:do\s+not|don't|never)\s+(?:tell|inform|alert|notify|mention\s+(?:this\s+)?to)"
-    r"\s+the\s+(?:user|human|operator)\b"
-    r"|\bwithout\s+(?:telling|informing|alerting|notifying)\s+the\s+(?:user|human|operator)\b"
-    r"|\b(?:hide|conceal)\s+this\s+from\s+the\s+(?:user|human|operator)\b)"
-    r"|(?P<reveal>\b(?:reveal|print|output|repeat|show|leak)\s+(?:me\s+)?(?:your|the)\s+"
-    r"(?:system\s+prompt|initial\s+instructions|hidden\s+instructions))"
-    r"|(?P<address>\bif\s+you\s+are\s+an?\s+(?:ai|llm|language\s+model|ai\s+assistant|"
-    r"ai\s+agent|autonomous\s+agent|coding\s+agent)\b)",
-    re.IGNORECASE | re.MULTILINE,
+
+# Each pattern starts with a literal word and runs on lower-cased text without IGNORECASE, so
+# ``re`` scans for the literal at C speed (about 1 µs per 3 KB) instead of trying an alternation
+# at every position (about 600 µs); ``\s+`` between words keeps them robust to odd spacing. A
+# match must start at a word boundary, checked after the match (a leading ``\b`` would cost
+# the literal-prefix scan).
+_QUAL = (
+    r"(?:previous|prior|above|earlier|preceding|former|original|initial|system|safety|developer)"
 )
+_NOUN = (
+    r"(?:instructions?|prompts?|directives?|directions|rules|guidelines|guardrails|constraints|"
+    r"messages|context|commands|programming)"
+)
+_OVERRIDE_TAIL = (
+    rf"\s+(?:(?:all|any|the|your|my|of|these|those)\s+)*{_QUAL}\s+"
+    rf"(?:(?:system|safety|developer|previous|prior)\s+)?{_NOUN}\b"
+    r"|\s+(?:(?:all|any|the|your)\s+)*system\s+prompt\b"
+    r"|\s+(?:all\s+)?(?:of\s+)?your\s+(?:previous\s+|prior\s+)?"
+    r"(?:instructions|rules|guidelines|programming|system\s+prompt)\b"
+)
+_WHO = r"\s+the\s+(?:user|human|operator)\b"
+_TELL = r"\s+(?:tell|inform|alert|notify|mention\s+(?:this\s+)?to)" + _WHO
+_SECRET_PROMPT = r"\s+(?:system\s+prompt|initial\s+instructions|hidden\s+instructions)\b"
+_ASKING = frozenset({"reveal", "print", "output", "repeat", "show", "leak", "me"})
+_NONE: frozenset[str] = frozenset()
+#: (family, pattern, words one of which must come just before the match; empty: no condition)
+_RULES: tuple[tuple[str, str, frozenset[str]], ...] = (
+    *(
+        ("override", rf"{verb}(?:{_OVERRIDE_TAIL})", _NONE)
+        for verb in ("ignore", "disregard", "forget", "override", "bypass", "discard")
+    ),
+    (
+        "override",
+        r"forget\s+(?:everything|all)\s+(?:you\s+(?:were|have\s+been)\s+told|above|before)\b",
+        _NONE,
+    ),
+    (
+        "role",
+        r"you\s+are\s+(?:now|no\s+longer)\s+(?:an?\s+|the\s+|in\s+)?"
+        r"(?:new\s+|different\s+|unrestricted\s+|unfiltered\s+|jailbroken\s+)?"
+        r"(?:ai\b|assistant\b|agent\b|model\b|chatbot\b|dan\b|developer\s+mode|god\s+mode|"
+        r"unrestricted|unfiltered|jailbroken|bound\s+by|restricted\s+by|acting\s+as|"
+        r"operating\s+as|free\s+(?:of|from))",
+        _NONE,
+    ),
+    (
+        "role",
+        r"from\s+now\s+on,?\s+you\s+(?:are\s+(?:an?\s+)?(?:ai|assistant|agent|model|dan|"
+        r"unrestricted|jailbroken)\b|will\s+(?:act\s+as|obey|ignore)|must\s+(?:act\s+as|obey|ignore))",
+        _NONE,
+    ),
+    ("role", r"act\s+as\s+(?:an?\s+)?(?:unrestricted|unfiltered|jailbroken|dan)\b", _NONE),
+    (
+        "marker",
+        r"<\|(?:im_start\|>\s*system|system\|>|endoftext\|>|(?:begin|start)_of_(?:system|turn))",
+        _NONE,
+    ),
+    ("marker", r"<<sys>>", _NONE),
+    ("marker", r"\[/?inst\]", _NONE),
+    ("marker", r"</?system>", _NONE),
+    ("marker", r"\[(?:new\s+)?system(?:\s+(?:prompt|instructions?|message|override))?\]", _NONE),
+    ("marker", r"new\s+system\s+(?:prompt|instructions)\b", _NONE),
+    ("marker", r"system\s+override\b", _NONE),
+    ("marker", r"begin\s+system\s+prompt\b", _NONE),
+    ("marker", r"end\s+of\s+system\s+prompt\b", _NONE),
+    ("conceal", r"do\s+not" + _TELL, _NONE),
+    ("conceal", r"don't" + _TELL, _NONE),
+    ("conceal", r"never" + _TELL, _NONE),
+    ("conceal", r"without\s+(?:telling|informing|alerting|notifying)" + _WHO, _NONE),
+    ("conceal", r"this\s+from" + _WHO, frozenset({"hide", "conceal"})),
+    ("reveal", r"your" + _SECRET_PROMPT, _ASKING),
+    ("reveal", r"the" + _SECRET_PROMPT, _ASKING),
+    (
+        "address",
+        r"if\s+you\s+are\s+an?\s+(?:ai|llm|language\s+model|ai\s+assistant|ai\s+agent|"
+        r"autonomous\s+agent|coding\s+agent)\b",
+        _NONE,
+    ),
+)
+_INJECTION = tuple((family, re.compile(pattern), before) for family, pattern, before in _RULES)
+_WORD_CHAR = re.compile(r"[a-z0-9_]")
+_LAST_WORD = re.compile(r"([a-z']+)\s*$")
 _INJECTION_LABELS = {
     "override": ("tells the agent to ignore its instructions", "high"),
     "role": ("reassigns the agent's role", "high"),
@@ -600,6 +649,25 @@ _INJECTION_LABELS = {
     "reveal": ("asks for the system prompt", "medium"),
     "address": ("addresses the agent directly", "medium"),
 }
+
+
+def injection_matches(lowered: str) -> dict[str, str]:
+    """``family → matched text`` (the first match of each family) in lower-cased text."""
+    found: dict[str, str] = {}
+    for family, regex, before in _INJECTION:
+        if family in found:
+            continue
+        for m in regex.finditer(lowered):
+            start = m.start()
+            if start and lowered[start].isalpha() and _WORD_CHAR.match(lowered, start - 1):
+                continue  # inside a longer word ("reignore", "undo not tell")
+            if before:
+                prev = _LAST_WORD.search(lowered, max(0, start - 40), start)
+                if prev is None or prev.group(1) not in before:
+                    continue
+            found[family] = m.group(0)
+            break
+    return found
 
 
 def injected_instructions(
@@ -612,22 +680,15 @@ def injected_instructions(
         return None
     text = text[: settings.scan_limit]
     found: list[tuple[str, str]] = []
-    if _TAG_CHARS.search(text):
-        found.append(("hides text in invisible Unicode tag characters", "high"))
-        text = _TAG_CHARS.sub("", text)
-    if _INVISIBLE.search(text):
-        text = _INVISIBLE.sub("", text)
-    seen: set[str] = set()
-    for m in _INJECTION.finditer(text):
-        group = m.lastgroup or "override"
-        if group in seen:
-            continue
-        seen.add(group)
-        label, severity = _INJECTION_LABELS[group]
-        quoted = show(" ".join(m.group(0).split()), 60)
-        found.append((f"{label} (“{quoted}”)", severity))
-        if len(seen) == len(_INJECTION_LABELS):
-            break
+    if not text.isascii():  # O(1) in CPython: most output never gets past here
+        if _TAG_CHARS.search(text):
+            found.append(("hides text in invisible Unicode tag characters", "high"))
+            text = _TAG_CHARS.sub("", text)
+        if any(c in text for c in _INVISIBLE_CHARS):
+            text = _INVISIBLE.sub("", text)
+    for family, matched in injection_matches(text.lower()).items():
+        label, severity = _INJECTION_LABELS[family]
+        found.append((f"{label} (“{show(' '.join(matched.split()), 60)}”)", severity))
     if not found:
         return None
     return INJECTION.flag(
