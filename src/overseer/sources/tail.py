@@ -32,6 +32,7 @@ few large batches rather than a flood of messages.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import os
 import threading
 import time
@@ -295,24 +296,44 @@ class Tailer:
 
     async def aiter(self, queue_size: int = 64) -> AsyncIterator[IngestBatch]:
         """The same batches for an asyncio consumer. File and store I/O run in a thread;
-        the thread waits while ``queue_size`` batches are unconsumed (back-pressure)."""
+        the thread waits while ``queue_size`` batches are unconsumed (back-pressure).
+
+        Leave early with ``async with contextlib.aclosing(tailer.aiter()) as batches:`` (or
+        call :meth:`stop`): the thread ends within ``step_ms``."""
         loop = asyncio.get_running_loop()
-        queue: asyncio.Queue[IngestBatch | BaseException | None] = asyncio.Queue(queue_size)
+        handoff: asyncio.Queue[IngestBatch | BaseException | None] = asyncio.Queue(queue_size)
+
+        def put(item: IngestBatch | BaseException | None) -> bool:
+            if loop.is_closed():
+                return False
+            coro = handoff.put(item)
+            try:
+                future = asyncio.run_coroutine_threadsafe(coro, loop)
+            except RuntimeError:  # the loop closed meanwhile
+                coro.close()
+                return False
+            try:
+                future.result()
+            except (RuntimeError, concurrent.futures.CancelledError):
+                return False
+            return True
 
         def produce() -> None:
             try:
                 for batch in self:
-                    asyncio.run_coroutine_threadsafe(queue.put(batch), loop).result()
+                    if not put(batch):
+                        self.stop()
+                        return
             except BaseException as exc:  # hand it to the consumer rather than lose it
-                asyncio.run_coroutine_threadsafe(queue.put(exc), loop).result()
+                put(exc)
             else:
-                asyncio.run_coroutine_threadsafe(queue.put(None), loop).result()
+                put(None)
 
         thread = threading.Thread(target=produce, name="overseer-tail", daemon=True)
         thread.start()
         try:
             while True:
-                item = await queue.get()
+                item = await handoff.get()
                 if item is None:
                     return
                 if isinstance(item, BaseException):
@@ -322,7 +343,7 @@ class Tailer:
             self.stop()
             while thread.is_alive():  # let the producer finish its put without deadlock
                 try:
-                    queue.get_nowait()
+                    handoff.get_nowait()
                 except asyncio.QueueEmpty:
                     await asyncio.sleep(0.01)
 
