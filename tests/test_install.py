@@ -11,12 +11,13 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from overseer.control import install as inst
 
-EXISTING_CLAUDE = {
+EXISTING_CLAUDE: dict[str, Any] = {
     "model": "opus",
     "permissions": {
         "allow": ["Bash(npm test:*)", "Read(src/**)"],
@@ -38,7 +39,7 @@ EXISTING_CLAUDE = {
     },
 }
 
-EXISTING_CODEX = {
+EXISTING_CODEX: dict[str, Any] = {
     "hooks": {
         "SessionStart": [
             {"matcher": "startup", "hooks": [{"type": "command", "command": "echo hi"}]}
@@ -74,7 +75,7 @@ def config(tmp_path: Path) -> Path:
     return path
 
 
-def overseer_handlers(data: dict, target: str) -> list[dict]:
+def overseer_handlers(data: dict[str, Any], target: str) -> list[dict[str, Any]]:
     return [
         h
         for group in data["hooks"]["PreToolUse"]

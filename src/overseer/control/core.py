@@ -299,6 +299,39 @@ def summarise(tool: str, tool_input: Mapping[str, Any]) -> str:
     return neutralise(text, limit=SUMMARY_LIMIT)
 
 
+def register_process(
+    conn: Any,
+    session: str,
+    pid: int,
+    host: str | None,
+    *,
+    agent: str | None = None,
+    task: str | None = None,
+    cwd: str | None = None,
+) -> None:
+    """Record the session's process (pid, host) so ``overseer kill`` can signal it.
+
+    Never overwrites a pid already known: the first registration (a native ``session_start``
+    or the hook's first call) names the session's process. ``started_at`` is the session's
+    first sight, which the kill compares with the process's start time.
+    """
+    from overseer.store import utc_text
+
+    now = utc_text()
+    with conn.transaction():
+        conn.execute(
+            "INSERT INTO sessions (id, agent, task, status, cwd, pid, host, started_at,"
+            " last_event_at, event_count, tool_calls, flags_safety, flags_security)"
+            " VALUES (?, ?, ?, 'live', ?, ?, ?, ?, ?, 0, 0, 0, 0)"
+            " ON CONFLICT (id) DO UPDATE SET pid = COALESCE(sessions.pid, excluded.pid),"
+            " host = CASE WHEN sessions.pid IS NULL THEN excluded.host ELSE sessions.host END,"
+            " agent = COALESCE(sessions.agent, excluded.agent),"
+            " task = COALESCE(sessions.task, excluded.task),"
+            " cwd = COALESCE(sessions.cwd, excluded.cwd)",
+            (session, agent, task, cwd, pid, host, now, now),
+        )
+
+
 def record_error(
     conn: Any,
     reason: str,

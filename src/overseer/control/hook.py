@@ -150,9 +150,56 @@ def _answer(flavour: str, opts: Options, state: dict[str, Any]) -> str:
         origin=flavour,
     )
     state["recorded"] = True
-    return render(
+    text = render(
         flavour, result.action, result.reason, stop=result.stop, updated_input=result.updated_input
     )
+    if not result.stop:
+        try:  # the answer is decided and recorded: nothing here may change it
+            register_agent(conn, call["session_id"], flavour)
+        except BaseException as exc:
+            with contextlib.suppress(BaseException):
+                sys.stderr.write(f"overseer: could not record the agent's process: {exc}\n")
+    return text
+
+
+def register_agent(conn: Any, session: str, flavour: str) -> None:
+    """Record the agent's pid the first time a session is seen, so ``overseer kill`` can stop
+    Claude Code or Codex themselves (Codex ignores ``continue: false``). Linux only (``/proc``),
+    and only when the process above the hook's shell is recognisably that agent."""
+    row = conn.execute("SELECT pid FROM sessions WHERE id = ?", (session,)).fetchone()
+    if row is None or row[0] is not None:
+        return
+    pid = agent_process(flavour)
+    if pid is not None:
+        from overseer.control.core import register_process
+
+        register_process(conn, session, pid, os.uname().nodename)
+
+
+_SHELLS = frozenset({"sh", "bash", "dash", "zsh", "ksh", "mksh", "fish", "busybox"})
+_AGENT_MARKERS = {"claude-code": b"claude", "codex": b"codex"}
+
+
+def agent_process(flavour: str, start: int | None = None) -> int | None:
+    """The agent process that ran this hook: the parent, or the parent of the shell that the
+    agent ran the hook command with. ``None`` unless its command line names the agent."""
+    pid = os.getppid() if start is None else start
+    for _hop in range(3):
+        if pid <= 1:
+            return None
+        try:
+            with open(f"/proc/{pid}/stat", "rb") as fh:
+                stat = fh.read()
+            name = stat[stat.index(b"(") + 1 : stat.rindex(b")")].decode("utf-8", "replace")
+            if name in _SHELLS:
+                pid = int(stat[stat.rindex(b")") + 2 :].split()[1])  # its parent
+                continue
+            with open(f"/proc/{pid}/cmdline", "rb") as fh:
+                cmdline = fh.read().lower()
+        except (OSError, ValueError, IndexError):
+            return None
+        return pid if _AGENT_MARKERS.get(flavour, b"\0") in cmdline else None
+    return None
 
 
 def read_call(raw: bytes) -> dict[str, Any]:

@@ -6,8 +6,9 @@ hook process under 4× a bare ``python -c pass``; ``bench/hook.py`` measures it)
 *validated* result — the gate timeout and every agent's match globs and rule texts, nothing
 else — is kept in a small ``marshal`` file keyed by the config file's identity (absolute path,
 size, mtime, ctime, inode, device) and overseer's version. Any change to the file changes the
-key, and the next run validates it again; rules are re-parsed from their text on every load,
-so the cache never holds compiled matchers.
+key, and the next run validates it again (a file edited in the last two seconds is not cached
+at all, so coarse timestamps cannot hide a quick second edit); rules are re-parsed from their
+text on every load, so the cache never holds compiled matchers.
 
 Trust: the cache lives in the operator's cache directory (``$XDG_CACHE_HOME/overseer/hook``,
 mode 0600) and is exactly as trusted as the config file itself — an agent running as the same
@@ -20,6 +21,7 @@ from __future__ import annotations
 import contextlib
 import marshal
 import os
+import time
 
 from overseer import __version__
 from overseer.config import Agent, Config, Defaults, Task, load_config
@@ -27,6 +29,10 @@ from overseer.policy.scope import Scope
 
 CACHE_FORMAT = 1
 CACHE_ENV = "OVERSEER_HOOK_CACHE"
+#: A file modified this recently is not cached: on a file system with coarse timestamps a
+#: second edit within the same tick would keep size and mtime, and the cache would go stale
+#: (git's "racy clean" problem). Once the file is older, any later edit changes its mtime.
+RACY_SECONDS = 2.0
 
 
 def load(path: str | None) -> Config:
@@ -53,8 +59,9 @@ def load(path: str | None) -> Config:
     except Exception:
         pass  # missing, stale or damaged: validate the file again
     config = load_config(path)
-    with contextlib.suppress(OSError, ValueError):  # a read-only cache dir only costs speed
-        _write(cache, marshal.dumps((key, freeze(config))))  # type: ignore[arg-type]
+    if time.time() - st.st_mtime >= RACY_SECONDS:
+        with contextlib.suppress(OSError, ValueError):  # a read-only cache dir only costs speed
+            _write(cache, marshal.dumps((key, freeze(config))))  # type: ignore[arg-type]
     return config
 
 
