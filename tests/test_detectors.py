@@ -797,3 +797,13 @@ def test_injection_is_robust_to_spacing_and_case(text: str) -> None:
 )
 def test_injection_word_boundaries_and_context(text: str) -> None:
     assert flag_of(injected_instructions, result(text)) is None, text
+
+
+def test_a_working_directory_too_broad_to_judge() -> None:
+    at_home = history(cwd=HOME)
+    flag = flag_of(destructive_command, bash("rm -rf ~/Documents"), at_home)
+    assert flag is not None and flag.severity == "medium" and "too broad" in flag.message
+    assert flag_of(destructive_command, bash("rm -rf /"), history(cwd="/")) is not None
+    wrote = flag_of(write_outside_cwd, call("Write", file_path="~/.bashrc", content="x"), at_home)
+    assert wrote is not None and wrote.severity == "high"
+    assert flag_of(write_outside_cwd, call("Write", file_path="~/notes.txt"), at_home) is None

@@ -106,9 +106,17 @@ _FIND_FILTERS = frozenset({
 _AWS_DESTROY = re.compile(r"^(?:delete|terminate|remove|deregister|purge)-")
 
 
+def broad_cwd(history: SessionHistory) -> bool:
+    """A working directory too wide to tell routine from not: ``/``, a system directory, or
+    the home directory itself (inside it is nearly everything)."""
+    cwd = history.cwd
+    return cwd is not None and (cwd in CRITICAL_DIRS or cwd == history.home)
+
+
 def _where(path: str, history: SessionHistory, settings: DetectorSettings) -> str:
-    """``critical`` | ``cwd`` (the working directory itself) | ``inside`` | ``scratch`` |
-    ``outside`` | ``unknown`` (no cwd to compare with)."""
+    """``critical`` | ``cwd`` (the working directory itself) | ``inside`` | ``broad`` (inside a
+    working directory that is too wide, see :func:`broad_cwd`) | ``scratch`` | ``outside`` |
+    ``unknown`` (no cwd to compare with)."""
     cwd = history.cwd
     if path in CRITICAL_DIRS or path == history.home:
         return "critical"
@@ -118,7 +126,7 @@ def _where(path: str, history: SessionHistory, settings: DetectorSettings) -> st
         if cwd.startswith(path.rstrip("/") + "/"):
             return "critical"  # an ancestor of the working directory
         if history.inside_cwd(path):
-            return "inside"
+            return "broad" if broad_cwd(history) else "inside"
     for scratch in settings.scratch_dirs:
         if path != scratch and history.under(path, scratch):
             return "scratch"
@@ -164,6 +172,9 @@ def _judge_delete(
         out.append((f"{what} outside the working directory ({show(path, 60)})", "high"))
     elif where == "unknown":
         out.append((f"{what} of {show(path, 60)} (working directory unknown)", "medium"))
+    elif where == "broad":
+        cwd = show(history.cwd or "", 40)
+        out.append((f"{what} of {show(path, 60)} (working directory {cwd} is too broad)", "medium"))
 
 
 def _routine_find_source(
@@ -353,11 +364,16 @@ def write_outside_cwd(
             path = history.resolve(raw, cmd.base)
             if path is not None:
                 targets.append(path)
-    outside = [
-        p
-        for p in dict.fromkeys(targets)
-        if not _is_device(p) and _where(p, history, settings) in ("outside", "critical")
-    ]
+    outside = []
+    for p in dict.fromkeys(targets):
+        if _is_device(p):
+            continue
+        where = _where(p, history, settings)
+        # with a too-broad working directory, only system and start-up files stand out
+        if where in ("outside", "critical") or (
+            where == "broad" and _persistence_or_system(p, history)
+        ):
+            outside.append(p)
     if not outside:
         return None
     severity = "high" if any(_persistence_or_system(p, history) for p in outside) else "medium"
