@@ -35,7 +35,7 @@ WATCHDOG_SLACK = 15.0
 STARTUP_BUDGET = 20.0
 TIMEOUT_ENV = "OVERSEER_GATE_TIMEOUT"
 USAGE = """usage: overseer hook claude-code|codex [--config PATH] [--db PATH|URL]
-                                              [--agent NAME] [--task NAME]
+                                      [--agent NAME] [--task NAME]
 
 A PreToolUse command hook: reads the tool call as JSON on stdin, prints the decision as JSON.
 Install it with `overseer hook install`. See docs/hooks.md.
