@@ -35,6 +35,7 @@ _KNOWN = frozenset(
         "reason", "parent_session",
     }
 )  # fmt: skip
+_OPTIONAL = (("agent", 200), ("task", 200), ("cwd", 1000), ("parent_session", 512))
 _RESULT_STATUSES = {s.value: s for s in CallStatus if s is not CallStatus.PENDING}
 
 
@@ -65,27 +66,28 @@ class NativeParser(BaseParser):
     format = "native"
 
     def _record(self, record: dict[str, Any], lineno: int) -> list[Item]:
-        kind = record.get("kind")
-        if kind not in KINDS:
+        get = record.get
+        kind = get("kind")
+        if not isinstance(kind, str) or kind not in KINDS:
             if kind is None:
                 raise BadRecord("missing field 'kind'")
             shown = neutralise(str(kind), limit=40)
             raise BadRecord(f"unknown kind {shown!r} (expected one of: {', '.join(sorted(KINDS))})")
         common: dict[str, Any] = {
-            "session": ident(record.get("session"), "session"),
-            "ts": parse_ts(record.get("ts")),
+            "session": ident(get("session"), "session"),
+            "ts": parse_ts(get("ts")),
             "source": self.source,
             "line": lineno,
-            "seq": _int(record.get("seq"), "seq"),
-            "agent": opt_text(record.get("agent"), 200),
-            "task": opt_text(record.get("task"), 200),
-            "cwd": opt_text(record.get("cwd")),
-            "parent_session": opt_text(record.get("parent_session"), 512),
         }
-        if len(record) > 4:
-            extra = {k: record[k] for k in record.keys() - _KNOWN}
-            if extra:
-                common["extra"] = extra
+        seq = get("seq")
+        if seq is not None:
+            common["seq"] = _int(seq, "seq")
+        for key, limit in _OPTIONAL:  # absent keys keep the Event defaults (fast path)
+            value = get(key)
+            if value is not None:
+                common[key] = opt_text(value, limit)
+        if not _KNOWN.issuperset(record):
+            common["extra"] = {k: record[k] for k in record.keys() - _KNOWN}
         if kind == "tool_call":
             return [
                 tool_call(
@@ -124,7 +126,7 @@ class NativeParser(BaseParser):
                 )
             ]
         if kind == "session_start":
-            cwd = common["cwd"]
+            cwd = common.get("cwd")
             return [
                 Event(
                     kind=EventKind.SESSION_START,
