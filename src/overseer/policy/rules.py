@@ -189,6 +189,13 @@ class Rule:
 
 def _compile_shell(spec: str, text: str) -> Any:
     """``prefix:*`` → word-boundary prefix; a ``*`` elsewhere → glob; else exact match."""
+    for operator in ("|", "&", ";", "\n", "$(", "`"):
+        if operator in spec:
+            # Calls are split into simple commands before matching: such a rule never fires.
+            raise RuleSyntaxError(
+                f"{operator!r} in {text!r}: compound commands are split into simple commands "
+                "before matching, so this rule could never match; write one rule per command"
+            )
     if spec.endswith(":*"):
         prefix = " ".join(spec[:-2].split())
         if not prefix:

@@ -23,6 +23,26 @@ _PUNCTUATION = "();<>|&\n"
 _HEREDOC = re.compile(r"<<-?\s*(['\"]?)([A-Za-z_][A-Za-z0-9_]*)\1")
 _ASSIGNMENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
 _MAX_DEPTH = 8
+#: Commands that run their arguments as another command: that command is judged too.
+_WRAPPERS = frozenset({
+    "sudo", "doas", "env", "nice", "nohup", "time", "timeout", "xargs", "command", "exec",
+    "builtin", "stdbuf", "ionice", "setsid", "chrt", "taskset", "unbuffer", "flock",
+})  # fmt: skip
+#: Shells whose ``-c SCRIPT`` is parsed as a command line of its own.
+_SHELLS = frozenset({"bash", "sh", "zsh", "dash", "ksh", "mksh", "ash", "fish", "busybox"})
+#: Options of a wrapper that take a value (``sudo -u root rm`` runs ``rm``, not ``root``).
+_WRAPPER_ARGS: dict[str, frozenset[str]] = {
+    "sudo": frozenset({"-u", "-g", "-C", "-p", "-r", "-t", "-U", "-D", "-h", "-T"}),
+    "doas": frozenset({"-u", "-C"}),
+    "env": frozenset({"-u", "-C", "-S", "--unset", "--chdir"}),
+    "nice": frozenset({"-n", "--adjustment"}),
+    "ionice": frozenset({"-c", "-n", "-p"}),
+    "timeout": frozenset({"-s", "-k", "--signal", "--kill-after"}),
+    "xargs": frozenset({"-n", "-I", "-P", "-L", "-s", "-d", "-a", "-E", "-i"}),
+    "flock": frozenset({"-w", "-E", "-c"}),
+    "stdbuf": frozenset({"-i", "-o", "-e"}),
+}
+_DURATION = re.compile(r"^\d+(?:\.\d+)?[smhd]?$")
 
 
 class ShellParseError(ValueError):
@@ -135,10 +155,16 @@ def simple_commands(command: str, _depth: int = 0) -> list[str]:
             words.pop(0)
         if words:
             commands.append(" ".join(words))
+            for inner in _unwrapped(words):
+                commands.append(" ".join(inner))
+            nested.extend(_scripts(words, _depth))
         words.clear()
 
     for token in tokens:
-        if token in SEPARATORS:
+        if token in SEPARATORS or (
+            # '<(' and '>(' (process substitution), '((': grouped punctuation opening a command
+            ("(" in token or ")" in token) and not token.strip(_PUNCTUATION)
+        ):
             flush()
             continue
         words.append(token)
@@ -147,3 +173,63 @@ def simple_commands(command: str, _depth: int = 0) -> list[str]:
                 nested.extend(simple_commands(body, _depth + 1))
     flush()
     return commands + nested
+
+
+def _name(word: str) -> str:
+    return word.rsplit("/", 1)[-1]
+
+
+def _unwrapped(words: list[str]) -> list[list[str]]:
+    """``sudo rm -rf x`` also runs ``rm -rf x``: return each command a wrapper runs.
+
+    These are *extra* parts: a deny rule on ``rm`` catches them, and an allow needs every
+    part allowed, so wrapping never turns a refused command into an allowed one.
+    """
+    found: list[list[str]] = []
+    rest = words
+    while rest and _name(rest[0]) in _WRAPPERS:
+        wrapper, rest = _name(rest[0]), rest[1:]
+        takes_value = _WRAPPER_ARGS.get(wrapper, frozenset())
+        while rest and (
+            rest[0].startswith("-")
+            or _ASSIGNMENT.match(rest[0])
+            or (wrapper == "timeout" and _DURATION.match(rest[0]))
+        ):
+            rest = rest[2:] if rest[0] in takes_value else rest[1:]
+        if rest:
+            found.append(rest)
+    # find -exec / -execdir / -ok CMD ... {} ;  runs CMD on every match.
+    if words and _name(words[0]) == "find":
+        for i, word in enumerate(words):
+            if word in ("-exec", "-execdir", "-ok", "-okdir") and i + 1 < len(words):
+                command = []
+                for arg in words[i + 1 :]:
+                    if arg in (";", "+"):
+                        break
+                    command.append(arg)
+                if command:
+                    found.append(command)
+    return found
+
+
+def _scripts(words: list[str], depth: int) -> list[str]:
+    """Commands hidden in a string another program runs: ``bash -c 'SCRIPT'``, ``eval ...``.
+
+    A script that cannot be parsed raises, which makes the whole command unparseable (never
+    auto-allowed) rather than silently unjudged.
+    """
+    for start in range(len(words)):
+        name = _name(words[start])
+        if name == "eval" and start + 1 < len(words):
+            return simple_commands(" ".join(words[start + 1 :]), depth + 1)
+        if name in _SHELLS:
+            args = words[start + 1 :]
+            for i, arg in enumerate(args):
+                if not arg.startswith("-"):
+                    break
+                if "c" in arg[1:] and not arg.startswith("--") and i + 1 < len(args):
+                    return simple_commands(args[i + 1], depth + 1)
+            return []
+        if name not in _WRAPPERS and not _ASSIGNMENT.match(words[start]):
+            return []
+    return []
