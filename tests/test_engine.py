@@ -121,14 +121,20 @@ def test_a_later_record_naming_the_task_re_resolves_the_session() -> None:
     ]
 
 
-def test_a_cwd_change_re_resolves_and_changes_path_rules() -> None:
+def test_a_cwd_change_moves_path_rules_but_not_the_session_into_another_scope() -> None:
     engine = Engine(CONFIG, home="/home/op")
-    a = run(
-        call(tool="Edit", input={"file_path": "src/app.py"}, cwd="/srv/release/app"), engine=engine
-    )
-    b = run(call(tool="Edit", n=1, input={"file_path": "src/app.py"}, cwd="/tmp/x"), engine=engine)
+    path = {"file_path": "/srv/release/app/src/app.py"}
+    a = run(call(tool="Edit", input=path, cwd="/srv/release/app"), engine=engine)
+    b = run(call(tool="Edit", n=1, input=path, cwd="/tmp/x"), engine=engine)
     assert (a[0].agent, a[0].verdict) == ("bot", Verdict.ALLOW)
-    assert (b[0].agent, b[0].verdict) == ("unknown", Verdict.UNSCOPED)
+    assert (b[0].agent, b[0].verdict) == ("bot", Verdict.UNSCOPED)  # src/** is now /tmp/x/src
+    # An unknown session that cds into a configured agent's directory stays unknown.
+    other = run(
+        call("git tag v1", cwd="/home/x", session="u"),
+        call("git tag v1", n=1, cwd="/srv/release/app", session="u"),
+        engine=engine,
+    )
+    assert [(e.agent, e.verdict) for e in other] == [("unknown", Verdict.UNSCOPED)] * 2
 
 
 def test_apply_patch_is_judged_file_by_file_and_the_strictest_wins() -> None:

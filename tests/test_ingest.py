@@ -393,3 +393,19 @@ def test_kill_9_mid_ingest_then_restart_loses_and_duplicates_nothing(
     assert json.loads(done.stdout)["events"] == n - partial
     assert count(db) == n
     assert q(db, "select count(distinct seq) from events") == [(n,)]
+
+
+def test_a_hostile_file_name_is_neutralised_as_the_source_and_resumes(
+    store: object, db: str, tmp_path: Path
+) -> None:
+    log = tmp_path / "evil\x1b]52;c;eA==\x07\u202e.jsonl"
+    log.write_text(msg(0) + "\n")
+    assert ingest(store, tmp_path).events == 1
+    with log.open("a") as fh:
+        fh.write(msg(1) + "\n" + "{bad\n")
+    stats = ingest(store, tmp_path)
+    assert (stats.events, stats.problems) == (1, 1)
+    sources = {r[0] for r in q(db, "select source from events union select source from problems")}
+    assert len(sources) == 1
+    (source,) = sources
+    assert "\x1b" not in source and "\u202e" not in source and "␛]52;" in source

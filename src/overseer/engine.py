@@ -5,9 +5,10 @@ annotates them in place, and the caller stores them. It answers three questions 
 
 * **whose session is this?** — ``Config.resolve``: an explicit agent/task in the log (the
   native format, OTLP) wins, then a ``match.source`` glob on the log file's path, then a
-  ``match.cwd`` glob on the session's working directory; otherwise ``unknown``. The answer
-  is re-computed when the inputs change (a Codex turn moves to another cwd, a native record
-  names its task) and written to ``event.agent`` / ``event.task`` of every event.
+  ``match.cwd`` glob on the directory the session *started* in; otherwise ``unknown``. The
+  answer changes only when the log itself names another agent or task (a later ``cd`` moves
+  path rules along but never moves the session into another agent's scope), and is written
+  to ``event.agent`` / ``event.task`` of every event.
 * **was the call in scope?** — ``evaluate`` on each TOOL_CALL sets ``verdict`` and ``rule``
   (and ``extra["effective"]``, what a gate would have done). An ``apply_patch`` touching
   several files is judged file by file and the strictest verdict wins.
@@ -58,7 +59,7 @@ class SessionState:
 
     __slots__ = (
         "agent", "calls", "cwd", "ended", "explicit_agent", "explicit_task", "grants", "history",
-        "home", "id", "last_ts", "parent", "scope", "source", "task", "verdicts",
+        "home", "id", "last_ts", "parent", "scope", "source", "start_cwd", "task", "verdicts",
     )  # fmt: skip
 
     def __init__(self, session: str, source: str | None) -> None:
@@ -68,7 +69,8 @@ class SessionState:
         self.explicit_task: str | None = None
         self.agent: str = UNKNOWN_AGENT
         self.task: str | None = None
-        self.cwd: str | None = None
+        self.cwd: str | None = None  # where it is now (path rules are relative to it)
+        self.start_cwd: str | None = None  # where it started (decides match.cwd and home)
         self.home: str | None = None
         self.scope: Scope | None = None
         self.parent: str | None = None
@@ -150,7 +152,13 @@ class Engine:
         if event.task and event.task != state.explicit_task:
             state.explicit_task, changed = event.task, True
         if event.cwd and event.cwd != state.cwd:
-            state.cwd, changed = event.cwd, True
+            # Path rules follow the agent around; *whose* session it is does not: the
+            # first cwd decides the match, or an agent could `cd` into another's scope.
+            state.cwd = event.cwd
+            if state.start_cwd is None:
+                state.start_cwd, changed = event.cwd, True
+            elif not changed and state.history is not None:
+                state.history.cwd = state.cwd
         if event.parent_session and state.parent is None:
             state.parent = event.parent_session
         if changed:
@@ -169,13 +177,13 @@ class Engine:
         agent, task = self.config.resolve(
             agent=state.explicit_agent,
             task=state.explicit_task,
-            cwd=state.cwd,
+            cwd=state.start_cwd,
             source=state.source,
             home=self.home,
         )
         state.agent, state.task = agent, task
         state.scope = self.config.scope_for(agent, task) if agent != UNKNOWN_AGENT else None
-        state.home = infer_home(state.cwd, self.home)
+        state.home = infer_home(state.start_cwd, self.home)
         if self.detectors:
             if state.history is None:
                 state.history = SessionHistory(

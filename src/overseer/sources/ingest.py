@@ -24,6 +24,7 @@ from overseer.model import Event, EventKind, Problem, Verdict
 from overseer.sources.detect import GIVE_UP_LINES, SNIFF_BYTES, detect_format
 from overseer.sources.files import FileCursor, ReadResult
 from overseer.sources.formats import BaseParser, make_parser, normalise_format
+from overseer.untrusted import neutralise
 
 #: Default file-name globs when a directory is given (explicit files are always read).
 DEFAULT_INCLUDE = ("*.jsonl", "*.ndjson")
@@ -75,6 +76,14 @@ def _state_dict(value: Any) -> dict[str, Any]:
     return {}
 
 
+def display_path(path: str) -> str:
+    """The source key for ``path``: the path itself, or its neutralised form when the name
+    carries control or bidi characters. File names are agent-written text too, and the
+    source is shown on screen (events and problems carry it); the real path is kept for I/O.
+    Deterministic, so a restart finds the same committed offset."""
+    return path if path.isprintable() else neutralise(path, limit=4096)
+
+
 class SourceIngestor:
     """One log file, ingested batch by batch from its committed offset (module docstring)."""
 
@@ -88,7 +97,7 @@ class SourceIngestor:
         max_bytes: int = 1 << 20,
     ) -> None:
         self.path = path
-        self.source = path
+        self.source = display_path(path)
         self.engine = engine
         self.store = store
         self.forced = normalise_format(fmt) if fmt else None
@@ -208,7 +217,7 @@ class SourceIngestor:
         )
 
     def _unreadable(self, exc: OSError) -> IngestBatch | None:
-        reason = f"cannot read: {exc.strerror or exc}"
+        reason = neutralise(f"cannot read: {exc.strerror or exc}", limit=300)
         self.cursor.close()
         if self.unreadable == reason:
             return None
@@ -235,6 +244,8 @@ class SourceIngestor:
         if result.eof:
             items.extend(parser.flush())
         events = [i for i in items if isinstance(i, Event)]
+        for problem in result.problems:  # the cursor knows the real path, not the source key
+            problem.source = self.source
         problems = result.problems + [i for i in items if isinstance(i, Problem)]
         consumed = self.cursor.offset if reset is not None else max(0, self.cursor.offset - before)
         if not events and not problems and reset is None and not result.lines and not self.finished:
@@ -273,10 +284,10 @@ class SourceIngestor:
             "unrecognised", "finished", "_saved_state", "cursor",
         ):  # fmt: skip
             setattr(new, name, getattr(self, name))
-        new.path = new.source = path
+        new.path, new.source = path, display_path(path)
         new.cursor.path = path
         if new.parser is not None:
-            new.parser.source = path
+            new.parser.source = new.source
         self.cursor = FileCursor(self.path)  # the old name starts afresh (nothing open)
         self.parser = None
         return new

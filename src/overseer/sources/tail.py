@@ -43,7 +43,14 @@ from watchfiles import Change
 
 from overseer.engine import Engine
 from overseer.model import Problem
-from overseer.sources.ingest import DEFAULT_INCLUDE, IngestBatch, Sink, SourceIngestor, matches
+from overseer.sources.ingest import (
+    DEFAULT_INCLUDE,
+    IngestBatch,
+    Sink,
+    SourceIngestor,
+    display_path,
+    matches,
+)
 
 
 class Tailer:
@@ -217,11 +224,13 @@ class Tailer:
             if not exists and root not in self._reported_missing:
                 self._reported_missing.add(root)
                 yield IngestBatch(
-                    root,
+                    display_path(root),
                     None,
                     problems=[
                         Problem(
-                            source=root, line=None, reason="path does not exist (watching for it)"
+                            source=display_path(root),
+                            line=None,
+                            reason="path does not exist (watching for it)",
                         )
                     ],
                 )

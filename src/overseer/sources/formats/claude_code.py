@@ -124,7 +124,7 @@ class ClaudeCodeParser(BaseParser):
         if session not in self.started:
             self.started.append(session)
             extra = {
-                k: v
+                k: opt_text(v, 200)
                 for k, v in (
                     ("version", record.get("version")),
                     ("git_branch", record.get("gitBranch")),

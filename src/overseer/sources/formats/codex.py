@@ -184,7 +184,7 @@ class CodexParser(BaseParser):
         if cwd:
             self.cwd = cwd
         extra = {
-            k: payload[k]
+            k: opt_text(payload[k], 200)
             for k in ("originator", "cli_version", "source", "model_provider")
             if isinstance(payload.get(k), str)
         }

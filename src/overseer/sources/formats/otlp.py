@@ -301,7 +301,9 @@ class OtlpParser(BaseParser):
                         host=opt_text(tool["host"], 255),
                         pid=pid if isinstance(pid, int) and not isinstance(pid, bool) else None,
                         summary=neutralise(agent_name or "", limit=SUMMARY_LIMIT),
-                        extra={"service": tool["service"]} if tool["service"] else {},
+                        extra={"service": opt_text(tool["service"], 200)}
+                        if tool["service"]
+                        else {},
                         **common,
                     )
                 )
