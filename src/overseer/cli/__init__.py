@@ -23,6 +23,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "ingest": ("overseer.cli.ingest_cmds:ingest", "Ingest agent logs once (review, scripting)."),
     "hook": ("overseer.cli.control_cmds:hook", "Gate Claude Code and Codex tool calls (install the hook)."),
     "kill": ("overseer.cli.control_cmds:kill", "Stop a session: refuse its calls, signal its process."),
+    "watch": ("overseer.cli.tui_cmds:watch", "Watch sessions live: tail logs, decide approvals."),
+    "review": ("overseer.cli.tui_cmds:review", "Review past sessions read-only."),
 }
 
 

@@ -1,0 +1,91 @@
+"""``overseer watch`` (live) and ``overseer review`` (read-only): the same app, two modes."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from overseer.config import ConfigError, default_config_path, load_config
+
+
+def _config(path: str | None):  # type: ignore[no-untyped-def]
+    try:
+        return load_config(path or default_config_path())
+    except ConfigError as exc:
+        for problem in exc.problems:
+            click.echo(str(problem), err=True)
+        sys.exit(2)
+
+
+def _store(db: str | None):  # type: ignore[no-untyped-def]
+    from overseer.store import StoreError, open_store
+
+    try:
+        return open_store(db)
+    except StoreError as exc:
+        click.echo(f"overseer: {exc}", err=True)
+        sys.exit(2)
+
+
+@click.command("watch")
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option("--config", "config_path", type=click.Path(dir_okay=False), default=None)
+@click.option("--db", envvar="OVERSEER_DB", default=None, help="SQLite path or PostgreSQL URL.")
+@click.option("--format", "fmt", default=None, help="Force a log format (default: detect).")
+@click.option("--operator", default=None, help="Name recorded with decisions (default: OS user).")
+@click.option("--no-bell", is_flag=True, help="Do not ring the terminal bell for new approvals.")
+def watch(
+    paths: tuple[str, ...], config_path: str | None, db: str | None, fmt: str | None,
+    operator: str | None, no_bell: bool,
+) -> None:  # fmt: skip
+    """Watch agent sessions live: tail PATHS (files or directories) and show pending
+    approvals from gate hooks. With no PATHS, only the store (hooks, other consoles)."""
+    from overseer.engine import Engine
+    from overseer.sources.tail import Tailer
+    from overseer.tui.app import OverseerApp
+    from overseer.tui.live import store_feed, tail_feed
+    from overseer.tui.store_source import StoreSource
+
+    config = _config(config_path)
+    store = _store(db)
+    feeds = [store_feed(store)]
+    health = {}
+    if paths:
+        tailer = Tailer(list(paths), engine=Engine(config), store=store, fmt=fmt)
+        feeds.append(tail_feed(tailer))
+        health["logs"] = "ok"
+    source = StoreSource(store, config, health=health)
+    app = OverseerApp(
+        source, mode_name="watch", operator=operator or config.defaults.operator,
+        bell=config.defaults.bell and not no_bell, live=feeds,
+    )  # fmt: skip
+    try:
+        app.run()
+    finally:
+        store.close()
+
+
+@click.command("review")
+@click.argument("logs", nargs=-1, type=click.Path(exists=True))
+@click.option("--config", "config_path", type=click.Path(dir_okay=False), default=None)
+@click.option("--db", envvar="OVERSEER_DB", default=None, help="SQLite path or PostgreSQL URL.")
+@click.option("--format", "fmt", default=None, help="Force a log format (default: detect).")
+def review(logs: tuple[str, ...], config_path: str | None, db: str | None, fmt: str | None) -> None:
+    """Review past sessions read-only (LOGS are ingested first): no approve, deny or kill."""
+    from overseer.engine import Engine
+    from overseer.sources.ingest import ingest_paths
+    from overseer.tui.app import OverseerApp
+    from overseer.tui.store_source import StoreSource
+
+    config = _config(config_path)
+    store = _store(db)
+    if logs:
+        stats = ingest_paths(list(logs), engine=Engine(config), store=store, fmt=fmt)
+        click.echo(f"ingested {stats.files} files, {stats.events} events", err=True)
+    app = OverseerApp(StoreSource(store, config, read_only=True), mode_name="review",
+                      refresh_interval=5.0, bell=False)  # fmt: skip
+    try:
+        app.run()
+    finally:
+        store.close()

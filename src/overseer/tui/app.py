@@ -1,0 +1,474 @@
+"""The overseer App: one app for ``watch`` (live), ``poll`` (gateway) and ``review`` (read-only).
+
+The App owns state: the latest :class:`FleetSnapshot` (a reactive every screen watches) and
+every state change. Reads and writes go through a :class:`DataSource` in thread workers,
+which post messages back; no worker touches a widget.
+"""
+
+from __future__ import annotations
+
+import getpass
+from collections.abc import Awaitable, Callable, Iterable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from textual import on, work
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.command import Hit, Hits, Provider
+from textual.reactive import reactive
+from textual.screen import Screen
+
+from overseer.tui.data import DataSource, FleetSnapshot
+from overseer.tui.messages import ActionDone, EventsIngested, SnapshotLoaded
+from overseer.tui.rows import ApprovalRow
+from overseer.tui.screens.approvals import ApprovalsScreen
+from overseer.tui.screens.audit import AuditScreen
+from overseer.tui.screens.fleet import FleetScreen
+from overseer.tui.screens.help import HelpScreen
+from overseer.tui.screens.session import SessionScreen
+from overseer.tui.widgets.modals import CommandBar, ConfirmModal, EditInputModal, ReasonModal
+
+#: Actions that change state: disabled in read-only review and on observe-only sessions.
+MUTATING_ACTIONS = {"approve", "deny", "approve_session", "edit_approve", "kill_session"}
+
+#: A live feed (tailing, polling, store changes) runs as an async worker and calls back
+#: after each batch it committed.
+LiveFeed = Callable[[Callable[[set[str], int], None]], Awaitable[None]]
+
+
+class OverseerCommands(Provider):
+    """Command palette: jump to an agent or session, approve/deny/kill, switch views."""
+
+    async def search(self, query: str) -> Hits:
+        app: Any = self.app
+        matcher = self.matcher(query)
+        snapshot: FleetSnapshot | None = app.snapshot
+        commands: list[tuple[str, Callable[[], Any], str]] = [
+            ("Fleet: all sessions", app.action_show_fleet, "home view"),
+            ("Approvals: pending queue", app.action_show_approvals, "oldest first"),
+            ("Jump to oldest pending approval", app.action_jump_pending, "p"),
+            ("Audit: decisions and chain state", app.action_show_audit, ""),
+            ("Approve selected", app.action_approve, "a"),
+            ("Deny selected", app.action_deny, "d"),
+            ("Kill session", app.action_kill_session, "ctrl+k"),
+            ("Filter", app.action_filter, "/"),
+        ]
+        if snapshot is not None:
+            for agent in sorted({r.agent for r in snapshot.sessions}):
+                commands.append((f"Agent: {agent}", lambda a=agent: app.show_agent(a), "filter fleet"))
+            for row in snapshot.sessions[:500]:
+                commands.append((f"Session: {row.session} ({row.agent})",
+                                 lambda s=row.session: app.open_session(s), row.status))  # fmt: skip
+        for title, callback, help_text in commands:
+            score = matcher.match(title)
+            if score > 0:
+                yield Hit(score, matcher.highlight(title), callback, help=help_text)
+
+
+class OverseerApp(App[None]):
+    """Keyboard first, mouse works too; every action is in the footer, ``?`` and the palette."""
+
+    CSS_PATH = Path(__file__).parent / "overseer.tcss"
+    TITLE = "overseer"
+    COMMANDS = App.COMMANDS | {OverseerCommands}
+    ENABLE_COMMAND_PALETTE = True
+
+    BINDINGS = [
+        Binding("question_mark", "help", "Help", show=True),
+        Binding("colon", "command_bar", "Command", show=True),
+        Binding("p", "jump_pending", "Oldest pending", show=True),
+        Binding("1", "show_fleet", "Fleet", show=False),
+        Binding("2", "show_approvals", "Approvals", show=False),
+        Binding("3", "show_audit", "Audit", show=False),
+        Binding("ctrl+r", "retry_delivery", "Retry delivery", show=True),
+        Binding("q", "quit", "Quit", show=True),
+    ]
+
+    snapshot: reactive[FleetSnapshot | None] = reactive(None, always_update=True)
+
+    def __init__(
+        self,
+        source: DataSource,
+        *,
+        mode_name: str = "watch",
+        operator: str | None = None,
+        clock: Callable[[], datetime] | None = None,
+        refresh_interval: float | None = 0.5,
+        bell: bool = True,
+        live: list[LiveFeed] | None = None,
+    ) -> None:
+        super().__init__()
+        self.source = source
+        self.mode_name = mode_name
+        self.operator = operator or _os_user()
+        self._clock = clock or (lambda: datetime.now(UTC))
+        self.refresh_interval = refresh_interval
+        self.bell_enabled = bell
+        self.live = list(live or [])
+        self._seen_approvals: set[str] | None = None
+        self.read_only = bool(getattr(source, "read_only", False))
+
+    def now(self) -> datetime:
+        return self._clock()
+
+    # ------------------------------------------------------------------ lifecycle
+
+    def on_mount(self) -> None:
+        self.push_screen(FleetScreen())
+        self.request_refresh()
+        if self.refresh_interval:
+            self.set_interval(self.refresh_interval, self.request_refresh)
+        for feed in self.live:
+            self.run_worker(self._follow(feed), group="live", name="live feed")
+
+    async def _follow(self, feed: LiveFeed) -> None:
+        def ingested(sessions: set[str], count: int) -> None:
+            self.post_message(EventsIngested(sessions, count))
+
+        try:
+            await feed(ingested)
+        except Exception as exc:  # a feed failing is shown, never a crash
+            self.notify(f"live feed stopped: {exc}", severity="error", markup=False)
+
+    def request_refresh(self) -> None:
+        """Read a fresh snapshot in a worker (never on the UI thread)."""
+        self._load_snapshot()
+
+    @work(thread=True, exclusive=True, group="snapshot")
+    def _load_snapshot(self) -> None:
+        try:
+            snapshot = self.source.snapshot()
+        except Exception as exc:
+            self.call_from_thread(self.notify, f"store unreachable: {exc}", severity="error")
+            return
+        self.post_message(SnapshotLoaded(snapshot))
+
+    @on(SnapshotLoaded)
+    def _snapshot_loaded(self, message: SnapshotLoaded) -> None:
+        snapshot = message.snapshot
+        ids = {a.id for a in snapshot.approvals}
+        if self._seen_approvals is not None:
+            fresh = [a for a in snapshot.approvals if a.id not in self._seen_approvals]
+            for approval in fresh:
+                self.notify(
+                    f"{approval.agent}: {approval.tool} — {approval.summary[:80]}",
+                    title="Approval needed",
+                    severity="warning",
+                    timeout=8,
+                    markup=False,
+                )
+            if fresh and self.bell_enabled:
+                self.bell()
+        self._seen_approvals = ids
+        self.snapshot = snapshot
+
+    @on(EventsIngested)
+    def _events_ingested(self, message: EventsIngested) -> None:
+        self.request_refresh()
+        for screen in self.screen_stack:
+            # No session named: another process changed the store (a decision, a new
+            # approval); every open timeline may show it.
+            if isinstance(screen, SessionScreen) and (
+                not message.sessions or screen.session in message.sessions
+            ):
+                screen.reload()
+
+    # ------------------------------------------------------------------ navigation
+
+    def open_session(self, session: str, focus_call: str | None = None) -> None:
+        self.push_screen(SessionScreen(session, focus_call=focus_call))
+
+    def _base(self) -> None:
+        while len(self.screen_stack) > 2:
+            self.pop_screen()
+
+    def action_show_fleet(self) -> None:
+        self._base()
+
+    def action_show_approvals(self) -> ApprovalsScreen:
+        if isinstance(self.screen, ApprovalsScreen):
+            return self.screen
+        screen = ApprovalsScreen()
+        self.push_screen(screen)
+        return screen
+
+    def action_show_audit(self) -> None:
+        if not isinstance(self.screen, AuditScreen):
+            self.push_screen(AuditScreen())
+
+    def action_jump_pending(self) -> None:
+        """From anywhere: the approvals queue, cursor on the oldest pending approval."""
+        snapshot = self.snapshot
+        if snapshot is None or not snapshot.approvals:
+            self.notify("No approval is waiting.", markup=False)
+            return
+        oldest = min(snapshot.approvals, key=lambda a: a.requested_at)
+        screen = self.action_show_approvals()
+        self.call_after_refresh(screen.select, oldest.id)
+
+    def action_help(self) -> None:
+        self.push_screen(HelpScreen())
+
+    def action_filter(self) -> None:
+        action = getattr(self.screen, "action_filter", None)
+        if action is not None:
+            action()
+
+    def show_agent(self, agent: str) -> None:
+        self._base()
+        fleet = self.screen
+        if isinstance(fleet, FleetScreen):
+            fleet.select_agent(agent)
+
+    def action_command_bar(self) -> None:
+        suggestions = ["fleet", "approvals", "audit", "help", "quit"]
+        if self.snapshot is not None:
+            suggestions += [f"session {r.session}" for r in self.snapshot.sessions[:200]]
+            suggestions += [f"agent {a}" for a in sorted({r.agent for r in self.snapshot.sessions})]
+        self.push_screen(CommandBar(suggestions), self.run_command)
+
+    def run_command(self, command: str | None) -> None:
+        """``:fleet``, ``:approvals``, ``:audit``, ``:session ID``, ``:agent A``, ``:help``, ``:quit``."""
+        if not command:
+            return
+        verb, _, arg = command.partition(" ")
+        verb, arg = verb.lower(), arg.strip()
+        if verb in ("fleet", "sessions", "home", "f"):
+            self.action_show_fleet()
+        elif verb in ("approvals", "pending", "a"):
+            self.action_show_approvals()
+        elif verb in ("audit", "decisions"):
+            self.action_show_audit()
+        elif verb in ("help", "h", "?"):
+            self.action_help()
+        elif verb in ("quit", "q"):
+            self.exit()
+        elif verb in ("session", "s") and arg:
+            sessions = [r.session for r in (self.snapshot.sessions if self.snapshot else [])]
+            match = next((s for s in sessions if s == arg), None) or next(
+                (s for s in sessions if s.startswith(arg)), None
+            )
+            if match:
+                self.open_session(match)
+            else:
+                self.notify(f"no session {arg}", severity="warning", markup=False)
+        elif verb in ("agent",) and arg:
+            self.show_agent(arg)
+        else:
+            self.notify(f"unknown command: {command}", severity="warning", markup=False)
+
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+
+    # ------------------------------------------------------------------ decisions
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "retry_delivery":
+            # Only shown while a decision made here has not reached its gateway.
+            return bool(self.snapshot and self.snapshot.undelivered) or None
+        if action in MUTATING_ACTIONS:
+            if self.read_only:
+                return False
+            targets = self._targets()
+            if targets and all(self._observe_only(t.session) for t in targets):
+                return False
+        return True
+
+    def _observe_only(self, session: str) -> bool:
+        if self.snapshot is None:
+            return False
+        return any(r.session == session and r.observe_only for r in self.snapshot.sessions)
+
+    def _targets(self) -> list[ApprovalRow]:
+        """The approvals an approve/deny applies to on the current screen."""
+        snapshot = self.snapshot
+        if snapshot is None:
+            return []
+        by_id = {a.id: a for a in snapshot.approvals}
+        screen = self.screen
+        if isinstance(screen, ApprovalsScreen):
+            return [by_id[i] for i in screen.selected_ids() if i in by_id]
+        if isinstance(screen, SessionScreen):
+            row = screen.current_call
+            if row is not None:
+                return [a for a in snapshot.approvals
+                        if a.session == screen.session and a.call_id == row.call_id]  # fmt: skip
+        return []
+
+    def _refuse_if_read_only(self) -> bool:
+        if self.read_only:
+            self.notify("Read-only review: decisions are disabled.", severity="warning", markup=False)
+            return True
+        return False
+
+    def action_approve(self) -> None:
+        if self._refuse_if_read_only():
+            return
+        targets = self._targets()
+        if not targets:
+            self.notify("Select a pending approval first (p jumps to the oldest).", markup=False)
+            return
+        needs_reason = any(t.flags or t.destructive for t in targets)
+        if not needs_reason:
+            self._decide(targets, "approve", "")
+            return
+        subject = "\n".join(f"{t.agent}: {t.tool} {t.summary}" for t in targets)
+        self.push_screen(
+            ReasonModal("Approve a flagged call — why?", subject, required=True, verb="Approve"),
+            lambda reason: reason is not None and self._decide(targets, "approve", reason),
+        )
+
+    def action_deny(self) -> None:
+        if self._refuse_if_read_only():
+            return
+        targets = self._targets()
+        if not targets:
+            self.notify("Select a pending approval first (p jumps to the oldest).", markup=False)
+            return
+        subject = "\n".join(f"{t.agent}: {t.tool} {t.summary}" for t in targets)
+        self.push_screen(
+            ReasonModal(f"Deny {len(targets)} call(s) — why?", subject, required=True, verb="Deny"),
+            lambda reason: reason is not None and self._decide(targets, "deny", reason),
+        )
+
+    def action_approve_session(self) -> None:
+        if self._refuse_if_read_only():
+            return
+        targets = self._targets()[:1]
+        if not targets:
+            self.notify("Select a pending approval first.", markup=False)
+            return
+        target = targets[0]
+        subject = (f"{target.agent}: {target.tool} {target.summary}\n"
+                   f"allow for the rest of session {target.session}: {target.rule or target.tool}")
+        self.push_screen(
+            ReasonModal("Approve and allow for this session — why?", subject,
+                        required=bool(target.flags or target.destructive), verb="Allow"),
+            lambda reason: reason is not None and self._grant(target, reason),
+        )  # fmt: skip
+
+    def action_edit_approve(self) -> None:
+        if self._refuse_if_read_only():
+            return
+        targets = self._targets()[:1]
+        if not targets:
+            self.notify("Select a pending approval first.", markup=False)
+            return
+        self._open_editor(targets[0])
+
+    @work(thread=True, group="decide")
+    def _open_editor(self, target: ApprovalRow) -> None:
+        try:
+            original = self.source.approval_input(target.id)
+        except Exception as exc:
+            self.post_message(ActionDone(f"cannot read the call's input: {exc}", ok=False))
+            return
+
+        def done(result: tuple[dict[str, Any], str] | None) -> None:
+            if result is not None:
+                edited, reason = result
+                self._decide([target], "approve", reason, edited)
+
+        self.call_from_thread(
+            self.push_screen, EditInputModal(f"Edit {target.tool} input, then approve", original), done
+        )
+
+    def action_kill_session(self) -> None:
+        if self._refuse_if_read_only():
+            return
+        session = self._current_session()
+        if session is None:
+            self.notify("Select a session or an approval first.", markup=False)
+            return
+        if self._observe_only(session):
+            self.notify("Observe-only session: overseer cannot kill it.", severity="warning", markup=False)
+            return
+
+        def confirmed(ok: bool | None) -> None:
+            if ok:
+                self._kill(session)
+
+        self.push_screen(
+            ConfirmModal(
+                "Kill session?",
+                f"Session {session} will be stopped: its next gated call is refused, and its "
+                "process is signalled (TERM, then KILL) if overseer knows it.",
+                verb="Kill",
+            ),
+            confirmed,
+        )
+
+    def _current_session(self) -> str | None:
+        screen = self.screen
+        if isinstance(screen, SessionScreen):
+            return screen.session
+        if isinstance(screen, ApprovalsScreen):
+            return screen.current.session if screen.current else None
+        if isinstance(screen, FleetScreen):
+            table = screen.query_one("#fleet-table")
+            index = getattr(table, "cursor_row", -1)
+            order = screen._order
+            return order[index] if 0 <= index < len(order) else None
+        return None
+
+    @work(thread=True, group="decide")
+    def _decide(
+        self, targets: list[ApprovalRow], decision: str, reason: str,
+        updated_input: dict[str, Any] | None = None,
+    ) -> None:  # fmt: skip
+        for target in targets:
+            try:
+                text = self.source.decide(target.id, decision, reason, self.operator, updated_input)
+                self.post_message(ActionDone(text))
+            except Exception as exc:
+                self.post_message(ActionDone(f"{target.id}: {exc}", ok=False))
+
+    @work(thread=True, group="decide")
+    def _grant(self, target: ApprovalRow, reason: str) -> None:
+        try:
+            self.post_message(ActionDone(self.source.grant_for_session(target.id, reason, self.operator)))
+        except Exception as exc:
+            self.post_message(ActionDone(f"{target.id}: {exc}", ok=False))
+
+    @work(thread=True, group="decide")
+    def _kill(self, session: str) -> None:
+        try:
+            self.post_message(ActionDone(self.source.kill(session, "killed from the console", self.operator)))
+        except Exception as exc:
+            self.post_message(ActionDone(f"kill {session}: {exc}", ok=False))
+
+    def action_retry_delivery(self) -> None:
+        retry = getattr(self.source, "retry_undelivered", None)
+        if retry is not None:
+            self._retry(retry)
+
+    @work(thread=True, group="decide")
+    def _retry(self, retry: Callable[[], str]) -> None:
+        try:
+            self.post_message(ActionDone(retry()))
+        except Exception as exc:
+            self.post_message(ActionDone(f"retry failed: {exc}", ok=False))
+
+    def record_reveal(self, session: str, call_id: str | None) -> None:
+        self._record_reveal(session, call_id)
+
+    @work(thread=True, group="decide")
+    def _record_reveal(self, session: str, call_id: str | None) -> None:
+        try:
+            self.source.record_reveal(session, call_id, self.operator)
+        except Exception as exc:
+            self.post_message(ActionDone(f"reveal not recorded: {exc}", ok=False))
+
+    @on(ActionDone)
+    def _action_done(self, message: ActionDone) -> None:
+        self.notify(message.text, severity="information" if message.ok else "error", markup=False)
+        self.request_refresh()
+
+
+def _os_user() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:
+        return "unknown"

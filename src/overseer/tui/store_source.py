@@ -1,0 +1,352 @@
+"""The app's :class:`~overseer.tui.data.DataSource` over the store (SQLite or PostgreSQL).
+
+Runs in worker threads only. Every string it hands to the screens was neutralised at ingest
+(``summary``, ``*_display`` columns) or is overseer's own; it never re-neutralises and never
+passes a raw column to a widget.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from overseer.config import Config
+from overseer.model import Event, EventKind
+from overseer.policy.detectors import DetectorSettings, SessionHistory, run_detectors
+from overseer.policy.rules import Rule
+from overseer.secrets import has_secret
+from overseer.store import AlreadyDecided, StoreError
+from overseer.store.db import Store, TimelineCall
+from overseer.tui.data import AuditView, DecisionError, FleetSnapshot, ScopeView
+from overseer.tui.rows import (
+    ApprovalRow,
+    AuditRow,
+    CallDetail,
+    FleetRow,
+    ScopeRuleRow,
+    TimelineRow,
+)
+
+PAGE = 5000
+SPARK_BUCKETS = 12
+SPARK_BUCKET_S = 60.0
+#: Approval outcomes shown on the timeline in place of the call's own status.
+DECIDED = {"approved", "denied", "timed_out", "killed", "errored"}
+
+
+def _parse(text: str | None) -> datetime | None:
+    if not text:
+        return None
+    try:
+        value = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+class StoreSource:
+    """Reads and decisions against one store, with the config for owners and scopes."""
+
+    def __init__(
+        self,
+        store: Store,
+        config: Config,
+        *,
+        read_only: bool = False,
+        health: Mapping[str, str] | None = None,
+    ) -> None:
+        self.store = store
+        self.config = config
+        self.read_only = read_only
+        self.health: dict[str, str] = dict(health or {})
+        self.settings = DetectorSettings.from_defaults(config.defaults)
+        self._spark_cache: dict[str, tuple[str | None, list[int]]] = {}
+        self._approval_flags: dict[str, tuple[tuple[str, ...], bool]] = {}
+        self._observed: dict[str, str] = {}
+        self._lock = threading.Lock()
+
+    # ------------------------------------------------------------------ reads
+
+    def snapshot(self) -> FleetSnapshot:
+        sessions = self.store.list_sessions(idle_after=self.config.defaults.idle_after)
+        rows: list[FleetRow] = []
+        agents: set[str] = set()
+        safety = security = live = 0
+        for s in sessions:
+            agent_name = s.agent or "unknown"
+            agents.add(agent_name)
+            agent = self.config.agents.get(agent_name)
+            safety += s.flags.get("safety", 0)
+            security += s.flags.get("security", 0)
+            live += s.status == "live"
+            rows.append(
+                FleetRow(
+                    session=s.id,
+                    agent=agent_name,
+                    owner=agent.owner if agent else "",
+                    autonomy=agent.autonomy if agent else "undeclared",
+                    observed=self._observed.get(agent_name, ""),
+                    task=s.task or (agent.default_task if agent else "") or "",
+                    status=s.status,
+                    events=s.events,
+                    tool_calls=s.tool_calls,
+                    last_tool=s.last_tool or "",
+                    last_ts=s.last_event_at,
+                    pending=s.pending_approvals,
+                    safety=s.flags.get("safety", 0),
+                    security=s.flags.get("security", 0),
+                    activity=self._activity(s.id, s.last_event_at, s.status),
+                    observe_only=s.id in self.observe_only_sessions(),
+                )
+            )
+        approvals = [self._approval_row(a) for a in self.store.pending_approvals()]
+        return FleetSnapshot(
+            sessions=rows,
+            approvals=approvals,
+            agents=len(agents),
+            live=live,
+            flags_safety=safety,
+            flags_security=security,
+            health=dict(self.health),
+            problems=self.store.count_problems(),
+        )
+
+    def observe_only_sessions(self) -> set[str]:
+        """Sessions overseer can watch but not control (e.g. from Langfuse)."""
+        return set()
+
+    def _activity(self, session: str, last: datetime | None, status: str) -> list[int]:
+        """Events per minute over the session's last 12 minutes, cached until it changes."""
+        key = last.isoformat() if last else None
+        cached = self._spark_cache.get(session)
+        if cached is not None and cached[0] == key:
+            return cached[1]
+        if last is None:
+            values: list[int] = []
+        else:
+            values = self.store.activity(
+                session, until=last, buckets=SPARK_BUCKETS, bucket_s=SPARK_BUCKET_S
+            )
+        self._spark_cache[session] = (key, values)
+        return values
+
+    def _approval_row(self, a: Mapping[str, Any]) -> ApprovalRow:
+        flags, destructive = self._approval_risk(a)
+        created = _parse(a.get("created_at")) or datetime.now(UTC)
+        return ApprovalRow(
+            id=a["id"],
+            session=a["session"],
+            agent=a.get("agent") or "unknown",
+            task=a.get("task") or "",
+            tool=a.get("tool") or "",
+            summary=a.get("summary") or "",
+            rule=a.get("rule"),
+            verdict=a.get("verdict"),
+            requested_at=created,
+            expires_at=_parse(a.get("deadline")),
+            call_id=a.get("call_id"),
+            flags=flags,
+            destructive=destructive,
+            input_display=a.get("summary") or "",
+        )
+
+    def _approval_risk(self, a: Mapping[str, Any]) -> tuple[tuple[str, ...], bool]:
+        """Run the detectors on the gated call itself, so the operator sees its risks."""
+        cached = self._approval_flags.get(a["id"])
+        if cached is not None:
+            return cached
+        tool_input = a.get("input") if isinstance(a.get("input"), dict) else {}
+        session = self.store.get_session(a["session"])
+        cwd = session.cwd if session else None
+        event = Event(
+            kind=EventKind.TOOL_CALL,
+            session=a["session"],
+            ts=_parse(a.get("created_at")) or datetime.now(UTC),
+            tool=a.get("tool"),
+            call_id=a.get("call_id"),
+            input=tool_input,
+            summary=a.get("summary") or "",
+            verdict=a.get("verdict"),
+            rule=a.get("rule"),
+        )
+        scope = self.config.scope_for(a.get("agent"), a.get("task"))
+        history = SessionHistory(session=a["session"], cwd=cwd, home=None, scope=scope)
+        flags = run_detectors(event, history, self.settings)
+        names = tuple(sorted({f.detector for f in flags}))
+        destructive = any(f.detector == "destructive" for f in flags)
+        self._approval_flags[a["id"]] = (names, destructive)
+        return names, destructive
+
+    def timeline(self, session: str, start: int = 0) -> list[TimelineRow]:
+        rows: list[TimelineRow] = []
+        offset = start
+        while True:
+            page = self.store.timeline(session, offset=offset, limit=PAGE)
+            rows.extend(self._timeline_row(offset + i, call) for i, call in enumerate(page))
+            if len(page) < PAGE:
+                return rows
+            offset += PAGE
+
+    @staticmethod
+    def _timeline_row(index: int, call: TimelineCall) -> TimelineRow:
+        outcome: str | None = call.status
+        if call.approval_status == "pending":
+            outcome = "waiting"
+        elif call.approval_status in DECIDED:
+            outcome = call.approval_status
+        safety = sum(1 for f in call.flags if f.get("category") == "safety")
+        security = sum(1 for f in call.flags if f.get("category") == "security")
+        return TimelineRow(
+            index=index,
+            ts=call.ts or datetime.fromtimestamp(0, UTC),
+            tool=call.tool or "?",
+            summary=call.summary,
+            verdict=call.verdict,
+            outcome=outcome,
+            rule=call.rule,
+            call_id=call.call_id,
+            safety=safety,
+            security=security,
+            flag_names=tuple(str(f.get("detector", "")) for f in call.flags),
+            event_id=call.event_id,
+            result_event_id=call.result_event_id,
+        )
+
+    def scope(self, session: str) -> ScopeView:
+        summary = self.store.get_session(session)
+        agent_name = (summary.agent if summary else None) or "unknown"
+        agent = self.config.agents.get(agent_name)
+        task = (summary.task if summary else None) or (agent.default_task if agent else None)
+        counts = self.store.call_counts(session)  # (tool, verdict, rule, n)
+        hits: dict[tuple[str, str], int] = {}
+        tools: dict[str, int] = {}
+        for tool, verdict, rule, n in counts:
+            tools[tool or "?"] = tools.get(tool or "?", 0) + n
+            if rule:
+                list_name = {"allow": "allow", "ask": "ask", "deny": "deny"}.get(verdict or "")
+                for part in rule.split(" + "):
+                    for name in (list_name, "session"):
+                        if name:
+                            hits[(name, part)] = hits.get((name, part), 0) + n
+        grants = self.store.session_grants(session)
+        scope = self.config.scope_for(agent_name, task)
+        rules: list[ScopeRuleRow] = []
+        if scope is not None:
+            for list_name, rule in scope.rules():
+                rules.append(ScopeRuleRow(list_name, rule.text, hits.get((list_name, rule.text), 0)))
+        for grant in grants:
+            rules.append(ScopeRuleRow("session", grant, hits.get(("session", grant), 0)))
+        allowing = [r for name, r in (scope.rules() if scope else []) if name == "allow"]
+        allowing += [Rule(g) for g in grants]
+        acquired = sorted(
+            ((tool, n) for tool, n in tools.items()
+             if not any(r.matches_tool(tool) for r in allowing)),
+            key=lambda item: -item[1],
+        )  # fmt: skip
+        return ScopeView(
+            agent=agent_name,
+            task=task,
+            owner=agent.owner if agent else "",
+            autonomy=agent.autonomy if agent else "undeclared",
+            rules=rules,
+            acquired=acquired,
+            default=scope.default if scope else "ask (unscoped)",
+            known=agent is not None,
+        )
+
+    def call_detail(self, session: str, row: TimelineRow) -> CallDetail:
+        call = self.store.get_event(row.event_id) if row.event_id is not None else None
+        if call is None:
+            return CallDetail(row.tool, row.summary, "", row.outcome, row.verdict, row.rule, [])
+        result = (
+            self.store.get_event(row.result_event_id) if row.result_event_id is not None else None
+        )
+        flags = [str(f.get("message") or f.get("detector")) for f in call.get("flags") or []]
+        input_display = call.get("input_display") or ""
+        output_display = (result or {}).get("output_display") or ""
+        return CallDetail(
+            tool=row.tool,
+            input_display=input_display,
+            output_display=output_display,
+            status=row.outcome,
+            verdict=row.verdict,
+            rule=row.rule,
+            flags=flags,
+            has_secret=has_secret(input_display) or has_secret(output_display),
+        )
+
+    def audit(self, limit: int = 1000) -> AuditView:
+        result = self.store.verify()
+        rows = [
+            AuditRow(
+                seq=d["seq"],
+                ts=_parse(d["ts"]) or datetime.fromtimestamp(0, UTC),
+                operator=d.get("operator") or "",
+                action=d.get("action") or "",
+                outcome=d.get("outcome") or "",
+                tool=d.get("tool") or "",
+                session=d.get("session") or "",
+                reason=_display(d.get("reason")),
+                rule=d.get("rule") or "",
+            )
+            for d in reversed(self.store.decisions(limit=limit))
+        ]
+        return AuditView(rows, result.ok, result.message, result.size)
+
+    def approval_input(self, approval_id: str) -> dict[str, Any]:
+        approval = self.store.read_approval(approval_id)
+        if approval is None:
+            raise DecisionError(f"no approval {approval_id}")
+        value = approval.get("input")
+        return value if isinstance(value, dict) else {}
+
+    # ------------------------------------------------------------------ writes
+
+    def decide(
+        self,
+        approval_id: str,
+        decision: str,
+        reason: str,
+        operator: str,
+        updated_input: dict[str, Any] | None = None,
+    ) -> str:
+        try:
+            result = self.store.decide(
+                approval_id, decision=decision, reason=reason or None, operator=operator,
+                updated_input=updated_input,
+            )  # fmt: skip
+        except AlreadyDecided as exc:
+            raise DecisionError(f"{approval_id}: {exc}") from None
+        except StoreError as exc:
+            raise DecisionError(f"{approval_id}: {exc}") from None
+        edited = " (edited input)" if updated_input is not None else ""
+        return f"{approval_id}: {result.get('status', decision)}{edited}"
+
+    def grant_for_session(self, approval_id: str, reason: str, operator: str) -> str:
+        try:
+            rule = self.store.grant_for_session(approval_id, reason=reason or None, operator=operator)
+        except (AlreadyDecided, StoreError) as exc:
+            raise DecisionError(f"{approval_id}: {exc}") from None
+        return f"{approval_id}: approved; {rule} allowed for the rest of this session"
+
+    def kill(self, session: str, reason: str, operator: str) -> str:
+        from overseer.control.kill import kill_session
+
+        result = kill_session(self.store, session, operator, reason)
+        return result.summary()
+
+    def record_reveal(self, session: str, call_id: str | None, operator: str) -> None:
+        self.store.record_reveal(session, call_id, operator=operator)
+
+    def observe(self, agent_sequences: Mapping[str, str]) -> None:
+        """Observed autonomy per agent (computed elsewhere, e.g. by the review pass)."""
+        self._observed = dict(agent_sequences)
+
+
+def _display(text: Any) -> str:
+    """Operator-written reasons are shown too: neutralise them like agent text."""
+    from overseer.untrusted import neutralise
+
+    return neutralise(str(text), limit=300) if text else ""

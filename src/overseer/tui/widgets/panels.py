@@ -1,0 +1,81 @@
+"""Side panels of the session view: the provisioned scope and the selected call's details."""
+
+from __future__ import annotations
+
+from textual.content import Content
+from textual.widgets import Static
+
+from overseer.secrets import mask
+from overseer.tui.data import ScopeView
+from overseer.tui.rows import OUTCOME_LABELS, VERDICT_LABELS, CallDetail
+
+LIST_TITLES = {
+    "deny": "DENY",
+    "ask": "ASK (gated)",
+    "allow": "ALLOW",
+    "session": "ALLOWED FOR THIS SESSION",
+}
+
+
+class ScopePanel(Static):
+    """Every rule of the session's task with its hits; unused authority dimmed."""
+
+    def show(self, view: ScopeView) -> None:
+        lines: list[Content] = []
+        owner = f" · {view.owner}" if view.owner else ""
+        lines.append(Content.styled(f"{view.agent} / {view.task or '—'}", "bold"))
+        lines.append(Content.styled(f"{view.autonomy}{owner}", "dim"))
+        if not view.known:
+            lines.append(Content.styled("not in config: every call is unscoped", "$warning"))
+        for list_name in ("deny", "ask", "allow", "session"):
+            rules = [r for r in view.rules if r.list_name == list_name]
+            if not rules:
+                continue
+            lines.append(Content(""))
+            lines.append(Content.styled(LIST_TITLES[list_name], "bold underline"))
+            for rule in rules:
+                hits = f"{rule.hits:>5} " if rule.hits else "    · "
+                style = "" if rule.hits else "dim"
+                lines.append(Content.styled(hits + rule.rule, style))
+        lines.append(Content(""))
+        lines.append(Content.styled(f"default: {view.default}", "dim"))
+        if view.acquired:
+            lines.append(Content(""))
+            lines.append(Content.styled("ACQUIRED AT RUNTIME", "bold $warning"))
+            for tool, count in view.acquired:
+                lines.append(Content.styled(f"{count:>5} {tool}", "$warning"))
+        unused = sum(1 for r in view.rules if r.list_name == "allow" and not r.hits)
+        if unused:
+            lines.append(Content(""))
+            lines.append(Content.styled(f"{unused} allow rule(s) never exercised", "dim italic"))
+        self.update(Content("\n").join(lines))
+
+
+class DetailPanel(Static):
+    """Full input and result excerpt of the selected call; secrets masked until revealed."""
+
+    def show(self, detail: CallDetail | None, *, revealed: bool = False) -> None:
+        if detail is None:
+            self.update(Content.styled("no call selected", "dim"))
+            return
+        verdict = VERDICT_LABELS.get(detail.verdict, detail.verdict or "")
+        status = OUTCOME_LABELS.get(detail.status, detail.status or "")
+        head = [Content.styled(detail.tool, "bold"), Content(f"  {verdict}")]  # noqa: RUF005
+        if detail.rule:
+            head.append(Content.styled(f"  ({detail.rule})", "dim"))
+        if status:
+            head.append(Content(f"  · {status}"))
+        lines = [Content("").join(head)]
+        for flag in detail.flags:
+            lines.append(Content.styled(f"⚑ {flag}", "$warning"))
+        shown_input = detail.input_display if revealed else mask(detail.input_display)
+        shown_output = detail.output_display if revealed else mask(detail.output_display)
+        lines.append(Content.styled("input", "bold dim"))
+        lines.append(Content(shown_input or "—"))
+        lines.append(Content.styled("result", "bold dim"))
+        lines.append(Content(shown_output or "— (no result yet)"))
+        if detail.has_secret and not revealed:
+            lines.append(Content.styled("secrets masked · v reveals (recorded in the audit)", "dim italic"))
+        elif revealed:
+            lines.append(Content.styled("secrets revealed · this was recorded", "$error italic"))
+        self.update(Content("\n").join(lines))
