@@ -329,3 +329,13 @@ def test_the_async_iterator_hands_over_batches_and_stops(tmp_path: Path) -> None
         return seen
 
     assert asyncio.run(asyncio.wait_for(main(), DEADLINE)) == [0, 1]
+
+
+def test_polling_mode_works_too(tmp_path: Path, tail: Callable[..., Running]) -> None:
+    """What the tailer falls back to when notifications fail (inotify limits, network mounts)."""
+    log = tmp_path / "a.jsonl"
+    log.write_text(line(0))
+    run = tail(tmp_path, force_polling=True)
+    run.wait(lambda: run.seqs() == [0], "the first line")
+    append(log, line(1))
+    run.wait(lambda: run.seqs() == [0, 1], "the appended line, by polling")

@@ -183,8 +183,17 @@ class SourceIngestor:
             if self.unrecognised:
                 return None
             decided = self._detect()
-            if decided is not None:
-                return decided if isinstance(decided, IngestBatch) else None
+            if isinstance(decided, IngestBatch):
+                decided.reset = reset
+                return decided
+            if decided is not None:  # too early to tell the format
+                if reset is None:
+                    return None
+                # Tell the consumer now (the file is empty or starts over), not with the
+                # first line that comes later, and commit offset 0 with the new identity.
+                return self._commit(
+                    IngestBatch(self.source, None, offset=self.cursor.offset, reset=reset, eof=True)
+                )
         try:
             result = self.cursor.read(self.max_bytes)
         except OSError as exc:

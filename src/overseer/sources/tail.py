@@ -16,7 +16,9 @@ a partial last line (waits for its newline), truncation and in-place rewrites (r
 from the start), rotation (the old file is read to its end through the open descriptor
 before the new one is read; a renamed file that still matches the globs continues from its
 offset instead of being read twice), deletion, unreadable files (one Problem, retried every
-``idle_ms``), and large files (resumed from the committed offset, read ``max_bytes`` at a
+``idle_ms``), events the watcher missed (known files are checked every ``idle_ms``, the
+roots walked again every ``rescan_ms``), a watcher that fails (inotify limits: it falls back
+to polling, reported once), and large files (resumed from the committed offset, read ``max_bytes`` at a
 time so other files and the consumer get their turn).
 
 Latency: watchfiles' default 1.6 s debounce is far too slow for an operator; here a change
@@ -51,6 +53,7 @@ from overseer.sources.ingest import (
     display_path,
     matches,
 )
+from overseer.untrusted import neutralise
 
 
 class Tailer:
@@ -67,6 +70,7 @@ class Tailer:
         step_ms: int = 10,
         debounce_ms: int = 50,
         idle_ms: int = 1000,
+        rescan_ms: int = 10_000,
         max_bytes: int = 1 << 20,
         force_polling: bool | None = None,
     ) -> None:
@@ -75,6 +79,7 @@ class Tailer:
         self.fmt = fmt
         self.include = tuple(include)
         self.step_ms, self.debounce_ms, self.idle_ms = step_ms, debounce_ms, idle_ms
+        self.rescan_ms = rescan_ms
         self.max_bytes = max_bytes
         self.force_polling = force_polling
         self.roots = [os.path.abspath(os.path.expanduser(p)) for p in paths]
@@ -195,9 +200,11 @@ class Tailer:
                     still.append(path)  # more to read: next round
             active = still
 
-    def _periodic(self) -> Iterator[IngestBatch]:
-        """Every ``idle_ms``: retry unreadable files, pick up missed files, check growth."""
-        candidates = self._scan()
+    def _periodic(self, full: bool = True) -> Iterator[IngestBatch]:
+        """Every ``idle_ms``: retry unreadable files and check known files for growth the
+        watcher missed; with ``full`` (every ``rescan_ms``) also walk the roots for files it
+        never reported (a walk of a big ``~/.claude/projects`` is too dear every second)."""
+        candidates = self._scan() if full else set()
         for path, ingestor in list(self.ingestors.items()):
             if ingestor.unreadable is not None:
                 candidates.add(path)
@@ -266,10 +273,10 @@ class Tailer:
 
     def _follow(self, targets: list[str], recursive: bool) -> Iterator[IngestBatch]:
         """One watchfiles session over ``targets``; returns when the targets change."""
-        last_periodic = time.monotonic()
+        last_periodic = last_rescan = time.monotonic()
         # Pick up anything written between the catch-up and the watch starting.
         yield from self._periodic()
-        for changes in watchfiles.watch(
+        watcher = watchfiles.watch(
             *targets,
             watch_filter=None,
             debounce=self.debounce_ms,
@@ -281,7 +288,15 @@ class Tailer:
             recursive=recursive,
             force_polling=self.force_polling,
             ignore_permission_denied=True,
-        ):
+        )
+        while True:
+            try:
+                changes = next(watcher)
+            except StopIteration:
+                return
+            except (OSError, RuntimeError) as exc:  # inotify limits, a root that vanished…
+                yield from self._watch_failed(exc)
+                return
             if self._stop.is_set():
                 return
             dirty: set[str] = set()
@@ -298,10 +313,24 @@ class Tailer:
                 yield from self.poll_paths(dirty)
             now = time.monotonic()
             if not changes or now - last_periodic >= self.idle_ms / 1000:
+                full = now - last_rescan >= self.rescan_ms / 1000
                 last_periodic = now
-                yield from self._periodic()
+                if full:
+                    last_rescan = now
+                yield from self._periodic(full)
             if self._watch_targets() != (targets, recursive):
                 return  # a root appeared or vanished: watch the new set
+
+    def _watch_failed(self, exc: BaseException) -> Iterator[IngestBatch]:
+        """Notifications failed: fall back to polling (reported once), or wait and retry."""
+        if not self.force_polling:
+            self.force_polling = True
+            reason = neutralise(f"file watching failed ({exc}); polling instead", limit=300)
+            yield IngestBatch(
+                "(watcher)", None, problems=[Problem(source="(watcher)", line=None, reason=reason)]
+            )
+        elif self._stop.wait(self.idle_ms / 1000):
+            return
 
     async def aiter(self, queue_size: int = 64) -> AsyncIterator[IngestBatch]:
         """The same batches for an asyncio consumer. File and store I/O run in a thread;
