@@ -168,3 +168,16 @@ def test_start_session_logs_and_registers_the_process(
     with lean.connect(setup["db"]) as conn:
         row = conn.execute("SELECT pid, host, agent FROM sessions WHERE id = 'etl-9'").fetchone()
     assert tuple(row) == (os.getpid(), record["host"], "etl")
+
+
+def test_session_grants_from_the_store_are_honoured(
+    setup: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # "Approve for this session" grants, once the store keeps them (lean.session_grants).
+    grants = {"etl-1": ["Bash(psql:*)", "not a (valid rule"]}
+    monkeypatch.setattr(lean, "session_grants", lambda conn, s: grants.get(s, []), raising=False)
+    granted = ask(setup, "psql -c 'select 1'", timeout=0)
+    assert granted.allowed and granted.outcome == "auto_allowed"
+    assert "session rule" in granted.reason
+    assert ask(setup, "rm -rf /tmp/x", timeout=0).outcome == "policy_denied"  # deny still wins
+    assert ask(setup, "psql -c 'select 1'", session="etl-2", timeout=0).outcome == "timed_out"

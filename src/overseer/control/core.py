@@ -15,7 +15,7 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
-from overseer.policy.rules import CallContext
+from overseer.policy.rules import CallContext, Rule
 from overseer.policy.scope import Scope, evaluate
 from overseer.store import lean
 
@@ -94,7 +94,7 @@ def judge(
         _record(conn, "killed", DENY, session, call_id, tool, tool_input, None, reason, agent, task)
         return GateResult(DENY, "killed", reason, stop=True, agent=agent, task=task)
 
-    decision = evaluate(scope, tool, tool_input, ctx)
+    decision = evaluate(scope, tool, tool_input, ctx, session_grants(conn, session))
     if decision.effective == ALLOW:
         reason = f"allowed by overseer: {decision.reason} ({who})"
         _record(
@@ -222,6 +222,22 @@ def judge(
                 approval_id=approval_id, agent=agent, task=task,
             )  # fmt: skip
     return result
+
+
+def session_grants(conn: Any, session: str) -> list[Rule]:
+    """Rules an operator allowed for the rest of this session ("approve for session"), when
+    the store keeps them (``lean.session_grants``); they rank after deny rules, before ask.
+    A grant that does not parse is ignored: it can only ever widen what is allowed."""
+    read = getattr(lean, "session_grants", None)
+    if read is None:
+        return []
+    rules: list[Rule] = []
+    for item in read(conn, session) or ():
+        text = item if isinstance(item, str) else (item or {}).get("rule")
+        if isinstance(text, str):
+            with contextlib.suppress(ValueError):
+                rules.append(Rule(text))
+    return rules
 
 
 def from_approval(
