@@ -68,19 +68,23 @@ def run_hook(flavour: str, argv: list[str]) -> int:
     """Answer one PreToolUse call. Always returns 0 after printing a decision (see module doc)."""
     state: dict[str, Any] = {}
     try:
-        _arm(STARTUP_BUDGET)
-        signal.signal(signal.SIGTERM, _abort)
-        opts = parse_argv(argv)
-        state["db"] = opts.db
-        if opts.help:
-            sys.stdout.write(USAGE)
-            return 0
-        text = _answer(flavour, opts, state)
+        try:
+            _arm(STARTUP_BUDGET)
+            signal.signal(signal.SIGTERM, _abort)
+            opts = parse_argv(argv)
+            state["db"] = opts.db
+            text = USAGE if opts.help else _answer(flavour, opts, state)
+        finally:
+            _disarm()  # a signal landing here still reaches the handler below
     except BaseException as exc:  # fail closed: no traceback, no exit 1, ever
-        text = _fail(flavour, exc, state)
-    finally:
-        _disarm()
-    return _emit(text)
+        try:
+            text = _fail(flavour, exc, state)
+        except BaseException:  # even failing must not escape (a second signal, say)
+            text = render(flavour, "deny", "overseer could not decide this call; failing closed")
+    code = _emit(text)
+    with contextlib.suppress(BaseException):  # answered: a late SIGTERM just ends the process
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    return code
 
 
 def parse_argv(argv: list[str]) -> Options:
@@ -319,12 +323,13 @@ def _fail(flavour: str, exc: BaseException, state: dict[str, Any]) -> str:
         sys.stderr.write(reason + "\n")
     if not state.get("recorded") and not getattr(exc, "overseer_recorded", False):
         try:
-            _disarm()
             _arm(5.0)  # recording the error must not hang either
             _record_failure(reason, state)
         except BaseException as again:
             with contextlib.suppress(BaseException):
                 sys.stderr.write(f"overseer: could not record the error either: {again}\n")
+        finally:
+            _disarm()
     return render(flavour, "deny", reason)
 
 
