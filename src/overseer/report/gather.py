@@ -1,0 +1,333 @@
+"""The review's data, read from the store and streamed into a :class:`ReviewBuilder`.
+
+The only report module that touches the database. SQLAlchemy Core over the store's tables
+(:mod:`overseer.store.tables`), read in pages with keyset pagination on the indexes the store
+already has — ``(session, kind, ts, id)`` for calls, ``(session, seq)`` / ``ts`` for decisions
+— so a million-event store is read once, in order, without ``OFFSET`` rescans and without
+holding the events in memory. Everything is read inside one read transaction: a snapshot,
+so a report taken while agents keep running is consistent with itself.
+
+The audit chain is verified through :meth:`Store.verify` (its own implementation, shared with
+``overseer audit verify``), and stamped on the review.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from overseer.config import Config
+from overseer.report.review import ReviewBuilder, ReviewSettings
+from overseer.store import utc_text
+from overseer.store.db import Store
+from overseer.store.tables import ApprovalRow, DecisionRow, EventRow, SessionRow
+
+_SESSIONS: sa.Table = SessionRow.__table__  # type: ignore[attr-defined]
+_EVENTS: sa.Table = EventRow.__table__  # type: ignore[attr-defined]
+_APPROVALS: sa.Table = ApprovalRow.__table__  # type: ignore[attr-defined]
+_DECISIONS: sa.Table = DecisionRow.__table__  # type: ignore[attr-defined]
+
+#: Rows per page: large enough to amortise a round trip, small enough to bound memory.
+PAGE = 2000
+_IN_CHUNK = 500
+
+Progress = Callable[[int], None]
+
+
+class ReviewQuery:
+    """What to review: an agent or a session, over ``[since, until)`` (UTC)."""
+
+    __slots__ = ("agent", "session", "since", "until")
+
+    def __init__(
+        self,
+        *,
+        agent: str | None = None,
+        session: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+    ) -> None:
+        if agent is not None and session is not None:
+            raise ValueError("review an agent or a session, not both")
+        self.agent, self.session, self.since, self.until = agent, session, since, until
+
+
+def _loads(text: Any, default: Any = None) -> Any:
+    if text is None:
+        return default
+    if not isinstance(text, str):
+        return text
+    try:
+        return json.loads(text)
+    except ValueError:
+        return default
+
+
+@contextmanager
+def _snapshot(store: Store) -> Iterator[Connection]:
+    """One read transaction for the whole review (a consistent snapshot)."""
+    with store.engine.connect() as conn:
+        if store.is_postgres:
+            conn = conn.execution_options(isolation_level="REPEATABLE READ")
+        with conn.begin():
+            yield conn
+
+
+def select_sessions(conn: Connection, query: ReviewQuery) -> list[dict[str, Any]]:
+    """The sessions under review, oldest first: those with activity in the period."""
+    s = _SESSIONS.c
+    stmt = sa.select(
+        s.id,
+        s.agent,
+        s.task,
+        s.status,
+        s.cwd,
+        s.started_at,
+        s.ended_at,
+        s.last_event_at,
+        s.tool_calls,
+    )
+    if query.session is not None:
+        stmt = stmt.where(s.id == query.session)
+    if query.agent is not None:
+        stmt = stmt.where(s.agent == query.agent)
+    if query.since is not None:
+        stmt = stmt.where(
+            sa.or_(s.last_event_at.is_(None), s.last_event_at >= utc_text(query.since))
+        )
+    if query.until is not None:
+        stmt = stmt.where(sa.or_(s.started_at.is_(None), s.started_at < utc_text(query.until)))
+    stmt = stmt.order_by(s.started_at, s.id)
+    return [dict(row) for row in conn.execute(stmt).mappings()]
+
+
+def _window(column: Any, query: ReviewQuery) -> list[Any]:
+    conditions = []
+    if query.since is not None:
+        conditions.append(column >= utc_text(query.since))
+    if query.until is not None:
+        conditions.append(column < utc_text(query.until))
+    return conditions
+
+
+def _call_status(row: Mapping[Any, Any]) -> str:
+    """Same reading as the timeline: the result's status, else the call's own, else pending."""
+    if row["r_id"] is not None:
+        if row["r_status"]:
+            return str(row["r_status"])
+        return "error" if row["r_is_error"] else "ok"
+    status = row["status"]
+    return str(status) if status and status != "ok" else "pending"
+
+
+def iter_calls(conn: Connection, session_id: str, query: ReviewQuery) -> Iterator[dict[str, Any]]:
+    """A session's tool calls in the period, in order, each with its result's status."""
+    c = _EVENTS.alias("c")
+    r = _EVENTS.alias("r")
+    join = sa.and_(
+        r.c.session == c.c.session, r.c.kind == "tool_result", r.c.call_id == c.c.call_id
+    )
+    base = (
+        sa.select(
+            c.c.id,
+            c.c.ts,
+            c.c.tool,
+            c.c.call_id,
+            c.c.agent,
+            c.c.task,
+            c.c.verdict,
+            c.c.rule,
+            c.c.flags,
+            c.c.summary,
+            c.c.input,
+            c.c.status,
+            c.c.approval_id,
+            r.c.id.label("r_id"),
+            r.c.status.label("r_status"),
+            r.c.is_error.label("r_is_error"),
+        )
+        .select_from(c.outerjoin(r, join))
+        .where(c.c.session == session_id, c.c.kind == "tool_call", *_window(c.c.ts, query))
+        .order_by(c.c.ts, c.c.id)
+        .limit(PAGE)
+    )
+    last: tuple[str, int] | None = None
+    while True:
+        stmt = base if last is None else base.where(sa.tuple_(c.c.ts, c.c.id) > sa.tuple_(*last))
+        rows = conn.execute(stmt).mappings().all()
+        for row in rows:
+            yield {
+                "session": session_id,
+                "id": row["id"],
+                "ts": row["ts"],
+                "tool": row["tool"],
+                "call_id": row["call_id"],
+                "agent": row["agent"],
+                "task": row["task"],
+                "verdict": row["verdict"],
+                "rule": row["rule"],
+                "flags": _loads(row["flags"], []),
+                "summary": row["summary"],
+                "input": _loads(row["input"]),
+                "status": _call_status(row),
+                "approval_id": row["approval_id"],
+            }
+        if len(rows) < PAGE:
+            return
+        last = (rows[-1]["ts"], rows[-1]["id"])
+
+
+def iter_flagged_events(
+    conn: Connection, session_id: str, query: ReviewQuery
+) -> Iterator[dict[str, Any]]:
+    """A session's events other than tool calls that carry flags (results, messages)."""
+    e = _EVENTS.c
+    base = (
+        sa.select(e.id, e.ts, e.kind, e.tool, e.agent, e.task, e.flags, e.summary)
+        .where(
+            e.session == session_id,
+            e.kind != "tool_call",
+            sa.or_(e.flags_safety > 0, e.flags_security > 0),
+            *_window(e.ts, query),
+        )
+        .order_by(e.ts, e.id)
+        .limit(PAGE)
+    )
+    last: tuple[str, int] | None = None
+    while True:
+        stmt = base if last is None else base.where(sa.tuple_(e.ts, e.id) > sa.tuple_(*last))
+        rows = conn.execute(stmt).mappings().all()
+        for row in rows:
+            yield {**dict(row), "session": session_id, "flags": _loads(row["flags"], [])}
+        if len(rows) < PAGE:
+            return
+        last = (rows[-1]["ts"], rows[-1]["id"])
+
+
+def _approval_dict(row: Mapping[Any, Any]) -> dict[str, Any]:
+    out = dict(row)
+    out["input"] = _loads(out.get("input"))
+    return out
+
+
+def session_approvals(
+    conn: Connection, session_id: str, query: ReviewQuery
+) -> list[dict[str, Any]]:
+    a = _APPROVALS.c
+    stmt = (
+        sa.select(_APPROVALS)
+        .where(a.session == session_id, *_window(a.created_at, query))
+        .order_by(a.created_at, a.id)
+    )
+    return [_approval_dict(row) for row in conn.execute(stmt).mappings()]
+
+
+def approvals_by_id(conn: Connection, ids: Sequence[str]) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    for start in range(0, len(ids), _IN_CHUNK):
+        chunk = list(ids[start : start + _IN_CHUNK])
+        stmt = sa.select(_APPROVALS).where(_APPROVALS.c.id.in_(chunk))
+        out.extend(_approval_dict(row) for row in conn.execute(stmt).mappings())
+    return out
+
+
+def iter_decision_pages(
+    conn: Connection, query: ReviewQuery, sessions: set[str]
+) -> Iterator[list[dict[str, Any]]]:
+    """Audit-chain rows of the period in chain order, restricted to the review's filter, a
+    page at a time (a page's approvals are then fetched in one query)."""
+    d = _DECISIONS.c
+    columns = [
+        d.seq,
+        d.ts,
+        d.operator,
+        d.action,
+        d.outcome,
+        d.session,
+        d.approval_id,
+        d.call_id,
+        d.agent,
+        d.task,
+        d.tool,
+        d.rule,
+        d.reason,
+    ]
+    base = sa.select(*columns).where(*_window(d.ts, query))
+    if query.session is not None:
+        base = base.where(d.session == query.session)
+    base = base.order_by(d.seq).limit(PAGE)
+    last: int | None = None
+    while True:
+        stmt = base if last is None else base.where(d.seq > last)
+        rows = conn.execute(stmt).mappings().all()
+        page = [
+            dict(row)
+            for row in rows
+            if query.agent is None
+            or row["agent"] == query.agent
+            or (row["session"] is not None and row["session"] in sessions)
+        ]
+        if page:
+            yield page
+        if len(rows) < PAGE:
+            return
+        last = int(rows[-1]["seq"])
+
+
+def gather(
+    store: Store,
+    config: Config,
+    query: ReviewQuery,
+    *,
+    settings: ReviewSettings | None = None,
+    checkpoint: Mapping[str, Any] | None = None,
+    on_sessions: Callable[[int], None] | None = None,
+    progress: Progress | None = None,
+) -> tuple[ReviewBuilder, dict[str, Any]]:
+    """Read everything the review needs; returns the fed builder and the chain's result.
+
+    ``on_sessions(total_calls)`` is called once the sessions are known (to size a progress
+    bar), ``progress(n)`` after each session with the number of its calls read.
+    """
+    result = store.verify(checkpoint)
+    chain = {**result.as_dict(), "message": result.message()}
+    builder = ReviewBuilder(
+        config,
+        since=query.since,
+        until=query.until,
+        agent=query.agent,
+        session=query.session,
+        settings=settings,
+    )
+    with _snapshot(store) as conn:
+        sessions = select_sessions(conn, query)
+        if on_sessions is not None:
+            on_sessions(sum(int(s.get("tool_calls") or 0) for s in sessions))
+        for session in sessions:
+            builder.add_session(session)
+        for session in sessions:
+            session_id = str(session["id"])
+            calls = 0
+            for call in iter_calls(conn, session_id, query):
+                builder.add_call(call)
+                calls += 1
+            for event in iter_flagged_events(conn, session_id, query):
+                builder.add_event(event)
+            for approval in session_approvals(conn, session_id, query):
+                builder.add_approval(approval)
+            if progress is not None:
+                progress(calls)
+        ids = {str(s["id"]) for s in sessions}
+        for page in iter_decision_pages(conn, query, ids):
+            wanted = {str(d["approval_id"]) for d in page if d["approval_id"]}
+            for approval in approvals_by_id(conn, sorted(wanted - set(builder.approvals))):
+                builder.approvals[str(approval["id"])] = approval  # for time to decide only
+            for decision in page:
+                builder.add_decision(decision)
+    return builder, chain

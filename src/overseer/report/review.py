@@ -1,0 +1,1172 @@
+"""The access review, computed from plain rows: provisioned versus exercised authority.
+
+Pure (no store, no I/O): :mod:`overseer.report.gather` streams the store's rows in, tests feed
+rows directly. Rows are mappings; times are aware datetimes or the store's UTC text.
+
+Feeding order: :meth:`ReviewBuilder.add_session` for every session reviewed (oldest first),
+then its calls (:meth:`~ReviewBuilder.add_call`, in time order), its other flagged events,
+its approvals; decisions in chain order; then :meth:`~ReviewBuilder.build`. Memory stays
+bounded for large stores: counters for everything, detail lists capped at
+``ReviewSettings.detail_limit`` (the number left out is reported beside each list).
+
+What the review holds (``build()`` returns one JSON-ready dict; these keys are stable):
+
+* ``chain`` — the audit chain's verification result, stamped at the top of every rendering:
+  a review over a tampered store must say so before anything else.
+* ``agents`` — per agent: owner, declared and observed autonomy
+  (:func:`overseer.policy.autonomy.assess_agent` over :func:`action_label` sequences),
+  sessions reviewed, and per task the provisioned rules with their hit counts.
+* ``sessions`` — one summary per session reviewed.
+* ``unused_entitlements`` — ``allow`` and ``ask`` rules that decided no call in the period:
+  authority granted and never exercised, the removal candidates. Deny rules are guardrails,
+  not entitlements; they are listed with their hits but never as unused. Tasks with no
+  session in the period are listed too (``sessions_reviewed`` 0): no evidence either way.
+* ``out_of_scope`` — attempts outside the provisioned scope: verdict ``unscoped`` (no rule
+  provisioned it) or ``deny``, and calls a human rejected in the agent's UI or a hook blocked.
+* ``acquired_tools`` — tools used that no allow rule of the task names (``kind`` ``tool``),
+  and for shell tools the commands none of whose calls an allow rule covered (``command``):
+  authority the agent took at run time rather than was given.
+* ``decisions`` — every gate decision of the audit chain by outcome, outcomes kept distinct
+  (a ``timed_out`` is never counted as ``denied``); the non-automatic ones itemised with
+  operator, reason and time to decide (approval created → decided).
+* ``flags`` — every risk flag, split into ``safety`` and ``security``, with their OWASP ids
+  (ASI01–ASI10, NHI1–NHI10) and titles.
+* ``findings`` — autonomy findings (declared deterministic but behaves autonomously; an
+  autonomous agent whose scope lets destructive actions through without a gate).
+* ``activity`` — tool calls per time bucket by verdict, and flags, for the HTML chart.
+
+Strings that came from logs (tool names, session ids, cwd, summaries) are neutralised
+(:func:`overseer.untrusted.neutralise`; already-neutral display columns pass unchanged) and
+secrets masked (:func:`overseer.secrets.mask`) before they enter the dict, so every renderer
+— and every consumer of the JSON — gets display-safe text. The raw values needed to propose
+rules stay in :attr:`ReviewBuilder.evidence`, never in the review.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from overseer.config import UNKNOWN_AGENT, Config
+from overseer.policy.autonomy import action_label, assess_agent
+from overseer.policy.detectors import DETECTORS, owasp_title
+from overseer.policy.rules import SHELL_TOOLS, canonical_tool, command_of
+from overseer.policy.scope import Scope
+from overseer.report import FORMAT
+from overseer.secrets import mask
+from overseer.untrusted import neutralise
+
+#: Gate outcomes in the order reports show them (identical to ``overseer.model.Outcome``).
+OUTCOMES: tuple[str, ...] = (
+    "auto_allowed",
+    "policy_denied",
+    "approved",
+    "denied",
+    "timed_out",
+    "killed",
+    "errored",
+)
+#: Outcomes decided by a rule without anyone waiting: counted, not itemised.
+AUTOMATIC_OUTCOMES = frozenset({"auto_allowed", "policy_denied"})
+#: Outcomes where a human answered (time to decide is a human's reaction time).
+HUMAN_OUTCOMES = frozenset({"approved", "denied"})
+VERDICTS: tuple[str, ...] = ("allow", "ask", "deny", "unscoped")
+#: Call statuses that mean the call was refused before it ran.
+REFUSED_STATUSES = frozenset({"rejected", "blocked"})
+#: Statuses that mean the call ran (whatever it returned).
+RAN_STATUSES = frozenset({"ok", "error"})
+ENTITLEMENT_LISTS = ("allow", "ask")
+CATEGORIES = ("safety", "security")
+
+_TEXT_LIMIT = 300
+_NICE_BUCKETS = (
+    1,
+    2,
+    5,
+    10,
+    15,
+    30,
+    60,
+    120,
+    300,
+    600,
+    900,
+    1800,
+    3600,
+    7200,
+    10800,
+    21600,
+    43200,
+    86400,
+    172800,
+    604800,
+    1209600,
+    2592000,
+)
+_DETECTOR_TITLES = {d.id: d.info.title for d in DETECTORS}
+
+
+class ReviewSettings:
+    """Knobs of the review. ``detail_limit`` caps each itemised list (counts stay exact)."""
+
+    __slots__ = ("activity_buckets", "detail_limit", "example_limit")
+
+    def __init__(
+        self, detail_limit: int = 2000, activity_buckets: int = 48, example_limit: int = 120
+    ) -> None:
+        self.detail_limit = detail_limit
+        self.activity_buckets = activity_buckets
+        self.example_limit = example_limit
+
+
+class Evidence:
+    """A human's answer to one gated call, with the raw call: what ``--suggest-scope`` learns
+    from. ``kind`` is ``approved``, ``denied`` (an operator, through overseer) or
+    ``rejected`` (a human, in the agent's own UI). Timeouts are not evidence of anything."""
+
+    __slots__ = (
+        "agent",
+        "call_id",
+        "cwd",
+        "kind",
+        "operator",
+        "rule",
+        "session",
+        "task",
+        "tool",
+        "tool_input",
+        "ts",
+        "verdict",
+    )
+
+    def __init__(
+        self,
+        *,
+        kind: str,
+        agent: str,
+        task: str | None,
+        session: str,
+        tool: str,
+        tool_input: Mapping[str, Any] | None,
+        ts: datetime | None,
+        cwd: str | None,
+        verdict: str | None,
+        rule: str | None,
+        operator: str | None = None,
+        call_id: str | None = None,
+    ) -> None:
+        self.kind, self.agent, self.task, self.session = kind, agent, task, session
+        self.tool, self.tool_input, self.ts, self.cwd = tool, tool_input, ts, cwd
+        self.verdict, self.rule, self.operator, self.call_id = verdict, rule, operator, call_id
+
+    def __repr__(self) -> str:
+        return f"Evidence({self.kind!r}, {self.agent!r}/{self.task!r}, {self.tool!r})"
+
+
+# ------------------------------------------------------------------------------ small helpers
+
+
+def to_datetime(value: Any) -> datetime | None:
+    """An aware UTC datetime from a datetime or the store's text (``None`` stays ``None``)."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime):
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    try:
+        moment = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def iso(value: datetime | None) -> str | None:
+    """RFC 3339 UTC text with microseconds (the store's format), or ``None``."""
+    if value is None:
+        return None
+    m = value.astimezone(UTC)
+    return (
+        f"{m.year:04d}-{m.month:02d}-{m.day:02d}T"
+        f"{m.hour:02d}:{m.minute:02d}:{m.second:02d}.{m.microsecond:06d}Z"
+    )
+
+
+def safe(value: Any, limit: int = _TEXT_LIMIT) -> str:
+    """Display-safe text of a raw value from a log or the store: controls made visible,
+    capped, secrets masked. Idempotent on text that is already safe."""
+    if value is None:
+        return ""
+    return mask(neutralise(str(value), limit=limit))
+
+
+def _opt(value: Any, limit: int = _TEXT_LIMIT) -> str | None:
+    return None if value is None else safe(value, limit)
+
+
+def _later(a: datetime | None, b: datetime | None) -> datetime | None:
+    if a is None:
+        return b
+    if b is None:
+        return a
+    return max(a, b)
+
+
+def _earlier(a: datetime | None, b: datetime | None) -> datetime | None:
+    if a is None:
+        return b
+    if b is None:
+        return a
+    return min(a, b)
+
+
+@functools.lru_cache(maxsize=8192)
+def _label_of_command(tool: str, command: str) -> str:
+    return action_label(tool, {"command": command})
+
+
+def call_label(tool: str, tool_input: Any) -> str:
+    """:func:`action_label` with a cache: a large store repeats the same commands, and
+    parsing a shell command is the costly part of a review."""
+    if canonical_tool(tool) not in SHELL_TOOLS or not isinstance(tool_input, Mapping):
+        return tool
+    command = command_of(tool_input)
+    if command is None:
+        return canonical_tool(tool)
+    if len(command) > 4096:  # too long to be worth parsing for a label
+        return canonical_tool(tool)
+    return _label_of_command(tool, command)
+
+
+def split_rule_texts(rule: str | None, known: Iterable[str]) -> list[str]:
+    """The rule texts a stored ``rule`` column names: one rule, or several joined with
+    `` + `` (an allowed compound command needs one allow rule per part)."""
+    if not rule:
+        return []
+    known_set = set(known)
+    if rule in known_set or " + " not in rule:
+        return [rule]
+    return [part for part in rule.split(" + ") if part]
+
+
+def _median(values: Sequence[float]) -> float | None:
+    if not values:
+        return None
+    ordered = sorted(values)
+    mid = len(ordered) // 2
+    if len(ordered) % 2:
+        return ordered[mid]
+    return (ordered[mid - 1] + ordered[mid]) / 2
+
+
+def _percentile(values: Sequence[float], q: float) -> float | None:
+    if not values:
+        return None
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, math.ceil(q * len(ordered)) - 1))
+    return ordered[index]
+
+
+def _round(value: float | None) -> float | None:
+    return None if value is None else round(value, 3)
+
+
+# ------------------------------------------------------------------------------ accumulators
+
+
+class _RuleHits:
+    __slots__ = ("count", "last_seen", "sessions")
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.sessions: set[str] = set()
+        self.last_seen: datetime | None = None
+
+
+class _TaskStats:
+    """Calls of one agent under one task."""
+
+    __slots__ = ("calls", "hits", "labels", "sessions", "tools", "verdicts")
+
+    def __init__(self) -> None:
+        self.sessions: set[str] = set()
+        self.calls = 0
+        self.verdicts: Counter[str] = Counter()
+        self.hits: dict[tuple[str, str], _RuleHits] = {}
+        self.tools: dict[str, _Usage] = {}
+        self.labels: dict[str, _Usage] = {}
+
+
+class _Usage:
+    """How one tool (or shell command label) was used under one task."""
+
+    __slots__ = (
+        "allowed",
+        "calls",
+        "first_seen",
+        "last_seen",
+        "ran",
+        "sessions",
+        "tool",
+        "verdicts",
+    )
+
+    def __init__(self, tool: str) -> None:
+        self.tool = tool
+        self.calls = self.ran = self.allowed = 0
+        self.verdicts: Counter[str] = Counter()
+        self.sessions: set[str] = set()
+        self.first_seen: datetime | None = None
+        self.last_seen: datetime | None = None
+
+    def add(self, session: str, ts: datetime | None, verdict: str, status: str) -> None:
+        self.calls += 1
+        self.verdicts[verdict] += 1
+        if verdict == "allow":
+            self.allowed += 1
+        if status in RAN_STATUSES:
+            self.ran += 1
+        self.sessions.add(session)
+        self.first_seen = _earlier(self.first_seen, ts)
+        self.last_seen = _later(self.last_seen, ts)
+
+
+class _Group:
+    """Out-of-scope attempts sharing agent, task, tool, command label, verdict and status."""
+
+    __slots__ = ("count", "example", "first_seen", "last_seen", "sessions")
+
+    def __init__(self, example: str) -> None:
+        self.count = 0
+        self.sessions: set[str] = set()
+        self.first_seen: datetime | None = None
+        self.last_seen: datetime | None = None
+        self.example = example
+
+
+class _SessionInfo:
+    __slots__ = (
+        "agent",
+        "calls",
+        "cwd",
+        "decisions",
+        "ended_at",
+        "flags",
+        "id",
+        "labels",
+        "last_event_at",
+        "out_of_scope",
+        "started_at",
+        "status",
+        "statuses",
+        "task",
+        "verdicts",
+    )
+
+    def __init__(self, row: Mapping[str, Any]) -> None:
+        self.id = str(row["id"])
+        self.agent = str(row.get("agent") or UNKNOWN_AGENT)
+        task = row.get("task")
+        self.task: str | None = None if task is None else str(task)
+        self.status = str(row.get("status") or "live")
+        self.cwd: str | None = row.get("cwd")
+        self.started_at = to_datetime(row.get("started_at"))
+        self.ended_at = to_datetime(row.get("ended_at"))
+        self.last_event_at = to_datetime(row.get("last_event_at"))
+        self.calls = 0
+        self.verdicts: Counter[str] = Counter()
+        self.statuses: Counter[str] = Counter()
+        self.flags: Counter[str] = Counter()
+        self.out_of_scope = 0
+        self.decisions = 0
+        self.labels: list[str] = []
+
+
+# ------------------------------------------------------------------------------ the builder
+
+
+class ReviewBuilder:
+    """Accumulates rows into the access review (see the module docstring)."""
+
+    def __init__(
+        self,
+        config: Config,
+        *,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        agent: str | None = None,
+        session: str | None = None,
+        settings: ReviewSettings | None = None,
+    ) -> None:
+        self.config = config
+        self.since, self.until = since, until
+        self.agent_filter, self.session_filter = agent, session
+        self.settings = settings or ReviewSettings()
+        self.sessions: dict[str, _SessionInfo] = {}
+        self.tasks: dict[tuple[str, str | None], _TaskStats] = {}
+        self.first_event: datetime | None = None
+        self.last_event: datetime | None = None
+        # out of scope
+        self.oos_total = 0
+        self.oos_verdicts: Counter[str] = Counter()
+        self.oos_statuses: Counter[str] = Counter()
+        self.oos_agents: Counter[str] = Counter()
+        self.oos_groups: dict[tuple[str, str | None, str, str, str, str], _Group] = {}
+        self.oos_items: list[dict[str, Any]] = []
+        # flags
+        self.flag_counts: Counter[str] = Counter()
+        self.flag_detectors: Counter[tuple[str, str]] = Counter()
+        self.flag_owasp: Counter[str] = Counter()
+        self.flag_severity: Counter[tuple[str, str]] = Counter()
+        self.flag_agents: Counter[tuple[str, str]] = Counter()
+        self.flag_items: dict[str, list[dict[str, Any]]] = {c: [] for c in CATEGORIES}
+        # approvals and decisions
+        self.approvals: dict[str, dict[str, Any]] = {}
+        self.pending = 0
+        self.decision_counts: Counter[str] = Counter()
+        self.decision_agents: Counter[tuple[str, str]] = Counter()
+        self.decision_items: list[dict[str, Any]] = []
+        self.decide_times: list[float] = []
+        self.timeout_waits: list[float] = []
+        # activity (per second, re-bucketed at build)
+        self.activity: Counter[tuple[int, str]] = Counter()
+        self.activity_flags: Counter[int] = Counter()
+        #: Raw human answers to gated calls, for --suggest-scope (never rendered).
+        self.evidence: list[Evidence] = []
+        self._evidence_calls: set[tuple[str, str]] = set()
+        self._rejected: list[Evidence] = []
+
+    # -- input
+
+    def add_session(self, row: Mapping[str, Any]) -> None:
+        """A session under review (``id``, ``agent``, ``task``, ``status``, ``cwd``,
+        ``started_at``, ``ended_at``, ``last_event_at``). Feed oldest first: autonomy is
+        judged on the order sessions happened in."""
+        info = _SessionInfo(row)
+        self.sessions[info.id] = info
+        self._task(info.agent, info.task).sessions.add(info.id)
+
+    def _task(self, agent: str, task: str | None) -> _TaskStats:
+        key = (agent, self._task_name(agent, task))
+        stats = self.tasks.get(key)
+        if stats is None:
+            stats = self.tasks[key] = _TaskStats()
+        return stats
+
+    def _task_name(self, agent: str, task: str | None) -> str | None:
+        if task:
+            return task
+        found = self.config.agents.get(agent)
+        return found.default_task if found else None
+
+    def _session(self, session_id: str, row: Mapping[str, Any]) -> _SessionInfo:
+        info = self.sessions.get(session_id)
+        if info is None:  # a call whose session was not announced: review it anyway
+            info = _SessionInfo(
+                {"id": session_id, "agent": row.get("agent"), "task": row.get("task")}
+            )
+            self.sessions[session_id] = info
+        return info
+
+    def add_call(self, row: Mapping[str, Any]) -> None:
+        """One tool call: ``session``, ``ts``, ``tool``, ``agent``, ``task``, ``verdict``,
+        ``rule``, ``flags`` (list of flag dicts), ``summary`` (display form), ``input`` (raw
+        dict), ``status`` (the paired result's: ok, error, rejected, blocked, interrupted or
+        pending), ``call_id``."""
+        session_id = str(row["session"])
+        info = self._session(session_id, row)
+        agent = str(row.get("agent") or info.agent)
+        task = self._task_name(agent, row.get("task") or info.task)
+        tool = str(row.get("tool") or "")
+        verdict = str(row.get("verdict") or "unscoped")
+        status = str(row.get("status") or "pending")
+        ts = to_datetime(row.get("ts"))
+        tool_input = row.get("input")
+        label = call_label(tool, tool_input)
+
+        self.first_event = _earlier(self.first_event, ts)
+        self.last_event = _later(self.last_event, ts)
+        info.calls += 1
+        info.verdicts[verdict] += 1
+        info.statuses[status] += 1
+        info.labels.append(label)
+
+        stats = self._task(agent, task)
+        stats.sessions.add(session_id)
+        stats.calls += 1
+        stats.verdicts[verdict] += 1
+        lists = {"allow": "allow", "ask": "ask", "deny": "deny"}
+        list_name = lists.get(verdict)
+        if list_name is not None:
+            scope = self.config.scope_for(agent, task) if agent != UNKNOWN_AGENT else None
+            known = [r.text for r in getattr(scope, list_name, ())] if scope else []
+            for text in split_rule_texts(row.get("rule"), known):
+                hits = stats.hits.get((list_name, text))
+                if hits is None:
+                    hits = stats.hits[(list_name, text)] = _RuleHits()
+                hits.count += 1
+                hits.sessions.add(session_id)
+                hits.last_seen = _later(hits.last_seen, ts)
+        usage = stats.tools.get(tool)
+        if usage is None:
+            usage = stats.tools[tool] = _Usage(tool)
+        usage.add(session_id, ts, verdict, status)
+        if canonical_tool(tool) in SHELL_TOOLS:
+            by_label = stats.labels.get(label)
+            if by_label is None:
+                by_label = stats.labels[label] = _Usage(tool)
+            by_label.add(session_id, ts, verdict, status)
+
+        if ts is not None:
+            self.activity[(int(ts.timestamp()), verdict)] += 1
+
+        summary = str(row.get("summary") or "")
+        if verdict in ("unscoped", "deny") or status in REFUSED_STATUSES:
+            self._out_of_scope(info, agent, task, tool, label, verdict, status, ts, summary, row)
+        for flag in row.get("flags") or ():
+            self._flag(flag, info, agent, task, "tool_call", tool, ts, summary)
+        if status == "rejected" and isinstance(tool_input, Mapping):
+            self._rejected.append(
+                Evidence(
+                    kind="rejected",
+                    agent=agent,
+                    task=task,
+                    session=session_id,
+                    tool=tool,
+                    tool_input=tool_input,
+                    ts=ts,
+                    cwd=info.cwd,
+                    verdict=verdict,
+                    rule=row.get("rule"),
+                    call_id=row.get("call_id"),
+                )
+            )
+
+    def _out_of_scope(
+        self,
+        info: _SessionInfo,
+        agent: str,
+        task: str | None,
+        tool: str,
+        label: str,
+        verdict: str,
+        status: str,
+        ts: datetime | None,
+        summary: str,
+        row: Mapping[str, Any],
+    ) -> None:
+        self.oos_total += 1
+        info.out_of_scope += 1
+        self.oos_verdicts[verdict] += 1
+        self.oos_statuses[status] += 1
+        self.oos_agents[agent] += 1
+        key = (agent, task, tool, label, verdict, status)
+        group = self.oos_groups.get(key)
+        if group is None:
+            group = self.oos_groups[key] = _Group(safe(summary, self.settings.example_limit))
+        group.count += 1
+        group.sessions.add(info.id)
+        group.first_seen = _earlier(group.first_seen, ts)
+        group.last_seen = _later(group.last_seen, ts)
+        if len(self.oos_items) < self.settings.detail_limit:
+            self.oos_items.append(
+                {
+                    "ts": iso(ts),
+                    "session": safe(info.id),
+                    "agent": safe(agent),
+                    "task": _opt(task),
+                    "tool": safe(tool),
+                    "verdict": verdict,
+                    "rule": _opt(row.get("rule")),
+                    "status": status,
+                    "summary": safe(summary),
+                    "reasons": _oos_reasons(verdict, status),
+                }
+            )
+
+    def add_event(self, row: Mapping[str, Any]) -> None:
+        """Any other event that carries flags (a tool result with injected instructions, a
+        message): ``session``, ``ts``, ``kind``, ``tool``, ``agent``, ``task``, ``flags``,
+        ``summary``."""
+        flags = row.get("flags") or ()
+        if not flags:
+            return
+        session_id = str(row["session"])
+        info = self._session(session_id, row)
+        agent = str(row.get("agent") or info.agent)
+        task = self._task_name(agent, row.get("task") or info.task)
+        ts = to_datetime(row.get("ts"))
+        kind = str(row.get("kind") or "event")
+        for flag in flags:
+            self._flag(flag, info, agent, task, kind, row.get("tool"), ts, row.get("summary"))
+
+    def _flag(
+        self,
+        flag: Any,
+        info: _SessionInfo,
+        agent: str,
+        task: str | None,
+        kind: str,
+        tool: Any,
+        ts: datetime | None,
+        summary: Any,
+    ) -> None:
+        if not isinstance(flag, Mapping):
+            return
+        category = str(flag.get("category") or "safety")
+        if category not in CATEGORIES:
+            category = "safety"
+        detector = str(flag.get("detector") or "unknown")
+        owasp = [str(o) for o in flag.get("owasp") or ()]
+        severity = str(flag.get("severity") or "medium")
+        self.flag_counts[category] += 1
+        self.flag_detectors[(category, detector)] += 1
+        self.flag_severity[(category, severity)] += 1
+        self.flag_agents[(agent, category)] += 1
+        for owasp_id in owasp:
+            self.flag_owasp[owasp_id] += 1
+        info.flags[category] += 1
+        if ts is not None:
+            self.activity_flags[int(ts.timestamp())] += 1
+        items = self.flag_items[category]
+        if len(items) < self.settings.detail_limit:
+            items.append(
+                {
+                    "ts": iso(ts),
+                    "session": safe(info.id),
+                    "agent": safe(agent),
+                    "task": _opt(task),
+                    "kind": kind,
+                    "tool": _opt(tool),
+                    "category": category,
+                    "detector": safe(detector),
+                    "title": _DETECTOR_TITLES.get(detector, ""),
+                    "severity": safe(severity),
+                    "owasp": [safe(o) for o in owasp],
+                    # Detectors mask secrets in their messages themselves; masking again would
+                    # take their own wording ("reads secrets: dotenv file") for a secret.
+                    "message": neutralise(str(flag.get("message") or ""), limit=500),
+                    "summary": safe(summary or ""),
+                }
+            )
+
+    def add_approval(self, row: Mapping[str, Any]) -> None:
+        """An approval row (``id``, ``session``, ``call_id``, ``agent``, ``task``, ``tool``,
+        ``input`` raw, ``summary``, ``rule``, ``verdict``, ``status``, ``created_at``,
+        ``decided_at``, ``decided_by``, ``reason``, ``timeout_s``)."""
+        approval_id = str(row["id"])
+        self.approvals[approval_id] = dict(row)
+        status = str(row.get("status") or "pending")
+        if status == "pending":
+            self.pending += 1
+            return
+        if status not in ("approved", "denied"):
+            return
+        session_id = str(row.get("session") or "")
+        info = self.sessions.get(session_id)
+        agent = str(row.get("agent") or (info.agent if info else UNKNOWN_AGENT))
+        tool_input = row.get("input")
+        if not isinstance(tool_input, Mapping):
+            tool_input = None
+        self.evidence.append(
+            Evidence(
+                kind=status,
+                agent=agent,
+                task=self._task_name(agent, row.get("task")),
+                session=session_id,
+                tool=str(row.get("tool") or ""),
+                tool_input=tool_input,
+                ts=to_datetime(row.get("decided_at") or row.get("created_at")),
+                cwd=info.cwd if info else None,
+                verdict=row.get("verdict"),
+                rule=row.get("rule"),
+                operator=row.get("decided_by"),
+                call_id=row.get("call_id"),
+            )
+        )
+        if row.get("call_id"):
+            self._evidence_calls.add((session_id, str(row["call_id"])))
+
+    def add_decision(self, row: Mapping[str, Any]) -> None:
+        """One audit-chain row (``seq``, ``ts``, ``operator``, ``action``, ``outcome``,
+        ``session``, ``approval_id``, ``call_id``, ``agent``, ``task``, ``tool``, ``rule``,
+        ``reason``). Feed approvals first so time to decide can be computed."""
+        outcome = str(row.get("outcome") or "errored")
+        agent = str(row.get("agent") or UNKNOWN_AGENT)
+        self.decision_counts[outcome] += 1
+        self.decision_agents[(agent, outcome)] += 1
+        session_id = row.get("session")
+        if session_id is not None and str(session_id) in self.sessions:
+            self.sessions[str(session_id)].decisions += 1
+        if outcome in AUTOMATIC_OUTCOMES:
+            return
+        ts = to_datetime(row.get("ts"))
+        approval = self.approvals.get(str(row.get("approval_id") or ""))
+        created = to_datetime(approval.get("created_at")) if approval else None
+        waited = (ts - created).total_seconds() if (ts and created) else None
+        if waited is not None:
+            waited = max(waited, 0.0)
+            if outcome in HUMAN_OUTCOMES:
+                self.decide_times.append(waited)
+            elif outcome == "timed_out":
+                self.timeout_waits.append(waited)
+        if len(self.decision_items) < self.settings.detail_limit:
+            self.decision_items.append(
+                {
+                    "seq": row.get("seq"),
+                    "ts": iso(ts),
+                    "outcome": outcome,
+                    "action": safe(row.get("action") or ""),
+                    "human": outcome in HUMAN_OUTCOMES or row.get("action") == "kill",
+                    "operator": safe(row.get("operator") or ""),
+                    "reason": _opt(row.get("reason"), 500),
+                    "agent": safe(agent),
+                    "task": _opt(row.get("task")),
+                    "session": _opt(session_id),
+                    "approval_id": _opt(row.get("approval_id")),
+                    "tool": _opt(row.get("tool")),
+                    "rule": _opt(row.get("rule")),
+                    "verdict": _opt(approval.get("verdict")) if approval else None,
+                    "summary": safe(approval.get("summary") or "") if approval else "",
+                    "requested_at": iso(created),
+                    "time_to_decide_s": _round(waited),
+                }
+            )
+
+    # -- output
+
+    def build(
+        self, chain: Mapping[str, Any] | None = None, generated_at: datetime | None = None
+    ) -> dict[str, Any]:
+        """The review as one JSON-ready dict (see the module docstring)."""
+        for ev in self._rejected:  # a human's "no" in the agent's UI, unless overseer saw it
+            if ev.call_id is None or (ev.session, str(ev.call_id)) not in self._evidence_calls:
+                self.evidence.append(ev)
+        self._rejected = []
+        agents = self._agents()
+        unused = [
+            {
+                **rule,
+                "agent": a["agent"],
+                "owner": a["owner"],
+                "task": t["task"],
+                "sessions_reviewed": t["sessions"],
+                "calls_reviewed": t["tool_calls"],
+            }
+            for a in agents
+            for t in a["tasks"]
+            for rule in t["rules"]
+            if rule["list"] in ENTITLEMENT_LISTS and rule["in_config"] and rule["hits"] == 0
+        ]
+        findings = [f for a in agents for f in a["findings"]]
+        flags_total = sum(self.flag_counts.values())
+        decisions = self._decisions()
+        review: dict[str, Any] = {
+            "format": FORMAT,
+            "generated_at": iso(generated_at or datetime.now(UTC)),
+            "filters": {
+                "agent": _opt(self.agent_filter),
+                "session": _opt(self.session_filter),
+                "since": iso(self.since),
+                "until": iso(self.until),
+            },
+            "period": {
+                "since": iso(self.since),
+                "until": iso(self.until),
+                "first_event": iso(self.first_event),
+                "last_event": iso(self.last_event),
+            },
+            "chain": _chain(chain),
+            "totals": {
+                "agents": len(agents),
+                "sessions": len(self.sessions),
+                "tool_calls": sum(s.calls for s in self.sessions.values()),
+                "out_of_scope": self.oos_total,
+                "unused_entitlements": len(unused),
+                "acquired_tools": 0,
+                "decisions": decisions["total"],
+                "pending_approvals": self.pending,
+                "flags": {c: self.flag_counts[c] for c in CATEGORIES},
+                "findings": len(findings),
+            },
+            "agents": agents,
+            "sessions": self._sessions(),
+            "unused_entitlements": unused,
+            "out_of_scope": self._out_of_scope_section(),
+            "acquired_tools": self._acquired(),
+            "decisions": decisions,
+            "flags": {
+                "total": flags_total,
+                "by_category": {c: self.flag_counts[c] for c in CATEGORIES},
+                "by_detector": [
+                    {"category": c, "detector": d, "title": _DETECTOR_TITLES.get(d, ""), "count": n}
+                    for (c, d), n in sorted(
+                        self.flag_detectors.items(), key=lambda kv: (kv[0][0], -kv[1], kv[0][1])
+                    )
+                ],
+                "by_severity": {
+                    c: {s: n for (cat, s), n in sorted(self.flag_severity.items()) if cat == c}
+                    for c in CATEGORIES
+                },
+                "by_owasp": [
+                    {"id": o, "title": owasp_title(o), "count": n}
+                    for o, n in sorted(self.flag_owasp.items(), key=_owasp_order)
+                ],
+                "by_agent": [
+                    {"agent": safe(a), **{c: self.flag_agents[(a, c)] for c in CATEGORIES}}
+                    for a in sorted({a for a, _ in self.flag_agents})
+                ],
+                "items": {c: self.flag_items[c] for c in CATEGORIES},
+                "items_omitted": {
+                    c: self.flag_counts[c] - len(self.flag_items[c]) for c in CATEGORIES
+                },
+            },
+            "findings": findings,
+            "activity": self._activity(),
+        }
+        review["totals"]["acquired_tools"] = len(review["acquired_tools"])
+        return review
+
+    def _scopes(self, agent: str) -> dict[str, Scope]:
+        found = self.config.agents.get(agent)
+        return {name: task.scope for name, task in found.tasks.items()} if found else {}
+
+    def _agent_names(self) -> list[str]:
+        seen = {s.agent for s in self.sessions.values()} | {a for a, _ in self.tasks}
+        if self.session_filter is None:
+            if self.agent_filter is not None:
+                if self.agent_filter in self.config.agents:
+                    seen.add(self.agent_filter)
+            else:
+                seen |= set(self.config.agents)
+        if self.agent_filter is not None:
+            seen &= {self.agent_filter}
+        configured = [a for a in self.config.agents if a in seen]
+        return configured + sorted(seen - set(configured))
+
+    def _agents(self) -> list[dict[str, Any]]:
+        out = []
+        for name in self._agent_names():
+            configured = self.config.agents.get(name)
+            sessions = sorted(
+                (s for s in self.sessions.values() if s.agent == name),
+                key=lambda s: (s.started_at or datetime.min.replace(tzinfo=UTC), s.id),
+            )
+            sequences = [s.labels for s in sessions]
+            declared = configured.autonomy if configured else None
+            assessment = assess_agent(name, sequences, declared, self._scopes(name))
+            tasks = self._tasks_of(name)
+            verdicts: Counter[str] = Counter()
+            for s in sessions:
+                verdicts.update(s.verdicts)
+            out.append(
+                {
+                    "agent": safe(name),
+                    "configured": configured is not None,
+                    "owner": configured.owner if configured else None,
+                    "description": configured.description if configured else "",
+                    "autonomy": {
+                        "declared": declared,
+                        "observed": assessment.observed,
+                        "effective": assessment.effective,
+                        "reasons": [neutralise(r, limit=500) for r in assessment.reasons],
+                        "stats": assessment.stats.as_dict(),
+                    },
+                    "sessions_reviewed": len(sessions),
+                    "tool_calls": sum(s.calls for s in sessions),
+                    "verdicts": {v: verdicts[v] for v in VERDICTS},
+                    "out_of_scope": self.oos_agents[name],
+                    "unused_entitlements": sum(
+                        1
+                        for t in tasks
+                        for r in t["rules"]
+                        if r["list"] in ENTITLEMENT_LISTS and r["in_config"] and r["hits"] == 0
+                    ),
+                    "flags": {c: self.flag_agents[(name, c)] for c in CATEGORIES},
+                    "decisions": {
+                        o: self.decision_agents[(name, o)]
+                        for o in OUTCOMES
+                        if self.decision_agents[(name, o)]
+                    },
+                    "tasks": tasks,
+                    "findings": [_finding(f.as_dict()) for f in assessment.findings],
+                }
+            )
+        return out
+
+    def _tasks_of(self, agent: str) -> list[dict[str, Any]]:
+        configured = self.config.agents.get(agent)
+        names: list[str | None] = list(configured.tasks) if configured else []
+        names += sorted(
+            (t for a, t in self.tasks if a == agent and t not in names), key=lambda t: t or ""
+        )
+        out = []
+        for task in names:
+            stats = self.tasks.get((agent, task)) or _TaskStats()
+            scope = (
+                configured.tasks[task].scope if configured and task in configured.tasks else None
+            )
+            rules: list[dict[str, Any]] = []
+            listed: set[tuple[str, str]] = set()
+            if scope is not None:
+                for list_name in ("allow", "ask", "deny"):
+                    for rule in getattr(scope, list_name):
+                        key = (list_name, rule.text)
+                        if key in listed:
+                            continue
+                        listed.add(key)
+                        rules.append(_rule_entry(list_name, rule.text, stats.hits.get(key), True))
+            for key, hits in sorted(stats.hits.items()):
+                if key not in listed:  # decided by a rule no longer in the config (or a grant)
+                    rules.append(_rule_entry(key[0], key[1], hits, False))
+            out.append(
+                {
+                    "task": _opt(task),
+                    "configured": scope is not None,
+                    "default": scope.default if scope is not None else None,
+                    "sessions": len(stats.sessions),
+                    "tool_calls": stats.calls,
+                    "verdicts": {v: stats.verdicts[v] for v in VERDICTS},
+                    "rules": rules,
+                }
+            )
+        return out
+
+    def _sessions(self) -> list[dict[str, Any]]:
+        ordered = sorted(
+            self.sessions.values(),
+            key=lambda s: (s.started_at or datetime.min.replace(tzinfo=UTC), s.id),
+        )
+        return [
+            {
+                "session": safe(s.id),
+                "agent": safe(s.agent),
+                "task": _opt(s.task),
+                "status": safe(s.status),
+                "cwd": _opt(s.cwd),
+                "started_at": iso(s.started_at),
+                "ended_at": iso(s.ended_at),
+                "last_event_at": iso(s.last_event_at),
+                "tool_calls": s.calls,
+                "verdicts": {v: s.verdicts[v] for v in VERDICTS},
+                "statuses": dict(sorted(s.statuses.items())),
+                "out_of_scope": s.out_of_scope,
+                "flags": {c: s.flags[c] for c in CATEGORIES},
+                "decisions": s.decisions,
+            }
+            for s in ordered
+        ]
+
+    def _out_of_scope_section(self) -> dict[str, Any]:
+        groups = sorted(
+            self.oos_groups.items(),
+            key=lambda kv: (-kv[1].count, kv[0][0], kv[0][1] or "", kv[0][3], kv[0][4]),
+        )
+        return {
+            "total": self.oos_total,
+            "by_verdict": {v: self.oos_verdicts[v] for v in ("unscoped", "deny")},
+            "by_status": {s: self.oos_statuses[s] for s in ("rejected", "blocked")},
+            "by_agent": {safe(a): n for a, n in sorted(self.oos_agents.items())},
+            "groups": [
+                {
+                    "agent": safe(agent),
+                    "task": _opt(task),
+                    "tool": safe(tool),
+                    "label": safe(label),
+                    "verdict": verdict,
+                    "status": status,
+                    "count": g.count,
+                    "sessions": len(g.sessions),
+                    "first_seen": iso(g.first_seen),
+                    "last_seen": iso(g.last_seen),
+                    "example": g.example,
+                }
+                for (agent, task, tool, label, verdict, status), g in groups
+            ],
+            "items": self.oos_items,
+            "items_omitted": self.oos_total - len(self.oos_items),
+        }
+
+    def _acquired(self) -> list[dict[str, Any]]:
+        out: list[dict[str, Any]] = []
+        for (agent, task), stats in sorted(
+            self.tasks.items(), key=lambda kv: (kv[0][0], kv[0][1] or "")
+        ):
+            scope = self.config.scope_for(agent, task) if agent != UNKNOWN_AGENT else None
+            allow = scope.allow if scope is not None else ()
+            uncovered_tools = set()
+            for tool, usage in sorted(stats.tools.items()):
+                if any(rule.matches_tool(tool) for rule in allow):
+                    continue
+                uncovered_tools.add(canonical_tool(tool))
+                out.append(_acquired_entry("tool", tool, agent, task, usage))
+            for label, usage in sorted(stats.labels.items()):
+                if usage.allowed or canonical_tool(usage.tool) in uncovered_tools:
+                    continue
+                out.append(_acquired_entry("command", label, agent, task, usage))
+        return out
+
+    def _decisions(self) -> dict[str, Any]:
+        total = sum(self.decision_counts.values())
+        automatic = sum(self.decision_counts[o] for o in AUTOMATIC_OUTCOMES)
+        times = self.decide_times
+        return {
+            "total": total,
+            "by_outcome": {o: self.decision_counts[o] for o in OUTCOMES},
+            "automatic": automatic,
+            "gated": total - automatic,
+            "pending": self.pending,
+            "time_to_decide": {
+                "count": len(times),
+                "median_s": _round(_median(times)),
+                "p90_s": _round(_percentile(times, 0.9)),
+                "max_s": _round(max(times) if times else None),
+            },
+            "timeouts": {
+                "count": self.decision_counts["timed_out"],
+                "median_wait_s": _round(_median(self.timeout_waits)),
+            },
+            "by_agent": [
+                {"agent": safe(a), **{o: self.decision_agents[(a, o)] for o in OUTCOMES}}
+                for a in sorted({a for a, _ in self.decision_agents})
+            ],
+            "items": self.decision_items,
+            "items_omitted": total - automatic - len(self.decision_items),
+        }
+
+    def _activity(self) -> dict[str, Any]:
+        seconds = [s for s, _ in self.activity] + list(self.activity_flags)
+        if not seconds:
+            return {
+                "bucket_seconds": None,
+                "start": None,
+                "end": None,
+                "series": list(VERDICTS),
+                "buckets": [],
+            }
+        first, last = min(seconds), max(seconds)
+        span = max(last - first + 1, 1)
+        wanted = max(self.settings.activity_buckets, 1)
+        size = next((b for b in _NICE_BUCKETS if span / b <= wanted), None)
+        if size is None:
+            size = math.ceil(span / wanted)
+        start = first - first % size
+        count = (last - start) // size + 1
+        buckets: list[dict[str, Any]] = []
+        for i in range(count):
+            moment = datetime.fromtimestamp(start + i * size, UTC)
+            buckets.append({"start": iso(moment), **{v: 0 for v in VERDICTS}, "flags": 0})
+        for (second, verdict), n in self.activity.items():
+            bucket = buckets[(second - start) // size]
+            bucket[verdict if verdict in VERDICTS else "unscoped"] += n
+        for second, n in self.activity_flags.items():
+            buckets[(second - start) // size]["flags"] += n
+        end = datetime.fromtimestamp(start + count * size, UTC)
+        return {
+            "bucket_seconds": size,
+            "start": iso(datetime.fromtimestamp(start, UTC)),
+            "end": iso(end),
+            "series": list(VERDICTS),
+            "buckets": buckets,
+        }
+
+
+# ------------------------------------------------------------------------------ entries
+
+
+def _oos_reasons(verdict: str, status: str) -> list[str]:
+    reasons = []
+    if verdict == "unscoped":
+        reasons.append("no rule provisioned it")
+    elif verdict == "deny":
+        reasons.append("denied by a rule")
+    if status == "rejected":
+        reasons.append("rejected by a human in the agent's UI")
+    elif status == "blocked":
+        reasons.append("blocked before it ran")
+    return reasons
+
+
+def _rule_entry(
+    list_name: str, text: str, hits: _RuleHits | None, in_config: bool
+) -> dict[str, Any]:
+    return {
+        "list": list_name,
+        "rule": safe(text),
+        "in_config": in_config,
+        "hits": hits.count if hits else 0,
+        "sessions": len(hits.sessions) if hits else 0,
+        "last_seen": iso(hits.last_seen) if hits else None,
+    }
+
+
+def _acquired_entry(
+    kind: str, name: str, agent: str, task: str | None, usage: _Usage
+) -> dict[str, Any]:
+    return {
+        "kind": kind,
+        "name": safe(name),
+        "agent": safe(agent),
+        "task": _opt(task),
+        "calls": usage.calls,
+        "ran": usage.ran,
+        "sessions": len(usage.sessions),
+        "verdicts": {v: usage.verdicts[v] for v in VERDICTS},
+        "first_seen": iso(usage.first_seen),
+        "last_seen": iso(usage.last_seen),
+    }
+
+
+def _finding(found: dict[str, Any]) -> dict[str, Any]:
+    found = dict(found)
+    found["agent"] = safe(found.get("agent"))
+    found["message"] = neutralise(str(found.get("message") or ""), limit=1000)
+    found["owasp_titles"] = {o: owasp_title(o) for o in found.get("owasp", ())}
+    return found
+
+
+def _chain(chain: Mapping[str, Any] | None) -> dict[str, Any]:
+    if chain is None:
+        return {"verified": False, "ok": None, "message": "audit chain not verified"}
+    out = {k: chain.get(k) for k in chain}
+    out["verified"] = True
+    for key in ("problem", "detail", "message"):
+        if out.get(key) is not None:
+            out[key] = safe(out[key], 1000)
+    out["warnings"] = [safe(w, 500) for w in chain.get("warnings") or ()]
+    return out
+
+
+def _owasp_order(item: tuple[str, int]) -> tuple[int, int, str]:
+    owasp_id = item[0]
+    family = 0 if owasp_id.upper().startswith("ASI") else 1
+    digits = "".join(ch for ch in owasp_id.split(":", 1)[0] if ch.isdigit())
+    return (family, int(digits) if digits else 99, owasp_id)
+
+
+def period_text(review: Mapping[str, Any]) -> str:
+    """``since → until`` as a reader sees it (open ends shown as such)."""
+    period = review.get("period") or {}
+    since = period.get("since") or "the beginning"
+    until = period.get("until") or "now"
+    return f"{since} → {until}"
+
+
+__all__ = [
+    "AUTOMATIC_OUTCOMES",
+    "CATEGORIES",
+    "HUMAN_OUTCOMES",
+    "OUTCOMES",
+    "VERDICTS",
+    "Evidence",
+    "ReviewBuilder",
+    "ReviewSettings",
+    "call_label",
+    "iso",
+    "period_text",
+    "safe",
+    "split_rule_texts",
+    "to_datetime",
+]
