@@ -25,6 +25,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "kill": ("overseer.cli.control_cmds:kill", "Stop a session: refuse its calls, signal its process."),
     "watch": ("overseer.cli.tui_cmds:watch", "Watch sessions live: tail logs, decide approvals."),
     "review": ("overseer.cli.tui_cmds:review", "Review past sessions read-only."),
+    "poll": ("overseer.cli.poll_cmds:poll", "Watch sessions through a gateway API, Langfuse."),
     "report": ("overseer.cli.report_cmds:report", "Access review: provisioned vs exercised authority."),
 }
 
