@@ -228,6 +228,39 @@ def session_approvals(
     return [_approval_dict(row) for row in conn.execute(stmt).mappings()]
 
 
+def calls_present(conn: Connection, pairs: set[tuple[str, str]]) -> set[tuple[str, str]]:
+    """Which ``(session, call_id)`` pairs have a stored tool call (the unique call index)."""
+    by_session: dict[str, list[str]] = {}
+    for session_id, call_id in pairs:
+        by_session.setdefault(session_id, []).append(call_id)
+    e = _EVENTS.c
+    found: set[tuple[str, str]] = set()
+    for session_id, ids in by_session.items():
+        for start in range(0, len(ids), _IN_CHUNK):
+            stmt = sa.select(e.call_id).where(
+                e.session == session_id,
+                e.kind == "tool_call",
+                e.call_id.in_(ids[start : start + _IN_CHUNK]),
+            )
+            found.update((session_id, str(c)) for (c,) in conn.execute(stmt))
+    return found
+
+
+def _mark_events(conn: Connection, rows: list[dict[str, Any]]) -> None:
+    """Set ``has_event`` on approvals/decisions: False when the gated call never reached the
+    store as an event (a hook-only session), so the review counts its rule hit from the gate
+    row instead — and never twice when it did."""
+    pairs = {
+        (str(r["session"]), str(r["call_id"]))
+        for r in rows
+        if r.get("session") and r.get("call_id")
+    }
+    present = calls_present(conn, pairs) if pairs else set()
+    for r in rows:
+        key = (str(r.get("session")), str(r.get("call_id")))
+        r["has_event"] = bool(r.get("session") and r.get("call_id")) and key in present
+
+
 def approvals_by_id(conn: Connection, ids: Sequence[str]) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     for start in range(0, len(ids), _IN_CHUNK):
@@ -319,12 +352,15 @@ def gather(
                 calls += 1
             for event in iter_flagged_events(conn, session_id, query):
                 builder.add_event(event)
-            for approval in session_approvals(conn, session_id, query):
+            approvals = session_approvals(conn, session_id, query)
+            _mark_events(conn, approvals)
+            for approval in approvals:
                 builder.add_approval(approval)
             if progress is not None:
                 progress(calls)
         ids = {str(s["id"]) for s in sessions}
         for page in iter_decision_pages(conn, query, ids):
+            _mark_events(conn, page)
             wanted = {str(d["approval_id"]) for d in page if d["approval_id"]}
             for approval in approvals_by_id(conn, sorted(wanted - set(builder.approvals))):
                 builder.approvals[str(approval["id"])] = approval  # for time to decide only

@@ -321,6 +321,11 @@ def _agents(review: Mapping[str, Any]) -> str:
                 detail += f"; default {e(task['default'])}"
             if not task["configured"]:
                 detail += "; <b>not in the config</b>"
+            if task.get("unjudged_shell_calls"):
+                detail += (
+                    f"; {e(task['unjudged_shell_calls'])} shell calls could not be parsed, so "
+                    "shell rules' hit counts undercount"
+                )
             out.append(
                 f'<h4>Task {_code(task["task"] or "(none)")}</h4><p class="muted">{detail}</p>'
             )

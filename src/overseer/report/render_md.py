@@ -33,6 +33,17 @@ def md_text(value: Any) -> str:
     return _MD_SPECIAL.sub(r"\\\1", text)
 
 
+_WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:@+-]*")
+
+
+def md_word(value: Any) -> str:
+    """An identifier of ours (an outcome, a verdict, a detector id) as it is, when it cannot
+    mean anything to Markdown (``timed_out``: an underscore inside a word is not emphasis);
+    anything else is escaped like prose."""
+    text = "" if value is None else str(value)
+    return text if _WORD.fullmatch(text) else md_text(text)
+
+
 def md_code(value: Any) -> str:
     """A code span (literal text), safe inside a table cell."""
     if value is None or value == "":
@@ -198,10 +209,15 @@ def _agents(review: Mapping[str, Any]) -> list[str]:
                 detail += f"; default {md_text(task['default'])}"
             if not task["configured"]:
                 detail += "; **not in the config**"
+            if task.get("unjudged_shell_calls"):
+                detail += (
+                    f"; {task['unjudged_shell_calls']} shell calls could not be parsed, so "
+                    "shell rules' hit counts undercount"
+                )
             out += [head, "", detail, ""]
             rows = [
                 [
-                    md_text(r["list"]),
+                    md_word(r["list"]),
                     md_code(r["rule"]),
                     str(r["hits"]),
                     str(r["sessions"]),
@@ -236,7 +252,7 @@ def _unused(review: Mapping[str, Any]) -> list[str]:
             md_code(u["agent"]),
             md_text(u["owner"] or "–"),
             md_code(u["task"]),
-            md_text(u["list"]),
+            md_word(u["list"]),
             md_code(u["rule"]),
             f"{u['sessions_reviewed']} / {u['calls_reviewed']}",
         ]
@@ -263,8 +279,8 @@ def _out_of_scope(review: Mapping[str, Any]) -> list[str]:
             md_code(g["agent"]),
             md_code(g["task"]),
             md_code(g["label"]),
-            md_text(g["verdict"]),
-            md_text(g["status"]),
+            md_word(g["verdict"]),
+            md_word(g["status"]),
             str(g["count"]),
             str(g["sessions"]),
             when(g["last_seen"]),
@@ -303,7 +319,7 @@ def _acquired(review: Mapping[str, Any]) -> list[str]:
         [
             md_code(t["agent"]),
             md_code(t["task"]),
-            md_text(t["kind"]),
+            md_word(t["kind"]),
             md_code(t["name"]),
             str(t["calls"]),
             str(t["ran"]),
@@ -347,7 +363,7 @@ def _decisions(review: Mapping[str, Any]) -> list[str]:
     rows = [
         [
             when(i["ts"]),
-            md_text(i["outcome"]),
+            md_word(i["outcome"]),
             md_code(i["operator"]),
             md_code(i["agent"]),
             md_code(i["tool"]),
@@ -397,8 +413,8 @@ def _flags(review: Mapping[str, Any]) -> list[str]:
                 when(f["ts"]),
                 md_code(f["agent"]),
                 md_code(f["session"]),
-                md_text(f["detector"]),
-                md_text(f["severity"]),
+                md_word(f["detector"]),
+                md_word(f["severity"]),
                 md_text(", ".join(f["owasp"])),
                 md_text(f["message"]),
             ]
@@ -426,7 +442,7 @@ def _sessions(review: Mapping[str, Any]) -> list[str]:
             md_code(s["session"]),
             md_code(s["agent"]),
             md_code(s["task"]),
-            md_text(s["status"]),
+            md_word(s["status"]),
             when(s["started_at"]),
             when(s["last_event_at"]),
             str(s["tool_calls"]),

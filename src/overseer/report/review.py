@@ -15,7 +15,9 @@ What the review holds (``build()`` returns one JSON-ready dict; these keys are s
   a review over a tampered store must say so before anything else.
 * ``agents`` — per agent: owner, declared and observed autonomy
   (:func:`overseer.policy.autonomy.assess_agent` over :func:`action_label` sequences),
-  sessions reviewed, and per task the provisioned rules with their hit counts.
+  sessions reviewed, and per task the provisioned rules with their hit counts: the rule
+  stored with each call's verdict (both rules of an allowed ``a && b``), plus gate rows of
+  calls the store holds no event for (a hook-only session), never both.
 * ``sessions`` — one summary per session reviewed.
 * ``unused_entitlements`` — ``allow`` and ``ask`` rules that decided no call in the period:
   authority granted and never exercised, the removal candidates. Deny rules are guardrails,
@@ -288,11 +290,14 @@ class _RuleHits:
 class _TaskStats:
     """Calls of one agent under one task."""
 
-    __slots__ = ("calls", "hits", "labels", "sessions", "tools", "verdicts")
+    __slots__ = ("calls", "hits", "labels", "sessions", "tools", "unjudged_shell", "verdicts")
 
     def __init__(self) -> None:
         self.sessions: set[str] = set()
         self.calls = 0
+        #: Shell calls whose command could not be parsed (or was redacted): no specific shell
+        #: rule can match them, so a shell rule's zero hits prove nothing in this task.
+        self.unjudged_shell = 0
         self.verdicts: Counter[str] = Counter()
         self.hits: dict[tuple[str, str], _RuleHits] = {}
         self.tools: dict[str, _Usage] = {}
@@ -434,7 +439,7 @@ class ReviewBuilder:
         self.activity: Counter[tuple[int, str]] = Counter()
         self.activity_flags: Counter[int] = Counter()
         #: Raw human answers to gated calls, for --suggest-scope (never rendered).
-        self.evidence: list[Evidence] = []
+        self._answers: list[Evidence] = []
         self._evidence_calls: set[tuple[str, str]] = set()
         self._rejected: list[Evidence] = []
 
@@ -497,23 +502,14 @@ class ReviewBuilder:
         stats.sessions.add(session_id)
         stats.calls += 1
         stats.verdicts[verdict] += 1
-        lists = {"allow": "allow", "ask": "ask", "deny": "deny"}
-        list_name = lists.get(verdict)
-        if list_name is not None:
-            scope = self.config.scope_for(agent, task) if agent != UNKNOWN_AGENT else None
-            known = [r.text for r in getattr(scope, list_name, ())] if scope else []
-            for text in split_rule_texts(row.get("rule"), known):
-                hits = stats.hits.get((list_name, text))
-                if hits is None:
-                    hits = stats.hits[(list_name, text)] = _RuleHits()
-                hits.count += 1
-                hits.sessions.add(session_id)
-                hits.last_seen = _later(hits.last_seen, ts)
+        self._hit(stats, agent, task, verdict, row.get("rule"), session_id, ts)
         usage = stats.tools.get(tool)
         if usage is None:
             usage = stats.tools[tool] = _Usage(tool)
         usage.add(session_id, ts, verdict, status)
         if canonical_tool(tool) in SHELL_TOOLS:
+            if label == canonical_tool(tool) and isinstance(tool_input, Mapping) and tool_input:
+                stats.unjudged_shell += 1  # it ran something, but nothing we could read
             by_label = stats.labels.get(label)
             if by_label is None:
                 by_label = stats.labels[label] = _Usage(tool)
@@ -543,6 +539,42 @@ class ReviewBuilder:
                     call_id=row.get("call_id"),
                 )
             )
+
+    def _hit(
+        self,
+        stats: _TaskStats,
+        agent: str,
+        task: str | None,
+        verdict: str,
+        rule: str | None,
+        session_id: str,
+        ts: datetime | None,
+    ) -> None:
+        """Count the rule(s) that decided one call (verdict allow, ask or deny)."""
+        list_name = verdict if verdict in ("allow", "ask", "deny") else None
+        if list_name is None:
+            return
+        scope = self.config.scope_for(agent, task) if agent != UNKNOWN_AGENT else None
+        known = [r.text for r in getattr(scope, list_name, ())] if scope else []
+        for text in split_rule_texts(rule, known):
+            hits = stats.hits.get((list_name, text))
+            if hits is None:
+                hits = stats.hits[(list_name, text)] = _RuleHits()
+            hits.count += 1
+            hits.sessions.add(session_id)
+            hits.last_seen = _later(hits.last_seen, ts)
+
+    def _gate_hit(self, row: Mapping[str, Any], verdict: str, ts: datetime | None) -> None:
+        """A gated call known only from its gate row (``has_event`` False: a hook-only
+        session whose transcript was never ingested): its rule still decided a call."""
+        if row.get("has_event", True) or not row.get("rule"):
+            return
+        session_id = str(row.get("session") or "")
+        info = self.sessions.get(session_id)
+        agent = str(row.get("agent") or (info.agent if info else UNKNOWN_AGENT))
+        task = self._task_name(agent, row.get("task") or (info.task if info else None))
+        stats = self._task(agent, task)
+        self._hit(stats, agent, task, verdict, row.get("rule"), session_id, ts)
 
     def _out_of_scope(
         self,
@@ -655,10 +687,12 @@ class ReviewBuilder:
     def add_approval(self, row: Mapping[str, Any]) -> None:
         """An approval row (``id``, ``session``, ``call_id``, ``agent``, ``task``, ``tool``,
         ``input`` raw, ``summary``, ``rule``, ``verdict``, ``status``, ``created_at``,
-        ``decided_at``, ``decided_by``, ``reason``, ``timeout_s``)."""
+        ``decided_at``, ``decided_by``, ``reason``, ``timeout_s``; ``has_event`` False when
+        the gated call is not stored as an event, so its rule hit is counted from here)."""
         approval_id = str(row["id"])
         self.approvals[approval_id] = dict(row)
         status = str(row.get("status") or "pending")
+        self._gate_hit(row, str(row.get("verdict") or ""), to_datetime(row.get("created_at")))
         if status == "pending":
             self.pending += 1
             return
@@ -670,7 +704,7 @@ class ReviewBuilder:
         tool_input = row.get("input")
         if not isinstance(tool_input, Mapping):
             tool_input = None
-        self.evidence.append(
+        self._answers.append(
             Evidence(
                 kind=status,
                 agent=agent,
@@ -692,9 +726,13 @@ class ReviewBuilder:
     def add_decision(self, row: Mapping[str, Any]) -> None:
         """One audit-chain row (``seq``, ``ts``, ``operator``, ``action``, ``outcome``,
         ``session``, ``approval_id``, ``call_id``, ``agent``, ``task``, ``tool``, ``rule``,
-        ``reason``). Feed approvals first so time to decide can be computed."""
+        ``reason``; ``has_event`` as for approvals). Feed approvals first so time to decide
+        can be computed."""
         outcome = str(row.get("outcome") or "errored")
         agent = str(row.get("agent") or UNKNOWN_AGENT)
+        if outcome in AUTOMATIC_OUTCOMES:  # gated ones count through their approval row
+            verdict = "allow" if outcome == "auto_allowed" else "deny"
+            self._gate_hit(row, verdict, to_datetime(row.get("ts")))
         self.decision_counts[outcome] += 1
         self.decision_agents[(agent, outcome)] += 1
         session_id = row.get("session")
@@ -737,14 +775,22 @@ class ReviewBuilder:
 
     # -- output
 
+    @property
+    def evidence(self) -> list[Evidence]:
+        """Raw human answers to gated calls, for ``--suggest-scope`` (never rendered):
+        operators' approvals and denials, and rejections in the agent's own UI unless
+        overseer saw the same call gated (then the operator's answer already counts)."""
+        rejected = [
+            ev
+            for ev in self._rejected
+            if ev.call_id is None or (ev.session, str(ev.call_id)) not in self._evidence_calls
+        ]
+        return [*self._answers, *rejected]
+
     def build(
         self, chain: Mapping[str, Any] | None = None, generated_at: datetime | None = None
     ) -> dict[str, Any]:
         """The review as one JSON-ready dict (see the module docstring)."""
-        for ev in self._rejected:  # a human's "no" in the agent's UI, unless overseer saw it
-            if ev.call_id is None or (ev.session, str(ev.call_id)) not in self._evidence_calls:
-                self.evidence.append(ev)
-        self._rejected = []
         agents = self._agents()
         unused = [
             {
@@ -929,6 +975,7 @@ class ReviewBuilder:
                     "sessions": len(stats.sessions),
                     "tool_calls": stats.calls,
                     "verdicts": {v: stats.verdicts[v] for v in VERDICTS},
+                    "unjudged_shell_calls": stats.unjudged_shell,
                     "rules": rules,
                 }
             )

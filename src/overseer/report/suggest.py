@@ -149,15 +149,19 @@ def _atoms(ev: Evidence, scope: Scope) -> list[tuple[tuple[str, str], _Atom]]:
     family = canonical_tool(tool)
     tool_input = ev.tool_input or {}
     if family in SHELL_TOOLS:
-        parts = split_shell(tool_input)
+        parts = [
+            p
+            for p in split_shell(tool_input) or ()
+            if posixpath.basename(p.split(" ")[0]) not in _SETUP
+        ]
+        if ev.kind != "approved":
+            # A "no" is to the command the call was for, not to the "| head" after it.
+            parts = parts[:1]
         out = []
-        for part in parts or ():
-            words = part.split(" ")
-            if not words or posixpath.basename(words[0]) in _SETUP:
-                continue
+        for part in parts:
             decision = evaluate(scope, tool, {"command": part}, _ctx(ev))
             if ev.kind == "approved" and decision.effective == "allow":
-                continue
+                continue  # already allowed on its own: nothing to learn
             out.append(((family, call_label(tool, {"command": part})), _Atom(ev, tool, part)))
         return out
     if family in PATH_TOOLS:
@@ -173,8 +177,24 @@ def _atoms(ev: Evidence, scope: Scope) -> list[tuple[tuple[str, str], _Atom]]:
     return [((tool, tool), _Atom(ev, tool, tool))]
 
 
+_OPERATOR_CHARS = ("|", "&", ";", "\n", "$(", "`", "<", ">")
+
+
+def _plain_words(command: str) -> list[str]:
+    """The words of a command up to the first one a rule cannot hold (a redirection such as
+    ``2>&1``, a pipe left in quotes): a rule is a prefix, so what follows is covered by ``*``."""
+    out: list[str] = []
+    for word in command.split(" "):
+        if any(op in word for op in _OPERATOR_CHARS):
+            if out and out[-1].isdigit():  # the fd of "2 >& 1"
+                out.pop()
+            break
+        out.append(word)
+    return out
+
+
 def _common_words(commands: Sequence[str]) -> list[str]:
-    split = [c.split(" ") for c in commands]
+    split = [_plain_words(c) for c in commands]
     prefix: list[str] = []
     for words in zip(*split, strict=False):
         if len(set(words)) != 1:
@@ -188,7 +208,7 @@ def _rule_for(key: tuple[str, str], atoms: Sequence[_Atom]) -> str | None:
     family = key[0]
     if family in SHELL_TOOLS:
         commands = sorted({a.material for a in atoms})
-        if len(commands) == 1:
+        if len(commands) == 1 and _plain_words(commands[0]) == commands[0].split(" "):
             return f"{family}({commands[0]})"
         prefix = _common_words(commands)
         if not prefix:
@@ -206,6 +226,8 @@ def _rule_for(key: tuple[str, str], atoms: Sequence[_Atom]) -> str | None:
                 return "./" + posixpath.relpath(path, base)
             return "/" + path  # //abs: from the filesystem root
 
+        if base is not None and base in paths:
+            return family  # the working directory itself (Glob, LS): the tool as a whole
         if len(paths) == 1:
             return f"{family}({pattern(paths[0])})"
         directory = key[1]
@@ -214,6 +236,12 @@ def _rule_for(key: tuple[str, str], atoms: Sequence[_Atom]) -> str | None:
         host = atoms[0].material
         return f"{family}(domain:{host})" if host else None
     return key[0]
+
+
+def _atom_input(atom: _Atom) -> Mapping[str, Any]:
+    if canonical_tool(atom.tool) in SHELL_TOOLS:
+        return {"command": atom.material}
+    return atom.evidence.tool_input or {}
 
 
 def _covers(rule: Rule, atom: _Atom) -> bool:
@@ -248,6 +276,10 @@ def _when(value: datetime | None) -> str:
     return text[:16].replace("T", " ") + "Z" if text else "unknown time"
 
 
+def _times(n: int) -> str:
+    return "once" if n == 1 else f"{n} times"
+
+
 def _describe(kind: str, evidence: Sequence[Evidence]) -> str:
     sessions = len({e.session for e in evidence})
     last = max((e.ts for e in evidence if e.ts is not None), default=None)
@@ -255,7 +287,7 @@ def _describe(kind: str, evidence: Sequence[Evidence]) -> str:
         who = sorted({neutralise(e.operator, limit=40) for e in evidence if e.operator})
         by = f" by {', '.join(who[:3])}{' and others' if len(who) > 3 else ''}" if who else ""
         return (
-            f"approved {len(evidence)} times{by} in {sessions} session"
+            f"approved {_times(len(evidence))}{by} in {sessions} session"
             f"{'s' if sessions != 1 else ''}, last {_when(last)}"
         )
     denied = sum(1 for e in evidence if e.kind == "denied")
@@ -266,7 +298,7 @@ def _describe(kind: str, evidence: Sequence[Evidence]) -> str:
     if rejected:
         how.append(f"{rejected} rejected in the agent's UI")
     return (
-        f"denied {len(evidence)} times ({', '.join(how)}) in {sessions} session"
+        f"denied {_times(len(evidence))} ({', '.join(how)}) in {sessions} session"
         f"{'s' if sessions != 1 else ''}, last {_when(last)}"
     )
 
@@ -287,9 +319,10 @@ def _proposals(
     opposite: Sequence[_Atom],
     min_count: int,
     notes: list[str],
-) -> list[tuple[str, list[Evidence]]]:
-    """Rules for the groups with enough evidence: ``kind`` is ``allow`` or ``deny``."""
-    out: list[tuple[str, list[Evidence]]] = []
+) -> list[tuple[str, list[Evidence], list[_Atom]]]:
+    """Rules for the groups with enough evidence (``kind`` is ``allow`` or ``deny``), each
+    with the calls and the parts of calls it was learnt from."""
+    out: list[tuple[str, list[Evidence], list[_Atom]]] = []
     for key, atoms in sorted(groups.items()):
         evidence = _unique(a.evidence for a in atoms)
         if len(evidence) < min_count:
@@ -297,7 +330,7 @@ def _proposals(
         text = _rule_for(key, atoms)
         problem = _check(kind, _parse(text) if text else None, atoms, opposite)
         if problem is None and text is not None:
-            out.append((text, evidence))
+            out.append((text, evidence, list(atoms)))
             continue
         fallbacks: dict[str, list[_Atom]] = {}
         if key[0] in SHELL_TOOLS:  # too broad as a prefix: each exact command, if it has enough
@@ -313,7 +346,7 @@ def _proposals(
             exact = f"{key[0]}({command})"
             why = _check(kind, _parse(exact), group, opposite)
             if why is None:
-                out.append((exact, _unique(a.evidence for a in group)))
+                out.append((exact, _unique(a.evidence for a in group), group))
             else:
                 notes.append(f"not proposed as {kind}: {exact} — {why}")
     return out
@@ -357,10 +390,14 @@ def _task_suggestion(
         f"{stats.calls} calls reviewed"
     )
     # unused rules
+    kept_shell: list[str] = []
     for list_name in ("allow", "ask"):
         for rule in getattr(scope, list_name):
             hits = stats.hits.get((list_name, rule.text))
             if hits is not None and hits.count:
+                continue
+            if stats.unjudged_shell and rule.kind == "shell":
+                kept_shell.append(rule.text)
                 continue
             if any(c.rule == rule.text and c.list == list_name for c in out.changes):
                 continue
@@ -380,6 +417,11 @@ def _task_suggestion(
                     f"removed {rule.text}: unused, no call in {period}",
                 )
             )
+    if kept_shell:
+        out.notes.append(
+            f"{stats.unjudged_shell} shell calls could not be parsed (or were redacted), so no "
+            f"shell rule could have matched them: unused shell rules kept ({', '.join(kept_shell)})"
+        )
     # approvals and denials
     approve_groups: dict[tuple[str, str], list[_Atom]] = {}
     deny_groups: dict[tuple[str, str], list[_Atom]] = {}
@@ -390,15 +432,15 @@ def _task_suggestion(
     approved_atoms = [a for atoms in approve_groups.values() for a in atoms]
     denied_atoms = [a for atoms in deny_groups.values() for a in atoms]
     existing = {name: {r.text for r in getattr(scope, name)} for name in ("allow", "ask", "deny")}
-    for text, used in _proposals("allow", approve_groups, denied_atoms, min_count, out.notes):
+    for text, used, atoms in _proposals(
+        "allow", approve_groups, denied_atoms, min_count, out.notes
+    ):
         if text in existing["allow"]:
             continue
         trial = Scope([*scope.allow, Rule(text)], scope.ask, scope.deny, scope.default)
-        gates = {
-            evaluate(trial, e.tool, e.tool_input or {}, _ctx(e)).rule
-            for e in used
-            if evaluate(trial, e.tool, e.tool_input or {}, _ctx(e)).effective != "allow"
-        }
+        # Judged part by part: "cd x && gh pr view 1" needs a rule for gh, not for cd.
+        decisions = [evaluate(trial, a.tool, _atom_input(a), _ctx(a.evidence)) for a in atoms]
+        gates = {d.rule for d in decisions if d.effective != "allow"}
         if gates:
             named = ", ".join(sorted(str(g) for g in gates if g)) or "the task's default"
             out.notes.append(
@@ -408,9 +450,20 @@ def _task_suggestion(
             )
             continue
         out.changes.append(Change("add", "allow", text, f"{text}: {_describe('allow', used)}"))
-    for text, used in _proposals("deny", deny_groups, approved_atoms, min_count, out.notes):
+    for text, used, _atoms_used in _proposals(
+        "deny", deny_groups, approved_atoms, min_count, out.notes
+    ):
         if text in existing["deny"]:
             continue
+        rule = Rule(text)
+        if rule.kind == "tool":
+            ran = sum(u.allowed for t, u in stats.tools.items() if rule.matches_tool(t))
+            if ran:
+                out.notes.append(
+                    f"not proposed as deny: {text} — {_describe('deny', used)}, but {ran} "
+                    f"call{'s' if ran != 1 else ''} to it were allowed by a rule in the period"
+                )
+                continue
         out.changes.append(Change("add", "deny", text, f"{text}: {_describe('deny', used)}"))
     return out
 

@@ -398,25 +398,26 @@ def _edit_array(text: str, span: ArraySpan, edit: ArrayEdit) -> tuple[int, int, 
         if gone and len(gone) == len(on_line) and _only_items(text, start, end, on_line, span):
             out.append(notes)  # the whole line was these items: the comment takes its place
             continue
-        # Rebuild this line: cut each removed item with its comma (or the comma before it).
-        ops: list[tuple[int, int, str]] = []
-        for item in gone:
-            if item.comma is not None and item.comma < end:
-                stop = item.comma + 1
-                while stop < end and text[stop] in _WS:
-                    stop += 1
-                ops.append((item.start, stop, ""))
-            else:
-                before = [x for x in on_line if x.end <= item.start and x not in gone]
-                if before and before[-1].comma is not None:
-                    ops.append((before[-1].comma, item.end, ""))
-                else:
-                    ops.append((item.start, item.end, ""))
-        if comma_here and needs_comma is not None:
-            ops.append((needs_comma.end, needs_comma.end, ","))
-        line = text[start:end]
-        for a, b, new in sorted(ops, key=lambda op: (op[0], op[1]), reverse=True):
-            line = line[: a - start] + new + line[b - start :]
+        # Rebuild this line from its pieces: what precedes its first item (indentation, or
+        # "key = ["), each kept item with its comma, and what follows its last item (blanks,
+        # a comment, "]"), so separators never double up whatever was removed.
+        first, last = on_line[0], on_line[-1]
+        lead = text[start : first.start]
+        after_last = last.comma + 1 if last.comma is not None and last.comma < end else last.end
+        tail = text[after_last:end]
+        pieces = []
+        for item in on_line:
+            if item in removed:
+                continue
+            stop = item.comma + 1 if item.comma is not None and item.comma < end else item.end
+            piece = text[item.start : stop]
+            if item is needs_comma:
+                piece += ","
+            pieces.append(piece)
+        if pieces:
+            line = lead + " ".join(pieces) + tail
+        else:
+            line = lead.rstrip(_WS) + (tail if tail.strip(_WS + "\r\n") else tail.lstrip(_WS))
         stripped = line.rstrip("\r\n")
         out.append(notes + stripped.rstrip(_WS) + line[len(stripped) :])
     new_region = "".join(out)
