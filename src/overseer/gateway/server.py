@@ -32,6 +32,7 @@ import hmac
 import json
 import os
 import socket
+import sys
 import threading
 import time
 from collections.abc import Iterable, Mapping
@@ -45,7 +46,9 @@ from urllib.parse import parse_qs, unquote, urlsplit
 MAX_BODY = 1 << 20
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 1000
-FAULT_KINDS = ("status", "malformed", "bad_shape", "stuck_cursor", "drop", "auth", "slow")
+FAULT_KINDS = (
+    "status", "malformed", "bad_shape", "stuck_cursor", "drop", "drop_answer", "auth", "slow",
+)  # fmt: skip
 #: What the log says happened to a call → the settled approval status.
 _SETTLED_BY_RESULT = {"rejected": "denied", "blocked": "denied"}
 
@@ -85,8 +88,10 @@ class Fault:
     ``kind``: ``status`` (answer ``status``, with ``Retry-After`` when given), ``malformed``
     (200 with truncated JSON), ``bad_shape`` (200 with JSON of the wrong shape),
     ``stuck_cursor`` (events answered with ``next_cursor`` equal to ``after``), ``drop``
-    (half the answer, then the connection is closed), ``auth`` (401 whatever the token),
-    ``slow`` (answer after ``delay`` seconds).
+    (half an answer, then the connection is closed; the request is not processed),
+    ``drop_answer`` (the request *is* processed, then its answer is cut the same way: a
+    client cannot tell whether it took effect), ``auth`` (401 whatever the token), ``slow``
+    (answer after ``delay`` seconds).
     """
 
     kind: str
@@ -110,7 +115,34 @@ class _Server(ThreadingHTTPServer):
 
     def __init__(self, address: tuple[str, int], gateway: ReferenceGateway) -> None:
         self.gateway = gateway
+        self._open: set[socket.socket] = set()
+        self._open_lock = threading.Lock()
         super().__init__(address, _Handler)
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        with self._open_lock:
+            self._open.add(request)
+        super().process_request(request, client_address)
+
+    def shutdown_request(self, request: Any) -> None:
+        with self._open_lock:
+            self._open.discard(request)
+        super().shutdown_request(request)
+
+    def close_connections(self) -> None:
+        """Cut kept-alive connections too: a stopped gateway must look unreachable, not keep
+        answering the clients that were already connected."""
+        with self._open_lock:
+            sockets = list(self._open)
+        for sock in sockets:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """Clients hanging up (the tests' pollers do it on purpose) are not errors."""
+        if isinstance(sys.exc_info()[1], OSError):
+            return
+        super().handle_error(request, client_address)
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -144,12 +176,14 @@ class _Handler(BaseHTTPRequestHandler):
             body = self.rfile.read(length)
         gateway._note(method, path)
         fault = gateway._take_fault(method, path)
-        stuck = False
+        stuck = cut = False
         if fault is not None:
             if fault.kind == "slow":
                 time.sleep(fault.delay)
             elif fault.kind == "stuck_cursor":
                 stuck = True
+            elif fault.kind == "drop_answer":
+                cut = True
             else:
                 self._fault(fault)
                 return
@@ -167,6 +201,9 @@ class _Handler(BaseHTTPRequestHandler):
             )
         except Exception as exc:  # a bug here must answer 500, not hang the client
             status, payload, headers = 500, {"error": type(exc).__name__}, {}
+        if cut:
+            self._cut(status, json.dumps(payload).encode())
+            return
         self._send(status, payload, headers)
 
     def _send(self, status: int, payload: Any, headers: Mapping[str, str] | None = None) -> None:
@@ -200,14 +237,17 @@ class _Handler(BaseHTTPRequestHandler):
         elif fault.kind == "bad_shape":
             self._send(200, {"sessions": "none", "events": 42, "approvals": None})
         elif fault.kind == "drop":
-            data = json.dumps({"sessions": [], "events": [], "padding": "x" * 4096}).encode()
-            self._raw(200, data[: len(data) // 2], length=len(data))
-            self.wfile.flush()
-            self.close_connection = True
-            with contextlib.suppress(OSError):
-                self.connection.shutdown(socket.SHUT_RDWR)
+            self._cut(200, json.dumps({"sessions": [], "events": [], "pad": "x" * 4096}).encode())
         else:  # unknown kinds are refused by inject(); be safe anyway
             self._send(500, {"error": "unknown fault"})
+
+    def _cut(self, status: int, data: bytes) -> None:
+        """Announce the whole answer, send half of it, close the connection."""
+        self._raw(status, data[: len(data) // 2], length=len(data))
+        self.wfile.flush()
+        self.close_connection = True
+        with contextlib.suppress(OSError):
+            self.connection.shutdown(socket.SHUT_RDWR)
 
 
 class ReferenceGateway:
@@ -267,6 +307,7 @@ class ReferenceGateway:
         server, self._server = self._server, None
         if server is not None:
             server.shutdown()
+            server.close_connections()
             server.server_close()
         if self._thread is not None:
             self._thread.join(timeout=5)
