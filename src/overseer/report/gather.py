@@ -13,12 +13,12 @@ The audit chain is verified through :meth:`Store.verify` (its own implementation
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
+import orjson
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
@@ -64,8 +64,8 @@ def _loads(text: Any, default: Any = None) -> Any:
     if not isinstance(text, str):
         return text
     try:
-        return json.loads(text)
-    except ValueError:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
         return default
 
 
@@ -126,88 +126,113 @@ def _call_status(row: Mapping[Any, Any]) -> str:
     return str(status) if status and status != "ok" else "pending"
 
 
-def iter_calls(conn: Connection, session_id: str, query: ReviewQuery) -> Iterator[dict[str, Any]]:
-    """A session's tool calls in the period, in order, each with its result's status."""
-    c = _EVENTS.alias("c")
-    r = _EVENTS.alias("r")
-    join = sa.and_(
-        r.c.session == c.c.session, r.c.kind == "tool_result", r.c.call_id == c.c.call_id
-    )
-    base = (
-        sa.select(
-            c.c.id,
-            c.c.ts,
-            c.c.tool,
-            c.c.call_id,
-            c.c.agent,
-            c.c.task,
-            c.c.verdict,
-            c.c.rule,
-            c.c.flags,
-            c.c.summary,
-            c.c.input,
-            c.c.status,
-            c.c.approval_id,
-            r.c.id.label("r_id"),
-            r.c.status.label("r_status"),
-            r.c.is_error.label("r_is_error"),
+#: Keyset start: every stored (ts, id) is after it.
+_BEFORE_ALL = ("", -1)
+
+
+class _Statements:
+    """The per-session queries, built once per review: with thousands of sessions, building
+    SQLAlchemy constructs per session cost more than running them."""
+
+    def __init__(self, query: ReviewQuery, page: int) -> None:
+        c = _EVENTS.alias("c")
+        r = _EVENTS.alias("r")
+        join = sa.and_(
+            r.c.session == c.c.session, r.c.kind == "tool_result", r.c.call_id == c.c.call_id
         )
-        .select_from(c.outerjoin(r, join))
-        .where(c.c.session == session_id, c.c.kind == "tool_call", *_window(c.c.ts, query))
-        .order_by(c.c.ts, c.c.id)
-        .limit(PAGE)
-    )
-    last: tuple[str, int] | None = None
+        self.calls = (
+            sa.select(
+                c.c.id,
+                c.c.ts,
+                c.c.tool,
+                c.c.call_id,
+                c.c.agent,
+                c.c.task,
+                c.c.verdict,
+                c.c.rule,
+                c.c.flags,
+                c.c.summary,
+                c.c.input,
+                c.c.status,
+                c.c.approval_id,
+                r.c.id.label("r_id"),
+                r.c.status.label("r_status"),
+                r.c.is_error.label("r_is_error"),
+            )
+            .select_from(c.outerjoin(r, join))
+            .where(
+                c.c.session == sa.bindparam("session"),
+                c.c.kind == "tool_call",
+                *_window(c.c.ts, query),
+                sa.tuple_(c.c.ts, c.c.id) > sa.tuple_(sa.bindparam("ts"), sa.bindparam("id")),
+            )
+            .order_by(c.c.ts, c.c.id)
+            .limit(page)
+        )
+        e = _EVENTS.c
+        self.flagged = (
+            sa.select(e.id, e.ts, e.kind, e.tool, e.agent, e.task, e.flags, e.summary)
+            .where(
+                e.session == sa.bindparam("session"),
+                e.kind != "tool_call",
+                sa.or_(e.flags_safety > 0, e.flags_security > 0),
+                *_window(e.ts, query),
+                sa.tuple_(e.ts, e.id) > sa.tuple_(sa.bindparam("ts"), sa.bindparam("id")),
+            )
+            .order_by(e.ts, e.id)
+            .limit(page)
+        )
+        a = _APPROVALS.c
+        self.approvals = (
+            sa.select(_APPROVALS)
+            .where(a.session == sa.bindparam("session"), *_window(a.created_at, query))
+            .order_by(a.created_at, a.id)
+        )
+        self.page = page
+
+
+def _pages(conn: Connection, stmt: Any, session_id: str, page: int) -> Iterator[Mapping[Any, Any]]:
+    last = _BEFORE_ALL
     while True:
-        stmt = base if last is None else base.where(sa.tuple_(c.c.ts, c.c.id) > sa.tuple_(*last))
-        rows = conn.execute(stmt).mappings().all()
-        for row in rows:
-            yield {
-                "session": session_id,
-                "id": row["id"],
-                "ts": row["ts"],
-                "tool": row["tool"],
-                "call_id": row["call_id"],
-                "agent": row["agent"],
-                "task": row["task"],
-                "verdict": row["verdict"],
-                "rule": row["rule"],
-                "flags": _loads(row["flags"], []),
-                "summary": row["summary"],
-                "input": _loads(row["input"]),
-                "status": _call_status(row),
-                "approval_id": row["approval_id"],
-            }
-        if len(rows) < PAGE:
+        rows = conn.execute(stmt, {"session": session_id, "ts": last[0], "id": last[1]})
+        batch = rows.mappings().all()
+        yield from batch
+        if len(batch) < page:
             return
-        last = (rows[-1]["ts"], rows[-1]["id"])
+        last = (batch[-1]["ts"], batch[-1]["id"])
+
+
+def iter_calls(
+    conn: Connection, session_id: str, query: ReviewQuery, statements: _Statements | None = None
+) -> Iterator[dict[str, Any]]:
+    """A session's tool calls in the period, in order, each with its result's status."""
+    st = statements or _Statements(query, PAGE)
+    for row in _pages(conn, st.calls, session_id, st.page):
+        yield {
+            "session": session_id,
+            "id": row["id"],
+            "ts": row["ts"],
+            "tool": row["tool"],
+            "call_id": row["call_id"],
+            "agent": row["agent"],
+            "task": row["task"],
+            "verdict": row["verdict"],
+            "rule": row["rule"],
+            "flags": _loads(row["flags"], []),
+            "summary": row["summary"],
+            "input": row["input"],  # JSON text: the builder parses what it reads
+            "status": _call_status(row),
+            "approval_id": row["approval_id"],
+        }
 
 
 def iter_flagged_events(
-    conn: Connection, session_id: str, query: ReviewQuery
+    conn: Connection, session_id: str, query: ReviewQuery, statements: _Statements | None = None
 ) -> Iterator[dict[str, Any]]:
     """A session's events other than tool calls that carry flags (results, messages)."""
-    e = _EVENTS.c
-    base = (
-        sa.select(e.id, e.ts, e.kind, e.tool, e.agent, e.task, e.flags, e.summary)
-        .where(
-            e.session == session_id,
-            e.kind != "tool_call",
-            sa.or_(e.flags_safety > 0, e.flags_security > 0),
-            *_window(e.ts, query),
-        )
-        .order_by(e.ts, e.id)
-        .limit(PAGE)
-    )
-    last: tuple[str, int] | None = None
-    while True:
-        stmt = base if last is None else base.where(sa.tuple_(e.ts, e.id) > sa.tuple_(*last))
-        rows = conn.execute(stmt).mappings().all()
-        for row in rows:
-            yield {**dict(row), "session": session_id, "flags": _loads(row["flags"], [])}
-        if len(rows) < PAGE:
-            return
-        last = (rows[-1]["ts"], rows[-1]["id"])
+    st = statements or _Statements(query, PAGE)
+    for row in _pages(conn, st.flagged, session_id, st.page):
+        yield {**dict(row), "session": session_id, "flags": _loads(row["flags"], [])}
 
 
 def _approval_dict(row: Mapping[Any, Any]) -> dict[str, Any]:
@@ -217,15 +242,11 @@ def _approval_dict(row: Mapping[Any, Any]) -> dict[str, Any]:
 
 
 def session_approvals(
-    conn: Connection, session_id: str, query: ReviewQuery
+    conn: Connection, session_id: str, query: ReviewQuery, statements: _Statements | None = None
 ) -> list[dict[str, Any]]:
-    a = _APPROVALS.c
-    stmt = (
-        sa.select(_APPROVALS)
-        .where(a.session == session_id, *_window(a.created_at, query))
-        .order_by(a.created_at, a.id)
-    )
-    return [_approval_dict(row) for row in conn.execute(stmt).mappings()]
+    st = statements or _Statements(query, PAGE)
+    rows = conn.execute(st.approvals, {"session": session_id}).mappings()
+    return [_approval_dict(row) for row in rows]
 
 
 def calls_present(conn: Connection, pairs: set[tuple[str, str]]) -> set[tuple[str, str]]:
@@ -344,15 +365,16 @@ def gather(
             on_sessions(sum(int(s.get("tool_calls") or 0) for s in sessions))
         for session in sessions:
             builder.add_session(session)
+        statements = _Statements(query, PAGE)
         for session in sessions:
             session_id = str(session["id"])
             calls = 0
-            for call in iter_calls(conn, session_id, query):
+            for call in iter_calls(conn, session_id, query, statements):
                 builder.add_call(call)
                 calls += 1
-            for event in iter_flagged_events(conn, session_id, query):
+            for event in iter_flagged_events(conn, session_id, query, statements):
                 builder.add_event(event)
-            approvals = session_approvals(conn, session_id, query)
+            approvals = session_approvals(conn, session_id, query, statements)
             _mark_events(conn, approvals)
             for approval in approvals:
                 builder.add_approval(approval)

@@ -53,6 +53,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+import orjson
+
 from overseer.config import UNKNOWN_AGENT, Config
 from overseer.policy.autonomy import action_label, assess_agent
 from overseer.policy.detectors import DETECTORS, owasp_title
@@ -202,6 +204,14 @@ def safe(value: Any, limit: int = _TEXT_LIMIT) -> str:
     if value is None:
         return ""
     return mask(neutralise(str(value), limit=limit))
+
+
+def _json_object(text: str | bytes) -> dict[str, Any] | None:
+    try:
+        value = orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return None
+    return value if isinstance(value, dict) else None
 
 
 def _opt(value: Any, limit: int = _TEXT_LIMIT) -> str | None:
@@ -478,8 +488,9 @@ class ReviewBuilder:
     def add_call(self, row: Mapping[str, Any]) -> None:
         """One tool call: ``session``, ``ts``, ``tool``, ``agent``, ``task``, ``verdict``,
         ``rule``, ``flags`` (list of flag dicts), ``summary`` (display form), ``input`` (raw
-        dict), ``status`` (the paired result's: ok, error, rejected, blocked, interrupted or
-        pending), ``call_id``."""
+        dict, or its JSON text: parsed only for shell calls and rejected ones), ``status``
+        (the paired result's: ok, error, rejected, blocked, interrupted or pending),
+        ``call_id``."""
         session_id = str(row["session"])
         info = self._session(session_id, row)
         agent = str(row.get("agent") or info.agent)
@@ -489,6 +500,9 @@ class ReviewBuilder:
         status = str(row.get("status") or "pending")
         ts = to_datetime(row.get("ts"))
         tool_input = row.get("input")
+        if isinstance(tool_input, str | bytes):  # JSON text: parsed only where it is read
+            needed = status == "rejected" or canonical_tool(tool) in SHELL_TOOLS
+            tool_input = _json_object(tool_input) if needed else None
         label = call_label(tool, tool_input)
 
         self.first_event = _earlier(self.first_event, ts)
