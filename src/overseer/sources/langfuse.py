@@ -133,6 +133,8 @@ class LangfusePoller(PollerBase):
         result = CycleResult(ok=True)
         seen: set[str | None] = {state["cursor"]}
         for _page in range(self.max_pages):
+            state = self._state  # each committed page replaces it
+            assert state is not None
             params: dict[str, Any] = {
                 "type": "TOOL", "fields": "core,basic,io", "limit": self.page_limit,
             }  # fmt: skip
