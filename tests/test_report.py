@@ -590,3 +590,33 @@ def test_pure_report_modules_do_no_io() -> None:
     forbidden = {"sqlalchemy", "sqlmodel", "textual", "httpx", "psycopg", "sqlite3", "click",
                  "overseer.store", "overseer.tui", "overseer.cli"}  # fmt: skip
     assert not loaded & forbidden
+
+
+def test_progress_bar_only_on_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    """On a terminal a large review draws a bar on stderr; piped, nothing (the JSON test
+    above checks stderr stays empty end to end)."""
+    import io
+    import sys
+
+    from overseer.cli import report_cmds
+
+    class Tty(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    tty = Tty()
+    monkeypatch.setattr(sys, "stderr", tty)
+    monkeypatch.setattr(report_cmds, "PROGRESS_MIN_CALLS", 10)
+    with report_cmds._progress(True) as (on_sessions, progress):
+        on_sessions(40)
+        for _ in range(4):
+            progress(10)
+    assert "reading sessions" in tty.getvalue() and "100%" in tty.getvalue()
+    small = Tty()
+    monkeypatch.setattr(sys, "stderr", small)
+    with report_cmds._progress(True) as (on_sessions, progress):
+        on_sessions(5)  # below the threshold: not worth a bar
+        progress(5)
+    assert small.getvalue() == ""
+    with report_cmds._progress(False) as callbacks:
+        assert callbacks == (None, None)
