@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from html.parser import HTMLParser
 from pathlib import Path
@@ -34,6 +35,7 @@ from overseer.sources.ingest import ingest_paths
 from overseer.store import lean, open_store
 
 from .conftest import CONFIG, CORPUS, FIXTURES
+from .store_support import fresh_pg_database
 
 STABLE_KEYS = {
     "agents", "sessions", "unused_entitlements", "out_of_scope", "decisions", "flags", "chain",
@@ -43,14 +45,14 @@ HOSTILE = "<script>alert(1)</script> | [@click=app.quit] `tick` &#8238; *bold* _
 needs_corpus = pytest.mark.skipif(not CORPUS.is_dir(), reason=f"corpus not found at {CORPUS}")
 
 
-def ingest(db: Path, *paths: Path) -> None:
+def ingest(db: Path | str, *paths: Path) -> None:
     config = load_config(str(CONFIG))
     with open_store(str(db)) as store:
         stats = ingest_paths([str(p) for p in paths], engine=Engine(config), store=store)
     assert stats.files > 0
 
 
-def review_of(db: Path, **query: Any) -> dict[str, Any]:
+def review_of(db: Path | str, **query: Any) -> dict[str, Any]:
     config = load_config(str(CONFIG))
     with open_store(str(db)) as store:
         builder, chain = gather(store, config, ReviewQuery(**query))
@@ -86,13 +88,10 @@ def fixtures_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return db
 
 
-@pytest.fixture(scope="module")
-def gated_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The fixtures plus gate activity decided through the real gate protocol."""
-    db = tmp_path_factory.mktemp("gated") / "overseer.db"
-    ingest(db, FIXTURES)
+def add_gate_activity(db: str) -> None:
+    """Gate activity decided through the real gate protocol, on the fixtures' sessions."""
     refund = {"customer": "cus_Q8x1", "amount": 9000, "currency": "eur"}
-    with lean.connect(str(db)) as conn:
+    with lean.connect(db) as conn:
 
         def ask(call_id: str, tool: str = "mcp__stripe__create_refund") -> str:
             return lean.create_approval(
@@ -119,6 +118,14 @@ def gated_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
             agent="support-agent", task="triage",
         )  # fmt: skip
         lean.mark_session_killed(conn, "conv-48213", operator="carol", reason="refund loop")
+
+
+@pytest.fixture(scope="module")
+def gated_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The fixtures plus gate activity decided through the real gate protocol."""
+    db = tmp_path_factory.mktemp("gated") / "overseer.db"
+    ingest(db, FIXTURES)
+    add_gate_activity(str(db))
     return db
 
 
@@ -304,6 +311,41 @@ def test_decisions_by_outcome_timeouts_apart(gated_db: Path) -> None:
     unused = {(u["agent"], u["rule"]) for u in review["unused_entitlements"]}
     assert ("support-agent", "mcp__zendesk__close_ticket") not in unused
     assert review_of(gated_db, session="conv-48213")["decisions"]["by_outcome"]["killed"] == 1
+
+
+def _comparable(review: dict[str, Any]) -> dict[str, Any]:
+    """What must not depend on the backend (times of the gate rows do)."""
+    return {
+        "totals": review["totals"],
+        "by_outcome": review["decisions"]["by_outcome"],
+        "operators": sorted((i["outcome"], i["operator"]) for i in review["decisions"]["items"]),
+        "hits": [
+            (a["agent"], t["task"], r["list"], r["rule"], r["hits"], r["sessions"])
+            for a in review["agents"] for t in a["tasks"] for r in t["rules"]
+        ],
+        "unused": review["unused_entitlements"],
+        "out_of_scope": {k: v for k, v in review["out_of_scope"].items() if k != "items"},
+        "acquired": review["acquired_tools"],
+        "flags": {k: v for k, v in review["flags"].items()},
+        "sessions": review["sessions"],
+        "autonomy": [a["autonomy"] for a in review["agents"]],
+    }  # fmt: skip
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def backend_db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh store: SQLite, and PostgreSQL (skipped with the reason when unreachable)."""
+    if request.param == "sqlite":
+        yield str(tmp_path / "store" / "overseer.db")
+        return
+    yield from fresh_pg_database(with_schema=True)
+
+
+def test_same_review_on_every_backend(backend_db: str, gated_db: Path) -> None:
+    """SQLite and PostgreSQL give the same review of the same history."""
+    ingest(backend_db, FIXTURES)
+    add_gate_activity(backend_db)
+    assert _comparable(review_of(backend_db)) == _comparable(review_of(gated_db))
 
 
 def test_time_to_decide_from_plain_rows() -> None:
@@ -525,6 +567,11 @@ def test_cli_refusals(tmp_path: Path, fixtures_db: Path) -> None:
     assert bad_time.exit_code == 2 and "--since" in bad_time.stderr
     no_session = run("--db", str(fixtures_db), "--session", "nope")
     assert no_session.exit_code == 2
+    no_agent = run("--db", str(fixtures_db), "--agent", "nobody")
+    assert no_agent.exit_code == 2 and "no agent 'nobody'" in no_agent.stderr
+    idle = run("--db", str(fixtures_db), "--agent", "release-bot", "--format", "json")
+    assert idle.exit_code == 0  # configured, no session: its entitlements are all unused
+    assert json.loads(idle.stdout)["totals"]["unused_entitlements"] == 6
 
 
 def test_parse_when() -> None:

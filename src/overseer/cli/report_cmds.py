@@ -210,6 +210,8 @@ def report(
         _fail(str(exc))
     if session is not None and not builder.sessions:
         _fail(f"no session {neutralise(session)!r} in the period")
+    if agent is not None and not builder.sessions and agent not in config.agents:
+        _fail(f"no agent {neutralise(agent)!r}: not in the config, no session in the period")
     broken = chain.get("ok") is False
 
     if suggest_scope:
