@@ -29,7 +29,7 @@ from overseer.engine import Engine
 from overseer.report.gather import ReviewQuery, gather
 from overseer.report.period import parse_when
 from overseer.report.render_html import render_html
-from overseer.report.render_md import md_code, md_text
+from overseer.report.render_md import md_code, md_text, render_md
 from overseer.report.review import ReviewBuilder
 from overseer.sources.ingest import ingest_paths
 from overseer.store import lean, open_store
@@ -667,3 +667,51 @@ def test_progress_bar_only_on_a_terminal(monkeypatch: pytest.MonkeyPatch) -> Non
     assert small.getvalue() == ""
     with report_cmds._progress(False) as callbacks:
         assert callbacks == (None, None)
+
+
+def test_autonomy_findings_in_the_review() -> None:
+    """Declared deterministic but behaving autonomously, and an autonomous agent whose scope
+    lets destructive commands through ungated: both surface as findings, in every rendering."""
+    from overseer.config import parse_config
+
+    config = parse_config(
+        """
+[agents.cron-bot]
+owner = "ops@example.com"
+autonomy = "deterministic"
+default_task = "t"
+[agents.cron-bot.tasks.t]
+allow = ["Read", "Bash"]
+"""
+    )
+    builder = ReviewBuilder(config)
+    paths = [
+        ["Read", "Bash:git status", "Bash:pytest"],
+        ["Bash:kubectl get", "Read", "WebFetch"],
+        ["Bash:terraform plan", "Bash:curl", "Read", "Bash:ls"],
+        ["Bash:docker ps", "Bash:make", "Grep"],
+    ]
+    for n, labels in enumerate(paths):
+        session = f"s{n}"
+        builder.add_session({"id": session, "agent": "cron-bot", "task": "t",
+                             "started_at": f"2026-03-0{n + 1}T00:00:00Z"})  # fmt: skip
+        for i, label in enumerate(labels):
+            tool, _, command = label.partition(":")
+            builder.add_call({"session": session, "ts": f"2026-03-0{n + 1}T00:00:0{i}Z",
+                              "tool": tool, "verdict": "allow", "rule": tool,
+                              "input": {"command": command} if command else {},
+                              "status": "ok", "summary": label})  # fmt: skip
+    review = builder.build()
+    bot = agent(review, "cron-bot")
+    assert (bot["autonomy"]["declared"], bot["autonomy"]["observed"]) == (
+        "deterministic", "autonomous",
+    )  # fmt: skip
+    kinds = {f["kind"] for f in review["findings"]}
+    assert kinds == {"autonomy_mismatch", "ungated_destructive"}
+    mismatch = next(f for f in review["findings"] if f["kind"] == "autonomy_mismatch")
+    assert mismatch["message"].startswith("classified as deterministic, behaves autonomously")
+    assert mismatch["owasp_titles"]["ASI10"] == "Rogue Agents"
+    md = render_md(review)
+    assert "classified as deterministic, behaves autonomously" in md
+    assert "- **Finding (ungated_destructive, high, ASI02, NHI5):**" in md
+    assert "behaves autonomously" in render_html(review)

@@ -195,7 +195,7 @@ def _agents(review: Mapping[str, Any]) -> list[str]:
         for finding in a["findings"]:
             owasp = ", ".join(finding.get("owasp") or ())
             out.append(
-                f"- **Finding ({md_text(finding['kind'])}, {md_text(finding['severity'])}, "
+                f"- **Finding ({md_word(finding['kind'])}, {md_word(finding['severity'])}, "
                 f"{md_text(owasp)}):** {md_text(finding['message'])}"
             )
         out.append("")
@@ -428,7 +428,7 @@ def _flags(review: Mapping[str, Any]) -> list[str]:
         out += ["### Autonomy findings", ""]
         for finding in review["findings"]:
             out.append(
-                f"- {md_code(finding['agent'])} ({md_text(finding['category'])}, "
+                f"- {md_code(finding['agent'])} ({md_word(finding['category'])}, "
                 f"{md_text(', '.join(finding.get('owasp') or ()))}): {md_text(finding['message'])}"
             )
         out.append("")
