@@ -95,6 +95,8 @@ LOOK_ALIKES = [
     "The secret to good tests is determinism.",
     "git log --author=sk-team",
     "export API_KEY=${API_KEY}",
+    "reads secrets: dotenv file",
+    "token: expired",
 ]
 
 

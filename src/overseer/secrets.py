@@ -49,7 +49,8 @@ def find_secrets(text: str) -> Iterator[tuple[str, int, int]]:
         for match in pattern.finditer(text):
             if "value" in pattern.groupindex:
                 start, end = match.span("value")
-                if _looks_like_placeholder(match.group("value")):
+                value = match.group("value")
+                if _looks_like_placeholder(value) or not _plausible_value(value):
                     continue
             else:
                 start, end = match.span()
@@ -63,6 +64,12 @@ def _looks_like_placeholder(value: str) -> bool:
         or lowered in {"xxxxxx", "******", "changeme", "redacted", "password", "example"}
         or set(lowered) <= {"*", "x", "."}
     )
+
+
+def _plausible_value(value: str) -> bool:
+    """A word after ``secret:`` in prose ("reads secrets: dotenv file") is not a secret;
+    real values have digits or symbols, or are long."""
+    return len(value) >= 16 or any(not c.isalpha() for c in value)
 
 
 def has_secret(text: str) -> bool:
