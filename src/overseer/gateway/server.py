@@ -149,6 +149,10 @@ class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server: _Server
     server_version = "overseer-reference-gateway/1"
+    # Headers and body leave in one segment: with Nagle's algorithm and delayed ACKs, a
+    # kept-alive connection would otherwise wait ~40 ms on every answer.
+    disable_nagle_algorithm = True
+    wbufsize = 1 << 16
 
     def log_message(self, format: str, *args: Any) -> None:
         """Silent: a request log is where bearer tokens leak from."""

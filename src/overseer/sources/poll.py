@@ -948,6 +948,15 @@ class _Cursor:
     finished: bool = False
 
 
+#: Failures that concern one session's stream, not the whole gateway.
+_SESSION_SCOPED = (
+    FetchError.MALFORMED,
+    FetchError.STUCK,
+    FetchError.NOT_FOUND,
+    FetchError.REJECTED,
+)
+
+
 def local_session_id(remote: Any) -> str:
     """The id a gateway session has in the store: the native parser's rule for ``session``
     (so events and approvals of one session agree); raises :class:`BadRecord`."""
@@ -980,10 +989,13 @@ class GatewayPoller(PollerBase):
         max_pages: int = 20,
         redeliver: bool = True,
         redeliver_backoff: Backoff | None = None,
+        concurrency: int = 8,
         **kwargs: Any,
     ) -> None:
         super().__init__(url, store=store, config=config, **kwargs)
         self._token = token
+        self.concurrency = max(1, concurrency)
+        self._ingesting = threading.Lock()  # one page at a time through the engine
         self.page_limit = page_limit
         self.max_pages = max_pages
         self.redeliver = redeliver
@@ -1022,25 +1034,37 @@ class GatewayPoller(PollerBase):
         if bad:
             await self._store_problems(self.sessions_source, bad)
         now = time.monotonic()
-        for meta in metas:
-            cur = await self._cursor_for(meta)
-            if cur is None or cur.retry_at > now:
-                continue
-            if cur.finished and meta.get("status") in ("ended", "killed"):
-                continue
-            try:
-                stored, more = await self._drain(client, cur, meta)
-            except FetchError as exc:
-                if exc.kind in (FetchError.MALFORMED, FetchError.STUCK, FetchError.NOT_FOUND,
-                                FetchError.REJECTED):  # fmt: skip
-                    await self._session_failed(cur, exc)
-                    continue
-                raise
-            result.events += stored
-            result.more = result.more or more
-            cur.failures, cur.detail = 0, ""
-            self._clear(cur.source)
-            cur.finished = meta.get("status") in ("ended", "killed") and not more
+        gate = asyncio.Semaphore(self.concurrency)
+        failures: list[FetchError] = []
+
+        async def one(meta: dict[str, Any]) -> None:
+            async with gate:
+                if failures:  # the gateway is failing: do not pile on
+                    return
+                cur = await self._cursor_for(meta)
+                if cur is None or cur.retry_at > now:
+                    return
+                if cur.finished and meta.get("status") in ("ended", "killed"):
+                    return
+                try:
+                    stored, more = await self._drain(client, cur, meta)
+                except FetchError as exc:
+                    if exc.kind in _SESSION_SCOPED:
+                        await self._session_failed(cur, exc)
+                    else:
+                        failures.append(exc)
+                    return
+                result.events += stored
+                result.more = result.more or more
+                cur.failures, cur.detail = 0, ""
+                self._clear(cur.source)
+                cur.finished = meta.get("status") in ("ended", "killed") and not more
+
+        # Sessions are fetched a few at a time: over a real network, one at a time would make
+        # a cycle over a thousand sessions take a thousand round trips.
+        await asyncio.gather(*(one(meta) for meta in metas))
+        if failures:
+            raise failures[0]
         await self._sync_approvals(client)
         if self.redeliver:
             await asyncio.to_thread(self.deliverer.deliver_due)
@@ -1176,13 +1200,13 @@ class GatewayPoller(PollerBase):
             if next_cursor in seen:
                 raise FetchError(FetchError.STUCK, "cursor went back to an earlier position")
             seen.add(next_cursor)
-            events, problems = self._parse(cur, records, meta)
-            await asyncio.to_thread(self._commit, cur, next_cursor, len(records), events, problems)
+            # Parsing, the engine and the commit run off the event loop (the app's loop).
+            count, noted = await asyncio.to_thread(self._ingest, cur, records, meta, next_cursor)
             cur.cursor = next_cursor
             cur.count += len(records)
-            stored += len(events)
-            if events or problems:
-                self.notify({cur.local}, len(events))
+            stored += count
+            if count or noted:
+                self.notify({cur.local}, count)
         return stored, True
 
     def _parse(self, cur: _Cursor, records: Sequence[Any],
@@ -1228,6 +1252,15 @@ class GatewayPoller(PollerBase):
             for item in parser.feed(raw, line):
                 (events if isinstance(item, Event) else problems).append(item)  # type: ignore[arg-type]
         return events, problems
+
+    def _ingest(self, cur: _Cursor, records: Sequence[Any], meta: Mapping[str, Any],
+                next_cursor: str | None) -> tuple[int, int]:  # fmt: skip
+        """Parse, annotate and commit one page; ``(events, problems)`` stored. Serialised:
+        the engine keeps per-session state and is not thread-safe."""
+        with self._ingesting:
+            events, problems = self._parse(cur, records, meta)
+            self._commit(cur, next_cursor, len(records), events, problems)
+        return len(events), len(problems)
 
     def _commit(self, cur: _Cursor, next_cursor: str | None, consumed: int,
                 events: list[Event], problems: list[Problem]) -> None:  # fmt: skip
