@@ -45,20 +45,50 @@ def _redacted(url: str) -> str:
     return make_url(url).render_as_string(hide_password=True)
 
 
-def fresh_pg_database() -> Iterator[str]:
-    """Create a uniquely named database, yield its psycopg URL, drop it (even if in use)."""
-    import psycopg
+def _pg_url(name: str) -> str:
     from sqlalchemy.engine import make_url
+
+    url = make_url(PG_ADMIN_URL).set(drivername="postgresql+psycopg", database=name)
+    return url.render_as_string(hide_password=False)
+
+
+@functools.cache
+def _pg_template() -> str:
+    """A database holding a freshly created overseer schema, made once per test process and
+    copied for each test (CREATE DATABASE ... TEMPLATE): creating the schema costs more than
+    the copy, and each test still gets a database of its own."""
+    import atexit
+
+    import psycopg
+
+    from overseer.store import open_store
+
+    name = f"overseer_tmpl_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    open_store(_pg_url(name)).close()
+
+    def drop() -> None:
+        with psycopg.connect(PG_ADMIN_URL, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+    atexit.register(drop)
+    return name
+
+
+def fresh_pg_database(*, with_schema: bool) -> Iterator[str]:
+    """Create a uniquely named database, yield its URL, drop it (even if still in use)."""
+    import psycopg
 
     reason = pg_unreachable()
     if reason:
         pytest.skip(reason)
     name = f"overseer_test_{uuid.uuid4().hex[:12]}"
+    template = f' TEMPLATE "{_pg_template()}"' if with_schema else ""
     with psycopg.connect(PG_ADMIN_URL, autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    url = make_url(PG_ADMIN_URL).set(drivername="postgresql+psycopg", database=name)
+        admin.execute(f'CREATE DATABASE "{name}"{template}')
     try:
-        yield url.render_as_string(hide_password=False)
+        yield _pg_url(name)
     finally:
         with psycopg.connect(PG_ADMIN_URL, autocommit=True) as admin:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
@@ -66,11 +96,21 @@ def fresh_pg_database() -> Iterator[str]:
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A database location that does not exist yet: a SQLite path or a fresh PG database."""
+    """A store of its own: a SQLite path not created yet, or a fresh PostgreSQL database that
+    already holds the schema."""
     if request.param == "sqlite":
         yield str(tmp_path / "store" / "overseer.db")
         return
-    yield from fresh_pg_database()
+    yield from fresh_pg_database(with_schema=True)
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def bare_db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """Like ``db`` but empty on PostgreSQL too, for tests of schema creation itself."""
+    if request.param == "sqlite":
+        yield str(tmp_path / "store" / "overseer.db")
+        return
+    yield from fresh_pg_database(with_schema=False)
 
 
 @pytest.fixture

@@ -15,6 +15,7 @@ from click.testing import CliRunner, Result
 
 from overseer.cli import cli
 from overseer.store import lean
+from overseer.store.audit import verify
 from overseer.store.chain import COLUMNS, FIELDS, GENESIS, row_hash, verify_rows
 from tests.store_support import db, sqlite_db  # noqa: F401  (fixtures)
 
@@ -256,3 +257,48 @@ def test_export_of_an_empty_chain(sqlite_db: str, fmt: str) -> None:  # noqa: F8
     result = run("audit", "export", "--db", sqlite_db, "--format", fmt)
     assert result.exit_code == 0
     assert result.stdout == ("" if fmt == "jsonl" else ",".join(COLUMNS) + "\n")
+
+
+def test_database_rendering_equals_rfc8785(db: str) -> None:  # noqa: F811
+    """verify() lets SQLite/PostgreSQL render each row's JSON; it must match the reference
+    byte for byte (a mismatch would only cost a re-check, but then verify would be slow)."""
+    from overseer.store.audit import _JSON_POSTGRES, _JSON_SQLITE
+    from overseer.store.chain import canonical_json
+
+    tricky = [
+        'quote " backslash \\ slash /',
+        "".join(chr(c) for c in range(1, 0x20)),
+        "\x7f \x80 \x9b \u2028 \u202e é 日本 🦊 𝄞",
+        "lone \ud800 surrogate and NUL \x00",
+    ]
+    with lean.connect(db) as conn:
+        for i, text in enumerate(tricky):
+            lean.append_decision(
+                conn, outcome="denied", action=text, operator=text, reason=text,
+                tool_input={"k": text, "n": i}, session=f"s{i}",
+            )  # fmt: skip
+        rendering = _JSON_POSTGRES if conn.is_pg else _JSON_SQLITE
+        rendered = conn.execute(f"SELECT {rendering} FROM decisions ORDER BY seq").fetchall()
+        cur = conn.execute(f"SELECT {', '.join(FIELDS)} FROM decisions ORDER BY seq")
+        rows = [dict(zip(FIELDS, r, strict=True)) for r in cur.fetchall()]
+        assert [r[0] for r in rendered] == [canonical_json(r) for r in rows]
+        assert verify(conn).ok
+
+
+def test_verify_is_correct_without_the_database_rendering(sqlite_db: str) -> None:  # noqa: F811
+    build_chain(sqlite_db)
+    raw(
+        sqlite_db,
+        "DROP TRIGGER decisions_no_update",
+        "UPDATE decisions SET rule = 'x' WHERE seq = 4",
+    )
+    with lean.connect(sqlite_db) as conn:
+        from overseer.store.audit import chain_rows
+
+        slow = verify_rows(chain_rows(conn))
+        fast = verify(conn)
+    assert (
+        (slow.first_bad_seq, slow.problem)
+        == (fast.first_bad_seq, fast.problem)
+        == (4, "hash_mismatch")
+    )

@@ -28,7 +28,7 @@ from overseer.store import (
     resolve_db,
     sqlalchemy_url,
 )
-from tests.store_support import db, sqlite_db  # noqa: F401  (fixtures)
+from tests.store_support import bare_db, sqlite_db  # noqa: F401  (fixtures)
 
 EXPECTED_TABLES = {
     "meta", "agents", "sessions", "events", "approvals", "decisions", "ingest_offsets",
@@ -36,7 +36,8 @@ EXPECTED_TABLES = {
 }  # fmt: skip
 
 
-def test_creates_every_table_and_the_version(db: str) -> None:  # noqa: F811
+def test_creates_every_table_and_the_version(bare_db: str) -> None:  # noqa: F811
+    db = bare_db
     with open_store(db) as store:
         names = set(sa.inspect(store.engine).get_table_names())
         assert names >= EXPECTED_TABLES
@@ -75,7 +76,8 @@ def test_read_only_commands_do_not_create_a_store(sqlite_db: str) -> None:  # no
     assert "no overseer database" in result.stderr and "Traceback" not in result.output
 
 
-def test_newer_schema_is_refused_not_touched(db: str) -> None:  # noqa: F811
+def test_newer_schema_is_refused_not_touched(bare_db: str) -> None:  # noqa: F811
+    db = bare_db
     with open_store(db) as store, store.engine.begin() as conn:
         conn.execute(sa.text("UPDATE meta SET value = '99' WHERE key = 'schema_version'"))
     with pytest.raises(SchemaTooNew, match="version 99 is newer"):
@@ -109,7 +111,8 @@ def test_garbage_file_is_a_one_line_error(tmp_path: Path) -> None:
     assert result.exit_code == 2 and "Traceback" not in result.output
 
 
-def test_decisions_refuse_update_and_delete(db: str) -> None:  # noqa: F811
+def test_decisions_refuse_update_and_delete(bare_db: str) -> None:  # noqa: F811
+    db = bare_db
     with lean.connect(db) as conn:
         lean.append_decision(conn, outcome="auto_allowed", action="gate", operator="hook")
         for statement in ("UPDATE decisions SET reason = 'x'", "DELETE FROM decisions"):

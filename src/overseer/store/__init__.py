@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 
 #: Version of the on-disk schema this code writes. A database with a higher version was made
 #: by a newer overseer: we refuse to touch it rather than guess (see :func:`check_version`).
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: grants ("approve for this session") and the reveal log
 
 #: Environment variable naming the database (path or URL) when ``--db`` is not given.
 DB_ENV = "OVERSEER_DB"
@@ -85,6 +85,19 @@ def utc_text(value: float | datetime | None = None) -> str:
         f"{m.year:04d}-{m.month:02d}-{m.day:02d}T"
         f"{m.hour:02d}:{m.minute:02d}:{m.second:02d}.{m.microsecond:06d}Z"
     )
+
+
+def clean_text(text: str, postgres: bool) -> str:
+    """Text every backend accepts. A lone surrogate (from a ``\\ud800`` escape in hostile
+    input) cannot be encoded as UTF-8 and PostgreSQL text cannot hold NUL: either would make
+    the write fail — stalling ingestion on that line, or a gate's audit row."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        text = text.encode("utf-8", "replace").decode("utf-8")
+    if postgres and "\x00" in text:
+        text = text.replace("\x00", "\ufffd")
+    return text
 
 
 def parse_utc_text(text: str | None) -> datetime | None:

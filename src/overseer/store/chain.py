@@ -34,6 +34,7 @@ COLUMNS: tuple[str, ...] = (*FIELDS, "prev_hash", "hash")
 _SEQ = FIELDS.index("seq")
 _PREV = COLUMNS.index("prev_hash")
 _HASH = COLUMNS.index("hash")
+_NFIELDS = len(FIELDS)
 
 #: Gate outcomes, identical to :class:`overseer.model.Outcome` (not imported: it pulls in
 #: dataclasses, which the hook path avoids). A test keeps the two in step.
@@ -47,6 +48,7 @@ _fast_encode = json.JSONEncoder(
     ensure_ascii=False, separators=(",", ":"), check_circular=False, allow_nan=False
 ).encode
 _MAX_SAFE_INT = 2**53
+_PLAIN_TYPES = {str, int, type(None)}
 
 
 def canonical_json(row: Mapping[str, Any]) -> str:
@@ -67,12 +69,13 @@ def fast_json(values: Sequence[Any]) -> str | None:
     ``\\"``, ``\\\\``, short forms for b/f/n/r/t, ``\\u00xx`` lowercase for other controls,
     everything else literal). Any other value type returns ``None`` (use the reference).
     """
-    for v in values:
-        if v is None or type(v) is str:
-            continue
-        if type(v) is int and -_MAX_SAFE_INT < v < _MAX_SAFE_INT:
-            continue
+    types = set(map(type, values))
+    if not types <= _PLAIN_TYPES:
         return None
+    if int in types:
+        for v in values:
+            if type(v) is int and not -_MAX_SAFE_INT < v < _MAX_SAFE_INT:
+                return None
     return _fast_encode(dict(zip(FIELDS, values, strict=True)))
 
 
@@ -106,6 +109,11 @@ class VerifyResult:
         self.checkpoint_checked = checkpoint_checked
         #: Weakened protections that do not break the chain (filled in by the store).
         self.warnings: list[str] = []
+
+    @property
+    def size(self) -> int:
+        """Rows verified (a checkpoint's "size")."""
+        return self.rows
 
     def as_dict(self) -> dict[str, Any]:
         return {name: getattr(self, name) for name in self.__slots__}
@@ -151,8 +159,8 @@ def _is_hex(text: str) -> bool:
     return True
 
 
-# (seq, canonical_json_or_None, prev_hash, hash, reference_row_or_None)
-_Item = tuple[Any, str | None, Any, Any, Mapping[str, Any] | None]
+# (seq, canonical_json_or_None, prev_hash, hash, FIELDS-ordered values or None)
+_Item = tuple[Any, str | None, Any, Any, Sequence[Any] | None]
 
 
 def verify_rows(
@@ -177,18 +185,31 @@ def verify_canonical(
     return _verify(((s, j, p, h, None) for s, j, p, h in rows), checkpoint, reference)
 
 
+def verify_digests(
+    rows: Iterable[tuple[Any, str | None, Any, Any]],
+    checkpoint: Mapping[str, Any] | None = None,
+    *,
+    reference: Callable[[int], Mapping[str, Any] | None] | None = None,
+) -> VerifyResult:
+    """Verify ``(seq, computed_hash, prev_hash, hash)`` rows whose hash the database already
+    recomputed from the stored ``prev_hash`` (PostgreSQL's ``sha256``: only hashes cross the
+    wire). A disagreement is re-checked with ``reference(seq)`` like :func:`verify_canonical`.
+    """
+    return _verify(((s, d, p, h, None) for s, d, p, h in rows), checkpoint, reference, True)
+
+
 def _items(rows: Iterable[Sequence[Any] | Mapping[str, Any]]) -> Iterator[_Item]:
     for row in rows:
         values = tuple(row.get(k) for k in COLUMNS) if isinstance(row, Mapping) else tuple(row)
-        body = values[: len(FIELDS)]
-        full = dict(zip(FIELDS, body, strict=True))
-        yield values[_SEQ], fast_json(body), values[_PREV], values[_HASH], full
+        body = values[:_NFIELDS]
+        yield values[_SEQ], fast_json(body), values[_PREV], values[_HASH], body
 
 
 def _verify(
     items: Iterator[_Item],
     checkpoint: Mapping[str, Any] | None,
     reference: Callable[[int], Mapping[str, Any] | None] | None,
+    hashed: bool = False,
 ) -> VerifyResult:
     cp = parse_checkpoint(checkpoint) if checkpoint is not None else None
     cp_size = cp["size"] if cp else -1
@@ -217,9 +238,15 @@ def _verify(
                 "(a row before it was removed or inserted, or rows were re-ordered)"
             )
             return _broken(count, prev, cp, seq, "broken_link", detail)
-        digest = sha((prev + js).encode("utf-8")).hexdigest() if js is not None else ""
+        if hashed:
+            digest = js or ""
+        else:
+            digest = sha((prev + js).encode("utf-8")).hexdigest() if js is not None else ""
         if digest != stored_hash:
-            full = row if row is not None else (reference(seq) if reference else None)
+            if row is not None:
+                full: Mapping[str, Any] | None = dict(zip(FIELDS, row, strict=True))
+            else:
+                full = reference(seq) if reference else None
             if full is not None:
                 try:
                     digest = row_hash(prev, full)

@@ -31,8 +31,11 @@ from sqlmodel import SQLModel
 from overseer.model import Event, Problem
 from overseer.store import (
     SCHEMA_VERSION,
+    AlreadyDecided,
     StoreError,
+    UnknownApproval,
     check_version,
+    clean_text,
     is_postgres,
     parse_utc_text,
     resolve_db,
@@ -46,14 +49,18 @@ from overseer.store.chain import COLUMNS, VerifyResult
 from overseer.store.tables import (
     APPEND_ONLY_POSTGRES,
     APPEND_ONLY_SQLITE,
+    REVEALS_APPEND_ONLY_POSTGRES,
+    REVEALS_APPEND_ONLY_SQLITE,
     AgentRow,
     ApprovalRow,
     CheckpointRow,
     DecisionRow,
     EventRow,
+    GrantRow,
     MetaRow,
     OffsetRow,
     ProblemRow,
+    RevealRow,
     SessionRow,
 )
 
@@ -65,7 +72,7 @@ _EVENTS_CHANNEL = "overseer_events"
 
 TABLES: tuple[type[SQLModel], ...] = (
     MetaRow, AgentRow, SessionRow, EventRow, ApprovalRow, DecisionRow, OffsetRow, ProblemRow,
-    CheckpointRow,
+    CheckpointRow, GrantRow, RevealRow,
 )  # fmt: skip
 _META: sa.Table = MetaRow.__table__  # type: ignore[attr-defined]
 _AGENTS: sa.Table = AgentRow.__table__  # type: ignore[attr-defined]
@@ -75,6 +82,7 @@ _APPROVALS: sa.Table = ApprovalRow.__table__  # type: ignore[attr-defined]
 _DECISIONS: sa.Table = DecisionRow.__table__  # type: ignore[attr-defined]
 _OFFSETS: sa.Table = OffsetRow.__table__  # type: ignore[attr-defined]
 _PROBLEMS: sa.Table = ProblemRow.__table__  # type: ignore[attr-defined]
+_REVEALS: sa.Table = RevealRow.__table__  # type: ignore[attr-defined]
 
 
 # ------------------------------------------------------------------------------ result types
@@ -254,56 +262,70 @@ def _read_version(conn: Connection) -> int | None:
 
 
 def _init_schema(engine: Engine, where: str) -> None:
-    """Create the schema once; refuse a newer one; leave a foreign database alone."""
+    """Create the schema once, or bring an older one up to date; refuse a newer one; leave a
+    foreign database alone. Serialised (BEGIN IMMEDIATE / advisory lock) so that two
+    processes starting together neither race nor half-create."""
     with engine.connect() as conn:
         version = _read_version(conn)
     if version is not None:
         check_version(version, where)
-        return
+        if version == SCHEMA_VERSION:
+            return
+    pg = engine.dialect.name == "postgresql"
     with engine.connect() as conn:
         conn.execution_options(immediate=True)
         with conn.begin():
-            if engine.dialect.name == "postgresql":
+            if pg:
                 conn.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": _SCHEMA_LOCK})
-            version = _read_version(conn)  # someone may have created it while we waited
-            if version is not None:
-                check_version(version, where)
+            version = _read_version(conn)  # someone may have done it while we waited
+            if version is None:
+                _create(conn, where, pg)
                 return
-            foreign = [t for t in sa.inspect(conn).get_table_names() if t != "meta"]
-            if foreign:
-                listed = ", ".join(sorted(foreign)[:5])
-                raise StoreError(f"{where}: not an overseer database (it has tables {listed})")
-            tables = [t.__table__ for t in TABLES]  # type: ignore[attr-defined]
-            SQLModel.metadata.create_all(conn, tables=tables)
-            ddl = (
-                APPEND_ONLY_POSTGRES if engine.dialect.name == "postgresql" else APPEND_ONLY_SQLITE
-            )
-            for statement in ddl:
-                conn.exec_driver_sql(statement)
-            now = utc_text()
+            check_version(version, where)
+            for target in range(version + 1, SCHEMA_VERSION + 1):
+                _MIGRATIONS[target](conn, pg)
             conn.execute(
-                sa.insert(_META),
-                [
-                    {"key": "schema_version", "value": str(SCHEMA_VERSION)},
-                    {"key": "created_at", "value": now},
-                ],
+                sa.update(_META)
+                .where(_META.c.key == "schema_version")
+                .values(value=str(SCHEMA_VERSION))
             )
+
+
+def _create(conn: Connection, where: str, pg: bool) -> None:
+    foreign = [t for t in sa.inspect(conn).get_table_names() if t != "meta"]
+    if foreign:
+        listed = ", ".join(sorted(foreign)[:5])
+        raise StoreError(f"{where}: not an overseer database (it has tables {listed})")
+    tables = [t.__table__ for t in TABLES]  # type: ignore[attr-defined]
+    SQLModel.metadata.create_all(conn, tables=tables)
+    if pg:
+        ddl = [*APPEND_ONLY_POSTGRES, *REVEALS_APPEND_ONLY_POSTGRES]
+    else:
+        ddl = [*APPEND_ONLY_SQLITE, *REVEALS_APPEND_ONLY_SQLITE]
+    for statement in ddl:
+        conn.exec_driver_sql(statement)
+    conn.execute(
+        sa.insert(_META),
+        [
+            {"key": "schema_version", "value": str(SCHEMA_VERSION)},
+            {"key": "created_at", "value": utc_text()},
+        ],
+    )
+
+
+def _migrate_2(conn: Connection, pg: bool) -> None:
+    """1 → 2: session grants and the reveal log."""
+    tables = [GrantRow.__table__, RevealRow.__table__]  # type: ignore[attr-defined]
+    SQLModel.metadata.create_all(conn, tables=tables)
+    for statement in REVEALS_APPEND_ONLY_POSTGRES if pg else REVEALS_APPEND_ONLY_SQLITE:
+        conn.exec_driver_sql(statement)
+
+
+#: version → the step that brings the previous version to it (run in order, one transaction).
+_MIGRATIONS = {2: _migrate_2}
 
 
 # ------------------------------------------------------------------------------ conversions
-
-
-def _clean(text: str, pg: bool) -> str:
-    """Text the database accepts: lone surrogates (from ``\\ud800`` escapes in a hostile
-    log) cannot be encoded, and PostgreSQL text cannot hold NUL — either would fail the whole
-    batch and stall ingestion on that line forever."""
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        text = text.encode("utf-8", "replace").decode("utf-8")
-    if pg and "\x00" in text:
-        text = text.replace("\x00", "\ufffd")
-    return text
 
 
 def _json(value: Any) -> str:
@@ -378,7 +400,7 @@ def _event_values(ev: Event, pg: bool) -> dict[str, Any]:
     }
     for key, item in values.items():
         if type(item) is str:
-            values[key] = _clean(item, pg)
+            values[key] = clean_text(item, pg)
     return values
 
 
@@ -511,10 +533,10 @@ class Store:
                     sa.insert(_PROBLEMS),
                     [
                         {
-                            "source": _clean(p.source or source, pg),
+                            "source": clean_text(p.source or source, pg),
                             "line": p.line,
-                            "reason": _clean(p.reason, pg),
-                            "excerpt": _clean(p.excerpt or "", pg),
+                            "reason": clean_text(p.reason, pg),
+                            "excerpt": clean_text(p.excerpt or "", pg),
                             "recorded_at": now,
                         }
                         for p in problems
@@ -586,7 +608,8 @@ class Store:
             .on_conflict_do_nothing()
         )
         values: dict[str, Any] = {
-            k: _clean(v, self.is_postgres) if isinstance(v, str) else v for k, v in d.meta.items()
+            k: clean_text(v, self.is_postgres) if isinstance(v, str) else v
+            for k, v in d.meta.items()
         }
         if "pid" in values and type(values["pid"]) is not int:
             values.pop("pid")
@@ -839,6 +862,42 @@ class Store:
             for row in rows
         ]
 
+    def activity(
+        self, session_id: str, *, until: datetime, buckets: int = 12, bucket_s: float = 60.0
+    ) -> list[int]:
+        """Events per bucket over the ``buckets * bucket_s`` seconds ending at ``until``, oldest
+        bucket first (the fleet's sparklines). Reads only that window, by index."""
+        if buckets <= 0 or bucket_s <= 0:
+            return []
+        end = until.timestamp()
+        start = end - buckets * bucket_s
+        e = _EVENTS.c
+        query = sa.select(e.ts).where(
+            e.session == session_id, e.ts > utc_text(start), e.ts <= utc_text(end)
+        )
+        counts = [0] * buckets
+        with self._read() as conn:
+            for (ts,) in conn.execute(query):
+                moment = parse_utc_text(ts)
+                if moment is None:
+                    continue
+                index = min(buckets - 1, max(0, int((moment.timestamp() - start) // bucket_s)))
+                counts[index] += 1
+        return counts
+
+    def call_counts(self, session_id: str) -> list[tuple[str | None, str | None, str | None, int]]:
+        """``(tool, verdict, rule, n)`` over a session's tool calls: what the scope view
+        needs to show which rules were exercised and which tools were used unscoped."""
+        e = _EVENTS.c
+        query = (
+            sa.select(e.tool, e.verdict, e.rule, sa.func.count())
+            .where(e.session == session_id, e.kind == "tool_call")
+            .group_by(e.tool, e.verdict, e.rule)
+            .order_by(sa.func.count().desc(), e.tool)
+        )
+        with self._read() as conn:
+            return [(tool, verdict, rule, int(n)) for tool, verdict, rule, n in conn.execute(query)]
+
     def count_problems(self) -> int:
         with self._read() as conn:
             return int(conn.execute(sa.select(sa.func.count()).select_from(_PROBLEMS)).scalar_one())
@@ -880,6 +939,55 @@ class Store:
                 conn, approval_id, decision=decision, reason=reason, operator=operator,
                 updated_input=updated_input,
             )  # fmt: skip
+
+    def session_grants(self, session_id: str) -> list[str]:
+        """Rules allowed for the rest of this session by "approve for this session"."""
+        with self.lean() as conn:
+            return _lean.session_grants(conn, session_id)
+
+    def grant_for_session(
+        self, approval_id: str, *, reason: str | None, operator: str | None
+    ) -> str:
+        """Approve a pending approval *and* allow the same call for the rest of its session.
+
+        The grant is the narrowest rule naming this call (see :mod:`overseer.store.grants`);
+        returns it (``" + "``-joined for a compound command). ``StoreError`` when no exact
+        rule exists (approve once instead); ``AlreadyDecided`` to a late operator.
+        """
+        from overseer.store.grants import NoGrant, session_rules
+
+        with self.lean() as conn:
+            approval = _lean.read_approval(conn, approval_id)
+            if approval is None:
+                raise UnknownApproval(f"no approval {approval_id}")
+            if approval["status"] != "pending":
+                raise AlreadyDecided(
+                    approval["decided_by"], approval["decided_at"], approval["status"]
+                )
+            tool_input = approval["input"] if isinstance(approval["input"], dict) else {}
+            session = self.get_session(approval["session"])
+            try:
+                rules = session_rules(
+                    approval["tool"] or "", tool_input, session.cwd if session else None
+                )
+            except NoGrant as exc:
+                raise StoreError(f"cannot approve for the session: {exc}") from None
+            _lean.decide(
+                conn, approval_id, decision="approve", reason=reason, operator=operator,
+                grant_rules=rules,
+            )  # fmt: skip
+        return " + ".join(rules)
+
+    def record_reveal(self, session_id: str, call_id: str | None, *, operator: str | None) -> None:
+        """An operator unmasked a secret on screen: who, when, which call (append-only)."""
+        row = {
+            "ts": utc_text(),
+            "operator": operator or _lean.default_operator(),
+            "session": session_id,
+            "call_id": call_id,
+        }
+        with self._write() as conn:
+            conn.execute(sa.insert(_REVEALS).values(**row))
 
     def kill_session(self, session_id: str, *, operator: str | None, reason: str | None) -> int:
         """Mark the session killed (see :func:`overseer.store.lean.mark_session_killed`)."""

@@ -31,10 +31,12 @@ import rfc8785
 
 from overseer.secrets import fingerprint, mask_value
 from overseer.store import (
+    SCHEMA_VERSION,
     AlreadyDecided,
     StoreError,
     UnknownApproval,
     check_version,
+    clean_text,
     is_postgres,
     libpq_url,
     resolve_db,
@@ -59,6 +61,7 @@ __all__ = [
     "mark_session_killed",
     "pending_approvals",
     "read_approval",
+    "session_grants",
     "session_status",
     "wait_for_decision",
 ]
@@ -216,7 +219,9 @@ def _connect_sqlite(target: str, create: bool) -> LeanConn:
                 raise
         if version is not None:
             check_version(version, path)
-            return LeanConn(path, raw, is_pg=False)
+            if version == SCHEMA_VERSION or attempt == 1:
+                return LeanConn(path, raw, is_pg=False)
+            version = None  # older: let the full store migrate it (once), then reconnect
         raw.close()
         if not create:
             raise _no_store(path)
@@ -254,7 +259,9 @@ def _connect_pg(target: str, create: bool) -> LeanConn:
                 raise
         if version is not None:
             check_version(version, _redact(target))
-            return LeanConn(target, raw, is_pg=True)
+            if version == SCHEMA_VERSION or attempt == 1:
+                return LeanConn(target, raw, is_pg=True)
+            version = None  # older: let the full store migrate it (once), then reconnect
         raw.close()
         if not create:
             raise _no_store(_redact(target))
@@ -279,9 +286,8 @@ def _canonical(value: Any) -> str:
     try:
         return rfc8785.dumps(value).decode("utf-8")
     except Exception:
-        return json.dumps(
-            value, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str
-        )
+        # ASCII escapes: a lone surrogate stays representable.
+        return json.dumps(value, sort_keys=True, separators=(",", ":"), default=str)
 
 
 def _masked(value: Any) -> str | None:
@@ -294,6 +300,10 @@ def _fingerprint(value: Any) -> str | None:
 
 def _text(value: Any) -> str | None:
     return None if value is None else str(value)
+
+
+def _cleaned(conn: LeanConn, values: dict[str, Any]) -> dict[str, Any]:
+    return {k: clean_text(v, conn.is_pg) if type(v) is str else v for k, v in values.items()}
 
 
 def _loads(text: str | None) -> Any:
@@ -374,6 +384,7 @@ def _append(
         "ts": ts or utc_text(),
         "updated_input": _masked(updated_input),
     }
+    row = _cleaned(conn, row)  # what is hashed is exactly what is stored
     digest = row_hash(prev, row)
     row["prev_hash"], row["hash"] = prev, digest
     conn.execute(_INSERT_DECISION, tuple(row[c] for c in COLUMNS))
@@ -494,13 +505,16 @@ def _close_approval(
     operator: str,
     reason: str | None,
     updated_input: Any = None,
+    rule: str | None = None,
 ) -> int:
-    """Move a pending approval to ``outcome`` with its chain row (inside a chain transaction)."""
+    """Move a pending approval to ``outcome`` with its chain row (inside a chain transaction).
+    The row's rule is the approval's (the rule that gated the call) unless ``rule`` is given."""
     ts = utc_text()
     seq = _append(
         conn, outcome=outcome, action=action, operator=operator, session=row["session"],
         approval_id=row["id"], call_id=row["call_id"], tool=row["tool"],
-        tool_input=_loads(row["input"]), updated_input=updated_input, rule=row["rule"],
+        tool_input=_loads(row["input"]), updated_input=updated_input,
+        rule=rule if rule is not None else row["rule"],
         reason=reason, agent=row["agent"], task=row["task"], ts=ts,
     )  # fmt: skip
     cur = conn.execute(
@@ -552,11 +566,15 @@ def decide(
     reason: str | None,
     operator: str | None,
     updated_input: Any = None,
+    grant_rules: Sequence[str] | None = None,
 ) -> dict[str, Any]:
     """An operator's answer: ``approve`` or ``deny`` (a denial needs a reason).
 
     Exactly one writer wins a race; the others get :class:`AlreadyDecided` naming the winner.
     With ``updated_input`` (approve only) the audit row keeps the original and the edit.
+    With ``grant_rules`` (approve only: "approve for this session") those rules are allowed
+    for the rest of the session, in the same transaction; the audit row's action is
+    ``approve_for_session`` and its rule names what was granted.
     Returns the decided approval (see :func:`read_approval`).
     """
     outcomes = {"approve": "approved", "deny": "denied"}
@@ -566,6 +584,9 @@ def decide(
         raise ValueError("a denial needs a reason (the agent is told why)")
     if decision == "deny" and updated_input is not None:
         raise ValueError("an edited input only makes sense when approving")
+    grants = [str(r) for r in grant_rules or ()]
+    if grants and decision != "approve":
+        raise ValueError("a session grant only makes sense when approving")
     who = operator or default_operator()
     with _db_errors(conn.db), conn.transaction(chain=True):
         row = _approval(conn, approval_id)
@@ -573,10 +594,20 @@ def decide(
             raise UnknownApproval(f"no approval {approval_id}")
         if row["status"] != "pending":
             raise AlreadyDecided(row["decided_by"], row["decided_at"], row["status"])
+        reason_text = (reason or "").strip() or None
         _close_approval(
-            conn, row, outcome=outcomes[decision], action=decision, operator=who,
-            reason=(reason or "").strip() or None, updated_input=updated_input,
+            conn, row, outcome=outcomes[decision],
+            action="approve_for_session" if grants else decision, operator=who,
+            reason=reason_text, updated_input=updated_input,
+            rule=" + ".join(grants) if grants else None,
         )  # fmt: skip
+        for rule in grants:
+            conn.execute(
+                "INSERT INTO grants (session, rule, approval_id, operator, created_at, reason)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                (row["session"], clean_text(rule, conn.is_pg), approval_id, who, utc_text(),
+                 reason_text),
+            )  # fmt: skip
         decided = _approval(conn, approval_id)
     assert decided is not None
     return _public(decided)
@@ -624,6 +655,16 @@ def _wait_pg(conn: LeanConn, approval_id: str, end: float) -> dict[str, Any] | N
                 pass
     finally:
         conn.raw.execute(f"UNLISTEN {DECISIONS_CHANNEL}")
+
+
+def session_grants(conn: LeanConn, session: str) -> list[str]:
+    """Rules an operator allowed for the rest of ``session`` ("approve for this session"),
+    oldest first. Gates read this on every call: one indexed lookup."""
+    with _db_errors(conn.db):
+        rows = conn.execute(
+            "SELECT rule FROM grants WHERE session = ? ORDER BY id", (session,)
+        ).fetchall()
+    return [str(r[0]) for r in rows]
 
 
 def session_status(conn: LeanConn, session: str) -> str | None:

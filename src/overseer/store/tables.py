@@ -231,11 +231,59 @@ class CheckpointRow(SQLModel, table=True):
     operator: str | None = None
 
 
+class GrantRow(SQLModel, table=True):
+    """ "Approve for this session": a rule allowed for the rest of one session (schema 2).
+
+    Written with its approval's decision (and audit row) in one transaction; gates read them
+    on every call of the session (``lean.session_grants``)."""
+
+    __tablename__ = "grants"
+    __table_args__ = (sa.Index("ix_grants_session", "session", "id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    session: str
+    rule: str
+    approval_id: str | None = None
+    operator: str
+    created_at: str
+    reason: str | None = Field(default=None, sa_type=sa.Text)
+
+
+class RevealRow(SQLModel, table=True):
+    """An operator unmasked a secret on screen (schema 2). Append-only like the chain, but not
+    hash-chained: the chain holds gate decisions only, with their seven outcomes."""
+
+    __tablename__ = "reveals"
+    __table_args__ = (sa.Index("ix_reveals_session", "session", "id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    ts: str
+    operator: str
+    session: str
+    call_id: str | None = None
+
+
 APPEND_ONLY_SQLITE = (
     """CREATE TRIGGER IF NOT EXISTS decisions_no_update BEFORE UPDATE ON decisions
     BEGIN SELECT RAISE(ABORT, 'the audit chain is append-only: UPDATE refused'); END""",
     """CREATE TRIGGER IF NOT EXISTS decisions_no_delete BEFORE DELETE ON decisions
     BEGIN SELECT RAISE(ABORT, 'the audit chain is append-only: DELETE refused'); END""",
+)
+
+REVEALS_APPEND_ONLY_SQLITE = (
+    """CREATE TRIGGER IF NOT EXISTS reveals_no_update BEFORE UPDATE ON reveals
+    BEGIN SELECT RAISE(ABORT, 'the reveal log is append-only: UPDATE refused'); END""",
+    """CREATE TRIGGER IF NOT EXISTS reveals_no_delete BEFORE DELETE ON reveals
+    BEGIN SELECT RAISE(ABORT, 'the reveal log is append-only: DELETE refused'); END""",
+)
+
+REVEALS_APPEND_ONLY_POSTGRES = (
+    """CREATE OR REPLACE FUNCTION overseer_reveals_append_only() RETURNS trigger
+    LANGUAGE plpgsql AS $$
+    BEGIN
+        RAISE EXCEPTION USING MESSAGE = 'the reveal log is append-only: ' || TG_OP || ' refused';
+    END
+    $$""",
+    """CREATE TRIGGER reveals_no_update_delete BEFORE UPDATE OR DELETE ON reveals
+    FOR EACH ROW EXECUTE FUNCTION overseer_reveals_append_only()""",
 )
 
 APPEND_ONLY_POSTGRES = (
