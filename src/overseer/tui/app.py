@@ -10,6 +10,7 @@ from __future__ import annotations
 import getpass
 from collections.abc import Awaitable, Callable, Iterable
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -57,10 +58,10 @@ class OverseerCommands(Provider):
         ]
         if snapshot is not None:
             for agent in sorted({r.agent for r in snapshot.sessions}):
-                commands.append((f"Agent: {agent}", lambda a=agent: app.show_agent(a), "filter fleet"))
+                commands.append((f"Agent: {agent}", partial(app.show_agent, agent), "filter fleet"))
             for row in snapshot.sessions[:500]:
-                commands.append((f"Session: {row.session} ({row.agent})",
-                                 lambda s=row.session: app.open_session(s), row.status))  # fmt: skip
+                title = f"Session: {row.session} ({row.agent})"
+                commands.append((title, partial(app.open_session, row.session), row.status))
         for title, callback, help_text in commands:
             score = matcher.match(title)
             if score > 0:
@@ -230,7 +231,8 @@ class OverseerApp(App[None]):
         self.push_screen(CommandBar(suggestions), self.run_command)
 
     def run_command(self, command: str | None) -> None:
-        """``:fleet``, ``:approvals``, ``:audit``, ``:session ID``, ``:agent A``, ``:help``, ``:quit``."""
+        """``:fleet``, ``:approvals``, ``:audit``, ``:session ID``, ``:agent A``, ``:help``,
+        ``:quit``."""
         if not command:
             return
         verb, _, arg = command.partition(" ")
@@ -265,15 +267,16 @@ class OverseerApp(App[None]):
     # ------------------------------------------------------------------ decisions
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # Textual: False hides the key, None shows it disabled.
         if action == "retry_delivery":
             # Only shown while a decision made here has not reached its gateway.
-            return bool(self.snapshot and self.snapshot.undelivered) or None
+            return bool(self.snapshot and self.snapshot.undelivered)
         if action in MUTATING_ACTIONS:
             if self.read_only:
                 return False
             targets = self._targets()
             if targets and all(self._observe_only(t.session) for t in targets):
-                return False
+                return None
         return True
 
     def _observe_only(self, session: str) -> bool:
@@ -299,7 +302,9 @@ class OverseerApp(App[None]):
 
     def _refuse_if_read_only(self) -> bool:
         if self.read_only:
-            self.notify("Read-only review: decisions are disabled.", severity="warning", markup=False)
+            self.notify(
+                "Read-only review: decisions are disabled.", severity="warning", markup=False
+            )
             return True
         return False
 
@@ -317,8 +322,19 @@ class OverseerApp(App[None]):
         subject = "\n".join(f"{t.agent}: {t.tool} {t.summary}" for t in targets)
         self.push_screen(
             ReasonModal("Approve a flagged call — why?", subject, required=True, verb="Approve"),
-            lambda reason: reason is not None and self._decide(targets, "approve", reason),
+            self._then_decide(targets, "approve"),
         )
+
+    def _then_decide(
+        self, targets: list[ApprovalRow], decision: str
+    ) -> Callable[[str | None], None]:
+        """The callback of a reason dialog: decide with the reason, or nothing if cancelled."""
+
+        def done(reason: str | None) -> None:
+            if reason is not None:
+                self._decide(targets, decision, reason)
+
+        return done
 
     def action_deny(self) -> None:
         if self._refuse_if_read_only():
@@ -330,7 +346,7 @@ class OverseerApp(App[None]):
         subject = "\n".join(f"{t.agent}: {t.tool} {t.summary}" for t in targets)
         self.push_screen(
             ReasonModal(f"Deny {len(targets)} call(s) — why?", subject, required=True, verb="Deny"),
-            lambda reason: reason is not None and self._decide(targets, "deny", reason),
+            self._then_decide(targets, "deny"),
         )
 
     def action_approve_session(self) -> None:
@@ -341,13 +357,22 @@ class OverseerApp(App[None]):
             self.notify("Select a pending approval first.", markup=False)
             return
         target = targets[0]
-        subject = (f"{target.agent}: {target.tool} {target.summary}\n"
-                   f"allow for the rest of session {target.session}: {target.rule or target.tool}")
+        subject = (
+            f"{target.agent}: {target.tool} {target.summary}\n"
+            f"allow for the rest of session {target.session}: {target.rule or target.tool}"
+        )
         self.push_screen(
             ReasonModal("Approve and allow for this session — why?", subject,
                         required=bool(target.flags or target.destructive), verb="Allow"),
-            lambda reason: reason is not None and self._grant(target, reason),
+            self._then_grant(target),
         )  # fmt: skip
+
+    def _then_grant(self, target: ApprovalRow) -> Callable[[str | None], None]:
+        def done(reason: str | None) -> None:
+            if reason is not None:
+                self._grant(target, reason)
+
+        return done
 
     def action_edit_approve(self) -> None:
         if self._refuse_if_read_only():
@@ -372,7 +397,9 @@ class OverseerApp(App[None]):
                 self._decide([target], "approve", reason, edited)
 
         self.call_from_thread(
-            self.push_screen, EditInputModal(f"Edit {target.tool} input, then approve", original), done
+            self.push_screen,
+            EditInputModal(f"Edit {target.tool} input, then approve", original),
+            done,
         )
 
     def action_kill_session(self) -> None:
@@ -383,7 +410,9 @@ class OverseerApp(App[None]):
             self.notify("Select a session or an approval first.", markup=False)
             return
         if self._observe_only(session):
-            self.notify("Observe-only session: overseer cannot kill it.", severity="warning", markup=False)
+            self.notify(
+                "Observe-only session: overseer cannot kill it.", severity="warning", markup=False
+            )
             return
 
         def confirmed(ok: bool | None) -> None:
@@ -428,14 +457,18 @@ class OverseerApp(App[None]):
     @work(thread=True, group="decide")
     def _grant(self, target: ApprovalRow, reason: str) -> None:
         try:
-            self.post_message(ActionDone(self.source.grant_for_session(target.id, reason, self.operator)))
+            self.post_message(
+                ActionDone(self.source.grant_for_session(target.id, reason, self.operator))
+            )
         except Exception as exc:
             self.post_message(ActionDone(f"{target.id}: {exc}", ok=False))
 
     @work(thread=True, group="decide")
     def _kill(self, session: str) -> None:
         try:
-            self.post_message(ActionDone(self.source.kill(session, "killed from the console", self.operator)))
+            self.post_message(
+                ActionDone(self.source.kill(session, "killed from the console", self.operator))
+            )
         except Exception as exc:
             self.post_message(ActionDone(f"kill {session}: {exc}", ok=False))
 

@@ -49,3 +49,22 @@ def sparkline(values: list[int], width: int = 12) -> str:
     values = values[-width:]
     peak = max(values) or 1
     return "".join(_BARS[min(8, round(v / peak * 8))] if v else " " for v in values).rjust(width)
+
+
+#: Detector ids are precise but long; queues and tables show these.
+SHORT_FLAGS = {
+    "destructive_command": "destructive",
+    "write_outside_cwd": "outside-cwd",
+    "retry_after_denial": "retry",
+    "secret_read": "secret-read",
+    "secret_in_input": "secret",
+    "egress_unallowed": "egress",
+    "download_exec": "curl|sh",
+    "privilege_change": "privilege",
+    "injected_instructions": "injection",
+    "credential_acquired": "cred-acquired",
+}
+
+
+def short_flag(detector: str) -> str:
+    return SHORT_FLAGS.get(detector, detector)

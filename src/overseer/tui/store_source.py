@@ -175,7 +175,7 @@ class StoreSource:
         history = SessionHistory(session=a["session"], cwd=cwd, home=None, scope=scope)
         flags = run_detectors(event, history, self.settings)
         names = tuple(sorted({f.detector for f in flags}))
-        destructive = any(f.detector == "destructive" for f in flags)
+        destructive = any(f.detector == "destructive_command" for f in flags)
         self._approval_flags[a["id"]] = (names, destructive)
         return names, destructive
 
@@ -225,17 +225,18 @@ class StoreSource:
         for tool, verdict, rule, n in counts:
             tools[tool or "?"] = tools.get(tool or "?", 0) + n
             if rule:
-                list_name = {"allow": "allow", "ask": "ask", "deny": "deny"}.get(verdict or "")
+                decided_by = {"allow": "allow", "ask": "ask", "deny": "deny"}.get(verdict or "")
                 for part in rule.split(" + "):
-                    for name in (list_name, "session"):
+                    for name in (decided_by, "session"):
                         if name:
                             hits[(name, part)] = hits.get((name, part), 0) + n
         grants = self.store.session_grants(session)
         scope = self.config.scope_for(agent_name, task)
         rules: list[ScopeRuleRow] = []
         if scope is not None:
-            for list_name, rule in scope.rules():
-                rules.append(ScopeRuleRow(list_name, rule.text, hits.get((list_name, rule.text), 0)))
+            for list_name, scope_rule in scope.rules():
+                hit = hits.get((list_name, scope_rule.text), 0)
+                rules.append(ScopeRuleRow(list_name, scope_rule.text, hit))
         for grant in grants:
             rules.append(ScopeRuleRow("session", grant, hits.get(("session", grant), 0)))
         allowing = [r for name, r in (scope.rules() if scope else []) if name == "allow"]
@@ -293,7 +294,7 @@ class StoreSource:
             )
             for d in reversed(self.store.decisions(limit=limit))
         ]
-        return AuditView(rows, result.ok, result.message, result.size)
+        return AuditView(rows, result.ok, result.message(), result.size)
 
     def approval_input(self, approval_id: str) -> dict[str, Any]:
         approval = self.store.read_approval(approval_id)
@@ -326,7 +327,9 @@ class StoreSource:
 
     def grant_for_session(self, approval_id: str, reason: str, operator: str) -> str:
         try:
-            rule = self.store.grant_for_session(approval_id, reason=reason or None, operator=operator)
+            rule = self.store.grant_for_session(
+                approval_id, reason=reason or None, operator=operator
+            )
         except (AlreadyDecided, StoreError) as exc:
             raise DecisionError(f"{approval_id}: {exc}") from None
         return f"{approval_id}: approved; {rule} allowed for the rest of this session"

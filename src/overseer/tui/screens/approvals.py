@@ -11,7 +11,7 @@ from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
-from overseer.tui.format import age, cell, countdown
+from overseer.tui.format import age, cell, countdown, short_flag
 from overseer.tui.rows import VERDICT_LABELS, ApprovalRow
 from overseer.tui.widgets.header import StatusHeader
 
@@ -19,7 +19,7 @@ from overseer.tui.widgets.header import StatusHeader
 COLUMNS = [
     ("mark", " ", 1), ("waited", "WAITED", 6), ("left", "TIMES OUT", 9), ("agent", "AGENT", 14),
     ("session", "SESSION", 12), ("tool", "TOOL", 16), ("verdict", "VERDICT", 12),
-    ("flags", "FLAGS", 14), ("input", "INPUT", 80),
+    ("flags", "FLAGS", 16), ("input", "INPUT", 60),
 ]  # fmt: skip
 
 
@@ -81,7 +81,10 @@ class ApprovalsScreen(Screen[None]):
                 cell(row.session[:12]),
                 cell(row.tool),
                 cell(VERDICT_LABELS.get(row.verdict, row.verdict or "")),
-                cell(" ".join(row.flags), "bold magenta" if row.flags else ""),
+                cell(
+                    " ".join(short_flag(f) for f in row.flags),
+                    "bold magenta" if row.flags else "",
+                ),
                 cell(row.summary),
                 key=row.id,
             )  # fmt: skip
@@ -127,7 +130,12 @@ class ApprovalsScreen(Screen[None]):
             Content(row.input_display or row.summary),
         ]
         if row.flags:
-            lines.append(Content.styled("flags: " + ", ".join(row.flags) + " — a reason is required to approve", "$warning"))
+            lines.append(
+                Content.styled(
+                    "flags: " + ", ".join(row.flags) + " — a reason is required to approve",
+                    "$warning",
+                )
+            )
         detail.update(Content("\n").join(lines))
 
     def action_mark(self) -> None:

@@ -55,7 +55,9 @@ class AuditScreen(Screen[None]):
         try:
             view = self.app.source.audit()  # type: ignore[attr-defined]
         except Exception as exc:
-            self.app.call_from_thread(self.app.notify, f"cannot read audit: {exc}", severity="error")
+            self.app.call_from_thread(
+                self.app.notify, f"cannot read audit: {exc}", severity="error"
+            )
             return
         self.post_message(AuditLoaded(view))
 
@@ -64,9 +66,9 @@ class AuditScreen(Screen[None]):
         view = message.view
         state = self.query_one("#chain-state", Static)
         if view.verified:
-            state.update(Content.styled(f"✔ chain intact · {view.size} decisions · {view.verify_message}", "bold $success"))
+            state.update(Content.styled(f"✔ {view.verify_message}", "bold $success"))
         else:
-            state.update(Content.styled(f"✘ CHAIN BROKEN · {view.verify_message}", "bold reverse $error"))
+            state.update(Content.styled(f"✘ {view.verify_message}", "bold reverse $error"))
         table = self.query_one(DataTable)
         table.clear()
         for row in reversed(view.rows):

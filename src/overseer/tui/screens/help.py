@@ -50,6 +50,10 @@ class HelpScreen(ModalScreen[None]):
             for keys, description in describe(list(bindings)):
                 lines.append(Content.assemble((f"  {keys:<18}", "bold $accent"), description))
         lines.append(Content(""))
-        lines.append(Content.styled("Command bar: :fleet :approvals :audit :session ID :agent NAME :help :quit", "dim"))
+        lines.append(
+            Content.styled(
+                "Command bar: :fleet :approvals :audit :session ID :agent NAME :help :quit", "dim"
+            )
+        )
         with VerticalScroll(id="help-box"):
             yield Static(Content("\n").join(lines))

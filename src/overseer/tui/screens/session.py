@@ -86,7 +86,9 @@ class SessionScreen(Screen[None]):
             rows = source.timeline(self.session, start)
             scope = source.scope(self.session)
         except Exception as exc:  # a worker failure becomes a message, never a crash
-            self.app.call_from_thread(self.app.notify, f"cannot load session: {exc}", severity="error")
+            self.app.call_from_thread(
+                self.app.notify, f"cannot load session: {exc}", severity="error"
+            )
             self._loading = False
             return
         self.post_message(TimelineLoaded(self.session, start, rows, scope))
@@ -155,7 +157,9 @@ class SessionScreen(Screen[None]):
         current = self.query_one(Timeline).current
         if current is not None and current.index == message.index:
             self._detail = message.detail
-            self.query_one(DetailPanel).show(message.detail, revealed=message.index in self.revealed)
+            self.query_one(DetailPanel).show(
+                message.detail, revealed=message.index in self.revealed
+            )
 
     def action_reveal(self) -> None:
         current = self.query_one(Timeline).current

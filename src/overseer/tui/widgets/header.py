@@ -35,17 +35,25 @@ class StatusHeader(Static):
             Content(f"agents {snapshot.agents} · live {snapshot.live} · "),
             Content.styled(f"pending {pending}", "bold reverse $warning" if pending else ""),
             Content(" · flags "),
-            Content.styled(f"S{snapshot.flags_safety}", "bold $warning" if snapshot.flags_safety else ""),
+            Content.styled(
+                f"S{snapshot.flags_safety}", "bold $warning" if snapshot.flags_safety else ""
+            ),
             Content(" "),
-            Content.styled(f"X{snapshot.flags_security}", "bold $error" if snapshot.flags_security else ""),
+            Content.styled(
+                f"X{snapshot.flags_security}", "bold $error" if snapshot.flags_security else ""
+            ),
         ]
         if snapshot.problems:
             parts.append(Content(f" · problems {snapshot.problems}"))
         if snapshot.undelivered:
             parts.append(Content.styled(f" · not delivered {snapshot.undelivered}", "$error"))
         if health:
-            summary = "ok" if worst == "ok" else "; ".join(
-                f"{name}: {state}" for name, state in health.items() if state != "ok"
+            summary = (
+                "ok"
+                if worst == "ok"
+                else "; ".join(
+                    f"{name}: {state}" for name, state in health.items() if state != "ok"
+                )
             )
             style = HEALTH_STYLES.get(worst.split(" ")[0], "$warning")
             parts.append(Content(" │ sources "))

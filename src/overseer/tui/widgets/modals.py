@@ -139,7 +139,8 @@ class EditInputModal(ModalScreen[tuple[dict[str, Any], str] | None]):
 
 
 class CommandBar(ModalScreen[str | None]):
-    """k9s-style ``:`` bar: ``:fleet``, ``:approvals``, ``:audit``, ``:session ID``, ``:agent A``."""
+    """k9s-style ``:`` bar: ``:fleet``, ``:approvals``, ``:audit``, ``:session ID``,
+    ``:agent A``."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
 

@@ -60,12 +60,12 @@ class DetailPanel(Static):
             return
         verdict = VERDICT_LABELS.get(detail.verdict, detail.verdict or "")
         status = OUTCOME_LABELS.get(detail.status, detail.status or "")
-        head = [Content.styled(detail.tool, "bold"), Content(f"  {verdict}")]  # noqa: RUF005
+        head: list[tuple[str, str] | str] = [(detail.tool, "bold"), f"  {verdict}"]
         if detail.rule:
-            head.append(Content.styled(f"  ({detail.rule})", "dim"))
+            head.append((f"  ({detail.rule})", "dim"))
         if status:
-            head.append(Content(f"  · {status}"))
-        lines = [Content("").join(head)]
+            head.append(f"  · {status}")
+        lines = [Content.assemble(*head)]
         for flag in detail.flags:
             lines.append(Content.styled(f"⚑ {flag}", "$warning"))
         shown_input = detail.input_display if revealed else mask(detail.input_display)
@@ -75,7 +75,9 @@ class DetailPanel(Static):
         lines.append(Content.styled("result", "bold dim"))
         lines.append(Content(shown_output or "— (no result yet)"))
         if detail.has_secret and not revealed:
-            lines.append(Content.styled("secrets masked · v reveals (recorded in the audit)", "dim italic"))
+            lines.append(
+                Content.styled("secrets masked · v reveals (recorded in the audit)", "dim italic")
+            )
         elif revealed:
             lines.append(Content.styled("secrets revealed · this was recorded", "$error italic"))
         self.update(Content("\n").join(lines))

@@ -29,10 +29,10 @@ from overseer.tui.rows import OUTCOME_LABELS, VERDICT_LABELS, TimelineRow
 #: (title, width) of the fixed columns; the summary takes the rest.
 COLUMNS: tuple[tuple[str, int], ...] = (
     ("time", 8),
-    ("tool", 16),
+    ("tool", 14),
     ("verdict", 12),
     ("outcome", 13),
-    ("flags", 7),
+    ("flags", 5),
 )
 
 
@@ -262,4 +262,3 @@ class Timeline(ScrollView, can_focus=True):
         if selected:
             strip = strip.apply_style(self._style("cursor"))
         return strip
-
