@@ -318,3 +318,18 @@ def test_keys_come_from_the_environment_only() -> None:
     assert keys_from_env(default, env) == ("LANGFUSE_PUBLIC_KEY", "LANGFUSE_SECRET_KEY", "pk", "sk")
     named = parse_config('[langfuse]\npublic_key_env = "TEAM_PK"\nsecret_key_env = "TEAM_SK"\n')
     assert keys_from_env(named, env) == ("TEAM_PK", "TEAM_SK", "pk2", None)
+
+
+async def test_match_source_gives_langfuse_sessions_an_agent(store: Store,
+                                                             langfuse: LangfuseServer) -> None:  # fmt: skip
+    """Traces name no overseer agent; a ``match.source`` rule on ``langfuse:*`` claims them."""
+    claimed = parse_config(
+        '[agents.weather-bot]\nowner = "ops@example.com"\nautonomy = "autonomous"\n'
+        'default_task = "forecast"\nmatch = { source = ["langfuse:*"] }\n'
+        '[agents.weather-bot.tasks.forecast]\nallow = ["get_weather"]\n'
+    )
+    _seed(langfuse)
+    await make(langfuse, store, claimed).poll_once()
+    calls = {c.call_id: c for c in store.timeline("lf:sess-a")}
+    assert (calls["o1"].agent, calls["o1"].verdict) == ("weather-bot", "allow")
+    assert calls["o3"].verdict != "allow"  # get_forecast is not in its scope
