@@ -390,3 +390,20 @@ async def test_wrong_token_is_auth_failed(
     assert poller.health.text().startswith("auth failed · HTTP 401 · retrying in")
     gateway.token = "wrong"  # the gateway's token rotated to what we hold
     assert (await poller.poll_once()).ok
+
+
+async def test_pages_too_large_to_read_are_asked_smaller(lite_store: Store, config: Config,
+                                                         gateway: ReferenceGateway) -> None:  # fmt: skip
+    """A cap on answer size bounds memory; a session whose pages exceed it is read in smaller
+    pages rather than given up on (only a single event over the cap is a Problem)."""
+    gateway.add_events([start("s1"), *calls("s1", 1, 20)])
+    poller = make_poller(gateway, lite_store, config, max_bytes=2_000)
+    result = await poller.poll_once()
+    assert result.ok and poller.health.text() == "ok"
+    assert stored(lite_store, "s1") == served(gateway, "s1")
+    gateway.add_event({"kind": "message", "session": "s1", "ts": "2026-03-02T10:00:00Z",
+                       "role": "assistant", "text": "x" * 5_000})  # fmt: skip
+    await poller.poll_once()
+    assert poller.health.state == Health.RETRYING and "answer too large" in poller.health.text()
+    [problem] = [p for p in lite_store.problems() if p.source.endswith(":s1")]
+    assert "larger than the answer size limit" in problem.reason

@@ -53,7 +53,7 @@ from overseer.engine import Engine
 from overseer.model import Event, Problem
 from overseer.sources.formats import BaseParser, make_parser
 from overseer.sources.formats._common import BadRecord, excerpt, ident
-from overseer.store import lean
+from overseer.store import StoreError, lean
 from overseer.store import utc_text as _utc_text
 from overseer.store.db import Store
 from overseer.store.tables import ApprovalRow, DecisionRow, EventRow, SessionRow
@@ -144,6 +144,7 @@ class FetchError(Exception):
     STUCK = "stuck"  # a cursor that does not advance
     NOT_FOUND = "not_found"  # 404
     REJECTED = "rejected"  # another 4xx
+    TOO_LARGE = "too_large"  # an answer over the size cap
 
     def __init__(
         self, kind: str, detail: str, *, retry_after: float | None = None, body: bytes = b""
@@ -815,7 +816,6 @@ class PollerBase:
         anything the server or the network does."""
         self._notify = notify
         self._stop = asyncio.Event()
-        await asyncio.to_thread(ensure_tables, self.store)
         try:
             async with self._client() as client:
                 while not self._stop.is_set():
@@ -838,19 +838,18 @@ class PollerBase:
     async def poll_once(self, client: httpx.AsyncClient | None = None) -> CycleResult:
         """One cycle; updates :attr:`health`. Never raises (bar cancellation)."""
         if client is None:
-            await asyncio.to_thread(ensure_tables, self.store)
             async with self._client() as own:
                 return await self.poll_once(own)
         self.cycles += 1
         try:
+            await asyncio.to_thread(ensure_tables, self.store)  # a store down now is retried too
             result = await self._cycle(client)
         except FetchError as exc:
             result = self._failed(exc)
         except Exception as exc:  # a store hiccup or a bug: keep polling, keep it visible
             log.warning("%s: poll cycle failed: %s", self.name, type(exc).__name__, exc_info=True)
-            result = self._failed(
-                FetchError(FetchError.RETRY, f"internal error ({type(exc).__name__})")
-            )
+            what = "store error" if isinstance(exc, StoreError) else "internal error"
+            result = self._failed(FetchError(FetchError.RETRY, f"{what} ({type(exc).__name__})"))
         else:
             self._failures = 0
             self._after_ok(result)
@@ -889,7 +888,7 @@ class PollerBase:
                 async for chunk in response.aiter_bytes():
                     size += len(chunk)
                     if size > self.max_bytes:
-                        raise FetchError(FetchError.MALFORMED, "answer too large")
+                        raise FetchError(FetchError.TOO_LARGE, "answer too large")
                     chunks.append(chunk)
         except httpx.HTTPError as exc:
             raise transport_error(exc) from None
@@ -946,6 +945,7 @@ class _Cursor:
     retry_at: float = 0.0
     detail: str = ""
     finished: bool = False
+    limit: int = 0  # page size asked (halved while pages are too large to read)
 
 
 #: Failures that concern one session's stream, not the whole gateway.
@@ -954,6 +954,7 @@ _SESSION_SCOPED = (
     FetchError.STUCK,
     FetchError.NOT_FOUND,
     FetchError.REJECTED,
+    FetchError.TOO_LARGE,
 )
 
 
@@ -1062,7 +1063,10 @@ class GatewayPoller(PollerBase):
 
         # Sessions are fetched a few at a time: over a real network, one at a time would make
         # a cycle over a thousand sessions take a thousand round trips.
-        await asyncio.gather(*(one(meta) for meta in metas))
+        outcomes = await asyncio.gather(*(one(meta) for meta in metas), return_exceptions=True)
+        for outcome in outcomes:  # every task has finished: nothing runs on into the next cycle
+            if isinstance(outcome, BaseException):
+                raise outcome
         if failures:
             raise failures[0]
         await self._sync_approvals(client)
@@ -1095,6 +1099,8 @@ class GatewayPoller(PollerBase):
             FetchError.STUCK: f"gateway cursor does not advance ({exc.detail}); "
             "the page was not stored, retrying with backoff",
             FetchError.NOT_FOUND: "gateway lists the session but has no events for it (HTTP 404)",
+            FetchError.TOO_LARGE: "a single event is larger than the answer size limit "
+            f"({self.max_bytes} bytes); it cannot be read",
         }.get(exc.kind, f"gateway answered badly for this session: {exc.detail}")
         problem = self._report(cur.source, reason, exc.body)
         if problem is not None:
@@ -1181,10 +1187,16 @@ class GatewayPoller(PollerBase):
         seen = {cur.cursor}
         path = f"/v1/sessions/{quote(cur.remote, safe='')}/events"
         for _page in range(self.max_pages):
-            params: dict[str, Any] = {"limit": self.page_limit}
+            params: dict[str, Any] = {"limit": cur.limit or self.page_limit}
             if cur.cursor is not None:
                 params["after"] = cur.cursor
-            data = await self._get_scoped(client, path, params, cur.source)
+            try:
+                data = await self._get_scoped(client, path, params, cur.source)
+            except FetchError as exc:
+                if exc.kind == FetchError.TOO_LARGE and params["limit"] > 1:
+                    cur.limit = params["limit"] // 2  # fewer events per page, at once
+                    continue
+                raise
             records = data.get("events") if isinstance(data, dict) else None
             next_cursor = data.get("next_cursor") if isinstance(data, dict) else None
             if not isinstance(records, list) or (
