@@ -133,8 +133,9 @@ class LangfusePoller(PollerBase):
         result = CycleResult(ok=True)
         seen: set[str | None] = {state["cursor"]}
         for _page in range(self.max_pages):
-            state = self._state  # each committed page replaces it
-            assert state is not None
+            current = self._state  # each committed page replaces it
+            assert current is not None
+            state = current
             params: dict[str, Any] = {
                 "type": "TOOL", "fields": "core,basic,io", "limit": self.page_limit,
             }  # fmt: skip
@@ -264,18 +265,23 @@ class LangfusePoller(PollerBase):
         keys = {(e.session, str(e.kind), e.call_id) for e in events if e.call_id}
         if not keys:
             return events
-        ids = sorted({k[2] for k in keys if k[2] is not None})
+        by_session: dict[str, set[str]] = {}
+        for session, _kind, call_id in keys:
+            by_session.setdefault(session, set()).add(str(call_id))
         e = _EVENTS.c
         stored: set[tuple[str, str, str]] = set()
         with self.store.engine.connect() as conn:
-            for start in range(0, len(ids), 500):
-                chunk = ids[start : start + 500]
-                for session, kind, call_id in conn.execute(
-                    sa.select(e.session, e.kind, e.call_id).where(
-                        e.call_id.in_(chunk), e.kind.in_(("tool_call", "tool_result"))
-                    )
-                ):
-                    stored.add((session, kind, call_id))
+            for session, call_ids in by_session.items():  # (session, kind, call_id): indexed
+                ids = sorted(call_ids)
+                for start in range(0, len(ids), 500):
+                    for kind, call_id in conn.execute(
+                        sa.select(e.kind, e.call_id).where(
+                            e.session == session,
+                            e.kind.in_(("tool_call", "tool_result")),
+                            e.call_id.in_(ids[start : start + 500]),
+                        )
+                    ):
+                        stored.add((session, kind, call_id))
         out: list[Event] = []
         for event in events:
             key = (event.session, str(event.kind), event.call_id)
