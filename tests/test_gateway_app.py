@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import httpx
 from textual.pilot import Pilot
 from textual.widgets import Input
 
@@ -28,7 +29,9 @@ from tests.gateway_support import (  # noqa: F401  (fixtures)
     gateway,
     lite_store,
     make_poller,
+    served,
     start,
+    stored,
 )
 from tests.test_langfuse import LangfuseServer, langfuse, make  # noqa: F401  (fixture)
 
@@ -49,9 +52,11 @@ def notes(app: OverseerApp) -> list[str]:
     return [str(n.message) for n in app._notifications]
 
 
-def app_for(source: GatewaySource) -> OverseerApp:
+def app_for(source: GatewaySource, refresh: float = 1.0) -> OverseerApp:
+    # Slow refresh by default: Pilot waits for an idle app before each key, and a refresh is
+    # activity. Tests that press no keys may refresh fast.
     return OverseerApp(
-        source, mode_name="poll", operator="alice", refresh_interval=1.0, bell=False,
+        source, mode_name="poll", operator="alice", refresh_interval=refresh, bell=False,
         live=[p.run for p in source.pollers()],
     )  # fmt: skip
 
@@ -148,3 +153,43 @@ async def test_langfuse_session_refuses_kill_and_approve_with_the_reason(
                     "the source's refusal")  # fmt: skip
     assert lite_store.get_session("lf:sess-a").status != "killed"  # type: ignore[union-attr]
     assert lite_store.pending_approvals()[0]["status"] == "pending"
+
+
+async def test_faults_show_in_the_header_and_the_app_keeps_running(lite_store: Store, config: Config,
+                                                                   gateway: ReferenceGateway) -> None:  # fmt: skip
+    from overseer.tui.widgets.header import StatusHeader
+
+    gateway.add_events([start("s1"), *calls("s1", 1, 2)])
+    poller = make_poller(gateway, lite_store, config, timeout=httpx.Timeout(0.3, connect=1.0))
+    app = app_for(GatewaySource(lite_store, config, gateway=poller), refresh=0.05)
+    faults: list[tuple[dict[str, Any], str]] = [
+        ({"kind": "status", "status": 429, "retry_after": "1"}, "retrying in"),
+        ({"kind": "status", "status": 503}, "retrying in"),
+        ({"kind": "malformed"}, "retrying in"),
+        ({"kind": "stuck_cursor", "path": "/v1/sessions/s1/events"}, "retrying in"),
+        ({"kind": "drop"}, "retrying in"),
+        ({"kind": "slow", "delay": 0.6}, "retrying in"),
+        ({"kind": "auth"}, "auth failed"),
+    ]  # fmt: skip
+
+    def header() -> str:
+        return str(app.screen.query_one(StatusHeader).render())
+
+    async with app.run_test(size=(200, 50)) as pilot:
+        await until(
+            pilot, lambda: app.snapshot and app.snapshot.health.get(poller.name) == "ok", "ok"
+        )
+        for n, (arguments, shown) in enumerate(faults):
+            gateway.inject(**{"path": "/v1/", **arguments, "times": None})
+            gateway.add_events(calls("s1", 10 * (n + 1), 1))
+            expected = f"{poller.name}: {shown}"
+            await until(pilot, lambda e=expected: e in header(), expected)  # type: ignore[misc]
+            gateway.clear_faults()
+            await until(pilot, lambda: app.snapshot and app.snapshot.health.get(poller.name) == "ok",
+                        "recovery")  # fmt: skip
+        gateway.stop()
+        await until(pilot, lambda: f"{poller.name}: unreachable" in header(), "header: unreachable")
+        gateway.start()
+        await until(pilot, lambda: "sources ok" in header(), "header: sources ok")
+        assert app.is_running
+    assert stored(lite_store, "s1") == served(gateway, "s1")
