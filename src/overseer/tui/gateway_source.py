@@ -51,6 +51,7 @@ class GatewaySource(StoreSource):
         self.gateway = gateway
         self.langfuse = langfuse
         self._observe: dict[str, str] = {}
+        self._observe_set: set[str] = set()
         self._observe_at = float("-inf")
         self._observe_lock = threading.Lock()
 
@@ -71,12 +72,15 @@ class GatewaySource(StoreSource):
             now = time.monotonic()
             if refresh or now - self._observe_at > OBSERVE_TTL:
                 self._observe = observe_only_sessions(self.store)
+                self._observe_set = set(self._observe)
                 self._observe_at = now
             return self._observe
 
     def observe_only_sessions(self) -> set[str]:
-        """Langfuse sessions: overseer watches them but cannot decide or kill in them."""
-        return set(self._observe_reasons())
+        """Langfuse sessions: overseer watches them but cannot decide or kill in them.
+        (Asked once per fleet row: the same cached set, not a fresh copy each time.)"""
+        self._observe_reasons()
+        return self._observe_set
 
     def observe_only_reason(self, session: str) -> str | None:
         """Why ``session`` cannot be controlled from here (None when it can)."""
