@@ -123,10 +123,16 @@ class GatewaySource(StoreSource):
     @staticmethod
     def _delivered(result: DeliveryResult, *, edited: bool = False) -> str:
         """A delivered result is the action's success text; anything else is shown as an
-        error (the decision is recorded here either way)."""
+        error (the decision is recorded here either way). The app names the approval or
+        session before an error's text, so the error does not name it again."""
         if result.delivered:
             return result.message + (" (edited input)" if edited else "")
-        raise DecisionError(result.message)
+        message = result.message
+        for subject in (f"kill of session {result.target}: ", f"{result.target}: "):
+            if message.startswith(subject):
+                message = message[len(subject) :]
+                break
+        raise DecisionError(message)
 
     def grant_for_session(self, approval_id: str, reason: str, operator: str) -> str:
         if self.gateway is not None and self.gateway.owns_approval(approval_id) is not None:
