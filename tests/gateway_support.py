@@ -24,7 +24,7 @@ from overseer.gateway import ReferenceGateway
 from overseer.sources.poll import Backoff, GatewayPoller
 from overseer.store import open_store
 from overseer.store.db import Store
-from tests.store_support import db as db  # noqa: F401  (fixture, re-exported)
+from tests.store_support import db as db  # the fixture, re-exported
 
 ROOT = Path(__file__).resolve().parent.parent
 NATIVE = sorted((ROOT / "fixtures" / "native").glob("*.jsonl"))
@@ -55,7 +55,7 @@ def config() -> Config:
 
 
 @pytest.fixture
-def store(db: str) -> Iterator[Store]:  # noqa: F811
+def store(db: str) -> Iterator[Store]:
     handle = open_store(db)
     yield handle
     handle.close()
