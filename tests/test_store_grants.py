@@ -120,9 +120,19 @@ def test_schema_1_database_is_migrated(sqlite_db: str) -> None:  # noqa: F811
     with sqlite3.connect(sqlite_db) as raw:  # make it look like a schema-1 database
         for table in ("grants", "reveals"):
             raw.execute(f"DROP TABLE {table}")
+        raw.execute("DROP INDEX ux_events_call")
+        raw.execute(
+            "CREATE UNIQUE INDEX ux_events_call ON events (session, kind, call_id)"
+            " WHERE call_id IS NOT NULL AND kind IN ('tool_call', 'tool_result')"
+        )
         raw.execute("UPDATE meta SET value = '1' WHERE key = 'schema_version'")
     with lean.connect(sqlite_db) as conn:  # the hook path migrates too (through the store)
         assert lean.session_grants(conn, "s1") == []
     with open_store(sqlite_db) as store:
-        assert store.schema_version() == SCHEMA_VERSION == 2
+        assert store.schema_version() == SCHEMA_VERSION
         store.record_reveal("s1", None, operator="a")
+    with sqlite3.connect(sqlite_db) as raw:
+        (index_sql,) = raw.execute(
+            "SELECT sql FROM sqlite_master WHERE name = 'ux_events_call'"
+        ).fetchone()
+    assert "WHERE" not in index_sql  # 2 → 3: no longer partial

@@ -159,6 +159,11 @@ def test_timeline_pairs_results_and_pages(store: Store) -> None:
     last = store.timeline("s1", offset=200, limit=100)
     assert len(last) == 50 and last[-1].call_id == "c249"
     assert store.timeline("s1", offset=250) == []
+    seen, cursor = [], None
+    while page := store.timeline("s1", limit=64, after=cursor):  # keyset paging
+        seen += [c.call_id for c in page]
+        cursor = (page[-1].ts, page[-1].event_id)  # type: ignore[assignment]
+    assert seen == [f"c{i:03d}" for i in range(250)]
 
 
 def test_timeline_orders_by_time_not_arrival(store: Store) -> None:

@@ -160,22 +160,38 @@ def test_lean_module_imports_nothing_heavy() -> None:
 
 
 def test_timeline_queries_use_indexes(sqlite_db: str) -> None:  # noqa: F811
-    """Paging a 100k-call session must never scan the events table (plans, not timings)."""
-    open_store(sqlite_db).close()
+    """Paging a 100k-call session must never scan it (plans, not timings): the calls come in
+    order from the timeline index and each result is found through the unique call index."""
+    from overseer.store.db import timeline_query
+
+    store = open_store(sqlite_db)
+    with store.engine.connect() as conn:
+        compiled = timeline_query("s", offset=10, limit=50).compile(dialect=conn.dialect)
+        timeline_sql = str(compiled)
+        timeline_params = tuple(compiled.params[k] for k in compiled.positiontup or ())
+    store.close()
     raw = sqlite3.connect(sqlite_db)
-    plans = {
-        "timeline": (
-            "SELECT c.id FROM events c LEFT OUTER JOIN events r ON r.session = c.session"
-            " AND r.kind = 'tool_result' AND r.call_id = c.call_id"
-            " WHERE c.session = 's' AND c.kind = 'tool_call' ORDER BY c.ts, c.id LIMIT 50 OFFSET 10"
+    plans: dict[str, tuple[str, tuple[object, ...]]] = {
+        "timeline": (timeline_sql, timeline_params),
+        "pending": (
+            "SELECT id FROM approvals WHERE status = 'pending' ORDER BY created_at, id",
+            (),
         ),
-        "pending": "SELECT id FROM approvals WHERE status = 'pending' ORDER BY created_at, id",
-        "sessions": "SELECT id FROM sessions ORDER BY last_event_at DESC, id DESC LIMIT 50",
-        "by_agent": "SELECT id FROM sessions WHERE agent = 'a' ORDER BY last_event_at DESC, id DESC",
-        "count": "SELECT count(*) FROM events WHERE session = 's' AND kind = 'tool_call'",
+        "sessions": ("SELECT id FROM sessions ORDER BY last_event_at DESC, id DESC LIMIT 50", ()),
+        "by_agent": (
+            "SELECT id FROM sessions WHERE agent = 'a' ORDER BY last_event_at DESC, id DESC",
+            (),
+        ),
+        "count": ("SELECT count(*) FROM events WHERE session = 's' AND kind = 'tool_call'", ()),
+        "grants": ("SELECT rule FROM grants WHERE session = 's' ORDER BY id", ()),
     }
-    for name, sql in plans.items():
-        steps = [row[3] for row in raw.execute("EXPLAIN QUERY PLAN " + sql)]
+    for name, (sql, params) in plans.items():
+        steps = [row[3] for row in raw.execute("EXPLAIN QUERY PLAN " + sql, params)]
         full_scans = [s for s in steps if s.startswith("SCAN") and "USING" not in s]
         assert not full_scans, (name, steps)
         assert not any("TEMP B-TREE" in s for s in steps), (name, steps)
+        if name == "timeline":
+            assert any("ix_events_timeline (session=? AND kind=?)" in s for s in steps), steps
+            assert any("ux_events_call (session=? AND kind=? AND call_id=?)" in s for s in steps), (
+                steps
+            )

@@ -24,7 +24,8 @@ if TYPE_CHECKING:
 
 #: Version of the on-disk schema this code writes. A database with a higher version was made
 #: by a newer overseer: we refuse to touch it rather than guess (see :func:`check_version`).
-SCHEMA_VERSION = 2  # 2: grants ("approve for this session") and the reveal log
+#: 2: grants ("approve for this session") and the reveal log; 3: call dedupe index not partial.
+SCHEMA_VERSION = 3
 
 #: Environment variable naming the database (path or URL) when ``--db`` is not given.
 DB_ENV = "OVERSEER_DB"

@@ -18,7 +18,7 @@ import json
 import re
 import sqlite3
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Generator, Mapping
 from contextlib import closing
 from datetime import UTC, datetime
 from typing import Any, TextIO
@@ -60,7 +60,7 @@ _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 
 def chain_rows(
     conn: LeanConn, *, since: str | None = None, select: str | None = None
-) -> Iterator[tuple[Any, ...]]:
+) -> Generator[tuple[Any, ...], None, None]:
     """Every decision row in ``seq`` order as :data:`~overseer.store.chain.COLUMNS` tuples
     (or ``select``'s columns), streamed (a server-side cursor on PostgreSQL). ``since`` is
     store time text."""
@@ -103,7 +103,7 @@ def verify(conn: LeanConn, checkpoint: Mapping[str, Any] | None = None) -> Verif
     return result
 
 
-def _copy_digests(conn: LeanConn) -> Iterator[tuple[int, str, str, str]]:
+def _copy_digests(conn: LeanConn) -> Generator[tuple[int, str, str, str], None, None]:
     """``(seq, recomputed hash, prev_hash, hash)`` via ``COPY ... TO STDOUT``: several times
     cheaper per row than a server-side cursor. Every field is an integer or hex (no COPY
     escaping to undo)."""

@@ -321,8 +321,15 @@ def _migrate_2(conn: Connection, pg: bool) -> None:
         conn.exec_driver_sql(statement)
 
 
+def _migrate_3(conn: Connection, pg: bool) -> None:
+    """2 → 3: the call dedupe index becomes a plain unique index (the partial one was not used
+    to pair results with calls, so paging a big timeline scanned the session per row)."""
+    conn.exec_driver_sql("DROP INDEX IF EXISTS ux_events_call")
+    conn.exec_driver_sql("CREATE UNIQUE INDEX ux_events_call ON events (session, kind, call_id)")
+
+
 #: version → the step that brings the previous version to it (run in order, one transaction).
-_MIGRATIONS = {2: _migrate_2}
+_MIGRATIONS = {2: _migrate_2, 3: _migrate_3}
 
 
 # ------------------------------------------------------------------------------ conversions
@@ -731,45 +738,21 @@ class Store:
                 ).scalar_one()
             )
 
-    def timeline(self, session_id: str, *, offset: int = 0, limit: int = 200) -> list[TimelineCall]:
+    def timeline(
+        self,
+        session_id: str,
+        *,
+        offset: int = 0,
+        limit: int = 200,
+        after: tuple[datetime, int] | None = None,
+    ) -> list[TimelineCall]:
         """One page of a session's tool calls in order (ts, then arrival), each paired with
-        its result by ``call_id`` and with its latest approval, if any."""
-        c = _EVENTS.alias("c")
-        r = _EVENTS.alias("r")
-        join = sa.and_(
-            r.c.session == c.c.session, r.c.kind == "tool_result", r.c.call_id == c.c.call_id
-        )
-        query = (
-            sa.select(
-                c.c.id,
-                c.c.ts,
-                c.c.seq,
-                c.c.tool,
-                c.c.call_id,
-                c.c.agent,
-                c.c.task,
-                c.c.verdict,
-                c.c.rule,
-                c.c.flags,
-                c.c.summary,
-                c.c.input_display,
-                c.c.status,
-                c.c.source,
-                c.c.line,
-                c.c.approval_id,
-                r.c.id.label("r_id"),
-                r.c.ts.label("r_ts"),
-                r.c.status.label("r_status"),
-                r.c.is_error.label("r_is_error"),
-                r.c.output_display.label("r_output"),
-                r.c.output_truncated.label("r_truncated"),
-            )
-            .select_from(c.outerjoin(r, join))
-            .where(c.c.session == session_id, c.c.kind == "tool_call")
-            .order_by(c.c.ts, c.c.id)
-            .offset(offset)
-            .limit(limit)
-        )
+        its result by ``call_id`` and with its latest approval, if any.
+
+        ``after=(last.ts, last.event_id)`` continues after a row already shown (keyset
+        paging: constant cost however deep; ``offset`` costs grow with the offset).
+        """
+        query = timeline_query(session_id, offset=offset, limit=limit, after=after)
         with self._read() as conn:
             rows = conn.execute(query).mappings().all()
             call_ids = sorted({row["call_id"] for row in rows if row["call_id"] is not None})
@@ -1086,6 +1069,52 @@ class ChangeWatcher:
 
 
 # ---------------------------------------------------------------------------------- helpers
+
+
+def timeline_query(
+    session_id: str, *, offset: int, limit: int, after: tuple[datetime, int] | None = None
+) -> sa.Select[Any]:
+    """A page of tool calls, each LEFT JOINed to its result through the unique
+    (session, kind, call_id) index; ordered by the (session, kind, ts, id) index."""
+    c = _EVENTS.alias("c")
+    r = _EVENTS.alias("r")
+    join = sa.and_(
+        r.c.session == c.c.session, r.c.kind == "tool_result", r.c.call_id == c.c.call_id
+    )
+    query = (
+        sa.select(
+            c.c.id,
+            c.c.ts,
+            c.c.seq,
+            c.c.tool,
+            c.c.call_id,
+            c.c.agent,
+            c.c.task,
+            c.c.verdict,
+            c.c.rule,
+            c.c.flags,
+            c.c.summary,
+            c.c.input_display,
+            c.c.status,
+            c.c.source,
+            c.c.line,
+            c.c.approval_id,
+            r.c.id.label("r_id"),
+            r.c.ts.label("r_ts"),
+            r.c.status.label("r_status"),
+            r.c.is_error.label("r_is_error"),
+            r.c.output_display.label("r_output"),
+            r.c.output_truncated.label("r_truncated"),
+        )
+        .select_from(c.outerjoin(r, join))
+        .where(c.c.session == session_id, c.c.kind == "tool_call")
+        .order_by(c.c.ts, c.c.id)
+        .offset(offset)
+        .limit(limit)
+    )
+    if after is not None:
+        query = query.where(sa.tuple_(c.c.ts, c.c.id) > sa.tuple_(utc_text(after[0]), after[1]))
+    return query
 
 
 def _summary(row: Mapping[Any, Any], idle_cutoff: str | None) -> SessionSummary:

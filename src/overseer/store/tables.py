@@ -20,10 +20,11 @@ from sqlmodel import Field, SQLModel
 #: rowid alias (autoincrementing), hence the variant.
 _BIGINT_ID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 _ZERO = {"server_default": "0"}
-#: Tool calls and results dedupe on (session, kind, call_id): the same call seen by a hook and
-#: by a tailed transcript is stored once (insert-or-ignore, see Store.record_batch).
-DEDUPED_KINDS = ("tool_call", "tool_result")
-_DEDUPE_WHERE = "call_id IS NOT NULL AND kind IN ('tool_call', 'tool_result')"
+#: Events with a ``call_id`` dedupe on (session, kind, call_id): the same call seen by a hook
+#: and by a tailed transcript is stored once (insert-or-ignore, see Store.record_batch). A plain
+#: unique index, not a partial one: NULL call_ids never collide (NULLs are distinct in unique
+#: indexes on SQLite and PostgreSQL), and SQLite will not use a partial index for the right side
+#: of the timeline's LEFT JOIN — pairing each call with its result would scan the session.
 
 
 class MetaRow(SQLModel, table=True):
@@ -89,15 +90,7 @@ class EventRow(SQLModel, table=True):
         sa.Index("ix_events_timeline", "session", "kind", "ts", "id"),
         # A session's whole event stream in order.
         sa.Index("ix_events_session", "session", "ts", "id"),
-        sa.Index(
-            "ux_events_call",
-            "session",
-            "kind",
-            "call_id",
-            unique=True,
-            sqlite_where=sa.text(_DEDUPE_WHERE),
-            postgresql_where=sa.text(_DEDUPE_WHERE),
-        ),
+        sa.Index("ux_events_call", "session", "kind", "call_id", unique=True),
     )
     id: int | None = Field(default=None, primary_key=True, sa_type=_BIGINT_ID)
     session: str
