@@ -409,3 +409,14 @@ def test_a_hostile_file_name_is_neutralised_as_the_source_and_resumes(
     assert len(sources) == 1
     (source,) = sources
     assert "\x1b" not in source and "\u202e" not in source and "␛]52;" in source
+
+
+def test_a_result_before_its_call_still_pairs(store: object, db: str, tmp_path: Path) -> None:
+    log = tmp_path / "agent.jsonl"
+    result = json.dumps(
+        {"kind": "tool_result", "session": "s1", "ts": T, "call_id": "c1", "output": "ok"}
+    )
+    log.write_text(result + "\n" + call(1) + "\n" + call(2) + "\n")
+    stats = ingest(store, log)
+    assert (stats.tool_calls, stats.pending) == (2, 1)
+    assert count(db, "call_id='c1'") == 2
