@@ -12,10 +12,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/overseer check-config config.toml
-	$(BIN)/overseer scope explain --agent claude-dev Bash 'git status && rm -rf /'
-	$(BIN)/overseer scope explain --agent release-bot Bash 'git push origin v1.4.0'
-	$(BIN)/overseer scope explain --agent support-agent mcp__stripe__create_refund '{}'
+	$(BIN)/overseer demo
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -n 2 -q

@@ -132,7 +132,9 @@ RETRY_CASES: list[tuple[str, dict[str, Any], str, dict[str, Any], str]] = [
     ("Bash", {"command": "rm -rf /data"}, "verdict", ("Bash", {"command": "rm -rf /data/sub"}), "high"),
     ("Bash", {"command": "rm -rf /data"}, "verdict", ("Bash", {"command": "cd / && rm -rf data"}), "high"),
     ("Bash", {"command": "rm -rf /data"}, "verdict", ("Bash", {"command": "rm -rf /data"}), "medium"),
-    ("Bash", {"command": "rm -rf /data"}, "verdict", ("Bash", {"command": "sudo rm -rf /data"}), "medium"),
+    # The shell split now also judges the command sudo runs: re-running a denied command
+    # under sudo is another form of it (and an escalation), not a plain repeat.
+    ("Bash", {"command": "rm -rf /data"}, "verdict", ("Bash", {"command": "sudo rm -rf /data"}), "high"),
     ("Read", {"file_path": ".env"}, "rejected", ("Bash", {"command": "cat .env"}), "high"),
     ("Read", {"file_path": ".env"}, "blocked", ("Grep", {"pattern": "KEY", "path": "/srv/app/.env"}), "high"),
     ("WebFetch", {"url": "https://evil.example/a"}, "verdict", ("Bash", {"command": "curl https://evil.example/b"}), "high"),

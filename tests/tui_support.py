@@ -7,6 +7,7 @@ and the app's clock is :data:`NOW`.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import sqlite3
 from datetime import UTC, datetime
@@ -106,9 +107,12 @@ def make_app(db: str, config: Config, *, read_only: bool = False) -> tuple[Overs
 
 
 async def settle(pilot: Any) -> None:
-    """Let workers finish and their messages land."""
+    """Let workers finish and their messages land (live feeds run until the app stops, so
+    they are not waited for)."""
     for _ in range(3):
-        await pilot.app.workers.wait_for_complete()
+        pending = [w for w in pilot.app.workers if w.group != "live"]
+        # A superseded worker (exclusive groups) ends cancelled: that is settled too.
+        await asyncio.gather(*(w.wait() for w in pending), return_exceptions=True)
         await pilot.pause()
 
 

@@ -21,12 +21,25 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "decide": ("overseer.cli.store_cmds:decide", "Approve or deny a pending approval."),
     "approvals": ("overseer.cli.store_cmds:approvals", "List pending approvals."),
     "ingest": ("overseer.cli.ingest_cmds:ingest", "Ingest agent logs once (review, scripting)."),
-    "hook": ("overseer.cli.control_cmds:hook", "Gate Claude Code and Codex tool calls (install the hook)."),
-    "kill": ("overseer.cli.control_cmds:kill", "Stop a session: refuse its calls, signal its process."),
+    "hook": (
+        "overseer.cli.control_cmds:hook",
+        "Gate Claude Code and Codex tool calls (install the hook).",
+    ),
+    "kill": (
+        "overseer.cli.control_cmds:kill",
+        "Stop a session: refuse its calls, signal its process.",
+    ),
     "watch": ("overseer.cli.tui_cmds:watch", "Watch sessions live: tail logs, decide approvals."),
     "review": ("overseer.cli.tui_cmds:review", "Review past sessions read-only."),
+    "demo": (
+        "overseer.cli.demo_cmds:demo",
+        "Simulated agents, live, gated through the real store.",
+    ),
     "poll": ("overseer.cli.poll_cmds:poll", "Watch sessions through a gateway API, Langfuse."),
-    "report": ("overseer.cli.report_cmds:report", "Access review: provisioned vs exercised authority."),
+    "report": (
+        "overseer.cli.report_cmds:report",
+        "Access review: provisioned vs exercised authority.",
+    ),
 }
 
 

@@ -62,7 +62,7 @@ def poll(
     With --langfuse (or [langfuse] url), Langfuse tool traces are shown too, observe only."""
     from overseer.sources.langfuse import LangfusePoller, keys_from_env
     from overseer.sources.poll import GatewayPoller, redact_url, token_from_env
-    from overseer.tui.app import OverseerApp
+    from overseer.tui.app import LiveFeed, OverseerApp
     from overseer.tui.gateway_source import GatewaySource
     from overseer.tui.live import store_feed
 
@@ -107,7 +107,7 @@ def poll(
             interval=_interval(interval, config.langfuse, "langfuse"),
         )  # fmt: skip
     source = GatewaySource(store, config, gateway=gateway, langfuse=langfuse)
-    feeds = [store_feed(store), *(p.run for p in source.pollers())]
+    feeds: list[LiveFeed] = [store_feed(store), *(p.run for p in source.pollers())]
     app = OverseerApp(
         source, mode_name="poll", operator=operator or config.defaults.operator,
         bell=config.defaults.bell and not no_bell, live=feeds,

@@ -43,13 +43,13 @@ def watch(
     approvals from gate hooks. With no PATHS, only the store (hooks, other consoles)."""
     from overseer.engine import Engine
     from overseer.sources.tail import Tailer
-    from overseer.tui.app import OverseerApp
+    from overseer.tui.app import LiveFeed, OverseerApp
     from overseer.tui.live import store_feed, tail_feed
     from overseer.tui.store_source import StoreSource
 
     config = _config(config_path)
     store = _store(db)
-    feeds = [store_feed(store)]
+    feeds: list[LiveFeed] = [store_feed(store)]
     health = {}
     if paths:
         tailer = Tailer(list(paths), engine=Engine(config), store=store, fmt=fmt)

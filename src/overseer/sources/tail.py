@@ -18,8 +18,8 @@ before the new one is read; a renamed file that still matches the globs continue
 offset instead of being read twice), deletion, unreadable files (one Problem, retried every
 ``idle_ms``), events the watcher missed (known files are checked every ``idle_ms``, the
 roots walked again every ``rescan_ms``), a watcher that fails (inotify limits: it falls back
-to polling, reported once), and large files (resumed from the committed offset, read ``max_bytes`` at a
-time so other files and the consumer get their turn).
+to polling, reported once), and large files (resumed from the committed offset, read
+``max_bytes`` at a time so other files and the consumer get their turn).
 
 Latency: watchfiles' default 1.6 s debounce is far too slow for an operator; here a change
 is reported after ``step_ms`` of quiet (10 ms), and at most ``debounce_ms`` (50 ms) after

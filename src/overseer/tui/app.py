@@ -8,7 +8,7 @@ which post messages back; no worker touches a widget.
 from __future__ import annotations
 
 import getpass
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
@@ -98,7 +98,7 @@ class OverseerApp(App[None]):
         clock: Callable[[], datetime] | None = None,
         refresh_interval: float | None = 0.5,
         bell: bool = True,
-        live: list[LiveFeed] | None = None,
+        live: Sequence[LiveFeed] | None = None,
     ) -> None:
         super().__init__()
         self.source = source
@@ -109,6 +109,9 @@ class OverseerApp(App[None]):
         self.bell_enabled = bell
         self.live = list(live or [])
         self._seen_approvals: set[str] | None = None
+        # At most one snapshot read in flight; requests meanwhile coalesce into one more.
+        self._snapshot_busy = False
+        self._snapshot_dirty = False
         self.read_only = bool(getattr(source, "read_only", False))
 
     def now(self) -> datetime:
@@ -124,6 +127,13 @@ class OverseerApp(App[None]):
         for feed in self.live:
             self.run_worker(self._follow(feed), group="live", name="live feed")
 
+    def on_unmount(self) -> None:
+        # Feeds own threads (tailing, store watching): none may outlive the app.
+        for feed in self.live:
+            stop = getattr(feed, "stop", None)
+            if callable(stop):
+                stop()
+
     async def _follow(self, feed: LiveFeed) -> None:
         def ingested(sessions: set[str], count: int) -> None:
             self.post_message(EventsIngested(sessions, count))
@@ -134,20 +144,35 @@ class OverseerApp(App[None]):
             self.notify(f"live feed stopped: {exc}", severity="error", markup=False)
 
     def request_refresh(self) -> None:
-        """Read a fresh snapshot in a worker (never on the UI thread)."""
+        """Read a fresh snapshot in a worker (never on the UI thread).
+
+        Bursts of requests (a flood of ingested events, many decisions) coalesce: while one
+        read is in flight, further requests only mark it stale, and one more read follows.
+        """
+        if self._snapshot_busy:
+            self._snapshot_dirty = True
+            return
+        self._snapshot_busy = True
+        self._snapshot_dirty = False
         self._load_snapshot()
 
-    @work(thread=True, exclusive=True, group="snapshot")
+    @work(thread=True, group="snapshot")
     def _load_snapshot(self) -> None:
         try:
             snapshot = self.source.snapshot()
         except Exception as exc:
-            self.call_from_thread(self.notify, f"store unreachable: {exc}", severity="error")
+            self.post_message(SnapshotLoaded(None, error=str(exc)))
             return
         self.post_message(SnapshotLoaded(snapshot))
 
     @on(SnapshotLoaded)
     def _snapshot_loaded(self, message: SnapshotLoaded) -> None:
+        self._snapshot_busy = False
+        if self._snapshot_dirty:
+            self.request_refresh()
+        if message.snapshot is None:
+            self.notify(f"store unreachable: {message.error}", severity="error", markup=False)
+            return
         snapshot = message.snapshot
         ids = {a.id for a in snapshot.approvals}
         if self._seen_approvals is not None:

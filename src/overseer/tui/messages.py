@@ -11,9 +11,10 @@ from overseer.tui.rows import CallDetail, TimelineRow
 class SnapshotLoaded(Message):
     """A fresh read of fleet, approvals and counts."""
 
-    def __init__(self, snapshot: FleetSnapshot) -> None:
+    def __init__(self, snapshot: FleetSnapshot | None, error: str = "") -> None:
         super().__init__()
         self.snapshot = snapshot
+        self.error = error
 
 
 class TimelineLoaded(Message):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -57,6 +58,7 @@ class FleetScreen(Screen[None]):
         self.filter_text = ""
         self._rows: list[FleetRow] = []
         self._order: list[str] = []
+        self._drawn_at = 0.0
 
     def compose(self) -> ComposeResult:
         yield StatusHeader()
@@ -72,8 +74,13 @@ class FleetScreen(Screen[None]):
         self.query_one(DataTable).focus()
 
     def _on_snapshot(self, snapshot: Any) -> None:
-        if snapshot is not None:
+        if snapshot is None:
+            return
+        # Unchanged rows are redrawn at most once a second (their ages still tick).
+        now = time.monotonic()
+        if snapshot.sessions != self._rows or now - self._drawn_at >= 1.0:
             self._rows = snapshot.sessions
+            self._drawn_at = now
             self._render_rows()
 
     def _visible(self) -> list[FleetRow]:
