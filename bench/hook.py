@@ -142,6 +142,25 @@ def gated(env: dict[str, str], runs: int, *, via_cli: bool) -> list[float]:
     return latencies
 
 
+def make_env(tmp: str) -> dict[str, str]:
+    """The hooks' environment: config and DB in ``tmp``, nothing of the user's."""
+    config = Path(tmp) / "config.toml"
+    config.write_text(CONFIG)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OVERSEER_")}
+    # Measure what an installed package does: pip compiles bytecode at install time. This
+    # dev environment sets PYTHONDONTWRITEBYTECODE=1, which would recompile every overseer
+    # module from source on every run; cache the bytecode in the temp dir instead.
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    env |= {
+        "PYTHONPYCACHEPREFIX": str(Path(tmp) / "pycache"),
+        "OVERSEER_CONFIG": str(config),
+        "OVERSEER_DB": str(Path(tmp) / "bench.db"),
+        "OVERSEER_AGENT": "bench",
+        "XDG_CACHE_HOME": str(Path(tmp) / "cache"),
+    }
+    return env
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -150,20 +169,7 @@ def main() -> None:
     parser.add_argument("--gated", type=int, default=20, help="gated runs per method (default 20)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="overseer-bench-") as tmp:
-        config = Path(tmp) / "config.toml"
-        config.write_text(CONFIG)
-        env = {k: v for k, v in os.environ.items() if not k.startswith("OVERSEER_")}
-        # Measure what an installed package does: pip compiles bytecode at install time. This
-        # dev environment sets PYTHONDONTWRITEBYTECODE=1, which would recompile every overseer
-        # module from source on every run; cache the bytecode in the temp dir instead.
-        env.pop("PYTHONDONTWRITEBYTECODE", None)
-        env |= {
-            "PYTHONPYCACHEPREFIX": str(Path(tmp) / "pycache"),
-            "OVERSEER_CONFIG": str(config),
-            "OVERSEER_DB": str(Path(tmp) / "bench.db"),
-            "OVERSEER_AGENT": "bench",
-            "XDG_CACHE_HOME": str(Path(tmp) / "cache"),
-        }
+        env = make_env(tmp)
         hook, bare = auto_decided(env, args.runs)
         ratio = hook / bare
         print(f"auto-decided hook call: median {hook * 1000:.1f} ms over {args.runs} runs; "
