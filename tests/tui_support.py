@@ -98,7 +98,8 @@ def chain(db: str) -> list[dict[str, Any]]:
 
 def make_app(db: str, config: Config, *, read_only: bool = False) -> tuple[OverseerApp, Store]:
     store = open_store(db)
-    source = StoreSource(store, config, read_only=read_only)
+    # Fixed, past deadlines: the sweep of abandoned approvals would otherwise expire them.
+    source = StoreSource(store, config, read_only=read_only, expire_overdue=False)
     app = OverseerApp(
         source, mode_name="review" if read_only else "watch", operator=OPERATOR,
         clock=lambda: NOW, refresh_interval=None, bell=False,

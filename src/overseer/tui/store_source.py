@@ -7,7 +7,9 @@ passes a raw column to a widget.
 
 from __future__ import annotations
 
+import contextlib
 import threading
+import time
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
@@ -56,6 +58,7 @@ class StoreSource:
         *,
         read_only: bool = False,
         health: Mapping[str, str] | None = None,
+        expire_overdue: bool = True,
     ) -> None:
         self.store = store
         self.config = config
@@ -66,10 +69,14 @@ class StoreSource:
         self._approval_flags: dict[str, tuple[tuple[str, ...], bool]] = {}
         self._observed: dict[str, str] = {}
         self._lock = threading.Lock()
+        self._expired_at = 0.0
+        self.expire_overdue = expire_overdue and not read_only
 
     # ------------------------------------------------------------------ reads
 
     def snapshot(self) -> FleetSnapshot:
+        if self.expire_overdue:
+            self._expire_overdue()
         sessions = self.store.list_sessions(idle_after=self.config.defaults.idle_after)
         rows: list[FleetRow] = []
         agents: set[str] = set()
@@ -112,6 +119,17 @@ class StoreSource:
             health=dict(self.health),
             problems=self.store.count_problems(),
         )
+
+    def _expire_overdue(self) -> None:
+        """A hook killed while it waited leaves its approval pending forever: past its
+        deadline (and a grace period), record it as timed out, at most every few seconds."""
+        now = time.monotonic()
+        if now - self._expired_at < 5.0:
+            return
+        self._expired_at = now
+        # If the store is unreachable, the snapshot read right after says so.
+        with contextlib.suppress(StoreError):
+            self.store.expire_overdue(grace_s=15.0)
 
     def observe_only_sessions(self) -> set[str]:
         """Sessions overseer can watch but not control (e.g. from Langfuse)."""
