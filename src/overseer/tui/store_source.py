@@ -199,13 +199,17 @@ class StoreSource:
 
     def timeline(self, session: str, start: int = 0) -> list[TimelineRow]:
         rows: list[TimelineRow] = []
-        offset = start
+        # The first page by offset, the rest by keyset (constant cost however deep).
+        page = self.store.timeline(session, offset=start, limit=PAGE)
+        index = start
         while True:
-            page = self.store.timeline(session, offset=offset, limit=PAGE)
-            rows.extend(self._timeline_row(offset + i, call) for i, call in enumerate(page))
-            if len(page) < PAGE:
+            rows.extend(self._timeline_row(index + i, call) for i, call in enumerate(page))
+            index += len(page)
+            if len(page) < PAGE or page[-1].ts is None:
                 return rows
-            offset += PAGE
+            last = page[-1]
+            assert last.ts is not None
+            page = self.store.timeline(session, limit=PAGE, after=(last.ts, last.event_id))
 
     @staticmethod
     def _timeline_row(index: int, call: TimelineCall) -> TimelineRow:
