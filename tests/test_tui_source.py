@@ -55,3 +55,31 @@ def test_scope_view_counts_hits_and_acquired_tools(tmp_path: Path) -> None:
     assert hits[("deny", "mcp__admin__*")] == 1
     assert hits[("allow", "mcp__zendesk__search")] == 0  # provisioned, never used
     assert dict(view.acquired)["mcp__admin__impersonate_user"] == 1
+
+
+def test_observed_autonomy_shows_beside_the_declared_one(tmp_path: Path) -> None:
+    """A 'deterministic' agent whose sessions all differ is observed as autonomous."""
+    import json
+
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    tools = [["Read", "Grep", "Edit"], ["Bash", "WebFetch"], ["Glob", "Write", "Bash", "Read"],
+             ["TodoWrite", "Edit", "Grep"]]  # fmt: skip
+    with open(logs / "bot.jsonl", "w") as fh:
+        for n, sequence in enumerate(tools):
+            session = f"rb-{n}"
+            fh.write(json.dumps({"kind": "session_start", "session": session, "agent": "release-bot",
+                                 "ts": f"2026-03-0{n + 1}T01:00:00Z", "cwd": "/srv/release/shop"}) + "\n")  # fmt: skip
+            for i, tool in enumerate(sequence):
+                fh.write(json.dumps({"kind": "tool_call", "session": session, "call_id": f"c{i}",
+                                     "ts": f"2026-03-0{n + 1}T01:00:0{i + 1}Z", "tool": tool,
+                                     "input": {"command": f"make {i}"} if tool == "Bash" else {}}) + "\n")  # fmt: skip
+    db, config = build_store(tmp_path, extra_logs=[logs])
+    store = open_store(db)
+    try:
+        source = StoreSource(store, config, read_only=True)
+        source._observed_at = -1e9  # observe now rather than a few seconds after start
+        rows = [r for r in source.snapshot().sessions if r.agent == "release-bot"]
+    finally:
+        store.close()
+    assert rows and all((r.autonomy, r.observed) == ("deterministic", "autonomous") for r in rows)

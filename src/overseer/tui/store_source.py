@@ -16,6 +16,7 @@ from typing import Any
 
 from overseer.config import Config
 from overseer.model import Event, EventKind
+from overseer.policy.autonomy import action_label, assess_agent
 from overseer.policy.detectors import DetectorSettings, SessionHistory, run_detectors
 from overseer.policy.rules import Rule
 from overseer.secrets import has_secret
@@ -32,6 +33,10 @@ from overseer.tui.rows import (
 )
 
 PAGE = 5000
+#: Observed autonomy: how often it is recomputed, after how long first, over how many sessions.
+OBSERVE_EVERY = 60.0
+OBSERVE_FIRST = 3.0
+OBSERVE_SESSIONS = 20
 SPARK_BUCKETS = 12
 SPARK_BUCKET_S = 60.0
 #: Approval outcomes shown on the timeline in place of the call's own status.
@@ -70,6 +75,8 @@ class StoreSource:
         self._observed: dict[str, str] = {}
         self._lock = threading.Lock()
         self._expired_at = 0.0
+        # The first observation waits a few seconds after start (see _observe_autonomy).
+        self._observed_at = time.monotonic() - OBSERVE_EVERY + OBSERVE_FIRST
         self.expire_overdue = expire_overdue and not read_only
 
     # ------------------------------------------------------------------ reads
@@ -78,6 +85,7 @@ class StoreSource:
         if self.expire_overdue:
             self._expire_overdue()
         sessions = self.store.list_sessions(idle_after=self.config.defaults.idle_after)
+        self._observe_autonomy(sessions)
         rows: list[FleetRow] = []
         agents: set[str] = set()
         safety = security = live = 0
@@ -119,6 +127,34 @@ class StoreSource:
             health=dict(self.health),
             problems=self.store.count_problems(),
         )
+
+    def _observe_autonomy(self, sessions: list[Any]) -> None:
+        """Observed autonomy per agent, from its recent sessions' tool sequences.
+
+        Recomputed at most once a minute, and not on the very first read (the first screen
+        must be fast); an agent needs a few sessions before it is classified at all.
+        """
+        now = time.monotonic()
+        if now - self._observed_at < OBSERVE_EVERY:
+            return
+        self._observed_at = now
+        by_agent: dict[str, list[str]] = {}
+        for summary in sessions:  # most recent first
+            if summary.agent and summary.tool_calls:
+                by_agent.setdefault(summary.agent, []).append(summary.id)
+        observed: dict[str, str] = {}
+        for agent, ids in by_agent.items():
+            sequences = []
+            for session_id in reversed(ids[:OBSERVE_SESSIONS]):  # oldest first
+                calls = self.store.session_events(session_id, kinds=["tool_call"], limit=500)
+                sequences.append(
+                    [action_label(c.get("tool") or "?", c.get("input")) for c in calls]
+                )
+            declared = self.config.agents[agent].autonomy if agent in self.config.agents else None
+            result = assess_agent(agent, sequences, declared)
+            if result.observed in ("deterministic", "autonomous"):
+                observed[agent] = result.observed
+        self._observed = observed
 
     def _expire_overdue(self) -> None:
         """A hook killed while it waited leaves its approval pending forever: past its
@@ -364,10 +400,6 @@ class StoreSource:
 
     def record_reveal(self, session: str, call_id: str | None, operator: str) -> None:
         self.store.record_reveal(session, call_id, operator=operator)
-
-    def observe(self, agent_sequences: Mapping[str, str]) -> None:
-        """Observed autonomy per agent (computed elsewhere, e.g. by the review pass)."""
-        self._observed = dict(agent_sequences)
 
 
 def _display(text: Any) -> str:
