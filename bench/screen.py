@@ -238,7 +238,9 @@ def scale_store(sessions: int, events: int, big_calls: int) -> Path:
     return path
 
 
-async def _scale_child(db: str, sessions: int, big_calls: int, keys: int) -> dict[str, Any]:
+async def _scale_child(
+    db: str, sessions: int, big_calls: int, keys: int, launched: float
+) -> dict[str, Any]:
     from overseer.config import load_config
     from overseer.store import open_store
     from overseer.tui.app import OverseerApp
@@ -275,6 +277,7 @@ async def _scale_child(db: str, sessions: int, big_calls: int, keys: int) -> dic
             await until(fleet_filled)
             await pilot.pause()
             out["first_screen_s"] = time.perf_counter() - start
+            out["first_screen_cold_s"] = time.time() - launched  # process start, imports too
             log(f"  first screen in {out['first_screen_s']:.2f} s")
 
             start = time.perf_counter()
@@ -321,7 +324,7 @@ def scale(sessions: int, events: int, big_calls: int, keys: int) -> dict[str, An
     log("  measuring first screen / RSS / scrolling in a fresh process ...")
     done = subprocess.run(
         [sys.executable, "-m", "bench.screen", "--child", str(db), "--sessions", str(sessions),
-         "--big-calls", str(big_calls), "--keys", str(keys)],
+         "--big-calls", str(big_calls), "--keys", str(keys), "--launched", repr(time.time())],
         cwd=ROOT, capture_output=True, text=True, check=False,
         env={**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "src")])},
     )  # fmt: skip
@@ -343,10 +346,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--skip-append", action="store_true")
     parser.add_argument("--skip-scale", action="store_true")
     parser.add_argument("--child", default=None, help=argparse.SUPPRESS)
+    parser.add_argument("--launched", type=float, default=0.0, help=argparse.SUPPRESS)
     parser.add_argument("--json", action="store_true", help="print one JSON object last")
     args = parser.parse_args(argv)
     if args.child:
-        result = asyncio.run(_scale_child(args.child, args.sessions, args.big_calls, args.keys))
+        result = asyncio.run(
+            _scale_child(args.child, args.sessions, args.big_calls, args.keys, args.launched)
+        )
         print(json.dumps(result))
         return 0
     results: dict[str, Any] = {}
