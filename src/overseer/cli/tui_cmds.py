@@ -71,13 +71,29 @@ def watch(
 @click.option("--config", "config_path", type=click.Path(dir_okay=False), default=None)
 @click.option("--db", envvar="OVERSEER_DB", default=None, help="SQLite path or PostgreSQL URL.")
 @click.option("--format", "fmt", default=None, help="Force a log format (default: detect).")
-def review(logs: tuple[str, ...], config_path: str | None, db: str | None, fmt: str | None) -> None:
-    """Review past sessions read-only (LOGS are ingested first): no approve, deny or kill."""
+@click.option(
+    "--since", default=None, metavar="T", help="From T (2026-03-01, RFC 3339, or 7d/12h ago)."
+)
+@click.option("--until", default=None, metavar="T", help="Up to T, exclusive (same forms).")
+def review(
+    logs: tuple[str, ...], config_path: str | None, db: str | None, fmt: str | None,
+    since: str | None, until: str | None,
+) -> None:  # fmt: skip
+    """Review past sessions read-only (LOGS are ingested first): no approve, deny or kill.
+
+    Opens on the flags of the period; `u` shows unused authority, `t` changes the period."""
     from overseer.engine import Engine
+    from overseer.report.period import parse_when
     from overseer.sources.ingest import ingest_paths
     from overseer.tui.app import OverseerApp
     from overseer.tui.store_source import StoreSource
 
+    try:
+        period = (parse_when(since) if since else None, parse_when(until) if until else None)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--since/--until") from None
+    if period[0] and period[1] and period[0] >= period[1]:
+        raise click.BadParameter("--since must be earlier than --until")
     config = _config(config_path)
     store = _store(db)
     if logs:
@@ -85,6 +101,7 @@ def review(logs: tuple[str, ...], config_path: str | None, db: str | None, fmt: 
         click.echo(f"ingested {stats.files} files, {stats.events} events", err=True)
     app = OverseerApp(StoreSource(store, config, read_only=True), mode_name="review",
                       refresh_interval=5.0, bell=False)  # fmt: skip
+    app.review_period = period
     try:
         app.run()
     finally:

@@ -171,7 +171,7 @@ class _Statements:
         )
         e = _EVENTS.c
         self.flagged = (
-            sa.select(e.id, e.ts, e.kind, e.tool, e.agent, e.task, e.flags, e.summary)
+            sa.select(e.id, e.ts, e.kind, e.tool, e.call_id, e.agent, e.task, e.flags, e.summary)
             .where(
                 e.session == sa.bindparam("session"),
                 e.kind != "tool_call",

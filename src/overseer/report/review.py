@@ -536,7 +536,7 @@ class ReviewBuilder:
         if verdict in ("unscoped", "deny") or status in REFUSED_STATUSES:
             self._out_of_scope(info, agent, task, tool, label, verdict, status, ts, summary, row)
         for flag in row.get("flags") or ():
-            self._flag(flag, info, agent, task, "tool_call", tool, ts, summary)
+            self._flag(flag, info, agent, task, "tool_call", tool, ts, summary, row.get("call_id"))
         if status == "rejected" and isinstance(tool_input, Mapping):
             self._rejected.append(
                 Evidence(
@@ -646,7 +646,10 @@ class ReviewBuilder:
         ts = to_datetime(row.get("ts"))
         kind = str(row.get("kind") or "event")
         for flag in flags:
-            self._flag(flag, info, agent, task, kind, row.get("tool"), ts, row.get("summary"))
+            self._flag(
+                flag, info, agent, task, kind, row.get("tool"), ts, row.get("summary"),
+                row.get("call_id"),
+            )  # fmt: skip
 
     def _flag(
         self,
@@ -658,6 +661,7 @@ class ReviewBuilder:
         tool: Any,
         ts: datetime | None,
         summary: Any,
+        call_id: Any = None,
     ) -> None:
         if not isinstance(flag, Mapping):
             return
@@ -682,6 +686,7 @@ class ReviewBuilder:
                 {
                     "ts": iso(ts),
                     "session": safe(info.id),
+                    "call_id": _opt(call_id),  # the review app opens the timeline at it
                     "agent": safe(agent),
                     "task": _opt(task),
                     "kind": kind,

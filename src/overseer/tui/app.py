@@ -28,6 +28,7 @@ from overseer.tui.screens.approvals import ApprovalsScreen
 from overseer.tui.screens.audit import AuditScreen
 from overseer.tui.screens.fleet import FleetScreen
 from overseer.tui.screens.help import HelpScreen
+from overseer.tui.screens.review import FlagsScreen, ReviewScreen, UnusedScreen
 from overseer.tui.screens.session import SessionScreen
 from overseer.tui.widgets.modals import CommandBar, ConfirmModal, EditInputModal, ReasonModal
 
@@ -83,11 +84,16 @@ class OverseerApp(App[None]):
         Binding("1", "show_fleet", "Fleet", show=False),
         Binding("2", "show_approvals", "Approvals", show=False),
         Binding("3", "show_audit", "Audit", show=False),
+        Binding("f", "show_flags", "Flags", show=True),  # review mode only (check_action)
+        Binding("u", "show_unused", "Unused authority", show=True),
         Binding("ctrl+r", "retry_delivery", "Retry delivery", show=True),
         Binding("q", "quit", "Quit", show=True),
     ]
 
     snapshot: reactive[FleetSnapshot | None] = reactive(None, always_update=True)
+    #: The review screens' ``(since, until)``, UTC, None for open-ended (``overseer review
+    #: --since/--until``; ``t`` on a review screen changes it).
+    review_period: tuple[datetime | None, datetime | None] = (None, None)
 
     def __init__(
         self,
@@ -121,6 +127,8 @@ class OverseerApp(App[None]):
 
     def on_mount(self) -> None:
         self.push_screen(FleetScreen())
+        if self.read_only:  # review opens on the flags (why: screens/review.py)
+            self.push_screen(FlagsScreen())
         self.request_refresh()
         if self.refresh_interval:
             self.set_interval(self.refresh_interval, self.request_refresh)
@@ -224,6 +232,17 @@ class OverseerApp(App[None]):
         if not isinstance(self.screen, AuditScreen):
             self.push_screen(AuditScreen())
 
+    def action_show_flags(self) -> None:
+        self._show_review(FlagsScreen)
+
+    def action_show_unused(self) -> None:
+        self._show_review(UnusedScreen)
+
+    def _show_review(self, kind: type[ReviewScreen]) -> None:
+        if not isinstance(self.screen, kind):
+            self._base()
+            self.push_screen(kind())
+
     def action_jump_pending(self) -> None:
         """From anywhere: the approvals queue, cursor on the oldest pending approval."""
         snapshot = self.snapshot
@@ -249,15 +268,15 @@ class OverseerApp(App[None]):
             fleet.select_agent(agent)
 
     def action_command_bar(self) -> None:
-        suggestions = ["fleet", "approvals", "audit", "help", "quit"]
+        suggestions = ["fleet", "approvals", "audit", "flags", "unused", "help", "quit"]
         if self.snapshot is not None:
             suggestions += [f"session {r.session}" for r in self.snapshot.sessions[:200]]
             suggestions += [f"agent {a}" for a in sorted({r.agent for r in self.snapshot.sessions})]
         self.push_screen(CommandBar(suggestions), self.run_command)
 
     def run_command(self, command: str | None) -> None:
-        """``:fleet``, ``:approvals``, ``:audit``, ``:session ID``, ``:agent A``, ``:help``,
-        ``:quit``."""
+        """``:fleet``, ``:approvals``, ``:audit``, ``:flags``, ``:unused``, ``:session ID``,
+        ``:agent A``, ``:help``, ``:quit``."""
         if not command:
             return
         verb, _, arg = command.partition(" ")
@@ -268,6 +287,10 @@ class OverseerApp(App[None]):
             self.action_show_approvals()
         elif verb in ("audit", "decisions"):
             self.action_show_audit()
+        elif verb in ("flags", "flag"):
+            self.action_show_flags()
+        elif verb in ("unused", "authority"):
+            self.action_show_unused()
         elif verb in ("help", "h", "?"):
             self.action_help()
         elif verb in ("quit", "q"):
@@ -296,6 +319,8 @@ class OverseerApp(App[None]):
         if action == "retry_delivery":
             # Only shown while a decision made here has not reached its gateway.
             return bool(self.snapshot and self.snapshot.undelivered)
+        if action in ("show_flags", "show_unused"):
+            return self.read_only  # :flags and :unused work in every mode
         if action in MUTATING_ACTIONS:
             if self.read_only:
                 return False
