@@ -36,7 +36,9 @@ PAGE = 5000
 #: Observed autonomy: how often it is recomputed, after how long first, over how many sessions.
 OBSERVE_EVERY = 60.0
 OBSERVE_FIRST = 3.0
-OBSERVE_SESSIONS = 20
+OBSERVE_SESSIONS = 10
+#: Sparklines computed per snapshot read (one indexed query each); the rest wait a read.
+ACTIVITY_BUDGET = 25
 SPARK_BUCKETS = 12
 SPARK_BUCKET_S = 60.0
 #: Approval outcomes shown on the timeline in place of the call's own status.
@@ -75,6 +77,7 @@ class StoreSource:
         self._observed: dict[str, str] = {}
         self._lock = threading.Lock()
         self._expired_at = 0.0
+        self._activity_budget = ACTIVITY_BUDGET
         # The first observation waits a few seconds after start (see _observe_autonomy).
         self._observed_at = time.monotonic() - OBSERVE_EVERY + OBSERVE_FIRST
         self.expire_overdue = expire_overdue and not read_only
@@ -87,6 +90,7 @@ class StoreSource:
         sessions = self.store.list_sessions(idle_after=self.config.defaults.idle_after)
         self._observe_autonomy(sessions)
         rows: list[FleetRow] = []
+        self._activity_budget = ACTIVITY_BUDGET
         agents: set[str] = set()
         safety = security = live = 0
         for s in sessions:
@@ -146,7 +150,7 @@ class StoreSource:
         for agent, ids in by_agent.items():
             sequences = []
             for session_id in reversed(ids[:OBSERVE_SESSIONS]):  # oldest first
-                calls = self.store.session_events(session_id, kinds=["tool_call"], limit=500)
+                calls = self.store.session_events(session_id, kinds=["tool_call"], limit=200)
                 sequences.append(
                     [action_label(c.get("tool") or "?", c.get("input")) for c in calls]
                 )
@@ -177,6 +181,11 @@ class StoreSource:
         cached = self._spark_cache.get(session)
         if cached is not None and cached[0] == key:
             return cached[1]
+        if self._activity_budget <= 0:
+            # Sessions come most recent first: the rest fill in over the next reads, so a
+            # thousand sessions do not hold up the first screen.
+            return cached[1] if cached is not None else []
+        self._activity_budget -= 1
         if last is None:
             values: list[int] = []
         else:
