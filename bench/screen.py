@@ -315,8 +315,22 @@ async def _scale_child(
             out["cursor_at_end"] = timeline.cursor == len(timeline.rows) - 1
     finally:
         store.close()
-    out["rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    out["rss_mb"] = peak_rss_mb()
     return out
+
+
+def peak_rss_mb() -> float:
+    """Peak RSS of this process. Linux's ``ru_maxrss`` carries over the parent's RSS copied
+    by fork (exec records the old image's peak), so a big parent inflates it; ``VmHWM`` in
+    /proc is this process image's own high-water mark."""
+    try:
+        with open("/proc/self/status") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def scale(sessions: int, events: int, big_calls: int, keys: int) -> dict[str, Any]:

@@ -20,8 +20,16 @@ class SnapshotLoaded(Message):
 class TimelineLoaded(Message):
     """Timeline rows of one session, from index ``start`` on."""
 
-    def __init__(self, session: str, start: int, rows: list[TimelineRow], scope: ScopeView) -> None:
+    def __init__(
+        self,
+        session: str,
+        start: int,
+        rows: list[TimelineRow],
+        scope: ScopeView | None,
+        error: str = "",
+    ) -> None:
         super().__init__()
+        self.error = error
         self.session = session
         self.start = start
         self.rows = rows

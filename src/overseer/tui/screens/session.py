@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from textual import on, work
@@ -17,6 +18,9 @@ from overseer.tui.rows import TimelineRow
 from overseer.tui.widgets.header import StatusHeader
 from overseer.tui.widgets.panels import DetailPanel, ScopePanel
 from overseer.tui.widgets.timeline import Timeline, header_text
+
+#: Seconds between two reads of the scope panel's aggregate while calls keep arriving.
+SCOPE_EVERY = 2.0
 
 
 class SessionScreen(Screen[None]):
@@ -39,6 +43,8 @@ class SessionScreen(Screen[None]):
         self._loading = False
         self._all_rows: list[TimelineRow] = []
         self.filter_text = ""
+        self._scope_at = 0.0
+        self._scope: Any = None
 
     def compose(self) -> ComposeResult:
         yield StatusHeader()
@@ -71,34 +77,44 @@ class SessionScreen(Screen[None]):
     def reload(self) -> None:
         """Fetch new rows, and again every row from the first still-open call on (its result
         or its operator's decision may have arrived since)."""
-        if not self._loading:
-            self._loading = True
-            open_rows = (r.index for r in self._all_rows if r.outcome in ("pending", "waiting"))
-            # Bounded: a call left pending long ago must not make every reload re-read
-            # a 100k-call session.
-            start = max(min(open_rows, default=self.loaded), self.loaded - 500)
-            self._fetch(max(0, start))
+        if self._loading:
+            return
+        self._loading = True
+        open_rows = (r.index for r in self._all_rows if r.outcome in ("pending", "waiting"))
+        # Bounded: a call left pending long ago must not make every reload re-read
+        # a 100k-call session.
+        start = max(0, min(open_rows, default=self.loaded), self.loaded - 100)
+        # The scope panel aggregates the whole session: read at most every 2 s, so a busy
+        # session's new calls reach the timeline without waiting for it.
+        now = time.monotonic()
+        with_scope = self.loaded == 0 or now - self._scope_at >= SCOPE_EVERY
+        if with_scope:
+            self._scope_at = now
+        self._fetch(start, with_scope)
 
     @work(thread=True, group="timeline")
-    def _fetch(self, start: int) -> None:
+    def _fetch(self, start: int, with_scope: bool) -> None:
         source = self.app.source  # type: ignore[attr-defined]
         try:
             rows = source.timeline(self.session, start)
-            scope = source.scope(self.session)
+            scope = source.scope(self.session) if with_scope else None
         except Exception as exc:  # a worker failure becomes a message, never a crash
-            self.app.call_from_thread(
-                self.app.notify, f"cannot load session: {exc}", severity="error"
-            )
-            self._loading = False
+            self.post_message(TimelineLoaded(self.session, start, [], None, error=str(exc)))
             return
         self.post_message(TimelineLoaded(self.session, start, rows, scope))
 
     @on(TimelineLoaded)
     def _loaded(self, message: TimelineLoaded) -> None:
         self._loading = False
+        if message.error:
+            self.query_one(Timeline).loading = False
+            self.app.notify(f"cannot load session: {message.error}", severity="error", markup=False)
+            return
         timeline = self.query_one(Timeline)
         timeline.loading = False
-        self.query_one(ScopePanel).show(message.scope)
+        if message.scope is not None:
+            self._scope = message.scope
+            self.query_one(ScopePanel).show(message.scope)
         if message.start == 0:
             self._all_rows = message.rows
             self.loaded = len(message.rows)
@@ -120,7 +136,9 @@ class SessionScreen(Screen[None]):
             if visible:
                 timeline.append_rows(visible)
         count = len(self._all_rows)
-        title = f"Session {self.session} · {message.scope.agent}/{message.scope.task or '—'}"
+        scope = self._scope
+        agent_task = f"{scope.agent}/{scope.task or '—'}" if scope else "…"
+        title = f"Session {self.session} · {agent_task}"
         timeline.border_title = f"{title} · {count} calls"
 
     def _filtered(self, rows: list[TimelineRow]) -> list[TimelineRow]:
