@@ -350,20 +350,22 @@ class OverseerApp(App[None]):
                         if a.session == screen.session and a.call_id == row.call_id]  # fmt: skip
         return []
 
-    def _refuse_if_read_only(self) -> bool:
+    def _decidable(self, limit: int | None = None) -> list[ApprovalRow]:
+        """The approvals a decision applies to here; empty (and says why) when there are none
+        or decisions are disabled."""
         if self.read_only:
             self.notify(
                 "Read-only review: decisions are disabled.", severity="warning", markup=False
             )
-            return True
-        return False
-
-    def action_approve(self) -> None:
-        if self._refuse_if_read_only():
-            return
-        targets = self._targets()
+            return []
+        targets = self._targets()[:limit]
         if not targets:
             self.notify("Select a pending approval first (p jumps to the oldest).", markup=False)
+        return targets
+
+    def action_approve(self) -> None:
+        targets = self._decidable()
+        if not targets:
             return
         needs_reason = any(t.flags or t.destructive for t in targets)
         if not needs_reason:
@@ -387,11 +389,8 @@ class OverseerApp(App[None]):
         return done
 
     def action_deny(self) -> None:
-        if self._refuse_if_read_only():
-            return
-        targets = self._targets()
+        targets = self._decidable()
         if not targets:
-            self.notify("Select a pending approval first (p jumps to the oldest).", markup=False)
             return
         subject = "\n".join(f"{t.agent}: {t.tool} {t.summary}" for t in targets)
         self.push_screen(
@@ -400,11 +399,8 @@ class OverseerApp(App[None]):
         )
 
     def action_approve_session(self) -> None:
-        if self._refuse_if_read_only():
-            return
-        targets = self._targets()[:1]
+        targets = self._decidable(limit=1)
         if not targets:
-            self.notify("Select a pending approval first.", markup=False)
             return
         target = targets[0]
         subject = (
@@ -425,11 +421,8 @@ class OverseerApp(App[None]):
         return done
 
     def action_edit_approve(self) -> None:
-        if self._refuse_if_read_only():
-            return
-        targets = self._targets()[:1]
+        targets = self._decidable(limit=1)
         if not targets:
-            self.notify("Select a pending approval first.", markup=False)
             return
         self._open_editor(targets[0])
 
@@ -453,7 +446,8 @@ class OverseerApp(App[None]):
         )
 
     def action_kill_session(self) -> None:
-        if self._refuse_if_read_only():
+        if self.read_only:
+            self.notify("Read-only review: kill is disabled.", severity="warning", markup=False)
             return
         session = self._current_session()
         if session is None:
