@@ -28,6 +28,10 @@ def describe(bindings: list[Binding | tuple[str, ...]]) -> list[tuple[str, str]]
 class HelpScreen(ModalScreen[None]):
     BINDINGS = [Binding("escape,q,question_mark", "app.pop_screen", "Close")]
 
+    def _enabled(self, binding: Binding | tuple[str, ...]) -> bool:
+        action = binding.action if isinstance(binding, Binding) else binding[1]
+        return self.app.check_action(action, ()) is not False or action == "retry_delivery"
+
     def compose(self) -> ComposeResult:
         from overseer.tui.app import OverseerApp
         from overseer.tui.screens.approvals import ApprovalsScreen
@@ -37,7 +41,8 @@ class HelpScreen(ModalScreen[None]):
         from overseer.tui.widgets.timeline import Timeline
 
         sections = [
-            ("Everywhere", OverseerApp.BINDINGS),
+            # Only the keys that work in this mode (review adds f/u; watch has ctrl+r...).
+            ("Everywhere", [b for b in OverseerApp.BINDINGS if self._enabled(b)]),
             ("Fleet", FleetScreen.BINDINGS),
             ("Session", SessionScreen.BINDINGS + Timeline.BINDINGS),
             ("Approvals", ApprovalsScreen.BINDINGS),
