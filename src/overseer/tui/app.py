@@ -22,6 +22,7 @@ from textual.reactive import reactive
 from textual.screen import Screen
 
 from overseer.tui.data import DataSource, FleetSnapshot
+from overseer.tui.format import shown
 from overseer.tui.messages import ActionDone, EventsIngested, SnapshotLoaded
 from overseer.tui.rows import ApprovalRow
 from overseer.tui.screens.approvals import ApprovalsScreen
@@ -149,7 +150,7 @@ class OverseerApp(App[None]):
         try:
             await feed(ingested)
         except Exception as exc:  # a feed failing is shown, never a crash
-            self.notify(f"live feed stopped: {exc}", severity="error", markup=False)
+            self.notify(shown(f"live feed stopped: {exc}"), severity="error", markup=False)
 
     def request_refresh(self) -> None:
         """Read a fresh snapshot in a worker (never on the UI thread).
@@ -179,7 +180,9 @@ class OverseerApp(App[None]):
         if self._snapshot_dirty:
             self.request_refresh()
         if message.snapshot is None:
-            self.notify(f"store unreachable: {message.error}", severity="error", markup=False)
+            self.notify(
+                shown(f"store unreachable: {message.error}"), severity="error", markup=False
+            )
             return
         snapshot = message.snapshot
         ids = {a.id for a in snapshot.approvals}
@@ -187,7 +190,7 @@ class OverseerApp(App[None]):
             fresh = [a for a in snapshot.approvals if a.id not in self._seen_approvals]
             for approval in fresh:
                 self.notify(
-                    f"{approval.agent}: {approval.tool} — {approval.summary[:80]}",
+                    shown(f"{approval.agent}: {approval.tool} — {approval.summary[:80]}"),
                     title="Approval needed",
                     severity="warning",
                     timeout=8,
@@ -303,11 +306,11 @@ class OverseerApp(App[None]):
             if match:
                 self.open_session(match)
             else:
-                self.notify(f"no session {arg}", severity="warning", markup=False)
+                self.notify(shown(f"no session {arg}"), severity="warning", markup=False)
         elif verb in ("agent",) and arg:
             self.show_agent(arg)
         else:
-            self.notify(f"unknown command: {command}", severity="warning", markup=False)
+            self.notify(shown(f"unknown command: {command}"), severity="warning", markup=False)
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
@@ -540,7 +543,10 @@ class OverseerApp(App[None]):
 
     @on(ActionDone)
     def _action_done(self, message: ActionDone) -> None:
-        self.notify(message.text, severity="information" if message.ok else "error", markup=False)
+        if message.ok:
+            self.notify(shown(message.text), markup=False)
+        else:
+            self.notify(shown(message.text), severity="error", markup=False)
         self.request_refresh()
 
 

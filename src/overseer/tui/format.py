@@ -2,6 +2,11 @@
 
 ``cell`` wraps a string as ``rich.text.Text`` — never markup — because a ``str`` handed to a
 ``DataTable`` is parsed as markup, and agent text must never be.
+
+``shown`` is the one exception to "neutralised once, at ingest": identifiers that reach the
+store through the gate path (a hook's ``session_id`` and ``tool_name``, an agent name from the
+environment) are kept raw there, because they are keys. Every cell and every panel heading
+passes through it; on text that was already neutralised it changes nothing.
 """
 
 from __future__ import annotations
@@ -10,12 +15,19 @@ from datetime import datetime
 
 from rich.text import Text
 
+from overseer.untrusted import neutralise
+
 _BARS = " ▁▂▃▄▅▆▇█"
 
 
+def shown(value: object, limit: int = 300) -> str:
+    """A one-line, inert form of an identifier or label (controls and bidi made visible)."""
+    return neutralise(str(value), limit=limit)
+
+
 def cell(value: object, style: str = "") -> Text:
-    """A DataTable cell that is always plain text."""
-    return Text(str(value), style=style, no_wrap=True, overflow="ellipsis")
+    """A DataTable cell that is always plain, inert text."""
+    return Text(shown(value), style=style, no_wrap=True, overflow="ellipsis")
 
 
 def age(then: datetime | None, now: datetime) -> str:

@@ -11,7 +11,7 @@ from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
-from overseer.tui.format import age, cell, countdown, short_flag
+from overseer.tui.format import age, cell, countdown, short_flag, shown
 from overseer.tui.rows import VERDICT_LABELS, ApprovalRow
 from overseer.tui.widgets.header import StatusHeader
 
@@ -126,7 +126,9 @@ class ApprovalsScreen(Screen[None]):
             return
         rule = f"rule {row.rule}" if row.rule else "no rule matched"
         lines = [
-            Content.assemble((f"{row.tool}", "bold"), f"  {row.agent}/{row.task} · {rule}"),
+            Content.assemble(
+                (shown(row.tool), "bold"), shown(f"  {row.agent}/{row.task} · {rule}")
+            ),
             Content(row.input_display or row.summary),
         ]
         if row.flags:

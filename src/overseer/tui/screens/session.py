@@ -13,6 +13,7 @@ from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
+from overseer.tui.format import shown
 from overseer.tui.messages import DetailLoaded, TimelineLoaded
 from overseer.tui.rows import TimelineRow
 from overseer.tui.widgets.header import StatusHeader
@@ -52,7 +53,8 @@ class SessionScreen(Screen[None]):
             with Vertical(id="timeline-column"):
                 yield Static(Content(header_text()), id="timeline-header")
                 timeline = Timeline(id="timeline")
-                timeline.border_title = f"Session {self.session}"
+                # A border title given as ``str`` is parsed as markup: never for agent text.
+                timeline.border_title = Content(shown(f"Session {self.session}"))
                 yield timeline
                 with VerticalScroll(id="detail-scroll"):
                     yield DetailPanel(id="detail")
@@ -108,7 +110,9 @@ class SessionScreen(Screen[None]):
         self._loading = False
         if message.error:
             self.query_one(Timeline).loading = False
-            self.app.notify(f"cannot load session: {message.error}", severity="error", markup=False)
+            self.app.notify(
+                shown(f"cannot load session: {message.error}"), severity="error", markup=False
+            )
             return
         timeline = self.query_one(Timeline)
         timeline.loading = False
@@ -139,7 +143,7 @@ class SessionScreen(Screen[None]):
         scope = self._scope
         agent_task = f"{scope.agent}/{scope.task or '—'}" if scope else "…"
         title = f"Session {self.session} · {agent_task}"
-        timeline.border_title = f"{title} · {count} calls"
+        timeline.border_title = Content(shown(f"{title} · {count} calls"))
 
     def _filtered(self, rows: list[TimelineRow]) -> list[TimelineRow]:
         if not self.filter_text:

@@ -7,6 +7,7 @@ from textual.widgets import Static
 
 from overseer.secrets import mask
 from overseer.tui.data import ScopeView
+from overseer.tui.format import shown
 from overseer.tui.rows import OUTCOME_LABELS, VERDICT_LABELS, CallDetail
 
 LIST_TITLES = {
@@ -23,8 +24,8 @@ class ScopePanel(Static):
     def show(self, view: ScopeView) -> None:
         lines: list[Content] = []
         owner = f" · {view.owner}" if view.owner else ""
-        lines.append(Content.styled(f"{view.agent} / {view.task or '—'}", "bold"))
-        lines.append(Content.styled(f"{view.autonomy}{owner}", "dim"))
+        lines.append(Content.styled(shown(f"{view.agent} / {view.task or '—'}"), "bold"))
+        lines.append(Content.styled(shown(f"{view.autonomy}{owner}"), "dim"))
         if not view.known:
             lines.append(Content.styled("not in config: every call is unscoped", "$warning"))
         for list_name in ("deny", "ask", "allow", "session"):
@@ -36,14 +37,14 @@ class ScopePanel(Static):
             for rule in rules:
                 hits = f"{rule.hits:>5} " if rule.hits else "    · "
                 style = "" if rule.hits else "dim"
-                lines.append(Content.styled(hits + rule.rule, style))
+                lines.append(Content.styled(hits + shown(rule.rule), style))
         lines.append(Content(""))
         lines.append(Content.styled(f"default: {view.default}", "dim"))
         if view.acquired:
             lines.append(Content(""))
             lines.append(Content.styled("ACQUIRED AT RUNTIME", "bold $warning"))
             for tool, count in view.acquired:
-                lines.append(Content.styled(f"{count:>5} {tool}", "$warning"))
+                lines.append(Content.styled(f"{count:>5} {shown(tool)}", "$warning"))
         unused = sum(1 for r in view.rules if r.list_name == "allow" and not r.hits)
         if unused:
             lines.append(Content(""))
@@ -60,14 +61,14 @@ class DetailPanel(Static):
             return
         verdict = VERDICT_LABELS.get(detail.verdict, detail.verdict or "")
         status = OUTCOME_LABELS.get(detail.status, detail.status or "")
-        head: list[tuple[str, str] | str] = [(detail.tool, "bold"), f"  {verdict}"]
+        head: list[tuple[str, str] | str] = [(shown(detail.tool), "bold"), f"  {verdict}"]
         if detail.rule:
-            head.append((f"  ({detail.rule})", "dim"))
+            head.append((f"  ({shown(detail.rule)})", "dim"))
         if status:
             head.append(f"  · {status}")
         lines = [Content.assemble(*head)]
         for flag in detail.flags:
-            lines.append(Content.styled(f"⚑ {flag}", "$warning"))
+            lines.append(Content.styled(f"⚑ {shown(flag)}", "$warning"))
         shown_input = detail.input_display if revealed else mask(detail.input_display)
         shown_output = detail.output_display if revealed else mask(detail.output_display)
         lines.append(Content.styled("input", "bold dim"))
