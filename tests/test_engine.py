@@ -9,6 +9,7 @@ import pytest
 from overseer.config import parse_config
 from overseer.engine import Engine, infer_home
 from overseer.model import Event, EventKind, FlagCategory, Verdict
+from overseer.policy.rules import Rule
 
 CONFIG = parse_config(
     """
@@ -194,6 +195,58 @@ def test_cached_verdicts_still_depend_on_cwd() -> None:
     )
     assert here[0].verdict is Verdict.ALLOW
     assert there[0].verdict is Verdict.UNSCOPED
+
+
+MCP_CONFIG = parse_config(
+    """
+[agents.support]
+owner = "support@example.com"
+autonomy = "autonomous"
+default_task = "tickets"
+match = { cwd = ["/srv/support/**"] }
+
+[agents.support.tasks.tickets]
+allow = ["mcp__zendesk__get_ticket", "mcp__kb__search"]
+deny = ["mcp__kb__search(*password*)"]
+""",
+    "inline.toml",
+)
+
+
+def test_verdicts_cached_by_tool_name_only_where_no_rule_reads_the_input() -> None:
+    from overseer.policy.scope import reads_input
+
+    scope = MCP_CONFIG.scope_for("support", "tickets")
+    assert not reads_input(scope, "mcp__zendesk__get_ticket")
+    assert reads_input(scope, "mcp__kb__search")
+    assert reads_input(scope, "mcp__zendesk__get_ticket", (Rule("mcp__zendesk__get_ticket(4*)"),))
+    engine = Engine(MCP_CONFIG, home="/home/op")
+    start = ev(EventKind.SESSION_START, cwd="/srv/support")
+    out = run(
+        start,
+        call(tool="mcp__zendesk__get_ticket", n=1, input={"ticket_id": 1}),
+        call(tool="mcp__zendesk__get_ticket", n=2, input={"ticket_id": 2}),
+        call(tool="mcp__kb__search", n=3, input={"query": "refunds"}),
+        call(tool="mcp__kb__search", n=4, input={"query": "admin password"}),
+        call(tool="mcp__kb__search", n=5, input={"query": "refunds"}),
+        engine=engine,
+    )
+    assert [(e.verdict, e.rule) for e in out[1:]] == [
+        (Verdict.ALLOW, "mcp__zendesk__get_ticket"),
+        (Verdict.ALLOW, "mcp__zendesk__get_ticket"),
+        (Verdict.ALLOW, "mcp__kb__search"),
+        (Verdict.DENY, "mcp__kb__search(*password*)"),
+        (Verdict.ALLOW, "mcp__kb__search"),
+    ]
+    # A session grant with a specifier makes the input matter for that session's calls.
+    engine.grant("s2", "mcp__zendesk__search(*refund*)")
+    granted = run(
+        ev(EventKind.SESSION_START, session="s2", cwd="/srv/support"),
+        call(tool="mcp__zendesk__search", n=1, session="s2", input={"query": "refund sent"}),
+        call(tool="mcp__zendesk__search", n=2, session="s2", input={"query": "closing"}),
+        engine=engine,
+    )
+    assert [e.verdict for e in granted[1:]] == [Verdict.ALLOW, Verdict.UNSCOPED]
 
 
 def test_session_grants_rank_after_deny() -> None:

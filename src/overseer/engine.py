@@ -33,7 +33,7 @@ from overseer.config import UNKNOWN_AGENT, Config
 from overseer.model import Event, EventKind, Flag, FlagCategory, Verdict
 from overseer.policy.detectors import DetectorSettings, SessionHistory, run_detectors
 from overseer.policy.rules import SHELL_TOOLS, CallContext, Rule, canonical_tool, command_of
-from overseer.policy.scope import Scope, ScopeDecision, evaluate
+from overseer.policy.scope import Scope, ScopeDecision, evaluate, reads_input
 
 _HOME = re.compile(r"^(/home/[^/]+|/Users/[^/]+|/root)(?:/|$)")
 _VERDICT = {v.value: v for v in Verdict}
@@ -105,6 +105,7 @@ class Engine:
         self.home = home
         self._sessions: dict[str, SessionState] = {}
         self._cache: dict[tuple[Any, ...], ScopeDecision] = {}
+        self._input_matters: dict[tuple[Any, ...], bool] = {}
         self.detectors = detectors
         self._settings = settings or DetectorSettings.from_defaults(self.config.defaults)
 
@@ -238,12 +239,14 @@ class Engine:
         scope = state.scope
         if scope is None:
             return evaluate(None, tool, tool_input)
-        try:
-            key_input: Any = orjson.dumps(
-                tool_input, option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS
-            )
-        except (TypeError, ValueError):
-            key_input = None
+        key_input: Any = b""  # the name alone decides (e.g. MCP tools allowed by name)
+        if self._reads_input(scope, tool, state.grants):
+            try:
+                key_input = orjson.dumps(
+                    tool_input, option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS
+                )
+            except (TypeError, ValueError):
+                key_input = None
         key = (id(scope), tool, key_input, state.cwd, state.home, state.grants)
         if key_input is not None:
             hit = self._cache.get(key)
@@ -257,6 +260,15 @@ class Engine:
                 self._cache.clear()
             self._cache[key] = decision
         return decision
+
+    def _reads_input(self, scope: Scope, tool: str, grants: tuple[Rule, ...]) -> bool:
+        key = (id(scope), tool, grants)
+        known = self._input_matters.get(key)
+        if known is None:
+            if len(self._input_matters) >= _CACHE_LIMIT:
+                self._input_matters.clear()
+            known = self._input_matters[key] = reads_input(scope, tool, grants)
+        return known
 
     # ------------------------------------------------------------------ flags
 

@@ -177,6 +177,14 @@ def _allowing(
     return next(((r,) for r in rules if r.matches(tool, tool_input, ctx)), None)
 
 
+def reads_input(scope: Scope, tool: str, session_grants: Sequence[Rule] = ()) -> bool:
+    """Whether :func:`evaluate` could look past the tool *name* for this tool: True as soon as
+    one rule covering ``tool`` has a specifier. When False, every call to ``tool`` gets the
+    same decision, whatever its input (the engine caches it by name alone)."""
+    rules = (*scope.deny, *scope.ask, *scope.allow, *session_grants)
+    return any(rule.kind != "tool" for rule in rules if rule.matches_tool(tool))
+
+
 def evaluate(
     scope: Scope | None,
     tool: str,

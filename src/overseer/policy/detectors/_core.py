@@ -22,6 +22,7 @@ from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from overseer.model import Event, EventKind, Flag, FlagCategory
+from overseer.policy.prefilter import Prefilter, literals
 from overseer.policy.rules import PATH_TOOLS, SHELL_TOOLS, canonical_tool, command_of, path_of
 from overseer.policy.shell import ShellParseError, simple_commands
 from overseer.secrets import find_secrets, fingerprint, mask
@@ -428,23 +429,27 @@ def is_file_tool(view: CallView) -> bool:
 
 
 #: Substrings (lower-cased) at least one of which every match of ``overseer.secrets`` contains.
-#: Checking them first keeps ordinary tool output away from its dozen regexes.
-#: (Each ``in`` costs about 0.4 ns a character, so the list is kept short; ``tests`` check
-#: it against a sample of every kind ``overseer.secrets`` knows.)
+#: Checking them first keeps ordinary tool output away from its dozen regexes: in one RE2
+#: pass for long text (:mod:`overseer.policy.prefilter`), as ``in`` checks for short strings.
+#: (``tests`` check the list against a sample of every kind ``overseer.secrets`` knows.)
 SECRET_HINTS = (
     "-----begin", "akia", "asia", "sk-", "xox", "aiza", "k_live_", "k_test_", "eyj", "bearer",
     "://", "passw", "pwd", "secret", "token", "api_k", "api-k", "apik", "access",
 )  # fmt: skip
-_GITHUB_HINT = re.compile(r"gh[pousr]_|github_pat_")  # literal prefix "gh": a fast scan
+_GITHUB_HINT = r"gh[pousr]_|github_pat_"
+_SECRET_HINT = Prefilter([*literals(SECRET_HINTS), _GITHUB_HINT])
+#: Below this length the ``in`` checks cost less than a call into RE2.
+_SHORT = 64
 
 
 def may_hold_secret(text: str) -> bool:
     """Cheap pre-check: False means :func:`overseer.secrets.find_secrets` finds nothing."""
     lowered = text.lower()
-    for hint in SECRET_HINTS:
-        if hint in lowered:
-            return True
-    return _GITHUB_HINT.search(lowered) is not None
+    if len(lowered) > _SHORT:
+        return _SECRET_HINT.could_match(lowered)
+    return any(hint in lowered for hint in SECRET_HINTS) or (
+        "gh" in lowered and re.search(_GITHUB_HINT, lowered) is not None
+    )
 
 
 def secret_fingerprints(text: str) -> Iterator[tuple[str, str]]:

@@ -192,11 +192,13 @@ class SessionHistory:
         output = event.output
         if not output or how:
             return
-        origin = call.shown() if call is not None else "an earlier tool result"
+        origin: str | None = None  # masked and capped only when a secret was found
         for kind, fp in secret_fingerprints(output[:MAX_RESULT_SCAN]):
             if fp in self.input_fps or fp in self.acquired:
                 continue
             if len(self.acquired) < MAX_FINGERPRINTS:
+                if origin is None:
+                    origin = call.shown() if call is not None else "an earlier tool result"
                 self.acquired[fp] = AcquiredSecret(kind, origin)
 
     def _deny(self, intents: frozenset[tuple[str, str]], shown: str, how: str, tool: str) -> None:

@@ -56,6 +56,7 @@ from overseer.policy.detectors.commands import (
     written_paths,
 )
 from overseer.policy.detectors.history import SessionHistory
+from overseer.policy.prefilter import Prefilter
 from overseer.policy.scope import Scope
 
 SECURITY = FlagCategory.SECURITY
@@ -639,6 +640,7 @@ _RULES: tuple[tuple[str, str, frozenset[str]], ...] = (
     ),
 )
 _INJECTION = tuple((family, re.compile(pattern), before) for family, pattern, before in _RULES)
+_INJECTION_ANY = Prefilter(pattern for _, pattern, _ in _RULES)
 _WORD_CHAR = re.compile(r"[a-z0-9_]")
 _LAST_WORD = re.compile(r"([a-z']+)\s*$")
 _INJECTION_LABELS = {
@@ -654,6 +656,8 @@ _INJECTION_LABELS = {
 def injection_matches(lowered: str) -> dict[str, str]:
     """``family → matched text`` (the first match of each family) in lower-cased text."""
     found: dict[str, str] = {}
+    if not _INJECTION_ANY.could_match(lowered):
+        return found  # the common case: one linear pass instead of a scan per pattern
     for family, regex, before in _INJECTION:
         if family in found:
             continue

@@ -1,0 +1,97 @@
+"""The RE2 prefilter may say "could match" too often, never too rarely: a false "no" would
+hide a flag. Each test compares it with Python's ``re`` on the same pattern and text."""
+
+from __future__ import annotations
+
+import re
+import sys
+
+import pytest
+import re2
+
+from overseer.policy.detectors._core import SECRET_HINTS, may_hold_secret
+from overseer.policy.detectors.security import _RULES, injection_matches
+from overseer.policy.prefilter import Prefilter, literals
+from overseer.secrets import find_secrets
+from tests.test_detectors import INJECTION_MUST, INJECTION_MUST_NOT, SECRET_SAMPLES
+
+PY_SPACES = [chr(c) for c in range(sys.maxunicode + 1) if chr(c).isspace()]
+
+
+def test_every_character_python_calls_whitespace_is_whitespace_to_the_prefilter() -> None:
+    widened = Prefilter([r"ignore\s+previous\s+instructions"])
+    for space in PY_SPACES:
+        text = f"ignore{space}previous{space * 2}instructions"
+        assert re.search(r"ignore\s+previous\s+instructions", text), hex(ord(space))
+        assert widened.could_match(text), hex(ord(space))
+    assert not widened.could_match("ignore_previous_instructions")
+
+
+def test_an_escaped_backslash_before_s_stays_a_literal_s() -> None:
+    assert Prefilter([r"a\\s"]).could_match("a\\s")
+    assert not Prefilter([r"a\\s"]).could_match("a\\ ")
+
+
+@pytest.mark.parametrize("pattern", [r"dan\b", r"\bdan", r"ai\b"])
+def test_word_boundaries_next_to_any_bmp_character_never_narrow(pattern: str) -> None:
+    prefilter, exact = Prefilter([pattern]), re.compile(pattern)
+    for code in range(0x10000):
+        if 0xD800 <= code < 0xE000:
+            continue
+        c = chr(code)
+        for text in (f"dan{c}", f"{c}dan", f"ai{c}"):
+            if exact.search(text):
+                assert prefilter.could_match(text), (pattern, hex(code))
+
+
+def _texts() -> list[str]:
+    base = [*INJECTION_MUST, *INJECTION_MUST_NOT]
+    odd = ["\u00a0", "\u2003", "\u3000", "\x1c", "\x85", "\u2028"]
+    spaced = [t.replace(" ", space) for t in INJECTION_MUST for space in odd]
+    return [t.lower() for t in base + spaced]
+
+
+def test_no_injection_pattern_matches_where_the_prefilter_says_no() -> None:
+    texts = _texts()
+    for _family, pattern, _before in _RULES:
+        exact, prefilter = re.compile(pattern), Prefilter([pattern])
+        for text in texts:
+            if exact.search(text):
+                assert prefilter.could_match(text), (pattern, text)
+
+
+def test_injection_flags_survive_unicode_spacing_and_long_text() -> None:
+    padding = "2026-03-02 INFO processed batch 17/48 in 0.83s\n" * 40
+    for text in INJECTION_MUST[:13]:
+        for space in ("\u00a0", "\u2003"):
+            lowered = (padding + text.replace(" ", space) + "\n" + padding).lower()
+            assert injection_matches(lowered), (text, space)
+    assert injection_matches(padding.lower()) == {}
+
+
+def test_secret_hints_hold_for_long_text_through_re2() -> None:
+    padding = "processed batch 17/48 (1000 rows, 0 rejected) in 0.83s\n" * 10
+    for kind, sample in SECRET_SAMPLES.items():
+        for text in (padding + sample + padding, padding + sample.upper()):
+            assert len(text) > 64
+            if any(k == kind for k, _, _ in find_secrets(text)):
+                assert may_hold_secret(text), (kind, text[:80])
+    assert not may_hold_secret(padding)
+    every = Prefilter(literals(SECRET_HINTS))
+    for hint in SECRET_HINTS:
+        assert every.could_match(f"{padding}{hint}{padding}")
+
+
+def test_what_re2_cannot_express_is_refused_not_approximated() -> None:
+    with pytest.raises(re2.error):
+        Prefilter([r"(?<=bearer )\w+"])
+    with pytest.raises(re2.error):
+        Prefilter([r"(a)\1"])
+
+
+def test_a_text_built_to_blow_up_the_dfa_still_gets_an_exact_answer() -> None:
+    # (a|b)*a(a|b){20}: a DFA of 2**20 states; RE2 falls back to its NFA rather than guess.
+    prefilter = Prefilter([r"a[ab]{20}c"])
+    text = "ab" * 50_000
+    assert not prefilter.could_match(text)
+    assert prefilter.could_match(text + "a" + "b" * 20 + "c")
