@@ -223,6 +223,71 @@ def test_the_same_content_under_a_new_inode_is_not_read_twice(
     assert count(db) == 5
 
 
+def test_a_log_renamed_while_overseer_was_stopped_continues_from_its_offset(
+    store: object, db: str, tmp_path: Path
+) -> None:
+    log = tmp_path / "agent.jsonl"
+    log.write_text("\n".join(msg(i) for i in range(4)) + "\n")
+    ingest(store, tmp_path)
+    moved = tmp_path / "archive" / "agent-0302.jsonl"
+    moved.parent.mkdir()
+    os.rename(log, moved)
+    with moved.open("a") as fh:
+        fh.write(msg(4) + "\n")
+    stats = ingest(store, tmp_path)
+    assert (stats.files, stats.events) == (1, 1)  # only the line written after the rename
+    assert count(db, "kind='message'") == 5
+    assert q(db, "select source from ingest_offsets") == [(str(moved),)]
+    assert ingest(store, tmp_path).events == 0
+
+
+def test_a_log_rotated_while_overseer_was_stopped_loses_and_repeats_nothing(
+    store: object, db: str, tmp_path: Path
+) -> None:
+    log = tmp_path / "agent.jsonl"
+    log.write_text("\n".join(msg(i) for i in range(3)) + "\n")
+    ingest(store, log.parent)
+    with log.open("a") as fh:  # written after the last ingest, before the rotation
+        fh.write(msg(3) + "\n")
+    rotated = tmp_path / "agent.jsonl.1"
+    os.rename(log, rotated)
+    log.write_text("\n".join(msg(i, session="s2") for i in range(2)) + "\n")
+    # both names match the glob, and the new file at the old name sorts (and is read) first
+    engine = Engine(load_config(str(CONFIG)), home="/home/op")
+    stats = ingest_paths([str(tmp_path)], engine=engine, store=store, include=["*.jsonl*"])  # type: ignore[arg-type]
+    assert (stats.files, stats.events) == (2, 3)
+    assert q(db, "select seq from events where session='s1' order by seq") == [
+        (0,), (1,), (2,), (3,),
+    ]  # fmt: skip
+    assert count(db, "session='s2'") == 2
+
+
+def test_a_renamed_log_whose_beginning_changed_is_read_as_a_new_file(
+    store: object, db: str, tmp_path: Path
+) -> None:
+    log = tmp_path / "agent.jsonl"
+    log.write_text("\n".join(msg(i) for i in range(3)) + "\n")
+    ingest(store, tmp_path)
+    moved = tmp_path / "other.jsonl"
+    os.rename(log, moved)
+    with moved.open("r+") as fh:  # same inode, rewritten in place
+        fh.write(msg(7, session="s9"))
+    assert ingest(store, tmp_path).events == 3
+    assert count(db, "session='s9'") == 1
+
+
+def test_two_names_for_one_file_stay_two_sources(store: object, db: str, tmp_path: Path) -> None:
+    log = tmp_path / "agent.jsonl"
+    log.write_text(msg(0) + "\n")
+    ingest(store, log)
+    os.link(log, tmp_path / "hardlink.jsonl")
+    ingest(store, tmp_path)
+    assert sorted(r[0] for r in q(db, "select source from ingest_offsets")) == [
+        str(log),
+        str(tmp_path / "hardlink.jsonl"),
+    ]
+
+
 def test_tool_calls_seen_twice_are_stored_once(store: object, db: str, tmp_path: Path) -> None:
     a, b = tmp_path / "a.jsonl", tmp_path / "b.jsonl"
     a.write_text(call(1) + "\n")

@@ -59,6 +59,20 @@ def test_batch_stores_events_offset_and_problems(store: Store) -> None:
     assert session.status == "live" and session.started_at == T0
 
 
+def test_offsets_found_by_file_and_moved_to_a_new_name(store: Store) -> None:
+    ident = {"dev": 3, "ino": 12, "head_len": 10, "head_hash": "ab"}
+    store.record_batch("/logs/a.jsonl", 100, {"line": 4}, ident, [], [])
+    store.record_batch("/logs/b.jsonl", 50, {}, {**ident, "ino": 123}, [], [])
+    store.record_batch("/logs/c.jsonl", 50, {}, {**ident, "dev": 4}, [], [])
+    assert store.offsets_of_file(3, 12) == [("/logs/a.jsonl", ident)]  # not ino 123, not dev 4
+    assert store.offsets_of_file(3, 99) == []
+    assert not store.move_offset("/logs/a.jsonl", "/logs/b.jsonl")  # b has its own
+    assert store.move_offset("/logs/a.jsonl", "/logs/a.jsonl.1")
+    assert store.load_offset("/logs/a.jsonl") is None
+    assert store.load_offset("/logs/a.jsonl.1") == (100, {"line": 4}, ident)
+    assert not store.move_offset("/logs/a.jsonl", "/logs/z.jsonl")  # nothing left to move
+
+
 def test_same_call_from_hook_and_transcript_is_stored_once(store: Store) -> None:
     hook_copy = [call("c1", 1, source="hook"), result("c1", 2, source="hook")]
     transcript = [

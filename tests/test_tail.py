@@ -311,6 +311,43 @@ def test_a_restart_resumes_from_the_store_with_nothing_lost_or_repeated(tmp_path
     assert seqs == [0, 1, 2, 3, 4, 5]
 
 
+def test_a_log_rotated_while_overseer_was_down_is_neither_lost_nor_repeated(
+    tmp_path: Path,
+) -> None:
+    from overseer.store import open_store
+
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    log = logs / "a.jsonl"
+    log.write_text(line(0) + line(1))
+    db = str(tmp_path / "store.db")
+    store = open_store(db)
+    try:
+        first = Running(
+            Tailer([str(logs)], engine=Engine(detectors=False), store=store, idle_ms=200)
+        )
+        first.wait(lambda: first.seqs() == [0, 1], "the first lines")
+        first.stop()
+        append(log, line(2))  # written while overseer was down, then rotated
+        os.rename(log, logs / "a.1.jsonl")
+        log.write_text(line(0, session="s2"))
+        second = Running(
+            Tailer([str(logs)], engine=Engine(detectors=False), store=store, idle_ms=200)
+        )
+        second.wait(
+            lambda: sorted(second.seqs("s1")) == [2] and second.seqs("s2") == [0],
+            "the rotated file's last line and the new file",
+        )
+        second.settle()
+        second.stop()
+        assert second.seqs("s1") == [2]
+    finally:
+        store.close()
+    with sqlite3.connect(db) as conn:
+        rows = conn.execute("select session, seq from events order by session, seq").fetchall()
+    assert rows == [("s1", 0), ("s1", 1), ("s1", 2), ("s2", 0)]
+
+
 def test_the_async_iterator_hands_over_batches_and_stops(tmp_path: Path) -> None:
     log = tmp_path / "a.jsonl"
     log.write_text(line(0))

@@ -92,6 +92,23 @@ class ReadResult:
     gone: bool = False  # at EOF and the path no longer names this file (rotated, deleted)
 
 
+def same_head(path: str, known: FileIdentity) -> bool:
+    """Does the file at ``path`` still begin with the bytes ``known`` was taken from?"""
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
+    except OSError:
+        return False
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return False
+        head = os.pread(fd, known.head_len, 0) if known.head_len > 0 else b""
+    except OSError:
+        return False
+    finally:
+        os.close(fd)
+    return len(head) == known.head_len and head_digest(head) == known.head_hash
+
+
 class FileCursor:
     """Reads complete lines of ``path`` from ``offset`` (see the module docstring)."""
 

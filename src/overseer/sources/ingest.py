@@ -7,6 +7,10 @@ parser state and the file identity to ``store.record_batch`` — one transaction
 happens afterwards (a crash, ``kill -9``), the store holds either the whole batch and its
 offset or neither, so a restart resumes with nothing lost and nothing duplicated.
 
+Offsets are kept by path, and follow the file: a log renamed or rotated while overseer was
+not running is found by its device, inode and first bytes, and continues from its offset
+under the new name (:meth:`SourceIngestor._moved_here`).
+
 The live tailer (:mod:`overseer.sources.tail`) and the one-shot ``overseer ingest``
 (:func:`ingest_paths`) both drive ingestors; neither touches bytes or the store otherwise.
 """
@@ -22,7 +26,7 @@ from typing import Any, Protocol
 from overseer.engine import Engine
 from overseer.model import Event, EventKind, Problem, Verdict
 from overseer.sources.detect import GIVE_UP_LINES, SNIFF_BYTES, detect_format
-from overseer.sources.files import FileCursor, ReadResult
+from overseer.sources.files import FileCursor, FileIdentity, ReadResult, same_head
 from overseer.sources.formats import BaseParser, make_parser, normalise_format
 from overseer.untrusted import neutralise
 
@@ -46,6 +50,10 @@ class Sink(Protocol):
         events: list[Event],
         problems: list[Problem],
     ) -> Any: ...
+
+    def offsets_of_file(self, dev: int, ino: int) -> list[tuple[str, dict[str, Any]]]: ...
+
+    def move_offset(self, old: str, new: str) -> bool: ...
 
 
 @dataclass(slots=True)
@@ -109,6 +117,8 @@ class SourceIngestor:
         self.finished = False  # rotated/deleted and read to the end
         offset, lineno, identity, state = 0, 0, None, {}
         saved = store.load_offset(self.source) if store is not None else None
+        if saved is None and store is not None:
+            saved = self._moved_here(store)
         if saved is not None:
             offset, raw_state, identity = saved
             state = _state_dict(raw_state)
@@ -123,6 +133,36 @@ class SourceIngestor:
             except ValueError:
                 self.format = None
         self.unrecognised = state.get("unrecognised") is True and self.forced is None
+
+    def _moved_here(self, store: Sink) -> tuple[int, Any, Any] | None:
+        """The offset of this very file under the name it had before a rename made while
+        overseer was not running, moved over to this name; None when there is none.
+
+        Without this, a renamed log would be read again from its start: calls dedupe in
+        the store, but messages and results would be stored twice. The file must be the
+        same one (device, inode) with the same first bytes, and the old name must no longer
+        hold it (two names for one file, a hard link, stay two sources)."""
+        try:
+            st = os.stat(self.path)
+        except OSError:
+            return None
+        for old_source, identity in store.offsets_of_file(st.st_dev, st.st_ino):
+            known = FileIdentity.from_value(identity)
+            if old_source == self.source or known is None or old_source != display_path(old_source):
+                continue  # a neutralised name cannot be looked up on disk
+            try:
+                old = os.stat(old_source)
+            except FileNotFoundError:
+                pass
+            except OSError:
+                continue
+            else:
+                if (old.st_dev, old.st_ino) == (st.st_dev, st.st_ino):
+                    continue
+            if not same_head(self.path, known) or not store.move_offset(old_source, self.source):
+                continue
+            return store.load_offset(self.source)
+        return None
 
     # ------------------------------------------------------------------ state
 
@@ -404,9 +444,15 @@ def ingest_paths(
     Running it again over the same files adds nothing: each file resumes from the offset
     committed with its events."""
     stats = IngestStats()
-    for path in discover(paths, include):
+    # Every file's committed offset is looked up before any file is read: a log rotated
+    # while overseer was stopped (a.jsonl → a.jsonl.1, a new a.jsonl) must find its offset
+    # before the new file at its old name commits over it.
+    ingestors = [
+        SourceIngestor(path, engine=engine, store=store, fmt=fmt, max_bytes=max_bytes)
+        for path in discover(paths, include)
+    ]
+    for ingestor in ingestors:
         stats.files += 1
-        ingestor = SourceIngestor(path, engine=engine, store=store, fmt=fmt, max_bytes=max_bytes)
         try:
             for batch in ingestor.drain():
                 stats.add(batch)

@@ -180,6 +180,9 @@ class Tailer:
         """Read what is new in ``paths`` (round-robin, one batch per file per round)."""
         self._adopt_renames(paths)
         active = sorted(paths)
+        for path in active:  # offsets first, reading after (see ingest_paths)
+            if path not in self.ingestors and os.path.lexists(path) and self.wanted(path):
+                self._ingestor(path)
         while active and not self._stop.is_set():
             still: list[str] = []
             for path in active:

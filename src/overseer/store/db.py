@@ -490,6 +490,43 @@ class Store:
             return None
         return int(row[0]), _loads(row[1], {}), _loads(row[2], {})
 
+    def offsets_of_file(self, dev: int, ino: int) -> list[tuple[str, dict[str, Any]]]:
+        """``(source, file identity)`` of every committed offset whose file was this device
+        and inode: where a log renamed while overseer was stopped was last read. A text
+        filter narrows the scan (identities are JSON); the caller checks every field."""
+        needle = f'%"ino":{int(ino)}%'
+        with self._read() as conn:
+            rows = conn.execute(
+                sa.select(_OFFSETS.c.source, _OFFSETS.c.identity).where(
+                    _OFFSETS.c.identity.like(needle)
+                )
+            ).all()
+        out: list[tuple[str, dict[str, Any]]] = []
+        for source, text in rows:
+            identity = _loads(text, {})
+            if isinstance(identity, dict) and (identity.get("dev"), identity.get("ino")) == (
+                dev,
+                ino,
+            ):
+                out.append((str(source), identity))
+        return out
+
+    def move_offset(self, old: str, new: str) -> bool:
+        """Carry ``old``'s committed offset over to ``new`` (the file was renamed), unless
+        ``new`` already has one. One transaction: the offset is never in both places."""
+        with self._write() as conn:
+            taken = conn.execute(
+                sa.select(_OFFSETS.c.source).where(_OFFSETS.c.source == new)
+            ).first()
+            if taken is not None:
+                return False
+            moved = conn.execute(
+                sa.update(_OFFSETS)
+                .where(_OFFSETS.c.source == old)
+                .values(source=new, updated_at=utc_text())
+            )
+        return bool(moved.rowcount)
+
     def record_batch(
         self,
         source: str,
