@@ -29,6 +29,19 @@ def test_controls_become_visible(raw: str, shown: str) -> None:
     assert "\x1b" not in neutralise(raw) and "\x9b" not in neutralise(raw)
 
 
+def test_the_printable_shortcut_is_exact() -> None:
+    # neutralise() returns short printable text untouched: that is only right if every
+    # character its tables change is one str.isprintable() rejects.
+    from overseer.untrusted import _MULTI_LINE, _ONE_LINE
+
+    for table in (_ONE_LINE, _MULTI_LINE):
+        changed = [code for code, shown in table.items() if shown != chr(code)]
+        assert len(changed) > 180
+        assert not any(chr(code).isprintable() for code in changed)
+    for raw, shown in HOSTILE:
+        assert neutralise(raw * 300, limit=10_000) == shown * 300  # past the shortcut too
+
+
 def test_newlines_one_line_or_kept() -> None:
     assert neutralise("a\nb") == "a⏎b"
     assert neutralise("a\nb", multiline=True) == "a\nb"
