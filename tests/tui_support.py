@@ -58,14 +58,14 @@ def build_store(tmp_path: Path, *, extra_logs: list[Path] | None = None) -> tupl
     conn = lean.connect(db)
     try:  # two chain rows at fixed times, so the audit screen is deterministic
         with conn.transaction(chain=True):
-            lean._append(
+            lean.append_row(
                 conn, outcome="auto_allowed", action="gate", operator="overseer",
                 session="etl-2026-03-02", call_id="c-1", tool="Bash",
                 tool_input={"command": "python -m etl.extract --source orders"},
                 rule="Bash(python -m etl.extract:*)", reason="allow rule",
                 ts="2026-03-02T02:00:01.000000Z",
             )  # fmt: skip
-            lean._append(
+            lean.append_row(
                 conn, outcome="policy_denied", action="gate", operator="overseer",
                 session="hostile-1", call_id="h-9", tool="Read",
                 tool_input={"file_path": ".env"}, rule="Read(./.env)", reason="deny rule",

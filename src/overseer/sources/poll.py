@@ -411,12 +411,12 @@ def record_remote_outcome(
     ``ack``: ``(seq, state, detail)`` of our own decision's delivery, written in the same
     transaction. Returns the new chain seq, or None when nothing was recorded.
 
-    ``lean._append`` (the chain append inside a transaction) is used because no public
-    function both appends a chain row and rewrites an approval's outcome atomically.
+    The chain row goes through :func:`lean.append_row` inside this function's own
+    transaction: the row and the approval's new outcome land together or not at all.
     """
     if outcome not in (*lean.FINISH_OUTCOMES, "approved", "denied"):
         outcome = "errored"
-    with store.lean() as conn, lean._db_errors(conn.db), conn.transaction(chain=True):
+    with store.lean() as conn, lean.db_errors(conn.db), conn.transaction(chain=True):
         row = conn.execute(
             "SELECT session, call_id, tool, input, rule, agent, task, status FROM approvals"
             " WHERE id = ?",
@@ -424,7 +424,7 @@ def record_remote_outcome(
         ).fetchone()
         if row is None or (expect_pending and row[7] != "pending"):
             return None
-        seq = lean._append(
+        seq = lean.append_row(
             conn, outcome=outcome, action=ACTION_ELSEWHERE, operator=operator, session=row[0],
             approval_id=local_id, call_id=row[1], tool=row[2], tool_input=_loads(row[3]),
             rule=row[4], reason=reason, agent=row[5], task=row[6],
@@ -689,7 +689,7 @@ class Deliverer:
         )  # fmt: skip
 
     def _record(self, item: Undelivered, state: str, detail: str | None) -> None:
-        with self.store.lean() as conn, lean._db_errors(conn.db), conn.transaction():
+        with self.store.lean() as conn, lean.db_errors(conn.db), conn.transaction():
             _ack(conn, item.seq, self.endpoint, item.kind, item.target, state, detail)
             if item.kind == "decision" and state in ("delivered", "conflict"):
                 conn.execute(
@@ -1430,7 +1430,7 @@ class GatewayPoller(PollerBase):
         agent = owner.agent if owner is not None else None
         task = owner.task if owner is not None else None
         created = _utc_text(created_ts)
-        with self.store.lean() as lconn, lean._db_errors(lconn.db), lconn.transaction():
+        with self.store.lean() as lconn, lean.db_errors(lconn.db), lconn.transaction():
             cur = lconn.execute(
                 "INSERT INTO approvals (id, session, call_id, agent, task, tool, input, summary,"
                 " rule, verdict, origin, status, created_at, timeout_s, deadline)"

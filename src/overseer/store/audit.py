@@ -33,7 +33,7 @@ from overseer.store.chain import (
     verify_digests,
     verify_rows,
 )
-from overseer.store.lean import LeanConn, _db_errors, record_checkpoint
+from overseer.store.lean import LeanConn, db_errors, record_checkpoint
 
 _SELECT = f"SELECT {', '.join(COLUMNS)} FROM decisions"
 #: The row's canonical JSON rendered by SQLite (json_object: RFC 8785 escaping for text).
@@ -81,7 +81,7 @@ def verify(conn: LeanConn, checkpoint: Mapping[str, Any] | None = None) -> Verif
     ``result.warnings`` lists weakened protections (a missing append-only trigger) that do
     not by themselves break the chain.
     """
-    with _db_errors(conn.db):
+    with db_errors(conn.db):
         result = None
         try:
             if conn.is_pg:  # the server hashes too: 4 short columns per row cross the wire
@@ -195,7 +195,7 @@ def export(conn: LeanConn, out: TextIO, fmt: str, *, since: str | None = None) -
     if fmt not in ("jsonl", "csv"):
         raise ValueError(f"unknown export format {fmt!r} (jsonl or csv)")
     count = 0
-    with _db_errors(conn.db):
+    with db_errors(conn.db):
         if fmt == "jsonl":
             for row in chain_rows(conn, since=since):
                 out.write(json.dumps(dict(zip(COLUMNS, row, strict=True)), ensure_ascii=False))

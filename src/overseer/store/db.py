@@ -1056,7 +1056,7 @@ class ChangeWatcher:
 
             from overseer.store import libpq_url
 
-            with _lean._db_errors(store.db):
+            with _lean.db_errors(store.db):
                 self._conn = psycopg.connect(libpq_url(store.db), autocommit=True)
                 for channel in (
                     _EVENTS_CHANNEL,

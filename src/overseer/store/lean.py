@@ -147,8 +147,9 @@ class LeanConn:
 
 
 @contextmanager
-def _db_errors(db: str) -> Iterator[None]:
-    """Database driver errors become one-line :class:`StoreError` s naming the database."""
+def db_errors(db: str) -> Iterator[None]:
+    """Database driver errors become one-line :class:`StoreError` s naming the database
+    (wrap every lean transaction in it: callers catch StoreError, never driver errors)."""
     try:
         yield
     except StoreError:
@@ -206,7 +207,7 @@ def _connect_sqlite(target: str, create: bool) -> LeanConn:
             raise _no_store(path)
         _bootstrap(target)
     for attempt in range(2):
-        with _db_errors(path):
+        with db_errors(path):
             raw = sqlite3.connect(
                 path, timeout=SQLITE_BUSY_MS / 1000, isolation_level=None, check_same_thread=False
             )
@@ -244,7 +245,7 @@ def _connect_pg(target: str, create: bool) -> LeanConn:
     import psycopg
 
     for attempt in range(2):
-        with _db_errors(target):
+        with db_errors(target):
             raw = psycopg.connect(libpq_url(target), autocommit=True, connect_timeout=10)
             try:
                 try:
@@ -343,7 +344,7 @@ def _to_epoch(deadline: float) -> float:
     return deadline
 
 
-def _append(
+def append_row(
     conn: LeanConn,
     *,
     outcome: str,
@@ -361,7 +362,9 @@ def _append(
     task: str | None = None,
     ts: str | None = None,
 ) -> int:
-    """Append one chain row. Must run inside ``conn.transaction(chain=True)``."""
+    """Append one chain row and return its seq. Must run inside
+    ``conn.transaction(chain=True)`` (which serialises appenders), so a caller can write the
+    row together with what it records (an approval's outcome, a delivery ack) atomically."""
     if outcome not in OUTCOMES:
         raise ValueError(f"unknown gate outcome {outcome!r} (one of: {', '.join(OUTCOMES)})")
     head = conn.execute("SELECT seq, hash FROM decisions ORDER BY seq DESC LIMIT 1").fetchone()
@@ -430,10 +433,10 @@ def append_decision(
     Secrets in ``tool_input``/``updated_input`` are masked in the row; ``input_fingerprint``
     is the sha256 of the raw canonical input, so the original can still be matched.
     """
-    with _db_errors(conn.db), conn.transaction(chain=True):
+    with db_errors(conn.db), conn.transaction(chain=True):
         if session is not None:
             _ensure_session(conn, session, agent, task, utc_text())
-        return _append(
+        return append_row(
             conn, outcome=outcome, action=action, operator=operator, session=session,
             approval_id=approval_id, call_id=call_id, tool=tool, tool_input=tool_input,
             updated_input=updated_input, rule=rule, reason=reason, agent=agent, task=task,
@@ -465,7 +468,7 @@ def create_approval(
     created = utc_text(now)
     deadline = utc_text(now + timeout_s) if timeout_s is not None else None
     raw_input = None if tool_input is None else json.dumps(tool_input, ensure_ascii=False)
-    with _db_errors(conn.db), conn.transaction():
+    with db_errors(conn.db), conn.transaction():
         conn.execute(
             "INSERT INTO approvals (id, session, call_id, agent, task, tool, input, summary, rule,"
             " verdict, origin, status, created_at, timeout_s, deadline)"
@@ -483,14 +486,14 @@ def create_approval(
 def read_approval(conn: LeanConn, approval_id: str) -> dict[str, Any] | None:
     """The approval as a dict (``status``, ``decided_by``, ``decided_at``, ``reason``,
     ``updated_input`` parsed, ...), or ``None`` if there is no such id."""
-    with _db_errors(conn.db):
+    with db_errors(conn.db):
         row = _approval(conn, approval_id)
     return None if row is None else _public(row)
 
 
 def pending_approvals(conn: LeanConn) -> list[dict[str, Any]]:
     """Every pending approval, oldest first (indexed on status)."""
-    with _db_errors(conn.db):
+    with db_errors(conn.db):
         cur = conn.execute(f"{_SELECT_APPROVAL} WHERE status = 'pending' ORDER BY created_at, id")
         names = [d[0] for d in cur.description]
         return [_public(dict(zip(names, row, strict=True))) for row in cur.fetchall()]
@@ -510,7 +513,7 @@ def _close_approval(
     """Move a pending approval to ``outcome`` with its chain row (inside a chain transaction).
     The row's rule is the approval's (the rule that gated the call) unless ``rule`` is given."""
     ts = utc_text()
-    seq = _append(
+    seq = append_row(
         conn, outcome=outcome, action=action, operator=operator, session=row["session"],
         approval_id=row["id"], call_id=row["call_id"], tool=row["tool"],
         tool_input=_loads(row["input"]), updated_input=updated_input,
@@ -545,7 +548,7 @@ def finish_approval(
             f"finish_approval sets one of {', '.join(FINISH_OUTCOMES)}, not {outcome!r}"
         )
     action = {"timed_out": "timeout", "errored": "error", "killed": "kill"}[outcome]
-    with _db_errors(conn.db), conn.transaction(chain=True):
+    with db_errors(conn.db), conn.transaction(chain=True):
         row = _approval(conn, approval_id)
         if row is None:
             raise UnknownApproval(f"no approval {approval_id}")
@@ -588,7 +591,7 @@ def decide(
     if grants and decision != "approve":
         raise ValueError("a session grant only makes sense when approving")
     who = operator or default_operator()
-    with _db_errors(conn.db), conn.transaction(chain=True):
+    with db_errors(conn.db), conn.transaction(chain=True):
         row = _approval(conn, approval_id)
         if row is None:
             raise UnknownApproval(f"no approval {approval_id}")
@@ -621,7 +624,7 @@ def wait_for_decision(conn: LeanConn, approval_id: str, deadline: float) -> dict
     SQLite: a primary-key lookup every :data:`POLL_S`. PostgreSQL: LISTEN/NOTIFY.
     """
     end = _to_epoch(deadline)
-    with _db_errors(conn.db):
+    with db_errors(conn.db):
         if conn.is_pg:
             return _wait_pg(conn, approval_id, end)
         while True:
@@ -660,7 +663,7 @@ def _wait_pg(conn: LeanConn, approval_id: str, end: float) -> dict[str, Any] | N
 def session_grants(conn: LeanConn, session: str) -> list[str]:
     """Rules an operator allowed for the rest of ``session`` ("approve for this session"),
     oldest first. Gates read this on every call: one indexed lookup."""
-    with _db_errors(conn.db):
+    with db_errors(conn.db):
         rows = conn.execute(
             "SELECT rule FROM grants WHERE session = ? ORDER BY id", (session,)
         ).fetchall()
@@ -672,7 +675,7 @@ def session_status(conn: LeanConn, session: str) -> str | None:
 
     ``killed`` means every later hook call of the session must stop the agent.
     """
-    with _db_errors(conn.db):
+    with db_errors(conn.db):
         row = conn.execute("SELECT status FROM sessions WHERE id = ?", (session,)).fetchone()
     return None if row is None else str(row[0])
 
@@ -683,7 +686,7 @@ def mark_session_killed(
     """Mark ``session`` killed (chain row, outcome ``killed``) and finish its pending
     approvals as ``killed``, all in one transaction. Returns the session row's chain seq."""
     who = operator or default_operator()
-    with _db_errors(conn.db), conn.transaction(chain=True):
+    with db_errors(conn.db), conn.transaction(chain=True):
         ts = utc_text()
         conn.execute(
             "INSERT INTO sessions (id, status, started_at, last_event_at, event_count, tool_calls,"
@@ -694,7 +697,7 @@ def mark_session_killed(
             (session, ts, ts, who, ts),
         )
         info = conn.execute("SELECT agent, task FROM sessions WHERE id = ?", (session,)).fetchone()
-        seq = _append(
+        seq = append_row(
             conn, outcome="killed", action="kill", operator=who, session=session, reason=reason,
             agent=info[0] if info else None, task=info[1] if info else None, ts=ts,
         )  # fmt: skip
@@ -721,7 +724,7 @@ def expire_overdue(
     gate process that died, and would otherwise sit in the operator's queue forever.
     """
     cutoff = utc_text(time.time() - grace_s)
-    with _db_errors(conn.db):
+    with db_errors(conn.db):
         rows = conn.execute(
             "SELECT id FROM approvals WHERE status = 'pending' AND deadline IS NOT NULL"
             " AND deadline < ? ORDER BY created_at",
@@ -739,7 +742,7 @@ def expire_overdue(
 
 def record_checkpoint(conn: LeanConn, checkpoint: Mapping[str, Any], operator: str | None) -> None:
     """Keep a copy of a handed-out checkpoint (history for the audit screen)."""
-    with _db_errors(conn.db), conn.transaction():
+    with db_errors(conn.db), conn.transaction():
         conn.execute(
             "INSERT INTO checkpoints (size, head, ts, operator) VALUES (?, ?, ?, ?)",
             (
