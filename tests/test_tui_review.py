@@ -6,6 +6,7 @@ that the time filter changes what is listed and that Enter on a flag opens its c
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -178,6 +179,46 @@ async def test_enter_on_a_flag_opens_its_call(world) -> None:  # type: ignore[no
         await pilot.press("escape")
         await settle(pilot)
         assert app.screen_stack[-1] is screen
+
+
+async def test_enter_on_unused_authority_opens_the_latest_call_or_explains_the_rule(
+    world, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    app = world()
+    db = str(tmp_path / "overseer.db")
+    with sqlite3.connect(db) as conn:  # read back without the code under test
+        latest = conn.execute(
+            "select session, call_id from events where kind = 'tool_call' and tool = 'Bash'"
+            " and agent = 'etl-nightly' and verdict = 'deny' order by ts desc limit 1"
+        ).fetchone()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("u")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, UnusedScreen)
+        table = screen.query_one(DataTable)
+        unused = next(i for i, r in enumerate(screen.rows) if r[2] == "unused allow")
+        table.move_cursor(row=unused)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.screen is screen  # nothing to open: an unused rule has no call
+        notes = [str(n.message) for n in app._notifications]
+        assert any(screen.rows[unused][3] in n and "removal candidate" in n for n in notes)
+
+        oos = next(
+            i for i, r in enumerate(screen.rows)
+            if r[:4] == ("etl-nightly", "load", "out of scope", "Bash:psql (deny, blocked)")
+        )  # fmt: skip
+        table.move_cursor(row=oos)
+        await pilot.press("enter")
+        await settle(pilot)
+        session = app.screen
+        assert isinstance(session, SessionScreen)
+        assert (session.session, session.focus_call) == latest
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.screen is screen
 
 
 async def test_flag_keys_are_review_only(world) -> None:  # type: ignore[no-untyped-def]

@@ -321,6 +321,7 @@ class _Usage:
         "allowed",
         "calls",
         "first_seen",
+        "last_call",
         "last_seen",
         "ran",
         "sessions",
@@ -335,8 +336,18 @@ class _Usage:
         self.sessions: set[str] = set()
         self.first_seen: datetime | None = None
         self.last_seen: datetime | None = None
+        self.last_call: tuple[str, str | None] | None = None  # (session, call id): to open it
 
-    def add(self, session: str, ts: datetime | None, verdict: str, status: str) -> None:
+    def add(
+        self,
+        session: str,
+        ts: datetime | None,
+        verdict: str,
+        status: str,
+        call_id: str | None = None,
+    ) -> None:
+        if self.last_call is None or (ts is not None and ts == _later(self.last_seen, ts)):
+            self.last_call = (session, call_id)
         self.calls += 1
         self.verdicts[verdict] += 1
         if verdict == "allow":
@@ -351,13 +362,14 @@ class _Usage:
 class _Group:
     """Out-of-scope attempts sharing agent, task, tool, command label, verdict and status."""
 
-    __slots__ = ("count", "example", "first_seen", "last_seen", "sessions")
+    __slots__ = ("count", "example", "first_seen", "last_call", "last_seen", "sessions")
 
     def __init__(self, example: str) -> None:
         self.count = 0
         self.sessions: set[str] = set()
         self.first_seen: datetime | None = None
         self.last_seen: datetime | None = None
+        self.last_call: tuple[str, str | None] | None = None  # (session, call id): to open it
         self.example = example
 
 
@@ -520,14 +532,14 @@ class ReviewBuilder:
         usage = stats.tools.get(tool)
         if usage is None:
             usage = stats.tools[tool] = _Usage(tool)
-        usage.add(session_id, ts, verdict, status)
+        usage.add(session_id, ts, verdict, status, _opt_id(row.get("call_id")))
         if canonical_tool(tool) in SHELL_TOOLS:
             if label == canonical_tool(tool) and isinstance(tool_input, Mapping) and tool_input:
                 stats.unjudged_shell += 1  # it ran something, but nothing we could read
             by_label = stats.labels.get(label)
             if by_label is None:
                 by_label = stats.labels[label] = _Usage(tool)
-            by_label.add(session_id, ts, verdict, status)
+            by_label.add(session_id, ts, verdict, status, _opt_id(row.get("call_id")))
 
         if ts is not None:
             self.activity[(int(ts.timestamp()), verdict)] += 1
@@ -614,6 +626,8 @@ class ReviewBuilder:
             group = self.oos_groups[key] = _Group(safe(summary, self.settings.example_limit))
         group.count += 1
         group.sessions.add(info.id)
+        if group.last_call is None or (ts is not None and ts == _later(group.last_seen, ts)):
+            group.last_call = (info.id, _opt_id(row.get("call_id")))
         group.first_seen = _earlier(group.first_seen, ts)
         group.last_seen = _later(group.last_seen, ts)
         if len(self.oos_items) < self.settings.detail_limit:
@@ -1047,6 +1061,7 @@ class ReviewBuilder:
                     "sessions": len(g.sessions),
                     "first_seen": iso(g.first_seen),
                     "last_seen": iso(g.last_seen),
+                    **_last_call(g.last_call),
                     "example": g.example,
                 }
                 for (agent, task, tool, label, verdict, status), g in groups
@@ -1182,7 +1197,18 @@ def _acquired_entry(
         "verdicts": {v: usage.verdicts[v] for v in VERDICTS},
         "first_seen": iso(usage.first_seen),
         "last_seen": iso(usage.last_seen),
+        **_last_call(usage.last_call),
     }
+
+
+def _last_call(last: tuple[str, str | None] | None) -> dict[str, str | None]:
+    """Where the latest of a group of calls is (the review app opens it on Enter)."""
+    session, call_id = last if last is not None else (None, None)
+    return {"last_session": _opt(session), "last_call_id": _opt(call_id)}
+
+
+def _opt_id(value: Any) -> str | None:
+    return value if isinstance(value, str) and value else None
 
 
 def _finding(found: dict[str, Any]) -> dict[str, Any]:

@@ -34,7 +34,7 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import Button, DataTable, Footer, Input, Label, Static
 
 from overseer.report.period import parse_when
-from overseer.tui.format import cell, short_flag
+from overseer.tui.format import cell, short_flag, shown
 from overseer.tui.widgets.header import StatusHeader
 
 Period = tuple[datetime | None, datetime | None]
@@ -293,6 +293,7 @@ class UnusedScreen(ReviewScreen):
     candidates), tools acquired at runtime (no allow rule covers them) and out-of-scope
     attempts. A task with no session in the period is dimmed: no evidence either way."""
 
+    BINDINGS = [Binding("enter", "open", "Open last call", show=True)]
     NAME = "Unused authority"
     COLUMNS = [
         ("agent", "AGENT", 14), ("task", "TASK", 10), ("finding", "FINDING", 12),
@@ -303,9 +304,11 @@ class UnusedScreen(ReviewScreen):
     def __init__(self) -> None:
         super().__init__(id="review-unused")
         self.rows: list[tuple[str, ...]] = []
+        #: per row: the latest call behind it, ``(session, call id)``; None for an unused rule
+        self.targets: list[tuple[str, str | None] | None] = []
 
     def show(self, review: dict[str, Any], table: DataTable[Any]) -> None:
-        by_task: dict[tuple[str, str | None], list[tuple[str, ...]]] = {}
+        by_task: dict[tuple[str, str | None], list[tuple[Any, ...]]] = {}
         evidence: dict[tuple[str, str | None], int] = {}
         for agent in review["agents"]:
             for task in agent["tasks"]:
@@ -321,13 +324,15 @@ class UnusedScreen(ReviewScreen):
                                 "0",
                                 str(task["sessions"]),
                                 "—",
+                                None,
                             )
                         )
         for acquired in review["acquired_tools"]:
             key = (acquired["agent"], acquired["task"])
             by_task.setdefault(key, []).append(
                 ("acquired", acquired["name"], str(acquired["calls"]),
-                 str(acquired["sessions"]), _short_time(acquired["last_seen"]))
+                 str(acquired["sessions"]), _short_time(acquired["last_seen"]),
+                 _target(acquired))
             )  # fmt: skip
         oos_total: dict[tuple[str, str | None], int] = {}
         for group in review["out_of_scope"]["groups"]:
@@ -335,7 +340,8 @@ class UnusedScreen(ReviewScreen):
             oos_total[key] = oos_total.get(key, 0) + group["count"]
             by_task.setdefault(key, []).append(
                 ("out of scope", f"{group['label']} ({group['verdict']}, {group['status']})",
-                 str(group["count"]), str(group["sessions"]), _short_time(group["last_seen"]))
+                 str(group["count"]), str(group["sessions"]), _short_time(group["last_seen"]),
+                 _target(group))
             )  # fmt: skip
         totals = review["totals"]
         title = Content.from_markup(
@@ -346,17 +352,49 @@ class UnusedScreen(ReviewScreen):
             oos=str(review["out_of_scope"]["total"]),
         )
         self.query_one("#review-title", Static).update(title)
-        self.rows = []
+        self.rows, self.targets = [], []
         for (agent, task), rows in by_task.items():
             dim = (
                 "dim"
                 if not evidence.get((agent, task)) and not oos_total.get((agent, task))
                 else ""
             )
-            for finding, item, calls, sessions, last in rows:
+            for finding, item, calls, sessions, last, target in rows:
                 self.rows.append((agent, task or "—", finding, item, calls, sessions, last))
+                self.targets.append(target)
                 table.add_row(
                     cell(agent, dim), cell(task or "—", dim),
                     cell(finding, dim or FINDING_STYLES.get(finding, "")),
                     cell(item, dim), cell(calls, dim), cell(sessions, dim), cell(last, dim),
                 )  # fmt: skip
+
+    def action_open(self) -> None:
+        """Open the session at the latest call behind the row; an unused rule has none, so
+        say what the finding means and where the removal is proposed."""
+        index = self.query_one(DataTable).cursor_row
+        if not 0 <= index < len(self.rows):
+            return
+        target = self.targets[index]
+        if target is not None:
+            self.app.open_session(target[0], focus_call=target[1])  # type: ignore[attr-defined]
+            return
+        agent, task, finding, rule, _calls, sessions, _last = self.rows[index]
+        self.notify(
+            shown(
+                f"{rule} ({finding.removeprefix('unused ')} rule of {agent}/{task}) matched no "
+                f"call in {sessions} session(s) of this period: a removal candidate. "
+                "overseer report --suggest-scope writes the config change."
+            ),
+            title="Unused rule",
+            markup=False,
+        )
+
+    @on(DataTable.RowSelected)
+    def _selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        self.action_open()
+
+
+def _target(entry: dict[str, Any]) -> tuple[str, str | None] | None:
+    session = entry.get("last_session")
+    return (session, entry.get("last_call_id")) if session else None
