@@ -276,6 +276,46 @@ def test_a_renamed_log_whose_beginning_changed_is_read_as_a_new_file(
     assert count(db, "session='s9'") == 1
 
 
+def test_a_rotation_chain_while_stopped_moves_every_offset_along(
+    store: object, db: str, tmp_path: Path
+) -> None:
+    log = tmp_path / "a.jsonl"
+
+    def rotate(generation: int) -> None:
+        for n in (2, 1):
+            older = tmp_path / f"a.jsonl.{n - 1}" if n > 1 else log
+            if older.exists():
+                os.rename(older, tmp_path / f"a.jsonl.{n}")
+        log.write_text(msg(0, session=f"g{generation}") + "\n")
+
+    def run() -> IngestStats:
+        engine = Engine(load_config(str(CONFIG)), home="/home/op")
+        return ingest_paths([str(tmp_path)], engine=engine, store=store, include=["a.jsonl*"])  # type: ignore[arg-type]
+
+    log.write_text(msg(0, session="g0") + "\n")
+    assert run().events == 1
+    rotate(1)  # a → a.1, new a
+    assert run().events == 1
+    rotate(2)  # a.1 → a.2, a → a.1, new a
+    assert run().events == 1
+    assert run().events == 0
+    assert q(db, "select session, count(*) from events group by session") == [
+        ("g0", 1), ("g1", 1), ("g2", 1),
+    ]  # fmt: skip
+
+
+def test_a_file_under_a_neutralised_name_keeps_its_offset_beside_a_hard_link(
+    store: object, db: str, tmp_path: Path
+) -> None:
+    odd = tmp_path / "a\x1bgent.jsonl"  # stored under a neutralised source name
+    odd.write_text("\n".join(msg(i) for i in range(3)) + "\n")
+    ingest(store, tmp_path)
+    os.link(odd, tmp_path / "z.jsonl")
+    ingest(store, tmp_path / "z.jsonl")  # a second name, its own source; the first not in view
+    assert len(q(db, "select source from ingest_offsets")) == 2
+    assert ingest(store, tmp_path).events == 0
+
+
 def test_two_names_for_one_file_stay_two_sources(store: object, db: str, tmp_path: Path) -> None:
     log = tmp_path / "agent.jsonl"
     log.write_text(msg(0) + "\n")

@@ -11,7 +11,7 @@ import re2
 
 from overseer.policy.detectors._core import SECRET_HINTS, may_hold_secret
 from overseer.policy.detectors.security import _RULES, injection_matches
-from overseer.policy.prefilter import Prefilter, literals
+from overseer.policy.prefilter import Prefilter, PrefilterError, literals
 from overseer.secrets import find_secrets
 from tests.test_detectors import INJECTION_MUST, INJECTION_MUST_NOT, SECRET_SAMPLES
 
@@ -82,11 +82,43 @@ def test_secret_hints_hold_for_long_text_through_re2() -> None:
         assert every.could_match(f"{padding}{hint}{padding}")
 
 
-def test_what_re2_cannot_express_is_refused_not_approximated() -> None:
-    with pytest.raises(re2.error):
-        Prefilter([r"(?<=bearer )\w+"])
+@pytest.mark.parametrize(
+    ("pattern", "text"),
+    [
+        (r"a[\s,]b", "a\u00a0b"),  # \s inside a class
+        (r"a[^x]b", "a\ud800b"),  # a negated class and a lone surrogate
+        (r"a.b", "a\ud800b"),
+        (r"x\wy", "xéy"),  # \w, \d are Unicode in Python, ASCII in RE2
+        (r"x\dy", "x٣y"),
+        (r"été\b", "été "),  # \b beside a non-ASCII letter
+        (r"ab$", "ab\n"),  # $ also matches before a final newline in Python
+        (r"(?i)password", "paſſword"),  # RE2 folds case differently
+    ],
+)
+def test_what_would_narrow_the_match_is_refused_not_approximated(pattern: str, text: str) -> None:
+    assert re.search(pattern, text)  # Python matches: the prefilter would have said no
+    with pytest.raises(PrefilterError):
+        Prefilter([pattern])
+
+
+def test_what_re2_cannot_express_is_refused_too() -> None:
+    with pytest.raises(PrefilterError):
+        Prefilter([r"(?<=bearer )token"])
     with pytest.raises(re2.error):
         Prefilter([r"(a)\1"])
+
+
+@pytest.mark.parametrize(
+    "sample",
+    ["ſecret=hunter2abc", "paſſword: Xy7#kq9z!", "apİ_key=abc123def456", "apı_key=abc123def456"],
+)
+def test_letters_ignorecase_folds_that_lower_does_not_still_reach_the_secret_scan(
+    sample: str,
+) -> None:
+    padding = "processed batch 17/48 (1000 rows, 0 rejected) in 0.83s\n" * 3
+    for text in (sample, padding + sample):
+        assert list(find_secrets(text)), text
+        assert may_hold_secret(text), text
 
 
 def test_a_text_built_to_blow_up_the_dfa_still_gets_an_exact_answer() -> None:

@@ -59,18 +59,23 @@ def test_batch_stores_events_offset_and_problems(store: Store) -> None:
     assert session.status == "live" and session.started_at == T0
 
 
-def test_offsets_found_by_file_and_moved_to_a_new_name(store: Store) -> None:
+def test_offsets_found_by_file_and_moved_to_new_names(store: Store) -> None:
     ident = {"dev": 3, "ino": 12, "head_len": 10, "head_hash": "ab"}
+    older = {**ident, "ino": 11}
     store.record_batch("/logs/a.jsonl", 100, {"line": 4}, ident, [], [])
+    store.record_batch("/logs/a.jsonl.1", 70, {"line": 2}, older, [], [])
     store.record_batch("/logs/b.jsonl", 50, {}, {**ident, "ino": 123}, [], [])
     store.record_batch("/logs/c.jsonl", 50, {}, {**ident, "dev": 4}, [], [])
     assert store.offsets_of_file(3, 12) == [("/logs/a.jsonl", ident)]  # not ino 123, not dev 4
     assert store.offsets_of_file(3, 99) == []
-    assert not store.move_offset("/logs/a.jsonl", "/logs/b.jsonl")  # b has its own
-    assert store.move_offset("/logs/a.jsonl", "/logs/a.jsonl.1")
+    # a rotation: a.jsonl.1 → a.jsonl.2 and a.jsonl → a.jsonl.1, in one go
+    moves = {"/logs/a.jsonl.2": "/logs/a.jsonl.1", "/logs/a.jsonl.1": "/logs/a.jsonl"}
+    assert store.reassign_offsets(moves) == 2
     assert store.load_offset("/logs/a.jsonl") is None
     assert store.load_offset("/logs/a.jsonl.1") == (100, {"line": 4}, ident)
-    assert not store.move_offset("/logs/a.jsonl", "/logs/z.jsonl")  # nothing left to move
+    assert store.load_offset("/logs/a.jsonl.2") == (70, {"line": 2}, older)
+    assert store.reassign_offsets({"/logs/z.jsonl": "/logs/gone.jsonl"}) == 0
+    assert store.load_offset("/logs/b.jsonl") == (50, {}, {**ident, "ino": 123})
 
 
 def test_same_call_from_hook_and_transcript_is_stored_once(store: Store) -> None:

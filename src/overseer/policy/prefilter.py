@@ -15,9 +15,10 @@ the translation to RE2 only ever *widens* what a pattern matches:
 * ``\\b`` in RE2 is an ASCII word boundary: next to an ASCII letter of a pattern it matches
   wherever Python's Unicode ``\\b`` does, and also before a non-ASCII letter (wider, fine).
 
-Patterns that need what RE2 lacks (lookaround, backreferences) are refused at import time
-(:func:`re2.compile` raises), never silently approximated. ``tests/test_prefilter.py`` checks
-the union against every sample the detectors' own tests flag.
+Whatever cannot be translated that way is refused at import time (:class:`PrefilterError`
+from :func:`_widen`, or ``re2.error`` for what RE2 lacks: lookaround, backreferences), never
+silently approximated. ``tests/test_prefilter.py`` checks the union against every sample the
+detectors' own tests flag.
 """
 
 from __future__ import annotations
@@ -31,12 +32,55 @@ import re2
 #: Unicode separators (``\pZ``: U+00A0, U+1680, U+2000–U+200A, U+2028, U+2029, U+202F,
 #: U+205F, U+3000).
 _UNICODE_SPACE = r"[\t\n\x0b\x0c\r\x1c-\x1f\x85\pZ]"
-_PY_SPACE = re.compile(r"(?<!\\)((?:\\\\)*)\\s")
+#: Escapes whose meaning differs between the engines in a way that would narrow the match
+#: (``\w``/``\d`` are Unicode-aware in Python, ASCII in RE2), or that RE2 spells otherwise.
+_REFUSED_ESCAPES = frozenset("wWdDSBAZz")
+
+
+class PrefilterError(ValueError):
+    """A pattern the prefilter cannot translate without narrowing it."""
 
 
 def _widen(pattern: str) -> str:
-    """A Python ``re`` pattern as RE2 syntax that matches at least as much (see above)."""
-    return _PY_SPACE.sub(lambda m: m.group(1) + _UNICODE_SPACE, pattern)
+    r"""A Python ``re`` pattern as RE2 syntax that matches at least as much (see above).
+
+    Refused (:class:`PrefilterError`), because RE2 would match less: non-ASCII characters
+    (``\b`` next to them is ASCII-only in RE2), ``\s`` inside a character class, the
+    escapes in :data:`_REFUSED_ESCAPES`, ``.`` and negated classes (Python matches a lone
+    surrogate with them, RE2 cannot see one), ``$`` (Python also matches before a final
+    newline) and inline flags (RE2 folds case differently: ``ſ``, ``K``)."""
+    out: list[str] = []
+    in_class = False
+    i = 0
+    while i < len(pattern):
+        c = pattern[i]
+        if not c.isascii():
+            raise PrefilterError(f"non-ASCII character in {pattern!r}")
+        if c == "\\":
+            escaped = pattern[i + 1 : i + 2]
+            if escaped in _REFUSED_ESCAPES or not escaped.isascii():
+                raise PrefilterError(f"\\{escaped} in {pattern!r}")
+            if escaped == "s":
+                if in_class:
+                    raise PrefilterError(f"\\s inside a character class in {pattern!r}")
+                out.append(_UNICODE_SPACE)
+            else:
+                out.append(c + escaped)
+            i += 2
+            continue
+        if in_class:
+            in_class = c != "]"
+        elif c == "[":
+            if pattern[i + 1 : i + 2] in ("^", "]"):
+                raise PrefilterError(f"negated or ]-first class in {pattern!r}")
+            in_class = True
+        elif c in ".$":
+            raise PrefilterError(f"{c!r} in {pattern!r}")
+        elif c == "(" and pattern[i + 1 : i + 2] == "?" and pattern[i + 2 : i + 3] != ":":
+            raise PrefilterError(f"inline flag or lookaround in {pattern!r}")
+        out.append(c)
+        i += 1
+    return "".join(out)
 
 
 class Prefilter:

@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 
 from overseer.model import Problem
 from overseer.sources.formats import MAX_LINE_BYTES
+from overseer.untrusted import neutralise
 
 #: How many leading bytes identify a file's content.
 HEAD_BYTES = 4096
@@ -35,6 +36,14 @@ _SCAN_CHUNK = 1 << 20
 
 class NotARegularFile(OSError):
     """A directory, FIFO or device where a log file was expected (never opened blocking)."""
+
+
+def display_path(path: str) -> str:
+    """The source key for ``path``: the path itself, or its neutralised form when the name
+    carries control or bidi characters. File names are agent-written text too, and the
+    source is shown on screen (events and problems carry it); the real path is kept for I/O.
+    Deterministic, so a restart finds the same committed offset."""
+    return path if path.isprintable() else neutralise(path, limit=4096)
 
 
 def head_digest(data: bytes) -> str:

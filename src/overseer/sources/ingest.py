@@ -9,7 +9,7 @@ offset or neither, so a restart resumes with nothing lost and nothing duplicated
 
 Offsets are kept by path, and follow the file: a log renamed or rotated while overseer was
 not running is found by its device, inode and first bytes, and continues from its offset
-under the new name (:meth:`SourceIngestor._moved_here`).
+under the new name (:mod:`overseer.sources.moves`, run before a scan's files are read).
 
 The live tailer (:mod:`overseer.sources.tail`) and the one-shot ``overseer ingest``
 (:func:`ingest_paths`) both drive ingestors; neither touches bytes or the store otherwise.
@@ -17,6 +17,7 @@ The live tailer (:mod:`overseer.sources.tail`) and the one-shot ``overseer inges
 
 from __future__ import annotations
 
+import contextlib
 import fnmatch
 import os
 from collections.abc import Callable, Iterable, Iterator
@@ -26,8 +27,9 @@ from typing import Any, Protocol
 from overseer.engine import Engine
 from overseer.model import Event, EventKind, Problem, Verdict
 from overseer.sources.detect import GIVE_UP_LINES, SNIFF_BYTES, detect_format
-from overseer.sources.files import FileCursor, FileIdentity, ReadResult, same_head
+from overseer.sources.files import FileCursor, ReadResult, display_path
 from overseer.sources.formats import BaseParser, make_parser, normalise_format
+from overseer.sources.moves import follow_moves
 from overseer.untrusted import neutralise
 
 #: Default file-name globs when a directory is given (explicit files are always read).
@@ -53,7 +55,7 @@ class Sink(Protocol):
 
     def offsets_of_file(self, dev: int, ino: int) -> list[tuple[str, dict[str, Any]]]: ...
 
-    def move_offset(self, old: str, new: str) -> bool: ...
+    def reassign_offsets(self, moves: dict[str, str]) -> int: ...
 
 
 @dataclass(slots=True)
@@ -84,14 +86,6 @@ def _state_dict(value: Any) -> dict[str, Any]:
     return {}
 
 
-def display_path(path: str) -> str:
-    """The source key for ``path``: the path itself, or its neutralised form when the name
-    carries control or bidi characters. File names are agent-written text too, and the
-    source is shown on screen (events and problems carry it); the real path is kept for I/O.
-    Deterministic, so a restart finds the same committed offset."""
-    return path if path.isprintable() else neutralise(path, limit=4096)
-
-
 class SourceIngestor:
     """One log file, ingested batch by batch from its committed offset (module docstring)."""
 
@@ -117,8 +111,6 @@ class SourceIngestor:
         self.finished = False  # rotated/deleted and read to the end
         offset, lineno, identity, state = 0, 0, None, {}
         saved = store.load_offset(self.source) if store is not None else None
-        if saved is None and store is not None:
-            saved = self._moved_here(store)
         if saved is not None:
             offset, raw_state, identity = saved
             state = _state_dict(raw_state)
@@ -133,36 +125,6 @@ class SourceIngestor:
             except ValueError:
                 self.format = None
         self.unrecognised = state.get("unrecognised") is True and self.forced is None
-
-    def _moved_here(self, store: Sink) -> tuple[int, Any, Any] | None:
-        """The offset of this very file under the name it had before a rename made while
-        overseer was not running, moved over to this name; None when there is none.
-
-        Without this, a renamed log would be read again from its start: calls dedupe in
-        the store, but messages and results would be stored twice. The file must be the
-        same one (device, inode) with the same first bytes, and the old name must no longer
-        hold it (two names for one file, a hard link, stay two sources)."""
-        try:
-            st = os.stat(self.path)
-        except OSError:
-            return None
-        for old_source, identity in store.offsets_of_file(st.st_dev, st.st_ino):
-            known = FileIdentity.from_value(identity)
-            if old_source == self.source or known is None or old_source != display_path(old_source):
-                continue  # a neutralised name cannot be looked up on disk
-            try:
-                old = os.stat(old_source)
-            except FileNotFoundError:
-                pass
-            except OSError:
-                continue
-            else:
-                if (old.st_dev, old.st_ino) == (st.st_dev, st.st_ino):
-                    continue
-            if not same_head(self.path, known) or not store.move_offset(old_source, self.source):
-                continue
-            return store.load_offset(self.source)
-        return None
 
     # ------------------------------------------------------------------ state
 
@@ -444,12 +406,15 @@ def ingest_paths(
     Running it again over the same files adds nothing: each file resumes from the offset
     committed with its events."""
     stats = IngestStats()
-    # Every file's committed offset is looked up before any file is read: a log rotated
-    # while overseer was stopped (a.jsonl → a.jsonl.1, a new a.jsonl) must find its offset
-    # before the new file at its old name commits over it.
+    found = discover(paths, include)
+    if store is not None:
+        # Before any file is read: a log rotated while overseer was stopped (a.jsonl →
+        # a.jsonl.1, a new a.jsonl) must take its offset along before the new file at its
+        # old name commits over it.
+        follow_moves_safely(store, found)
     ingestors = [
         SourceIngestor(path, engine=engine, store=store, fmt=fmt, max_bytes=max_bytes)
-        for path in discover(paths, include)
+        for path in found
     ]
     for ingestor in ingestors:
         stats.files += 1
@@ -461,3 +426,10 @@ def ingest_paths(
         finally:
             ingestor.close()
     return stats
+
+
+def follow_moves_safely(store: Sink, paths: Iterable[str]) -> None:
+    """:func:`follow_moves`, but a failure (another process writing offsets, a store error)
+    only means the moved files are read again: ingestion itself must go on."""
+    with contextlib.suppress(Exception):
+        follow_moves(store, paths)

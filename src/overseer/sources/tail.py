@@ -45,12 +45,13 @@ from watchfiles import Change
 
 from overseer.engine import Engine
 from overseer.model import Problem
+from overseer.sources.files import display_path
 from overseer.sources.ingest import (
     DEFAULT_INCLUDE,
     IngestBatch,
     Sink,
     SourceIngestor,
-    display_path,
+    follow_moves_safely,
     matches,
 )
 from overseer.untrusted import neutralise
@@ -180,9 +181,13 @@ class Tailer:
         """Read what is new in ``paths`` (round-robin, one batch per file per round)."""
         self._adopt_renames(paths)
         active = sorted(paths)
-        for path in active:  # offsets first, reading after (see ingest_paths)
-            if path not in self.ingestors and os.path.lexists(path) and self.wanted(path):
-                self._ingestor(path)
+        fresh = [
+            p for p in active if p not in self.ingestors and os.path.lexists(p) and self.wanted(p)
+        ]
+        if fresh and self.store is not None:
+            follow_moves_safely(self.store, fresh)  # offsets first, reading after
+        for path in fresh:
+            self._ingestor(path)
         while active and not self._stop.is_set():
             still: list[str] = []
             for path in active:

@@ -511,21 +511,47 @@ class Store:
                 out.append((str(source), identity))
         return out
 
-    def move_offset(self, old: str, new: str) -> bool:
-        """Carry ``old``'s committed offset over to ``new`` (the file was renamed), unless
-        ``new`` already has one. One transaction: the offset is never in both places."""
+    def reassign_offsets(self, moves: Mapping[str, str]) -> int:
+        """Re-key committed offsets: ``{new source: old source}``, files renamed while
+        overseer was stopped (a rotation moves several at once: a.1 → a.2 and a → a.1).
+
+        One transaction: every old row is read, the rows of all names involved are removed
+        and each old row is written back under its new name, so no offset is ever in two
+        places or lost halfway. Returns how many offsets moved."""
+        if not moves:
+            return 0
+        olds = sorted(set(moves.values()))
+        names = sorted(set(moves) | set(olds))
+        now = utc_text()
         with self._write() as conn:
-            taken = conn.execute(
-                sa.select(_OFFSETS.c.source).where(_OFFSETS.c.source == new)
-            ).first()
-            if taken is not None:
-                return False
-            moved = conn.execute(
-                sa.update(_OFFSETS)
-                .where(_OFFSETS.c.source == old)
-                .values(source=new, updated_at=utc_text())
-            )
-        return bool(moved.rowcount)
+            rows = {
+                r.source: r
+                for r in conn.execute(
+                    sa.select(
+                        _OFFSETS.c.source, _OFFSETS.c.byte_offset, _OFFSETS.c.state,
+                        _OFFSETS.c.identity,
+                    ).where(_OFFSETS.c.source.in_(olds))
+                )
+            }  # fmt: skip
+            conn.execute(sa.delete(_OFFSETS).where(_OFFSETS.c.source.in_(names)))
+            moved = 0
+            for new, old in sorted(moves.items()):
+                row = rows.get(old)
+                if row is None:
+                    continue
+                values = {
+                    "byte_offset": row.byte_offset,
+                    "state": row.state,
+                    "identity": row.identity,
+                    "updated_at": now,
+                }
+                conn.execute(
+                    self._insert(_OFFSETS)
+                    .values(source=new, **values)
+                    .on_conflict_do_update(index_elements=["source"], set_=values)
+                )
+                moved += 1
+        return moved
 
     def record_batch(
         self,
