@@ -444,12 +444,12 @@ _SHORT = 64
 
 #: Letters ``re.IGNORECASE`` matches to ``i``/``s`` that ``str.lower`` keeps apart
 #: (``(?i)password`` matches ``paſſword``; ``"İ".lower()`` is ``i`` plus a combining dot).
-_CASE_FOLDS = {0x130: "i", 0x131: "i", 0x17F: "s"}
+CASE_FOLDS = {0x130: "i", 0x131: "i", 0x17F: "s"}
 
 
 def may_hold_secret(text: str) -> bool:
     """Cheap pre-check: False means :func:`overseer.secrets.find_secrets` finds nothing."""
-    lowered = (text if text.isascii() else text.translate(_CASE_FOLDS)).lower()
+    lowered = (text if text.isascii() else text.translate(CASE_FOLDS)).lower()
     if len(lowered) > _SHORT:
         return _SECRET_HINT.could_match(lowered)
     return any(hint in lowered for hint in SECRET_HINTS) or (

@@ -29,9 +29,11 @@ from __future__ import annotations
 
 import posixpath
 import re
+import unicodedata
 
 from overseer.model import Event, EventKind, Flag, FlagCategory, Verdict
 from overseer.policy.detectors._core import (
+    CASE_FOLDS,
     SHELLS,
     Cmd,
     DetectorInfo,
@@ -690,6 +692,9 @@ def injected_instructions(
             text = _TAG_CHARS.sub("", text)
         if any(c in text for c in _INVISIBLE_CHARS):
             text = _INVISIBLE.sub("", text)
+        # Fullwidth and other compatibility letters read the same to a model ("ＩＧＮＯＲＥ"),
+        # and "İgnore".lower() would put a combining dot inside the word.
+        text = unicodedata.normalize("NFKC", text).translate(CASE_FOLDS)
     for family, matched in injection_matches(text.lower()).items():
         label, severity = _INJECTION_LABELS[family]
         found.append((f"{label} (“{show(' '.join(matched.split()), 60)}”)", severity))
