@@ -78,6 +78,24 @@ def test_offsets_found_by_file_and_moved_to_new_names(store: Store) -> None:
     assert store.load_offset("/logs/b.jsonl") == (50, {}, {**ident, "ino": 123})
 
 
+def test_the_data_marker_moves_with_events_problems_and_decisions(store: Store) -> None:
+    empty = store.data_marker()
+    assert empty == (0, 0, 0, 0)
+    store.record_batch("log-a", 10, {}, {}, [ev("session_start", at=0)], [])
+    after_event = store.data_marker()
+    assert after_event[0] > 0 and after_event[1:] == (0, 0, 0)
+    store.record_batch("log-a", 20, {}, {}, [], [Problem("log-a", 3, "not JSON")])
+    assert store.data_marker()[2] > 0
+    store.record_batch("log-a", 30, {}, {}, [], [])  # an offset alone changes nothing shown
+    before = store.data_marker()
+    assert before == store.data_marker()
+    with store.lean() as conn:
+        lean.append_decision(
+            conn, outcome="auto_allowed", action="gate", operator="t", session="s1"
+        )
+    assert store.data_marker()[1] == before[1] + 1
+
+
 def test_same_call_from_hook_and_transcript_is_stored_once(store: Store) -> None:
     hook_copy = [call("c1", 1, source="hook"), result("c1", 2, source="hook")]
     transcript = [

@@ -221,6 +221,96 @@ async def test_enter_on_unused_authority_opens_the_latest_call_or_explains_the_r
         assert app.screen is screen
 
 
+async def test_the_review_screens_share_one_read_per_period_and_store_state(
+    world, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    import overseer.report.gather as gather_module
+
+    real = gather_module.gather
+    periods: list[Any] = []
+
+    def counting(store: Any, config: Any, query: Any, **kw: Any) -> Any:
+        periods.append((query.since, query.until))
+        return real(store, config, query, **kw)
+
+    monkeypatch.setattr(gather_module, "gather", counting)
+    app = world()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert isinstance(app.screen, FlagsScreen) and len(periods) == 1
+        await pilot.press("u")
+        await settle(pilot)
+        assert isinstance(app.screen, UnusedScreen) and app.screen.rows
+        assert len(periods) == 1  # the same review, not read again
+        await pilot.press("t")
+        await settle(pilot)
+        app.screen.query_one("#until", Input).value = "2026-03-02T03:00:00Z"
+        await pilot.press("enter")
+        await settle(pilot)
+        assert len(periods) == 2 and periods[1][1] == datetime(2026, 3, 2, 3, tzinfo=UTC)
+        unused_review = app.screen.review
+        await pilot.press("f")  # the flags of the same period: the same review
+        await settle(pilot)
+        assert isinstance(app.screen, FlagsScreen) and app.screen.review is unused_review
+        assert len(periods) == 2
+
+
+def test_review_cache_reads_once_for_concurrent_screens_and_again_after_new_data(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import threading
+
+    import overseer.report.gather as gather_module
+    from overseer.model import Problem
+    from overseer.store import open_store
+    from overseer.tui.screens.review import ReviewCache
+    from overseer.tui.store_source import StoreSource
+
+    db, config = build_store(tmp_path)
+    real = gather_module.gather
+    reads: list[int] = []
+    release = threading.Event()
+
+    def slow(store: Any, config: Any, query: Any, **kw: Any) -> Any:
+        reads.append(1)
+        release.wait(10)  # hold the first read until the second screen has asked
+        return real(store, config, query, **kw)
+
+    monkeypatch.setattr(gather_module, "gather", slow)
+    store = open_store(db)
+    try:
+        source, cache = StoreSource(store, config, read_only=True), ReviewCache()
+        results: list[Any] = []
+        threads = [
+            threading.Thread(target=lambda: results.append(cache.get(source, (None, None))))
+            for _ in range(2)
+        ]
+        for t in threads:
+            t.start()
+        while not reads:
+            threading.Event().wait(0.01)
+        threading.Event().wait(0.2)
+        release.set()
+        for t in threads:
+            t.join(10)
+        assert len(reads) == 1 and results[0] is results[1]
+        assert cache.get(source, (None, None)) is results[0]
+        store.record_batch("elsewhere", 1, {}, {}, [], [Problem("elsewhere", 1, "bad")])
+        fresh = cache.get(source, (None, None))  # new data: read again
+        assert len(reads) == 2 and fresh is not results[0]
+
+        def broken(*args: Any, **kw: Any) -> Any:
+            raise RuntimeError("database is locked")
+
+        monkeypatch.setattr(gather_module, "gather", broken)
+        with pytest.raises(RuntimeError):
+            cache.get(source, (datetime(2026, 3, 1, tzinfo=UTC), None))
+        monkeypatch.setattr(gather_module, "gather", slow)
+        assert cache.get(source, (datetime(2026, 3, 1, tzinfo=UTC), None))  # not remembered
+    finally:
+        store.close()
+
+
 async def test_flag_keys_are_review_only(world) -> None:  # type: ignore[no-untyped-def]
     """Watch mode keeps its keys; ``:flags`` still works there."""
     app = world(read_only=False)

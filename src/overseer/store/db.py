@@ -944,6 +944,21 @@ class Store:
         with self._read() as conn:
             return [(tool, verdict, rule, int(n)) for tool, verdict, rule, n in conn.execute(query)]
 
+    def data_marker(self) -> tuple[int, int, int, int]:
+        """Changes whenever anything a review reads changes: the newest event, audit row and
+        problem, and the number of approvals (their decisions are audit rows too). Four
+        index lookups, so screens can ask before deciding to re-read everything."""
+        with self._read() as conn:
+            row = conn.execute(
+                sa.select(
+                    sa.select(sa.func.coalesce(sa.func.max(_EVENTS.c.id), 0)).scalar_subquery(),
+                    sa.select(sa.func.coalesce(sa.func.max(_DECISIONS.c.seq), 0)).scalar_subquery(),
+                    sa.select(sa.func.coalesce(sa.func.max(_PROBLEMS.c.id), 0)).scalar_subquery(),
+                    sa.select(sa.func.count()).select_from(_APPROVALS).scalar_subquery(),
+                )
+            ).one()
+        return (int(row[0]), int(row[1]), int(row[2]), int(row[3]))
+
     def count_problems(self) -> int:
         with self._read() as conn:
             return int(conn.execute(sa.select(sa.func.count()).select_from(_PROBLEMS)).scalar_one())

@@ -29,7 +29,7 @@ from overseer.tui.screens.approvals import ApprovalsScreen
 from overseer.tui.screens.audit import AuditScreen
 from overseer.tui.screens.fleet import FleetScreen
 from overseer.tui.screens.help import HelpScreen
-from overseer.tui.screens.review import FlagsScreen, ReviewScreen, UnusedScreen
+from overseer.tui.screens.review import FlagsScreen, ReviewCache, ReviewScreen, UnusedScreen
 from overseer.tui.screens.session import SessionScreen
 from overseer.tui.widgets.modals import CommandBar, ConfirmModal, EditInputModal, ReasonModal
 
@@ -120,6 +120,7 @@ class OverseerApp(App[None]):
         self._snapshot_busy = False
         self._snapshot_dirty = False
         self.read_only = bool(getattr(source, "read_only", False))
+        self.review_cache = ReviewCache()  # the review screens share one read per period
 
     def now(self) -> datetime:
         return self._clock()

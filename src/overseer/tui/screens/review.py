@@ -21,6 +21,8 @@ the review was built.
 
 from __future__ import annotations
 
+import threading
+from concurrent.futures import Future
 from datetime import datetime
 from typing import Any
 
@@ -72,6 +74,44 @@ def load_review(source: Any, period: Period) -> dict[str, Any]:
         raise RuntimeError("the review needs the store (overseer review --db …)")
     builder, chain = gather(store, config, ReviewQuery(since=period[0], until=period[1]))
     return builder.build(chain)
+
+
+class ReviewCache:
+    """One review per period and store state, shared by the review screens.
+
+    A review of a large store takes seconds (500,000 calls: ~11 s here); the Flags and
+    Unused screens show the same review, and a period change reloads both at once. Each
+    (period, :meth:`Store.data_marker`) is read once: a screen asking while another reads
+    it waits for that read. New data (a new event, audit row, problem or approval) changes
+    the marker, so nothing stale is shown past it."""
+
+    KEEP = 4
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._entries: dict[tuple[Any, ...], Future[dict[str, Any]]] = {}
+
+    def get(self, source: Any, period: Period) -> dict[str, Any]:
+        store = getattr(source, "store", None)
+        marker = store.data_marker() if store is not None else None
+        key = (period, marker)
+        with self._lock:
+            entry = self._entries.get(key)
+            owner = entry is None
+            if entry is None:
+                entry = self._entries[key] = Future()
+                while len(self._entries) > self.KEEP:
+                    self._entries.pop(next(iter(self._entries)))
+        if not owner:
+            return entry.result()
+        try:
+            entry.set_result(load_review(source, period))
+        except BaseException as exc:
+            entry.set_exception(exc)
+            with self._lock:  # a failed read is not remembered: the next asks again
+                if self._entries.get(key) is entry:
+                    del self._entries[key]
+        return entry.result()
 
 
 class TimeRangeModal(ModalScreen[Period | None]):
@@ -187,7 +227,7 @@ class ReviewScreen(Screen[None]):
     @work(thread=True, group="review")
     def _load(self, generation: int, period: Period) -> None:
         try:
-            review = load_review(self.app.source, period)  # type: ignore[attr-defined]
+            review = self.app.review_cache.get(self.app.source, period)  # type: ignore[attr-defined]
         except Exception as exc:  # shown, never a crash
             self.post_message(self.Loaded(generation, None, str(exc)))
             return
