@@ -4,6 +4,7 @@ screen, the timeline and the problems view run. Every test runs on SQLite and Po
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -201,6 +202,10 @@ def test_timeline_pairs_results_and_pages(store: Store) -> None:
         seen += [c.call_id for c in page]
         cursor = (page[-1].ts, page[-1].event_id)  # type: ignore[assignment]
     assert seen == [f"c{i:03d}" for i in range(250)]
+    lean_page = store.timeline("s1", offset=0, limit=100, displays=False)
+    assert [(c.output_display, c.input_display) for c in lean_page] == [("", "")] * 100
+    full = store.timeline("s1", offset=0, limit=100)
+    assert [replace(c, output_display="", input_display="") for c in full] == lean_page
 
 
 def test_timeline_orders_by_time_not_arrival(store: Store) -> None:

@@ -808,14 +808,20 @@ class Store:
         offset: int = 0,
         limit: int = 200,
         after: tuple[datetime, int] | None = None,
+        displays: bool = True,
     ) -> list[TimelineCall]:
         """One page of a session's tool calls in order (ts, then arrival), each paired with
         its result by ``call_id`` and with its latest approval, if any.
 
         ``after=(last.ts, last.event_id)`` continues after a row already shown (keyset
         paging: constant cost however deep; ``offset`` costs grow with the offset).
+        ``displays=False`` leaves out the input and output display forms (empty strings):
+        a timeline list shows summaries and reads one call's detail when it is selected,
+        and those columns are most of a long session's bytes.
         """
-        query = timeline_query(session_id, offset=offset, limit=limit, after=after)
+        query = timeline_query(
+            session_id, offset=offset, limit=limit, after=after, displays=displays
+        )
         with self._read() as conn:
             rows = conn.execute(query).mappings().all()
             call_ids = sorted({row["call_id"] for row in rows if row["call_id"] is not None})
@@ -1150,7 +1156,12 @@ class ChangeWatcher:
 
 
 def timeline_query(
-    session_id: str, *, offset: int, limit: int, after: tuple[datetime, int] | None = None
+    session_id: str,
+    *,
+    offset: int,
+    limit: int,
+    after: tuple[datetime, int] | None = None,
+    displays: bool = True,
 ) -> sa.Select[Any]:
     """A page of tool calls, each LEFT JOINed to its result through the unique
     (session, kind, call_id) index; ordered by the (session, kind, ts, id) index."""
@@ -1172,7 +1183,7 @@ def timeline_query(
             c.c.rule,
             c.c.flags,
             c.c.summary,
-            c.c.input_display,
+            c.c.input_display if displays else sa.literal("").label("input_display"),
             c.c.status,
             c.c.source,
             c.c.line,
@@ -1181,7 +1192,7 @@ def timeline_query(
             r.c.ts.label("r_ts"),
             r.c.status.label("r_status"),
             r.c.is_error.label("r_is_error"),
-            r.c.output_display.label("r_output"),
+            (r.c.output_display if displays else sa.literal("")).label("r_output"),
             r.c.output_truncated.label("r_truncated"),
         )
         .select_from(c.outerjoin(r, join))

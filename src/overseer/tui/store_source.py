@@ -245,7 +245,8 @@ class StoreSource:
     def timeline(self, session: str, start: int = 0) -> list[TimelineRow]:
         rows: list[TimelineRow] = []
         # The first page by offset, the rest by keyset (constant cost however deep).
-        page = self.store.timeline(session, offset=start, limit=PAGE)
+        # Summaries only: the detail pane reads the selected call's display forms.
+        page = self.store.timeline(session, offset=start, limit=PAGE, displays=False)
         index = start
         while True:
             rows.extend(self._timeline_row(index + i, call) for i, call in enumerate(page))
@@ -254,7 +255,9 @@ class StoreSource:
                 return rows
             last = page[-1]
             assert last.ts is not None
-            page = self.store.timeline(session, limit=PAGE, after=(last.ts, last.event_id))
+            page = self.store.timeline(
+                session, limit=PAGE, after=(last.ts, last.event_id), displays=False
+            )
 
     @staticmethod
     def _timeline_row(index: int, call: TimelineCall) -> TimelineRow:
