@@ -328,6 +328,35 @@ def test_two_names_for_one_file_stay_two_sources(store: object, db: str, tmp_pat
     ]
 
 
+def test_lines_appended_between_the_identity_check_and_the_read_are_covered_by_it(
+    tmp_path: Path,
+) -> None:
+    log = tmp_path / "agent.jsonl"
+    log.write_bytes(b"")
+
+    class Racing(FileCursor):
+        """A writer appends right after the size was looked at (a real race, made certain)."""
+
+        def check(self) -> str | None:
+            reason = super().check()
+            with log.open("a") as fh:
+                fh.write(msg(len(log.read_bytes())) + "\n")
+            return reason
+
+    cursor = Racing(str(log))
+    result = cursor.read()
+    assert result.lines and cursor.offset > 0
+    identity = cursor.identity
+    assert identity is not None and identity.head_len == cursor.offset  # not the empty head
+    cursor.close()
+    # Another file in its place (same length or longer) is then told apart on restart.
+    log.unlink()
+    log.write_text(msg(99, session="other") + "\n" + msg(100, session="other") + "\n")
+    again = FileCursor(str(log), cursor.offset, 1, identity.as_dict())
+    assert again.read().reset == "replaced"
+    again.close()
+
+
 def test_tool_calls_seen_twice_are_stored_once(store: object, db: str, tmp_path: Path) -> None:
     a, b = tmp_path / "a.jsonl", tmp_path / "b.jsonl"
     a.write_text(call(1) + "\n")

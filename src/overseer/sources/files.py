@@ -232,10 +232,26 @@ class FileCursor:
             result.eof = True  # nothing, or a partial last line: wait for its newline
         else:
             self._long_line(result, len(chunk))
+        self._cover_offset()
         result.offset, result.lineno = self.offset, self.lineno
         if result.eof:
             result.gone = not self.same_file_at_path()
         return result
+
+    def _cover_offset(self) -> None:
+        """Make the identity's head cover the bytes read so far (up to ``HEAD_BYTES``).
+
+        ``check`` hashes the head at the size it saw; lines appended before the read then
+        move the offset past it. An identity committed with a shorter head (an empty one,
+        for a file first seen empty) could not tell this file from another one put in its
+        place while overseer was stopped, whose first lines would then be skipped."""
+        known = self.identity
+        if known is None or known.head_len >= min(self.offset, HEAD_BYTES):
+            return
+        head_len = min(self.offset, HEAD_BYTES)
+        self.identity = FileIdentity(
+            known.dev, known.ino, head_len, head_digest(self._head(head_len))
+        )
 
     def _long_line(self, result: ReadResult, scanned: int) -> None:
         """The line at the offset is longer than one read: find its end without holding it."""
