@@ -198,13 +198,21 @@ async def test_enter_on_unused_authority_opens_the_latest_call_or_explains_the_r
         screen = app.screen
         assert isinstance(screen, UnusedScreen)
         table = screen.query_one(DataTable)
-        unused = next(i for i, r in enumerate(screen.rows) if r[2] == "unused allow")
+        unused = next(
+            i for i, r in enumerate(screen.rows) if r[2] == "unused allow" and r[5] != "0"
+        )
         table.move_cursor(row=unused)
         await pilot.press("enter")
         await settle(pilot)
         assert app.screen is screen  # nothing to open: an unused rule has no call
         notes = [str(n.message) for n in app._notifications]
         assert any(screen.rows[unused][3] in n and "removal candidate" in n for n in notes)
+        idle = next(i for i, r in enumerate(screen.rows) if r[2] == "unused allow" and r[5] == "0")
+        table.move_cursor(row=idle)
+        await pilot.press("enter")
+        await settle(pilot)
+        notes = [str(n.message) for n in app._notifications]
+        assert any(screen.rows[idle][3] in n and "no evidence either way" in n for n in notes)
 
         oos = next(
             i for i, r in enumerate(screen.rows)

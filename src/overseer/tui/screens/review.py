@@ -419,15 +419,18 @@ class UnusedScreen(ReviewScreen):
             self.app.open_session(target[0], focus_call=target[1])  # type: ignore[attr-defined]
             return
         agent, task, finding, rule, _calls, sessions, _last = self.rows[index]
-        self.notify(
-            shown(
-                f"{rule} ({finding.removeprefix('unused ')} rule of {agent}/{task}) matched no "
-                f"call in {sessions} session(s) of this period: a removal candidate. "
-                "overseer report --suggest-scope writes the config change."
-            ),
-            title="Unused rule",
-            markup=False,
-        )
+        what = f"{rule} ({finding.removeprefix('unused ')} rule of {agent}/{task})"
+        if sessions == "0":
+            text = (
+                f"{what}: no session of {agent}/{task} in this period, so no evidence either "
+                "way (dimmed). Widen the period with t."
+            )
+        else:
+            text = (
+                f"{what} matched no call in {sessions} session(s) of this period: a removal "
+                "candidate. overseer report --suggest-scope writes the config change."
+            )
+        self.notify(shown(text), title="Unused rule", markup=False)
 
     @on(DataTable.RowSelected)
     def _selected(self, event: DataTable.RowSelected) -> None:
