@@ -120,6 +120,20 @@ def detector(detector_id: str) -> Detector:
     return _BY_ID[detector_id]
 
 
+_ENABLED: dict[tuple[EventKind, frozenset[str]], tuple[Detector, ...]] = {}
+
+
+def _enabled(kind: EventKind, disabled: frozenset[str]) -> tuple[Detector, ...]:
+    """The detectors that run on ``kind`` with ``disabled`` off, worked out once."""
+    key = (kind, disabled)
+    table = _ENABLED.get(key)
+    if table is None:
+        table = tuple(d for d in _BY_KIND.get(kind, ()) if d.info.id not in disabled)
+        if len(_ENABLED) < 256:  # a handful of settings per process; never unbounded
+            _ENABLED[key] = table
+    return table
+
+
 def run_detectors(
     event: Event, history: SessionHistory, settings: DetectorSettings | None = None
 ) -> list[Flag]:
@@ -128,14 +142,12 @@ def run_detectors(
     A detector that fails on odd input is skipped for that event (counted in
     ``history.detector_errors``) rather than stopping ingestion.
     """
-    table = _BY_KIND.get(event.kind)
+    settings = settings or _DEFAULT_SETTINGS
+    table = _enabled(event.kind, settings.disabled)
     if not table:
         return []
-    settings = settings or _DEFAULT_SETTINGS
     flags: list[Flag] = []
     for entry in table:
-        if entry.info.id in settings.disabled:
-            continue
         try:
             result = entry.func(event, history, settings)
         except Exception:  # one detector's bug must not stop the stream
