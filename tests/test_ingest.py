@@ -357,6 +357,61 @@ def test_lines_appended_between_the_identity_check_and_the_read_are_covered_by_i
     again.close()
 
 
+def test_a_file_unreadable_for_a_while_keeps_its_identity_so_a_new_file_is_read_whole(
+    store: object, db: str, tmp_path: Path
+) -> None:
+    log = tmp_path / "a.jsonl"
+    log.write_text("\n".join(msg(i) for i in range(5)) + "\n")
+    ingest(store, tmp_path)
+    log.unlink()
+    os.mkfifo(log)  # something that is not a regular file at the name: a problem
+    assert ingest(store, tmp_path).problems == 1
+    log.unlink()
+    log.write_text("\n".join(msg(i, session="new") for i in range(8)) + "\n")
+    assert ingest(store, tmp_path).events == 8  # none skipped at the old offset
+    assert count(db, "session='new'") == 8
+
+
+def test_an_offset_nothing_vouches_for_is_read_again_not_trusted(
+    store: object, db: str, tmp_path: Path
+) -> None:
+    log = tmp_path / "a.jsonl"
+    log.write_text("\n".join(msg(i, session="new") for i in range(3)) + "\n")
+    # a row as an older version could leave it: an offset with no identity
+    store.record_batch(str(log), 120, {"v": 1, "format": "native", "line": 1}, {}, [], [])  # type: ignore[attr-defined]
+    assert ingest(store, log).events == 3
+
+
+def test_a_last_line_without_newline_of_a_rotated_file_is_covered_by_its_identity(
+    store: object, db: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    log = tmp_path / "a.jsonl"
+    log.write_bytes(b"")  # the writer has created it, empty
+    engine = Engine(load_config(str(CONFIG)), home="/home/op")
+    first = SourceIngestor(str(log), engine=engine, store=store, fmt="native")  # type: ignore[arg-type]
+    real_check = FileCursor.check
+    calls: list[bool] = []
+
+    def check(self: FileCursor) -> str | None:
+        reason = real_check(self)
+        calls.append(True)
+        if len(calls) == 2:  # once, in read(): right after it looked at the size
+            with log.open("a") as fh:
+                fh.write(msg(0))  # its last line, no newline; then the file is rotated
+            os.rename(log, tmp_path / "a.jsonl.1")
+            log.write_text(msg(1, session="new") + "\n" + msg(2, session="new") + "\n")
+        return reason
+
+    monkeypatch.setattr(FileCursor, "check", check)
+    batch = first.poll()
+    assert batch is not None and [e.seq for e in batch.events] == [0] and first.finished
+    first.close()
+    second = SourceIngestor(str(log), engine=engine, store=store, fmt="native")  # type: ignore[arg-type]
+    seqs = [e.seq for b in second.drain() for e in b.events]
+    second.close()
+    assert seqs == [1, 2]  # the new file at the name, from its first line
+
+
 def test_tool_calls_seen_twice_are_stored_once(store: object, db: str, tmp_path: Path) -> None:
     a, b = tmp_path / "a.jsonl", tmp_path / "b.jsonl"
     a.write_text(call(1) + "\n")

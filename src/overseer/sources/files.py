@@ -118,6 +118,18 @@ def same_head(path: str, known: FileIdentity) -> bool:
     return len(head) == known.head_len and head_digest(head) == known.head_hash
 
 
+def _vouches(known: FileIdentity | None, offset: int, st: os.stat_result) -> bool:
+    """Can ``known`` tell whether ``offset`` belongs to the file ``st`` describes? Not when
+    there is no identity, nor when its head covers less than the bytes before the offset
+    and the inode is another one (rows committed while a file was unreadable, or before the
+    head covered the bytes read, have such identities); re-reading beats skipping lines."""
+    if known is None:
+        return False
+    if known.head_len >= min(offset, HEAD_BYTES):
+        return True
+    return (known.dev, known.ino) == (st.st_dev, st.st_ino)
+
+
 class FileCursor:
     """Reads complete lines of ``path`` from ``offset`` (see the module docstring)."""
 
@@ -164,6 +176,8 @@ class FileCursor:
         known = self.identity or self.saved
         if st.st_size < self.offset:
             reason = "truncated"
+        elif self.offset > 0 and not _vouches(known, self.offset, st):
+            reason = "replaced"  # nothing proves the offset is this file's: read it again
         elif known is not None and known.head_len > 0:
             head = self._head(known.head_len)
             if len(head) < known.head_len or head_digest(head) != known.head_hash:
@@ -186,7 +200,11 @@ class FileCursor:
         return reason
 
     def identity_dict(self) -> dict[str, int | str]:
-        return self.identity.as_dict() if self.identity else {}
+        """What to commit beside the offset: the identity checked last, or, when the file
+        could not be opened this time, the one loaded with the offset (committing none
+        would leave an offset nothing can vouch for)."""
+        known = self.identity or self.saved
+        return known.as_dict() if known else {}
 
     def same_file_at_path(self) -> bool:
         """Does ``path`` still name the file we hold open? (False: rotated or deleted.)"""
@@ -281,6 +299,13 @@ class FileCursor:
             line=lineno,
             reason=f"line too long ({length} bytes; limit {self.max_line}): skipped",
         )
+
+    def consume_rest(self, length: int) -> None:
+        """The caller used ``length`` bytes past the offset as one last line (a finished
+        file's final line, written without its newline)."""
+        self.lineno += 1
+        self.offset += length
+        self._cover_offset()
 
     def read_rest(self) -> bytes:
         """The bytes after the offset (a final line without newline, for a finished file)."""

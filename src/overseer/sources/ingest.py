@@ -248,8 +248,7 @@ class SourceIngestor:
         if result.eof and result.gone:
             rest = self.cursor.read_rest()
             if rest.strip():  # a finished file's last line, written without its newline
-                self.cursor.lineno += 1
-                self.cursor.offset += len(rest)
+                self.cursor.consume_rest(len(rest))
                 items.extend(feed(rest, self.cursor.lineno))
             self.finished = True
         if result.eof:
