@@ -84,9 +84,11 @@ def test_the_data_marker_moves_with_events_problems_and_decisions(store: Store) 
     assert empty == (0, 0, 0, 0)
     store.record_batch("log-a", 10, {}, {}, [ev("session_start", at=0)], [])
     after_event = store.data_marker()
-    assert after_event[0] > 0 and after_event[1:] == (0, 0, 0)
-    store.record_batch("log-a", 20, {}, {}, [], [Problem("log-a", 3, "not JSON")])
-    assert store.data_marker()[2] > 0
+    assert after_event == (1, 0, 0, 0)
+    store.record_batch("log-a", 20, {}, {}, [call("c1", 1)], [Problem("log-a", 3, "not JSON")])
+    assert store.data_marker()[::2] == (2, 1)
+    store.record_batch("log-b", 20, {}, {}, [call("c1", 1)], [])  # a duplicate: nothing new
+    assert store.data_marker()[0] == 2
     store.record_batch("log-a", 30, {}, {}, [], [])  # an offset alone changes nothing shown
     before = store.data_marker()
     assert before == store.data_marker()

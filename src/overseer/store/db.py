@@ -951,15 +951,19 @@ class Store:
             return [(tool, verdict, rule, int(n)) for tool, verdict, rule, n in conn.execute(query)]
 
     def data_marker(self) -> tuple[int, int, int, int]:
-        """Changes whenever anything a review reads changes: the newest event, audit row and
-        problem, and the number of approvals (their decisions are audit rows too). Four
-        index lookups, so screens can ask before deciding to re-read everything."""
+        """Changes whenever anything a review reads changes, so screens can ask before
+        deciding to re-read everything: how many events the sessions hold, the newest audit
+        row (the chain lock orders them; every decision, kill and grant is one), and how
+        many problems and approvals there are. Counts, not the newest id: with two writers
+        on PostgreSQL a lower id can commit after a higher one."""
         with self._read() as conn:
             row = conn.execute(
                 sa.select(
-                    sa.select(sa.func.coalesce(sa.func.max(_EVENTS.c.id), 0)).scalar_subquery(),
+                    sa.select(
+                        sa.func.coalesce(sa.func.sum(_SESSIONS.c.event_count), 0)
+                    ).scalar_subquery(),
                     sa.select(sa.func.coalesce(sa.func.max(_DECISIONS.c.seq), 0)).scalar_subquery(),
-                    sa.select(sa.func.coalesce(sa.func.max(_PROBLEMS.c.id), 0)).scalar_subquery(),
+                    sa.select(sa.func.count()).select_from(_PROBLEMS).scalar_subquery(),
                     sa.select(sa.func.count()).select_from(_APPROVALS).scalar_subquery(),
                 )
             ).one()
