@@ -412,6 +412,48 @@ def test_a_last_line_without_newline_of_a_rotated_file_is_covered_by_its_identit
     assert seqs == [1, 2]  # the new file at the name, from its first line
 
 
+def long_msg(seq: int, session: str = "s1") -> str:
+    return json.dumps({"kind": "message", "session": session, "ts": T, "seq": seq,
+                       "role": "assistant", "text": f"step {seq} " + "x" * 80})  # fmt: skip
+
+
+def test_a_file_with_the_same_first_4kb_but_other_content_later_is_read_again(
+    store: object, db: str, tmp_path: Path
+) -> None:
+    log = tmp_path / "agent.jsonl"
+    lines = [long_msg(i) + "\n" for i in range(80)]  # well past the 4 KB head
+    log.write_text("".join(lines))
+    ingest(store, log)
+    rewritten = tmp_path / "agent.tmp"  # rewritten and renamed into place: a new inode
+    rewritten.write_text(
+        "".join(lines[:40]) + "".join(long_msg(i, "new") + "\n" for i in range(40, 90))
+    )
+    os.replace(rewritten, log)
+    ingest(store, log)
+    assert count(db, "session='new'") == 50  # none skipped at the old offset
+
+
+def test_a_renamed_file_changed_after_its_head_does_not_take_the_old_offset(
+    store: object, db: str, tmp_path: Path
+) -> None:
+    log = tmp_path / "x.jsonl"
+    lines = [long_msg(i) + "\n" for i in range(80)]
+    log.write_text("".join(lines))
+    ingest(store, tmp_path)
+    moved = tmp_path / "y.jsonl"
+    os.rename(log, moved)
+    with moved.open("r+") as fh:  # the same inode, rewritten after its first 4 KB
+        fh.seek(len("".join(lines[:60])))
+        fh.write("".join(long_msg(i, "new") + "\n" for i in range(60, 80)))
+    ingest(store, tmp_path)
+    assert count(db, "session='new'") == 20
+    # not moved: y.jsonl read as a new file under its own offset
+    assert q(db, "select source from ingest_offsets order by source") == [
+        (str(log),),
+        (str(moved),),
+    ]
+
+
 def test_tool_calls_seen_twice_are_stored_once(store: object, db: str, tmp_path: Path) -> None:
     a, b = tmp_path / "a.jsonl", tmp_path / "b.jsonl"
     a.write_text(call(1) + "\n")

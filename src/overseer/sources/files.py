@@ -23,7 +23,7 @@ import hashlib
 import json
 import os
 import stat
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from overseer.model import Problem
 from overseer.sources.formats import MAX_LINE_BYTES
@@ -52,20 +52,28 @@ def head_digest(data: bytes) -> str:
 
 @dataclass(slots=True, frozen=True)
 class FileIdentity:
-    """Which file, with which beginning, an offset belongs to."""
+    """Which file, with which beginning, an offset belongs to; and, when committed with an
+    offset past the head, a hash of the bytes just before that offset (``tail_end``): a
+    file with the same first 4 KB but other content further on (rewritten, or another file
+    on a reused inode) is then told apart too, instead of being resumed mid-way."""
 
     dev: int
     ino: int
     head_len: int
     head_hash: str
+    tail_end: int = 0
+    tail_hash: str = ""
 
     def as_dict(self) -> dict[str, int | str]:
-        return {
+        out: dict[str, int | str] = {
             "dev": self.dev,
             "ino": self.ino,
             "head_len": self.head_len,
             "head_hash": self.head_hash,
         }
+        if self.tail_end:
+            out["tail_end"], out["tail_hash"] = self.tail_end, self.tail_hash
+        return out
 
     @classmethod
     def from_value(cls, value: object) -> FileIdentity | None:
@@ -83,6 +91,8 @@ class FileIdentity:
                 int(value["ino"]),
                 int(value["head_len"]),
                 str(value["head_hash"]),
+                int(value.get("tail_end", 0)),
+                str(value.get("tail_hash", "")),
             )
         except (KeyError, TypeError, ValueError):
             return None
@@ -102,7 +112,8 @@ class ReadResult:
 
 
 def same_head(path: str, known: FileIdentity) -> bool:
-    """Does the file at ``path`` still begin with the bytes ``known`` was taken from?"""
+    """Does the file at ``path`` still hold the bytes ``known`` was taken from (its head,
+    and the bytes before its committed offset when it records them)?"""
     try:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
     except OSError:
@@ -111,11 +122,19 @@ def same_head(path: str, known: FileIdentity) -> bool:
         if not stat.S_ISREG(os.fstat(fd).st_mode):
             return False
         head = os.pread(fd, known.head_len, 0) if known.head_len > 0 else b""
+        tail_ok = known.tail_end == 0 or tail_digest(fd, known.tail_end) == known.tail_hash
     except OSError:
         return False
     finally:
         os.close(fd)
-    return len(head) == known.head_len and head_digest(head) == known.head_hash
+    return len(head) == known.head_len and head_digest(head) == known.head_hash and tail_ok
+
+
+def tail_digest(fd: int, end: int) -> str | None:
+    """Hash of the (up to) ``HEAD_BYTES`` bytes before ``end``; None if the file is shorter."""
+    length = min(end, HEAD_BYTES)
+    data = os.pread(fd, length, end - length)
+    return head_digest(data) if len(data) == length else None
 
 
 def _vouches(known: FileIdentity | None, offset: int, st: os.stat_result) -> bool:
@@ -182,6 +201,12 @@ class FileCursor:
             head = self._head(known.head_len)
             if len(head) < known.head_len or head_digest(head) != known.head_hash:
                 reason = "replaced"
+            elif (
+                known.tail_end == self.offset > known.head_len
+                and (known is self.saved or (known.dev, known.ino) != (st.st_dev, st.st_ino))
+                and tail_digest(self.fd, self.offset) != known.tail_hash
+            ):
+                reason = "replaced"  # same beginning, other content before the offset
         if reason is not None:
             self.offset = self.lineno = 0
         if (
@@ -204,7 +229,15 @@ class FileCursor:
         could not be opened this time, the one loaded with the offset (committing none
         would leave an offset nothing can vouch for)."""
         known = self.identity or self.saved
-        return known.as_dict() if known else {}
+        if known is None:
+            return {}
+        fresh = self.identity is not None and self.fd is not None
+        if fresh and known.tail_end != self.offset > known.head_len:
+            assert self.fd is not None
+            tail = tail_digest(self.fd, self.offset)
+            if tail is not None:
+                known = self.identity = replace(known, tail_end=self.offset, tail_hash=tail)
+        return known.as_dict()
 
     def same_file_at_path(self) -> bool:
         """Does ``path`` still name the file we hold open? (False: rotated or deleted.)"""
