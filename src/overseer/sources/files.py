@@ -6,8 +6,8 @@ A :class:`FileCursor` is the only thing that touches a log file's bytes. It guar
   a half-written record is never parsed (the committed offset stops before it);
 * **bounded memory** — at most ``max_bytes`` per read; a line longer than ``max_line`` is
   skipped without being held whole, and becomes one Problem;
-* **the same file, or a fresh start** — a :class:`FileIdentity` (device, inode and a hash of
-  the first bytes) is saved with the offset. On reopening, or while tailing, a file that is
+* **the same file, or a fresh start** — a :class:`FileIdentity` (device, inode, a hash of
+  the first bytes and one of the bytes just before the offset) is saved with the offset. On reopening, or while tailing, a file that is
   shorter than the offset (truncated) or whose first bytes changed (rewritten, re-created)
   is read again from the start, and the caller is told (``reset``) so the parser restarts
   too. The head hash, not the inode, decides whether a saved offset still applies: tools
