@@ -7,11 +7,12 @@ A :class:`FileCursor` is the only thing that touches a log file's bytes. It guar
 * **bounded memory** — at most ``max_bytes`` per read; a line longer than ``max_line`` is
   skipped without being held whole, and becomes one Problem;
 * **the same file, or a fresh start** — a :class:`FileIdentity` (device, inode, a hash of
-  the first bytes and one of the bytes just before the offset) is saved with the offset. On reopening, or while tailing, a file that is
-  shorter than the offset (truncated) or whose first bytes changed (rewritten, re-created)
-  is read again from the start, and the caller is told (``reset``) so the parser restarts
-  too. The head hash, not the inode, decides whether a saved offset still applies: tools
-  that sync logs by writing a new file and renaming it keep the content but not the inode;
+  the first bytes and one of the bytes just before the offset) is saved with the offset.
+  On reopening, or while tailing, a file that is shorter than the offset (truncated) or
+  whose bytes changed (rewritten, re-created) is read again from the start, and the caller
+  is told (``reset``) so the parser restarts too. The hashes, not the inode, decide whether
+  a saved offset still applies: tools that sync logs by writing a new file and renaming it
+  keep the content but not the inode;
 * **rotation without loss** — while tailing, the open descriptor keeps reading the old file
   to its end after a rename or deletion (``gone``); only then does the caller move on to
   whatever now lives at the path.
