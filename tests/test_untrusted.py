@@ -128,3 +128,21 @@ def test_mask_value_walks_json_and_fingerprint_is_of_raw() -> None:
     masked = mask_value(value)
     assert "abcdefghijklmnop1234" not in str(masked) and masked["n"] == 3
     assert fingerprint("a") == "ca978112ca1bbdcafac231b39a23dc4da786eff8147c4e72b9807785afee48bb"
+
+
+def test_masking_text_with_no_hint_compiles_no_secret_pattern() -> None:
+    """The gate hook masks every call's input: hint-free input must not pay for the regexes."""
+    import subprocess
+    import sys
+
+    code = (
+        "import overseer.secrets as s\n"
+        "s.mask_value({'command': 'git status', 'description': 'look'})\n"
+        "print(s._patterns.cache_info().currsize)\n"
+        "print(s.mask('password=hunter2x'))\n"
+        "print(s._patterns.cache_info().currsize)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout.split()
+    assert out == ["0", "password=‹assigned_secret›", "1"]

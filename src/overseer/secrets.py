@@ -7,45 +7,76 @@ is left alone; masking keeps a short kind label so the operator still sees *what
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 from collections.abc import Iterator
 from typing import Any
 
-_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
+#: ``(kind, pattern, flags)``: compiled on first use (:func:`_patterns`), because most text
+#: holds none of :data:`SECRET_HINTS` and never needs them (the gate hook masks every call's
+#: input; compiling these took a few ms of each hook process).
+_SPECS: list[tuple[str, str, int]] = [
     (
         "private_key",
-        re.compile(
-            r"-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----.*?(?:-----END [A-Z0-9 ]*PRIVATE KEY-----|\Z)",
-            re.DOTALL,
-        ),
+        r"-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----.*?(?:-----END [A-Z0-9 ]*PRIVATE KEY-----|\Z)",
+        re.DOTALL,
     ),
-    ("aws_access_key", re.compile(r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b")),
-    (
-        "github_token",
-        re.compile(r"\b(?:gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{40,})\b"),
-    ),
-    ("anthropic_key", re.compile(r"\bsk-ant-[A-Za-z0-9_\-]{20,}")),
-    ("openai_key", re.compile(r"\bsk-(?:proj-)?[A-Za-z0-9_\-]{20,}")),
-    ("slack_token", re.compile(r"\bxox[abposr]-[A-Za-z0-9-]{10,}")),
-    ("google_api_key", re.compile(r"\bAIza[0-9A-Za-z_\-]{35}\b")),
-    ("stripe_key", re.compile(r"\b[rs]k_(?:live|test)_[0-9A-Za-z]{16,}\b")),
-    ("jwt", re.compile(r"\beyJ[A-Za-z0-9_\-]{8,}\.eyJ[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{8,}")),
-    ("bearer_token", re.compile(r"(?i)(?<=\bbearer )[A-Za-z0-9_\-\.=+/]{16,}")),
-    ("url_password", re.compile(r"(?<=://)[^\s:/@]+:[^\s@/]{3,}(?=@)")),
+    ("aws_access_key", r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b", 0),
+    ("github_token", r"\b(?:gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{40,})\b", 0),
+    ("anthropic_key", r"\bsk-ant-[A-Za-z0-9_\-]{20,}", 0),
+    ("openai_key", r"\bsk-(?:proj-)?[A-Za-z0-9_\-]{20,}", 0),
+    ("slack_token", r"\bxox[abposr]-[A-Za-z0-9-]{10,}", 0),
+    ("google_api_key", r"\bAIza[0-9A-Za-z_\-]{35}\b", 0),
+    ("stripe_key", r"\b[rs]k_(?:live|test)_[0-9A-Za-z]{16,}\b", 0),
+    ("jwt", r"\beyJ[A-Za-z0-9_\-]{8,}\.eyJ[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{8,}", 0),
+    ("bearer_token", r"(?i)(?<=\bbearer )[A-Za-z0-9_\-\.=+/]{16,}", 0),
+    ("url_password", r"(?<=://)[^\s:/@]+:[^\s@/]{3,}(?=@)", 0),
     (
         "assigned_secret",
-        re.compile(
-            r"(?i)(?<![A-Za-z0-9])(?:[A-Za-z0-9]+_)*(?:password|passwd|pwd|secret|token|api[_-]?key|access[_-]?key|"
-            r"client[_-]?secret|auth[_-]?token)[A-Za-z0-9_]*\s*[:=]\s*['\"]?(?P<value>[^\s'\"]{6,})"
-        ),
+        r"(?i)(?<![A-Za-z0-9])(?:[A-Za-z0-9]+_)*(?:password|passwd|pwd|secret|token|api[_-]?key|access[_-]?key|"
+        r"client[_-]?secret|auth[_-]?token)[A-Za-z0-9_]*\s*[:=]\s*['\"]?(?P<value>[^\s'\"]{6,})",
+        0,
     ),
 ]
 
+#: Substrings (lower-cased) at least one of which every match of :data:`_SPECS` contains
+#: (``tests`` check the list against a sample of every kind).
+SECRET_HINTS = (
+    "-----begin", "akia", "asia", "sk-", "xox", "aiza", "k_live_", "k_test_", "eyj", "bearer",
+    "://", "passw", "pwd", "secret", "token", "api_k", "api-k", "apik", "access",
+)  # fmt: skip
+GITHUB_HINT = r"gh[pousr]_|github_pat_"
+#: Letters ``re.IGNORECASE`` matches to ``i``/``s`` that ``str.lower`` keeps apart
+#: (``(?i)password`` matches ``paſſword``; ``"İ".lower()`` is ``i`` plus a combining dot).
+CASE_FOLDS = {0x130: "i", 0x131: "i", 0x17F: "s"}
 
-def find_secrets(text: str) -> Iterator[tuple[str, int, int]]:
-    """Yield ``(kind, start, end)`` of each secret value in ``text`` (may overlap)."""
-    for kind, pattern in _PATTERNS:
+
+def hint_form(text: str) -> str:
+    """``text`` as the hints are looked for in: lower-cased, IGNORECASE's extra folds applied."""
+    return (text if text.isascii() else text.translate(CASE_FOLDS)).lower()
+
+
+def has_hint(lowered: str) -> bool:
+    """Does :func:`hint_form` text hold a hint? False: :func:`find_secrets` finds nothing."""
+    for hint in SECRET_HINTS:
+        if hint in lowered:
+            return True
+    return "gh" in lowered and re.search(GITHUB_HINT, lowered) is not None
+
+
+@functools.cache
+def _patterns() -> list[tuple[str, re.Pattern[str]]]:
+    return [(kind, re.compile(pattern, flags)) for kind, pattern, flags in _SPECS]
+
+
+def find_secrets(text: str, *, hinted: bool = False) -> Iterator[tuple[str, int, int]]:
+    """Yield ``(kind, start, end)`` of each secret value in ``text`` (may overlap).
+
+    ``hinted``: the caller already found a hint in ``text`` (a faster pre-check of its own)."""
+    if not hinted and not has_hint(hint_form(text)):
+        return
+    for kind, pattern in _patterns():
         for match in pattern.finditer(text):
             if "value" in pattern.groupindex:
                 start, end = match.span("value")

@@ -25,7 +25,15 @@ from overseer.model import Event, EventKind, Flag, FlagCategory
 from overseer.policy.prefilter import Prefilter, literals
 from overseer.policy.rules import PATH_TOOLS, SHELL_TOOLS, canonical_tool, command_of, path_of
 from overseer.policy.shell import ShellParseError, simple_commands
-from overseer.secrets import find_secrets, fingerprint, mask
+from overseer.secrets import (
+    GITHUB_HINT,
+    SECRET_HINTS,
+    find_secrets,
+    fingerprint,
+    has_hint,
+    hint_form,
+    mask,
+)
 from overseer.untrusted import neutralise
 
 if TYPE_CHECKING:
@@ -365,7 +373,7 @@ class CallView:
                 (kind, text[start:end])
                 for text in self.input_strings()
                 if may_hold_secret(text)
-                for kind, start, end in find_secrets(text)
+                for kind, start, end in find_secrets(text, hinted=True)
             ]
         return self.secrets
 
@@ -428,33 +436,19 @@ def is_file_tool(view: CallView) -> bool:
 # secrets
 
 
-#: Substrings (lower-cased) at least one of which every match of ``overseer.secrets`` contains.
-#: Checking them first keeps ordinary tool output away from its dozen regexes: in one RE2
-#: pass for long text (:mod:`overseer.policy.prefilter`), as ``in`` checks for short strings.
-#: (``tests`` check the list against a sample of every kind ``overseer.secrets`` knows.)
-SECRET_HINTS = (
-    "-----begin", "akia", "asia", "sk-", "xox", "aiza", "k_live_", "k_test_", "eyj", "bearer",
-    "://", "passw", "pwd", "secret", "token", "api_k", "api-k", "apik", "access",
-)  # fmt: skip
-_GITHUB_HINT = r"gh[pousr]_|github_pat_"
-_SECRET_HINT = Prefilter([*literals(SECRET_HINTS), _GITHUB_HINT])
+#: Long text is checked for :data:`overseer.secrets.SECRET_HINTS` in one RE2 pass
+#: (:mod:`overseer.policy.prefilter`); short strings with ``in`` checks.
+_SECRET_HINT = Prefilter([*literals(SECRET_HINTS), GITHUB_HINT])
 #: Below this length the ``in`` checks cost less than a call into RE2.
 _SHORT = 64
 
 
-#: Letters ``re.IGNORECASE`` matches to ``i``/``s`` that ``str.lower`` keeps apart
-#: (``(?i)password`` matches ``paſſword``; ``"İ".lower()`` is ``i`` plus a combining dot).
-CASE_FOLDS = {0x130: "i", 0x131: "i", 0x17F: "s"}
-
-
 def may_hold_secret(text: str) -> bool:
     """Cheap pre-check: False means :func:`overseer.secrets.find_secrets` finds nothing."""
-    lowered = (text if text.isascii() else text.translate(CASE_FOLDS)).lower()
+    lowered = hint_form(text)
     if len(lowered) > _SHORT:
         return _SECRET_HINT.could_match(lowered)
-    return any(hint in lowered for hint in SECRET_HINTS) or (
-        "gh" in lowered and re.search(_GITHUB_HINT, lowered) is not None
-    )
+    return has_hint(lowered)
 
 
 def secret_fingerprints(text: str) -> Iterator[tuple[str, str]]:
@@ -462,7 +456,7 @@ def secret_fingerprints(text: str) -> Iterator[tuple[str, str]]:
     of at least 8 characters (so ``user:pass`` in a URL matches ``pass`` read from a file)."""
     if not may_hold_secret(text):
         return
-    for kind, start, end in find_secrets(text):
+    for kind, start, end in find_secrets(text, hinted=True):
         for fp in value_fingerprints(text[start:end]):
             yield kind, fp
 

@@ -33,7 +33,6 @@ import unicodedata
 
 from overseer.model import Event, EventKind, Flag, FlagCategory, Verdict
 from overseer.policy.detectors._core import (
-    CASE_FOLDS,
     SHELLS,
     Cmd,
     DetectorInfo,
@@ -60,6 +59,7 @@ from overseer.policy.detectors.commands import (
 from overseer.policy.detectors.history import SessionHistory
 from overseer.policy.prefilter import Prefilter
 from overseer.policy.scope import Scope
+from overseer.secrets import CASE_FOLDS
 
 SECURITY = FlagCategory.SECURITY
 
