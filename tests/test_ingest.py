@@ -454,6 +454,57 @@ def test_a_renamed_file_changed_after_its_head_does_not_take_the_old_offset(
     ]
 
 
+def test_a_file_rewritten_in_place_while_followed_is_read_again(
+    store: object, db: str, tmp_path: Path
+) -> None:
+    log = tmp_path / "agent.jsonl"
+    lines = [long_msg(i) + "\n" for i in range(80)]
+    log.write_text("".join(lines))
+    ingestor = SourceIngestor(str(log), engine=Engine(), store=store)  # type: ignore[arg-type]
+    assert sum(len(b.events) for b in ingestor.drain()) == 80
+    with log.open("r+") as fh:  # same inode, same first 4 KB, other lines after, and longer
+        fh.seek(len("".join(lines[:50])))
+        fh.write("".join(long_msg(i, "new") + "\n" for i in range(50, 100)))
+    batches = list(ingestor.drain())
+    ingestor.close()
+    assert batches[0].reset == "replaced"
+    assert count(db, "session='new'") == 50
+
+
+def test_a_read_error_after_the_cursor_moved_loses_no_line(
+    store: object, db: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    log = tmp_path / "agent.jsonl"
+    log.write_text(msg(0) + "\n")
+    ingestor = SourceIngestor(str(log), engine=Engine(), store=store)  # type: ignore[arg-type]
+    list(ingestor.drain())
+    real_check, real_cover = FileCursor.check, FileCursor._cover_offset
+    calls: list[str] = []
+
+    def check(self: FileCursor) -> str | None:
+        reason = real_check(self)
+        calls.append("check")
+        if calls.count("check") == 2:  # in read(): lines land right after the size check
+            with log.open("a") as fh:
+                fh.write("".join(msg(i) + "\n" for i in range(1, 4)))
+        return reason
+
+    def cover(self: FileCursor) -> None:
+        if "failed" not in calls:
+            calls.append("failed")
+            raise OSError(5, "Input/output error")  # a disk or network filesystem error
+        real_cover(self)
+
+    monkeypatch.setattr(FileCursor, "check", check)
+    monkeypatch.setattr(FileCursor, "_cover_offset", cover)
+    first = ingestor.poll()
+    assert first is not None and first.problems and not first.events
+    monkeypatch.setattr(FileCursor, "check", real_check)
+    assert sum(len(b.events) for b in ingestor.drain()) == 3  # the retry reads them
+    ingestor.close()
+    assert q(db, "select seq from events order by seq") == [(0,), (1,), (2,), (3,)]
+
+
 def test_tool_calls_seen_twice_are_stored_once(store: object, db: str, tmp_path: Path) -> None:
     a, b = tmp_path / "a.jsonl", tmp_path / "b.jsonl"
     a.write_text(call(1) + "\n")

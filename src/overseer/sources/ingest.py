@@ -196,9 +196,13 @@ class SourceIngestor:
                 return self._commit(
                     IngestBatch(self.source, None, offset=self.cursor.offset, reset=reset, eof=True)
                 )
+        at, at_line = self.cursor.offset, self.cursor.lineno
         try:
             result = self.cursor.read(self.max_bytes)
         except OSError as exc:
+            # A read that failed half-way may have moved the cursor past lines it never
+            # handed over: put it back, so they are read on the retry, never skipped.
+            self.cursor.offset, self.cursor.lineno = at, at_line
             return self._unreadable(exc)
         if result.reset is not None:
             self._restart()
