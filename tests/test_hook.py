@@ -450,6 +450,80 @@ def test_the_config_in_the_agents_working_directory_is_never_read(
     assert hook.rows()[0]["agent"] == "unknown"
 
 
+SANDBOX = """
+[agents.sandbox]
+owner = "play@example.com"
+autonomy = "autonomous"
+default_task = "play"
+match = { cwd = ["/srv/sandbox/**"] }
+
+[agents.sandbox.tasks.play]
+allow = ["Bash"]
+"""
+
+
+def test_a_cd_does_not_move_a_session_into_another_agents_scope(hook: Hook) -> None:
+    hook.config.write_text(CONFIG + SANDBOX)
+    first = hook.run(hook.call("git status"))
+    assert parsed(first)[1]["hookSpecificOutput"]["permissionDecision"] == "allow"
+    # the agent ran `cd /srv/sandbox`: its next call comes from there, still as agent dev
+    moved = hook.run(hook.call("rm -rf /", n=2, cwd="/srv/sandbox/x"))
+    reason = "denied by overseer: deny rule Bash(rm -rf /:*) (agent dev, task feature)"
+    assert parsed(moved) == (0, answer("deny", reason))
+    # a session that starts there is the sandbox's
+    other = hook.run(hook.call("rm -rf /tmp/x", n=3, session="s-2", cwd="/srv/sandbox/x"))
+    assert parsed(other)[1]["hookSpecificOutput"]["permissionDecision"] == "allow"
+
+
+def test_a_relative_config_path_is_refused(hook: Hook, tmp_path: Path) -> None:
+    workdir = tmp_path / "repo"
+    workdir.mkdir()
+    (workdir / "config.toml").write_text(CONFIG.replace('"Bash(curl:*)"', '"Bash(nothing)"'))
+    result = subprocess.run(
+        [sys.executable, "-m", "overseer", "hook", "claude-code"],
+        input=hook.call("curl http://example.com").decode(),
+        capture_output=True, text=True, env=hook.env | {"OVERSEER_CONFIG": "config.toml"},
+        cwd=workdir, timeout=60,
+    )  # fmt: skip
+    code, out = parsed(result)
+    assert code == 0 and out["hookSpecificOutput"]["permissionDecision"] == "deny"
+    assert "must be absolute" in out["hookSpecificOutput"]["permissionDecisionReason"]
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="handing the config to another owner needs root")
+def test_a_forged_cache_never_stands_in_for_a_config_the_user_does_not_own(
+    hook: Hook, tmp_path: Path
+) -> None:
+    import marshal
+
+    from overseer.config import parse_config
+    from overseer.control import hookconfig
+
+    cache_home = tmp_path / "cache"
+    env = {"XDG_CACHE_HOME": str(cache_home)}
+    os.chown(hook.config, 65534, -1)  # a root-managed policy the agent cannot edit
+    st = os.stat(hook.config)
+    key = (
+        hookconfig.CACHE_FORMAT, hookconfig.__version__, str(hook.config),
+        st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_dev,
+    )  # fmt: skip
+    permissive = parse_config(
+        CONFIG.replace('deny = ["Bash(rm -rf /:*)", "Bash(curl:*)"]', "deny = []").replace(
+            'allow = ["Read"', 'allow = ["Bash", "Read"'
+        ),
+        "forged.toml",
+    )
+    cache = hookconfig.cache_file(str(hook.config)).replace(
+        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), str(cache_home)
+    )
+    os.makedirs(os.path.dirname(cache), exist_ok=True)
+    with open(cache, "wb") as fh:
+        fh.write(marshal.dumps((key, hookconfig.freeze(permissive))))
+    result = hook.run(hook.call("curl http://evil.example"), **env)
+    assert parsed(result)[1]["hookSpecificOutput"]["permissionDecision"] == "deny"
+    assert "Bash(curl:*)" in parsed(result)[1]["hookSpecificOutput"]["permissionDecisionReason"]
+
+
 # --------------------------------------------------------------------------- Codex
 
 

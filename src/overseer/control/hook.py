@@ -125,14 +125,6 @@ def _answer(flavour: str, opts: Options, state: dict[str, Any]) -> str:
     cwd = call.get("cwd") if isinstance(call.get("cwd"), str) else os.getcwd()
     home = os.path.expanduser("~")
     transcript = call.get("transcript_path")
-    agent, task = config.resolve(
-        agent=os.environ.get("OVERSEER_AGENT") or opts.agent,
-        task=os.environ.get("OVERSEER_TASK") or opts.task,
-        cwd=cwd,
-        source=transcript if isinstance(transcript, str) else None,
-        home=home,
-    )
-    state["agent"], state["task"] = agent, task
 
     from overseer.control import core
     from overseer.policy.rules import CallContext
@@ -140,6 +132,22 @@ def _answer(flavour: str, opts: Options, state: dict[str, Any]) -> str:
 
     conn = lean.connect(opts.db)
     state["conn"] = conn
+    explicit_agent = os.environ.get("OVERSEER_AGENT") or opts.agent
+    explicit_task = os.environ.get("OVERSEER_TASK") or opts.task
+    # Whose session it is was settled where it started (invariant 10): a later call's cwd
+    # (the agent ran `cd`) must not move it into another agent's scope.
+    recorded = None if explicit_agent else lean.session_owner(conn, call["session_id"])
+    if recorded is not None:
+        agent, task = recorded[0], explicit_task or recorded[1]
+    else:
+        agent, task = config.resolve(
+            agent=explicit_agent,
+            task=explicit_task,
+            cwd=cwd,
+            source=transcript if isinstance(transcript, str) else None,
+            home=home,
+        )
+    state["agent"], state["task"] = agent, task
     result = core.judge(
         conn,
         session=call["session_id"],
@@ -236,11 +244,12 @@ def hook_config_path(explicit: str | None) -> str | None:
     Deliberately *not* ``./config.toml``: the hook runs in the agent's working directory,
     which the agent can write — a config found there could grant the agent anything.
     """
-    if explicit:
-        return explicit
-    env = os.environ.get("OVERSEER_CONFIG")
-    if env:
-        return env
+    for given in (explicit, os.environ.get("OVERSEER_CONFIG")):
+        if given:
+            if not os.path.isabs(os.path.expanduser(given)):
+                # relative to the agent's working directory, which the agent can write
+                raise BadInput(f"the hook's config path must be absolute, not {given!r}")
+            return os.path.expanduser(given)
     base = os.environ.get("XDG_CONFIG_HOME") or os.path.join(os.path.expanduser("~"), ".config")
     path = os.path.join(base, "overseer", "config.toml")
     return path if os.path.isfile(path) else None

@@ -11,8 +11,10 @@ at all, so coarse timestamps cannot hide a quick second edit); rules are re-pars
 text on every load, so the cache never holds compiled matchers.
 
 Trust: the cache lives in the operator's cache directory (``$XDG_CACHE_HOME/overseer/hook``,
-mode 0600) and is exactly as trusted as the config file itself — an agent running as the same
-user could edit either. Scope both out of the agent's reach (docs/hooks.md shows deny rules);
+mode 0600) and is used only for a config file the same user owns, so it is exactly as trusted
+as the config itself — an agent running as that user could edit either. A config owned by
+someone else (a root-managed policy) is always read and validated afresh. Scope both out of
+the agent's reach (docs/hooks.md shows deny rules);
 ``OVERSEER_HOOK_CACHE=0`` turns the cache off.
 """
 
@@ -46,6 +48,10 @@ def load(path: str | None) -> Config:
         st = os.stat(path)
     except OSError:
         return load_config(path)  # reports the unreadable file with its reason
+    if hasattr(os, "getuid") and st.st_uid != os.getuid():
+        # A config the user cannot change (root-managed policy) must not be stood in for by
+        # a cache file in the user's own directory, which an agent running as them can write.
+        return load_config(path)
     key = (
         CACHE_FORMAT, __version__, os.path.abspath(path),
         st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_dev,

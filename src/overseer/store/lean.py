@@ -680,6 +680,17 @@ def session_status(conn: LeanConn, session: str) -> str | None:
     return None if row is None else str(row[0])
 
 
+def session_owner(conn: LeanConn, session: str) -> tuple[str, str | None] | None:
+    """``(agent, task)`` recorded for the session (first resolved, from where it started),
+    or ``None`` if unseen or unresolved: a later call's cwd must not move a session into
+    another agent's scope."""
+    with db_errors(conn.db):
+        row = conn.execute("SELECT agent, task FROM sessions WHERE id = ?", (session,)).fetchone()
+    if row is None or not row[0]:
+        return None
+    return str(row[0]), None if row[1] is None else str(row[1])
+
+
 def mark_session_killed(
     conn: LeanConn, session: str, *, operator: str | None, reason: str | None
 ) -> int:
