@@ -15,7 +15,7 @@ from click.testing import CliRunner, Result
 
 from overseer.cli import cli
 from overseer.store import lean
-from overseer.store.audit import verify
+from overseer.store.audit import export, verify
 from overseer.store.chain import COLUMNS, FIELDS, GENESIS, row_hash, verify_rows
 from tests.store_support import db, sqlite_db  # noqa: F401  (fixtures)
 
@@ -302,3 +302,30 @@ def test_verify_is_correct_without_the_database_rendering(sqlite_db: str) -> Non
         == (fast.first_bad_seq, fast.problem)
         == (4, "hash_mismatch")
     )
+
+
+def test_export_never_writes_an_agents_control_characters_to_a_terminal(
+    sqlite_db: str,  # noqa: F811
+) -> None:
+    hostile = "s-\x1b]0;pwned\x07\x9b31m\u202e"
+    with lean.connect(sqlite_db) as conn:
+        lean.append_decision(conn, outcome="policy_denied", action="deny", operator="hook",
+                             session=hostile, tool="Bash", reason="deny rule")  # fmt: skip
+    jsonl = run("audit", "export", "--db", sqlite_db, "--format", "jsonl")
+    assert jsonl.stdout.isascii() and json.loads(jsonl.stdout)["session"] == hostile
+    # CSV to a file or pipe stays exact; to a terminal, its cells are shown inert
+    piped = io.StringIO()
+    with lean.connect(sqlite_db) as conn:
+        export(conn, piped, "csv")
+    assert hostile in piped.getvalue()
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    screen = Terminal()
+    with lean.connect(sqlite_db) as conn:
+        export(conn, screen, "csv")
+    text = screen.getvalue()
+    assert "s-␛]0;pwned␇" in text
+    assert not any(c in text for c in ("\x1b", "\x07", "\x9b", "\u202e"))

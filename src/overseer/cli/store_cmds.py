@@ -248,7 +248,7 @@ def approvals(db: str | None, as_json: bool) -> None:
         conn.close()
     now = time.time()
     if as_json:
-        click.echo(json.dumps([_approval_json(a, now) for a in pending], ensure_ascii=False))
+        click.echo(json.dumps([_approval_json(a, now) for a in pending], ensure_ascii=True))
         return
     if not pending:
         click.echo("no pending approvals")

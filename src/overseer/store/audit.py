@@ -34,6 +34,7 @@ from overseer.store.chain import (
     verify_rows,
 )
 from overseer.store.lean import LeanConn, db_errors, record_checkpoint
+from overseer.untrusted import neutralise
 
 _SELECT = f"SELECT {', '.join(COLUMNS)} FROM decisions"
 #: The row's canonical JSON rendered by SQLite (json_object: RFC 8785 escaping for text).
@@ -191,23 +192,40 @@ def take_checkpoint(
 
 def export(conn: LeanConn, out: TextIO, fmt: str, *, since: str | None = None) -> int:
     """Write every chain row (``seq`` order, chain fields included, values exactly as hashed)
-    as ``jsonl`` or ``csv``; returns the row count."""
+    as ``jsonl`` or ``csv``; returns the row count.
+
+    JSON is ASCII-escaped (the same values, and no agent-written control character reaches
+    a terminal it is printed on). CSV has no escape for those: written to a terminal, its
+    cells are neutralised for display; written to a file or a pipe, they stay exact."""
     if fmt not in ("jsonl", "csv"):
         raise ValueError(f"unknown export format {fmt!r} (jsonl or csv)")
     count = 0
     with db_errors(conn.db):
         if fmt == "jsonl":
             for row in chain_rows(conn, since=since):
-                out.write(json.dumps(dict(zip(COLUMNS, row, strict=True)), ensure_ascii=False))
+                out.write(json.dumps(dict(zip(COLUMNS, row, strict=True)), ensure_ascii=True))
                 out.write("\n")
                 count += 1
         else:
             writer = csv.writer(out, lineterminator="\n")
             writer.writerow(COLUMNS)
+            on_screen = _is_terminal(out)
             for row in chain_rows(conn, since=since):
-                writer.writerow(["" if v is None else v for v in row])
+                cells = ["" if v is None else v for v in row]
+                if on_screen:
+                    cells = [
+                        neutralise(c, limit=100_000) if isinstance(c, str) else c for c in cells
+                    ]
+                writer.writerow(cells)
                 count += 1
     return count
+
+
+def _is_terminal(out: TextIO) -> bool:
+    try:
+        return out.isatty()
+    except (AttributeError, ValueError):
+        return False
 
 
 def parse_since(text: str, *, now: float | None = None) -> str:

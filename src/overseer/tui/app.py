@@ -18,6 +18,7 @@ from textual import on, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.command import Hit, Hits, Provider
+from textual.content import Content
 from textual.reactive import reactive
 from textual.screen import Screen
 
@@ -65,9 +66,14 @@ class OverseerCommands(Provider):
                 title = f"Session: {row.session} ({row.agent})"
                 commands.append((title, partial(app.open_session, row.session), row.status))
         for title, callback, help_text in commands:
-            score = matcher.match(title)
+            title = shown(title)  # session ids and agent names are agent-written
+            score, offsets = matcher.fuzzy_search.match(matcher.query, title)
             if score > 0:
-                yield Hit(score, matcher.highlight(title), callback, help=help_text)
+                # Not matcher.highlight(): it parses its argument as markup.
+                display = Content(title)
+                for offset in offsets:
+                    display = display.stylize(matcher.match_style, offset, offset + 1)
+                yield Hit(score, display, callback, text=title, help=help_text)
 
 
 class OverseerApp(App[None]):
@@ -274,8 +280,12 @@ class OverseerApp(App[None]):
     def action_command_bar(self) -> None:
         suggestions = ["fleet", "approvals", "audit", "flags", "unused", "help", "quit"]
         if self.snapshot is not None:
-            suggestions += [f"session {r.session}" for r in self.snapshot.sessions[:200]]
-            suggestions += [f"agent {a}" for a in sorted({r.agent for r in self.snapshot.sessions})]
+            sessions, agents = (
+                self.snapshot.sessions[:200],
+                {r.agent for r in self.snapshot.sessions},
+            )
+            suggestions += [f"session {shown(r.session)}" for r in sessions]
+            suggestions += [f"agent {shown(a)}" for a in sorted(agents)]
         self.push_screen(CommandBar(suggestions), self.run_command)
 
     def run_command(self, command: str | None) -> None:
@@ -300,16 +310,18 @@ class OverseerApp(App[None]):
         elif verb in ("quit", "q"):
             self.exit()
         elif verb in ("session", "s") and arg:
+            # Compared in their shown form: the bar suggests (and shows) only that one.
             sessions = [r.session for r in (self.snapshot.sessions if self.snapshot else [])]
-            match = next((s for s in sessions if s == arg), None) or next(
-                (s for s in sessions if s.startswith(arg)), None
+            match = next((s for s in sessions if shown(s) == arg), None) or next(
+                (s for s in sessions if shown(s).startswith(arg)), None
             )
             if match:
                 self.open_session(match)
             else:
                 self.notify(shown(f"no session {arg}"), severity="warning", markup=False)
         elif verb in ("agent",) and arg:
-            self.show_agent(arg)
+            agents = {r.agent for r in (self.snapshot.sessions if self.snapshot else [])}
+            self.show_agent(next((a for a in agents if shown(a) == arg), arg))
         else:
             self.notify(shown(f"unknown command: {command}"), severity="warning", markup=False)
 

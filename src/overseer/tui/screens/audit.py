@@ -11,7 +11,7 @@ from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
-from overseer.tui.format import cell
+from overseer.tui.format import cell, shown
 from overseer.tui.messages import AuditLoaded
 from overseer.tui.widgets.header import StatusHeader
 
@@ -56,7 +56,7 @@ class AuditScreen(Screen[None]):
             view = self.app.source.audit()  # type: ignore[attr-defined]
         except Exception as exc:
             self.app.call_from_thread(
-                self.app.notify, f"cannot read audit: {exc}", severity="error"
+                self.app.notify, shown(f"cannot read audit: {exc}"), severity="error", markup=False
             )
             return
         self.post_message(AuditLoaded(view))

@@ -14,7 +14,7 @@ from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
-from overseer.tui.format import age, cell, sparkline
+from overseer.tui.format import age, cell, shown, sparkline
 from overseer.tui.rows import FleetRow
 from overseer.tui.widgets.header import StatusHeader
 
@@ -115,7 +115,7 @@ class FleetScreen(Screen[None]):
             table.move_cursor(row=order.index(selected), animate=False)
         title = f"Sessions[{len(rows)}]"
         if self.filter_text:
-            title += f"  filter: {self.filter_text}"
+            title += f"  filter: {shown(self.filter_text)}"
         sort_title = FLEET_COLUMNS[self.sort_index][1].lower()
         title += f"  sorted by {sort_title}{' ↓' if self.sort_reverse else ''}"
         self.query_one("#fleet-title", Static).update(Content(title))

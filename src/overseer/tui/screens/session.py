@@ -170,7 +170,9 @@ class SessionScreen(Screen[None]):
         try:
             detail = source.call_detail(self.session, row)
         except Exception as exc:
-            self.app.call_from_thread(self.app.notify, f"cannot load call: {exc}", severity="error")
+            self.app.call_from_thread(
+                self.app.notify, shown(f"cannot load call: {exc}"), severity="error", markup=False
+            )
             return
         self.post_message(DetailLoaded(self.session, index, detail))
 

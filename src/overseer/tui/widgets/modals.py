@@ -17,6 +17,15 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static, TextArea
 
+from overseer.untrusted import neutralise
+
+
+def inert(text: str) -> str:
+    """Dialog text, whoever built it: titles and subjects carry tool names, session ids and
+    summaries (some stored raw by the gate path), so controls are made visible here, once
+    for every dialog; lines are kept."""
+    return neutralise(text, limit=4000, multiline=True)
+
 
 class ReasonModal(ModalScreen[str | None]):
     """Ask for the reason of a decision; ``required`` refuses an empty one."""
@@ -32,8 +41,8 @@ class ReasonModal(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog", classes="dialog"):
-            yield Label(Content(self._title), classes="dialog-title")
-            yield Static(Content(self._subject), classes="dialog-subject")
+            yield Label(Content(inert(self._title)), classes="dialog-title")
+            yield Static(Content(inert(self._subject)), classes="dialog-subject")
             placeholder = "reason (required)" if self._required else "reason (optional)"
             yield Input(placeholder=placeholder, id="reason")
             yield Label("", id="reason-error", classes="dialog-error")
@@ -69,8 +78,8 @@ class ConfirmModal(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog", classes="dialog dialog-danger"):
-            yield Label(Content(self._title), classes="dialog-title")
-            yield Static(Content(self._body), classes="dialog-subject")
+            yield Label(Content(inert(self._title)), classes="dialog-title")
+            yield Static(Content(inert(self._body)), classes="dialog-subject")
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Cancel", id="cancel")
                 yield Button(self._verb, id="ok", variant="error")
@@ -99,7 +108,7 @@ class EditInputModal(ModalScreen[tuple[dict[str, Any], str] | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog", classes="dialog dialog-wide"):
-            yield Label(Content(self._title), classes="dialog-title")
+            yield Label(Content(inert(self._title)), classes="dialog-title")
             yield TextArea(
                 json.dumps(self._original, indent=2, ensure_ascii=True),
                 language=None,
