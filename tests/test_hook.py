@@ -543,6 +543,27 @@ def test_codex_deny_and_kill_never_use_continue_false(hook: Hook) -> None:
     assert parsed(killed) == (0, answer("deny", reason))
 
 
+def test_codex_apply_patch_meets_path_deny_rules_file_by_file(hook: Hook) -> None:
+    hook.config.write_text(
+        CONFIG.replace('allow = ["Read",', 'allow = ["Edit", "Read",').replace(
+            'deny = ["Bash(rm -rf /:*)",', 'deny = ["Edit(//etc/**)", "Bash(rm -rf /:*)",'
+        )
+    )
+    patch = (
+        "*** Begin Patch\n*** Update File: src/app.py\n@@\n-a\n+b\n"
+        "*** Add File: /etc/cron.d/x\n+* * * * * root sh /tmp/p\n*** End Patch\n"
+    )
+    for key in ("input", "patch", "command"):
+        stdin = hook.call("", tool="apply_patch", tool_input={key: patch}, n=len(key))
+        result = hook.run(stdin, flavour="codex")
+        reason = "denied by overseer: deny rule Edit(//etc/**) (agent dev, task feature)"
+        assert parsed(result) == (0, answer("deny", reason)), key
+    inside = patch.split("*** Add File")[0] + "*** End Patch\n"
+    allowed = hook.run(hook.call("", tool="apply_patch", tool_input={"input": inside}, n=9),
+                       flavour="codex")  # fmt: skip
+    assert parsed(allowed) == (0, None)  # Codex: allow is an empty answer
+
+
 def test_codex_edited_input_is_delivered_as_a_deny_naming_it(hook: Hook) -> None:
     proc = hook.start(hook.call("rm -rf /data"), flavour="codex")
     pending = hook.pending(proc=proc)

@@ -33,11 +33,10 @@ from overseer.config import UNKNOWN_AGENT, Config
 from overseer.model import Event, EventKind, Flag, FlagCategory, Verdict
 from overseer.policy.detectors import DetectorSettings, SessionHistory, run_detectors
 from overseer.policy.rules import SHELL_TOOLS, CallContext, Rule, canonical_tool, command_of
-from overseer.policy.scope import Scope, ScopeDecision, evaluate, reads_input
+from overseer.policy.scope import Scope, ScopeDecision, evaluate, evaluate_call, reads_input
 
 _HOME = re.compile(r"^(/home/[^/]+|/Users/[^/]+|/root)(?:/|$)")
 _VERDICT = {v.value: v for v in Verdict}
-_SEVERITY = {"deny": 3, "ask": 2, "unscoped": 1, "allow": 0}
 _CACHE_LIMIT = 8192
 #: Longer shell commands are not parsed for a verdict (parsing cost grows faster than their
 #: length, so one hostile line could stall ingestion); they stay unscoped: a gate asks.
@@ -206,16 +205,14 @@ class Engine:
             self._unjudged(event, state, f"command too long to judge ({len(command)} characters)")
             return
         try:
-            if (
-                isinstance(paths, list)
-                and paths
-                and canonical_tool(tool) == "Edit"
-                and not any(k in tool_input for k in ("file_path", "path"))
-            ):
-                decisions = [self._decide(state, tool, {"file_path": str(p)}) for p in paths]
-                decision = max(decisions, key=lambda d: _SEVERITY.get(d.verdict, 2))
-            else:
-                decision = self._decide(state, tool, tool_input)
+            known = [str(p) for p in paths] if isinstance(paths, list) else []
+            decision = evaluate_call(
+                state.scope,
+                tool,
+                tool_input,
+                paths=known if canonical_tool(tool) == "Edit" else (),
+                decide=lambda t, i: self._decide(state, t, i),
+            )
         except Exception as exc:  # hostile input must not stop ingestion; fail visible
             self._unjudged(event, state, f"{type(exc).__name__}: {exc}"[:300])
             return

@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from overseer.policy.rules import CallContext, Rule
-from overseer.policy.scope import Scope, evaluate
+from overseer.policy.scope import Scope, evaluate_call
 from overseer.store import lean
 
 #: ``operator`` of the audit rows the gate writes on its own (rules, timeouts, errors).
@@ -94,7 +94,7 @@ def judge(
         _record(conn, "killed", DENY, session, call_id, tool, tool_input, None, reason, agent, task)
         return GateResult(DENY, "killed", reason, stop=True, agent=agent, task=task)
 
-    decision = evaluate(scope, tool, tool_input, ctx, session_grants(conn, session))
+    decision = evaluate_call(scope, tool, tool_input, ctx, session_grants(conn, session))
     if decision.effective == ALLOW:
         reason = f"allowed by overseer: {decision.reason} ({who})"
         _record(
@@ -207,7 +207,7 @@ def judge(
 
     if result.allowed and result.updated_input is not None:
         # The operator narrowed the call; a deny rule still wins over a person's approval.
-        again = evaluate(scope, tool, result.updated_input, ctx)
+        again = evaluate_call(scope, tool, result.updated_input, ctx)
         if again.effective == DENY:
             reason = (
                 f"the operator's edited input is denied by overseer: {again.reason} ({who}); "

@@ -94,6 +94,28 @@ def path_of(tool_input: Mapping[str, Any]) -> str | None:
     return None
 
 
+_PATCH_PATH = re.compile(
+    r"^\*\*\* (?:Add|Update|Delete) File: (.+)$|^\*\*\* Move to: (.+)$", re.MULTILINE
+)
+
+
+def patch_paths(patch: str) -> list[str]:
+    """The files an ``apply_patch`` patch touches (added, updated, deleted or moved to)."""
+    return [(m.group(1) or m.group(2)).strip() for m in _PATCH_PATH.finditer(patch)]
+
+
+def patched_files(tool: str, tool_input: Mapping[str, Any]) -> list[str]:
+    """For an Edit-family call that names no file but carries a patch (Codex ``apply_patch``,
+    whichever key holds the text), every file the patch touches; else ``[]``."""
+    if canonical_tool(tool) != "Edit" or path_of(tool_input) is not None:
+        return []
+    found: list[str] = []
+    for value in tool_input.values():
+        if isinstance(value, str) and "*** " in value:
+            found.extend(patch_paths(value))
+    return found
+
+
 def resolve_path(path: str, ctx: CallContext) -> str:
     """Make ``path`` absolute against the session's cwd and remove ``..`` segments."""
     if path.startswith("~/") or path == "~":

@@ -6,7 +6,7 @@ operator deciding at 3 a.m. and an auditor reading the chain later both need to 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from overseer.policy.rules import (
@@ -15,6 +15,8 @@ from overseer.policy.rules import (
     Rule,
     canonical_tool,
     command_of,
+    patched_files,
+    path_of,
     split_shell,
 )
 
@@ -183,6 +185,32 @@ def reads_input(scope: Scope, tool: str, session_grants: Sequence[Rule] = ()) ->
     same decision, whatever its input (the engine caches it by name alone)."""
     rules = (*scope.deny, *scope.ask, *scope.allow, *session_grants)
     return any(rule.kind != "tool" for rule in rules if rule.matches_tool(tool))
+
+
+_STRICTNESS = {"deny": 3, "ask": 2, "unscoped": 1, "allow": 0}
+
+
+def evaluate_call(
+    scope: Scope | None,
+    tool: str,
+    tool_input: Mapping[str, Any] | None,
+    ctx: CallContext | None = None,
+    session_grants: Sequence[Rule] = (),
+    *,
+    paths: Sequence[str] = (),
+    decide: Callable[[str, Mapping[str, Any]], ScopeDecision] | None = None,
+) -> ScopeDecision:
+    """:func:`evaluate`, with a patch judged file by file (Codex ``apply_patch`` names no
+    ``file_path``: each file it touches meets the path rules, and the strictest verdict
+    wins). ``paths``: the files when the caller already knows them; ``decide``: an
+    evaluation to use per input (the engine's cached one)."""
+    tool_input = tool_input if isinstance(tool_input, Mapping) else {}
+    judge = decide or (lambda t, i: evaluate(scope, t, i, ctx, session_grants))
+    files = list(paths) if paths else patched_files(tool, tool_input)
+    if not files or path_of(tool_input) is not None:
+        return judge(tool, tool_input)
+    decisions = [judge(tool, {"file_path": str(f)}) for f in files]
+    return max(decisions, key=lambda d: _STRICTNESS.get(d.verdict, 2))
 
 
 def evaluate(

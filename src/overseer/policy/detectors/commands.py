@@ -16,6 +16,7 @@ import re
 from typing import TYPE_CHECKING
 
 from overseer.policy.detectors._core import CallView, Cmd, show
+from overseer.policy.rules import patch_paths as paths_in_patch
 
 if TYPE_CHECKING:
     from overseer.policy.detectors.history import SessionHistory
@@ -24,9 +25,6 @@ if TYPE_CHECKING:
 READ_TOOLS = frozenset({"Read", "NotebookRead", "Grep"})
 WRITE_TOOLS = frozenset({"Write", "Edit", "MultiEdit", "NotebookEdit"})
 
-_PATCH_FILE = re.compile(
-    r"^\*\*\* (?:Add|Update|Delete) File: (.+?)\s*$|^\*\*\* Move to: (.+?)\s*$", re.M
-)
 _URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
 _HOSTLIKE = re.compile(r"^(?:[A-Za-z0-9-]+\.)+[A-Za-z]{2,}(?::\d+)?(?:/\S*)?$")
 _SCP_LIKE = re.compile(r"^(?:[^@/\s:]+@)?(?P<host>[A-Za-z0-9][A-Za-z0-9.-]*):(?!//)")
@@ -457,8 +455,7 @@ def patch_paths(view: CallView) -> list[str]:
     out: list[str] = []
     for text in view.input_strings():
         if "*** " in text:
-            for m in _PATCH_FILE.finditer(text):
-                out.append(m.group(1) or m.group(2))
+            out.extend(paths_in_patch(text))
     return out
 
 

@@ -23,6 +23,7 @@ from typing import Any
 import orjson
 
 from overseer.model import CallStatus, Event, EventKind
+from overseer.policy.rules import patch_paths
 from overseer.sources.formats._common import (
     BadRecord,
     BaseParser,
@@ -42,19 +43,11 @@ _ROLLOUT_ID = re.compile(
     r"([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\.jsonl$", re.IGNORECASE
 )
 _EXIT = re.compile(r"^(?:Process exited with code|Exit code:?) (-?\d+)", re.MULTILINE)
-_PATCH_PATH = re.compile(
-    r"^\*\*\* (?:Add|Update|Delete) File: (.+)$|^\*\*\* Move to: (.+)$", re.MULTILINE
-)
 _CALLS = frozenset({"function_call", "custom_tool_call", "local_shell_call", "web_search_call"})
 _OUTPUTS = frozenset({"function_call_output", "custom_tool_call_output"})
 _ITEMS = _CALLS | _OUTPUTS | {"message", "reasoning"}
 REJECTED_BY_USER = ("exec command rejected by user", "patch rejected by user", "rejected by user")
 BLOCKED_BY_GUARDIAN = "This action was rejected due to unacceptable risk"
-
-
-def patch_paths(patch: str) -> list[str]:
-    """The files an ``apply_patch`` touches (added, updated, deleted or moved to)."""
-    return [(m.group(1) or m.group(2)).strip() for m in _PATCH_PATH.finditer(patch)]
 
 
 def output_status(text: str, success: Any = None, exit_code: Any = None) -> CallStatus:
