@@ -19,6 +19,7 @@ from typing import Any
 
 import pytest
 
+from overseer.control import install
 from overseer.store import lean
 
 CONFIG = """
@@ -304,6 +305,23 @@ def test_no_decision_in_time_is_timed_out_not_denied(hook: Hook) -> None:
     (row,) = hook.rows()
     assert (row["outcome"], row["action"], row["operator"]) == ("timed_out", "timeout", "overseer")
     assert hook.approval(row["approval_id"])["status"] == "timed_out"
+
+
+def test_the_gate_answers_before_its_hook_entry_would_time_out(hook: Hook) -> None:
+    """An agent lets a call through when its hook outlasts the entry's timeout: a gate
+    timeout raised later (here 600 s) is cut below the installed entry's (21 s)."""
+    result = subprocess.run(
+        [sys.executable, "-m", "overseer", "hook", "claude-code", "--entry-timeout", "21"],
+        input=hook.call("git push origin main").decode(), capture_output=True, text=True,
+        env=hook.env | {"OVERSEER_GATE_TIMEOUT": "600"}, timeout=60,
+    )  # fmt: skip
+    reason = (
+        "no operator decided within the gate timeout (1 s); the call is denied "
+        "(timed out — not refused by a person)"
+    )
+    assert parsed(result) == (0, answer("deny", reason))
+    installed = install.hook_command("claude-code", executable=["overseer"], entry_timeout=150)
+    assert installed == "overseer hook claude-code --entry-timeout 150 || exit 2"
 
 
 def test_unscoped_session_is_gated(hook: Hook) -> None:

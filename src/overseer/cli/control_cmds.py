@@ -114,7 +114,9 @@ def install(
                 f"codex: skipped, {path.parent} does not exist (use --for codex to install anyway)"
             )
             continue
-        command = inst.hook_command(target, config=config_path, db=db, agent=agent, task=task)
+        command = inst.hook_command(
+            target, config=config_path, db=db, agent=agent, task=task, entry_timeout=timeout
+        )
         try:
             plan = inst.plan_install(target, path, command, timeout)
         except inst.InstallError as exc:

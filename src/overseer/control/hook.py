@@ -35,7 +35,7 @@ WATCHDOG_SLACK = 15.0
 STARTUP_BUDGET = 20.0
 TIMEOUT_ENV = "OVERSEER_GATE_TIMEOUT"
 USAGE = """usage: overseer hook claude-code|codex [--config PATH] [--db PATH|URL]
-                                      [--agent NAME] [--task NAME]
+                                      [--agent NAME] [--task NAME] [--entry-timeout S]
 
 A PreToolUse command hook: reads the tool call as JSON on stdin, prints the decision as JSON.
 Install it with `overseer hook install`. See docs/hooks.md.
@@ -47,9 +47,10 @@ class HookAbort(BaseException):
 
 
 class Options:
-    __slots__ = ("agent", "config", "db", "help", "task")
+    __slots__ = ("agent", "config", "db", "entry_timeout", "help", "task")
 
     def __init__(self) -> None:
+        self.entry_timeout: str | None = None
         self.config: str | None = None
         self.db: str | None = None
         self.agent: str | None = None
@@ -88,7 +89,8 @@ def run_hook(flavour: str, argv: list[str]) -> int:
 
 
 def parse_argv(argv: list[str]) -> Options:
-    """``--config``, ``--db``, ``--agent``, ``--task`` (also as ``--opt=value``)."""
+    """``--config``, ``--db``, ``--agent``, ``--task``, ``--entry-timeout`` (also as
+    ``--opt=value``)."""
     opts = Options()
     args = list(argv)
     while args:
@@ -97,13 +99,13 @@ def parse_argv(argv: list[str]) -> Options:
             opts.help = True
             continue
         name, sep, value = arg.partition("=")
-        if name not in ("--config", "--db", "--agent", "--task"):
+        if name not in ("--config", "--db", "--agent", "--task", "--entry-timeout"):
             raise BadInput(f"unknown hook argument {arg!r}")
         if not sep:
             if not args:
                 raise BadInput(f"{name} needs a value")
             value = args.pop(0)
-        setattr(opts, name[2:], value)
+        setattr(opts, name[2:].replace("-", "_"), value)
     return opts
 
 
@@ -120,7 +122,7 @@ def _answer(flavour: str, opts: Options, state: dict[str, Any]) -> str:
     from overseer.control import hookconfig
 
     config = hookconfig.load(hook_config_path(opts.config))
-    gate_timeout = gate_timeout_for(config.defaults.gate_timeout)
+    gate_timeout = capped_by_entry(gate_timeout_for(config.defaults.gate_timeout), opts)
     _arm(gate_timeout + WATCHDOG_SLACK)
     cwd = call.get("cwd") if isinstance(call.get("cwd"), str) else os.getcwd()
     home = os.path.expanduser("~")
@@ -253,6 +255,24 @@ def hook_config_path(explicit: str | None) -> str | None:
     base = os.environ.get("XDG_CONFIG_HOME") or os.path.join(os.path.expanduser("~"), ".config")
     path = os.path.join(base, "overseer", "config.toml")
     return path if os.path.isfile(path) else None
+
+
+#: Seconds the hook keeps, below its entry's timeout, to start up and answer.
+ENTRY_MARGIN = 5.0
+
+
+def capped_by_entry(gate_timeout: float, opts: Options) -> float:
+    """The gate timeout, cut so the hook answers (deny, timed out) before its own entry's
+    timeout (``--entry-timeout``, written by ``overseer install``): an agent lets a call
+    through when its hook runs past that, so a gate timeout raised in the config without
+    re-installing must not outlast it."""
+    if opts.entry_timeout is None:
+        return gate_timeout
+    try:
+        entry = float(opts.entry_timeout)
+    except ValueError:
+        raise BadInput(f"--entry-timeout {opts.entry_timeout!r} is not seconds") from None
+    return max(0.0, min(gate_timeout, entry - WATCHDOG_SLACK - ENTRY_MARGIN))
 
 
 def gate_timeout_for(configured: float) -> float:

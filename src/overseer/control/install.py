@@ -128,8 +128,10 @@ def hook_command(
     agent: str | None = None,
     task: str | None = None,
     executable: list[str] | None = None,
+    entry_timeout: int | None = None,
 ) -> str:
-    """The shell command the agent runs before each tool call."""
+    """The shell command the agent runs before each tool call. ``entry_timeout``: the hook
+    entry's own timeout, so the hook always answers before it (see ``hook.capped_by_entry``)."""
     argv = [*(executable or overseer_executable()), "hook", target]
     if config:
         argv += ["--config", os.path.abspath(config)]
@@ -139,6 +141,8 @@ def hook_command(
         argv += ["--agent", agent]
     if task:
         argv += ["--task", task]
+    if entry_timeout is not None:
+        argv += ["--entry-timeout", str(entry_timeout)]
     return " ".join(shlex.quote(a) for a in argv) + " || exit 2"
 
 
