@@ -249,6 +249,16 @@ def test_verdicts_cached_by_tool_name_only_where_no_rule_reads_the_input() -> No
     assert [e.verdict for e in granted[1:]] == [Verdict.ALLOW, Verdict.UNSCOPED]
 
 
+def test_a_grant_made_after_a_cached_verdict_takes_effect() -> None:
+    engine = Engine(CONFIG, home="/home/op")
+    run(ev(EventKind.SESSION_START, cwd="/srv/release/app"), engine=engine)
+    before = run(call("make dist", n=1), engine=engine)
+    assert before[0].verdict is Verdict.UNSCOPED  # now cached
+    engine.grant("s1", "Bash(make:*)")
+    after = run(call("make dist", n=2), engine=engine)
+    assert (after[0].verdict, after[0].rule) == (Verdict.ALLOW, "Bash(make:*)")
+
+
 def test_session_grants_rank_after_deny() -> None:
     engine = Engine(CONFIG, home="/home/op")
     run(ev(EventKind.SESSION_START, cwd="/srv/release/app"), engine=engine)

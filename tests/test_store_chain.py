@@ -179,6 +179,8 @@ def test_checkpoint_catches_a_cut_tail_and_a_rewrite() -> None:
     assert verify_rows([*chain(12)[:10]], checkpoint).ok  # same content, same head
     cut = verify_rows(rows[:7], checkpoint)
     assert (cut.first_bad_seq, cut.problem) == (8, "truncated")
+    last = verify_rows(rows[:9], checkpoint)  # only the newest row removed
+    assert (last.first_bad_seq, last.problem) == (10, "truncated")
     # A consistent rewrite (every hash recomputed) passes without the checkpoint, not with it.
     rewritten, prev = [], GENESIS
     for r in rows:

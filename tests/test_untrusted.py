@@ -57,6 +57,22 @@ def test_markup_is_left_as_text_for_plain_rendering() -> None:
     assert neutralise("[@click=app.quit]x[/]") == "[@click=app.quit]x[/]"
 
 
+@pytest.mark.parametrize(
+    "code",
+    [0x061C, 0x180E, 0x200B, 0x200C, 0x200D, 0x200E, 0x200F, 0x2028, 0x2029, 0x202A, 0x202B,
+     0x202C, 0x202D, 0x202E, 0x2060, 0x2061, 0x2062, 0x2063, 0x2064, 0x2066, 0x2067, 0x2068,
+     0x2069, 0xFEFF, 0xFFF9, 0xFFFA, 0xFFFB],
+)  # fmt: skip
+def test_every_invisible_or_reordering_character_is_made_visible(code: int) -> None:
+    for multiline in (False, True):
+        assert neutralise(f"a{chr(code)}b", multiline=multiline) == f"a<U+{code:04X}>b"
+    assert chr(code) not in neutralise_json({"k": f"a{chr(code)}b"})
+
+
+def test_short_printable_text_is_still_capped() -> None:
+    assert neutralise("x" * 200, limit=100) == "x" * 100 + "… (+100 chars)"
+
+
 def test_json_detail_form() -> None:
     shown = neutralise_json({"command": "echo \x1b[31mred"})
     # JSON already spells control characters out as \u escapes; none reaches the screen raw.
