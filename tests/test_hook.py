@@ -410,8 +410,12 @@ def test_store_that_cannot_be_created_denies(hook: Hook, tmp_path: Path) -> None
             "tool_input is not a JSON object",
         ),
         (b"", "stdin is not JSON"),
+        (json.dumps({"session_id": "", "tool_name": "Bash", "tool_input": {}}).encode(),
+         "stdin has no session_id"),
+        (json.dumps({"session_id": SESSION, "tool_name": "", "tool_input": {}}).encode(),
+         "stdin has no tool_name"),
     ],
-)
+)  # fmt: skip
 def test_bad_stdin_is_denied_and_recorded(hook: Hook, stdin: bytes, why: str) -> None:
     result = hook.run(stdin)
     code, out = parsed(result)
@@ -421,6 +425,29 @@ def test_bad_stdin_is_denied_and_recorded(hook: Hook, stdin: bytes, why: str) ->
     assert reason.startswith(f"overseer could not decide this call (malformed hook input: {why}")
     (row,) = hook.rows()
     assert (row["outcome"], row["action"], row["reason"]) == ("errored", "deny", reason)
+
+
+def test_an_unknown_hook_argument_denies(hook: Hook) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "overseer", "hook", "claude-code", "--bogus"],
+        input=hook.call("git status").decode(), capture_output=True, text=True,
+        env=hook.env, timeout=60,
+    )  # fmt: skip
+    code, out = parsed(result)
+    assert code == 0 and out["hookSpecificOutput"]["permissionDecision"] == "deny"
+    assert "--bogus" in out["hookSpecificOutput"]["permissionDecisionReason"]
+
+
+def test_an_answer_that_cannot_be_written_exits_2_never_1(hook: Hook) -> None:
+    """Claude Code lets a call through on exit 1; 2 blocks it."""
+    result = subprocess.run(
+        [sys.executable, "-c",
+         "import os, sys; os.close(1); from overseer.__main__ import main; sys.exit(main())",
+         "hook", "claude-code"],
+        input=hook.call("git status").decode(), capture_output=True, text=True,
+        env=hook.env, timeout=60,
+    )  # fmt: skip
+    assert result.returncode == 2, (result.returncode, result.stderr[-300:])
 
 
 def test_invalid_config_denies_with_file_and_line(hook: Hook) -> None:
