@@ -168,7 +168,8 @@ def test_autonomous_agent_with_ungated_destructive_scope() -> None:
             allow=["Read", "Edit", "Bash(git push:*)", "Bash(pytest:*)"],
             deny=["Bash(git push --force:*)"],
         ),
-        "ops": Scope.parse(allow=["Bash(kubectl:*)", "Bash(rm:*)"]),
+        # rm's operands are writes: an Edit rule lets them through (Bash(rm:*) alone asks)
+        "ops": Scope.parse(allow=["Bash(kubectl:*)", "Bash(rm:*)", "Edit"]),
         "safe": Scope.parse(
             allow=["Read", "Bash(pytest:*)", "Bash(kubectl:*)"],
             ask=["Bash(git push:*)", "Bash(kubectl delete:*)"],
@@ -179,7 +180,7 @@ def test_autonomous_agent_with_ungated_destructive_scope() -> None:
     found = {(f.task, f.rules): f for f in result.findings}
     assert set(found) == {
         ("feature", ("Bash(git push:*)",)),
-        ("ops", ("Bash(rm:*)",)),
+        ("ops", ("Bash(rm:*)", "Edit")),
         ("ops", ("Bash(kubectl:*)",)),
     }
     push = found[("feature", ("Bash(git push:*)",))]
@@ -190,7 +191,7 @@ def test_autonomous_agent_with_ungated_destructive_scope() -> None:
         "gate (e.g. git push -f origin main): add a deny or ask rule"
     )
     assert push.as_flag().owasp == ("ASI02", "NHI5")
-    rm = found[("ops", ("Bash(rm:*)",))]
+    rm = found[("ops", ("Bash(rm:*)", "Edit"))]
     assert {a.capability for a in rm.actions} == {"recursive delete outside the working directory"}
 
 
@@ -217,10 +218,11 @@ def test_deterministic_agent_behaving_autonomously_gets_both_findings() -> None:
     [
         (["Bash"], [], [], "ask", {c for c, _ in DESTRUCTIVE_PROBES}),
         ([], [], [], "allow", {c for c, _ in DESTRUCTIVE_PROBES}),
-        (["Bash(rm:*)"], [], [], "ask", {"recursive delete outside the working directory"}),
+        (["Bash(rm:*)"], [], [], "ask", set()),  # its operands are writes: no Edit rule, asked
+        (["Bash(rm:*)", "Edit"], [], [], "ask", {"recursive delete outside the working directory"}),
         (["Bash(kubectl:*)"], [], [], "ask", {"kubectl delete"}),
         (["Bash(git:*)"], [], [], "ask", {"force push", "hard reset", "git clean"}),
-        (["Bash(find:*)"], [], [], "ask", {"mass delete"}),
+        (["Bash(find:*)", "Edit"], [], [], "ask", {"mass delete"}),
         (["Bash(psql:*)"], [], [], "ask", {"SQL drop"}),
         (["Bash(aws:*)"], [], [], "ask", {"cloud delete"}),
         (["exec_command"], [], [], "ask", {c for c, _ in DESTRUCTIVE_PROBES}),

@@ -122,13 +122,17 @@ def test_a_later_record_naming_the_task_re_resolves_the_session() -> None:
     ]
 
 
-def test_a_cwd_change_moves_path_rules_but_not_the_session_into_another_scope() -> None:
+def test_a_cwd_change_moves_neither_the_allow_rules_nor_the_session_into_another_scope() -> None:
     engine = Engine(CONFIG, home="/home/op")
     path = {"file_path": "/srv/release/app/src/app.py"}
+    elsewhere = {"file_path": "/tmp/x/src/app.py"}
     a = run(call(tool="Edit", input=path, cwd="/srv/release/app"), engine=engine)
     b = run(call(tool="Edit", n=1, input=path, cwd="/tmp/x"), engine=engine)
+    c = run(call(tool="Edit", n=2, input=elsewhere, cwd="/tmp/x"), engine=engine)
     assert (a[0].agent, a[0].verdict) == ("bot", Verdict.ALLOW)
-    assert (b[0].agent, b[0].verdict) == ("bot", Verdict.UNSCOPED)  # src/** is now /tmp/x/src
+    # ./src/** stays where the session started: cd /tmp/x neither loses it nor moves it
+    assert (b[0].agent, b[0].verdict) == ("bot", Verdict.ALLOW)
+    assert (c[0].agent, c[0].verdict) == ("bot", Verdict.UNSCOPED)
     # An unknown session that cds into a configured agent's directory stays unknown.
     other = run(
         call("git tag v1", cwd="/home/x", session="u"),

@@ -62,8 +62,8 @@ def test_the_grant_never_widens_past_the_call(store: Store) -> None:
 
 def test_session_rules_per_tool_family() -> None:
     assert session_rules("Read", {"file_path": "src/app.py"}, "/srv") == ["Read(//srv/src/app.py)"]
-    assert session_rules("WebFetch", {"url": "https://docs.example.com/a?b"}, None) == [
-        "WebFetch(domain:docs.example.com)"
+    assert session_rules("WebFetch", {"url": "https://docs.example.com/a"}, None) == [
+        "WebFetch(https://docs.example.com/a)"  # the exact URL, not the whole domain
     ]
     assert session_rules("mcp__github__create_issue", {"title": "x", "body": "y"}, None) == [
         "mcp__github__create_issue"
@@ -75,6 +75,8 @@ def test_session_rules_per_tool_family() -> None:
         ("Read", {"file_path": "relative.txt"}, None),
         ("Read", {"file_path": "/etc/*.conf"}, None),
         ("WebFetch", {"url": "not a url"}, None),
+        ("WebFetch", {"url": "https://docs.example.com/a?b"}, None),  # '?' is a glob character
+        ("WebFetch", {"url": "https://evil.net\\@docs.example.com/"}, None),  # ambiguous
         ("Grep", {"pattern": "a*b"}, None),
         ("Bash", {}, None),
     ):

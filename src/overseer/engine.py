@@ -244,13 +244,17 @@ class Engine:
                 )
             except (TypeError, ValueError):
                 key_input = None
-        key = (id(scope), tool, key_input, state.cwd, state.home, state.grants)
+        key = (id(scope), tool, key_input, state.cwd, state.start_cwd, state.home, state.grants)
         if key_input is not None:
             hit = self._cache.get(key)
             if hit is not None:
                 return hit
         decision = evaluate(
-            scope, tool, tool_input, CallContext(state.cwd, state.home), state.grants
+            scope,
+            tool,
+            tool_input,
+            CallContext(state.cwd, state.home, root=state.start_cwd),
+            state.grants,
         )
         if key_input is not None:
             if len(self._cache) >= _CACHE_LIMIT:

@@ -9,7 +9,6 @@ import sys
 import click
 
 from overseer.config import ConfigError, default_config_path, load_config
-from overseer.policy.rules import CallContext
 from overseer.policy.scope import evaluate
 
 EXIT_INVALID = 2
@@ -55,6 +54,12 @@ def scope() -> None:
 @click.option("--agent", "agent", required=True, help="Agent name from the config.")
 @click.option("--task", "task", default=None, help="Task (default: the agent's default task).")
 @click.option("--cwd", default=None, help="The session's working directory (for path rules).")
+@click.option(
+    "--root",
+    "root_dir",
+    default=None,
+    help="Where the session started, if not --cwd (./ rules are anchored there).",
+)
 @click.option("--config", "config_path", default=None, type=click.Path(dir_okay=False))
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 @click.argument("tool")
@@ -63,6 +68,7 @@ def explain(
     agent: str,
     task: str | None,
     cwd: str | None,
+    root_dir: str | None,
     config_path: str | None,
     as_json: bool,
     tool: str,
@@ -84,9 +90,13 @@ def explain(
         sys.exit(EXIT_INVALID)
     tool_input = _parse_input(tool, input_json)
     resolved_task = task or (config.agents[agent].default_task if agent in config.agents else None)
-    ctx = CallContext(
-        cwd=os.path.abspath(cwd) if cwd else os.getcwd(), home=os.path.expanduser("~")
-    )
+    from overseer.control import fsview
+
+    where = os.path.abspath(cwd) if cwd else os.getcwd()
+    root = os.path.abspath(root_dir) if root_dir else where
+    ctx = fsview.context(where, os.path.expanduser("~"), root)
+    # the same function the gate uses: a patch is judged file by file, a command by all
+    # it runs and touches, paths through the real file system
     decision = evaluate(config.scope_for(agent, resolved_task), tool, tool_input, ctx)
     result = {**decision.as_dict(), "agent": agent, "task": resolved_task}
     if as_json:

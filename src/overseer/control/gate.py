@@ -35,7 +35,7 @@ from typing import IO, Any
 from overseer.config import Config, ConfigError
 from overseer.control import core, hookconfig
 from overseer.control.hook import gate_timeout_for, hook_config_path
-from overseer.policy.rules import CallContext
+from overseer.control import fsview
 from overseer.store import lean
 
 
@@ -127,7 +127,7 @@ def request_approval(
             tool=tool,
             tool_input=tool_input,
             scope=cfg.scope_for(resolved_agent, resolved_task),
-            ctx=CallContext(where, home),
+            ctx=fsview.context(where, home, lean.session_start_dir(conn, session) or where),
             agent=resolved_agent,
             task=resolved_task,
             gate_timeout=timeout

@@ -128,8 +128,7 @@ def _answer(flavour: str, opts: Options, state: dict[str, Any]) -> str:
     home = os.path.expanduser("~")
     transcript = call.get("transcript_path")
 
-    from overseer.control import core
-    from overseer.policy.rules import CallContext
+    from overseer.control import core, fsview
     from overseer.store import lean
 
     conn = lean.connect(opts.db)
@@ -139,6 +138,8 @@ def _answer(flavour: str, opts: Options, state: dict[str, Any]) -> str:
     # Whose session it is was settled where it started (invariant 10): a later call's cwd
     # (the agent ran `cd`) must not move it into another agent's scope.
     recorded = None if explicit_agent else lean.session_owner(conn, call["session_id"])
+    # ``./`` rules stay anchored where the session started (a later cd cannot move them)
+    root = lean.session_start_dir(conn, call["session_id"]) or cwd
     if recorded is not None:
         agent, task = recorded[0], explicit_task or recorded[1]
     else:
@@ -156,7 +157,7 @@ def _answer(flavour: str, opts: Options, state: dict[str, Any]) -> str:
         tool=call["tool_name"],
         tool_input=call["tool_input"],
         scope=config.scope_for(agent, task),
-        ctx=CallContext(cwd, home),
+        ctx=fsview.context(cwd, home, root),
         agent=agent,
         task=task,
         gate_timeout=gate_timeout,
@@ -169,6 +170,8 @@ def _answer(flavour: str, opts: Options, state: dict[str, Any]) -> str:
     )
     if not result.stop:
         try:  # the answer is decided and recorded: nothing here may change it
+            if root == cwd and isinstance(cwd, str):
+                lean.note_start_dir(conn, call["session_id"], cwd)
             register_agent(conn, call["session_id"], flavour)
         except BaseException as exc:
             with contextlib.suppress(BaseException):

@@ -24,7 +24,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from overseer.policy.shell import ShellParseError, simple_commands
+from overseer.policy.shell import Analysis, analyse
 
 #: Tools whose specifier is a shell command, and the input keys holding the command.
 SHELL_TOOLS = frozenset({"Bash", "exec_command", "shell", "local_shell", "container.exec"})
@@ -32,6 +32,12 @@ SHELL_TOOLS = frozenset({"Bash", "exec_command", "shell", "local_shell", "contai
 PATH_TOOLS = frozenset(
     {"Read", "Edit", "Write", "MultiEdit", "NotebookEdit", "NotebookRead", "Glob", "Grep", "LS"}
 )
+#: Rules for any of these apply to all of them, as Claude Code does: an ``Edit`` deny holds
+#: for ``Write``, ``MultiEdit`` and ``NotebookEdit`` (and a shell command's writes), a
+#: ``Read`` deny for ``Grep`` and ``Glob`` (and a shell command's reads). An *allow* rule
+#: covers its own tool and, written for the family's head, the whole family.
+READ_FAMILY = frozenset({"Read", "NotebookRead", "Grep", "Glob", "LS", "read_file"})
+EDIT_FAMILY = frozenset({"Edit", "Write", "MultiEdit", "NotebookEdit", "apply_patch", "write_file"})
 #: Tools whose specifier is ``domain:HOST-GLOB`` (or a glob over the URL).
 URL_TOOLS = frozenset({"WebFetch"})
 #: Native tool names of other agents, judged by the rules written for their Claude Code twin.
@@ -56,13 +62,32 @@ class RuleSyntaxError(ValueError):
 
 
 class CallContext:
-    """What a rule may look at besides the tool input: where the session runs."""
+    """What a rule may look at besides the tool input: where the session runs.
 
-    __slots__ = ("cwd", "home")
+    ``cwd`` is where the call runs now (relative paths resolve against it); ``root`` is
+    where the session started: ``./`` rules are anchored there, so a ``cd`` can neither
+    move an allow rule over other files nor slip a file out from under a deny rule (deny
+    and ask rules match against both). ``resolve`` and ``expand`` are the file system's
+    answers, given by the I/O layer (the hook, ``scope explain``): every real path a path
+    may reach (symlinks), and the names a glob may expand to (None: not known). The pure
+    engine passes neither and judges paths lexically.
+    """
 
-    def __init__(self, cwd: str | None = None, home: str | None = None) -> None:
+    __slots__ = ("cwd", "expand", "home", "resolve", "root")
+
+    def __init__(
+        self,
+        cwd: str | None = None,
+        home: str | None = None,
+        root: str | None = None,
+        resolve: Any = None,
+        expand: Any = None,
+    ) -> None:
         self.cwd = posixpath.normpath(cwd) if cwd else None
         self.home = posixpath.normpath(home) if home else None
+        self.root = posixpath.normpath(root) if root else self.cwd
+        self.resolve = resolve
+        self.expand = expand
 
 
 def canonical_tool(tool: str) -> str:
@@ -81,7 +106,9 @@ def command_of(tool_input: Mapping[str, Any]) -> str | None:
             # Codex sends ["bash", "-lc", "<script>"]: the script is what runs.
             if len(words) == 3 and words[0].endswith("sh") and words[1] in ("-c", "-lc"):
                 return words[2]
-            return " ".join(words)
+            import shlex  # quoted so the analyser reads back the same words
+
+            return shlex.join(words)
     return None
 
 
@@ -94,14 +121,19 @@ def path_of(tool_input: Mapping[str, Any]) -> str | None:
     return None
 
 
+# Codex trims each line before it reads a header (``line.trim()``, Unicode whitespace), so
+# an indented ``*** Add File:`` is a header to it: match as leniently, never less.
 _PATCH_PATH = re.compile(
-    r"^\*\*\* (?:Add|Update|Delete) File: (.+)$|^\*\*\* Move to: (.+)$", re.MULTILINE
+    r"^\s*\*\*\*\s*(?:(?:Add|Update|Delete)\s+File|Move\s+to)\s*:\s*(.*?)\s*$",
+    re.MULTILINE,
 )
 
 
 def patch_paths(patch: str) -> list[str]:
-    """The files an ``apply_patch`` patch touches (added, updated, deleted or moved to)."""
-    return [(m.group(1) or m.group(2)).strip() for m in _PATCH_PATH.finditer(patch)]
+    """The files an ``apply_patch`` patch touches (added, updated, deleted or moved to),
+    read as leniently as Codex reads them; a header with no path yields ``""`` (which no
+    allow rule matches)."""
+    return [m.group(1) for m in _PATCH_PATH.finditer(patch)]
 
 
 def patched_files(tool: str, tool_input: Mapping[str, Any]) -> list[str]:
@@ -111,19 +143,56 @@ def patched_files(tool: str, tool_input: Mapping[str, Any]) -> list[str]:
         return []
     found: list[str] = []
     for value in tool_input.values():
-        if isinstance(value, str) and "*** " in value:
+        if isinstance(value, str) and "***" in value:
             found.extend(patch_paths(value))
     return found
 
 
-def resolve_path(path: str, ctx: CallContext) -> str:
-    """Make ``path`` absolute against the session's cwd and remove ``..`` segments."""
+def resolve_path(path: str, ctx: CallContext, base: str | None = None) -> str:
+    """Make ``path`` absolute against ``base`` (the session's cwd) and remove ``..``."""
     if path.startswith("~/") or path == "~":
-        base = ctx.home or "/nonexistent-home"
-        path = base + path[1:]
+        home = ctx.home or "/nonexistent-home"
+        path = home + path[1:]
     elif not path.startswith("/"):
-        path = posixpath.join(ctx.cwd or "/nonexistent-cwd", path)
-    return posixpath.normpath(path)
+        path = posixpath.join(base or ctx.cwd or "/nonexistent-cwd", path)
+    path = posixpath.normpath(path)
+    return "/" + path.lstrip("/")  # POSIX keeps a leading '//'; the kernel does not
+
+
+_PROC_SELF = re.compile(r"^/proc/(?:self|thread-self|\d+(?:/task/\d+)?)/(root|cwd)(?=/|$)")
+
+
+def path_variants(path: str, ctx: CallContext, base: str | None = None) -> list[str] | None:
+    """Every path ``path`` may reach: as written (absolute, ``..`` removed), through
+    ``/proc/self/root`` and ``/proc/self/cwd`` (the reader's root and directory), and every
+    real path the file system reports (``ctx.resolve``: symlinks). None when it cannot be
+    told (``/proc/PID/cwd`` of another process)."""
+    first = resolve_path(path, ctx, base)
+    found = [first]
+    todo = [first]
+    while todo:
+        current = todo.pop()
+        match = _PROC_SELF.match(current)
+        if match is not None:
+            rest = current[match.end() :]
+            if match.group(1) == "root":
+                target = posixpath.normpath("/" + rest.lstrip("/"))
+            elif current.startswith(("/proc/self/", "/proc/thread-self/")):
+                target = resolve_path(rest.lstrip("/") or ".", ctx, base)
+            else:
+                return None  # another process's directory
+            if target not in found:
+                found.append(target)
+                todo.append(target)
+        if ctx.resolve is not None:
+            for real in ctx.resolve(current) or ():
+                real = posixpath.normpath(real)
+                if real not in found:
+                    found.append(real)
+                    todo.append(real)
+        if len(found) > 16:
+            return None
+    return found
 
 
 class Rule:
@@ -154,6 +223,9 @@ class Rule:
         self._compiled: Any = None
         if spec is None or spec == "*":
             self.kind = "tool"
+        elif tool in SHELL_TOOLS and spec.startswith("exact:"):
+            self.kind = "exact"
+            self._compiled = _compile_exact(spec[len("exact:") :], text)
         elif tool in SHELL_TOOLS:
             self.kind = "shell"
             self._compiled = _compile_shell(spec, text)
@@ -186,11 +258,40 @@ class Rule:
 
     def matches_command(self, command: str) -> bool:
         """Shell rules only: does this rule match one simple command?"""
-        return bool(self._compiled(command))
+        return self.kind == "shell" and bool(self._compiled(command))
 
-    def matches(self, tool: str, tool_input: Mapping[str, Any], ctx: CallContext) -> bool:
-        """Does this rule cover the whole call? (Shell rules: the *whole* text as one command.)"""
-        if not self.matches_tool(tool):
+    def matches_path(self, abs_path: str, ctx: CallContext, strict: bool) -> bool:
+        """Path rules only: does this rule cover ``abs_path``? (``strict``: as a deny or ask
+        rule, see :class:`CallContext`.)"""
+        return self.kind == "path" and bool(self._compiled(abs_path, ctx, strict))
+
+    def matches_exact(self, full_text: str, cwd: str | None) -> bool:
+        """Session grants for shell commands: the exact command, prefixes included, in the
+        directory it was approved in."""
+        if self.kind != "exact":
+            return False
+        want_cwd, want = self._compiled
+        return full_text == want and (want_cwd is None or want_cwd == cwd)
+
+    def covers_family(self, tool: str, strict: bool) -> bool:
+        """Does this rule's tool name reach ``tool`` through its family (see READ_FAMILY)?
+        A deny or ask rule (``strict``) written for any member reaches every member; an
+        allow rule reaches its own tool, or the family when written for its head."""
+        if self.matches_tool(tool):
+            return True
+        tool = canonical_tool(tool)
+        for family, head in ((READ_FAMILY, "Read"), (EDIT_FAMILY, "Edit")):
+            if tool in family and (self.tool in family if strict else self.tool == head):
+                return True
+        return False
+
+    def matches(
+        self, tool: str, tool_input: Mapping[str, Any], ctx: CallContext, strict: bool = False
+    ) -> bool:
+        """Does this rule cover the whole call? (Shell rules: every simple command.)
+        ``strict``: judged as a deny or ask rule, which reaches further (see
+        :class:`CallContext`, :meth:`covers_family`)."""
+        if not (self.covers_family(tool, strict) if self.kind in ("path", "tool") and tool not in SHELL_TOOLS else self.matches_tool(tool)):
             return False
         if self.kind == "tool":
             return True
@@ -201,7 +302,11 @@ class Rule:
             return bool(parts) and all(self.matches_command(p) for p in parts or ())
         if self.kind == "path":
             path = path_of(tool_input)
-            return path is not None and bool(self._compiled(resolve_path(path, ctx), ctx))
+            return path is not None and bool(
+                self._compiled(resolve_path(path, ctx), ctx, strict)
+            )
+        if self.kind == "exact":
+            return False  # session grants for shell commands: see matches_exact
         if self.kind == "url":
             url = tool_input.get("url")
             return isinstance(url, str) and bool(self._compiled(url))
@@ -240,6 +345,26 @@ def _compile_shell(spec: str, text: str) -> Any:
     return lambda cmd: compiled.fullmatch(cmd) is not None
 
 
+def exact_grant(full_text: str, cwd: str | None) -> str:
+    """The spec of a session grant covering exactly one simple command in one directory."""
+    import json
+
+    return "exact:" + json.dumps({"cwd": cwd, "command": full_text}, sort_keys=True)
+
+
+def _compile_exact(spec: str, text: str) -> tuple[str | None, str]:
+    import json
+
+    try:
+        value = json.loads(spec)
+    except ValueError:
+        raise RuleSyntaxError(f"bad exact grant {text!r}") from None
+    if not isinstance(value, dict) or not isinstance(value.get("command"), str):
+        raise RuleSyntaxError(f"bad exact grant {text!r}")
+    cwd = value.get("cwd")
+    return (cwd if isinstance(cwd, str) else None), value["command"]
+
+
 def _glob_regex(glob: str) -> str:
     return ".*".join(re.escape(part) for part in glob.split("*"))
 
@@ -262,17 +387,27 @@ def _compile_path(spec: str, text: str) -> Any:
         raise RuleSyntaxError(f"NUL byte in path pattern {text!r}")
     matcher = _GitPattern(pattern)
 
-    def match(abs_path: str, ctx: CallContext) -> bool:
-        base = {"root": "/", "home": ctx.home, "cwd": ctx.cwd}[anchor]
-        if base is None:
-            return False
-        if base == "/":
-            rel = abs_path.lstrip("/")
+    def match(abs_path: str, ctx: CallContext, strict: bool = False) -> bool:
+        # ``./`` is where the session started; a deny or ask rule (``strict``) also holds
+        # relative to where it is now, an allow rule only where it started.
+        if anchor == "root":
+            bases: tuple[str | None, ...] = ("/",)
+        elif anchor == "home":
+            bases = (ctx.home,)
         else:
-            rel = posixpath.relpath(abs_path, base)
-            if rel == ".." or rel.startswith("../"):
-                return False
-        return rel != "." and matcher.match(rel)
+            bases = (ctx.root, ctx.cwd) if strict else (ctx.root,)
+        for base in bases:
+            if base is None:
+                continue
+            if base == "/":
+                rel = abs_path.lstrip("/")
+            else:
+                rel = posixpath.relpath(abs_path, base)
+                if rel == ".." or rel.startswith("../"):
+                    continue
+            if rel != "." and matcher.match(rel):
+                return True
+        return False
 
     return match
 
@@ -313,12 +448,33 @@ def _compile_url(spec: str, text: str) -> Any:
     return lambda url: fnmatch.fnmatchcase(url, spec)
 
 
-def split_shell(tool_input: Mapping[str, Any]) -> list[str] | None:
-    """The simple commands of a Bash-like call, or ``None`` when it cannot be parsed."""
+def shell_analysis(tool_input: Mapping[str, Any]) -> Analysis | None:
+    """The analysis of a Bash-like call's command, or ``None`` when it names none."""
     command = command_of(tool_input)
     if command is None:
         return None
-    try:
-        return simple_commands(command)
-    except ShellParseError:
+    return _analysed(command)
+
+
+_ANALYSED: dict[str, Analysis] = {}
+
+
+def _analysed(command: str) -> Analysis:
+    """:func:`analyse`, remembered for commands agents repeat (tests, ``git status``)."""
+    if len(command) > 4000:
+        return analyse(command)
+    found = _ANALYSED.get(command)
+    if found is None:
+        if len(_ANALYSED) > 4096:
+            _ANALYSED.clear()
+        found = _ANALYSED[command] = analyse(command)
+    return found
+
+
+def split_shell(tool_input: Mapping[str, Any]) -> list[str] | None:
+    """The simple commands of a Bash-like call, or ``None`` when it cannot be modelled
+    exactly (see :mod:`overseer.policy.shell`)."""
+    analysis = shell_analysis(tool_input)
+    if analysis is None or analysis.problems:
         return None
+    return [c.text for c in analysis.commands if c.words]

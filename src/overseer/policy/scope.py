@@ -6,19 +6,25 @@ operator deciding at 3 a.m. and an auditor reading the chain later both need to 
 
 from __future__ import annotations
 
+import posixpath
+import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from overseer.policy.rules import (
+    EDIT_FAMILY,
+    READ_FAMILY,
     SHELL_TOOLS,
     CallContext,
     Rule,
     canonical_tool,
-    command_of,
     patched_files,
     path_of,
-    split_shell,
+    path_variants,
+    resolve_path,
+    shell_analysis,
 )
+from overseer.policy.shell import Access, Analysis
 
 VERDICTS = ("allow", "ask", "deny", "unscoped")
 GATE_ACTIONS = ("allow", "ask", "deny")
@@ -73,7 +79,7 @@ class ScopeDecision:
     the task's default.
     """
 
-    __slots__ = ("effective", "list", "rule", "rules", "verdict")
+    __slots__ = ("effective", "list", "note", "rule", "rules", "verdict")
 
     def __init__(
         self,
@@ -82,7 +88,9 @@ class ScopeDecision:
         list_: str,
         effective: str,
         rules: tuple[str, ...] = (),
+        reason: str | None = None,
     ) -> None:
+        self.note = reason
         self.verdict = verdict
         self.rule = rule
         self.list = list_
@@ -104,6 +112,10 @@ class ScopeDecision:
     @property
     def reason(self) -> str:
         """One line for hook replies and audit rows."""
+        if self.note:
+            return self.note
+        if self.list == "device":
+            return "writes only to a device"
         if self.list == "default":
             return f"no rule in scope matches; task default is {self.effective}"
         if self.list == "unknown":
@@ -188,6 +200,31 @@ def reads_input(scope: Scope, tool: str, session_grants: Sequence[Rule] = ()) ->
 
 
 _STRICTNESS = {"deny": 3, "ask": 2, "unscoped": 1, "allow": 0}
+#: Writing here changes no file: a shell command needs no Edit rule to redirect to them.
+DEVICE_PATHS = frozenset(
+    {"/dev/null", "/dev/stdout", "/dev/stderr", "/dev/stdin", "/dev/tty", "/dev/zero"}
+)
+_EGRESS_PATHS = ("/dev/tcp/", "/dev/udp/")
+_SEARCH_TOOLS = frozenset({"Grep", "Glob", "LS"})
+_GLOB_KEYS = ("glob", "pattern")
+
+
+def reads_input(scope: Scope, tool: str, session_grants: Sequence[Rule] = ()) -> bool:
+    """Whether :func:`evaluate` could look past the tool *name* for this tool: True as soon as
+    one rule that can reach ``tool`` has a specifier (for a shell tool, any file rule too: a
+    command's reads and writes meet them). When False, every call to ``tool`` gets the same
+    decision, whatever its input (the engine caches it by name alone)."""
+    rules = (*scope.deny, *scope.ask, *scope.allow, *session_grants)
+    if canonical_tool(tool) in SHELL_TOOLS:
+        if scope.default == "allow":
+            return True  # a command not modelled exactly is asked about, never allowed
+        return any(
+            (r.kind != "tool" and r.matches_tool(tool))
+            or r.tool in READ_FAMILY
+            or r.tool in EDIT_FAMILY
+            for r in rules
+        )
+    return any(r.kind != "tool" for r in rules if r.covers_family(tool, strict=True))
 
 
 def evaluate_call(
@@ -200,16 +237,18 @@ def evaluate_call(
     paths: Sequence[str] = (),
     decide: Callable[[str, Mapping[str, Any]], ScopeDecision] | None = None,
 ) -> ScopeDecision:
-    """:func:`evaluate`, with a patch judged file by file (Codex ``apply_patch`` names no
-    ``file_path``: each file it touches meets the path rules, and the strictest verdict
-    wins). ``paths``: the files when the caller already knows them; ``decide``: an
-    evaluation to use per input (the engine's cached one)."""
+    """:func:`evaluate`, with the files of a patch given by the caller when it already knows
+    them (``paths``, from the Codex parser) and a per-input evaluation to use (``decide``:
+    the engine's cached one)."""
     tool_input = tool_input if isinstance(tool_input, Mapping) else {}
     judge = decide or (lambda t, i: evaluate(scope, t, i, ctx, session_grants))
     files = list(paths) if paths else patched_files(tool, tool_input)
     if not files or path_of(tool_input) is not None:
         return judge(tool, tool_input)
-    decisions = [judge(tool, {"file_path": str(f)}) for f in files]
+    return _strictest([judge(tool, {"file_path": str(f)}) for f in files])
+
+
+def _strictest(decisions: Sequence[ScopeDecision]) -> ScopeDecision:
     return max(decisions, key=lambda d: _STRICTNESS.get(d.verdict, 2))
 
 
@@ -220,29 +259,408 @@ def evaluate(
     ctx: CallContext | None = None,
     session_grants: Sequence[Rule] = (),
 ) -> ScopeDecision:
-    """Judge one call. ``session_grants`` are rules an operator allowed for this session only;
-    they rank after deny (a grant never overrides a deny rule) and before ask."""
+    """Judge one call: the one function the gate, ``scope explain`` and the engine share.
+
+    ``session_grants`` are rules an operator allowed for this session only; they rank after
+    deny (a grant never overrides a deny rule) and before ask. A Codex patch is judged file
+    by file (the strictest verdict wins); a shell command by everything it runs and every
+    file it reads or writes (:mod:`overseer.policy.shell`)."""
     if scope is None:
         return UNKNOWN_AGENT
     ctx = ctx or CallContext()
     tool_input = tool_input if isinstance(tool_input, Mapping) else {}
-    is_shell = canonical_tool(tool) in SHELL_TOOLS
-    parts = split_shell(tool_input) if is_shell else None
-    raw = command_of(tool_input) if is_shell else None
-    raw = " ".join(raw.split()) if raw else None
+    family = canonical_tool(tool)
+    if family in SHELL_TOOLS:
+        analysis = shell_analysis(tool_input)
+        if analysis is not None:
+            return _evaluate_shell(scope, tool, analysis, ctx, session_grants)
+        return _evaluate_plain(scope, tool, tool_input, ctx, session_grants)
+    files = patched_files(tool, tool_input)
+    if files:
+        return _strictest(
+            [_evaluate_file(scope, tool, {"file_path": f}, ctx, session_grants) for f in files]
+        )
+    if family in READ_FAMILY or family in EDIT_FAMILY:
+        return _evaluate_file(scope, tool, tool_input, ctx, session_grants)
+    return _evaluate_plain(scope, tool, tool_input, ctx, session_grants)
 
-    rule = _first_match(scope.deny, tool, tool_input, ctx, parts, raw)
-    if rule is not None:
-        return ScopeDecision("deny", rule.text, "deny", "deny")
-    used = _allowing(session_grants, tool, tool_input, ctx, is_shell, parts)
-    if used:
-        texts = tuple(r.text for r in used)
-        return ScopeDecision("allow", " + ".join(texts), "session", "allow", texts)
-    rule = _first_match(scope.ask, tool, tool_input, ctx, parts, raw)
-    if rule is not None:
-        return ScopeDecision("ask", rule.text, "ask", "ask")
-    used = _allowing(scope.allow, tool, tool_input, ctx, is_shell, parts)
-    if used:
-        texts = tuple(r.text for r in used)
-        return ScopeDecision("allow", " + ".join(texts), "allow", "allow", texts)
+
+# ----------------------------------------------------------------------------- plain tools
+
+
+def _evaluate_plain(
+    scope: Scope,
+    tool: str,
+    tool_input: Mapping[str, Any],
+    ctx: CallContext,
+    grants: Sequence[Rule],
+) -> ScopeDecision:
+    """MCP tools, WebFetch, a shell call with no command: deny, grants, ask, allow."""
+    for rule in scope.deny:
+        if rule.matches(tool, tool_input, ctx, strict=True):
+            return ScopeDecision("deny", rule.text, "deny", "deny")
+    for rule in grants:
+        if rule.matches(tool, tool_input, ctx):
+            return ScopeDecision("allow", rule.text, "session", "allow")
+    for rule in scope.ask:
+        if rule.matches(tool, tool_input, ctx, strict=True):
+            return ScopeDecision("ask", rule.text, "ask", "ask")
+    for rule in scope.allow:
+        if rule.matches(tool, tool_input, ctx):
+            return ScopeDecision("allow", rule.text, "allow", "allow")
     return ScopeDecision("unscoped", None, "default", scope.default)
+
+
+# ----------------------------------------------------------------------------- file tools
+
+
+def _evaluate_file(
+    scope: Scope,
+    tool: str,
+    tool_input: Mapping[str, Any],
+    ctx: CallContext,
+    grants: Sequence[Rule],
+) -> ScopeDecision:
+    """A file tool: the path as written and every path it reaches meet the rules of the
+    tool's family; a deny on any of them wins, an allow must cover all of them."""
+    path = path_of(tool_input)
+    search = canonical_tool(tool) in _SEARCH_TOOLS
+    if path is None and search:
+        path = ctx.cwd  # Grep and Glob search the working directory by default
+    if path is None:
+        return _evaluate_plain(scope, tool, tool_input, ctx, grants)
+    targets = path_variants(path, ctx)
+    globs = [v for k in _GLOB_KEYS if search and isinstance(v := tool_input.get(k), str) and v]
+    if canonical_tool(tool) == "Grep":
+        globs = [g for g in globs if g is not tool_input.get("pattern")]  # that is a regex
+    verdict = _judge_paths(scope, tool, targets, ctx, write=False)
+    if verdict.verdict == "deny":
+        return verdict
+    extra: list[ScopeDecision] = []
+    for pattern in globs:
+        probe = path_variants(posixpath.join(path, pattern), ctx)
+        literal = _judge_paths(scope, tool, probe, ctx, write=False)
+        if literal.verdict == "deny":
+            return literal
+        extra.append(literal)
+        if _has_glob(pattern) and _glob_may_reach(scope, tool, path, pattern, ctx):
+            extra.append(
+                ScopeDecision(
+                    "ask", None, "unmodelled", "ask", reason="the glob may reach a denied file"
+                )
+            )
+    if search and targets is not None:
+        for root in targets:  # searching a directory reads what is inside it
+            inside = _judge_paths(scope, tool, [root.rstrip("/") + "/x"], ctx, write=False)
+            if inside.verdict == "deny":
+                return inside
+    asked = next((d for d in [verdict, *extra] if d.verdict == "ask"), None)
+    if asked is not None:
+        granted = _granted_path(grants, tool, targets, ctx)
+        return granted or asked
+    granted = _granted_path(grants, tool, targets, ctx)
+    if granted is not None:
+        return granted
+    return verdict
+
+
+def _granted_path(
+    grants: Sequence[Rule], tool: str, targets: list[str] | None, ctx: CallContext
+) -> ScopeDecision | None:
+    if not grants or targets is None:
+        return None
+    for rule in grants:
+        if rule.matches_tool(tool) and (
+            rule.kind == "tool" or all(rule.matches_path(p, ctx, strict=False) for p in targets)
+        ):
+            return ScopeDecision("allow", rule.text, "session", "allow")
+    return None
+
+
+def _judge_paths(
+    scope: Scope,
+    tool: str,
+    targets: list[str] | None,
+    ctx: CallContext,
+    write: bool,
+) -> ScopeDecision:
+    """Deny if any target is denied, ask if any is asked, allow if an allow rule covers every
+    target; ``None`` targets (not known) are asked about wherever a path rule could apply."""
+    for rule in scope.deny:
+        if not rule.covers_family(tool, strict=True):
+            continue
+        if rule.kind == "tool" or (
+            targets is not None and any(rule.matches_path(p, ctx, strict=True) for p in targets)
+        ):
+            return ScopeDecision("deny", rule.text, "deny", "deny")
+    if targets is None:
+        if any(r.kind == "path" and r.covers_family(tool, strict=True) for r in (*scope.deny, *scope.ask)):
+            return ScopeDecision(
+                "ask", None, "unmodelled", "ask", reason="the file cannot be told before it runs"
+            )
+    for rule in scope.ask:
+        if not rule.covers_family(tool, strict=True):
+            continue
+        if rule.kind == "tool" or (
+            targets is not None and any(rule.matches_path(p, ctx, strict=True) for p in targets)
+        ):
+            return ScopeDecision("ask", rule.text, "ask", "ask")
+    if targets is not None and write and all(_is_device(p) for p in targets):
+        return ScopeDecision("allow", None, "device", "allow")
+    for rule in scope.allow:
+        if not rule.covers_family(tool, strict=False):
+            continue
+        if rule.kind == "tool" or (
+            targets is not None and all(rule.matches_path(p, ctx, strict=False) for p in targets)
+        ):
+            return ScopeDecision("allow", rule.text, "allow", "allow")
+    return ScopeDecision("unscoped", None, "default", scope.default)
+
+
+def _is_device(path: str) -> bool:
+    return path in DEVICE_PATHS or path.startswith("/dev/fd/")
+
+
+def _has_glob(text: str) -> bool:
+    return any(c in text for c in "*?[{")
+
+
+def _glob_may_reach(scope: Scope, tool: str, root: str, pattern: str, ctx: CallContext) -> bool:
+    """Could a search under ``root`` for ``pattern`` reach a file a deny or ask rule covers?
+    Conservative: a rule on a directory (``~/.ssh/**``) reaches a search above or inside
+    that directory; a rule on a name (``.env``, ``*.pem``) a glob whose last part could
+    match that name."""
+    import fnmatch
+
+    root_abs = resolve_path(root, ctx)
+    last = pattern.rstrip("/").rsplit("/", 1)[-1]
+    for rule in (*scope.deny, *scope.ask):
+        if rule.kind != "path" or not rule.covers_family(tool, strict=True):
+            continue
+        spec = (rule.spec or "").rstrip("/")
+        name = spec.rsplit("/", 1)[-1]
+        if name in ("**", "*"):
+            folder = spec.rsplit("/", 1)[0] if "/" in spec else ""
+            if _has_glob(folder):
+                return True
+            for base in _rule_dirs(folder, ctx):
+                if _related(root_abs, base):
+                    return True
+            continue
+        # a name rule (``.env``, ``*.pem``) reaches a glob that matches one of its names;
+        # a wildcard in the rule's name is tried as one letter (``.env.*`` as ``.env.x``).
+        # Known limit: two globs meeting only in a name neither sample shows
+        # (``.env.*`` and ``*.py`` in ``.env.py``) are not caught here.
+        sample = re.sub(r"\*+|\?|\[[^]]*\]", "x", name).lower()
+        if fnmatch.fnmatchcase(sample, last.lower()) or fnmatch.fnmatchcase(
+            re.sub(r"\*+|\?|\[[^]]*\]", "x", last).lower(), name.lower()
+        ):
+            return True
+    return False
+
+
+def _rule_dirs(folder: str, ctx: CallContext) -> list[str]:
+    """The absolute directories a rule's folder part names (``~/.ssh`` → home/.ssh)."""
+    if folder.startswith("//"):
+        return [posixpath.normpath("/" + folder[2:])]
+    if folder.startswith("~/") or folder == "~":
+        return [resolve_path(folder, ctx)]
+    rel = folder[2:] if folder.startswith("./") else folder
+    return [resolve_path(rel or ".", ctx, base) for base in (ctx.root, ctx.cwd) if base]
+
+
+def _related(a: str, b: str) -> bool:
+    """One directory is the other or holds it."""
+    a, b = a.rstrip("/") + "/", b.rstrip("/") + "/"
+    return a.startswith(b) or b.startswith(a)
+
+
+# ----------------------------------------------------------------------------- shell
+
+
+def _evaluate_shell(
+    scope: Scope,
+    tool: str,
+    analysis: Analysis,
+    ctx: CallContext,
+    grants: Sequence[Rule],
+) -> ScopeDecision:
+    """A shell call: deny if any command it runs or any file it touches is denied; allowed by
+    rules only when the analyser modelled it exactly and every command and file is allowed."""
+    cmds = [c for c in analysis.commands if c.words]
+    for rule in scope.deny:
+        if rule.matches_tool(tool) and (
+            rule.kind == "tool"
+            or any(rule.matches_command(t) for c in cmds for t in c.deny_texts)
+        ):
+            return ScopeDecision("deny", rule.text, "deny", "deny")
+    accesses = [(a, _access_targets(a, analysis, ctx)) for a in analysis.accesses]
+    judged: list[tuple[Access, ScopeDecision]] = []
+    for access, targets in accesses:
+        decision = _judge_access(scope, access, targets, ctx)
+        if decision.verdict == "deny":
+            return decision
+        judged.append((access, decision))
+    problems = list(analysis.problems)
+    files_fine = all(_access_fine(a, d) for a, d in judged)
+    if not problems and files_fine and grants and cmds:
+        used = _granted_commands(grants, tool, cmds, ctx)
+        if used:
+            return ScopeDecision("allow", " + ".join(used), "session", "allow", tuple(used))
+    for rule in scope.ask:
+        if rule.matches_tool(tool) and (
+            rule.kind == "tool"
+            or any(rule.matches_command(t) for c in cmds for t in c.deny_texts)
+        ):
+            return ScopeDecision("ask", rule.text, "ask", "ask")
+    asked = next((d for _a, d in judged if d.verdict == "ask"), None)
+    if asked is not None:
+        return asked
+    egress = [a for a, _d in judged if a.mode == "egress" or _egress_target(a)]
+    tool_wide = next((r for r in scope.allow if r.kind == "tool" and r.matches_tool(tool)), None)
+    if tool_wide is not None:
+        if not problems and not egress:
+            return ScopeDecision("allow", tool_wide.text, "allow", "allow")
+        if not _could_be_stopped(scope, tool):
+            return ScopeDecision("allow", tool_wide.text, "allow", "allow")
+        why = problems[0] if problems else "network egress through a device path"
+        return ScopeDecision("ask", None, "unmodelled", "ask", reason=f"not judged exactly: {why}")
+    if problems or egress:
+        why = problems[0] if problems else "network egress through a device path"
+        effective = "ask" if scope.default == "allow" else scope.default
+        return ScopeDecision(
+            "unscoped", None, "unmodelled", effective, reason=f"not judged exactly: {why}"
+        )
+    if cmds and files_fine:
+        used: list[str] = []
+        for cmd in cmds:
+            if not cmd.allowable:
+                break
+            rule = next(
+                (r for r in scope.allow if r.matches_tool(tool) and r.matches_command(cmd.text)),
+                None,
+            )
+            if rule is None:
+                break
+            if rule.text not in used:
+                used.append(rule.text)
+        else:
+            writes = [d.rule for a, d in judged if a.mode == "write" and d.rule]
+            texts = tuple(used + [w for w in writes if w not in used])
+            return ScopeDecision("allow", " + ".join(texts), "allow", "allow", texts)
+    effective = scope.default
+    if effective == "allow" and any(not c.allowable for c in cmds):
+        effective = "ask"  # a word, prefix or argument not known until run time
+    return ScopeDecision("unscoped", None, "default", effective)
+
+
+def _granted_commands(
+    grants: Sequence[Rule], tool: str, cmds: Sequence[Any], ctx: CallContext
+) -> list[str]:
+    """The grants covering every command, or ``[]``. An exact grant names the command with
+    its prefixes and directory; an older plain grant (``Bash(git push origin main)``) covers
+    the command only when it has no prefix at all."""
+    used: list[str] = []
+    for cmd in cmds:
+        if not cmd.allowable and not (cmd.exact and all(w.static for w in cmd.words)):
+            return []
+        rule = next(
+            (
+                g
+                for g in grants
+                if g.matches_tool(tool)
+                and (
+                    g.matches_exact(cmd.full_text, ctx.cwd)
+                    or (not cmd.assignments and cmd.allowable and g.matches_command(cmd.text))
+                )
+            ),
+            None,
+        )
+        if rule is None:
+            return []
+        if rule.text not in used:
+            used.append(rule.text)
+    return used
+
+
+def _could_be_stopped(scope: Scope, tool: str) -> bool:
+    """Whether a deny or ask rule could stop some call of ``tool``: then a command the
+    analyser could not model is asked about even under a tool-wide allow."""
+    for rule in (*scope.deny, *scope.ask):
+        if rule.matches_tool(tool) and rule.kind != "tool":
+            return True
+        if rule.tool in READ_FAMILY or rule.tool in EDIT_FAMILY:
+            return True
+    return False
+
+
+def _access_fine(access: Access, decision: ScopeDecision) -> bool:
+    """A read needs no allow rule (the command's own rule allows reading), only no deny or
+    ask; a write needs an Edit allow (or a device); egress is never fine on its own."""
+    if access.mode == "egress" or _egress_target(access):
+        return False
+    if access.mode == "read":
+        return decision.verdict in ("allow", "unscoped")
+    return decision.verdict == "allow"
+
+
+def _egress_target(access: Access) -> bool:
+    word = access.word
+    return word is not None and word.value.startswith(_EGRESS_PATHS)
+
+
+def _judge_access(
+    scope: Scope, access: Access, targets: list[str] | None, ctx: CallContext
+) -> ScopeDecision:
+    if access.mode == "egress":
+        return ScopeDecision("unscoped", None, "default", scope.default)
+    tool = "Edit" if access.mode == "write" else "Read"
+    return _judge_paths(scope, tool, targets, ctx, write=access.mode == "write")
+
+
+def _access_targets(access: Access, analysis: Analysis, ctx: CallContext) -> list[str] | None:
+    """Every absolute path ``access`` may touch, or None when that cannot be told."""
+    word = access.word
+    if word is None or not word.static:
+        return None
+    value = word.value
+    if word.tilde:
+        value = (ctx.home or "/nonexistent-home") + value[1:]
+    bases = _bases(analysis, ctx) if not value.startswith("/") else [ctx.cwd]
+    if bases is None:
+        return None
+    found: list[str] = []
+    for base in bases:
+        names = [value]
+        if word.glob:
+            if ctx.expand is None:
+                return None
+            expanded = ctx.expand(resolve_path(value, ctx, base))
+            if expanded is None:
+                return None
+            names = [*expanded, value]
+        for name in names:
+            variants = path_variants(name, ctx, base)
+            if variants is None:
+                return None
+            found.extend(v for v in variants if v not in found)
+    return found
+
+
+def _bases(analysis: Analysis, ctx: CallContext) -> list[str | None] | None:
+    """Every directory a relative path in the command may be relative to: where it runs and
+    every ``cd`` target (None: a ``cd`` whose target cannot be told)."""
+    bases: list[str | None] = [ctx.cwd]
+    for target in analysis.cd_targets:
+        if target is None or not target.static or target.glob:
+            return None
+        value = target.value
+        if target.tilde:
+            value = (ctx.home or "/nonexistent-home") + value[1:]
+        for base in list(bases):
+            moved = resolve_path(value, ctx, base)
+            if moved not in bases:
+                bases.append(moved)
+        if len(bases) > 16:
+            return None
+    return bases

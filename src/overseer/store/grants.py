@@ -3,9 +3,10 @@
 Deliberately narrow — the rule allows *this call again*, never more: a session grant is made
 in a hurry, at 3 a.m., from one example. So the gated call's own ask rule is not granted
 (``Bash`` asked about one command must not become "every command for the rest of the
-session"), and no glob is ever written: a command, path or host holding a wildcard
-character gets no grant (the operator approves it once instead). Every derived rule is parsed
-back and checked to match the call it came from.
+session"), and no glob is ever written: a command, path or URL holding a wildcard
+character gets no grant (the operator approves it once instead). A WebFetch grant names the
+exact URL as Node fetches it, never its whole domain. Every derived rule is parsed back and
+checked to match the call it came from.
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ from __future__ import annotations
 import posixpath
 from collections.abc import Mapping
 from typing import Any
-from urllib.parse import urlsplit
 
 from overseer.policy.rules import (
     PATH_TOOLS,
@@ -23,9 +23,11 @@ from overseer.policy.rules import (
     Rule,
     RuleSyntaxError,
     canonical_tool,
+    exact_grant,
     path_of,
-    split_shell,
+    shell_analysis,
 )
+from overseer.policy.urls import grant_rule_for, parse_url
 
 _GLOB = frozenset("*?[]")
 _GITIGNORE = _GLOB | frozenset("!#\\")
@@ -40,7 +42,7 @@ def session_rules(tool: str, tool_input: Mapping[str, Any], cwd: str | None) -> 
     """The exact rules that allow this call (one per simple command of a compound command)."""
     family = canonical_tool(tool)
     if tool in SHELL_TOOLS or family in SHELL_TOOLS:
-        return _shell_rules(tool, tool_input)
+        return _shell_rules(tool, tool_input, cwd)
     if family in PATH_TOOLS:
         return [_path_rule(tool, tool_input, cwd)]
     if family in URL_TOOLS:
@@ -54,23 +56,32 @@ def session_rules(tool: str, tool_input: Mapping[str, Any], cwd: str | None) -> 
     return [_checked(tool, tool, tool_input, cwd)]
 
 
-def _shell_rules(tool: str, tool_input: Mapping[str, Any]) -> list[str]:
-    parts = split_shell(tool_input)
-    if not parts:
-        raise NoGrant("the command cannot be parsed, so no rule can name it exactly")
+def _shell_rules(tool: str, tool_input: Mapping[str, Any], cwd: str | None) -> list[str]:
+    """One exact grant per simple command: the command with its environment prefixes, in the
+    directory it was approved in (``GIT_SSH_COMMAND=... git push`` is another command)."""
+    analysis = shell_analysis(tool_input)
+    if analysis is None or analysis.problems:
+        why = analysis.problems[0] if analysis is not None and analysis.problems else ""
+        raise NoGrant(f"the command is not modelled exactly, so no rule can name it ({why})")
+    if analysis.accesses:
+        raise NoGrant("the command reads or writes files: approve it once instead")
     rules: list[str] = []
-    for part in parts:
-        if "*" in part or part.rstrip().endswith(":"):
-            raise NoGrant(f"{part[:60]!r} has a '*': a rule for it would be a wildcard")
-        text = f"{tool}({part})"
+    for cmd in analysis.commands:
+        if not cmd.words:
+            continue
+        if not cmd.exact or not all(w.static and not w.glob for w in cmd.words):
+            raise NoGrant(f"{cmd.text[:60]!r} is not known exactly until it runs")
+        text = f"{tool}({exact_grant(cmd.full_text, cwd)})"
         try:
             rule = Rule(text)
         except RuleSyntaxError as exc:
             raise NoGrant(str(exc)) from None
-        if rule.kind != "shell" or not rule.matches_command(part):
-            raise NoGrant(f"no exact rule matches {part[:60]!r}")
+        if not rule.matches_exact(cmd.full_text, cwd):
+            raise NoGrant(f"no exact rule matches {cmd.text[:60]!r}")
         if text not in rules:
             rules.append(text)
+    if not rules:
+        raise NoGrant("the command runs nothing a rule could name")
     return rules
 
 
@@ -89,14 +100,21 @@ def _path_rule(tool: str, tool_input: Mapping[str, Any], cwd: str | None) -> str
 
 
 def _url_rule(tool: str, tool_input: Mapping[str, Any]) -> str:
+    # Exactly this URL (its WHATWG href, what Node fetches), never the whole domain.
     url = tool_input.get("url")
-    try:
-        host = (urlsplit(url).hostname or "") if isinstance(url, str) else ""
-    except ValueError:
-        host = ""
-    if not host or _GLOB & set(host):
-        raise NoGrant(f"{tool} call has no plain host to name")
-    return _checked(f"{tool}(domain:{host})", tool, tool_input, None)
+    if not isinstance(url, str):
+        raise NoGrant(f"{tool} call names no URL")
+    spec = grant_rule_for(url)
+    if spec is None:
+        parsed = parse_url(url)
+        if parsed is None:
+            why = "it cannot be parsed as a URL"
+        elif parsed.suspicious:
+            why = f"it is ambiguous: {parsed.why}"
+        else:
+            why = "it has wildcard characters (*?[]), a query string included"
+        raise NoGrant(f"no exact rule names {url[:60]!r}: {why}")
+    return _checked(f"{tool}({spec})", tool, tool_input, None)
 
 
 def _checked(text: str, tool: str, tool_input: Mapping[str, Any], cwd: str | None) -> str:

@@ -62,6 +62,8 @@ __all__ = [
     "pending_approvals",
     "read_approval",
     "session_grants",
+    "session_start_dir",
+    "note_start_dir",
     "session_status",
     "wait_for_decision",
 ]
@@ -668,6 +670,23 @@ def session_grants(conn: LeanConn, session: str) -> list[str]:
             "SELECT rule FROM grants WHERE session = ? ORDER BY id", (session,)
         ).fetchall()
     return [str(r[0]) for r in rows]
+
+
+def session_start_dir(conn: LeanConn, session: str) -> str | None:
+    """The directory the session was first seen in (``./`` path rules are anchored there)."""
+    with db_errors(conn.db):
+        row = conn.execute("SELECT cwd FROM sessions WHERE id = ?", (session,)).fetchone()
+    return None if row is None or not row[0] else str(row[0])
+
+
+def note_start_dir(conn: LeanConn, session: str, cwd: str) -> None:
+    """Keep the directory a hook first saw the session in (never overwritten: a later ``cd``
+    must not move the session's ``./`` rules)."""
+    with db_errors(conn.db), conn.transaction():
+        conn.execute(
+            "UPDATE sessions SET cwd = ? WHERE id = ? AND (cwd IS NULL OR cwd = '')",
+            (cwd, session),
+        )
 
 
 def session_status(conn: LeanConn, session: str) -> str | None:

@@ -380,13 +380,15 @@ class CallView:
 
 @functools.lru_cache(maxsize=2048)
 def _split_cached(command: str) -> tuple[str, ...]:
-    return tuple(simple_commands(command))
+    return tuple(simple_commands(command, strict=False))
 
 
 def _simple_commands(command: str) -> tuple[str, ...]:
-    """:func:`simple_commands`, remembered for commands agents repeat (tests, git status)."""
+    """Every command the analyser found, even in a line it could not model exactly (the
+    rules never allow such a line; the detectors still look at what it runs), remembered
+    for commands agents repeat (tests, git status)."""
     if len(command) > 2000:
-        return tuple(simple_commands(command))
+        return tuple(simple_commands(command, strict=False))
     return _split_cached(command)
 
 

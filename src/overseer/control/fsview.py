@@ -1,0 +1,70 @@
+"""The file system's answers for the path rules: real paths and glob expansions.
+
+The policy is pure; the gate and ``scope explain`` run where the agent's files are, so they
+hand it these two functions through :class:`overseer.policy.rules.CallContext`. Both err
+towards *more* paths: a glob is expanded as if ``dotglob``, ``nocaseglob`` and ``globstar``
+were all on (bash's options are the agent's to set), and too many matches mean "not known"
+(the call is asked about wherever a path rule could apply), never a silent cut.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+import posixpath
+
+from overseer.policy.rules import CallContext
+
+#: More matches than this and the glob counts as not known.
+MAX_MATCHES = 256
+_MAX_VISITED = 5000
+
+
+def real_paths(path: str) -> list[str]:
+    """Where ``path`` really leads (symlinks in any component resolved), if elsewhere."""
+    try:
+        real = os.path.realpath(path)
+    except (OSError, ValueError):
+        return []
+    return [real] if real != path else []
+
+
+def expand_glob(pattern: str) -> list[str] | None:
+    """Every existing path an absolute glob ``pattern`` may name, or None if too many."""
+    parts = [p for p in pattern.split("/") if p]
+    found = ["/"]
+    visited = 0
+    for part in parts:
+        nxt: list[str] = []
+        if not any(c in part for c in "*?["):
+            nxt = [posixpath.join(d, part) for d in found]
+        elif part == "**":
+            for folder in found:
+                nxt.append(folder)
+                for top, dirs, files in os.walk(folder):
+                    visited += len(dirs) + len(files)
+                    if visited > _MAX_VISITED:
+                        return None
+                    nxt.extend(posixpath.join(top, d) for d in dirs)
+        else:
+            wanted = part.lower()
+            for folder in found:
+                try:
+                    names = os.listdir(folder)
+                except OSError:
+                    continue
+                visited += len(names)
+                if visited > _MAX_VISITED:
+                    return None
+                nxt.extend(
+                    posixpath.join(folder, n) for n in names if fnmatch.fnmatchcase(n.lower(), wanted)
+                )
+        found = nxt
+        if len(found) > MAX_MATCHES:
+            return None
+    return [f for f in found if os.path.lexists(f)]
+
+
+def context(cwd: str | None, home: str | None, root: str | None = None) -> CallContext:
+    """A call context whose path rules see the real file system."""
+    return CallContext(cwd, home, root=root, resolve=real_paths, expand=expand_glob)
