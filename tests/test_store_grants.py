@@ -36,8 +36,10 @@ def test_grant_for_session_approves_and_records_the_exact_rule(store: Store) -> 
     store.record_batch("log", 1, {}, {}, [ev("session_start", at=0, cwd="/srv/app")], [])
     approval_id = gated(store, "Bash", {"command": "psql -c 'select 1' && git status"})
     granted = store.grant_for_session(approval_id, reason="maintenance window", operator="alice")
-    assert granted == "Bash(psql -c select 1) + Bash(git status)"
-    assert store.session_grants("s1") == ["Bash(psql -c select 1)", "Bash(git status)"]
+    psql = 'Bash(exact:{"command": "psql -c select 1", "cwd": "/srv/app"})'
+    status = 'Bash(exact:{"command": "git status", "cwd": "/srv/app"})'
+    assert granted == f"{psql} + {status}"
+    assert store.session_grants("s1") == [psql, status]
     assert store.session_grants("other") == []
     with lean.connect(store.db) as conn:
         assert lean.session_grants(conn, "s1") == store.session_grants("s1")
@@ -68,8 +70,8 @@ def test_session_rules_per_tool_family() -> None:
     assert session_rules("mcp__github__create_issue", {"title": "x", "body": "y"}, None) == [
         "mcp__github__create_issue"
     ]
-    assert session_rules("exec_command", {"cmd": ["bash", "-lc", "make test"]}, None) == [
-        "exec_command(make test)"
+    assert session_rules("exec_command", {"cmd": ["bash", "-lc", "make test"]}, "/srv") == [
+        'exec_command(exact:{"command": "make test", "cwd": "/srv"})'
     ]
     for tool, tool_input, cwd in (
         ("Read", {"file_path": "relative.txt"}, None),
@@ -138,3 +140,24 @@ def test_schema_1_database_is_migrated(sqlite_db: str) -> None:  # noqa: F811
             "SELECT sql FROM sqlite_master WHERE name = 'ux_events_call'"
         ).fetchone()
     assert "WHERE" not in index_sql  # 2 → 3: no longer partial
+
+
+def test_a_shell_grant_covers_the_exact_command_prefixes_and_directory() -> None:
+    """Approving ``git push origin main`` for the session must not also approve it with an
+    environment prefix that changes what runs, nor in another directory."""
+    from overseer.policy.rules import CallContext, Rule
+    from overseer.policy.scope import Scope, evaluate
+
+    scope = Scope.parse(ask=["Bash(git push:*)"])
+    grants = [Rule(r) for r in session_rules("Bash", {"command": "git push origin main"}, "/srv")]
+    here, there = CallContext("/srv", "/home/op"), CallContext("/tmp", "/home/op")
+
+    def verdict(command: str, ctx: CallContext) -> str:
+        return evaluate(scope, "Bash", {"command": command}, ctx, grants).effective
+
+    assert verdict("git push origin main", here) == "allow"
+    assert verdict("GIT_SSH_COMMAND='sh -c id' git push origin main", here) == "ask"
+    assert verdict("git push origin main", there) == "ask"
+    assert verdict("git push origin main --force", here) == "ask"
+    with pytest.raises(NoGrant):  # a prefix that changes what runs is never granted blind
+        session_rules("Bash", {"command": "git push origin main > /etc/x"}, "/srv")

@@ -57,7 +57,9 @@ def expand_glob(pattern: str) -> list[str] | None:
                 if visited > _MAX_VISITED:
                     return None
                 nxt.extend(
-                    posixpath.join(folder, n) for n in names if fnmatch.fnmatchcase(n.lower(), wanted)
+                    posixpath.join(folder, n)
+                    for n in names
+                    if fnmatch.fnmatchcase(n.lower(), wanted)
                 )
         found = nxt
         if len(found) > MAX_MATCHES:

@@ -33,9 +33,8 @@ from collections.abc import Mapping
 from typing import IO, Any
 
 from overseer.config import Config, ConfigError
-from overseer.control import core, hookconfig
+from overseer.control import core, fsview, hookconfig
 from overseer.control.hook import gate_timeout_for, hook_config_path
-from overseer.control import fsview
 from overseer.store import lean
 
 

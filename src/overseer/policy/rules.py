@@ -291,7 +291,11 @@ class Rule:
         """Does this rule cover the whole call? (Shell rules: every simple command.)
         ``strict``: judged as a deny or ask rule, which reaches further (see
         :class:`CallContext`, :meth:`covers_family`)."""
-        if not (self.covers_family(tool, strict) if self.kind in ("path", "tool") and tool not in SHELL_TOOLS else self.matches_tool(tool)):
+        if not (
+            self.covers_family(tool, strict)
+            if self.kind in ("path", "tool") and tool not in SHELL_TOOLS
+            else self.matches_tool(tool)
+        ):
             return False
         if self.kind == "tool":
             return True
@@ -302,14 +306,14 @@ class Rule:
             return bool(parts) and all(self.matches_command(p) for p in parts or ())
         if self.kind == "path":
             path = path_of(tool_input)
-            return path is not None and bool(
-                self._compiled(resolve_path(path, ctx), ctx, strict)
-            )
+            return path is not None and bool(self._compiled(resolve_path(path, ctx), ctx, strict))
         if self.kind == "exact":
             return False  # session grants for shell commands: see matches_exact
         if self.kind == "url":
             url = tool_input.get("url")
-            return isinstance(url, str) and bool(self._compiled(url))
+            if not isinstance(url, str):
+                return False
+            return bool(self._compiled.for_deny(url) if strict else self._compiled.for_allow(url))
         primary = next((v for k in _PRIMARY_KEYS if isinstance(v := tool_input.get(k), str)), None)
         return primary is not None and fnmatch.fnmatchcase(primary, self._compiled)
 
@@ -430,22 +434,15 @@ class _GitPattern:
 
 
 def _compile_url(spec: str, text: str) -> Any:
-    if spec.startswith("domain:"):
-        host_glob = spec[len("domain:") :].strip().lower()
-        if not host_glob:
-            raise RuleSyntaxError(f"empty domain in {text!r}")
+    """WebFetch rules read a URL as Node's fetch does (WHATWG, :mod:`overseer.policy.urls`):
+    a deny or ask rule fires on every host any reading reaches; an allow rule needs the one
+    host Node will connect to, and never matches an ambiguous URL."""
+    from overseer.policy.urls import compile_url_rule
 
-        def match_host(url: str) -> bool:
-            from urllib.parse import urlsplit
-
-            try:
-                host = (urlsplit(url).hostname or "").lower()
-            except ValueError:
-                return False
-            return bool(host) and fnmatch.fnmatchcase(host, host_glob)
-
-        return match_host
-    return lambda url: fnmatch.fnmatchcase(url, spec)
+    try:
+        return compile_url_rule(spec)
+    except ValueError as exc:
+        raise RuleSyntaxError(f"{exc} in {text!r}") from None
 
 
 def shell_analysis(tool_input: Mapping[str, Any]) -> Analysis | None:

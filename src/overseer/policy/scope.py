@@ -394,7 +394,10 @@ def _judge_paths(
         ):
             return ScopeDecision("deny", rule.text, "deny", "deny")
     if targets is None:
-        if any(r.kind == "path" and r.covers_family(tool, strict=True) for r in (*scope.deny, *scope.ask)):
+        if any(
+            r.kind == "path" and r.covers_family(tool, strict=True)
+            for r in (*scope.deny, *scope.ask)
+        ):
             return ScopeDecision(
                 "ask", None, "unmodelled", "ask", reason="the file cannot be told before it runs"
             )
@@ -407,7 +410,9 @@ def _judge_paths(
             return ScopeDecision("ask", rule.text, "ask", "ask")
     if targets is not None and write and all(_is_device(p) for p in targets):
         return ScopeDecision("allow", None, "device", "allow")
-    for rule in scope.allow:
+    # The tool's own rules first (``Glob`` is credited to ``Glob``), then the family head's.
+    own = [r for r in scope.allow if r.matches_tool(tool)]
+    for rule in own + [r for r in scope.allow if r not in own]:
         if not rule.covers_family(tool, strict=False):
             continue
         if rule.kind == "tool" or (
@@ -490,8 +495,7 @@ def _evaluate_shell(
     cmds = [c for c in analysis.commands if c.words]
     for rule in scope.deny:
         if rule.matches_tool(tool) and (
-            rule.kind == "tool"
-            or any(rule.matches_command(t) for c in cmds for t in c.deny_texts)
+            rule.kind == "tool" or any(rule.matches_command(t) for c in cmds for t in c.deny_texts)
         ):
             return ScopeDecision("deny", rule.text, "deny", "deny")
     accesses = [(a, _access_targets(a, analysis, ctx)) for a in analysis.accesses]
@@ -509,8 +513,7 @@ def _evaluate_shell(
             return ScopeDecision("allow", " + ".join(used), "session", "allow", tuple(used))
     for rule in scope.ask:
         if rule.matches_tool(tool) and (
-            rule.kind == "tool"
-            or any(rule.matches_command(t) for c in cmds for t in c.deny_texts)
+            rule.kind == "tool" or any(rule.matches_command(t) for c in cmds for t in c.deny_texts)
         ):
             return ScopeDecision("ask", rule.text, "ask", "ask")
     asked = next((d for _a, d in judged if d.verdict == "ask"), None)

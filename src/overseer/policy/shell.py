@@ -266,7 +266,9 @@ class Analysis:
             self.problems.append(reason)
 
     def __repr__(self) -> str:
-        return f"Analysis({self.commands!r}, accesses={self.accesses!r}, problems={self.problems!r})"
+        return (
+            f"Analysis({self.commands!r}, accesses={self.accesses!r}, problems={self.problems!r})"
+        )
 
 
 def is_safe_env(name: str) -> bool:
@@ -488,7 +490,8 @@ class _Walk:
             siblings = [c for c in owner.children[1:] if c.type.endswith("redirect")]
             for sibling in siblings:
                 if sibling.type == "file_redirect":
-                    words.extend(self.word(w) for w in sibling.named_children[1:])
+                    operands = [w for w in sibling.named_children if w.type != "file_descriptor"]
+                    words.extend(self.word(w) for w in operands[1:])
             redirects += siblings
         cmd = Command(words, assignments, self.via)
         for redirect in redirects:
@@ -564,7 +567,9 @@ class _Walk:
                 return
             i += 1
 
-    def script(self, words: list[Word], via: tuple[str, ...], depth: int, joined: bool = False) -> None:
+    def script(
+        self, words: list[Word], via: tuple[str, ...], depth: int, joined: bool = False
+    ) -> None:
         if not words:
             return
         if not all(w.static for w in words):
@@ -782,9 +787,7 @@ def _unquoted(raw: str, leading: bool) -> Word:
             continue
         if ch in _GLOB_CHARS:
             glob = True
-        elif ch == "$" and i + 1 < len(raw):
-            return Word(raw, raw, static=False)
-        elif ch == "`":
+        elif (ch == "$" and i + 1 < len(raw)) or ch == "`":
             return Word(raw, raw, static=False)
         out.append(ch)
         i += 1
@@ -850,11 +853,11 @@ def ansi_c(body: str) -> str | None:
 READERS = frozenset({
     "cat", "head", "tail", "less", "more", "nl", "tac", "grep", "egrep", "fgrep", "rg", "ag",
     "wc", "sort", "uniq", "cut", "diff", "cmp", "strings", "xxd", "od", "hexdump", "base64",
-    "base32", "file", "stat", "md5sum", "sha1sum", "sha224sum", "sha256sum", "sha384sum",
+    "base32", "md5sum", "sha1sum", "sha224sum", "sha256sum", "sha384sum",
     "sha512sum", "b2sum", "cksum", "sum", "jq", "yq", "awk", "gawk", "mawk", "sed", "paste",
     "join", "comm", "fold", "fmt", "pr", "expand", "unexpand", "iconv", "zcat", "bzcat",
     "xzcat", "zless", "zgrep", "bat", "batcat", "view", "look", "tr", "column", "csplit",
-    "split", "gpg", "openssl", "source", ".", "readlink", "realpath", "ls", "du", "tree",
+    "split", "gpg", "openssl", "source", ".",
 })  # fmt: skip
 #: Programs whose every operand is a file they change, create or remove.
 WRITERS = frozenset({
@@ -921,9 +924,12 @@ def file_accesses(cmd: Command) -> list[Access]:
     elif name == "tar":
         first = args[0].value if args else ""
         extracting = any(
-            w.static and (w.value in ("-x", "--extract", "--get") or (
-                w.value[:1] != "-" and w is args[0] and "x" in first
-            ) or (w.value.startswith("-") and not w.value.startswith("--") and "x" in w.value))
+            w.static
+            and (
+                w.value in ("-x", "--extract", "--get")
+                or (w.value[:1] != "-" and w is args[0] and "x" in first)
+                or (w.value.startswith("-") and not w.value.startswith("--") and "x" in w.value)
+            )
             for w in args
         )
         for w in operands:
@@ -934,7 +940,9 @@ def file_accesses(cmd: Command) -> list[Access]:
         out.extend(_git_accesses(cmd))
     elif name == "find":
         starts = [w for w in args if not w.value.startswith(("-", "(", ")", "!"))]
-        starts = starts[: next((i for i, w in enumerate(args) if w.value.startswith("-")), len(args))]
+        starts = starts[
+            : next((i for i, w in enumerate(args) if w.value.startswith("-")), len(args))
+        ]
         for w in starts:
             add("read", w)
         for i, w in enumerate(args):

@@ -59,11 +59,11 @@ __all__ = [
     "expire_overdue",
     "finish_approval",
     "mark_session_killed",
+    "note_start_dir",
     "pending_approvals",
     "read_approval",
     "session_grants",
     "session_start_dir",
-    "note_start_dir",
     "session_status",
     "wait_for_decision",
 ]

@@ -310,7 +310,7 @@ def host_allowed(scope: Scope, host: str, url: str | None, cmd_text: str | None)
     probe = {"url": url if url and "://" in url else f"https://{host}/"}
     ctx = CallContext()
     for rule in scope.deny:
-        if rule.matches_tool("WebFetch") and rule.matches("WebFetch", probe, ctx):
+        if rule.matches_tool("WebFetch") and rule.matches("WebFetch", probe, ctx, strict=True):
             return False
     for rule in scope.allow:
         if rule.matches_tool("WebFetch") and rule.matches("WebFetch", probe, ctx):
