@@ -229,8 +229,9 @@ def test_fixtures_review_numbers(fixtures_db: Path) -> None:
     review = review_of(fixtures_db)
     assert (review["totals"]["sessions"], review["totals"]["tool_calls"]) == (7, 35)
     oos = review["out_of_scope"]
-    assert oos["total"] == 14
-    assert oos["by_verdict"] == {"unscoped": 7, "deny": 5}
+    assert oos["total"] == 15
+    # `cat ~/.ssh/id_rsa` meets Read(~/.ssh/**) through the shell: denied, not allowed
+    assert oos["by_verdict"] == {"unscoped": 7, "deny": 6}
     assert oos["by_status"] == {"rejected": 3, "blocked": 4}
 
     flags = review["flags"]
@@ -265,7 +266,10 @@ def test_fixtures_review_numbers(fixtures_db: Path) -> None:
     acquired = {(t["agent"], t["kind"], t["name"]) for t in review["acquired_tools"]}
     assert ("support-agent", "tool", "mcp__shop__lookup_order") in acquired
     assert ("codex-refactor", "tool", "web_search") in acquired
-    assert len(acquired) == 14
+    # the hostile session's `echo ESC]52...` names a program by a glob: not modelled, so it
+    # counts as plain Bash (one label more than when the old splitter read it as echo)
+    assert ("claude-dev", "command", "Bash") in acquired
+    assert len(acquired) == 15
 
 
 # ------------------------------------------------------------------------------ decisions

@@ -137,7 +137,11 @@ def test_suggestion_from_evidence(evidence_db: Path) -> None:
         ("deny", "Bash(docker system prune -af)"),
     }
     removed = {(lst, rule) for action, lst, rule in dev if action == "remove"}
-    assert ("allow", "Bash(git status)") in removed and ("allow", "LS") in removed
+    assert ("allow", "LS") in removed
+    # The hostile session's command names a program by a glob (`\x1b[2J...`), which the
+    # analyser does not model: one shell call was not judged, so no shell rule is called unused.
+    assert ("allow", "Bash(git status)") not in removed
+    assert any("1 shell calls could not be parsed" in n for n in notes(s, "claude-dev", "feature"))
     assert ("allow", "Read") not in removed and ("allow", "Bash(pytest:*)") not in removed
     assert ("ask", "WebFetch") not in removed  # it decided a call
     assert not any(lst == "deny" for lst, _ in removed)  # guardrails stay
@@ -157,9 +161,7 @@ def test_suggestion_from_evidence(evidence_db: Path) -> None:
         '+  "Bash(make lint)",  # Bash(make lint): approved 3 times by alice, bob in 1 session'
         in s.diff
     )
-    assert (
-        "+  # removed Bash(git status): unused, no call in 3 sessions, 13 calls reviewed" in s.diff
-    )
+    assert "+  # removed LS: unused, no call in 3 sessions, 13 calls reviewed" in s.diff
     assert "Bash(docker system prune -af): denied 3 times (3 by an operator)" in s.diff
     assert "-allow = [\n" not in s.diff  # multi-line arrays are edited, not rewritten
 
@@ -177,10 +179,11 @@ def test_suggested_config_validates_and_does_what_it_says(evidence_db: Path) -> 
     assert evaluate(scope, "Bash", {"command": "make lint"}, ctx).effective == "allow"
     assert evaluate(scope, "Bash", {"command": "gh pr view 99"}, ctx).effective == "allow"
     assert evaluate(scope, "Write", {"file_path": f"{CWD}/docs/new.md"}, ctx).effective == "allow"
-    assert evaluate(scope, "Write", {"file_path": f"{CWD}/src/x.py"}, ctx).effective != "allow"
+    # Write(src/**) was unused: Edit(src/**) covers Write as Claude Code does, so it still is
+    assert evaluate(scope, "Write", {"file_path": f"{CWD}/src/x.py"}, ctx).rule == "Edit(src/**)"
+    assert evaluate(scope, "Write", {"file_path": f"{CWD}/x.py"}, ctx).effective != "allow"
     assert evaluate(scope, "Bash", {"command": "docker system prune -af"}, ctx).verdict == "deny"
     assert evaluate(scope, "Bash", {"command": "rm -rf dist"}, ctx).effective != "allow"
-    assert evaluate(scope, "Bash", {"command": "git status"}, ctx).effective == "ask"  # removed
     assert evaluate(scope, "Bash", {"command": "pytest -q"}, ctx).effective == "allow"  # kept
     # Byte-identical outside the edited arrays; tasks without sessions are untouched.
     assert changed_old_lines(old, s.text) <= array_lines(old)
@@ -269,7 +272,7 @@ def test_corpus_suggestion(tmp_path: Path) -> None:
     removed = {(lst, r) for a, lst, r in dev if a == "remove"}
     assert len(removed) == 26  # 18 of 23 allow rules, 8 of 9 ask rules: none overlaps an allow
     # The human's "no" to `mix phx.server 2>&1 | head -80` is a deny for mix, not for head.
-    assert {(lst, r) for a, lst, r in dev if a == "add"} == {("deny", "Bash(mix phx.server:*)")}
+    assert {(lst, r) for a, lst, r in dev if a == "add"} == {("deny", "Bash(mix phx.server)")}
     assert any(
         "Glob" in n and "2 calls to it were allowed" in n for n in notes(s, "claude-dev", "feature")
     )

@@ -130,19 +130,20 @@ async def test_time_filter_applies_to_unused_authority(world) -> None:  # type: 
         screen = app.screen
         assert isinstance(screen, UnusedScreen)
         findings = [r[2] for r in screen.rows]
-        assert (findings.count("acquired"), findings.count("out of scope")) == (8, 10)
-        assert sum(1 for f in findings if f.startswith("unused")) == 63
+        assert (findings.count("acquired"), findings.count("out of scope")) == (9, 11)
+        # `cat ~/.ssh/id_rsa` is denied now, so Bash(cat *) lost its one hit (unused)
+        assert sum(1 for f in findings if f.startswith("unused")) == 64
         oos = {r[0]: 0 for r in screen.rows}
         for r in screen.rows:
             if r[2] == "out of scope":
                 oos[r[0]] += int(r[4])
         assert {a: n for a, n in oos.items() if n} == {
-            "claude-dev": 7, "support-agent": 2, "etl-nightly": 1,
+            "claude-dev": 8, "support-agent": 2, "etl-nightly": 1,
         }  # fmt: skip
         dev = [r for r in screen.rows if r[:2] == ("claude-dev", "feature")]
         assert dev[0][2:6] == ("unused allow", "Glob", "0", "3")  # 0 hits over 3 sessions
         title = str(screen.query_one("#review-title").render())
-        assert "63 unused rules" in title and "8 acquired" in title and "10 out-of-scope" in title
+        assert "64 unused rules" in title and "9 acquired" in title and "11 out-of-scope" in title
 
         await pilot.press("t")
         await settle(pilot)

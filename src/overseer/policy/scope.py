@@ -126,79 +126,6 @@ class ScopeDecision:
 UNKNOWN_AGENT = ScopeDecision("unscoped", None, "unknown", "ask")
 
 
-def _first_match(
-    rules: Sequence[Rule],
-    tool: str,
-    tool_input: Mapping[str, Any],
-    ctx: CallContext,
-    parts: list[str] | None,
-    raw_command: str | None,
-) -> Rule | None:
-    """First rule covering the call; for shell calls, covering *any* part of it."""
-    for rule in rules:
-        if not rule.matches_tool(tool):
-            continue
-        if rule.kind != "shell":
-            if rule.matches(tool, tool_input, ctx):
-                return rule
-            continue
-        candidates = parts if parts is not None else ([raw_command] if raw_command else [])
-        if any(rule.matches_command(p) for p in candidates):
-            return rule
-    return None
-
-
-def _allow_all_parts(
-    rules: Sequence[Rule],
-    tool: str,
-    tool_input: Mapping[str, Any],
-    ctx: CallContext,
-    parts: list[str] | None,
-) -> tuple[Rule, ...] | None:
-    """The allow rules covering *every* part of a shell call, or None if some part is not."""
-    tool_wide = next((r for r in rules if r.kind == "tool" and r.matches_tool(tool)), None)
-    if tool_wide is not None:
-        return (tool_wide,)
-    if parts is None:  # unparseable: never auto-allowed by a specific rule (fail closed)
-        return None
-    used: list[Rule] = []
-    for part in parts or [""]:
-        rule = next(
-            (
-                r
-                for r in rules
-                if r.kind == "shell" and r.matches_tool(tool) and r.matches_command(part)
-            ),
-            None,
-        )
-        if rule is None:
-            return None
-        if rule not in used:
-            used.append(rule)
-    return tuple(used)
-
-
-def _allowing(
-    rules: Sequence[Rule],
-    tool: str,
-    tool_input: Mapping[str, Any],
-    ctx: CallContext,
-    is_shell: bool,
-    parts: list[str] | None,
-) -> tuple[Rule, ...] | None:
-    if is_shell:
-        return _allow_all_parts(rules, tool, tool_input, ctx, parts)
-    return next(((r,) for r in rules if r.matches(tool, tool_input, ctx)), None)
-
-
-def reads_input(scope: Scope, tool: str, session_grants: Sequence[Rule] = ()) -> bool:
-    """Whether :func:`evaluate` could look past the tool *name* for this tool: True as soon as
-    one rule covering ``tool`` has a specifier. When False, every call to ``tool`` gets the
-    same decision, whatever its input (the engine caches it by name alone)."""
-    rules = (*scope.deny, *scope.ask, *scope.allow, *session_grants)
-    return any(rule.kind != "tool" for rule in rules if rule.matches_tool(tool))
-
-
 _STRICTNESS = {"deny": 3, "ask": 2, "unscoped": 1, "allow": 0}
 #: Writing here changes no file: a shell command needs no Edit rule to redirect to them.
 DEVICE_PATHS = frozenset(
@@ -343,6 +270,20 @@ def _evaluate_file(
         if literal.verdict == "deny":
             return literal
         extra.append(literal)
+        if _has_glob(pattern) and ctx.expand is not None:
+            # the files the search can reach, from the file system (ripgrep matches a glob
+            # without '/' at any depth)
+            where = posixpath.join(path, pattern if "/" in pattern else "**/" + pattern)
+            found = ctx.expand(resolve_path(where, ctx))
+            reached = (
+                None
+                if found is None
+                else [v for f in found for v in (path_variants(f, ctx) or [f])]
+            )
+            matched = _judge_paths(scope, tool, reached, ctx, write=False)
+            if matched.verdict == "deny":
+                return matched
+            extra.append(matched)
         if _has_glob(pattern) and _glob_may_reach(scope, tool, path, pattern, ctx):
             extra.append(
                 ScopeDecision(
@@ -393,14 +334,12 @@ def _judge_paths(
             targets is not None and any(rule.matches_path(p, ctx, strict=True) for p in targets)
         ):
             return ScopeDecision("deny", rule.text, "deny", "deny")
-    if targets is None:
-        if any(
-            r.kind == "path" and r.covers_family(tool, strict=True)
-            for r in (*scope.deny, *scope.ask)
-        ):
-            return ScopeDecision(
-                "ask", None, "unmodelled", "ask", reason="the file cannot be told before it runs"
-            )
+    if targets is None and any(
+        r.kind == "path" and r.covers_family(tool, strict=True) for r in (*scope.deny, *scope.ask)
+    ):
+        return ScopeDecision(
+            "ask", None, "unmodelled", "ask", reason="the file cannot be told before it runs"
+        )
     for rule in scope.ask:
         if not rule.covers_family(tool, strict=True):
             continue
@@ -508,9 +447,9 @@ def _evaluate_shell(
     problems = list(analysis.problems)
     files_fine = all(_access_fine(a, d) for a, d in judged)
     if not problems and files_fine and grants and cmds:
-        used = _granted_commands(grants, tool, cmds, ctx)
-        if used:
-            return ScopeDecision("allow", " + ".join(used), "session", "allow", tuple(used))
+        granted = _granted_commands(grants, tool, cmds, ctx)
+        if granted:
+            return ScopeDecision("allow", " + ".join(granted), "session", "allow", tuple(granted))
     for rule in scope.ask:
         if rule.matches_tool(tool) and (
             rule.kind == "tool" or any(rule.matches_command(t) for c in cmds for t in c.deny_texts)
@@ -539,14 +478,14 @@ def _evaluate_shell(
         for cmd in cmds:
             if not cmd.allowable:
                 break
-            rule = next(
+            allowing = next(
                 (r for r in scope.allow if r.matches_tool(tool) and r.matches_command(cmd.text)),
                 None,
             )
-            if rule is None:
+            if allowing is None:
                 break
-            if rule.text not in used:
-                used.append(rule.text)
+            if allowing.text not in used:
+                used.append(allowing.text)
         else:
             writes = [d.rule for a, d in judged if a.mode == "write" and d.rule]
             texts = tuple(used + [w for w in writes if w not in used])

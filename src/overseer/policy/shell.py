@@ -85,7 +85,7 @@ SHELLS = frozenset({"bash", "sh", "zsh", "dash", "ksh", "mksh", "ash", "fish", "
 UNMODELLED_BUILTINS = frozenset({
     "trap", "alias", "unalias", "shopt", "enable", "hash", "let", "fc", "bind", "complete",
     "compgen", "mapfile", "readarray", "declare", "typeset", "local", "readonly", "export",
-    "unset", "source", ".", "set", "history", "printf",
+    "unset", "source", ".", "set", "history",
 })  # fmt: skip
 _DURATION = re.compile(r"^\d+(?:\.\d+)?[smhd]?$")
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -108,7 +108,7 @@ _TOKENS = frozenset({
     ";", "&&", "||", "|", "|&", "&", "\n", "(", ")", "{", "}", "!", "$(", "`", "<(", ">(",
     '"', "=", "+=", "if", "then", "fi", "elif", "else", "while", "until", "do", "done",
     "${", "$", ">", ">>", "<", "&>", "&>>", ">&", "<&", ">|", "<<", "<<-", "<<<", ">&-",
-    "<&-", "[[", "]]", "==", "!=", "=~", "-eq", "-ne", "-lt", "-gt", "-le", "-ge", "-a",
+    "<&-", "[[", "]]", "[", "]", "==", "!=", "=~", "-eq", "-ne", "-lt", "-gt", "-le", "-ge", "-a",
     "-o",
 })  # fmt: skip
 #: Inside ``[[ ]]``: literal operands only (``-eq`` evaluates its operands arithmetically, so
@@ -118,6 +118,10 @@ _EXPANDING = frozenset({
     "arithmetic_expansion",
 })  # fmt: skip
 _WRITE_OPS = frozenset({">", ">>", ">|", "&>", "&>>"})
+_WORD_KINDS = frozenset({
+    "word", "string", "raw_string", "concatenation", "number", "ansi_c_string",
+    "simple_expansion", "expansion", "command_substitution", "process_substitution",
+})  # fmt: skip
 
 # ----------------------------------------------------------------------------- data
 
@@ -402,8 +406,13 @@ class _Walk:
             elif kind == "expansion":
                 self.expansion(node)
             elif kind == "test_command":
-                if any(n.type in _EXPANDING for n in _nodes(node)):
-                    self.analysis.problem("[[ ]] with expansions is not modelled")
+                inner = list(_nodes(node))
+                if any(n.type in _EXPANDING for n in inner) or any(
+                    b"[" in self.src[n.start_byte : n.end_byte]
+                    for n in inner
+                    if n.type in ("word", "raw_string", "string", "string_content")
+                ):
+                    self.analysis.problem("[[ ]] with expansions or subscripts is not modelled")
             elif kind in ("file_redirect", "herestring_redirect"):
                 self.redirect(node)
             elif kind == "heredoc_redirect":
@@ -411,6 +420,7 @@ class _Walk:
                 if body is not None:
                     literal_spans.append(body)
         self.continuations(literal_spans)
+        self.coverage(root)
 
     # -- pieces -----------------------------------------------------------------------
 
@@ -441,6 +451,22 @@ class _Walk:
                 self.analysis.problem("a line continuation joins two words")
                 return
 
+    def coverage(self, root: Any) -> None:
+        """Every character bash reads must belong to a token the grammar produced. The
+        grammar is known to drop text (``echo \\ x`` loses the escaped space) and to merge
+        lines; text that no token accounts for means the tree is not what bash sees."""
+        src = self.src
+        pos = 0
+        for node in _nodes(root):
+            if node.children and node.type not in ("heredoc_body", "string_content"):
+                continue
+            if node.start_byte > pos and not _blank(src[pos : node.start_byte]):
+                self.analysis.problem("text the bash grammar does not account for")
+                return
+            pos = max(pos, node.end_byte)
+        if pos < len(src) and not _blank(src[pos:]):
+            self.analysis.problem("text the bash grammar does not account for")
+
     def expansion(self, node: Any) -> None:
         """``${x}`` is modelled (its value is unknown); operators (``${x:-$(cmd)}``,
         ``${x@P}``, ``${!x}``, ``${#x}``…) are not."""
@@ -463,6 +489,8 @@ class _Walk:
                 self.analysis.problem("array subscripts are not modelled")
                 name = name or self.text(child)
             elif seen_op:
+                if any(n.type == "process_substitution" for n in _nodes(child)):
+                    self.analysis.problem("process substitution in an assignment")
                 value = self.word(child)
         if not name:
             self.analysis.problem("an assignment this analyser cannot read")
@@ -470,39 +498,93 @@ class _Walk:
 
     def command(self, node: Any) -> None:
         assignments: list[tuple[str, Word]] = []
-        words: list[Word] = []
-        for child in node.children:
-            kind = child.type
-            if kind == "variable_assignment":
-                assignments.append(self.assignment(child))
-            elif kind in ("file_redirect", "herestring_redirect", "heredoc_redirect"):
-                continue  # judged by run() as a node of its own
-            elif kind == "command_name":
-                inner = child.named_children
-                words.append(self.word(inner[0]) if inner else Word("", ""))
-            elif child.is_named and kind != "comment":
-                words.append(self.word(child))
+        parts: list[Any] = []  # word nodes, in source order
         redirects = [c for c in node.children if c.type.endswith("redirect")]
         owner = _redirected_statement_of(node)
-        if owner is not None:
-            # ``cat > out .env``: the grammar files ``.env`` under the redirection; bash
-            # hands it to ``cat``.
-            siblings = [c for c in owner.children[1:] if c.type.endswith("redirect")]
-            for sibling in siblings:
-                if sibling.type == "file_redirect":
-                    operands = [w for w in sibling.named_children if w.type != "file_descriptor"]
-                    words.extend(self.word(w) for w in operands[1:])
-            redirects += siblings
-        cmd = Command(words, assignments, self.via)
+        tail = [c for c in owner.children[1:] if c.type.endswith("redirect")] if owner else []
+        redirects += tail
+        self.check_separation([*node.children, *tail[:1]])
+        for child in node.children:
+            kind = child.type
+            if not child.is_named:
+                # ``'_'\$``: the grammar leaves an escaped character as a bare token
+                self.analysis.problem(f"a bare {kind!r} token in a command")
+                continue
+            if kind == "variable_assignment":
+                assignments.append(self.assignment(child))
+            elif kind == "command_name":
+                parts.extend(child.named_children[:1])
+            elif child.is_named and kind != "comment" and not kind.endswith("redirect"):
+                parts.append(child)
+        for redirect in redirects:
+            # ``cat > out .env`` and ``>out cmd x``: the grammar files the words after a
+            # redirection's target under the redirection; bash gives them to the command
+            # (the first may be its name). ``cat <<EOF f1`` likewise.
+            if redirect.type == "file_redirect":
+                operands = [w for w in redirect.named_children if w.type != "file_descriptor"]
+                parts.extend(w for group in _groups(operands)[1:] for w in group)
+            elif redirect.type == "heredoc_redirect":
+                parts.extend(w for w in redirect.named_children if w.type in _WORD_KINDS)
+            else:
+                operands = [w for w in redirect.named_children if w.type in _WORD_KINDS]
+                parts.extend(w for group in _groups(operands)[1:] for w in group)
+        parts.sort(key=lambda n: n.start_byte)
+        cmd = Command([self.joined(g) for g in _groups(parts)], assignments, self.via)
         for redirect in redirects:
             op = next((c.type for c in redirect.children if not c.is_named), "")
             if redirect.type != "file_redirect":
                 cmd.redirects.append((op, ""))  # here-document or here-string: data
                 continue
-            target = next((c for c in redirect.named_children if c.type != "file_descriptor"), None)
-            if target is not None:
-                cmd.redirects.append((op, self.word(target).value))
+            operands = [w for w in redirect.named_children if w.type != "file_descriptor"]
+            groups = _groups(operands)
+            if groups:
+                cmd.redirects.append((op, self.joined(groups[0]).value))
         self.add(cmd, self.via, self.depth)
+
+    def joined(self, group: list[Any]) -> Word:
+        """Parts with no blank between them are one word to bash (``'r'\\m`` is ``rm``;
+        the grammar gives two nodes)."""
+        if len(group) == 1:
+            return self.word(group[0])
+        words = [self.word(n) for n in group]
+        raw = self.src[group[0].start_byte : group[-1].end_byte].decode("utf-8", "surrogateescape")
+        static = all(w.static for w in words) and not words[0].tilde
+        unquoted = "".join(
+            w.raw if n.type == "word" else "\x00" for n, w in zip(group, words, strict=True)
+        )
+        if _brace_expansion(unquoted):
+            static = False
+        return Word(
+            "".join(w.value for w in words), raw, static=static, glob=any(w.glob for w in words)
+        )
+
+    def check_separation(self, children: list[Any]) -> None:
+        """Two words bash reads as one (``'r'\\m``: the grammar gives two) touch with no
+        blank between them; two commands it merged (a pipeline, a newline, a command) have a
+        newline between words. A redirection may touch the word before it (``x>f``)."""
+        src = self.src
+        previous = None
+        for child in children:
+            if not child.is_named or child.type == "comment":
+                previous = None if child.type in (";", "&", "|") else previous
+                continue
+            if previous is not None:
+                gap = src[previous.end_byte : child.start_byte]
+                starts_redirect = child.type.endswith("redirect") and src[
+                    child.start_byte : child.start_byte + 1
+                ] in (b"<", b">", b"&")
+                if not gap and not starts_redirect and not (_is_part(previous) and _is_part(child)):
+                    self.analysis.problem("two words the grammar splits where bash does not")
+                if (
+                    not gap
+                    and starts_redirect
+                    and src[previous.start_byte : previous.end_byte].isdigit()
+                ):
+                    # ``2>err`` is a descriptor number to bash, whatever the grammar says
+                    self.analysis.problem("a descriptor number the grammar reads as a word")
+                if b"\n" in gap.replace(b"\\\n", b""):
+                    self.analysis.problem("two lines the grammar merges into one command")
+            previous = child
 
     def add(self, cmd: Command, via: tuple[str, ...], depth: int) -> None:
         """Record ``cmd`` and everything it runs in turn (wrappers, scripts, file access)."""
@@ -515,6 +597,17 @@ class _Walk:
             analysis.problem(f"the program name {head.raw[:40]!r} is not known until run time")
             return
         name = cmd.basename
+        if head.raw in RESERVED:
+            analysis.problem(f"the keyword {head.raw!r} read as a command")
+            if len(cmd.words) > 1:  # ``then rm -rf ~`` runs rm: let the deny rules see it
+                self.add(Command(cmd.words[1:], cmd.assignments, via), via, depth + 1)
+            return
+        if name in _SUBSCRIPT_EVALUATORS and any(
+            "[" in w.value and ("$" in w.value or "`" in w.value) for w in cmd.words[1:]
+        ):
+            analysis.problem(f"{name!r} may evaluate an array subscript that runs a command")
+        if name == "printf" and any(w.value.startswith("-v") for w in cmd.words[1:]):
+            analysis.problem("'printf -v' assigns a variable later commands read")
         if name in UNMODELLED_BUILTINS:
             analysis.problem(f"{name!r} changes how later commands are read")
         if name in ("cd", "pushd", "popd"):
@@ -529,18 +622,21 @@ class _Walk:
         for access in file_accesses(cmd):
             analysis.accesses.append(access)
         if name == "eval":
-            self.script(cmd.words[1:], (*via, "eval"), depth, joined=True)
+            rest = cmd.words[1:]
+            if rest and rest[0].static and rest[0].value == "--":
+                rest = rest[1:]
+            self.script(rest, (*via, "eval"), depth, joined=True)
             return
         if name in SHELLS:
             self.shell_script(cmd, via, depth)
             return
         inner = unwrap(cmd)
         if inner is not None:
-            wrapper, rest, script = inner
+            wrapper, wrapped, script = inner
             if script is not None:
                 self.script([script], (*via, f"{wrapper} -c"), depth)
-            if rest is not None:
-                self.add(rest, (*via, wrapper), depth + 1)
+            if wrapped is not None:
+                self.add(wrapped, (*via, wrapper), depth + 1)
         elif name == "find":
             for exec_cmd in find_execs(cmd):
                 self.add(exec_cmd, (*via, "find -exec"), depth + 1)
@@ -560,8 +656,15 @@ class _Walk:
                 i += 2
                 continue
             if not value.startswith("--") and "c" in value[1:]:
-                if i + 1 < len(args):
-                    self.script([args[i + 1]], (*via, f"{cmd.basename} -c"), depth)
+                # the script is the first operand after all options (``bash -c -x 'S'``)
+                j = i + 1
+                while j < len(args) and args[j].static and args[j].value.startswith(("-", "+")):
+                    if args[j].value == "--":
+                        j += 1
+                        break
+                    j += 2 if args[j].value in ("-o", "+o", "-O", "+O") else 1
+                if j < len(args):
+                    self.script([args[j]], (*via, f"{cmd.basename} -c"), depth)
                 else:
                     self.analysis.problem("'-c' without a script")
                 return
@@ -579,15 +682,20 @@ class _Walk:
         _analyse_into(self.analysis, text, via, depth + 1)
 
     def redirect(self, node: Any) -> None:
-        op = ""
-        target: Word | None = None
-        for child in node.children:
-            if child.type in ("file_descriptor",):
-                continue
-            if not child.is_named:
-                op = child.type
-            elif target is None:
-                target = self.word(child)  # later words are the command's (see command())
+        op = next((c.type for c in node.children if not c.is_named), "")
+        if not any(c.type == "file_descriptor" for c in node.children):
+            at = node.start_byte
+            while at > 0 and 0x30 <= self.src[at - 1] <= 0x39:
+                at -= 1
+            if at < node.start_byte and (at == 0 or self.src[at - 1 : at] in (b" ", b"\t", b"\n")):
+                # ``x 2>f``: 2 is a descriptor to bash, a word to the grammar
+                self.analysis.problem("a descriptor number the grammar reads as a word")
+        operands = [c for c in node.named_children if c.type != "file_descriptor"]
+        self.check_separation(operands)
+        groups = _groups(operands)
+        target = self.joined(groups[0]) if groups else None  # later words: the command's
+        if len(groups) > 1 and _owning_command(node) is None:
+            self.analysis.problem("words after a redirection that no command owns")
         if node.type == "herestring_redirect":
             if target is not None:
                 self.analysis.data.append(target.value)
@@ -633,12 +741,13 @@ class _Walk:
             return None
         src = self.src
         line_end = src.find(b"\n", start.end_byte)
-        if line_end < 0 or line_end + 1 != body.start_byte:
-            # The body must start on the line after the operator; anything else on that
-            # line (more commands, a second here-document) is not modelled.
-            if src[start.end_byte : body.start_byte].strip(b" \t\n"):
-                self.analysis.problem("a here-document followed by more text on its line")
-                return None
+        # The body must start on the line after the operator; anything else on that line
+        # (more commands, a second here-document) is not modelled.
+        if (line_end < 0 or line_end + 1 != body.start_byte) and src[
+            start.end_byte : body.start_byte
+        ].strip(b" \t\n"):
+            self.analysis.problem("a here-document followed by more text on its line")
+            return None
         body_text = src[body.start_byte : end.start_byte]
         self.analysis.data.append(body_text.decode("utf-8", "surrogateescape"))
         lines = body_text.split(b"\n")
@@ -668,14 +777,23 @@ class _Walk:
         kind = node.type
         raw = self.text(node)
         if kind == "word":
+            if "\n" in raw.replace("\\\n", ""):
+                self.analysis.problem("a word the grammar carries over a line break")
             return _unquoted(raw, leading=True)
         if kind == "number":
             return Word(raw, raw)
         if kind == "raw_string":
+            if len(raw) < 2 or raw[0] != "'" or raw[-1] != "'" or "'" in raw[1:-1]:
+                self.analysis.problem("a quoted string the grammar cuts where bash does not")
             return Word(raw[1:-1], raw)
         if kind == "string":
+            if len(raw) < 2 or not raw.endswith('"') or _escaped_at(raw, len(raw) - 1):
+                self.analysis.problem("a quoted string the grammar cuts where bash does not")
             return self.double_quoted(node, raw)
         if kind == "ansi_c_string":
+            if not _ansi_c_complete(raw):
+                self.analysis.problem("a $'...' string the grammar cuts where bash does not")
+                return Word(raw, raw, static=False)
             value = ansi_c(raw[2:-1])
             return Word(raw, raw, static=False) if value is None else Word(value, raw)
         if kind == "concatenation":
@@ -728,6 +846,20 @@ class _Walk:
         return Word("".join(out), raw)
 
 
+def _blank(gap: bytes) -> bool:
+    """Whitespace (line continuations included) between two tokens."""
+    return not gap.replace(b"\\\n", b"").strip(b" \t\n")
+
+
+#: Words bash reads as keywords in command position: a "command" named so is a misparse.
+RESERVED = frozenset({
+    "if", "then", "else", "elif", "fi", "do", "done", "while", "until", "case", "esac",
+    "for", "select", "function", "in", "{", "}", "[[", "]]", "!", "time", "coproc",
+})  # fmt: skip
+#: Builtins that evaluate a literal operand as an array subscript (``read 'a[$(cmd)]'``).
+_SUBSCRIPT_EVALUATORS = frozenset({"test", "[", "read", "wait", "getopts", "printf", "unset"})
+
+
 def _redirected_statement_of(node: Any) -> Any:
     """The ``redirected_statement`` whose redirections belong to command ``node``. The
     grammar hangs ``a && b > f`` as (a && b) > f; bash gives ``> f`` to the last simple
@@ -735,7 +867,7 @@ def _redirected_statement_of(node: Any) -> Any:
     itself is judged whoever owns it)."""
     child = node
     parent = node.parent
-    while parent is not None and parent.type in ("list", "pipeline"):
+    while parent is not None and parent.type in ("list", "pipeline", "negated_command"):
         if parent.children[-1].start_byte != child.start_byte:
             return None  # not the last command of the list
         child, parent = parent, parent.parent
@@ -744,6 +876,59 @@ def _redirected_statement_of(node: Any) -> Any:
     if parent.children[0].start_byte != child.start_byte:
         return None
     return parent
+
+
+def _escaped_at(text: str, at: int) -> bool:
+    """Whether the character at ``at`` follows an odd run of backslashes."""
+    run = 0
+    while at - run - 1 >= 0 and text[at - run - 1] == "\\":
+        run += 1
+    return run % 2 == 1
+
+
+def _ansi_c_complete(raw: str) -> bool:
+    """``$'...'`` as bash reads it: the first quote not escaped by a backslash closes it."""
+    if not raw.startswith("$'") or len(raw) < 3:
+        return False
+    i = 2
+    while i < len(raw):
+        if raw[i] == "\\":
+            i += 2
+            continue
+        if raw[i] == "'":
+            return i == len(raw) - 1
+        i += 1
+    return False
+
+
+def _is_part(node: Any) -> bool:
+    return node.type in _WORD_KINDS or node.type == "command_name"
+
+
+def _groups(nodes: list[Any]) -> list[list[Any]]:
+    """Word nodes grouped into the words bash reads: touching parts are one word."""
+    groups: list[list[Any]] = []
+    for node in nodes:
+        if node.type == "command_name":
+            node = node.named_children[0] if node.named_children else node
+        if groups and groups[-1][-1].end_byte == node.start_byte and _is_part(node):
+            groups[-1].append(node)
+        else:
+            groups.append([node])
+    return groups
+
+
+def _owning_command(redirect: Any) -> Any:
+    """The simple command a redirection's extra words go to (see ``_Walk.command``)."""
+    parent = redirect.parent
+    if parent is not None and parent.type == "command":
+        return parent
+    if parent is None or parent.type != "redirected_statement":
+        return None
+    body = parent.children[0]
+    while body.type in ("list", "pipeline", "negated_command") and body.children:
+        body = body.children[-1]
+    return body if body.type == "command" else None
 
 
 def _nodes(root: Any) -> Iterator[Any]:
@@ -1011,7 +1196,7 @@ def unwrap(cmd: Command) -> tuple[str, Command | None, Word | None] | None:
         if value.startswith("-") and value != "-":
             rest = rest[2:] if value in takes_value else rest[1:]
             continue
-        if name == "env" and "=" in value and _NAME.match(value.split("=", 1)[0]):
+        if name == "env" and "=" in value:  # GNU env: any operand with '=' is one
             key, _, val = value.partition("=")
             assignments.append((key, Word(val, word.raw)))
             rest = rest[1:]

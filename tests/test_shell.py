@@ -1,0 +1,127 @@
+"""The shell analyser on ordinary agent commands: they must be modelled exactly (an analyser
+that refuses everything is safe and useless), and what it reports about them must be right.
+The adversarial side is ``tests/test_shell_differential.py`` (bash itself as the oracle) and
+``tests/test_gate_adversary.py`` (the gate)."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from overseer.policy.shell import MAX_COMMAND_CHARS, analyse
+
+#: Commands of the kind Claude Code and Codex run all day.
+ORDINARY = [
+    "git status",
+    "git diff HEAD~1 -- src/app.py",
+    "git log --oneline -n 20",
+    "git add -A && git commit -m 'Fix rounding in cart totals'",
+    "git commit -m \"$(cat <<'EOF'\nFix rounding\n\nCo-Authored-By: Claude <noreply@anthropic.com>\nEOF\n)\"",
+    "cd src && pytest -q tests/test_cart.py",
+    "pytest -x -q 2>&1 | tail -20",
+    "npm test -- --watch=false",
+    "npm run build > build.log 2>&1",
+    "ls -la",
+    "ls src/*.py",
+    "cat README.md | head -50",
+    "grep -rn 'TODO' src/ | wc -l",
+    "find . -name '*.pyc' -type f",
+    "python3 -m pytest tests/ -k 'not slow'",
+    "mkdir -p build/out && cp dist/app.tar.gz build/out/",
+    "echo done",
+    "sed -n '1,40p' src/overseer/engine.py",
+    'rg -n "def evaluate" src',
+    "cat > notes.txt <<'EOF'\nline one\nline two\nEOF",
+    "if [ -f package.json ]; then npm ci; fi",
+    "make test",
+    "docker compose ps",
+    "head -c 200 data.csv; echo",
+    "(cd frontend && npm run lint)",
+    "LANG=C sort -u words.txt",
+    "timeout 60 cargo test --quiet",
+]
+
+
+@pytest.mark.parametrize("command", ORDINARY)
+def test_ordinary_commands_are_modelled_exactly(command: str) -> None:
+    analysis = analyse(command)
+    assert analysis.problems == [], command
+    assert analysis.commands, command
+
+
+def test_what_ordinary_commands_touch() -> None:
+    a = analyse("cat README.md > out.txt 2>&1 && cp a b")
+    assert [c.text for c in a.commands] == ["cat README.md", "cp a b"]
+    seen = {(x.mode, x.word.value if x.word else None) for x in a.accesses}
+    assert seen == {("read", "README.md"), ("write", "out.txt"), ("read", "a"), ("write", "b")}
+
+
+@pytest.mark.parametrize(
+    ("command", "program"),
+    [
+        ("'r'\\m -rf /", "rm"),  # the grammar splits a quote and an escape: bash does not
+        ("$'\\x72m' -rf /", "rm"),
+        ("r\\m -rf /", "rm"),
+        ("ls |>/dev/null rm -rf /", "rm"),
+        ("ls\n\nrm -rf /", "rm"),
+        ("echo a\\ #b; rm -rf /", "rm"),
+        (">/dev/null rm -rf /", "rm"),
+        ("env =x rm -rf /", "rm"),
+        ("bash -c -x 'rm -rf /'", "rm"),
+        ("eval -- rm -rf /", "rm"),
+        ("sudo -u root -- rm -rf /", "rm"),
+    ],
+)
+def test_hidden_programs_are_found(command: str, program: str) -> None:
+    assert program in {c.basename for c in analyse(command).commands}, command
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        "r\\\nm -rf /",  # a continuation joins what the grammar splits
+        "! if true; then rm -rf /; fi",  # keywords read as commands
+        "test -v 'a[$(rm -rf /)]'",  # subscripts evaluated by a builtin
+        "[[ 'a[$(rm -rf /)]' -eq 0 ]]",
+        "ls\\\n 2>err",  # a descriptor the grammar reads as a word
+        "for f in *; do rm $f; done",
+        "echo $((x+1))",
+        "x=1; ls",
+        "echo ${x@P}",
+        "cat <<EOF\n$\\\n(id)\nEOF",
+        "echo 'unterminated",
+    ],
+)
+def test_what_cannot_be_modelled_is_reported(command: str) -> None:
+    assert analyse(command).problems, command
+
+
+def test_prefixes_that_choose_what_runs_keep_a_command_from_being_allowed() -> None:
+    for command in ("PATH=.:$PATH ls", "LD_PRELOAD=./x.so ls", "GIT_EXTERNAL_DIFF=x git diff"):
+        (cmd,) = analyse(command).commands
+        assert not cmd.allowable, command
+    (cmd,) = analyse("LC_ALL=C TZ=UTC ls").commands
+    assert cmd.allowable
+
+
+def test_a_huge_command_is_refused_in_constant_time() -> None:
+    command = "echo " + "a" * (MAX_COMMAND_CHARS + 1)
+    start = time.process_time()
+    analysis = analyse(command)
+    assert analysis.problems and not analysis.commands
+    assert time.process_time() - start < 1.0  # refused unread, not parsed
+
+
+def test_a_large_command_is_parsed_in_linear_time() -> None:
+    """Twice the input costs about twice the time (not four times): no quadratic step."""
+
+    def cost(n: int) -> float:
+        command = "; ".join(f"echo 'x{i}' > /dev/null" for i in range(n))
+        start = time.process_time()
+        analyse(command)
+        return time.process_time() - start
+
+    cost(200)  # warm up
+    small, large = min(cost(1500) for _ in range(3)), min(cost(3000) for _ in range(3))
+    assert large < small * 3.2
