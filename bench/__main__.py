@@ -125,6 +125,34 @@ def hook(sizes: Sizes) -> list[Row]:
     ]
 
 
+def shell(sizes: Sizes) -> list[Row]:
+    from bench.shell import MAX_COMMAND_CHARS, hostile_rows, judge_rows
+
+    judged = judge_rows()
+    hostile = hostile_rows()
+    linear = judged["full_s"] / judged["half_s"]
+    return [
+        Row(
+            "judge a 1 MiB shell command",
+            "linear, or refused",
+            f"refused as too large in {judged['huge_s'] * 1000:.1f} ms CPU (gated, never allowed)",
+            yes(judged["verdict_huge"] == 0),
+        ),
+        Row(
+            f"judge a {MAX_COMMAND_CHARS // 1000}k-character command (the cap)",
+            "linear",
+            f"{judged['full_s'] * 1000:.0f} ms; ×{linear:.2f} the time of half the size",
+            yes(linear < 2.6),
+        ),
+        Row(
+            "hostile transcript with a 2 MiB command",
+            "≤ 2× the file without it",
+            f"{hostile['ratio']:.2f}× ({hostile['hostile_s']:.2f} s vs {hostile['plain_s']:.2f} s)",
+            yes(hostile["ratio"] <= 2),
+        ),
+    ]
+
+
 def scale(sizes: Sizes) -> list[Row]:
     from bench.screen import scale as measure
 
@@ -206,8 +234,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="smaller sizes, a fast look")
     parser.add_argument(
         "--only",
-        default="ingest,append,hook,scale,verify",
-        help="comma-separated subset of: ingest, append, hook, scale, verify",
+        default="ingest,append,hook,shell,scale,verify",
+        help="comma-separated subset of: ingest, append, hook, shell, scale, verify",
     )
     args = parser.parse_args(argv)
     sizes = QUICK if args.quick else FULL
@@ -215,6 +243,7 @@ def main(argv: list[str] | None = None) -> int:
         "ingest": (ingest, "ingest: native JSONL, parse + verdict + flags"),
         "append": (append, "line appended to a watched log → on screen"),
         "hook": (hook, "gate hook"),
+        "shell": (shell, "shell judgement"),
         "scale": (scale, f"{sizes.sessions:,} sessions / {sizes.events:,} events"),
         "verify": (verify, f"`overseer audit verify` of {sizes.verify_rows:,} decisions"),
     }

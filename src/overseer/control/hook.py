@@ -139,7 +139,8 @@ def _answer(flavour: str, opts: Options, state: dict[str, Any]) -> str:
     # (the agent ran `cd`) must not move it into another agent's scope.
     recorded = None if explicit_agent else lean.session_owner(conn, call["session_id"])
     # ``./`` rules stay anchored where the session started (a later cd cannot move them)
-    root = lean.session_start_dir(conn, call["session_id"]) or cwd
+    started_in = lean.session_start_dir(conn, call["session_id"])
+    root = started_in or cwd
     if recorded is not None:
         agent, task = recorded[0], explicit_task or recorded[1]
     else:
@@ -170,7 +171,7 @@ def _answer(flavour: str, opts: Options, state: dict[str, Any]) -> str:
     )
     if not result.stop:
         try:  # the answer is decided and recorded: nothing here may change it
-            if root == cwd and isinstance(cwd, str):
+            if started_in is None and isinstance(cwd, str):  # first call: remember it
                 lean.note_start_dir(conn, call["session_id"], cwd)
             register_agent(conn, call["session_id"], flavour)
         except BaseException as exc:

@@ -358,8 +358,31 @@ def _analyse_into(analysis: Analysis, command: str, via: tuple[str, ...], depth:
         analysis.problem("NUL byte in the command")
         return
     src = command.encode("utf-8", "surrogatepass")
-    tree = _parser().parse(src)
-    _Walk(analysis, src, via, depth).run(tree.root_node)
+    walk = _Walk(analysis, src, via, depth)
+    words = _plain_words(command)
+    if words is not None:
+        walk.add(Command([Word(w, w) for w in words], [], via), via, depth)
+        return
+    walk.run(_parser().parse(src).root_node)
+
+
+#: Characters bash gives no meaning in a word: no quote, escape, expansion, glob, brace,
+#: tilde, comment, assignment, redirection or operator among them.
+_PLAIN = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_./:@%+,-")
+
+
+def _plain_words(command: str) -> list[str] | None:
+    """The words of a command line made only of plain characters and single spaces
+    (``git status``, ``pytest -q tests/x.py``), or None. For such a line bash's grammar is
+    blank-splitting, exactly: the gate answers it without loading the grammar (a few ms of
+    the hook's budget). Anything else (a quote, ``=``, ``~``, ``*``, an operator, a tab, a
+    keyword in front) goes through tree-sitter."""
+    if not command or len(command) > 4096 or not _PLAIN.issuperset(command.replace(" ", "")):
+        return None
+    words = command.split(" ")
+    if "" in words or words[0] in RESERVED:
+        return None
+    return words
 
 
 class _Walk:
