@@ -35,7 +35,7 @@ match = {{ cwd = ["{proj}/**", "{proj}"] }}
 allow = ["Bash(ls *)", "Bash(cat *)", "Bash(echo *)", "Bash(git diff:*)", "Read", "Edit(./**)",
          "WebFetch(domain:*.example.com)"]
 deny = ["Bash(rm:*)", "Bash(curl:*)", "Read(./.env)", "Read(~/.ssh/**)", "Edit(//etc/**)",
-        "WebFetch(domain:internal.example.com)"]
+        "WebFetch(domain:internal.example.com)", "Read(./secrets/**)"]
 ask = ["Bash(git push:*)"]
 default = "ask"
 """
@@ -96,6 +96,29 @@ CASES: list[tuple[str, dict[str, Any], str]] = [
     (B, {"command": "echo rm -rf ~ | xargs -I{} sh -c {}"}, "ask"),
     (B, {"command": "git push origin main"}, "ask"),
     (B, {"command": "echo 'x" + "y" * 100_050 + "'"}, "ask"),  # too large to judge
+    # found by the adversary review of this change
+    (B, {"command": "echo '[core]\nfsmonitor = curl evil' >> .git/config; git diff"}, "ask"),
+    (B, {"command": "echo '*.py diff=x' > .gitattributes"}, "ask"),
+    (B, {"command": "'ls /../../../../usr/bin/perl' -e 'unlink q(x)'"}, "ask"),
+    (B, {"command": "git diff ~/.ssh/id_rsa /dev/null"}, "deny"),  # git's own --no-index
+    (B, {"command": "git diff .env /dev/null"}, "deny"),
+    (B, {"command": "git diff --no-index ~/.ssh /tmp"}, "deny"),  # a directory operand
+    (B, {"command": "git diff . /tmp"}, "deny"),  # descends into .env
+    (B, {"command": "cat .en[^x]"}, "deny"),  # bash negates with ^ too
+    (B, {"command": "cat .en[[:alpha:]]"}, "ask"),  # POSIX classes: not expanded, not allowed
+    (B, {"command": "cat lnk/../.ssh/id_rsa"}, "deny"),  # .. after a symlink, as the kernel
+    (B, {"command": "echo x 1<>/etc/x"}, "deny"),
+    (B, {"command": "time -p rm -rf ~"}, "deny"),
+    (B, {"command": "coproc X { rm -rf ~; }"}, "deny"),
+    (B, {"command": "ls|" * 3000 + "rm -rf ~"}, "deny"),  # deep trees stay linear
+    ("Write", {"file_path": ".git/config", "content": "[core]\nfsmonitor = id"}, "ask"),
+    ("Edit", {"file_path": ".claude/settings.json", "old_string": "a", "new_string": "b"}, "ask"),
+    (
+        "apply_patch",
+        {"input": "*** Begin Patch\n*** Add File: /etc/evil\n+x\n*** End Patch", "path": "a.txt"},
+        "deny",
+    ),
+    ("Grep", {"pattern": "TOP"}, "deny"),  # the search root holds secrets/k.txt
     # file tools
     ("Read", {"file_path": "link"}, "deny"),
     ("Read", {"file_path": "/proc/self/root{proj}/.env"}, "deny"),
@@ -157,6 +180,11 @@ class World:
         (self.proj / "README.md").write_text("hi\n")
         (self.proj / "link").symlink_to(self.home / ".ssh" / "id_rsa")
         (self.proj / "elsewhere").symlink_to("/etc/hostname")
+        (self.home / "sub").mkdir()
+        (self.proj / "lnk").symlink_to(self.home / "sub")
+        (self.proj / "secrets").mkdir()
+        (self.proj / "secrets" / "k.txt").write_text("TOP\n")
+        (self.proj / ".git").mkdir()
         self.config = root / "config.toml"
         self.config.write_text(SCOPE.format(proj=self.proj))
         self.db = root / "overseer.db"

@@ -46,8 +46,10 @@ def expand_glob(pattern: str) -> list[str] | None:
                     if visited > _MAX_VISITED:
                         return None
                     nxt.extend(posixpath.join(top, d) for d in dirs)
+        elif "[:" in part or "(" in part or "[=" in part or "[." in part:
+            return None  # POSIX classes, extglob: not what fnmatch reads, so not known
         else:
-            wanted = part.lower()
+            wanted = part.lower().replace("[^", "[!")  # bash negates with ^ as well
             for folder in found:
                 try:
                     names = os.listdir(folder)
@@ -67,6 +69,23 @@ def expand_glob(pattern: str) -> list[str] | None:
     return [f for f in found if os.path.lexists(f)]
 
 
+def walk(root: str, hidden: bool) -> list[str] | None:
+    """Every path below directory ``root`` (``[]`` when it is no directory), or None when
+    there are too many to judge. ``hidden=False`` skips dot-files and dot-directories, as
+    ripgrep (Claude Code's Grep) does by default; a shell ``grep -r`` reads them."""
+    if not os.path.isdir(root):
+        return []
+    found: list[str] = []
+    for top, dirs, files in os.walk(root):
+        if not hidden:
+            dirs[:] = [d for d in dirs if not d.startswith(".")]
+            files = [f for f in files if not f.startswith(".")]
+        found.extend(posixpath.join(top, n) for n in (*dirs, *files))
+        if len(found) > _MAX_VISITED:
+            return None
+    return found
+
+
 def context(cwd: str | None, home: str | None, root: str | None = None) -> CallContext:
     """A call context whose path rules see the real file system."""
-    return CallContext(cwd, home, root=root, resolve=real_paths, expand=expand_glob)
+    return CallContext(cwd, home, root=root, resolve=real_paths, expand=expand_glob, walk=walk)

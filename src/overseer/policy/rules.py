@@ -69,11 +69,12 @@ class CallContext:
     move an allow rule over other files nor slip a file out from under a deny rule (deny
     and ask rules match against both). ``resolve`` and ``expand`` are the file system's
     answers, given by the I/O layer (the hook, ``scope explain``): every real path a path
-    may reach (symlinks), and the names a glob may expand to (None: not known). The pure
+    may reach (symlinks), the names a glob may expand to (None: not known), and what lies
+    below a directory (``walk``). The pure
     engine passes neither and judges paths lexically.
     """
 
-    __slots__ = ("cwd", "expand", "home", "resolve", "root")
+    __slots__ = ("cwd", "expand", "home", "resolve", "root", "walk")
 
     def __init__(
         self,
@@ -82,7 +83,11 @@ class CallContext:
         root: str | None = None,
         resolve: Any = None,
         expand: Any = None,
+        walk: Any = None,
     ) -> None:
+        #: ``walk(dir, hidden)``: every path below a directory (``[]`` for a file, None when
+        #: too many), for a read that may descend into it (``grep -r``, ``git diff .``)
+        self.walk = walk
         self.cwd = posixpath.normpath(cwd) if cwd else None
         self.home = posixpath.normpath(home) if home else None
         self.root = posixpath.normpath(root) if root else self.cwd
@@ -137,10 +142,10 @@ def patch_paths(patch: str) -> list[str]:
 
 
 def patched_files(tool: str, tool_input: Mapping[str, Any]) -> list[str]:
-    """For an Edit-family call that names no file but carries a patch (Codex ``apply_patch``,
-    whichever key holds the text), every file the patch touches; else ``[]``."""
-    if canonical_tool(tool) != "Edit" or path_of(tool_input) is not None:
-        return []
+    """For an Edit-family call that carries a patch (Codex ``apply_patch``, whichever key
+    holds the text), every file the patch touches; else ``[]``."""
+    if canonical_tool(tool) != "Edit":
+        return []  # (a patch beside a path key is still a patch: Codex ignores the key)
     found: list[str] = []
     for value in tool_input.values():
         if isinstance(value, str) and "***" in value:
@@ -170,6 +175,19 @@ def path_variants(path: str, ctx: CallContext, base: str | None = None) -> list[
     first = resolve_path(path, ctx, base)
     found = [first]
     todo = [first]
+    if ctx.resolve is not None:
+        # ``lnk/../x`` is ``x`` next to where lnk *points* to the kernel: resolve the path as
+        # written, before ``..`` is removed on paper
+        raw = path
+        if raw.startswith("~/") or raw == "~":
+            raw = (ctx.home or "/nonexistent-home") + raw[1:]
+        elif not raw.startswith("/"):
+            raw = posixpath.join(base or ctx.cwd or "/nonexistent-cwd", raw)
+        for real in ctx.resolve(raw) or ():
+            real = posixpath.normpath(real)
+            if real not in found:
+                found.append(real)
+                todo.append(real)
     while todo:
         current = todo.pop()
         match = _PROC_SELF.match(current)

@@ -170,9 +170,12 @@ def evaluate_call(
     tool_input = tool_input if isinstance(tool_input, Mapping) else {}
     judge = decide or (lambda t, i: evaluate(scope, t, i, ctx, session_grants))
     files = list(paths) if paths else patched_files(tool, tool_input)
-    if not files or path_of(tool_input) is not None:
+    if not files:
         return judge(tool, tool_input)
-    return _strictest([judge(tool, {"file_path": str(f)}) for f in files])
+    named = path_of(tool_input)
+    return _strictest(
+        [judge(tool, {"file_path": str(f)}) for f in [*files, *([named] if named else [])]]
+    )
 
 
 def _strictest(decisions: Sequence[ScopeDecision]) -> ScopeDecision:
@@ -204,8 +207,12 @@ def evaluate(
         return _evaluate_plain(scope, tool, tool_input, ctx, session_grants)
     files = patched_files(tool, tool_input)
     if files:
+        named = path_of(tool_input)  # judged too: the patch cannot hide behind a path key
         return _strictest(
-            [_evaluate_file(scope, tool, {"file_path": f}, ctx, session_grants) for f in files]
+            [
+                _evaluate_file(scope, tool, {"file_path": f}, ctx, session_grants)
+                for f in [*files, *([named] if named else [])]
+            ]
         )
     if family in READ_FAMILY or family in EDIT_FAMILY:
         return _evaluate_file(scope, tool, tool_input, ctx, session_grants)
@@ -260,7 +267,7 @@ def _evaluate_file(
     globs = [v for k in _GLOB_KEYS if search and isinstance(v := tool_input.get(k), str) and v]
     if canonical_tool(tool) == "Grep":
         globs = [g for g in globs if g is not tool_input.get("pattern")]  # that is a regex
-    verdict = _judge_paths(scope, tool, targets, ctx, write=False)
+    verdict = _judge_paths(scope, tool, targets, ctx, write=canonical_tool(tool) in EDIT_FAMILY)
     if verdict.verdict == "deny":
         return verdict
     extra: list[ScopeDecision] = []
@@ -295,6 +302,13 @@ def _evaluate_file(
             inside = _judge_paths(scope, tool, [root.rstrip("/") + "/x"], ctx, write=False)
             if inside.verdict == "deny":
                 return inside
+            if ctx.walk is not None and not globs:
+                # ripgrep (the Grep tool) skips hidden files by default, as the walk does
+                contents = _judge_paths(scope, tool, ctx.walk(root, False), ctx, write=False)
+                if contents.verdict == "deny":
+                    return contents
+                if contents.verdict == "ask":
+                    extra.append(contents)
     asked = next((d for d in [verdict, *extra] if d.verdict == "ask"), None)
     if asked is not None:
         granted = _granted_path(grants, tool, targets, ctx)
@@ -347,6 +361,16 @@ def _judge_paths(
             targets is not None and any(rule.matches_path(p, ctx, strict=True) for p in targets)
         ):
             return ScopeDecision("ask", rule.text, "ask", "ask")
+    guarded = next((p for p in targets or () if write and _guarded(p, ctx)), None)
+    if guarded is not None:
+        return ScopeDecision(
+            "ask",
+            None,
+            "guard",
+            "ask",
+            reason=f"oversight tampering: a write to {guarded} changes what runs or what is "
+            "checked (git config and hooks, agent hook settings); never allowed by a rule",
+        )
     if targets is not None and write and all(_is_device(p) for p in targets):
         return ScopeDecision("allow", None, "device", "allow")
     # The tool's own rules first (``Glob`` is credited to ``Glob``), then the family head's.
@@ -359,6 +383,27 @@ def _judge_paths(
         ):
             return ScopeDecision("allow", rule.text, "allow", "allow")
     return ScopeDecision("unscoped", None, "default", scope.default)
+
+
+#: Files whose contents choose what *later* allowed commands run, or whether the gate runs
+#: at all: git's config, hooks and attributes (``core.fsmonitor``, ``diff.external``, diff
+#: drivers run by ``git diff``), and the agents' hook settings. A write to one is never
+#: allowed by a rule, whatever Edit rule covers it (built in; no config can lift it).
+_GUARDED_NAMES = frozenset({".gitattributes", ".gitmodules", ".mcp.json"})
+_GUARDED_DIRS = (".git", ".codex")
+
+
+def _guarded(path: str, ctx: CallContext) -> bool:
+    parts = path.split("/")
+    if parts[-1] in _GUARDED_NAMES or any(p in _GUARDED_DIRS for p in parts[:-1]):
+        return True
+    if parts[-1] in _GUARDED_DIRS:
+        return True  # replacing the directory itself
+    if ".claude" in parts[:-1]:
+        name = parts[-1]
+        return name.startswith("settings") or name in ("hooks", "commands", "agents")
+    home = ctx.home
+    return bool(home) and path.startswith(f"{home}/.config/overseer")
 
 
 def _is_device(path: str) -> bool:
@@ -557,7 +602,30 @@ def _judge_access(
     if access.mode == "egress":
         return ScopeDecision("unscoped", None, "default", scope.default)
     tool = "Edit" if access.mode == "write" else "Read"
-    return _judge_paths(scope, tool, targets, ctx, write=access.mode == "write")
+    verdict = _judge_paths(scope, tool, targets, ctx, write=access.mode == "write")
+    if verdict.verdict == "deny" or targets is None:
+        return verdict
+    # A directory operand reaches what is inside it (``rm -rf /etc``, ``grep -r KEY ~/.ssh``,
+    # ``git diff . /tmp/x``): a deny on its contents holds, and a read may descend into it.
+    inside = _judge_paths(scope, tool, [t.rstrip("/") + "/x" for t in targets], ctx, write=False)
+    if inside.verdict == "deny":
+        return inside
+    if access.mode == "read" and ctx.walk is not None:
+        below: list[str] = []
+        for target in targets:
+            found = ctx.walk(target, True)
+            if found is None:  # too big to look through: asked about where rules apply
+                reached = _judge_paths(scope, tool, None, ctx, write=False)
+                if reached.verdict in ("deny", "ask"):
+                    return reached
+                below = []
+                break
+            below.extend(found)
+        if below:
+            reached = _judge_paths(scope, tool, below, ctx, write=False)
+            if reached.verdict in ("deny", "ask"):
+                return reached
+    return verdict
 
 
 def _access_targets(access: Access, analysis: Analysis, ctx: CallContext) -> list[str] | None:

@@ -232,6 +232,8 @@ class Command:
             and bool(self.words)
             and all(w.static for w in self.words)
             and not self.words[0].glob
+            # ``'ls /../usr/bin/perl'`` is one word: a path to perl, not ``ls`` and an argument
+            and not any(c in self.words[0].value for c in " \t\n")
             and not self.unsafe_env
         )
 
@@ -388,9 +390,10 @@ def _plain_words(command: str) -> list[str] | None:
 class _Walk:
     """One pass over one parsed command line."""
 
-    __slots__ = ("analysis", "depth", "src", "via")
+    __slots__ = ("analysis", "depth", "parents", "src", "via")
 
     def __init__(self, analysis: Analysis, src: bytes, via: tuple[str, ...], depth: int) -> None:
+        self.parents: dict[int, Any] = {}
         self.analysis = analysis
         self.src = src
         self.via = via
@@ -399,9 +402,15 @@ class _Walk:
     def text(self, node: Any) -> str:
         return self.src[node.start_byte : node.end_byte].decode("utf-8", "surrogateescape")
 
+    def parent_of(self, node: Any) -> Any:
+        """The node's parent, from the map the walk keeps (tree-sitter's own ``parent``
+        searches down from the root: quadratic over a 20,000-stage pipeline)."""
+        return self.parents.get(node.id)
+
     def run(self, root: Any) -> None:
         literal_spans: list[tuple[int, int]] = []
-        for node in _nodes(root):
+        parents = self.parents
+        for node in _nodes(root, parents):
             kind = node.type
             if node.is_error or node.is_missing or kind == "ERROR":
                 self.analysis.problem("the bash grammar reports a syntax error")
@@ -417,8 +426,8 @@ class _Walk:
                 literal_spans.append((node.start_byte, node.end_byte))
             if kind == "command":
                 self.command(node)
-            elif kind == "variable_assignment" and node.parent is not None:
-                if node.parent.type != "command":  # a bare assignment: later commands see it
+            elif kind == "variable_assignment" and self.parent_of(node) is not None:
+                if self.parent_of(node).type != "command":  # bare: later commands see it
                     name, value = self.assignment(node)
                     if not (name and is_safe_env(name) and value.static):
                         self.analysis.problem(
@@ -523,7 +532,7 @@ class _Walk:
         assignments: list[tuple[str, Word]] = []
         parts: list[Any] = []  # word nodes, in source order
         redirects = [c for c in node.children if c.type.endswith("redirect")]
-        owner = _redirected_statement_of(node)
+        owner = _redirected_statement_of(node, self.parent_of)
         tail = [c for c in owner.children[1:] if c.type.endswith("redirect")] if owner else []
         redirects += tail
         self.check_separation([*node.children, *tail[:1]])
@@ -621,9 +630,15 @@ class _Walk:
             return
         name = cmd.basename
         if head.raw in RESERVED:
+            # A keyword the grammar took for a program (``! if …``, ``time -p rm``,
+            # ``coproc X { rm x; }``): the line is not modelled, but what follows the keyword
+            # may run. Every tail of the words is shown to the deny and ask rules (at most
+            # 64, so this stays linear), without looking further into wrappers.
             analysis.problem(f"the keyword {head.raw!r} read as a command")
-            if len(cmd.words) > 1:  # ``then rm -rf ~`` runs rm: let the deny rules see it
-                self.add(Command(cmd.words[1:], cmd.assignments, via), via, depth + 1)
+            for i in range(1, min(len(cmd.words), 65)):
+                tail = Command(cmd.words[i:], cmd.assignments, via, exact=False)
+                analysis.commands.append(tail)
+                analysis.accesses.extend(file_accesses(tail))
             return
         if name in _SUBSCRIPT_EVALUATORS and any(
             "[" in w.value and ("$" in w.value or "`" in w.value) for w in cmd.words[1:]
@@ -706,6 +721,10 @@ class _Walk:
 
     def redirect(self, node: Any) -> None:
         op = next((c.type for c in node.children if not c.is_named), "")
+        operands = [c for c in node.named_children if c.type != "file_descriptor"]
+        if op == "<" and operands and operands[0].is_error and self.text(operands[0]) == ">":
+            # ``1<>/etc/x``: the grammar has no ``<>``; bash opens the file to read and write
+            op, operands = "<>", operands[1:]
         if not any(c.type == "file_descriptor" for c in node.children):
             at = node.start_byte
             while at > 0 and 0x30 <= self.src[at - 1] <= 0x39:
@@ -713,11 +732,10 @@ class _Walk:
             if at < node.start_byte and (at == 0 or self.src[at - 1 : at] in (b" ", b"\t", b"\n")):
                 # ``x 2>f``: 2 is a descriptor to bash, a word to the grammar
                 self.analysis.problem("a descriptor number the grammar reads as a word")
-        operands = [c for c in node.named_children if c.type != "file_descriptor"]
         self.check_separation(operands)
         groups = _groups(operands)
         target = self.joined(groups[0]) if groups else None  # later words: the command's
-        if len(groups) > 1 and _owning_command(node) is None:
+        if len(groups) > 1 and _owning_command(node, self.parent_of) is None:
             self.analysis.problem("words after a redirection that no command owns")
         if node.type == "herestring_redirect":
             if target is not None:
@@ -736,6 +754,9 @@ class _Walk:
             self.analysis.accesses.append(Access("write", target, op))
         elif op == "<":
             self.analysis.accesses.append(Access("read", target, op))
+        elif op == "<>":
+            self.analysis.accesses.append(Access("read", target, op))
+            self.analysis.accesses.append(Access("write", target, op))
         else:
             self.analysis.problem(f"redirection {op!r} is not modelled")
 
@@ -883,17 +904,17 @@ RESERVED = frozenset({
 _SUBSCRIPT_EVALUATORS = frozenset({"test", "[", "read", "wait", "getopts", "printf", "unset"})
 
 
-def _redirected_statement_of(node: Any) -> Any:
+def _redirected_statement_of(node: Any, parent_of: Any) -> Any:
     """The ``redirected_statement`` whose redirections belong to command ``node``. The
     grammar hangs ``a && b > f`` as (a && b) > f; bash gives ``> f`` to the last simple
     command of a list or pipeline, so that is the one it is attributed to (the file access
     itself is judged whoever owns it)."""
     child = node
-    parent = node.parent
+    parent = parent_of(node)
     while parent is not None and parent.type in ("list", "pipeline", "negated_command"):
         if parent.children[-1].start_byte != child.start_byte:
             return None  # not the last command of the list
-        child, parent = parent, parent.parent
+        child, parent = parent, parent_of(parent)
     if parent is None or parent.type != "redirected_statement":
         return None
     if parent.children[0].start_byte != child.start_byte:
@@ -941,9 +962,9 @@ def _groups(nodes: list[Any]) -> list[list[Any]]:
     return groups
 
 
-def _owning_command(redirect: Any) -> Any:
+def _owning_command(redirect: Any, parent_of: Any) -> Any:
     """The simple command a redirection's extra words go to (see ``_Walk.command``)."""
-    parent = redirect.parent
+    parent = parent_of(redirect)
     if parent is not None and parent.type == "command":
         return parent
     if parent is None or parent.type != "redirected_statement":
@@ -954,14 +975,18 @@ def _owning_command(redirect: Any) -> Any:
     return body if body.type == "command" else None
 
 
-def _nodes(root: Any) -> Iterator[Any]:
-    """Every node under ``root``, depth first, without recursion (trees can be deep)."""
+def _nodes(root: Any, parents: dict[int, Any] | None = None) -> Iterator[Any]:
+    """Every node under ``root``, depth first, without recursion (trees can be deep);
+    ``parents``, when given, is filled with each node's parent (by ``node.id``)."""
     stack = [root]
     while stack:
         node = stack.pop()
         yield node
         children = node.children
         if children:
+            if parents is not None:
+                for child in children:
+                    parents[child.id] = node
             stack.extend(reversed(children))
 
 
@@ -1166,20 +1191,31 @@ def file_accesses(cmd: Command) -> list[Access]:
     return out
 
 
+_GIT_VALUED = frozenset({
+    "-C", "-c", "--git-dir", "--work-tree", "--namespace", "--super-prefix", "--config-env",
+})  # fmt: skip
+
+
 def _git_accesses(cmd: Command) -> list[Access]:
     """``git diff --output=F`` writes F; ``git diff --no-index A B`` reads A and B."""
     args = cmd.words[1:]
     out: list[Access] = []
-    sub = next((w.value for w in args if not w.value.startswith("-")), "")
+    at = 0  # past git's own options (``git -C dir -c k=v diff``)
+    while at < len(args) and args[at].value.startswith("-"):
+        at += 2 if args[at].value in _GIT_VALUED else 1
+    sub = args[at].value if at < len(args) else ""
     for i, w in enumerate(args):
         if w.value == "--output" and i + 1 < len(args):
             out.append(Access("write", args[i + 1], "git --output"))
         if w.value in ("-o",) and sub in ("archive", "format-patch") and i + 1 < len(args):
             out.append(Access("write", args[i + 1], f"git {sub}"))
-    if any(w.value == "--no-index" for w in args):
-        for w in args[args.index(next(w for w in args if w.value == "--no-index")) + 1 :]:
+    if sub == "diff" or any(w.value == "--no-index" for w in args):
+        # git turns to --no-index by itself when a path is outside the work tree
+        # (``git diff ~/.ssh/id_rsa /dev/null``): every operand may be a file it reads
+        after = args[at + 1 :]
+        for w in after:
             if not w.value.startswith("-"):
-                out.append(Access("read", w, "git --no-index"))
+                out.append(Access("read", w, "git diff"))
     if sub in ("apply", "am", "checkout", "restore", "reset", "clean", "stash", "mv", "rm"):
         pass  # inside the work tree; Edit rules on the tree are the scope's business
     return out
