@@ -5,8 +5,6 @@ The adversarial side is ``tests/test_shell_differential.py`` (bash itself as the
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from overseer.policy.shell import MAX_COMMAND_CHARS, analyse
@@ -105,26 +103,24 @@ def test_prefixes_that_choose_what_runs_keep_a_command_from_being_allowed() -> N
     assert cmd.allowable
 
 
-def test_a_huge_command_is_refused_in_constant_time() -> None:
-    command = "echo " + "a" * (MAX_COMMAND_CHARS + 1)
-    start = time.process_time()
-    analysis = analyse(command)
+def test_a_huge_command_is_refused_unread(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Over the cap, the grammar is never reached (bench/shell.py measures the time)."""
+    import overseer.policy.shell as shell
+
+    def no_parser() -> None:
+        raise AssertionError("a command over the cap was parsed")
+
+    monkeypatch.setattr(shell, "_parser", no_parser)
+    analysis = analyse("echo '" + "a" * (MAX_COMMAND_CHARS + 1) + "'")
     assert analysis.problems and not analysis.commands
-    assert time.process_time() - start < 1.0  # refused unread, not parsed
 
 
-def test_a_large_command_is_parsed_in_linear_time() -> None:
-    """Twice the input costs about twice the time (not four times): no quadratic step."""
-
-    def cost(n: int) -> float:
-        command = "; ".join(f"echo 'x{i}' > /dev/null" for i in range(n))
-        start = time.process_time()
-        analyse(command)
-        return time.process_time() - start
-
-    cost(200)  # warm up
-    small, large = min(cost(1500) for _ in range(3)), min(cost(3000) for _ in range(3))
-    assert large < small * 3.2
+def test_a_deep_pipeline_keeps_every_command() -> None:
+    """20,000 stages: every command found, the last one too (the walk keeps a parent map;
+    ``node.parent`` made this quadratic; bench/shell.py has the timings)."""
+    analysis = analyse("ls|" * 20_000 + "rm -rf /")
+    assert len(analysis.commands) == 20_001
+    assert analysis.commands[-1].text == "rm -rf /"
 
 
 def test_the_plain_fast_path_agrees_with_the_grammar() -> None:
@@ -147,7 +143,9 @@ def test_the_plain_fast_path_agrees_with_the_grammar() -> None:
         src = command.encode()
         _Walk(slow, src, (), 0).run(_parser().parse(src).root_node)
         assert _plain_words(command) is not None
-        if slow.problems and not fast.problems:  # the grammar stumbles (``cb_%_:`` is an ERROR to it); bash does not
+        if (
+            slow.problems and not fast.problems
+        ):  # the grammar stumbles (``cb_%_:`` is an ERROR to it); bash does not
             continue
         assert [c.full_text for c in fast.commands] == [c.full_text for c in slow.commands], command
         assert fast.problems == slow.problems, command

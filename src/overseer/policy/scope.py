@@ -25,6 +25,7 @@ from overseer.policy.rules import (
     shell_analysis,
 )
 from overseer.policy.shell import Access, Analysis
+from overseer.untrusted import neutralise
 
 VERDICTS = ("allow", "ask", "deny", "unscoped")
 GATE_ACTIONS = ("allow", "ask", "deny")
@@ -332,6 +333,21 @@ def _granted_path(
     return None
 
 
+def _reaching(
+    rules: Sequence[Rule], tool: str, targets: list[str] | None, ctx: CallContext
+) -> Rule | None:
+    """The first deny or ask rule that reaches any of ``targets`` (or the whole family)."""
+    for rule in rules:
+        if rule.covers_family(tool, strict=True) and (
+            rule.kind == "tool"
+            or (
+                targets is not None and any(rule.matches_path(p, ctx, strict=True) for p in targets)
+            )
+        ):
+            return rule
+    return None
+
+
 def _judge_paths(
     scope: Scope,
     tool: str,
@@ -341,26 +357,18 @@ def _judge_paths(
 ) -> ScopeDecision:
     """Deny if any target is denied, ask if any is asked, allow if an allow rule covers every
     target; ``None`` targets (not known) are asked about wherever a path rule could apply."""
-    for rule in scope.deny:
-        if not rule.covers_family(tool, strict=True):
-            continue
-        if rule.kind == "tool" or (
-            targets is not None and any(rule.matches_path(p, ctx, strict=True) for p in targets)
-        ):
-            return ScopeDecision("deny", rule.text, "deny", "deny")
+    denying = _reaching(scope.deny, tool, targets, ctx)
+    if denying is not None:
+        return ScopeDecision("deny", denying.text, "deny", "deny")
     if targets is None and any(
         r.kind == "path" and r.covers_family(tool, strict=True) for r in (*scope.deny, *scope.ask)
     ):
         return ScopeDecision(
             "ask", None, "unmodelled", "ask", reason="the file cannot be told before it runs"
         )
-    for rule in scope.ask:
-        if not rule.covers_family(tool, strict=True):
-            continue
-        if rule.kind == "tool" or (
-            targets is not None and any(rule.matches_path(p, ctx, strict=True) for p in targets)
-        ):
-            return ScopeDecision("ask", rule.text, "ask", "ask")
+    asking = _reaching(scope.ask, tool, targets, ctx)
+    if asking is not None:
+        return ScopeDecision("ask", asking.text, "ask", "ask")
     guarded = next((p for p in targets or () if write and _guarded(p, ctx)), None)
     if guarded is not None:
         return ScopeDecision(
@@ -368,8 +376,9 @@ def _judge_paths(
             None,
             "guard",
             "ask",
-            reason=f"oversight tampering: a write to {guarded} changes what runs or what is "
-            "checked (git config and hooks, agent hook settings); never allowed by a rule",
+            reason=f"oversight tampering: a write to {neutralise(guarded, limit=120)} changes "
+            "what runs or what is checked (git config and hooks, agent hook settings); never "
+            "allowed by a rule",
         )
     if targets is not None and write and all(_is_device(p) for p in targets):
         return ScopeDecision("allow", None, "device", "allow")
