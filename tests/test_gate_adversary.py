@@ -112,6 +112,8 @@ CASES: list[tuple[str, dict[str, Any], str]] = [
     (B, {"command": "coproc X { rm -rf ~; }"}, "deny"),
     (B, {"command": "ls|" * 3000 + "rm -rf ~"}, "deny"),  # deep trees stay linear
     ("Write", {"file_path": ".git/config", "content": "[core]\nfsmonitor = id"}, "ask"),
+    ("Write", {"file_path": "~/.gitconfig", "content": "[core]\nfsmonitor = id"}, "ask"),
+    (B, {"command": "ln -s .git g && echo x > g/config"}, "ask"),  # the same file by a link
     ("Edit", {"file_path": ".claude/settings.json", "old_string": "a", "new_string": "b"}, "ask"),
     (
         "apply_patch",

@@ -240,3 +240,32 @@ def test_shell_split_details() -> None:
     assert simple_commands("FOO=1 BAR=2 env") == ["env"]
     with pytest.raises(ShellParseError):
         simple_commands('echo "unterminated')
+
+
+@pytest.mark.parametrize(
+    ("tool", "tool_input"),
+    [
+        ("Write", {"file_path": "/srv/app/.git/config"}),
+        ("Edit", {"file_path": "/srv/app/.git/hooks/pre-commit"}),
+        ("Write", {"file_path": "/home/op/.gitconfig"}),
+        ("Write", {"file_path": "/home/op/.bashrc"}),
+        ("Edit", {"file_path": "/srv/app/.claude/settings.local.json"}),
+        ("Write", {"file_path": "/home/op/.codex/hooks.json"}),
+        ("Write", {"file_path": "/home/op/.config/overseer/config.toml"}),
+        ("Bash", {"command": "echo '[core]' >> .git/config"}),
+        ("Bash", {"command": "cp evil .gitattributes"}),
+    ],
+)
+def test_the_built_in_guard_holds_under_a_tool_wide_allow(
+    tool: str, tool_input: dict[str, Any]
+) -> None:
+    """No rule allows a write that changes what later calls run or whether the gate runs."""
+    scope = Scope.parse(allow=["Edit", "Write", "Bash"])
+    decision = evaluate(scope, tool, tool_input, CTX)
+    assert decision.effective == "ask" and "oversight tampering" in decision.reason
+
+
+def test_the_guard_leaves_ordinary_writes_alone() -> None:
+    scope = Scope.parse(allow=["Edit", "Write"])
+    for path in ("/srv/app/src/git.py", "/srv/app/docs/.gitignore-notes", "/home/op/notes.md"):
+        assert evaluate(scope, "Write", {"file_path": path}, CTX).effective == "allow", path

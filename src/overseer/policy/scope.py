@@ -398,7 +398,12 @@ def _judge_paths(
 #: at all: git's config, hooks and attributes (``core.fsmonitor``, ``diff.external``, diff
 #: drivers run by ``git diff``), and the agents' hook settings. A write to one is never
 #: allowed by a rule, whatever Edit rule covers it (built in; no config can lift it).
-_GUARDED_NAMES = frozenset({".gitattributes", ".gitmodules", ".mcp.json"})
+_GUARDED_NAMES = frozenset({".gitattributes", ".gitmodules", ".gitconfig", ".mcp.json"})
+#: In the home directory: shell start-up files run by every later shell the agent starts.
+_GUARDED_HOME = frozenset({
+    ".bashrc", ".bash_profile", ".bash_login", ".profile", ".zshrc", ".zshenv", ".zprofile",
+    ".bash_logout",
+})  # fmt: skip
 _GUARDED_DIRS = (".git", ".codex")
 
 
@@ -412,7 +417,11 @@ def _guarded(path: str, ctx: CallContext) -> bool:
         name = parts[-1]
         return name.startswith("settings") or name in ("hooks", "commands", "agents")
     home = ctx.home
-    return bool(home) and path.startswith(f"{home}/.config/overseer")
+    if not home:
+        return False
+    if posixpath.dirname(path) == home and parts[-1] in _GUARDED_HOME:
+        return True
+    return path.startswith((f"{home}/.config/overseer", f"{home}/.config/git/"))
 
 
 def _is_device(path: str) -> bool:
