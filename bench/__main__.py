@@ -99,12 +99,13 @@ def append(sizes: Sizes) -> list[Row]:
 
 
 def hook(sizes: Sizes) -> list[Row]:
-    from bench.hook import auto_decided, gated, make_env, pct
+    from bench.hook import COMPOUND, auto_decided, gated, make_env, pct
 
     with tempfile.TemporaryDirectory(prefix="overseer-bench-") as tmp:
         env = make_env(tmp)
         log(f"  auto-decided hook × {sizes.hook_runs} (interleaved with python -c pass) ...")
         med, bare = auto_decided(env, sizes.hook_runs)
+        c_med, c_bare = auto_decided(env, sizes.hook_runs, COMPOUND)
         log(f"  gated hook, decided in process (the TUI's key press) × {sizes.gated_runs} ...")
         lat = gated(env, sizes.gated_runs, via_cli=False)
     ratio = med / bare
@@ -115,6 +116,12 @@ def hook(sizes: Sizes) -> list[Row]:
             "median < 4× python -c pass",
             f"{ratio:.2f}× ({med * 1000:.0f} ms vs {bare * 1000:.0f} ms, n={sizes.hook_runs})",
             yes(ratio < 4),
+        ),
+        Row(
+            "… a compound command (the bash grammar loaded)",
+            "median < 4× python -c pass",
+            f"{c_med / c_bare:.2f}× ({c_med * 1000:.0f} ms vs {c_bare * 1000:.0f} ms)",
+            yes(c_med / c_bare < 4),
         ),
         Row(
             "operator decides → gated hook returns",

@@ -39,7 +39,7 @@ autonomy = "autonomous"
 default_task = "work"
 
 [agents.bench.tasks.work]
-allow = ["Read", "Bash(git status)", "Bash(ls *)"]
+allow = ["Read", "Bash(git status)", "Bash(ls *)", "Bash(grep *)"]
 ask = ["Bash(git push:*)"]
 deny = ["Bash(rm:*)"]
 default = "ask"
@@ -75,15 +75,17 @@ def pct(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, round(p / 100 * len(ordered) + 0.5) - 1))]
 
 
-def auto_decided(env: dict[str, str], runs: int) -> tuple[float, float]:
-    stdin = call("bench-auto", "git status")
+#: A plain command skips the bash grammar; a compound one loads and runs it.
+PLAIN, COMPOUND = "git status", "git status && ls -la | grep -c x"
+
+
+def auto_decided(env: dict[str, str], runs: int, command: str = PLAIN) -> tuple[float, float]:
+    stdin = call("bench-auto", command)
     timed([*OVERSEER, "hook", "claude-code"], stdin, env)  # warm: creates the DB, fills caches
     hook, bare = [], []
     for n in range(runs):
         bare.append(timed([sys.executable, "-c", "pass"], b"", env))
-        hook.append(
-            timed([*OVERSEER, "hook", "claude-code"], call("bench-auto", "git status", n), env)
-        )
+        hook.append(timed([*OVERSEER, "hook", "claude-code"], call("bench-auto", command, n), env))
     return statistics.median(hook), statistics.median(bare)
 
 
