@@ -376,3 +376,22 @@ def test_polling_mode_works_too(tmp_path: Path, tail: Callable[..., Running]) ->
     run.wait(lambda: run.seqs() == [0], "the first line")
     append(log, line(1))
     run.wait(lambda: run.seqs() == [0, 1], "the appended line, by polling")
+
+
+def test_a_rename_reported_before_its_new_name_still_files_lines_under_the_new_name(
+    tmp_path: Path,
+) -> None:
+    """The watcher can report a rename's old name alone, with an append to the renamed file
+    already made: the lines are filed under the name the file has when they are read (the
+    race a loaded CI machine hit), and nothing is read twice."""
+    log = tmp_path / "a.jsonl"
+    log.write_text(line(0) + line(1))
+    tailer = Tailer([str(tmp_path)], engine=Engine())
+    first = [e for b in tailer.poll_paths(tailer._scan()) for e in b.events]
+    assert [e.seq for e in first] == [0, 1]
+    rotated = tmp_path / "a-2026-03-02.jsonl"
+    os.rename(log, rotated)
+    append(rotated, line(2))
+    later = [e for b in tailer.poll_paths({str(log)}) for e in b.events]
+    later += [e for b in tailer.poll_paths({str(rotated)}) for e in b.events]
+    assert [(e.seq, e.source) for e in later] == [(2, str(rotated))]

@@ -156,9 +156,35 @@ class Tailer:
                 out[(st.st_dev, st.st_ino)] = ingestor
         return out
 
+    def _moved_names(self, paths: set[str]) -> set[str]:
+        """New names, in the same directory, of held files that left their path.
+
+        The watcher may report a rename's old name in one batch and its new name in the
+        next, and an append to the renamed file can land between them: reading it through
+        the descriptor still filed under the old name would attribute its lines to the
+        wrong source. Looking for the new name first keeps every line under the name the
+        file has when it is read."""
+        found: set[str] = set()
+        for path in paths:
+            ingestor = self.ingestors.get(path)
+            if ingestor is None or ingestor.cursor.same_file_at_path():
+                continue
+            parent = os.path.dirname(path)
+            try:
+                names = os.listdir(parent)
+            except OSError:
+                continue
+            found.update(
+                full
+                for full in (os.path.join(parent, name) for name in names)
+                if full not in self.ingestors and self.wanted(full)
+            )
+        return found
+
     def _adopt_renames(self, paths: set[str]) -> None:
         """A new path naming a file we already hold open was renamed (rotation into a name
         that still matches): continue it from its offset instead of reading it twice."""
+        paths |= self._moved_names(paths)
         fresh = [p for p in paths if p not in self.ingestors and self.wanted(p)]
         if not fresh:
             return
