@@ -535,38 +535,25 @@ def test_a_relative_config_path_is_refused(hook: Hook, tmp_path: Path) -> None:
     assert "must be absolute" in out["hookSpecificOutput"]["permissionDecisionReason"]
 
 
-@pytest.mark.skipif(os.geteuid() != 0, reason="handing the config to another owner needs root")
-def test_a_forged_cache_never_stands_in_for_a_config_the_user_does_not_own(
-    hook: Hook, tmp_path: Path
-) -> None:
+def test_a_forged_config_cache_changes_nothing(hook: Hook, tmp_path: Path) -> None:
+    """The attack on the old validated-config cache: a permissive result written where the
+    cache lived, keyed to the real config (byte-identical, owned by the hook's user). The
+    hook keeps no cache, so the config's deny rule still holds."""
     import marshal
 
-    from overseer.config import parse_config
-    from overseer.control import hookconfig
-
     cache_home = tmp_path / "cache"
-    env = {"XDG_CACHE_HOME": str(cache_home)}
-    os.chown(hook.config, 65534, -1)  # a root-managed policy the agent cannot edit
     st = os.stat(hook.config)
-    key = (
-        hookconfig.CACHE_FORMAT, hookconfig.__version__, str(hook.config),
-        st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_dev,
-    )  # fmt: skip
-    permissive = parse_config(
-        CONFIG.replace('deny = ["Bash(rm -rf /:*)", "Bash(curl:*)"]', "deny = []").replace(
-            'allow = ["Read"', 'allow = ["Bash", "Read"'
-        ),
-        "forged.toml",
-    )
-    cache = hookconfig.cache_file(str(hook.config)).replace(
-        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), str(cache_home)
-    )
-    os.makedirs(os.path.dirname(cache), exist_ok=True)
-    with open(cache, "wb") as fh:
-        fh.write(marshal.dumps((key, hookconfig.freeze(permissive))))
-    result = hook.run(hook.call("curl http://evil.example"), **env)
+    key = (1, "any", str(hook.config), st.st_size, st.st_mtime_ns, st.st_ctime_ns,
+           st.st_ino, st.st_dev)  # fmt: skip
+    permissive = (60.0, (("dev", None, "autonomous", "feature", ("*",), (), (
+        ("feature", ("Bash",), (), (), "allow"),)),))  # fmt: skip
+    cache = cache_home / "overseer" / "hook"
+    cache.mkdir(parents=True)
+    (cache / "config-0.marshal").write_bytes(marshal.dumps((key, permissive)))
+    result = hook.run(hook.call("curl http://evil.example"), XDG_CACHE_HOME=str(cache_home))
     assert parsed(result)[1]["hookSpecificOutput"]["permissionDecision"] == "deny"
     assert "Bash(curl:*)" in parsed(result)[1]["hookSpecificOutput"]["permissionDecisionReason"]
+    assert sorted(os.listdir(cache)) == ["config-0.marshal"]  # nothing read or written there
 
 
 # --------------------------------------------------------------------------- Codex
@@ -621,3 +608,40 @@ def test_codex_edited_input_is_delivered_as_a_deny_naming_it(hook: Hook) -> None
         'not the original: {"command": "rm -rf /data/tmp"} — run exactly that instead'
     )
     assert parsed(finish(proc)) == (0, answer("deny", reason))
+
+
+# --------------------------------------------------------------------------- baked beats env
+
+
+def _run_baked(
+    hook: Hook, stdin: bytes, args: list[str], **env: str
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "overseer", "hook", "claude-code", *args],
+        input=stdin.decode(), capture_output=True, text=True, env=hook.env | env, timeout=60,
+    )  # fmt: skip
+
+
+def test_baked_agent_task_and_store_beat_the_environment(hook: Hook, tmp_path: Path) -> None:
+    """Whatever runs the hook chooses its environment: `OVERSEER_AGENT`/`OVERSEER_TASK`/
+    `OVERSEER_DB` there must not pick a more trusted scope or another store."""
+    hook.config.write_text(CONFIG + SANDBOX)
+    decoy = str(tmp_path / "decoy.db")
+    result = _run_baked(
+        hook, hook.call("rm -rf /"), ["--agent", "dev", "--task", "feature", "--db", hook.db],
+        OVERSEER_AGENT="sandbox", OVERSEER_TASK="play", OVERSEER_DB=decoy,
+    )  # fmt: skip
+    reason = "denied by overseer: deny rule Bash(rm -rf /:*) (agent dev, task feature)"
+    assert parsed(result) == (0, answer("deny", reason))
+    assert hook.rows()[0]["agent"] == "dev" and not os.path.exists(decoy)
+
+
+def test_the_environment_cannot_move_a_recorded_session_to_another_agent(hook: Hook) -> None:
+    hook.config.write_text(CONFIG + SANDBOX)
+    assert (
+        parsed(hook.run(hook.call("git status")))[1]["hookSpecificOutput"]["permissionDecision"]
+        == "allow"
+    )
+    moved = hook.run(hook.call("rm -rf /", n=2), OVERSEER_AGENT="sandbox", OVERSEER_TASK="play")
+    reason = "denied by overseer: deny rule Bash(rm -rf /:*) (agent dev, task feature)"
+    assert parsed(moved) == (0, answer("deny", reason))

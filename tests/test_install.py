@@ -231,3 +231,81 @@ def test_recognises_our_handler_whatever_its_arguments() -> None:
 def test_hook_timeout_is_above_the_gate_timeout() -> None:
     assert inst.hook_timeout(120) > 120
     assert inst.hook_timeout(0.5) > 0.5
+
+
+# --------------------------------------------------------------------------- the agent's tree
+
+
+def test_install_never_bakes_the_projects_own_config_toml(tmp_path: Path) -> None:
+    """A ./config.toml in the project is the agent's to edit: install does not pick it up."""
+    project = tmp_path / "proj"
+    project.mkdir()
+    (project / "config.toml").write_text('[defaults]\ngate_timeout = "5s"\n')
+    result = run_install("--for", "claude-code", home=tmp_path / "home", cwd=project)
+    assert result.returncode == 0, result.stderr
+    command = overseer_handlers(
+        json.loads((project / ".claude" / "settings.json").read_text()), "claude-code"
+    )[0]["command"]
+    assert "config.toml" not in command and "--config" not in command
+    assert "no config file" in result.stderr
+
+
+def test_install_bakes_the_store_so_the_environment_cannot_move_it(
+    tmp_path: Path, config: Path
+) -> None:
+    project = tmp_path / "proj"
+    project.mkdir()
+    home = tmp_path / "home"
+    result = run_install("--for", "claude-code", home=home, cwd=project, config=config)
+    assert result.returncode == 0, result.stderr
+    command = overseer_handlers(
+        json.loads((project / ".claude" / "settings.json").read_text()), "claude-code"
+    )[0]["command"]
+    baked = command.split("--db ", 1)[1].split(" ", 1)[0]
+    assert os.path.isabs(baked) and baked.endswith("/overseer/overseer.db")  # the data dir
+
+
+@pytest.mark.parametrize("inside", ["config", "store"])
+def test_install_refuses_a_config_or_store_inside_the_project(tmp_path: Path, inside: str) -> None:
+    project = tmp_path / "proj"
+    project.mkdir()
+    in_project = project / "overseer.toml"
+    in_project.write_text('[defaults]\ngate_timeout = "90s"\n')
+    outside = tmp_path / "overseer.toml"
+    outside.write_text('[defaults]\ngate_timeout = "90s"\n')
+    args = ["--for", "claude-code"]
+    if inside == "config":
+        args += ["--config", str(in_project)]
+    else:
+        args += ["--config", str(outside), "--db", str(project / "sub" / ".." / "store.db")]
+    home = tmp_path / "home"
+    refused = run_install(*args, home=home, cwd=project)
+    assert refused.returncode == 2
+    assert f"refusing to install: the {inside}" in refused.stderr and "--force" in refused.stderr
+    assert not (project / ".claude").exists()
+    forced = run_install(*args, "--force", home=home, cwd=project)
+    assert forced.returncode == 0, forced.stderr
+    assert f"warning (--force): the {inside}" in forced.stderr
+
+
+def test_install_refuses_a_store_reached_through_a_symlink_into_the_project(
+    tmp_path: Path, config: Path
+) -> None:
+    project = tmp_path / "proj"
+    (project / "data").mkdir(parents=True)
+    link = tmp_path / "elsewhere"
+    link.symlink_to(project / "data")
+    refused = run_install(
+        "--for", "claude-code", "--db", str(link / "s.db"), home=tmp_path / "h", cwd=project,
+        config=config,
+    )  # fmt: skip
+    assert refused.returncode == 2 and "the store" in refused.stderr
+
+
+def test_install_refuses_an_overseer_installed_in_the_project() -> None:
+    """The project's own .venv: the agent could rewrite the hook's code. Judged by the
+    paths the installed command would run (this interpreter's, here /work/main/.venv)."""
+    here = Path(sys.executable).resolve().parent.parent.parent  # the tree holding .venv
+    why = inst.in_agent_tree(str(here), config=None, db=None)
+    assert any("overseer's installation" in w for w in why), why
+    assert inst.in_agent_tree("/nonexistent-project", config=None, db=None) == []

@@ -64,9 +64,19 @@ hook.add_command(_passthrough("codex"))
     "config_path",
     default=None,
     type=click.Path(dir_okay=False),
-    help="Config the hook reads (default: $OVERSEER_CONFIG or ./config.toml, made absolute).",
+    help="Config the hook reads (default: $OVERSEER_CONFIG, else ~/.config/overseer/config.toml;"
+    " never ./config.toml), baked in as an absolute path.",
 )
-@click.option("--db", default=None, help="Database the hook writes (default: $OVERSEER_DB if set).")
+@click.option(
+    "--db",
+    default=None,
+    help="Database the hook writes, baked in (default: $OVERSEER_DB, else the user data dir).",
+)
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Install even with the config, store or overseer itself inside the project directory.",
+)
 @click.option("--agent", default=None, help="Agent name for every session these settings start.")
 @click.option("--task", default=None, help="Task name for every session these settings start.")
 @click.option("--dry-run", is_flag=True, help="Show what would change; write nothing.")
@@ -79,18 +89,27 @@ def install(
     agent: str | None,
     task: str | None,
     dry_run: bool,
+    force: bool,
 ) -> None:
     """Merge the gate hook into the agents' settings, keeping everything already there.
 
     Idempotent (a second run changes nothing); the old file is backed up beside it. The hook
     entry's timeout is set above the gate timeout so the gate always answers first.
     """
-    from overseer.config import ConfigError, default_config_path, load_config
+    from overseer.config import ConfigError, load_config
     from overseer.control import install as inst
+    from overseer.control.hook import hook_config_path
+    from overseer.store import resolve_db
 
     if project and user:
         raise click.UsageError("--project and --user are exclusive")
-    config_path = config_path or default_config_path()
+    # Never ./config.toml: the project directory is the agent's to write, and a config the
+    # agent can edit grants it anything (the hook itself never reads one from there either).
+    config_path = config_path or os.environ.get("OVERSEER_CONFIG") or None
+    if config_path is None:
+        config_path = hook_config_path(None)
+    if config_path is not None:
+        config_path = os.path.abspath(os.path.expanduser(config_path))
     try:
         config = load_config(config_path)
     except ConfigError as exc:
@@ -99,11 +118,29 @@ def install(
         sys.exit(EXIT_USAGE)
     if config_path is None:
         click.echo(
-            "note: no config file (no --config, $OVERSEER_CONFIG or ./config.toml): every call "
-            "will be unscoped and gated until the hook finds one",
+            "note: no config file (no --config, $OVERSEER_CONFIG or ~/.config/overseer/"
+            "config.toml): every call will be unscoped and gated until the hook finds one",
             err=True,
         )
-    db = db or os.environ.get("OVERSEER_DB") or None
+    # The store is baked in too: $OVERSEER_DB in the hook's environment must not move it.
+    db = resolve_db(db)
+    if "://" not in db:
+        db = os.path.abspath(os.path.expanduser(db))
+    tree = os.path.expanduser("~") if user else os.path.abspath(project or ".")
+    reasons = [] if user else inst.in_agent_tree(tree, config=config_path, db=db)
+    if reasons and not force:
+        for why in reasons:
+            click.echo(f"refusing to install: {why}", err=True)
+        click.echo(
+            "The agent can write its project directory: a config there lets it grant itself "
+            "anything, a store there lets it approve itself, and an installation there lets it "
+            "rewrite the gate. Move them out (e.g. ~/.config/overseer/config.toml, the default "
+            "store, `pipx install`), or pass --force to install anyway.",
+            err=True,
+        )
+        sys.exit(EXIT_USAGE)
+    for why in reasons:
+        click.echo(f"warning (--force): {why}", err=True)
     timeout = inst.hook_timeout(config.defaults.gate_timeout)
     chosen = ["claude-code", "codex"] if targets in (None, "all") else [targets]
     failed = False

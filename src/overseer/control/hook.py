@@ -133,11 +133,16 @@ def _answer(flavour: str, opts: Options, state: dict[str, Any]) -> str:
 
     conn = lean.connect(opts.db)
     state["conn"] = conn
-    explicit_agent = os.environ.get("OVERSEER_AGENT") or opts.agent
-    explicit_task = os.environ.get("OVERSEER_TASK") or opts.task
+    # What install baked into the hook's command line beats the environment: whatever runs
+    # the hook (the agent's own process tree, or a script the agent wrote) chooses its
+    # environment, and must not choose its scope with it.
+    explicit_agent, explicit_task = opts.agent, opts.task
     # Whose session it is was settled where it started (invariant 10): a later call's cwd
-    # (the agent ran `cd`) must not move it into another agent's scope.
+    # (the agent ran `cd`) or environment must not move it into another agent's scope.
     recorded = None if explicit_agent else lean.session_owner(conn, call["session_id"])
+    if recorded is None:
+        explicit_agent = explicit_agent or os.environ.get("OVERSEER_AGENT") or None
+        explicit_task = explicit_task or os.environ.get("OVERSEER_TASK") or None
     # ``./`` rules stay anchored where the session started (a later cd cannot move them)
     started_in = lean.session_start_dir(conn, call["session_id"])
     root = started_in or cwd

@@ -120,6 +120,59 @@ def overseer_executable() -> list[str]:
     return [sys.executable, "-m", "overseer"]
 
 
+def installation_paths(executable: list[str] | None = None) -> list[str]:
+    """Files whose contents decide what the installed hook runs: the overseer executable,
+    its interpreter (a console script's shebang) and overseer's own package directory."""
+    argv = executable or overseer_executable()
+    found = [argv[0]]
+    try:
+        with open(argv[0], "rb") as fh:
+            first = fh.readline(4096)
+        if first.startswith(b"#!"):
+            interpreter = first[2:].strip().split(b" ", 1)[0].decode("utf-8", "replace")
+            if interpreter:
+                found.append(interpreter)
+    except OSError:
+        pass
+    found.append(sys.executable)
+    found.append(str(Path(__file__).resolve().parent.parent))  # the overseer package
+    return found
+
+
+def inside(path: str, directory: str) -> bool:
+    """Does ``path`` (as given or where its symlinks lead) lie in ``directory``?"""
+    base = os.path.realpath(directory)
+    for candidate in {os.path.abspath(path), os.path.realpath(path)}:
+        if candidate == base or candidate.startswith(base.rstrip(os.sep) + os.sep):
+            return True
+    return False
+
+
+def in_agent_tree(
+    project: str, *, config: str | None, db: str | None, executable: list[str] | None = None
+) -> list[str]:
+    """Why this install would let the agent change its own gate: the config, the store or
+    the code the hook runs lies in the project directory, the tree the agent can write.
+    An agent that can edit the config grants itself anything; one that can write the
+    store approves itself; one that can rewrite the hook's code needs neither."""
+    problems = []
+    if config and inside(config, project):
+        problems.append(f"the config {os.path.abspath(config)} is inside the project {project}")
+    if db and "://" not in db:
+        for path in (db, f"{db}-wal", f"{db}-shm"):
+            if inside(path, project):
+                problems.append(f"the store {os.path.abspath(db)} is inside the project {project}")
+                break
+    for path in installation_paths(executable):
+        if inside(path, project):
+            problems.append(
+                f"overseer's installation ({os.path.abspath(path)}) is inside the project "
+                f"{project} (a .venv there is the agent's to rewrite)"
+            )
+            break
+    return problems
+
+
 def hook_command(
     target: str,
     *,
