@@ -24,9 +24,9 @@ UNKNOWN_AGENT = "unknown"
 
 _TOP_KEYS = {"defaults", "agents", "gateway", "langfuse"}
 _DEFAULTS_KEYS = {
-    "gate_timeout", "idle_after", "bell", "burst_calls", "burst_seconds", "operator",
+    "gate_timeout", "idle_after", "bell", "burst_calls", "burst_seconds", "operator", "gated",
 }  # fmt: skip
-_AGENT_KEYS = {"owner", "autonomy", "default_task", "match", "tasks", "description"}
+_AGENT_KEYS = {"owner", "autonomy", "default_task", "match", "tasks", "description", "gated"}
 _MATCH_KEYS = {"cwd", "source"}
 _TASK_KEYS = {"allow", "ask", "deny", "default", "description"}
 _GATEWAY_KEYS = {"url", "token_env", "poll_interval"}
@@ -58,9 +58,14 @@ class ConfigError(Exception):
 
 
 class Defaults:
-    __slots__ = ("bell", "burst_calls", "burst_seconds", "gate_timeout", "idle_after", "operator")
+    __slots__ = (
+        "bell", "burst_calls", "burst_seconds", "gate_timeout", "gated", "idle_after", "operator",
+    )  # fmt: skip
 
     def __init__(self) -> None:
+        #: Every agent's tool calls are expected to pass a gate (hook) unless the agent says
+        #: ``gated = false``: a call in a transcript with no gate decision is an *ungated call*.
+        self.gated = False
         self.gate_timeout = 120.0
         self.idle_after = 300.0
         self.bell = True
@@ -78,7 +83,7 @@ class Task:
 
 class Agent:
     __slots__ = (
-        "autonomy", "default_task", "description", "match_cwd", "match_source", "name",
+        "autonomy", "default_task", "description", "gated", "match_cwd", "match_source", "name",
         "owner", "tasks",
     )  # fmt: skip
 
@@ -97,6 +102,9 @@ class Agent:
         self.default_task, self.tasks = default_task, tasks
         self.match_cwd, self.match_source = match_cwd, match_source
         self.description = description
+        #: ``gated = true``: this agent runs behind a gate hook, so every tool call its
+        #: transcripts show must have a gate decision (None: ``[defaults] gated`` decides).
+        self.gated: bool | None = None
 
 
 class Config:
@@ -117,6 +125,16 @@ class Config:
         self.agents = agents or {}
         self.gateway = gateway or {}
         self.langfuse = langfuse or {}
+
+    def is_gated(self, agent: str | None) -> bool:
+        """Whether ``agent``'s tool calls are all expected to have a gate decision: its own
+        ``gated`` setting, else ``[defaults] gated`` (``unknown`` and unconfigured agents
+        follow the defaults). Why a setting: a hook removed before a session starts never
+        records that session, so "sessions the hook has seen" alone would miss it."""
+        found = self.agents.get(agent or "")
+        if found is not None and found.gated is not None:
+            return found.gated
+        return self.defaults.gated
 
     def scope_for(self, agent: str | None, task: str | None = None) -> Scope | None:
         """The scope of ``agent``'s ``task`` (its default task if None); None when unknown."""
@@ -305,6 +323,11 @@ class _Validator:
                 self.fail("defaults.burst_calls", "must be a positive integer")
         if "operator" in table:
             out.operator = self.string("defaults.operator", table["operator"])
+        if "gated" in table:
+            if isinstance(table["gated"], bool):
+                out.gated = table["gated"]
+            else:
+                self.fail("defaults.gated", "must be true or false")
         return out
 
     def agent(self, name: str, table: dict[str, Any]) -> Agent | None:
@@ -358,12 +381,18 @@ class _Validator:
         match_cwd = self.string_list(f"{prefix}.match.cwd", match.get("cwd", []))
         match_source = self.string_list(f"{prefix}.match.source", match.get("source", []))
         description = table.get("description", "")
+        gated = table.get("gated")
+        if gated is not None and not isinstance(gated, bool):
+            self.fail(f"{prefix}.gated", "must be true or false")
+            gated = None
         if not ok or owner is None or autonomy is None or default_task is None:
             return None
-        return Agent(
+        agent = Agent(
             name, owner, autonomy, default_task, tasks,
             tuple(match_cwd), tuple(match_source), str(description),
         )  # fmt: skip
+        agent.gated = gated
+        return agent
 
     def task(self, prefix: str, name: str, table: dict[str, Any]) -> Task | None:
         self.unknown_keys(prefix, table, _TASK_KEYS)
