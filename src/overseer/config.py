@@ -22,7 +22,7 @@ from overseer.policy.scope import GATE_ACTIONS, Scope
 AUTONOMY_CLASSES = ("deterministic", "autonomous")
 UNKNOWN_AGENT = "unknown"
 
-_TOP_KEYS = {"defaults", "agents", "gateway", "langfuse"}
+_TOP_KEYS = {"defaults", "agents", "gateway", "langfuse", "server"}
 _DEFAULTS_KEYS = {
     "gate_timeout", "idle_after", "bell", "burst_calls", "burst_seconds", "operator", "gated",
 }  # fmt: skip
@@ -31,6 +31,7 @@ _MATCH_KEYS = {"cwd", "source"}
 _TASK_KEYS = {"allow", "ask", "deny", "default", "description"}
 _GATEWAY_KEYS = {"url", "token_env", "poll_interval"}
 _LANGFUSE_KEYS = {"url", "public_key_env", "secret_key_env", "poll_interval"}
+_SERVER_KEYS = {"socket", "operators", "store"}
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*$")
 
 
@@ -107,10 +108,29 @@ class Agent:
         self.gated: bool | None = None
 
 
+class Server:
+    """``[server]``: the hardened-mode gate server (``overseer serve``, docs/hardened.md).
+
+    ``operators`` are user names or uids as written; the server resolves names to uids when
+    it starts (a lookup is I/O, and this module does none). Only they may decide, grant, kill
+    and list approvals through the socket.
+    """
+
+    __slots__ = ("operators", "socket", "store")
+
+    def __init__(
+        self,
+        socket: str | None = None,
+        operators: tuple[str | int, ...] = (),
+        store: str | None = None,
+    ) -> None:
+        self.socket, self.operators, self.store = socket, operators, store
+
+
 class Config:
     """The validated configuration. An empty one (no agents) is valid: everything is unscoped."""
 
-    __slots__ = ("agents", "defaults", "gateway", "langfuse", "path")
+    __slots__ = ("agents", "defaults", "gateway", "langfuse", "path", "server")
 
     def __init__(
         self,
@@ -119,12 +139,14 @@ class Config:
         agents: dict[str, Agent] | None = None,
         gateway: dict[str, Any] | None = None,
         langfuse: dict[str, Any] | None = None,
+        server: Server | None = None,
     ) -> None:
         self.path = path
         self.defaults = defaults or Defaults()
         self.agents = agents or {}
         self.gateway = gateway or {}
         self.langfuse = langfuse or {}
+        self.server = server or Server()
 
     def is_gated(self, agent: str | None) -> bool:
         """Whether ``agent``'s tool calls are all expected to have a gate decision: its own
@@ -296,10 +318,46 @@ class _Validator:
             pass  # reported as unknown above: tokens never live in the file
         langfuse = self.table("langfuse", raw.get("langfuse", {}))
         self.unknown_keys("langfuse", langfuse, _LANGFUSE_KEYS)
+        server = self.server(self.table("server", raw.get("server", {})))
         if self.problems:
             self.problems.sort(key=lambda p: p.line)
             raise ConfigError(self.problems)
-        return Config(self.path, defaults, agents, gateway, langfuse)
+        return Config(self.path, defaults, agents, gateway, langfuse, server)
+
+    def server(self, table: dict[str, Any]) -> Server:
+        """``[server]``: an absolute socket path, operators as names or uids, the store."""
+        self.unknown_keys("server", table, _SERVER_KEYS)
+        out = Server()
+        if "socket" in table:
+            value = self.string("server.socket", table["socket"])
+            if value is not None and not value.startswith("/"):
+                # relative to wherever the server or a hook happens to start: never that
+                self.fail("server.socket", f"must be an absolute path, not {value!r}")
+            elif value is not None:
+                out.socket = value
+        if "store" in table:
+            value = self.string("server.store", table["store"])
+            if value is not None and not (value.startswith("/") or "://" in value):
+                self.fail("server.store", f"must be an absolute path or a URL, not {value!r}")
+            elif value is not None:
+                out.store = value
+        if "operators" in table:
+            items = table["operators"]
+            operators: list[str | int] = []
+            if not isinstance(items, list):
+                self.fail("server.operators", "must be a list of user names or uids")
+                items = []
+            for item in items:
+                if isinstance(item, bool) or not isinstance(item, str | int):
+                    self.fail("server.operators", f"{item!r} is not a user name or a uid")
+                elif isinstance(item, int) and not 0 <= item < 2**32 - 1:
+                    self.fail("server.operators", f"{item} is not a valid uid")
+                elif isinstance(item, str) and (not item.strip() or item != item.strip()):
+                    self.fail("server.operators", f"{item!r} is not a user name")
+                elif item not in operators:
+                    operators.append(item)
+            out.operators = tuple(operators)
+        return out
 
     def defaults(self, table: dict[str, Any]) -> Defaults:
         out = Defaults()

@@ -29,6 +29,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "overseer.cli.control_cmds:kill",
         "Stop a session: refuse its calls, signal its process.",
     ),
+    "serve": (
+        "overseer.cli.serve_cmds:serve",
+        "Hardened mode: the gate server that owns the store (run as its own user).",
+    ),
     "watch": ("overseer.cli.tui_cmds:watch", "Watch sessions live: tail logs, decide approvals."),
     "review": ("overseer.cli.tui_cmds:review", "Review past sessions read-only."),
     "demo": (

@@ -177,6 +177,46 @@ def install(
         sys.exit(EXIT_FAILED)
 
 
+@hook.command("status")
+@click.option(
+    "--project",
+    "project",
+    default=None,
+    metavar="DIR",
+    help="The project to check (default: the current directory).",
+)
+@click.option("--user", is_flag=True, help="Check the user's settings (~/.claude, $CODEX_HOME).")
+@click.option("--json", "as_json", is_flag=True, help="Print the findings as JSON.")
+def status(project: str | None, user: bool, as_json: bool) -> None:
+    """Say whether the gate hook is installed and active, per agent, with the files read:
+    Claude Code's settings (disableAllHooks, matcher, the command's executable) and Codex's
+    hooks.json (and whether Codex trusts exactly that entry). Exits 1 when a hook is
+    installed but will not run."""
+    import json
+
+    from overseer.control import hookstatus as hs
+
+    found = hs.hook_status(project, user=user)
+    if as_json:
+        click.echo(json.dumps([s.as_dict() for s in found], indent=2))
+    else:
+        for s in found:
+            click.echo(f"{s.agent} ({s.where}): {s.state}")
+            for f in s.files:
+                if f.exists:
+                    detail = f"{f.state}" + (f", trust {f.trust}" if f.trust else "")
+                    click.echo(f"  {f.scope}: {f.path}: {detail}")
+                else:
+                    click.echo(f"  {f.scope}: {f.path}: no such file")
+                if f.options:
+                    baked = ", ".join(f"--{k} {v}" for k, v in sorted(f.options.items()))
+                    click.echo(f"    baked: {baked}")
+            for reason in s.reasons:
+                click.echo(f"  why: {reason}")
+    if any(s.state not in (hs.ACTIVE, hs.NOT_INSTALLED) for s in found):
+        sys.exit(EXIT_FAILED)
+
+
 @click.command("kill")
 @click.argument("session")
 @click.option("--reason", default=None, help="Why (recorded, and shown to the agent's user).")

@@ -38,6 +38,16 @@ def db_option(func: F) -> F:
     )(func)
 
 
+def server_option(func: F) -> F:
+    """``--server``: act through the hardened-mode gate server (docs/hardened.md)."""
+    return click.option(
+        "--server",
+        default=None,
+        metavar="SOCKET",
+        help="Act through the gate server at SOCKET, as the user running this command.",
+    )(func)
+
+
 def _fail(message: str, status: int = EXIT_INVALID) -> NoReturn:
     click.echo(message, err=True)
     sys.exit(status)
@@ -84,7 +94,9 @@ def verify_cmd(db: str | None, checkpoint_file: str | None, as_json: bool) -> No
 
     Exit 0 when intact; 1 when not, naming the first bad sequence number and what is wrong
     (hash mismatch, gap, order, inserted row, a tail shorter than the checkpoint, a different
-    head at the checkpoint's size).
+    head at the checkpoint's size). The automatic anchors (every `[audit] anchor_every` rows
+    or `anchor_minutes`) are always checked too, and a missing or cut anchor file is reported;
+    an intact chain is anchored at its head.
     """
     from overseer.store.audit import verify
     from overseer.store.chain import parse_checkpoint
@@ -101,7 +113,7 @@ def verify_cmd(db: str | None, checkpoint_file: str | None, as_json: bool) -> No
     conn = _connect(db)
     try:
         with _store_errors():
-            result = verify(conn, checkpoint)
+            result = verify(conn, checkpoint, anchor_after=True)
     finally:
         conn.close()
     if as_json:
@@ -188,6 +200,14 @@ def export_cmd(db: str | None, fmt: str, since: str | None, output: str | None) 
     metavar="JSON",
     help="Approve with this edited tool input (a JSON object).",
 )
+@click.option(
+    "--grant",
+    "grants",
+    multiple=True,
+    metavar="RULE",
+    help="Approve, and allow RULE for the rest of the session (repeatable).",
+)
+@server_option
 @db_option
 def decide(
     approval_id: str,
@@ -195,11 +215,16 @@ def decide(
     reason: str | None,
     operator: str | None,
     input_json: str | None,
+    grants: tuple[str, ...],
+    server: str | None,
     db: str | None,
 ) -> None:
     """Approve or deny a pending approval. When operators race, exactly one wins; the
     others exit 3 with "already decided by X at T: outcome"."""
     from overseer.store import lean
+
+    if grants and decision != "approve":
+        _fail("--grant only makes sense when approving")
 
     if decision == "deny" and not (reason or "").strip():
         _fail("a denial needs a reason: --reason TEXT (the agent is told why)")
@@ -213,12 +238,19 @@ def decide(
             _fail(f"--input is not JSON: {exc.msg} at column {exc.colno}")
         if not isinstance(updated, dict):
             _fail("--input must be a JSON object (the tool's input)")
+    if server is not None:
+        result = _decide_through(server, approval_id, decision, reason, operator, updated, grants)
+        click.echo(
+            f"{approval_id} {result['status']} by {result['decided_by']} "
+            f"(audit seq {result['decision_seq']})"
+        )
+        return
     conn = _connect(db)
     try:
         with _store_errors():
             result = lean.decide(
                 conn, approval_id, decision=decision, reason=reason, operator=operator,
-                updated_input=updated,
+                updated_input=updated, grant_rules=list(grants) or None,
             )  # fmt: skip
     except AlreadyDecided as exc:
         _fail(str(exc), EXIT_ALREADY_DECIDED)
@@ -230,22 +262,69 @@ def decide(
     )
 
 
+def _through(server: str, payload: dict[str, Any]) -> dict[str, Any]:
+    """One request to the gate server; a refusal is one line and exit 2."""
+    from overseer.control import thin
+
+    try:
+        return thin.request(server, payload)
+    except thin.ServerProblem as exc:
+        _fail(f"the gate server refused: {exc}")
+
+
+def _decide_through(
+    server: str,
+    approval_id: str,
+    decision: str,
+    reason: str | None,
+    operator: str | None,
+    updated: Any,
+    grants: tuple[str, ...],
+) -> dict[str, Any]:
+    from overseer.control import thin
+
+    if operator is not None:
+        click.echo(
+            "note: --operator is ignored with --server: the gate server records the user it "
+            "authenticates (the one running this command)",
+            err=True,
+        )
+    payload: dict[str, Any] = {"op": "decide", "id": approval_id, "decision": decision}
+    if reason is not None:
+        payload["reason"] = reason
+    if updated is not None:
+        payload["input"] = updated
+    if grants:
+        payload["grant"] = list(grants)
+    try:
+        sock_answer = thin.request(server, payload)
+    except thin.ServerProblem as exc:
+        if "already decided" in str(exc):
+            _fail(str(exc), EXIT_ALREADY_DECIDED)
+        _fail(f"the gate server refused: {exc}")
+    return sock_answer
+
+
 # -------------------------------------------------------------------------------- approvals
 
 
 @click.command("approvals")
 @db_option
+@server_option
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON list.")
-def approvals(db: str | None, as_json: bool) -> None:
+def approvals(db: str | None, server: str | None, as_json: bool) -> None:
     """List pending approvals, oldest first: id, session, agent, tool, input, waiting since."""
     from overseer.store import lean
 
-    conn = _connect(db)
-    try:
-        with _store_errors():
-            pending = lean.pending_approvals(conn)
-    finally:
-        conn.close()
+    if server is not None:
+        pending = list(_through(server, {"op": "pending"}).get("approvals") or [])
+    else:
+        conn = _connect(db)
+        try:
+            with _store_errors():
+                pending = lean.pending_approvals(conn)
+        finally:
+            conn.close()
     now = time.time()
     if as_json:
         click.echo(json.dumps([_approval_json(a, now) for a in pending], ensure_ascii=True))

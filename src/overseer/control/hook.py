@@ -36,6 +36,7 @@ STARTUP_BUDGET = 20.0
 TIMEOUT_ENV = "OVERSEER_GATE_TIMEOUT"
 USAGE = """usage: overseer hook claude-code|codex [--config PATH] [--db PATH|URL]
                                       [--agent NAME] [--task NAME] [--entry-timeout S]
+       overseer hook claude-code|codex --server SOCKET [--entry-timeout S]
 
 A PreToolUse command hook: reads the tool call as JSON on stdin, prints the decision as JSON.
 Install it with `overseer hook install`. See docs/hooks.md.
@@ -47,9 +48,10 @@ class HookAbort(BaseException):
 
 
 class Options:
-    __slots__ = ("agent", "config", "db", "entry_timeout", "help", "task")
+    __slots__ = ("agent", "config", "db", "entry_timeout", "help", "server", "task")
 
     def __init__(self) -> None:
+        self.server: str | None = None  # hardened mode: the gate server's socket (thin client)
         self.entry_timeout: str | None = None
         self.config: str | None = None
         self.db: str | None = None
@@ -99,7 +101,7 @@ def parse_argv(argv: list[str]) -> Options:
             opts.help = True
             continue
         name, sep, value = arg.partition("=")
-        if name not in ("--config", "--db", "--agent", "--task", "--entry-timeout"):
+        if name not in ("--config", "--db", "--agent", "--task", "--entry-timeout", "--server"):
             raise BadInput(f"unknown hook argument {arg!r}")
         if not sep:
             if not args:
@@ -110,6 +112,8 @@ def parse_argv(argv: list[str]) -> Options:
 
 
 def _answer(flavour: str, opts: Options, state: dict[str, Any]) -> str:
+    if opts.server:
+        state["recorded"] = True  # the gate server keeps the record: no store on this side
     call = read_call(sys.stdin.buffer.read())
     state["call"] = call
     event = call.get("hook_event_name")
@@ -118,6 +122,12 @@ def _answer(flavour: str, opts: Options, state: dict[str, Any]) -> str:
         # different answer, so stay out of its way (and say so).
         sys.stderr.write(f"overseer: ignoring {event!r} event (the gate handles PreToolUse only)\n")
         return ""
+    if opts.server:
+        # Hardened mode (docs/hardened.md): the server picks agent and task from its own
+        # config, so --config/--db/--agent/--task and OVERSEER_* are not even sent.
+        from overseer.control import thin
+
+        return thin.answer(flavour, call, opts.server, opts.entry_timeout, _arm, WATCHDOG_SLACK)
 
     from overseer.control import hookconfig
 

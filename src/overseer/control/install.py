@@ -182,10 +182,14 @@ def hook_command(
     task: str | None = None,
     executable: list[str] | None = None,
     entry_timeout: int | None = None,
+    server: str | None = None,
 ) -> str:
     """The shell command the agent runs before each tool call. ``entry_timeout``: the hook
-    entry's own timeout, so the hook always answers before it (see ``hook.capped_by_entry``)."""
+    entry's own timeout, so the hook always answers before it (see ``hook.capped_by_entry``).
+    ``server``: hardened mode, the gate server's socket (docs/hardened.md)."""
     argv = [*(executable or overseer_executable()), "hook", target]
+    if server:
+        argv += ["--server", os.path.abspath(server)]
     if config:
         argv += ["--config", os.path.abspath(config)]
     if db:

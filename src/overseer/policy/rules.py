@@ -69,8 +69,8 @@ class CallContext:
     move an allow rule over other files nor slip a file out from under a deny rule (deny
     and ask rules match against both). ``resolve`` and ``expand`` are the file system's
     answers, given by the I/O layer (the hook, ``scope explain``): every real path a path
-    may reach (symlinks), the names a glob may expand to (None: not known), and what lies
-    below a directory (``walk``). The pure
+    may reach (symlinks; None: not known), the names a glob may expand to (None: not
+    known), and what lies below a directory (``walk``). The pure
     engine passes neither and judges paths lexically.
     """
 
@@ -183,7 +183,10 @@ def path_variants(path: str, ctx: CallContext, base: str | None = None) -> list[
             raw = (ctx.home or "/nonexistent-home") + raw[1:]
         elif not raw.startswith("/"):
             raw = posixpath.join(base or ctx.cwd or "/nonexistent-cwd", raw)
-        for real in ctx.resolve(raw) or ():
+        reals = ctx.resolve(raw)
+        if reals is None:
+            return None  # the file system would not say where it leads (not known)
+        for real in reals:
             real = posixpath.normpath(real)
             if real not in found:
                 found.append(real)
@@ -203,7 +206,10 @@ def path_variants(path: str, ctx: CallContext, base: str | None = None) -> list[
                 found.append(target)
                 todo.append(target)
         if ctx.resolve is not None:
-            for real in ctx.resolve(current) or ():
+            reals = ctx.resolve(current)
+            if reals is None:
+                return None
+            for real in reals:
                 real = posixpath.normpath(real)
                 if real not in found:
                     found.append(real)

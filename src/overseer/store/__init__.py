@@ -24,8 +24,10 @@ if TYPE_CHECKING:
 
 #: Version of the on-disk schema this code writes. A database with a higher version was made
 #: by a newer overseer: we refuse to touch it rather than guess (see :func:`check_version`).
-#: 2: grants ("approve for this session") and the reveal log; 3: call dedupe index not partial.
-SCHEMA_VERSION = 3
+#: 2: grants ("approve for this session") and the reveal log; 3: call dedupe index not partial;
+#: 4: a partial index of the chain's ``killed`` rows (the gate reads a session's kill from the
+#: chain on every call, :mod:`overseer.store.crosscheck`).
+SCHEMA_VERSION = 4
 
 #: Environment variable naming the database (path or URL) when ``--db`` is not given.
 DB_ENV = "OVERSEER_DB"

@@ -76,12 +76,51 @@ def chain_rows(
     yield from conn.raw.execute(sql, params)
 
 
-def verify(conn: LeanConn, checkpoint: Mapping[str, Any] | None = None) -> VerifyResult:
-    """Recompute the whole chain (and compare with ``checkpoint`` when given).
+def verify(
+    conn: LeanConn, checkpoint: Mapping[str, Any] | None = None, *, anchor_after: bool = False
+) -> VerifyResult:
+    """Recompute the whole chain, compare it with ``checkpoint`` when given and with every
+    automatic anchor (:mod:`overseer.store.anchor`) always — so a rewrite after the operator's
+    last manual checkpoint is still caught at the newest anchor before it.
 
     ``result.warnings`` lists weakened protections (a missing append-only trigger) that do
-    not by themselves break the chain.
+    not by themselves break the chain. ``anchor_after``: when everything verified, anchor the
+    verified head (``overseer audit verify`` does; a big store's first anchor comes from here).
     """
+    result = _verify_chain(conn, checkpoint)
+    with db_errors(conn.db):
+        _check_anchors(conn, result)
+        if anchor_after and result.ok:
+            from overseer.store.anchor import AnchorProblem, maybe_anchor
+
+            try:
+                maybe_anchor(conn, verified=(result.rows, result.head))
+            except (AnchorProblem, OSError) as exc:
+                result.warnings.append(f"the verified chain was not anchored: {exc}")
+    return result
+
+
+def _check_anchors(conn: LeanConn, result: VerifyResult) -> None:
+    """Fold the anchors' verdict into ``result`` (a broken chain keeps its own first
+    problem; the anchors' is then a warning)."""
+    from overseer.store.anchor import check
+
+    def head_at(seq: int) -> str | None:
+        row = conn.execute("SELECT hash FROM decisions WHERE seq = ?", (seq,)).fetchone()
+        return None if row is None else str(row[0])
+
+    found = check(conn, result.rows, head_at)
+    if found is None:
+        result.anchors_checked = True
+        return
+    problem, seq, detail = found
+    if not result.ok:
+        result.warnings.append(f"{problem}: {detail}")
+        return
+    result.ok, result.problem, result.first_bad_seq, result.detail = False, problem, seq, detail
+
+
+def _verify_chain(conn: LeanConn, checkpoint: Mapping[str, Any] | None) -> VerifyResult:
     with db_errors(conn.db):
         result = None
         try:

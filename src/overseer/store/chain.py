@@ -83,6 +83,7 @@ class VerifyResult:
     """What ``audit verify`` found. ``first_bad_seq`` names the first row that is wrong."""
 
     __slots__ = (
+        "anchors_checked",
         "checkpoint_checked",
         "detail",
         "first_bad_seq",
@@ -107,6 +108,8 @@ class VerifyResult:
         self.ok, self.rows, self.head = ok, rows, head
         self.first_bad_seq, self.problem, self.detail = first_bad_seq, problem, detail
         self.checkpoint_checked = checkpoint_checked
+        #: Every automatic anchor agreed with the chain (set by the store's verify).
+        self.anchors_checked = False
         #: Weakened protections that do not break the chain (filled in by the store).
         self.warnings: list[str] = []
 
@@ -122,7 +125,10 @@ class VerifyResult:
         """One line for the operator."""
         if self.ok:
             cp = ", checkpoint matches" if self.checkpoint_checked else ""
-            return f"audit chain intact: {self.rows} rows, head {self.head[:16]}{cp}"
+            anchored = ", anchors match" if self.anchors_checked else ""
+            return f"audit chain intact: {self.rows} rows, head {self.head[:16]}{cp}{anchored}"
+        if self.problem in ("anchors_missing", "anchors_edited"):
+            return f"audit anchors TAMPERED: {self.problem}: {self.detail}"
         return f"audit chain BROKEN at seq {self.first_bad_seq}: {self.problem}: {self.detail}"
 
     def __repr__(self) -> str:

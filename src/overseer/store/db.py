@@ -328,8 +328,17 @@ def _migrate_3(conn: Connection, pg: bool) -> None:
     conn.exec_driver_sql("CREATE UNIQUE INDEX ux_events_call ON events (session, kind, call_id)")
 
 
+def _migrate_4(conn: Connection, pg: bool) -> None:
+    """3 → 4: a partial index of the chain's ``killed`` rows: the gate asks the chain, not the
+    sessions table an agent could edit, whether a session was killed (one lookup per call)."""
+    conn.exec_driver_sql(
+        "CREATE INDEX IF NOT EXISTS ix_decisions_killed ON decisions (session)"
+        " WHERE outcome = 'killed'"
+    )
+
+
 #: version → the step that brings the previous version to it (run in order, one transaction).
-_MIGRATIONS = {2: _migrate_2, 3: _migrate_3}
+_MIGRATIONS = {2: _migrate_2, 3: _migrate_3, 4: _migrate_4}
 
 
 # ------------------------------------------------------------------------------ conversions

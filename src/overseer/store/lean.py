@@ -99,11 +99,16 @@ class LeanConn:
     SQL is written once with ``?`` placeholders and translated for psycopg.
     """
 
-    __slots__ = ("_sql", "db", "is_pg", "raw")
+    __slots__ = ("_sql", "after_chain", "anchor_file", "anchor_policy", "db", "is_pg", "raw")
 
     def __init__(self, db: str, raw: Any, is_pg: bool) -> None:
         self.db, self.raw, self.is_pg = db, raw, is_pg
         self._sql: dict[str, str] = {}
+        #: Run after each committed chain transaction: automatic anchoring (:mod:`.anchor`,
+        #: which also reads ``anchor_file`` and ``anchor_policy``; ``None`` = defaults).
+        self.after_chain: Any = None
+        self.anchor_file: Any = None
+        self.anchor_policy: Any = None
 
     def sql(self, query: str) -> str:
         if not self.is_pg:
@@ -124,14 +129,16 @@ class LeanConn:
                 if chain:
                     self.raw.execute("SELECT pg_advisory_xact_lock(%s)", (CHAIN_LOCK,))
                 yield self
-            return
-        self.raw.execute("BEGIN IMMEDIATE")
-        try:
-            yield self
-        except BaseException:
-            self.raw.execute("ROLLBACK")
-            raise
-        self.raw.execute("COMMIT")
+        else:
+            self.raw.execute("BEGIN IMMEDIATE")
+            try:
+                yield self
+            except BaseException:
+                self.raw.execute("ROLLBACK")
+                raise
+            self.raw.execute("COMMIT")
+        if chain and self.after_chain is not None:
+            self.after_chain(self)  # committed: anchoring never undoes what was recorded
 
     def notify(self, channel: str, payload: str) -> None:
         """Tell listeners (PostgreSQL only; SQLite readers poll). Delivered at commit."""
@@ -193,9 +200,11 @@ def connect(db: str | None = None, *, create: bool = True) -> LeanConn:
     :class:`~overseer.store.SchemaTooNew`) with a one-line reason.
     """
     target = resolve_db(db)
-    if is_postgres(target):
-        return _connect_pg(target, create)
-    return _connect_sqlite(target, create)
+    conn = _connect_pg(target, create) if is_postgres(target) else _connect_sqlite(target, create)
+    from overseer.store.anchor import after_chain_commit
+
+    conn.after_chain = after_chain_commit  # the chain is anchored automatically
+    return conn
 
 
 def _no_store(where: str) -> StoreError:

@@ -167,6 +167,13 @@ class DecisionRow(SQLModel, table=True):
         sa.Index("ix_decisions_session", "session", "seq"),
         sa.Index("ix_decisions_approval", "approval_id"),
         sa.Index("ix_decisions_ts", "ts"),
+        # "Was this session killed?" from the chain itself, on every gated call (schema 4).
+        sa.Index(
+            "ix_decisions_killed",
+            "session",
+            sqlite_where=sa.text("outcome = 'killed'"),
+            postgresql_where=sa.text("outcome = 'killed'"),
+        ),
     )
     seq: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
     ts: str

@@ -1,0 +1,172 @@
+"""The gate server's view of an agent's files: real paths and globs, *unknown* when unseen.
+
+In hardened mode (docs/hardened.md) the gate server runs as its own user, so it may not be
+able to look into the agent's directories at all. :mod:`overseer.control.fsview` treats an
+unreadable directory as empty and a path it cannot ``lstat`` as no symlink — right for a
+hook that runs as the agent (it sees what the agent sees), unsound for a server that does
+not: the agent could point ``./notes`` at ``~/.ssh/id_ed25519`` inside a directory the
+server cannot search, and ``Read(./**)`` would allow it. Here every such answer is "not
+known" instead (``None``), which the policy treats as "ask wherever a path rule could
+apply": a rule never allows what the server could not see. Deny rules still meet the paths
+as written.
+
+The agent's paths are read in the server's own mount namespace: an agent in a container or
+chroot of its own is judged lexically at best (see docs/hardened.md).
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+import posixpath
+
+from overseer.control.fsview import MAX_MATCHES
+from overseer.policy.rules import CallContext
+
+_MAX_VISITED = 5000
+
+
+class _Unknown(Exception):
+    """The file system would not tell (permission denied, a loop, a dangling link)."""
+
+
+def real_paths(path: str) -> list[str] | None:
+    """Where ``path`` really leads if elsewhere (``[]``: right here), or None if not known."""
+    try:
+        real = _real(path, 0)
+    except _Unknown:
+        return None
+    return [real] if real != path else []
+
+
+def _real(path: str, depth: int) -> str:
+    if depth > 64:
+        raise _Unknown
+    try:
+        return os.path.realpath(path, strict=True)
+    except (FileNotFoundError, NotADirectoryError):
+        pass
+    except (OSError, ValueError):
+        raise _Unknown from None
+    # Not there (yet): a new file. Only its existing part can lead elsewhere — unless the
+    # last name is a dangling symlink, whose target may be anywhere.
+    try:
+        os.lstat(path)
+    except (FileNotFoundError, NotADirectoryError):
+        parent, name = posixpath.split(path.rstrip("/") or "/")
+        if not name or parent == path:
+            return path
+        return posixpath.join(_real(parent, depth + 1), name)
+    except (OSError, ValueError):
+        raise _Unknown from None
+    raise _Unknown  # it exists as a name but does not resolve: a dangling or looping link
+
+
+def expand_glob(pattern: str) -> list[str] | None:
+    """Every existing path an absolute glob may name; None if too many or not all seen."""
+    parts = [p for p in pattern.split("/") if p]
+    found = ["/"]
+    visited = 0
+
+    def unseen(err: OSError) -> None:
+        if not isinstance(err, FileNotFoundError | NotADirectoryError):
+            raise _Unknown
+
+    try:
+        for part in parts:
+            nxt: list[str] = []
+            if not any(c in part for c in "*?["):
+                nxt = [posixpath.join(d, part) for d in found]
+            elif part == "**":
+                for folder in found:
+                    nxt.append(folder)
+                    for top, dirs, files in os.walk(folder, onerror=unseen):
+                        visited += len(dirs) + len(files)
+                        if visited > _MAX_VISITED:
+                            return None
+                        nxt.extend(posixpath.join(top, d) for d in dirs)
+            elif "[:" in part or "(" in part or "[=" in part or "[." in part:
+                return None
+            else:
+                wanted = part.lower().replace("[^", "[!")
+                for folder in found:
+                    try:
+                        names = os.listdir(folder)
+                    except (FileNotFoundError, NotADirectoryError):
+                        continue
+                    except OSError:
+                        return None
+                    visited += len(names)
+                    if visited > _MAX_VISITED:
+                        return None
+                    nxt.extend(
+                        posixpath.join(folder, n)
+                        for n in names
+                        if fnmatch.fnmatchcase(n.lower(), wanted)
+                    )
+            found = nxt
+            if len(found) > MAX_MATCHES:
+                return None
+        kept = []
+        for name in found:
+            try:
+                os.lstat(name)
+            except (FileNotFoundError, NotADirectoryError):
+                continue
+            except (OSError, ValueError):
+                return None
+            kept.append(name)
+        return kept
+    except _Unknown:
+        return None
+
+
+def walk(root: str, hidden: bool) -> list[str] | None:
+    """Every path below directory ``root`` (``[]`` for a file or nothing), None when too many
+    or when some of it cannot be seen."""
+    try:
+        if not os.path.isdir(root):
+            os.stat(root)  # no directory, or one we may not even stat: which?
+            return []
+    except (FileNotFoundError, NotADirectoryError):
+        return []
+    except (OSError, ValueError):
+        return None
+    found: list[str] = []
+
+    def unseen(err: OSError) -> None:
+        raise _Unknown
+
+    try:
+        for top, dirs, files in os.walk(root, onerror=unseen):
+            if not hidden:
+                dirs[:] = [d for d in dirs if not d.startswith(".")]
+                files = [f for f in files if not f.startswith(".")]
+            found.extend(posixpath.join(top, n) for n in (*dirs, *files))
+            if len(found) > _MAX_VISITED:
+                return None
+    except _Unknown:
+        return None
+    return found
+
+
+def context(
+    cwd: str | None,
+    home: str | None,
+    root: str | None = None,
+    *,
+    config: str | None = None,
+    db: str | None = None,
+) -> CallContext:
+    """A call context whose path rules see what the server can see, and no more; the
+    built-in guard (where present) also knows the server's own config and store."""
+    extra: dict[str, tuple[str, ...]] = {}
+    try:
+        from overseer.control.protected import protected_dirs, protected_files
+    except ImportError:  # the guard lands separately (issue 14, item 1)
+        pass
+    else:
+        extra = {"protected": protected_dirs(), "protected_files": protected_files(config, db)}
+    return CallContext(
+        cwd, home, root=root, resolve=real_paths, expand=expand_glob, walk=walk, **extra
+    )
