@@ -94,7 +94,12 @@ def explain(
 
     where = os.path.abspath(cwd) if cwd else os.getcwd()
     root = os.path.abspath(root_dir) if root_dir else where
-    ctx = fsview.context(where, os.path.expanduser("~"), root)
+    from overseer.store import resolve_db
+
+    ctx = fsview.context(
+        where, os.path.expanduser("~"), root,
+        config=config_path or default_config_path(), db=resolve_db(None),
+    )  # fmt: skip
     # the same function the gate uses: a patch is judged file by file, a command by all
     # it runs and touches, paths through the real file system
     decision = evaluate(config.scope_for(agent, resolved_task), tool, tool_input, ctx)
@@ -109,6 +114,8 @@ def explain(
         else f" (no rule matches; default: {decision.effective})"
     )
     click.echo(f"{agent}/{resolved_task}: {tool} → {decision.verdict}{rule}{effect}")
+    if decision.list == "guard":
+        click.echo(f"  {decision.reason}")
 
 
 def _parse_input(tool: str, text: str | None) -> dict[str, object]:

@@ -86,6 +86,19 @@ def walk(root: str, hidden: bool) -> list[str] | None:
     return found
 
 
-def context(cwd: str | None, home: str | None, root: str | None = None) -> CallContext:
-    """A call context whose path rules see the real file system."""
-    return CallContext(cwd, home, root=root, resolve=real_paths, expand=expand_glob, walk=walk)
+def context(
+    cwd: str | None,
+    home: str | None,
+    root: str | None = None,
+    *,
+    config: str | None = None,
+    db: str | None = None,
+) -> CallContext:
+    """A call context whose path rules see the real file system, and whose guard knows
+    overseer's own files here (``config``, ``db``: what this gate reads and writes)."""
+    from overseer.control.protected import protected_dirs, protected_files
+
+    return CallContext(
+        cwd, home, root=root, resolve=real_paths, expand=expand_glob, walk=walk,
+        protected=protected_dirs(), protected_files=protected_files(config, db),
+    )  # fmt: skip

@@ -107,7 +107,8 @@ def request_approval(
     resolved_agent: str | None = agent
     resolved_task: str | None = task
     try:
-        cfg = config if isinstance(config, Config) else hookconfig.load(hook_config_path(config))
+        config_file = None if isinstance(config, Config) else hook_config_path(config)
+        cfg = config if isinstance(config, Config) else hookconfig.load(config_file)
         where = cwd or os.getcwd()
         home = os.path.expanduser("~")
         resolved_agent, resolved_task = cfg.resolve(
@@ -126,7 +127,13 @@ def request_approval(
             tool=tool,
             tool_input=tool_input,
             scope=cfg.scope_for(resolved_agent, resolved_task),
-            ctx=fsview.context(where, home, lean.session_start_dir(conn, session) or where),
+            ctx=fsview.context(
+                where,
+                home,
+                lean.session_start_dir(conn, session) or where,
+                config=config_file or getattr(cfg, "path", None),
+                db=conn.db,
+            ),
             agent=resolved_agent,
             task=resolved_task,
             gate_timeout=timeout

@@ -74,7 +74,7 @@ class CallContext:
     engine passes neither and judges paths lexically.
     """
 
-    __slots__ = ("cwd", "expand", "home", "resolve", "root", "walk")
+    __slots__ = ("cwd", "expand", "home", "protected", "protected_files", "resolve", "root", "walk")
 
     def __init__(
         self,
@@ -84,7 +84,16 @@ class CallContext:
         resolve: Any = None,
         expand: Any = None,
         walk: Any = None,
+        protected: tuple[str, ...] = (),
+        protected_files: tuple[str, ...] = (),
     ) -> None:
+        #: overseer's own files where this runs (config, store, installation, hook settings):
+        #: the built-in guard (:mod:`overseer.policy.guard`) never lets a rule allow a call
+        #: that changes them
+        self.protected = tuple(posixpath.normpath(p) for p in (*protected, *protected_files) if p)
+        #: the config and store files among them: a command that merely *mentions* one
+        #: (``python -c "sqlite3.connect('/…/overseer.db')"``) is treated as touching it
+        self.protected_files = tuple(posixpath.normpath(p) for p in protected_files if p)
         #: ``walk(dir, hidden)``: every path below a directory (``[]`` for a file, None when
         #: too many), for a read that may descend into it (``grep -r``, ``git diff .``)
         self.walk = walk

@@ -11,6 +11,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
+from overseer.policy.guard import REASON_PREFIX, command_reason, is_guarded, mentions
 from overseer.policy.rules import (
     EDIT_FAMILY,
     READ_FAMILY,
@@ -200,6 +201,84 @@ def evaluate(
         return UNKNOWN_AGENT
     ctx = ctx or CallContext()
     tool_input = tool_input if isinstance(tool_input, Mapping) else {}
+    decision = _evaluate(scope, tool, tool_input, ctx, session_grants)
+    if decision.effective == "deny":
+        return decision
+    why = tampering(tool, tool_input, ctx)
+    if why is None:
+        return decision
+    # The built-in guard outranks every allow: rules, tool-wide allows, session grants.
+    return ScopeDecision("ask", decision.rule if decision.verdict == "ask" else None, "guard",
+                         "ask", reason=why)  # fmt: skip
+
+
+def tampering(tool: str, tool_input: Mapping[str, Any], ctx: CallContext) -> str | None:
+    """Why this call acts on the oversight itself (see :mod:`overseer.policy.guard`), as a
+    display-safe reason starting ``oversight tampering:``, or None."""
+    family = canonical_tool(tool)
+    if family in SHELL_TOOLS:
+        analysis = shell_analysis(tool_input)
+        if analysis is None:
+            return None
+        for access in analysis.accesses:
+            if access.mode != "write":
+                continue
+            for path in _access_targets(access, analysis, ctx) or ():
+                if is_guarded(path, ctx):
+                    return _write_reason(path)
+        for cmd in analysis.commands:
+            if not cmd.words:
+                continue
+            named: list[str] = []
+            for word in cmd.words[1:]:
+                if not word.static or not word.value:
+                    continue
+                mentioned = mentions(word.value, ctx)
+                if mentioned is not None:
+                    named.append(neutralise(mentioned, limit=120))
+                    break
+                if word.value.startswith("-"):
+                    continue
+                probe = Access("read", word, cmd.basename)
+                found = _access_targets(probe, analysis, ctx) or ()
+                hit = next((p for p in found if is_guarded(p, ctx)), None)
+                if hit is not None:
+                    named.append(neutralise(hit, limit=120))
+                    break
+            why = command_reason(cmd, named, ctx)
+            if why is not None:
+                return REASON_PREFIX + why + "; never allowed by a rule"
+        fed = next((m for d in analysis.data if (m := mentions(d, ctx)) is not None), None)
+        if fed is not None:  # a here-document naming the store, fed to sqlite3 or python
+            return (
+                f"{REASON_PREFIX}text fed to a command names {neutralise(fed, limit=120)}; "
+                "never allowed by a rule"
+            )
+        return None
+    if family in EDIT_FAMILY or patched_files(tool, tool_input):
+        written = path_of(tool_input)
+        for path in [*(patched_files(tool, tool_input) or []), *([written] if written else [])]:
+            for variant in path_variants(str(path), ctx) or ():
+                if is_guarded(variant, ctx):
+                    return _write_reason(variant)
+    return None
+
+
+def _write_reason(path: str) -> str:
+    return (
+        f"{REASON_PREFIX}a write to {neutralise(path, limit=120)} changes what judges or gates "
+        "the agent (overseer's config, store or installation, agent hook settings, git config "
+        "and hooks, shell start-up files); never allowed by a rule"
+    )
+
+
+def _evaluate(
+    scope: Scope,
+    tool: str,
+    tool_input: Mapping[str, Any],
+    ctx: CallContext,
+    session_grants: Sequence[Rule],
+) -> ScopeDecision:
     family = canonical_tool(tool)
     if family in SHELL_TOOLS:
         analysis = shell_analysis(tool_input)
@@ -376,9 +455,7 @@ def _judge_paths(
             None,
             "guard",
             "ask",
-            reason=f"oversight tampering: a write to {neutralise(guarded, limit=120)} changes "
-            "what runs or what is checked (git config and hooks, agent hook settings); never "
-            "allowed by a rule",
+            reason=_write_reason(guarded),
         )
     if targets is not None and write and all(_is_device(p) for p in targets):
         return ScopeDecision("allow", None, "device", "allow")
@@ -394,34 +471,8 @@ def _judge_paths(
     return ScopeDecision("unscoped", None, "default", scope.default)
 
 
-#: Files whose contents choose what *later* allowed commands run, or whether the gate runs
-#: at all: git's config, hooks and attributes (``core.fsmonitor``, ``diff.external``, diff
-#: drivers run by ``git diff``), and the agents' hook settings. A write to one is never
-#: allowed by a rule, whatever Edit rule covers it (built in; no config can lift it).
-_GUARDED_NAMES = frozenset({".gitattributes", ".gitmodules", ".gitconfig", ".mcp.json"})
-#: In the home directory: shell start-up files run by every later shell the agent starts.
-_GUARDED_HOME = frozenset({
-    ".bashrc", ".bash_profile", ".bash_login", ".profile", ".zshrc", ".zshenv", ".zprofile",
-    ".bash_logout",
-})  # fmt: skip
-_GUARDED_DIRS = (".git", ".codex")
-
-
 def _guarded(path: str, ctx: CallContext) -> bool:
-    parts = path.split("/")
-    if parts[-1] in _GUARDED_NAMES or any(p in _GUARDED_DIRS for p in parts[:-1]):
-        return True
-    if parts[-1] in _GUARDED_DIRS:
-        return True  # replacing the directory itself
-    if ".claude" in parts[:-1]:
-        name = parts[-1]
-        return name.startswith("settings") or name in ("hooks", "commands", "agents")
-    home = ctx.home
-    if not home:
-        return False
-    if posixpath.dirname(path) == home and parts[-1] in _GUARDED_HOME:
-        return True
-    return path.startswith((f"{home}/.config/overseer", f"{home}/.config/git/"))
+    return is_guarded(path, ctx)
 
 
 def _is_device(path: str) -> bool:

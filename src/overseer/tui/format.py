@@ -75,6 +75,8 @@ SHORT_FLAGS = {
     "privilege_change": "privilege",
     "injected_instructions": "injection",
     "credential_acquired": "cred-acquired",
+    "oversight_tampering": "TAMPERING",
+    "ungated_call": "ungated",
 }
 
 

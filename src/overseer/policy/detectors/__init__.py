@@ -49,6 +49,7 @@ from overseer.policy.detectors.security import (
     secret_in_input,
     secret_read,
 )
+from overseer.policy.detectors.tampering import TAMPERING, oversight_tampering
 
 __all__ = [
     "DETECTORS",
@@ -106,6 +107,7 @@ DETECTORS: tuple[Detector, ...] = (
     Detector(PRIVILEGE, privilege_change),
     Detector(INJECTION, injected_instructions),
     Detector(ACQUIRED, credential_acquired),
+    Detector(TAMPERING, oversight_tampering),
 )
 
 _BY_ID: Mapping[str, Detector] = {d.id: d for d in DETECTORS}

@@ -69,7 +69,7 @@ class DetectorSettings:
 
     __slots__ = (
         "burst_calls", "burst_seconds", "disabled", "egress_without_scope", "local_hosts",
-        "scan_limit", "scratch_dirs",
+        "protected", "scan_limit", "scratch_dirs",
     )  # fmt: skip
 
     def __init__(
@@ -82,7 +82,10 @@ class DetectorSettings:
         egress_without_scope: bool = False,
         scan_limit: int = 1_000_000,
         disabled: frozenset[str] = frozenset(),
+        protected: tuple[str, ...] = (),
     ) -> None:
+        #: overseer's config and store files where this runs (for ``oversight_tampering``)
+        self.protected = tuple(protected)
         if burst_calls < 1 or burst_seconds <= 0:
             raise ValueError("burst_calls must be >= 1 and burst_seconds > 0")
         #: more than ``burst_calls`` tool calls within ``burst_seconds`` is a burst

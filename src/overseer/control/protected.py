@@ -1,0 +1,56 @@
+"""Where overseer's own files are, for the built-in guard (:mod:`overseer.policy.guard`).
+
+The guard's names (``.git/``, ``.claude/settings*``, ``~/.config/overseer``...) hold
+everywhere; the files *this* gate trusts are known only here, where it runs: the config it
+read, the store it writes (with SQLite's ``-wal``/``-shm``/``-journal`` beside it), the
+installation it runs from and its interpreter, and the Codex home whose ``hooks.json`` runs
+it. Each path is listed as given and where its symlinks lead, so a link cannot hide one.
+
+Lean: the hook calls this on every call (stdlib only, a few ``realpath`` calls).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+#: Beside a SQLite store: its journal files, and the anchors kept next to it.
+STORE_SUFFIXES = ("", "-wal", "-shm", "-journal", ".anchors")
+
+
+def _both(path: str) -> list[str]:
+    absolute = os.path.abspath(os.path.expanduser(path))
+    real = os.path.realpath(absolute)
+    return [absolute] if real == absolute else [absolute, real]
+
+
+def protected_files(config: str | None, db: str | None) -> tuple[str, ...]:
+    """The config and store files: a command that merely names one is judged as touching it."""
+    found: list[str] = []
+    if config:
+        found += _both(config)
+    if db and "://" not in db:
+        for suffix in STORE_SUFFIXES:
+            found += _both(db + suffix)
+    return tuple(dict.fromkeys(found))
+
+
+def protected_dirs() -> tuple[str, ...]:
+    """overseer's installation and interpreter, and the agents' hook homes."""
+    found: list[str] = []
+    package = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    found += _both(package)
+    if sys.prefix != sys.base_prefix:  # a virtualenv: everything in it runs as overseer
+        found += _both(sys.prefix)
+    found += _both(sys.executable)
+    script = os.path.join(os.path.dirname(sys.executable), "overseer")
+    if os.path.exists(script):
+        found += _both(script)
+    for name in ("XDG_CONFIG_HOME", "XDG_CACHE_HOME", "XDG_DATA_HOME", "XDG_STATE_HOME"):
+        base = os.environ.get(name)
+        if base:
+            found += _both(os.path.join(base, "overseer"))
+    codex_home = os.environ.get("CODEX_HOME")
+    if codex_home:
+        found += _both(codex_home)
+    return tuple(dict.fromkeys(found))
