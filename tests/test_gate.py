@@ -170,12 +170,19 @@ def test_start_session_logs_and_registers_the_process(
     assert tuple(row) == (os.getpid(), record["host"], "etl")
 
 
-def test_session_grants_from_the_store_are_honoured(
-    setup: dict[str, str], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    # "Approve for this session" grants, once the store keeps them (lean.session_grants).
-    grants = {"etl-1": ["Bash(psql:*)", "not a (valid rule"]}
-    monkeypatch.setattr(lean, "session_grants", lambda conn, s: grants.get(s, []), raising=False)
+def test_session_grants_from_the_store_are_honoured(setup: dict[str, str]) -> None:
+    # "Approve for this session" grants an operator made (lean.decide with grant_rules): a
+    # rule that does not parse is ignored, the rest allow the session's later calls.
+    with lean.connect(setup["db"]) as conn:
+        approval = lean.create_approval(
+            conn, session="etl-1", call_id="c-0", agent="etl", task="load", tool="Bash",
+            tool_input={"command": "psql -c 'select 0'"}, rule="Bash(psql:*)", verdict="ask",
+            summary="Bash: psql", timeout_s=60,
+        )  # fmt: skip
+        lean.decide(
+            conn, approval, decision="approve", reason="reads only", operator="alice",
+            grant_rules=["Bash(psql:*)", "not a (valid rule"],
+        )  # fmt: skip
     granted = ask(setup, "psql -c 'select 1'", timeout=0)
     assert granted.allowed and granted.outcome == "auto_allowed"
     assert "session rule" in granted.reason

@@ -22,7 +22,7 @@ from overseer.policy.scope import GATE_ACTIONS, Scope
 AUTONOMY_CLASSES = ("deterministic", "autonomous")
 UNKNOWN_AGENT = "unknown"
 
-_TOP_KEYS = {"defaults", "agents", "gateway", "langfuse", "server"}
+_TOP_KEYS = {"audit", "defaults", "agents", "gateway", "langfuse", "server"}
 _DEFAULTS_KEYS = {
     "gate_timeout", "idle_after", "bell", "burst_calls", "burst_seconds", "operator", "gated",
 }  # fmt: skip
@@ -127,10 +127,24 @@ class Server:
         self.socket, self.operators, self.store = socket, operators, store
 
 
+_AUDIT_KEYS = {"anchor_every", "anchor_minutes"}
+
+
+class Audit:
+    """``[audit]``: how often the audit chain is anchored automatically (a checkpoint kept
+    outside the chain, :mod:`overseer.store.anchor`): after every ``anchor_every`` chain rows,
+    or once ``anchor_minutes`` have passed with new rows, whichever comes first."""
+
+    __slots__ = ("anchor_every", "anchor_minutes")
+
+    def __init__(self, anchor_every: int = 100, anchor_minutes: float = 10.0) -> None:
+        self.anchor_every, self.anchor_minutes = anchor_every, anchor_minutes
+
+
 class Config:
     """The validated configuration. An empty one (no agents) is valid: everything is unscoped."""
 
-    __slots__ = ("agents", "defaults", "gateway", "langfuse", "path", "server")
+    __slots__ = ("agents", "audit", "defaults", "gateway", "langfuse", "path", "server")
 
     def __init__(
         self,
@@ -142,6 +156,7 @@ class Config:
         server: Server | None = None,
     ) -> None:
         self.path = path
+        self.audit = Audit()
         self.defaults = defaults or Defaults()
         self.agents = agents or {}
         self.gateway = gateway or {}
@@ -319,10 +334,13 @@ class _Validator:
         langfuse = self.table("langfuse", raw.get("langfuse", {}))
         self.unknown_keys("langfuse", langfuse, _LANGFUSE_KEYS)
         server = self.server(self.table("server", raw.get("server", {})))
+        audit = self.audit(self.table("audit", raw.get("audit", {})))
         if self.problems:
             self.problems.sort(key=lambda p: p.line)
             raise ConfigError(self.problems)
-        return Config(self.path, defaults, agents, gateway, langfuse, server)
+        config = Config(self.path, defaults, agents, gateway, langfuse, server)
+        config.audit = audit
+        return config
 
     def server(self, table: dict[str, Any]) -> Server:
         """``[server]``: an absolute socket path, operators as names or uids, the store."""
@@ -357,6 +375,25 @@ class _Validator:
                 elif item not in operators:
                     operators.append(item)
             out.operators = tuple(operators)
+        return out
+
+    def audit(self, table: dict[str, Any]) -> Audit:
+        """``[audit]``: ``anchor_every`` a positive number of chain rows, ``anchor_minutes`` a
+        positive number of minutes (automatic anchoring cannot be switched off)."""
+        self.unknown_keys("audit", table, _AUDIT_KEYS)
+        out = Audit()
+        if "anchor_every" in table:
+            value = table["anchor_every"]
+            if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+                out.anchor_every = value
+            else:
+                self.fail("audit.anchor_every", "must be a positive integer (chain rows)")
+        if "anchor_minutes" in table:
+            value = table["anchor_minutes"]
+            if isinstance(value, int | float) and not isinstance(value, bool) and value > 0:
+                out.anchor_minutes = float(value)
+            else:
+                self.fail("audit.anchor_minutes", "must be a positive number of minutes")
         return out
 
     def defaults(self, table: dict[str, Any]) -> Defaults:

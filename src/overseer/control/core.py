@@ -17,7 +17,7 @@ from typing import Any
 
 from overseer.policy.rules import CallContext, Rule
 from overseer.policy.scope import Scope, evaluate_call
-from overseer.store import lean
+from overseer.store import crosscheck, lean
 
 #: ``operator`` of the audit rows the gate writes on its own (rules, timeouts, errors).
 AUTOMATIC = "overseer"
@@ -89,12 +89,39 @@ def judge(
     """Decide one call and record the outcome. Raises only when the store fails *before* an
     approval exists; once one exists, every failure finishes it as ``errored`` here."""
     who = f"agent {agent}" + (f", task {task}" if task else "")
-    if lean.session_status(conn, session) == "killed":
+    checked = _cross_checked(conn)
+    status = lean.session_status(conn, session)
+    if status == "killed" or (checked and crosscheck.chain_killed(conn, session)):
         reason = f"session {session} was killed by an operator; no further tool calls are allowed"
-        _record(conn, "killed", DENY, session, call_id, tool, tool_input, None, reason, agent, task)
+        if status == "killed":
+            _record(
+                conn, "killed", DENY, session, call_id, tool, tool_input, None, reason, agent, task
+            )  # fmt: skip
+        else:  # the chain says killed, the store says otherwise: the kill was undone
+            _, reason = crosscheck.record_tampering(
+                conn,
+                f"session {session} was killed (audit chain) but the store says {status!r}; "
+                "the kill stands and the call is denied",
+                outcome="killed", session=session, call_id=call_id, tool=tool,
+                tool_input=dict(tool_input), agent=agent, task=task, restore_kill=True,
+            )  # fmt: skip
         return GateResult(DENY, "killed", reason, stop=True, agent=agent, task=task)
 
-    decision = evaluate_call(scope, tool, tool_input, ctx, session_grants(conn, session))
+    grants: list[Rule] = []
+    if checked:
+        problem = crosscheck.owner_problem(conn, session, agent, task)
+        texts: list[str] = []
+        if problem is None:
+            texts, problem = crosscheck.verified_grants(conn, session)
+        if problem is not None:
+            return _tampered(
+                conn, problem, session=session, call_id=call_id, tool=tool,
+                tool_input=tool_input, agent=agent, task=task,
+            )  # fmt: skip
+        grants = _parsed(texts)
+    else:
+        grants = session_grants(conn, session)
+    decision = evaluate_call(scope, tool, tool_input, ctx, grants)
     if decision.effective == ALLOW:
         reason = f"allowed by overseer: {decision.reason} ({who})"
         _record(
@@ -173,7 +200,10 @@ def judge(
                     approval_id=approval_id, agent=agent, task=task,
                 )  # fmt: skip
             decided = lean.read_approval(conn, approval_id)  # someone decided at the last moment
-        result = from_approval(decided, approval_id, decision.rule, decision.verdict, agent, task)
+        result = _settle(
+            conn, decided, approval_id, decision.rule, decision.verdict, agent, task,
+            session=session, call_id=call_id, tool=tool, tool_input=tool_input, checked=checked,
+        )  # fmt: skip
     except BaseException as exc:
         reason = f"overseer failed while waiting for a decision: {_one_line(exc)}"
         try:
@@ -188,9 +218,11 @@ def judge(
             except Exception:
                 decided = None
             if decided is not None and decided.get("status") not in (None, "pending"):
-                return from_approval(
-                    decided, approval_id, decision.rule, decision.verdict, agent, task
-                )
+                return _settle(
+                    conn, decided, approval_id, decision.rule, decision.verdict, agent, task,
+                    session=session, call_id=call_id, tool=tool, tool_input=tool_input,
+                    checked=checked,
+                )  # fmt: skip
         if isinstance(exc, Exception):
             return GateResult(
                 DENY,
@@ -222,6 +254,80 @@ def judge(
                 approval_id=approval_id, agent=agent, task=task,
             )  # fmt: skip
     return result
+
+
+def _cross_checked(conn: Any) -> bool:
+    """Whether this store's state is checked against its chain before the gate acts: always,
+    except in team mode, where the hook's role cannot change approvals, grants, sessions or
+    the chain at all (and reads them only through the database's functions)."""
+    return isinstance(conn, lean.LeanConn) and not getattr(conn, "team", None)
+
+
+def _parsed(texts: list[str]) -> list[Rule]:
+    rules: list[Rule] = []
+    for text in texts:
+        with contextlib.suppress(ValueError):
+            rules.append(Rule(text))
+    return rules
+
+
+def _tampered(
+    conn: Any,
+    problem: str,
+    *,
+    session: str,
+    call_id: str | None,
+    tool: str,
+    tool_input: Mapping[str, Any],
+    agent: str | None,
+    task: str | None,
+    approval_id: str | None = None,
+    rule: str | None = None,
+    verdict: str | None = None,
+) -> GateResult:
+    """Deny a call because the store disagrees with the audit chain (oversight tampering):
+    the chain row and the session's security flag are written by
+    :func:`overseer.store.crosscheck.record_tampering`."""
+    _, reason = crosscheck.record_tampering(
+        conn, problem + "; the call is denied", session=session, approval_id=approval_id,
+        call_id=call_id, tool=tool, tool_input=dict(tool_input), agent=agent, task=task,
+    )  # fmt: skip
+    return GateResult(
+        DENY, "policy_denied", reason, rule=rule or crosscheck.TAMPERING_FLAG, verdict=verdict,
+        approval_id=approval_id, agent=agent, task=task,
+    )  # fmt: skip
+
+
+def _settle(
+    conn: Any,
+    decided: Mapping[str, Any] | None,
+    approval_id: str,
+    rule: str | None,
+    verdict: str | None,
+    agent: str | None,
+    task: str | None,
+    *,
+    session: str,
+    call_id: str | None,
+    tool: str,
+    tool_input: Mapping[str, Any],
+    checked: bool,
+) -> GateResult:
+    """:func:`from_approval`, once the decision's chain row vouches for it (see
+    :func:`overseer.store.crosscheck.decision_problem`): compared with the input this gate
+    received itself, so an approval rewritten in the store is never acted on."""
+    if checked and decided is not None:
+        problem = crosscheck.decision_problem(
+            conn, decided, approval_id=approval_id, session=session, tool=tool,
+            tool_input=tool_input,
+        )  # fmt: skip
+        if problem is not None:
+            return _tampered(
+                conn, problem, session=session, call_id=call_id, tool=tool,
+                tool_input=tool_input, agent=agent, task=task, approval_id=approval_id,
+                rule=rule, verdict=verdict,
+            )  # fmt: skip
+    return from_approval(decided, approval_id, rule, verdict, agent, task)
 
 
 def session_grants(conn: Any, session: str) -> list[Rule]:

@@ -143,6 +143,7 @@ def _answer(flavour: str, opts: Options, state: dict[str, Any]) -> str:
 
     conn = lean.connect(opts.db)
     state["conn"] = conn
+    conn.anchor_policy = _anchor_policy(config)
     # What install baked into the hook's command line beats the environment: whatever runs
     # the hook (the agent's own process tree, or a script the agent wrote) chooses its
     # environment, and must not choose its scope with it.
@@ -193,6 +194,13 @@ def _answer(flavour: str, opts: Options, state: dict[str, Any]) -> str:
             with contextlib.suppress(BaseException):
                 sys.stderr.write(f"overseer: could not record the agent's process: {exc}\n")
     return text
+
+
+def _anchor_policy(config: Any) -> Any:
+    """How often the chain is anchored, from the config's ``[audit]`` (:mod:`..store.anchor`)."""
+    from overseer.store.anchor import Policy
+
+    return Policy.from_config(getattr(config, "audit", None))
 
 
 def register_agent(conn: Any, session: str, flavour: str) -> None:

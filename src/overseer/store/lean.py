@@ -581,8 +581,13 @@ def decide(
     operator: str | None,
     updated_input: Any = None,
     grant_rules: Sequence[str] | None = None,
+    caller_pid: int | None = None,
 ) -> dict[str, Any]:
     """An operator's answer: ``approve`` or ``deny`` (a denial needs a reason).
+
+    Refused (:class:`~overseer.control.ancestry.InsideSession`, the attempt recorded as
+    oversight tampering) when the deciding process — ``caller_pid``, default this one; a
+    server passes its client's — descends from an agent process the store knows.
 
     Exactly one writer wins a race; the others get :class:`AlreadyDecided` naming the winner.
     With ``updated_input`` (approve only) the audit row keeps the original and the edit.
@@ -601,6 +606,8 @@ def decide(
     grants = [str(r) for r in grant_rules or ()]
     if grants and decision != "approve":
         raise ValueError("a session grant only makes sense when approving")
+    what = f"{decision} {approval_id}" + (f" granting {' + '.join(grants)}" if grants else "")
+    refuse_inside_session(conn, what, caller_pid)
     who = operator or default_operator()
     with db_errors(conn.db), conn.transaction(chain=True):
         row = _approval(conn, approval_id)
@@ -625,6 +632,23 @@ def decide(
         decided = _approval(conn, approval_id)
     assert decided is not None
     return _public(decided)
+
+
+def refuse_inside_session(conn: LeanConn, what: str, caller_pid: int | None = None) -> None:
+    """No decide, grant or kill from a process that descends from a registered agent
+    process (:mod:`overseer.control.ancestry`). In team mode the database already decides
+    who may decide; a role that cannot read ``sessions`` is not refused for that alone."""
+    from overseer.control.ancestry import InsideSession
+    from overseer.control.ancestry import refuse_inside_session as refuse
+
+    try:
+        with db_errors(conn.db):
+            refuse(conn, what, caller_pid=caller_pid)
+    except InsideSession:
+        raise
+    except StoreError:
+        if not getattr(conn, "team", None):
+            raise
 
 
 def wait_for_decision(conn: LeanConn, approval_id: str, deadline: float) -> dict[str, Any] | None:
@@ -720,10 +744,17 @@ def session_owner(conn: LeanConn, session: str) -> tuple[str, str | None] | None
 
 
 def mark_session_killed(
-    conn: LeanConn, session: str, *, operator: str | None, reason: str | None
+    conn: LeanConn,
+    session: str,
+    *,
+    operator: str | None,
+    reason: str | None,
+    caller_pid: int | None = None,
 ) -> int:
     """Mark ``session`` killed (chain row, outcome ``killed``) and finish its pending
-    approvals as ``killed``, all in one transaction. Returns the session row's chain seq."""
+    approvals as ``killed``, all in one transaction. Returns the session row's chain seq.
+    Refused like :func:`decide` from inside an agent's session (``caller_pid``)."""
+    refuse_inside_session(conn, f"kill of session {session}", caller_pid)
     who = operator or default_operator()
     with db_errors(conn.db), conn.transaction(chain=True):
         ts = utc_text()

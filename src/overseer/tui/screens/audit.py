@@ -21,6 +21,16 @@ OUTCOME_STYLES = {
 }  # fmt: skip
 
 
+#: Chain rows recording a store that disagreed with the chain, or a decision attempted from
+#: inside a session (:mod:`overseer.store.crosscheck`), stand out in the list.
+TAMPERING_PREFIX = "oversight tampering:"
+
+
+def reason_style(reason: str) -> str:
+    """A security flag is never just another reason line."""
+    return "bold reverse red" if reason.startswith(TAMPERING_PREFIX) else ""
+
+
 class AuditScreen(Screen[None]):
     BINDINGS = [
         Binding("escape", "app.pop_screen", "Back", show=True),
@@ -75,5 +85,5 @@ class AuditScreen(Screen[None]):
             table.add_row(
                 cell(row.seq), cell(row.ts.strftime("%Y-%m-%d %H:%M:%S")), cell(row.operator),
                 cell(row.action), cell(row.outcome, OUTCOME_STYLES.get(row.outcome, "")),
-                cell(row.tool), cell(row.session[:12]), cell(row.reason),
+                cell(row.tool), cell(row.session[:12]), cell(row.reason, reason_style(row.reason)),
             )  # fmt: skip
