@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from overseer.config import Config, load_config
+from overseer.control import hookstatus
 from overseer.engine import Engine
 from overseer.sources.ingest import ingest_paths
 from overseer.store import lean, open_store
@@ -99,7 +100,19 @@ def chain(db: str) -> list[dict[str, Any]]:
 def make_app(db: str, config: Config, *, read_only: bool = False) -> tuple[OverseerApp, Store]:
     store = open_store(db)
     # Fixed, past deadlines: the sweep of abandoned approvals would otherwise expire them.
-    source = StoreSource(store, config, read_only=read_only, expire_overdue=False)
+    # The header's hook health, checked for real against an empty project and home of its
+    # own (so the machine's own ~/.claude cannot change a snapshot).
+    place = Path(db).parent / "hook-status"
+    place.mkdir(exist_ok=True)
+
+    def hooks() -> tuple[str, str]:
+        found = hookstatus.hook_status(str(place), home=place)
+        return hookstatus.summary(found), hookstatus.summary_level(found)
+
+    source = StoreSource(
+        store, config, read_only=read_only, expire_overdue=False, hook_check=hooks,
+        check_ungated=False,  # the fixture mixes hook and transcript calls: see test_ungated
+    )  # fmt: skip
     app = OverseerApp(
         source, mode_name="review" if read_only else "watch", operator=OPERATOR,
         clock=lambda: NOW, refresh_interval=None, bell=False,

@@ -93,6 +93,7 @@ def ingest(
                 where = f"{problem.source}:{problem.line}" if problem.line else problem.source
                 problems.append(neutralise(f"{where}: {problem.reason}", limit=300))
 
+    ungated = 0
     try:
         if show_bar:
             with click.progressbar(length=total, label="ingesting", file=sys.stderr) as bar:
@@ -113,6 +114,10 @@ def ingest(
             stats = ingest_paths(
                 files, engine=engine, store=store, fmt=fmt, on_batch=note, max_bytes=batch_bytes
             )
+        from overseer.store.ungated import flag_ungated
+
+        # Calls the new lines show with no gate decision (a removed or bypassed hook).
+        ungated = len(flag_ungated(store, config.is_gated).flagged)
     except StoreError as exc:
         click.echo(f"overseer ingest: {exc}", err=True)
         sys.exit(EXIT_STORE)
@@ -121,6 +126,8 @@ def ingest(
         if callable(close):
             close()
     result = stats.as_dict()
+    if ungated:
+        result["ungated_calls"] = ungated
     if as_json:
         click.echo(json.dumps(result))
         return
@@ -134,6 +141,8 @@ def ingest(
         f"verdicts: allow {v['allow']} · ask {v['ask']} · deny {v['deny']} · "
         f"unscoped {v['unscoped']}"
     )
+    if ungated:
+        click.echo(f"ungated calls: {ungated} (tool calls with no gate decision: a removed hook?)")
     for line in problems:
         click.echo(f"  problem: {line}", err=True)
     if result["problems"] > len(problems):

@@ -197,6 +197,11 @@ def report(
     show_bar = sys.stderr.isatty()
     try:
         with open_store(db) as store, _progress(show_bar) as (on_sessions, progress):
+            from overseer.store.ungated import flag_ungated
+
+            # Re-check every call for a gate decision first, so the review shows ungated
+            # calls whose grace period ended after the live pass last looked.
+            flag_ungated(store, config.is_gated, full=True)
             builder, chain = gather(
                 store,
                 config,

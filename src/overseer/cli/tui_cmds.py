@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
 
 import click
@@ -45,7 +46,7 @@ def watch(
     from overseer.sources.tail import Tailer
     from overseer.tui.app import LiveFeed, OverseerApp
     from overseer.tui.live import store_feed, tail_feed
-    from overseer.tui.store_source import StoreSource
+    from overseer.tui.store_source import StoreSource, default_hook_check
 
     config = _config(config_path)
     store = _store(db)
@@ -55,7 +56,7 @@ def watch(
         tailer = Tailer(list(paths), engine=Engine(config), store=store, fmt=fmt)
         feeds.append(tail_feed(tailer))
         health["logs"] = "ok"
-    source = StoreSource(store, config, health=health)
+    source = StoreSource(store, config, health=health, hook_check=default_hook_check())
     app = OverseerApp(
         source, mode_name="watch", operator=operator or config.defaults.operator,
         bell=config.defaults.bell and not no_bell, live=feeds,
@@ -99,8 +100,14 @@ def review(
     if logs:
         stats = ingest_paths(list(logs), engine=Engine(config), store=store, fmt=fmt)
         click.echo(f"ingested {stats.files} files, {stats.events} events", err=True)
-    app = OverseerApp(StoreSource(store, config, read_only=True), mode_name="review",
-                      refresh_interval=5.0, bell=False)  # fmt: skip
+    from overseer.store import StoreError
+    from overseer.store.ungated import flag_ungated
+    from overseer.tui.store_source import default_hook_check
+
+    with contextlib.suppress(StoreError):  # a read-only store is still reviewed
+        flag_ungated(store, config.is_gated, full=True)  # calls no gate decided
+    source = StoreSource(store, config, read_only=True, hook_check=default_hook_check())
+    app = OverseerApp(source, mode_name="review", refresh_interval=5.0, bell=False)
     app.review_period = period
     try:
         app.run()

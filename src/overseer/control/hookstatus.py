@@ -127,8 +127,10 @@ def _codex_timeout(value: Any) -> int:
     return CODEX_DEFAULT_TIMEOUT
 
 
-def codex_home() -> Path:
-    return Path(os.environ.get("CODEX_HOME") or os.path.join(os.path.expanduser("~"), ".codex"))
+def codex_home(home: Path | None = None) -> Path:
+    """``$CODEX_HOME``, else ``~/.codex`` (``home`` given: that directory's ``.codex``)."""
+    base = home if home is not None else Path(os.path.expanduser("~"))
+    return Path(os.environ.get("CODEX_HOME") or base / ".codex")
 
 
 # ------------------------------------------------------------------------- reading
@@ -250,10 +252,10 @@ def _inspect(
 # ------------------------------------------------------------------------- Claude Code
 
 
-def claude_status(project: str | None, *, user: bool) -> AgentStatus:
+def claude_status(project: str | None, *, user: bool, home: Path | None = None) -> AgentStatus:
     """Claude Code for a project (its two settings files plus the user's and managed ones,
     all of which apply to a session there) or for the user alone."""
-    home = Path(os.path.expanduser("~"))
+    home = home if home is not None else Path(os.path.expanduser("~"))
     places: list[tuple[str, Path]] = []
     if os.path.isfile(CLAUDE_MANAGED):
         places.append(("managed", Path(CLAUDE_MANAGED)))
@@ -295,10 +297,10 @@ def claude_status(project: str | None, *, user: bool) -> AgentStatus:
 # ------------------------------------------------------------------------- Codex
 
 
-def codex_status(project: str | None, *, user: bool) -> AgentStatus:
+def codex_status(project: str | None, *, user: bool, home: Path | None = None) -> AgentStatus:
     """Codex for a project (its ``.codex/hooks.json``) or the user (``$CODEX_HOME``): the
     entry, and whether Codex trusts exactly this entry (the user's ``config.toml``)."""
-    home = codex_home()
+    home = codex_home(home)
     user_config = _read_toml(home / "config.toml")
     hooks_table = user_config.get("hooks")
     states = hooks_table.get("state") if isinstance(hooks_table, dict) else None
@@ -321,7 +323,9 @@ def codex_status(project: str | None, *, user: bool) -> AgentStatus:
         )
         keys = [f"{p}:pre_tool_use:{g}:{h}" for p in _key_paths(path)]
         status.trust_key = keys[0]
-        state = next((states[k] for k in keys if isinstance(states.get(k), dict)), {})
+        state: dict[str, Any] = next(
+            (states[k] for k in keys if isinstance(states.get(k), dict)), {}
+        )
         trusted = state.get("trusted_hash")
         if state.get("enabled") is False:
             status.trust = "disabled"
@@ -373,9 +377,15 @@ def _key_paths(path: Path) -> list[str]:
 # ------------------------------------------------------------------------- together
 
 
-def hook_status(project: str | None = None, *, user: bool = False) -> list[AgentStatus]:
-    """Claude Code and Codex, for ``project`` (default: the current directory) or the user."""
-    return [claude_status(project, user=user), codex_status(project, user=user)]
+def hook_status(
+    project: str | None = None, *, user: bool = False, home: Path | None = None
+) -> list[AgentStatus]:
+    """Claude Code and Codex, for ``project`` (default: the current directory) or the user
+    (``home``: another home directory than ``~``, for tests and other users' checks)."""
+    return [
+        claude_status(project, user=user, home=home),
+        codex_status(project, user=user, home=home),
+    ]
 
 
 def _worst(states: Any) -> str:
@@ -394,6 +404,8 @@ def summary(statuses: list[AgentStatus]) -> str:
         PROJECT_UNTRUSTED: "untrusted project",
     }  # fmt: skip
     names = {"claude-code": "claude", "codex": "codex"}
+    if len({s.state for s in statuses}) == 1:  # "ok", "none": the header's room is scarce
+        return short.get(statuses[0].state, statuses[0].state)
     return " · ".join(
         f"{names.get(s.agent, s.agent)} {short.get(s.state, s.state)}" for s in statuses
     )

@@ -34,6 +34,12 @@ class FleetSnapshot:
     health: dict[str, str] = field(default_factory=dict)  # source → ok / retrying in 4 s / ...
     problems: int = 0
     undelivered: int = 0
+    #: The gate hooks of the watched project and the user, compact (``claude ok · codex
+    #: none``), and ``ok`` / ``warn`` / ``none``; empty until the first (rare) check.
+    hooks: str = ""
+    hooks_level: str = ""
+    #: Who the store trusts: ``single-user`` (the embedded default), ``hardened``, ``team``.
+    trust_mode: str = ""
 
 
 @dataclass(slots=True)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -43,6 +43,32 @@ SPARK_BUCKETS = 12
 SPARK_BUCKET_S = 60.0
 #: Approval outcomes shown on the timeline in place of the call's own status.
 DECIDED = {"approved", "denied", "timed_out", "killed", "errored"}
+#: Seconds between looks at the hook settings files (they rarely change; reading is I/O).
+HOOKS_EVERY = 60.0
+#: Seconds between passes that flag tool calls with no gate decision (ungated calls).
+UNGATED_EVERY = 15.0
+
+
+def default_hook_check(project: str | None = None) -> Callable[[], tuple[str, str]]:
+    """The hook status of ``project`` (default: where overseer was started) and the user,
+    as ``(compact text, level)``, for the header's health."""
+
+    def check() -> tuple[str, str]:
+        from overseer.control import hookstatus
+
+        found = hookstatus.hook_status(project) + hookstatus.hook_status(project, user=True)
+        best: dict[str, Any] = {}
+        for status in found:  # per agent, the place where the hook is best off
+            rank = hookstatus.SEVERITY.index(status.state)
+            if status.state == hookstatus.NOT_INSTALLED:
+                rank = -1  # "none" only if no place has one
+            kept = best.get(status.agent)
+            if kept is None or rank > kept[0]:
+                best[status.agent] = (rank, status)
+        chosen = [status for _rank, status in best.values()]
+        return hookstatus.summary(chosen), hookstatus.summary_level(chosen)
+
+    return check
 
 
 def _parse(text: str | None) -> datetime | None:
@@ -66,6 +92,9 @@ class StoreSource:
         read_only: bool = False,
         health: Mapping[str, str] | None = None,
         expire_overdue: bool = True,
+        hook_check: Callable[[], tuple[str, str]] | None = None,
+        trust_mode: str = "single-user",
+        check_ungated: bool = True,
     ) -> None:
         self.store = store
         self.config = config
@@ -88,12 +117,22 @@ class StoreSource:
         if self.expire_overdue:
             self._expire_overdue()
         sessions = self.store.list_sessions(idle_after=self.config.defaults.idle_after)
+        # Read in snapshot(), i.e. in the app's worker thread, never in a widget.
+        self.hook_check = hook_check
+        self.trust_mode = trust_mode
+        self._hooks: tuple[str, str] = ("", "")
+        self._hooks_at = -HOOKS_EVERY
+        self.check_ungated = check_ungated and not read_only
+        self._ungated_at = -UNGATED_EVERY
         self._observe_autonomy(sessions)
         rows: list[FleetRow] = []
         self._activity_budget = ACTIVITY_BUDGET
         agents: set[str] = set()
         safety = security = live = 0
         for s in sessions:
+        if self.check_ungated:
+            self._flag_ungated()
+        self._read_hooks()
             agent_name = s.agent or "unknown"
             agents.add(agent_name)
             agent = self.config.agents.get(agent_name)
@@ -137,8 +176,35 @@ class StoreSource:
 
         Recomputed at most once a minute, and not on the very first read (the first screen
         must be fast); an agent needs a few sessions before it is classified at all.
+            hooks=self._hooks[0],
+            hooks_level=self._hooks[1],
+            trust_mode=self.trust_mode,
         """
         now = time.monotonic()
+    def _read_hooks(self) -> None:
+        """The hook settings files, at most once a minute (a failure reads as unknown)."""
+        if self.hook_check is None:
+            return
+        now = time.monotonic()
+        if now - self._hooks_at < HOOKS_EVERY:
+            return
+        self._hooks_at = now
+        try:
+            self._hooks = self.hook_check()
+        except Exception as exc:  # a settings file we cannot read must not stop the screen
+            self._hooks = (f"unknown ({type(exc).__name__})", "warn")
+
+    def _flag_ungated(self) -> None:
+        """Flag calls the transcripts show with no gate decision, every few seconds."""
+        now = time.monotonic()
+        if now - self._ungated_at < UNGATED_EVERY:
+            return
+        self._ungated_at = now
+        from overseer.store.ungated import flag_ungated
+
+        with contextlib.suppress(StoreError):  # the snapshot read right after says so
+            flag_ungated(self.store, self.config.is_gated)
+
         if now - self._observed_at < OBSERVE_EVERY:
             return
         self._observed_at = now

@@ -5,19 +5,49 @@ from __future__ import annotations
 from typing import Any
 
 from textual.content import Content
+from textual.style import Style
 from textual.widgets import Static
 
 HEALTH_STYLES = {"ok": "$success", "retrying": "$warning", "auth failed": "$error",
                  "unreachable": "$error"}  # fmt: skip
+#: What single-user mode promises, said where the operator looks (DESIGN.md, trust modes):
+#: the full sentence when the header has room, the short one otherwise.
+#: Longest first; the header shows the longest that fits (README, Threat model, says more).
+SINGLE_USER_NOTES = (
+    "single-user: guards against mistakes, not a hostile agent running as your user",
+    "single-user: guards against mistakes, not a hostile agent",
+    "single-user: not hostile-proof",
+    "single-user",
+)
 
 
 class StatusHeader(Static):
-    """``overseer · watch │ agents 5 · live 3 · pending 2 · flags S4 X1 │ sources ok``."""
+    """``overseer · watch │ agents 5 · live 3 · pending 2 · flags S4 X1 │ sources ok │ hooks
+    claude ok · codex none │ single-user: …``. The hook part comes from the snapshot (read by
+    a worker); its colours are component classes styled in overseer.tcss."""
+
+    COMPONENT_CLASSES = {
+        "status-header--hooks-ok",
+        "status-header--hooks-warn",
+        "status-header--hooks-none",
+        "status-header--trust",
+    }
 
     def on_mount(self) -> None:
+        self._last: Any = None
         self.watch(self.app, "snapshot", self._refresh_from)
 
+    def on_resize(self) -> None:
+        if getattr(self, "_last", None) is not None:
+            self._refresh_from(self._last)
+
+    def _styled(self, text: str, component: str) -> Content:
+        return Content.styled(
+            text, Style.from_rich_style(self.get_component_rich_style(component, partial=True))
+        )
+
     def _refresh_from(self, snapshot: Any) -> None:
+        self._last = snapshot
         app: Any = self.app
         mode = app.mode_name
         if snapshot is None:
@@ -58,6 +88,15 @@ class StatusHeader(Static):
             style = HEALTH_STYLES.get(worst.split(" ")[0], "$warning")
             parts.append(Content(" │ sources "))
             parts.append(Content.styled(summary, style))
+        if snapshot.hooks:
+            level = snapshot.hooks_level if snapshot.hooks_level in ("ok", "none") else "warn"
+            parts.append(Content(" │ hooks "))
+            parts.append(self._styled(snapshot.hooks, f"status-header--hooks-{level}"))
         if app.read_only:
             parts.append(Content.styled("  READ-ONLY", "bold $accent"))
+        if snapshot.trust_mode == "single-user":
+            room = self.size.width - 2 - sum(len(p.plain) for p in parts) - 3
+            note = next((n for n in SINGLE_USER_NOTES if len(n) <= room), SINGLE_USER_NOTES[-1])
+            parts.append(Content(" │ "))
+            parts.append(self._styled(note, "status-header--trust"))
         self.update(Content("").join(parts))
