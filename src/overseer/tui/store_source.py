@@ -110,13 +110,6 @@ class StoreSource:
         # The first observation waits a few seconds after start (see _observe_autonomy).
         self._observed_at = time.monotonic() - OBSERVE_EVERY + OBSERVE_FIRST
         self.expire_overdue = expire_overdue and not read_only
-
-    # ------------------------------------------------------------------ reads
-
-    def snapshot(self) -> FleetSnapshot:
-        if self.expire_overdue:
-            self._expire_overdue()
-        sessions = self.store.list_sessions(idle_after=self.config.defaults.idle_after)
         # Read in snapshot(), i.e. in the app's worker thread, never in a widget.
         self.hook_check = hook_check
         self.trust_mode = trust_mode
@@ -124,15 +117,22 @@ class StoreSource:
         self._hooks_at = -HOOKS_EVERY
         self.check_ungated = check_ungated and not read_only
         self._ungated_at = -UNGATED_EVERY
+
+    # ------------------------------------------------------------------ reads
+
+    def snapshot(self) -> FleetSnapshot:
+        if self.expire_overdue:
+            self._expire_overdue()
+        if self.check_ungated:
+            self._flag_ungated()
+        self._read_hooks()
+        sessions = self.store.list_sessions(idle_after=self.config.defaults.idle_after)
         self._observe_autonomy(sessions)
         rows: list[FleetRow] = []
         self._activity_budget = ACTIVITY_BUDGET
         agents: set[str] = set()
         safety = security = live = 0
         for s in sessions:
-        if self.check_ungated:
-            self._flag_ungated()
-        self._read_hooks()
             agent_name = s.agent or "unknown"
             agents.add(agent_name)
             agent = self.config.agents.get(agent_name)
@@ -169,18 +169,11 @@ class StoreSource:
             flags_security=security,
             health=dict(self.health),
             problems=self.store.count_problems(),
-        )
-
-    def _observe_autonomy(self, sessions: list[Any]) -> None:
-        """Observed autonomy per agent, from its recent sessions' tool sequences.
-
-        Recomputed at most once a minute, and not on the very first read (the first screen
-        must be fast); an agent needs a few sessions before it is classified at all.
             hooks=self._hooks[0],
             hooks_level=self._hooks[1],
             trust_mode=self.trust_mode,
-        """
-        now = time.monotonic()
+        )
+
     def _read_hooks(self) -> None:
         """The hook settings files, at most once a minute (a failure reads as unknown)."""
         if self.hook_check is None:
@@ -205,6 +198,13 @@ class StoreSource:
         with contextlib.suppress(StoreError):  # the snapshot read right after says so
             flag_ungated(self.store, self.config.is_gated)
 
+    def _observe_autonomy(self, sessions: list[Any]) -> None:
+        """Observed autonomy per agent, from its recent sessions' tool sequences.
+
+        Recomputed at most once a minute, and not on the very first read (the first screen
+        must be fast); an agent needs a few sessions before it is classified at all.
+        """
+        now = time.monotonic()
         if now - self._observed_at < OBSERVE_EVERY:
             return
         self._observed_at = now
