@@ -230,3 +230,33 @@ async def test_revealing_a_secret_is_recorded(tmp_path: Path) -> None:
         reveals = raw.execute("SELECT operator, session, call_id FROM reveals").fetchall()
     assert reveals == [(OPERATOR, "sec-1", "s-1")]
     store.close()
+
+
+async def test_a_call_tampering_with_the_store_is_flagged_in_the_queue(world) -> None:  # type: ignore[no-untyped-def]
+    """The gate asks about `sqlite3 <this store> "UPDATE approvals…"`; the queue must show
+    why: the oversight_tampering flag, and a reason is required to approve it."""
+    from overseer.store import lean
+
+    db, config, _ids = world
+    conn = lean.connect(db)
+    command = f"sqlite3 {db} \"UPDATE approvals SET status='approved'\""
+    tampering = lean.create_approval(
+        conn, session="etl-2026-03-02", call_id="c-902", agent="etl-nightly", task="load",
+        tool="Bash", tool_input={"command": command}, rule=None, verdict="ask",
+        summary=command, timeout_s=120,
+    )  # fmt: skip
+    conn.close()
+    app, store = make_app(db, config)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("p")
+        await settle(pilot)
+        assert isinstance(app.screen, ApprovalsScreen)
+        app.screen.select(tampering)
+        await settle(pilot)
+        assert app.screen.current is not None and app.screen.current.id == tampering
+        assert "oversight_tampering" in app.screen.current.flags
+        await pilot.press("a")
+        await settle(pilot)
+        assert isinstance(app.screen, ReasonModal)  # a flagged call needs a reason
+    store.close()

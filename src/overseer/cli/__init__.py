@@ -33,6 +33,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "overseer.cli.serve_cmds:serve",
         "Hardened mode: the gate server that owns the store (run as its own user).",
     ),
+    "team": (
+        "overseer.cli.team_cmds:team",
+        "Team mode: hook and operator as separate PostgreSQL roles.",
+    ),
     "watch": ("overseer.cli.tui_cmds:watch", "Watch sessions live: tail logs, decide approvals."),
     "review": ("overseer.cli.tui_cmds:review", "Review past sessions read-only."),
     "demo": (

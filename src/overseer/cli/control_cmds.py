@@ -79,6 +79,13 @@ hook.add_command(_passthrough("codex"))
 )
 @click.option("--agent", default=None, help="Agent name for every session these settings start.")
 @click.option("--task", default=None, help="Task name for every session these settings start.")
+@click.option(
+    "--server",
+    default=None,
+    metavar="SOCKET",
+    help="Hardened mode: the hook asks the gate server at SOCKET (docs/hardened.md); the "
+    "server's own config and store decide, so --db/--agent/--task do not apply.",
+)
 @click.option("--dry-run", is_flag=True, help="Show what would change; write nothing.")
 def install(
     project: str | None,
@@ -90,6 +97,7 @@ def install(
     task: str | None,
     dry_run: bool,
     force: bool,
+    server: str | None = None,
 ) -> None:
     """Merge the gate hook into the agents' settings, keeping everything already there.
 
@@ -103,6 +111,14 @@ def install(
 
     if project and user:
         raise click.UsageError("--project and --user are exclusive")
+    if server is not None:
+        if agent or task or db:
+            raise click.UsageError(
+                "--server: the gate server picks the agent, task and store from its own config "
+                "(--agent, --task and --db do not apply)"
+            )
+        if not os.path.isabs(server):
+            raise click.UsageError("--server needs the socket's absolute path")
     # Never ./config.toml: the project directory is the agent's to write, and a config the
     # agent can edit grants it anything (the hook itself never reads one from there either).
     config_path = config_path or os.environ.get("OVERSEER_CONFIG") or None
@@ -127,6 +143,8 @@ def install(
     if "://" not in db:
         db = os.path.abspath(os.path.expanduser(db))
     tree = os.path.expanduser("~") if user else os.path.abspath(project or ".")
+    if server is not None:
+        db = None  # the server's, out of the hook's reach; it reads only gate_timeout here
     reasons = [] if user else inst.in_agent_tree(tree, config=config_path, db=db)
     if reasons and not force:
         for why in reasons:
@@ -152,8 +170,9 @@ def install(
             )
             continue
         command = inst.hook_command(
-            target, config=config_path, db=db, agent=agent, task=task, entry_timeout=timeout
-        )
+            target, config=None if server else config_path, db=db, agent=agent, task=task,
+            entry_timeout=timeout, server=server,
+        )  # fmt: skip
         try:
             plan = inst.plan_install(target, path, command, timeout)
         except inst.InstallError as exc:
@@ -232,6 +251,12 @@ def status(project: str | None, user: bool, as_json: bool) -> None:
               help="Seconds between SIGTERM and SIGKILL.")  # fmt: skip
 @click.option("--no-signal", is_flag=True, help="Only mark the session killed; send no signal.")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as one JSON object.")
+@click.option(
+    "--server",
+    default=None,
+    metavar="SOCKET",
+    help="Kill through the gate server at SOCKET, as the user running this command.",
+)
 def kill(
     session: str,
     reason: str | None,
@@ -240,6 +265,7 @@ def kill(
     grace: float,
     no_signal: bool,
     as_json: bool,
+    server: str | None = None,
 ) -> None:
     """Kill SESSION: refuse its further tool calls, and stop its process if it is known.
 
@@ -252,6 +278,9 @@ def kill(
     from overseer.control.kill import kill_session
     from overseer.store import StoreError
 
+    if server is not None:
+        _kill_through(server, session, reason, operator, grace, not no_signal, as_json)
+        return
     who = operator or os.environ.get("OVERSEER_OPERATOR") or None
     try:
         result = kill_session(db, session, who, reason, grace=grace, signal_process=not no_signal)
@@ -262,3 +291,37 @@ def kill(
         click.echo(json.dumps(result.as_dict()))
     else:
         click.echo(result.summary())
+
+
+def _kill_through(
+    server: str,
+    session: str,
+    reason: str | None,
+    operator: str | None,
+    grace: float,
+    signal_process: bool,
+    as_json: bool,
+) -> None:
+    """``kill --server``: the gate server marks the session killed (and signals its process
+    where it may), recording the user it authenticated — ``--operator`` is not sent."""
+    import json
+
+    from overseer.control import thin
+
+    if operator is not None:
+        click.echo(
+            "note: --operator is ignored with --server: the gate server records the user it "
+            "authenticates (the one running this command)",
+            err=True,
+        )
+    payload = {"op": "kill", "session": session, "reason": reason, "grace": min(grace, 60.0),
+               "signal": signal_process}  # fmt: skip
+    try:
+        answer = thin.request(server, payload, timeout=grace + 30.0)
+    except thin.ServerProblem as exc:
+        click.echo(f"kill failed: the gate server refused: {exc}", err=True)
+        sys.exit(EXIT_FAILED)
+    if as_json:
+        click.echo(json.dumps(answer.get("result")))
+    else:
+        click.echo(str(answer.get("summary")))

@@ -437,6 +437,11 @@ def register_process(
     or the hook's first call) names the session's process. ``started_at`` is the session's
     first sight, which the kill compares with the process's start time.
     """
+    if getattr(conn, "team", None):  # team mode: the hook role writes through a function
+        from overseer.store import team_gate
+
+        team_gate.register_process(conn, session, pid, host, agent=agent, task=task, cwd=cwd)
+        return
     from overseer.store import utc_text
 
     now = utc_text()

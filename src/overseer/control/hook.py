@@ -131,7 +131,8 @@ def _answer(flavour: str, opts: Options, state: dict[str, Any]) -> str:
 
     from overseer.control import hookconfig
 
-    config = hookconfig.load(hook_config_path(opts.config))
+    config_file = hook_config_path(opts.config)
+    config = hookconfig.load(config_file)
     gate_timeout = capped_by_entry(gate_timeout_for(config.defaults.gate_timeout), opts)
     _arm(gate_timeout + WATCHDOG_SLACK)
     cwd = call.get("cwd") if isinstance(call.get("cwd"), str) else os.getcwd()
@@ -174,7 +175,7 @@ def _answer(flavour: str, opts: Options, state: dict[str, Any]) -> str:
         tool=call["tool_name"],
         tool_input=call["tool_input"],
         scope=config.scope_for(agent, task),
-        ctx=fsview.context(cwd, home, root),
+        ctx=fsview.context(cwd, home, root, config=config_file, db=conn.db),
         agent=agent,
         task=task,
         gate_timeout=gate_timeout,
@@ -207,8 +208,10 @@ def register_agent(conn: Any, session: str, flavour: str) -> None:
     """Record the agent's pid the first time a session is seen, so ``overseer kill`` can stop
     Claude Code or Codex themselves (Codex ignores ``continue: false``). Linux only (``/proc``),
     and only when the process above the hook's shell is recognisably that agent."""
-    row = conn.execute("SELECT pid FROM sessions WHERE id = ?", (session,)).fetchone()
-    if row is None or row[0] is not None:
+    from overseer.store.lean import session_pid
+
+    seen, known = session_pid(conn, session)
+    if not seen or known is not None:
         return
     pid = agent_process(flavour)
     if pid is not None:

@@ -99,7 +99,9 @@ class LeanConn:
     SQL is written once with ``?`` placeholders and translated for psycopg.
     """
 
-    __slots__ = ("_sql", "after_chain", "anchor_file", "anchor_policy", "db", "is_pg", "raw")
+    __slots__ = (
+        "_sql", "after_chain", "anchor_file", "anchor_policy", "db", "is_pg", "raw", "team",
+    )  # fmt: skip
 
     def __init__(self, db: str, raw: Any, is_pg: bool) -> None:
         self.db, self.raw, self.is_pg = db, raw, is_pg
@@ -109,6 +111,9 @@ class LeanConn:
         self.after_chain: Any = None
         self.anchor_file: Any = None
         self.anchor_policy: Any = None
+        #: ``"hook"`` / ``"operator"``: connected as a team-mode role (:mod:`.team`), which
+        #: writes only through the database's functions (:mod:`.team_gate`); ``None``: direct.
+        self.team: str | None = None
 
     def sql(self, query: str) -> str:
         if not self.is_pg:
@@ -260,19 +265,20 @@ def _connect_pg(target: str, create: bool) -> LeanConn:
             raw = psycopg.connect(libpq_url(target), autocommit=True, connect_timeout=10)
             try:
                 try:
-                    row = raw.execute(
-                        "SELECT value FROM meta WHERE key = 'schema_version'"
-                    ).fetchone()
+                    row = raw.execute(_PG_HELLO).fetchone()
                     version: int | None = int(row[0]) if row else None
+                    team = row[1] if row else None
                 except psycopg.errors.UndefinedTable:
-                    version = None
+                    version, team = None, None
             except BaseException:
                 raw.close()
                 raise
         if version is not None:
             check_version(version, _redact(target))
             if version == SCHEMA_VERSION or attempt == 1:
-                return LeanConn(target, raw, is_pg=True)
+                conn = LeanConn(target, raw, is_pg=True)
+                conn.team = team
+                return conn
             version = None  # older: let the full store migrate it (once), then reconnect
         raw.close()
         if not create:
@@ -280,6 +286,26 @@ def _connect_pg(target: str, create: bool) -> LeanConn:
         if attempt == 0:
             _bootstrap(target)
     raise StoreError(f"{_redact(target)}: no overseer schema after creating it")
+
+
+#: The schema version, and whether this login is a team-mode role (:mod:`.team`): one round
+#: trip. A role that may UPDATE approvals (the owner) writes directly; one that may not, but
+#: may call the operator's or the hook's functions, goes through them.
+_PG_HELLO = (
+    "SELECT value, CASE WHEN to_regproc('overseer_op_decide') IS NULL THEN NULL"
+    " WHEN has_table_privilege('approvals', 'UPDATE') THEN NULL"
+    " WHEN has_function_privilege(to_regproc('overseer_op_decide')::oid, 'EXECUTE')"
+    " THEN 'operator'"
+    " WHEN has_function_privilege(to_regproc('overseer_gate_create_approval')::oid, 'EXECUTE')"
+    " THEN 'hook' END"
+    " FROM meta WHERE key = 'schema_version'"
+)
+
+
+def _team() -> Any:
+    from overseer.store import team_gate
+
+    return team_gate
 
 
 def _bootstrap(target: str) -> None:
@@ -444,6 +470,12 @@ def append_decision(
     Secrets in ``tool_input``/``updated_input`` are masked in the row; ``input_fingerprint``
     is the sha256 of the raw canonical input, so the original can still be matched.
     """
+    if conn.team:
+        return _team().append_decision(  # type: ignore[no-any-return]
+            conn, outcome=outcome, action=action, session=session, approval_id=approval_id,
+            call_id=call_id, tool=tool, tool_input=tool_input, updated_input=updated_input,
+            rule=rule, reason=reason, agent=agent, task=task,
+        )  # fmt: skip
     with db_errors(conn.db), conn.transaction(chain=True):
         if session is not None:
             _ensure_session(conn, session, agent, task, utc_text())
@@ -474,6 +506,12 @@ def create_approval(
     ``summary`` must already be neutralised (it is shown as is). The raw ``tool_input`` is
     kept so an approval can hand back an edited input; audit rows get a masked copy.
     """
+    if conn.team:
+        return _team().create_approval(  # type: ignore[no-any-return]
+            conn, session=session, call_id=call_id, agent=agent, task=task, tool=tool,
+            tool_input=tool_input, rule=rule, verdict=verdict, summary=summary,
+            timeout_s=timeout_s, origin=origin,
+        )  # fmt: skip
     approval_id = "ap-" + os.urandom(5).hex()
     now = time.time()
     created = utc_text(now)
@@ -497,6 +535,8 @@ def create_approval(
 def read_approval(conn: LeanConn, approval_id: str) -> dict[str, Any] | None:
     """The approval as a dict (``status``, ``decided_by``, ``decided_at``, ``reason``,
     ``updated_input`` parsed, ...), or ``None`` if there is no such id."""
+    if conn.team:
+        return _team().read_approval(conn, approval_id)  # type: ignore[no-any-return]
     with db_errors(conn.db):
         row = _approval(conn, approval_id)
     return None if row is None else _public(row)
@@ -559,6 +599,10 @@ def finish_approval(
             f"finish_approval sets one of {', '.join(FINISH_OUTCOMES)}, not {outcome!r}"
         )
     action = {"timed_out": "timeout", "errored": "error", "killed": "kill"}[outcome]
+    if conn.team:  # the approval's own hook login records "overseer", an operator itself
+        return _team().finish_approval(  # type: ignore[no-any-return]
+            conn, approval_id, outcome=outcome, reason=reason
+        )
     with db_errors(conn.db), conn.transaction(chain=True):
         row = _approval(conn, approval_id)
         if row is None:
@@ -608,6 +652,15 @@ def decide(
         raise ValueError("a session grant only makes sense when approving")
     what = f"{decision} {approval_id}" + (f" granting {' + '.join(grants)}" if grants else "")
     refuse_inside_session(conn, what, caller_pid)
+    if conn.team:  # the database records session_user, whatever ``operator`` says
+        return _team().decide(  # type: ignore[no-any-return]
+            conn,
+            approval_id,
+            decision=decision,
+            reason=reason,
+            updated_input=updated_input,
+            grants=grants,
+        )
     who = operator or default_operator()
     with db_errors(conn.db), conn.transaction(chain=True):
         row = _approval(conn, approval_id)
@@ -698,6 +751,8 @@ def _wait_pg(conn: LeanConn, approval_id: str, end: float) -> dict[str, Any] | N
 def session_grants(conn: LeanConn, session: str) -> list[str]:
     """Rules an operator allowed for the rest of ``session`` ("approve for this session"),
     oldest first. Gates read this on every call: one indexed lookup."""
+    if conn.team:
+        return _team().session_grants(conn, session)  # type: ignore[no-any-return]
     with db_errors(conn.db):
         rows = conn.execute(
             "SELECT rule FROM grants WHERE session = ? ORDER BY id", (session,)
@@ -707,6 +762,9 @@ def session_grants(conn: LeanConn, session: str) -> list[str]:
 
 def session_start_dir(conn: LeanConn, session: str) -> str | None:
     """The directory the session was first seen in (``./`` path rules are anchored there)."""
+    if conn.team:
+        info = _team().session_row(conn, session)
+        return None if info is None or not info[3] else str(info[3])
     with db_errors(conn.db):
         row = conn.execute("SELECT cwd FROM sessions WHERE id = ?", (session,)).fetchone()
     return None if row is None or not row[0] else str(row[0])
@@ -715,6 +773,9 @@ def session_start_dir(conn: LeanConn, session: str) -> str | None:
 def note_start_dir(conn: LeanConn, session: str, cwd: str) -> None:
     """Keep the directory a hook first saw the session in (never overwritten: a later ``cd``
     must not move the session's ``./`` rules)."""
+    if conn.team:
+        _team().note_start_dir(conn, session, cwd)
+        return
     with db_errors(conn.db), conn.transaction():
         conn.execute(
             "UPDATE sessions SET cwd = ? WHERE id = ? AND (cwd IS NULL OR cwd = '')",
@@ -727,6 +788,9 @@ def session_status(conn: LeanConn, session: str) -> str | None:
 
     ``killed`` means every later hook call of the session must stop the agent.
     """
+    if conn.team:
+        info = _team().session_row(conn, session)
+        return None if info is None else str(info[0])
     with db_errors(conn.db):
         row = conn.execute("SELECT status FROM sessions WHERE id = ?", (session,)).fetchone()
     return None if row is None else str(row[0])
@@ -736,11 +800,27 @@ def session_owner(conn: LeanConn, session: str) -> tuple[str, str | None] | None
     """``(agent, task)`` recorded for the session (first resolved, from where it started),
     or ``None`` if unseen or unresolved: a later call's cwd must not move a session into
     another agent's scope."""
-    with db_errors(conn.db):
-        row = conn.execute("SELECT agent, task FROM sessions WHERE id = ?", (session,)).fetchone()
+    if conn.team:
+        info = _team().session_row(conn, session)
+        row = None if info is None else info[1:3]
+    else:
+        with db_errors(conn.db):
+            row = conn.execute(
+                "SELECT agent, task FROM sessions WHERE id = ?", (session,)
+            ).fetchone()
     if row is None or not row[0]:
         return None
     return str(row[0]), None if row[1] is None else str(row[1])
+
+
+def session_pid(conn: LeanConn, session: str) -> tuple[bool, int | None]:
+    """``(seen, pid)``: whether the store knows the session, and its registered pid."""
+    if conn.team:
+        info = _team().session_row(conn, session)
+        return (False, None) if info is None else (True, info[4])
+    with db_errors(conn.db):
+        row = conn.execute("SELECT pid FROM sessions WHERE id = ?", (session,)).fetchone()
+    return (False, None) if row is None else (True, None if row[0] is None else int(row[0]))
 
 
 def mark_session_killed(
@@ -755,6 +835,10 @@ def mark_session_killed(
     approvals as ``killed``, all in one transaction. Returns the session row's chain seq.
     Refused like :func:`decide` from inside an agent's session (``caller_pid``)."""
     refuse_inside_session(conn, f"kill of session {session}", caller_pid)
+    if conn.team:  # killed_by and the chain's operator are session_user
+        return _team().mark_session_killed(  # type: ignore[no-any-return]
+            conn, session, reason=reason
+        )
     who = operator or default_operator()
     with db_errors(conn.db), conn.transaction(chain=True):
         ts = utc_text()
@@ -812,6 +896,8 @@ def expire_overdue(
 
 def record_checkpoint(conn: LeanConn, checkpoint: Mapping[str, Any], operator: str | None) -> None:
     """Keep a copy of a handed-out checkpoint (history for the audit screen)."""
+    if conn.team:  # team mode: only the database owner writes checkpoints (they anchor)
+        return
     with db_errors(conn.db), conn.transaction():
         conn.execute(
             "INSERT INTO checkpoints (size, head, ts, operator) VALUES (?, ?, ?, ?)",

@@ -100,7 +100,14 @@ class StoreSource:
         self.config = config
         self.read_only = read_only
         self.health: dict[str, str] = dict(health or {})
-        self.settings = DetectorSettings.from_defaults(config.defaults)
+        from overseer.control.protected import protected_files
+
+        # the gated call's own risks, including tampering with this store and config
+        db = getattr(store, "db", None)
+        self.settings = DetectorSettings.from_defaults(
+            config.defaults,
+            protected=protected_files(config.path, db if isinstance(db, str) else None),
+        )
         self._spark_cache: dict[str, tuple[str | None, list[int]]] = {}
         self._approval_flags: dict[str, tuple[tuple[str, ...], bool]] = {}
         self._observed: dict[str, str] = {}
