@@ -103,6 +103,10 @@ SHELL_ATTACKS = [
     f"rm -rf {HOME}/.config/overseer",
     f"echo x > {HOME}/.cache/overseer/hook/anything",
     f"rm -rf {HOME}/.local/share/overseer",
+    # another spelling of the same file: POSIX keeps a leading '//', the kernel does not
+    "echo x > //var/lib/overseer/overseer.db",
+    "rm //etc/overseer/config.toml",
+    "echo x > /srv/app/./sub/../.git//config",
 ]
 
 
@@ -274,3 +278,14 @@ def test_the_real_hook_gates_a_database_client_on_its_own_store(tmp_path: Path) 
         capture_output=True, text=True, env=env, timeout=60,
     )  # fmt: skip
     assert json.loads(allowed.stdout)["hookSpecificOutput"]["permissionDecision"] == "allow"
+
+
+def test_a_guard_reason_quoting_the_agents_program_is_neutralised() -> None:
+    """The reason quotes the program and the path the agent wrote; it reaches the hook's
+    answer, the chain and the queue, so controls and bidi overrides are made visible."""
+    program = f"{INSTALL}/bin/pip\u202e\x07x"
+    decision = evaluate(WIDE, "Bash", {"command": f"'{program}' install evil"}, ctx())
+    assert decision.effective == "ask" and decision.list == "guard"
+    assert "\u202e" not in decision.reason and "\x07" not in decision.reason, decision.reason
+    named = evaluate(WIDE, "Bash", {"command": f"python3 x.py '{STORE}' '\u202e'"}, ctx())
+    assert named.reason.startswith("oversight tampering:") and "\u202e" not in named.reason

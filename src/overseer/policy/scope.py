@@ -235,7 +235,7 @@ def tampering(tool: str, tool_input: Mapping[str, Any], ctx: CallContext) -> str
                     continue
                 mentioned = mentions(word.value, ctx)
                 if mentioned is not None:
-                    named.append(neutralise(mentioned, limit=120))
+                    named.append(mentioned)
                     break
                 if word.value.startswith("-"):
                     continue
@@ -243,11 +243,11 @@ def tampering(tool: str, tool_input: Mapping[str, Any], ctx: CallContext) -> str
                 found = _access_targets(probe, analysis, ctx) or ()
                 hit = next((p for p in found if is_guarded(p, ctx)), None)
                 if hit is not None:
-                    named.append(neutralise(hit, limit=120))
+                    named.append(hit)
                     break
             why = command_reason(cmd, named, ctx)
-            if why is not None:
-                return REASON_PREFIX + why + "; never allowed by a rule"
+            if why is not None:  # it quotes the agent's program name and paths: neutralised
+                return REASON_PREFIX + neutralise(why, limit=300) + "; never allowed by a rule"
         fed = next((m for d in analysis.data if (m := mentions(d, ctx)) is not None), None)
         if fed is not None:  # a here-document naming the store, fed to sqlite3 or python
             return (
