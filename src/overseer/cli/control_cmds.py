@@ -275,12 +275,12 @@ def kill(
     """
     import json
 
+    if server is not None:  # before the store's imports: this side never opens it
+        _kill_through(server, session, reason, operator, grace, not no_signal, as_json)
+        return
     from overseer.control.kill import kill_session
     from overseer.store import StoreError
 
-    if server is not None:
-        _kill_through(server, session, reason, operator, grace, not no_signal, as_json)
-        return
     who = operator or os.environ.get("OVERSEER_OPERATOR") or None
     try:
         result = kill_session(db, session, who, reason, grace=grace, signal_process=not no_signal)

@@ -221,8 +221,6 @@ def decide(
 ) -> None:
     """Approve or deny a pending approval. When operators race, exactly one wins; the
     others exit 3 with "already decided by X at T: outcome"."""
-    from overseer.store import lean
-
     if grants and decision != "approve":
         _fail("--grant only makes sense when approving")
 
@@ -245,6 +243,8 @@ def decide(
             f"(audit seq {result['decision_seq']})"
         )
         return
+    from overseer.store import lean  # not before: through the server, no store is touched
+
     conn = _connect(db)
     try:
         with _store_errors():
@@ -314,11 +314,11 @@ def _decide_through(
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON list.")
 def approvals(db: str | None, server: str | None, as_json: bool) -> None:
     """List pending approvals, oldest first: id, session, agent, tool, input, waiting since."""
-    from overseer.store import lean
-
     if server is not None:
         pending = list(_through(server, {"op": "pending"}).get("approvals") or [])
     else:
+        from overseer.store import lean
+
         conn = _connect(db)
         try:
             with _store_errors():
