@@ -24,6 +24,7 @@ import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -99,7 +100,15 @@ def append(sizes: Sizes) -> list[Row]:
 
 
 def hook(sizes: Sizes) -> list[Row]:
-    from bench.hook import COMPOUND, auto_decided, gated, make_env, pct
+    from bench.hook import (
+        COMPOUND,
+        auto_decided,
+        gated,
+        make_env,
+        measure_hardened,
+        measure_team,
+        pct,
+    )
 
     with tempfile.TemporaryDirectory(prefix="overseer-bench-") as tmp:
         env = make_env(tmp)
@@ -108,8 +117,47 @@ def hook(sizes: Sizes) -> list[Row]:
         c_med, c_bare = auto_decided(env, sizes.hook_runs, COMPOUND)
         log(f"  gated hook, decided in process (the TUI's key press) × {sizes.gated_runs} ...")
         lat = gated(env, sizes.gated_runs, via_cli=False)
+        log("  hardened mode (thin client → gate server) ...")
+        hardened = measure_hardened(env, tmp, sizes.hook_runs, sizes.gated_runs)
+        log("  team mode (hook role on PostgreSQL) ...")
+        team = measure_team(env, sizes.hook_runs, sizes.gated_runs)
     ratio = med / bare
     p95 = pct(lat, 95) * 1000
+    return [*_single_rows(med, bare, c_med, c_bare, lat, p95, sizes),
+            *_mode_rows("hardened", hardened, pct), *_mode_rows("team", team, pct)]  # fmt: skip
+
+
+def _mode_rows(mode: str, measured: Any, pct: Any) -> list[Row]:
+    """A mode's rows (``measured`` is a ``bench.hook.Measured`` or why it was skipped)."""
+    if isinstance(measured, str):
+        return [Row(f"{mode} mode", "measured", f"skipped: {measured}", "—")]
+    ratio = measured.hook / measured.bare
+    rows = [
+        Row(
+            f"{mode} mode: auto-decided hook call, whole process",
+            "median < 4× python -c pass",
+            f"{ratio:.2f}× ({measured.hook * 1000:.0f} ms vs {measured.bare * 1000:.0f} ms)",
+            yes(ratio < 4),
+        )
+    ]
+    for label, lat in measured.gated.items():
+        p95 = pct(lat, 95) * 1000
+        rows.append(
+            Row(
+                f"{mode} mode: operator decides ({label}) → gated hook returns",
+                "p95 < 300 ms",
+                f"p95 {p95:.0f} ms (median {statistics.median(lat) * 1000:.0f} ms, n={len(lat)})",
+                yes(p95 < 300),
+            )
+        )
+    return rows
+
+
+def _single_rows(
+    med: float, bare: float, c_med: float, c_bare: float, lat: list[float], p95: float,
+    sizes: Sizes,
+) -> list[Row]:  # fmt: skip
+    ratio = med / bare
     return [
         Row(
             "gate hook, auto-decided call, whole process",

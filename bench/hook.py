@@ -8,20 +8,31 @@
    ways: from launching ``overseer decide`` (a whole CLI process, when that command exists) and
    from an in-process ``lean.decide`` (what the TUI does on a key press). Target: under 300 ms.
 
-Run: ``.venv/bin/python bench/hook.py [--runs 40] [--gated 20]``. Uses a temp dir and temp DB;
-touches nothing of the user's.
+Each is measured in every mode (docs/hardened.md, docs/team.md): **single-user** (the hook
+opens the SQLite store itself), **hardened** (the thin client asks an ``overseer serve`` gate
+server over a Unix socket; the server runs as this user here, so run the bench as root — a
+thin client refuses a server of its own non-root user), **team** (the hook connects to
+PostgreSQL as the team-mode hook role and runs only its functions; needs a server on
+127.0.0.1:5432 where ``postgres`` may create databases and roles).
+
+Run: ``.venv/bin/python bench/hook.py [--runs 40] [--gated 20] [--modes single,hardened,team]``.
+Uses a temp dir, temp DB and (team) a temp database and roles it drops; touches nothing of the
+user's.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
+import signal
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 BIN = Path(sys.executable).parent
@@ -37,6 +48,7 @@ gate_timeout = "60s"
 owner = "bench@example.com"
 autonomy = "autonomous"
 default_task = "work"
+match = { cwd = ["/tmp/bench", "/tmp/bench/**"] }
 
 [agents.bench.tasks.work]
 allow = ["Read", "Bash(git status)", "Bash(ls *)", "Bash(grep *)"]
@@ -79,32 +91,41 @@ def pct(values: list[float], p: float) -> float:
 PLAIN, COMPOUND = "git status", "git status && ls -la | grep -c x"
 
 
-def auto_decided(env: dict[str, str], runs: int, command: str = PLAIN) -> tuple[float, float]:
+HOOK = [*OVERSEER, "hook", "claude-code"]
+
+
+def auto_decided(
+    env: dict[str, str], runs: int, command: str = PLAIN, hook_argv: list[str] | None = None
+) -> tuple[float, float]:
+    argv = hook_argv or HOOK
     stdin = call("bench-auto", command)
-    timed([*OVERSEER, "hook", "claude-code"], stdin, env)  # warm: creates the DB, fills caches
+    timed(argv, stdin, env)  # warm: creates the DB, fills caches
     hook, bare = [], []
     for n in range(runs):
         bare.append(timed([sys.executable, "-c", "pass"], b"", env))
-        hook.append(timed([*OVERSEER, "hook", "claude-code"], call("bench-auto", command, n), env))
+        hook.append(timed(argv, call("bench-auto", command, n), env))
     return statistics.median(hook), statistics.median(bare)
 
 
-def decide_cli_available(env: dict[str, str]) -> bool:
-    probe = subprocess.run(
-        [*OVERSEER, "decide", "--help"], capture_output=True, env=env, check=False
-    )
-    return probe.returncode == 0
-
-
-def gated(env: dict[str, str], runs: int, *, via_cli: bool) -> list[float]:
+def gated(
+    env: dict[str, str],
+    runs: int,
+    *,
+    via_cli: bool,
+    hook_argv: list[str] | None = None,
+    store: str | None = None,
+    decide: Callable[[str, bool], None] | None = None,
+) -> list[float]:
+    """``decide(approval_id, via_cli)`` decides as the mode's operator (default: the
+    single-user store, by ``lean.decide`` or the ``overseer decide`` CLI)."""
     from overseer.store import lean
 
-    conn = lean.connect(env["OVERSEER_DB"])
+    conn = lean.connect(store or env["OVERSEER_DB"])
     latencies = []
     for n in range(runs):
-        session = f"bench-gated-{'cli' if via_cli else 'lib'}-{n}"
+        session = f"bench-gated-{'cli' if via_cli else 'lib'}-{n}-{os.urandom(3).hex()}"
         hook = subprocess.Popen(
-            [*OVERSEER, "hook", "claude-code"],
+            hook_argv or HOOK,
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
@@ -126,7 +147,9 @@ def gated(env: dict[str, str], runs: int, *, via_cli: bool) -> list[float]:
             raise SystemExit("the gated hook never created its approval")
         time.sleep(0.05)  # let the hook settle into its wait, as it would while a human reads
         start = time.perf_counter()
-        if via_cli:
+        if decide is not None:
+            decide(approval["id"], via_cli)
+        elif via_cli:
             subprocess.run(
                 [*OVERSEER, "decide", approval["id"], "approve", "--reason", "bench"],
                 capture_output=True,
@@ -163,31 +186,177 @@ def make_env(tmp: str) -> dict[str, str]:
     return env
 
 
+@contextlib.contextmanager
+def hardened_server(tmp: str, env: dict[str, str]) -> Iterator[tuple[str, str]]:
+    """An ``overseer serve`` gate server on a socket in ``tmp``: yields (socket, store)."""
+    base = Path(tmp) / "hardened"
+    (base / "run").mkdir(parents=True, mode=0o755)
+    (base / "etc").mkdir(mode=0o755)
+    sock, store = str(base / "run" / "gate.sock"), str(base / "state" / "server.db")
+    config = base / "etc" / "config.toml"
+    config.write_text(
+        CONFIG + f'\n[server]\nsocket = "{sock}"\nstore = "{store}"\noperators = [{os.getuid()}]\n'
+    )
+    config.chmod(0o644)
+    server = subprocess.Popen(
+        [*OVERSEER, "serve", "--config", str(config)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 30
+        while not os.path.exists(sock):
+            if server.poll() is not None or time.monotonic() > deadline:
+                err = server.stderr.read().decode() if server.stderr else ""
+                raise SystemExit(f"the gate server did not start: {err[-500:]}")
+            time.sleep(0.02)
+        yield sock, store
+    finally:
+        server.send_signal(signal.SIGTERM)
+        try:
+            server.wait(30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+
+
+class Measured:
+    """One mode's figures: the auto-decided medians and the gated latencies per method."""
+
+    def __init__(self, hook: float, bare: float) -> None:
+        self.hook, self.bare = hook, bare
+        self.gated: dict[str, list[float]] = {}
+
+
+def measure_hardened(env: dict[str, str], tmp: str, runs: int, gated_runs: int) -> Measured | str:
+    """Hardened mode's figures, or why they could not be taken."""
+    from overseer.control import thin
+
+    if os.getuid() != 0:
+        return "run as root: the thin client refuses a gate server of its own non-root user"
+    with hardened_server(tmp, env) as (sock, store):
+        argv = [*HOOK, "--server", sock]
+        measured = Measured(*auto_decided(env, runs, hook_argv=argv))
+
+        def decide(approval_id: str, via_cli: bool) -> None:
+            if via_cli:
+                argv = [*OVERSEER, "decide", approval_id, "approve", "--server", sock]
+                subprocess.run(argv, capture_output=True, env=env, check=True)
+            else:  # what an operator's console does: one request on the socket
+                thin.request(sock, {"op": "decide", "id": approval_id, "decision": "approve"})
+
+        methods = (("one socket request", False), ("`overseer decide --server` CLI", True))
+        for label, via_cli in methods:
+            measured.gated[label] = gated(
+                env, gated_runs, via_cli=via_cli, hook_argv=argv, store=store, decide=decide
+            )
+    return measured
+
+
+def measure_team(env: dict[str, str], runs: int, gated_runs: int) -> Measured | str:
+    """Team mode's figures (a temp database and roles, dropped after), or why not."""
+    try:
+        import psycopg
+    except ImportError:
+        return "psycopg is not installed"
+    admin = "postgresql://postgres@127.0.0.1:5432/postgres"
+    suffix = os.urandom(4).hex()
+    name, hook_role = f"overseer_bench_{suffix}", f"bench_hook_{suffix}"
+    op_role = f"bench_op_{suffix}"
+    try:
+        with psycopg.connect(admin, autocommit=True, connect_timeout=3) as pg:
+            pg.execute(f'CREATE DATABASE "{name}"')
+    except psycopg.Error as exc:
+        return f"no PostgreSQL at 127.0.0.1:5432 ({str(exc).strip()[:120]})"
+    owner = f"postgresql://postgres@127.0.0.1:5432/{name}"
+    operator_db = f"postgresql://{op_role}@127.0.0.1:5432/{name}"
+    try:
+        init = [*OVERSEER, "team", "init", "--db", owner, "--hook-role", hook_role]
+        done = subprocess.run(
+            [*init, "--operator-role", op_role, "--login"], capture_output=True, env=env
+        )
+        if done.returncode != 0:
+            return f"team init failed: {done.stderr.decode()[-300:]}"
+        team_env = env | {"OVERSEER_DB": f"postgresql://{hook_role}@127.0.0.1:5432/{name}"}
+        measured = Measured(*auto_decided(team_env, runs))
+
+        def decide(approval_id: str, via_cli: bool) -> None:
+            if via_cli:
+                argv = [*OVERSEER, "decide", approval_id, "approve", "--db", operator_db]
+                subprocess.run(argv, capture_output=True, env=env, check=True)
+                return
+            from overseer.store import lean
+
+            conn = lean.connect(operator_db)
+            try:
+                lean.decide(conn, approval_id, decision="approve", reason=None, operator=None)
+            finally:
+                conn.close()
+
+        methods = (("operator role, in process", False), ("operator role, CLI", True))
+        for label, via_cli in methods:
+            measured.gated[label] = gated(
+                team_env, gated_runs, via_cli=via_cli, store=owner, decide=decide
+            )
+        return measured
+    finally:
+        with psycopg.connect(admin, autocommit=True) as pg:
+            pg.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            for role in (hook_role, op_role):
+                pg.execute(f'DROP ROLE IF EXISTS "{role}"')
+
+
+def print_mode(mode: str, measured: Measured | str, runs: int) -> None:
+    if isinstance(measured, str):
+        print(f"{mode}: skipped ({measured})")
+        return
+    report(f"{mode}, auto-decided hook call: median {measured.hook * 1000:.1f} ms",
+           measured.hook, measured.bare, runs)  # fmt: skip
+    for label, lat in measured.gated.items():
+        report_gated(f"{mode}, {label}", lat)
+
+
+def report(label: str, hook: float, bare: float, runs: int) -> None:
+    ratio = hook / bare
+    print(f"{label} over {runs} runs; python -c pass: {bare * 1000:.1f} ms; ratio "
+          f"{ratio:.2f}x (target < 4x: {'ok' if ratio < 4 else 'MISSED'})")  # fmt: skip
+
+
+def report_gated(label: str, lat: list[float]) -> None:
+    p95 = pct(lat, 95)
+    print(f"decision → gated hook exit, {label}: p95 {p95 * 1000:.0f} ms, "
+          f"median {statistics.median(lat) * 1000:.0f} ms over {len(lat)} runs "
+          f"(target p95 < 300 ms: {'ok' if p95 < 0.3 else 'MISSED'})")  # fmt: skip
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--runs", type=int, default=40, help="auto-decided runs (default 40)")
     parser.add_argument("--gated", type=int, default=20, help="gated runs per method (default 20)")
+    parser.add_argument(
+        "--modes", default="single,hardened,team", help="comma-separated: single, hardened, team"
+    )
     args = parser.parse_args()
+    modes = {m.strip() for m in args.modes.split(",") if m.strip()}
     with tempfile.TemporaryDirectory(prefix="overseer-bench-") as tmp:
         env = make_env(tmp)
-        hook, bare = auto_decided(env, args.runs)
-        ratio = hook / bare
-        print(f"auto-decided hook call: median {hook * 1000:.1f} ms over {args.runs} runs; "
-              f"python -c pass: {bare * 1000:.1f} ms; ratio {ratio:.2f}x "
-              f"(target < 4x: {'ok' if ratio < 4 else 'MISSED'})")  # fmt: skip
-        methods = [("in-process lean.decide (TUI key press)", False)]
-        if decide_cli_available(env):
-            methods.append(("`overseer decide` CLI process", True))
-        else:
-            print("`overseer decide` is not available yet: measuring the in-process decision only")
-        for label, via_cli in methods:
-            lat = gated(env, args.gated, via_cli=via_cli)
-            p95 = pct(lat, 95)
-            print(f"decision → gated hook exit, {label}: p95 {p95 * 1000:.0f} ms, "
-                  f"median {statistics.median(lat) * 1000:.0f} ms over {len(lat)} runs "
-                  f"(target p95 < 300 ms: {'ok' if p95 < 0.3 else 'MISSED'})")  # fmt: skip
+        if "single" in modes:
+            run_single(env, args)
+        if "hardened" in modes:
+            measured = measure_hardened(env, tmp, args.runs, args.gated)
+            print_mode("hardened (thin client → gate server)", measured, args.runs)
+        if "team" in modes:
+            print_mode("team (hook role on PostgreSQL)", measure_team(env, args.runs, args.gated),
+                       args.runs)  # fmt: skip
+
+
+def run_single(env: dict[str, str], args: argparse.Namespace) -> None:
+    hook, bare = auto_decided(env, args.runs)
+    report(f"single-user, auto-decided hook call: median {hook * 1000:.1f} ms", hook, bare,
+           args.runs)  # fmt: skip
+    for label, via_cli in (("in-process lean.decide (TUI key press)", False),
+                           ("`overseer decide` CLI process", True)):  # fmt: skip
+        report_gated(f"single-user, {label}", gated(env, args.gated, via_cli=via_cli))
 
 
 if __name__ == "__main__":
