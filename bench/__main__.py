@@ -121,7 +121,6 @@ def hook(sizes: Sizes) -> list[Row]:
         hardened = measure_hardened(env, tmp, sizes.hook_runs, sizes.gated_runs)
         log("  team mode (hook role on PostgreSQL) ...")
         team = measure_team(env, sizes.hook_runs, sizes.gated_runs)
-    ratio = med / bare
     p95 = pct(lat, 95) * 1000
     return [*_single_rows(med, bare, c_med, c_bare, lat, p95, sizes),
             *_mode_rows("hardened", hardened, pct), *_mode_rows("team", team, pct)]  # fmt: skip
