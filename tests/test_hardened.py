@@ -623,3 +623,29 @@ def test_a_config_made_writable_by_others_stops_the_gate(hardened: Hardened) -> 
     finally:
         hardened.config.chmod(0o644)
     assert decision(hardened.hook("ls", n=96))[0] == "allow"
+
+
+def test_the_installed_hook_entry_talks_to_the_server_and_bakes_nothing_else(
+    hardened: Hardened,
+) -> None:
+    """``hook install --server``: the entry names the socket and no store, config, agent or
+    task (the server's own decide); run as the agent's uid, it is answered by the server."""
+    done = subprocess.run(
+        [sys.executable, "-m", "overseer", "hook", "install", "--project", str(hardened.project),
+         "--for", "claude-code", "--config", str(hardened.config), "--server", hardened.socket],
+        capture_output=True, text=True, timeout=60,
+        env={k: v for k, v in os.environ.items() if not k.startswith("OVERSEER_")},
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    settings = json.loads((hardened.project / ".claude" / "settings.json").read_text())
+    (entry,) = settings["hooks"]["PreToolUse"][0]["hooks"]
+    program, *args = entry["command"].removesuffix(" || exit 2").split()
+    assert args[:4] == ["hook", "claude-code", "--server", hardened.socket], args
+    assert not {"--db", "--config", "--agent", "--task"} & set(args)
+    result = hardened.as_user(
+        AGENT_UID, ["-m", "overseer", *args], stdin=hardened.hook_payload("rm -rf /", n=99)
+    )
+    assert decision(result)[0] == "deny"
+    assert hardened.rows("SELECT outcome FROM decisions WHERE call_id = 'toolu_0099'") == [
+        ("policy_denied",)
+    ]
