@@ -289,3 +289,82 @@ def test_a_guard_reason_quoting_the_agents_program_is_neutralised() -> None:
     assert "\u202e" not in decision.reason and "\x07" not in decision.reason, decision.reason
     named = evaluate(WIDE, "Bash", {"command": f"python3 x.py '{STORE}' '\u202e'"}, ctx())
     assert named.reason.startswith("oversight tampering:") and "\u202e" not in named.reason
+
+
+# -------------------------------------------------------------- what the guard cannot read
+
+
+UNREADABLE = [
+    # the program is named only at run time: it may be overseer
+    "x=overseer; $x decide ap-1 approve",
+    "o=over; s=seer; $o$s decide ap-1 approve",
+    '"$(echo overseer)" decide ap-1 approve',
+    "`printf overseer` kill s-1",
+    # a shell whose script is not on the command line
+    "printf 'overseer decide ap-1 approve' | sh",
+    "echo b3ZlcnNlZXIgZGVjaWRl | base64 -d | bash",
+    "bash -s < /tmp/script",
+    'bash -c "$PAYLOAD"',
+    "sh -o pipefail",
+    # a database named at run time
+    "s=/var/lib/overseer; sqlite3 $s/overseer.db .tables",
+    'sqlite3 "$(ls /var/lib/*/*.db)" .tables',
+]
+
+
+@pytest.mark.parametrize("command", UNREADABLE)
+def test_what_the_guard_cannot_read_is_never_allowed_even_by_a_tool_wide_rule(
+    command: str,
+) -> None:
+    """Under ``allow = ["Bash"]`` the scope allows anything; the guard asks where it cannot
+    tell whether the command runs overseer or opens its store (the ancestry check refuses a
+    decide from the agent's process tree anyway: this makes it visible before it runs)."""
+    decision = evaluate(WIDE, "Bash", {"command": command}, ctx())
+    assert decision.effective == "ask" and decision.list == "guard", (command, decision)
+    assert decision.reason.startswith("oversight tampering: ")
+
+
+@pytest.mark.parametrize(
+    "command",
+    ["bash build.sh", "bash -c 'make test'", "sh -eu ./ci.sh", "sqlite3 app.db .tables",
+     "psql -h db.internal app -c 'select 1'"],
+)  # fmt: skip
+def test_scripts_and_databases_on_the_command_line_stay_allowed(command: str) -> None:
+    assert evaluate(WIDE, "Bash", {"command": command}, ctx()).effective == "allow"
+
+
+def test_a_postgresql_client_is_gated_when_the_store_is_postgresql() -> None:
+    """A PostgreSQL store has no path: the client reaches it by URL, ``-d``, or PG*
+    variables. With such a store, every PostgreSQL client is tampering until an operator
+    says otherwise; with a SQLite store, ``psql`` on the app's database is ordinary work."""
+    pg_ctx = CallContext(PROJECT, HOME, protected=(INSTALL,), pg_store=True)
+    for command in (
+        "psql postgresql://u@db/overseer -c 'update approvals set status=1'",
+        "PGDATABASE=overseer psql -c 'delete from decisions'",
+        "pg_dump overseer",
+    ):
+        decision = evaluate(WIDE, "Bash", {"command": command}, pg_ctx)
+        assert decision.effective == "ask" and decision.list == "guard", command
+    plain = evaluate(WIDE, "Bash", {"command": "psql app -c 'select 1'"}, ctx())
+    assert plain.effective == "allow"
+
+
+def test_a_hard_link_to_the_store_is_the_store(tmp_path: Path) -> None:
+    """``ln`` on the store is guarded; a hard link made some other way (a script the agent
+    ran) is a second name no path check sees: the gate compares inodes."""
+    store = tmp_path / "state" / "overseer.db"
+    store.parent.mkdir()
+    store.write_bytes(b"SQLite format 3\x00")
+    link = tmp_path / "work" / "notes.db"
+    link.parent.mkdir()
+    os.link(store, link)
+    context = fsview.context(str(tmp_path / "work"), HOME, db=str(store))
+    for command in (f"sqlite3 {link} \"UPDATE approvals SET status='approved'\"",
+                    "sqlite3 notes.db .dump", f"cp /tmp/x.db {link}"):  # fmt: skip
+        decision = evaluate(RULED, "Bash", {"command": command}, context)
+        assert decision.effective == "ask" and decision.list == "guard", command
+    other = tmp_path / "work" / "app.db"
+    other.write_bytes(b"SQLite format 3\x00")
+    os.link(other, tmp_path / "work" / "app-copy.db")  # hard links of other files are fine
+    allowed = evaluate(RULED, "Bash", {"command": f"sqlite3 {other} .tables"}, context)
+    assert allowed.effective == "allow"

@@ -96,9 +96,11 @@ def context(
 ) -> CallContext:
     """A call context whose path rules see the real file system, and whose guard knows
     overseer's own files here (``config``, ``db``: what this gate reads and writes)."""
-    from overseer.control.protected import protected_dirs, protected_files
+    from overseer.control.protected import protected_dirs, protected_files, with_hard_links
 
+    files = protected_files(config, db)
     return CallContext(
-        cwd, home, root=root, resolve=real_paths, expand=expand_glob, walk=walk,
-        protected=protected_dirs(), protected_files=protected_files(config, db),
+        cwd, home, root=root, resolve=with_hard_links(real_paths, files), expand=expand_glob,
+        walk=walk, protected=protected_dirs(), protected_files=files,
+        pg_store=bool(db and "://" in db),
     )  # fmt: skip

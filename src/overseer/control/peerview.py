@@ -160,13 +160,11 @@ def context(
 ) -> CallContext:
     """A call context whose path rules see what the server can see, and no more; the
     built-in guard (where present) also knows the server's own config and store."""
-    extra: dict[str, tuple[str, ...]] = {}
-    try:
-        from overseer.control.protected import protected_dirs, protected_files
-    except ImportError:  # the guard lands separately (issue 14, item 1)
-        pass
-    else:
-        extra = {"protected": protected_dirs(), "protected_files": protected_files(config, db)}
+    from overseer.control.protected import protected_dirs, protected_files, with_hard_links
+
+    files = protected_files(config, db)
     return CallContext(
-        cwd, home, root=root, resolve=real_paths, expand=expand_glob, walk=walk, **extra
-    )
+        cwd, home, root=root, resolve=with_hard_links(real_paths, files), expand=expand_glob,
+        walk=walk, protected=protected_dirs(), protected_files=files,
+        pg_store=bool(db and "://" in db),
+    )  # fmt: skip

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable
 
 #: Beside a SQLite store: its journal files, and the anchors kept next to it.
 STORE_SUFFIXES = ("", "-wal", "-shm", "-journal", ".anchors")
@@ -54,3 +55,39 @@ def protected_dirs() -> tuple[str, ...]:
     if codex_home:
         found += _both(codex_home)
     return tuple(dict.fromkeys(found))
+
+
+def with_hard_links(
+    resolve: Callable[[str], list[str] | None], files: tuple[str, ...]
+) -> Callable[[str], list[str] | None]:
+    """``resolve`` that also answers a *hard link* to one of ``files`` (the config or the
+    store) with that file: a second name for the store is the store, and no path check sees
+    it. One ``stat`` per path judged; the files' identities are read lazily, once."""
+    ids: dict[tuple[int, int], str] | None = None
+
+    def identities() -> dict[tuple[int, int], str]:
+        nonlocal ids
+        if ids is None:
+            ids = {}
+            for name in files:
+                try:
+                    st = os.stat(name)
+                except (OSError, ValueError):
+                    continue
+                ids.setdefault((st.st_dev, st.st_ino), name)
+        return ids
+
+    def resolved(path: str) -> list[str] | None:
+        found = resolve(path)
+        try:
+            st = os.stat(path)
+        except (OSError, ValueError):
+            return found
+        if st.st_nlink < 2:
+            return found
+        same = identities().get((st.st_dev, st.st_ino))
+        if same is None or same == path:
+            return found
+        return [*(found or ()), same] if found is not None else None
+
+    return resolved

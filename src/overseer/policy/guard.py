@@ -53,6 +53,10 @@ DB_CLIENTS = frozenset({
     "sqlite3", "sqlite", "litecli", "sqlite-utils", "sqlitebrowser", "datasette", "duckdb",
     "usql", "psql", "pgcli", "pg_dump", "pg_restore",
 })  # fmt: skip
+#: The clients among them that reach a PostgreSQL store by a URL or PG* variables, not a path.
+PG_CLIENTS = frozenset({"psql", "pgcli", "pg_dump", "pg_restore", "usql"})
+#: Shells: one given no script operand reads its script from stdin, which the guard cannot see.
+SHELLS = frozenset({"sh", "bash", "dash", "zsh", "ksh", "mksh", "ash"})
 #: Interpreters that run overseer as ``python -m overseer``.
 _PYTHONS = ("python", "python3", "pypy", "pypy3")
 
@@ -153,6 +157,30 @@ _READERS_THAT_WRITE = frozenset({"sed", "sort", "split", "csplit", "gpg", "opens
                                  "gawk", "mawk", "source", "."})  # fmt: skip
 
 
+def _script_unseen(cmd: Command) -> bool:
+    """A shell that reads its script from stdin (no operand, or ``-s``) or from a ``-c``
+    argument built at run time: what it runs is not in the command line."""
+    words = cmd.words[1:]
+    skip = False
+    for i, word in enumerate(words):
+        value = word.value
+        if skip:
+            skip = False
+            continue
+        if value in ("-o", "+o", "-O", "+O", "--rcfile", "--init-file"):
+            skip = True  # the option's value, not a script
+            continue
+        if value in ("-s", "--"):
+            return value == "-s" or i + 1 >= len(words)
+        if value.startswith("-") and "c" in value[1:] and not value.startswith("--"):
+            script = words[i + 1] if i + 1 < len(words) else None
+            return script is None or not script.static
+        if value.startswith(("-", "+")):
+            continue
+        return not word.static  # a script file: its path is judged as a read elsewhere
+    return True
+
+
 def command_reason(cmd: Command, named: list[str], ctx: CallContext) -> str | None:
     """Why ``cmd`` acts on the oversight, given ``named``: the guarded paths its words
     resolve to (the caller resolves them). Pure readers (``cat config.toml``) are fine."""
@@ -161,9 +189,18 @@ def command_reason(cmd: Command, named: list[str], ctx: CallContext) -> str | No
     if changes_git_config(cmd):
         return "changes git's config, which chooses what later git commands run"
     base = cmd.basename
-    program = cmd.words[0].value if cmd.words else ""
+    first = cmd.words[0] if cmd.words else None
+    program = first.value if first else ""
+    if first is not None and not first.static:
+        return f"runs a program named only when bash runs it ({first.raw[:80]}): it may be overseer"
     if "/" in program and within_any(posixpath.normpath(program), ctx.protected):
         return f"runs {program} from overseer's own installation"
+    if base in PG_CLIENTS and ctx.pg_store:
+        return f"runs {base} while overseer's store is a PostgreSQL database it may open"
+    if base in DB_CLIENTS and any(not w.static for w in cmd.words[1:]):
+        return f"runs {base} on a database named only when bash runs it: it may be the store"
+    if base in SHELLS and _script_unseen(cmd):
+        return f"{base} runs a script the guard cannot read (stdin, or built at run time)"
     if not named:
         return None
     if base in DB_CLIENTS:

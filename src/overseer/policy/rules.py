@@ -74,7 +74,10 @@ class CallContext:
     engine passes neither and judges paths lexically.
     """
 
-    __slots__ = ("cwd", "expand", "home", "protected", "protected_files", "resolve", "root", "walk")
+    __slots__ = (
+        "cwd", "expand", "home", "pg_store", "protected", "protected_files", "resolve", "root",
+        "walk",
+    )  # fmt: skip
 
     def __init__(
         self,
@@ -86,7 +89,11 @@ class CallContext:
         walk: Any = None,
         protected: tuple[str, ...] = (),
         protected_files: tuple[str, ...] = (),
+        pg_store: bool = False,
     ) -> None:
+        #: overseer's store is a PostgreSQL database: a PostgreSQL client may reach it by URL
+        #: or PG* variables, which no path check sees
+        self.pg_store = pg_store
         #: overseer's own files where this runs (config, store, installation, hook settings):
         #: the built-in guard (:mod:`overseer.policy.guard`) never lets a rule allow a call
         #: that changes them
