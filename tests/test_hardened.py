@@ -1,7 +1,8 @@
 """Hardened mode for real: the gate server as its own user, the agent under a second real uid.
 
 The server (``overseer serve``) runs as root here — the "own system user" of the design; the
-agent's side runs as uid 54321 and an operator as uid 54322, children started with
+agent's side runs as uid 54321 and an operator as uid 54322 (root is an operator too, for
+the console tests), children started with
 ``setuid`` (no system user needs to exist: the server names an unknown uid ``uid:N``). Each
 test performs an attack the agent's uid would make on its own oversight and shows it stopped:
 deciding, granting, killing or listing through the server, forging the operator's name,
@@ -52,7 +53,7 @@ gate_timeout = "30s"
 [server]
 socket = "{socket}"
 store = "{store}"
-operators = [{operator}]
+operators = [{operator}, 0]
 
 [agents.builder]
 owner = "platform@example.com"
@@ -640,6 +641,7 @@ def test_the_installed_hook_entry_talks_to_the_server_and_bakes_nothing_else(
     settings = json.loads((hardened.project / ".claude" / "settings.json").read_text())
     (entry,) = settings["hooks"]["PreToolUse"][0]["hooks"]
     program, *args = entry["command"].removesuffix(" || exit 2").split()
+    assert program.endswith("overseer"), program
     assert args[:4] == ["hook", "claude-code", "--server", hardened.socket], args
     assert not {"--db", "--config", "--agent", "--task"} & set(args)
     result = hardened.as_user(

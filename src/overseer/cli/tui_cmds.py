@@ -36,12 +36,25 @@ def _store(db: str | None):  # type: ignore[no-untyped-def]
 @click.option("--format", "fmt", default=None, help="Force a log format (default: detect).")
 @click.option("--operator", default=None, help="Name recorded with decisions (default: OS user).")
 @click.option("--no-bell", is_flag=True, help="Do not ring the terminal bell for new approvals.")
+@click.option(
+    "--server",
+    default=None,
+    metavar="SOCKET",
+    help="Hardened mode: read a local mirror of the gate server's store (--db names it; "
+    "default: one per server beside your store) and decide, grant and kill through the "
+    "server at SOCKET, as the user running this (docs/hardened.md).",
+)
 def watch(
     paths: tuple[str, ...], config_path: str | None, db: str | None, fmt: str | None,
-    operator: str | None, no_bell: bool,
+    operator: str | None, no_bell: bool, server: str | None,
 ) -> None:  # fmt: skip
     """Watch agent sessions live: tail PATHS (files or directories) and show pending
     approvals from gate hooks. With no PATHS, only the store (hooks, other consoles)."""
+    if server is not None:
+        if paths:
+            raise click.UsageError("--server: the gate server's store is the only source")
+        _watch_server(server, config_path, db, no_bell)
+        return
     from overseer.engine import Engine
     from overseer.sources.tail import Tailer
     from overseer.tui.app import LiveFeed, OverseerApp
@@ -60,6 +73,37 @@ def watch(
     app = OverseerApp(
         source, mode_name="watch", operator=operator or config.defaults.operator,
         bell=config.defaults.bell and not no_bell, live=feeds,
+    )  # fmt: skip
+    try:
+        app.run()
+    finally:
+        store.close()
+
+
+def _watch_server(server: str, config_path: str | None, db: str | None, no_bell: bool) -> None:
+    import os
+
+    from overseer.control.mirror import default_mirror
+    from overseer.tui.app import OverseerApp
+    from overseer.tui.live import store_feed
+    from overseer.tui.server_source import ServerSource
+
+    if not os.path.isabs(server):
+        raise click.UsageError("--server needs the socket's absolute path")
+    config = _config(config_path)
+    mirror = db or default_mirror(server)
+    if "://" not in mirror:
+        os.makedirs(os.path.dirname(os.path.abspath(mirror)), mode=0o700, exist_ok=True)
+    store = _store(mirror)
+    source = ServerSource(store, config, server, health={"server": "connecting"})
+    try:
+        source.feed.pull()  # the first screen shows the server's state, not an empty mirror
+        source.health["server"] = "ok"
+    except Exception as exc:
+        source.health["server"] = f"unreachable: {str(exc)[:120]}"
+    app = OverseerApp(
+        source, mode_name="watch", operator="(the gate server names you)",
+        bell=config.defaults.bell and not no_bell, live=[store_feed(store), source.feed],
     )  # fmt: skip
     try:
         app.run()

@@ -463,6 +463,8 @@ class GateServer:
             "decide": self._decide,
             "kill": self._kill,
             "pending": self._pending,
+            "mirror": self._mirror,
+            "reveal": self._reveal,
         }
         handler = handlers.get(op)
         if handler is None:
@@ -471,7 +473,8 @@ class GateServer:
             self._tampering(conn, peer, op, request)
             raise Refused(
                 f"{peer.name} is not an operator of this gate server: only the users in "
-                f"[server] operators may {'list approvals' if op == 'pending' else op}"
+                f"[server] operators may "
+                f"{ {'pending': 'list approvals', 'mirror': 'read the store'}.get(op, op) }"
             )
         return handler(request, peer, conn)
 
@@ -660,6 +663,27 @@ class GateServer:
     ) -> dict[str, Any]:
         return {"ok": True, "approvals": lean.pending_approvals(conn)}
 
+    def _mirror(self, request: dict[str, Any], _peer: Peer, conn: lean.LeanConn) -> dict[str, Any]:
+        """The rows an operator's console mirror lacks (:mod:`overseer.control.mirror`)."""
+        from overseer.control import mirror
+
+        after = request.get("after")
+        if not isinstance(after, dict):
+            raise Refused("mirror needs the highest keys the console holds")
+        return {"ok": True, **mirror.changes(conn, after)}
+
+    def _reveal(self, request: dict[str, Any], peer: Peer, conn: lean.LeanConn) -> dict[str, Any]:
+        """An operator unmasked a secret on a console: recorded here, as the kernel names them."""
+        session, call_id = request.get("session"), request.get("call_id")
+        if not isinstance(session, str) or not (call_id is None or isinstance(call_id, str)):
+            raise Refused("reveal needs a session id (and a call id or null)")
+        with lean.db_errors(conn.db), conn.transaction():
+            conn.execute(
+                "INSERT INTO reveals (ts, operator, session, call_id) VALUES (?, ?, ?, ?)",
+                (utc_text(), peer.name, session[:200], call_id[:200] if call_id else None),
+            )
+        return {"ok": True}
+
     def _tampering(self, conn: lean.LeanConn, peer: Peer, op: str, request: dict[str, Any]) -> None:
         """A non-operator tried an operator's action: one chain row naming who (by uid)."""
         target = request.get("id") if op == "decide" else request.get("session")
@@ -675,6 +699,8 @@ class GateServer:
             "decide": "decide an approval",
             "kill": "kill a session",
             "pending": "list pending approvals",
+            "mirror": "read the store",
+            "reveal": "record a reveal",
             "hook": "submit a call in another user's session",
         }
         if op == "decide" and request.get("grant"):

@@ -99,4 +99,7 @@ class StatusHeader(Static):
             note = next((n for n in SINGLE_USER_NOTES if len(n) <= room), SINGLE_USER_NOTES[-1])
             parts.append(Content(" │ "))
             parts.append(self._styled(note, "status-header--trust"))
+        elif snapshot.trust_mode:  # "hardened": decisions go through the gate server
+            parts.append(Content(" │ "))
+            parts.append(self._styled(snapshot.trust_mode, "status-header--trust"))
         self.update(Content("").join(parts))
