@@ -283,9 +283,8 @@ def test_the_hook_role_cannot_change_what_the_oversight_rests_on(
         except psycopg.Error as exc:  # a trigger or a function refusing: still valid SQL
             assert exc.sqlstate not in _INVALID, (statement, exc.sqlstate, str(exc))
     before = owner_rows(team, _COUNTS)
-    with team.connect(team.hook) as conn:
-        with pytest.raises(psycopg.Error) as caught:
-            conn.execute(statement)
+    with team.connect(team.hook) as conn, pytest.raises(psycopg.Error) as caught:
+        conn.execute(statement)
     assert caught.value.sqlstate == "42501", (statement, caught.value.sqlstate, str(caught.value))
     assert owner_rows(team, _COUNTS) == before
 
