@@ -322,6 +322,10 @@ def test_what_the_guard_cannot_read_is_never_allowed_even_by_a_tool_wide_rule(
     decision = evaluate(WIDE, "Bash", {"command": command}, ctx())
     assert decision.effective == "ask" and decision.list == "guard", (command, decision)
     assert decision.reason.startswith("oversight tampering: ")
+    # not evidence, though: the detector leaves `curl … | bash` to download_exec
+    history = SessionHistory(session="s1", cwd=PROJECT, home=HOME)
+    flags = run_detectors(_event(command), history, DetectorSettings())
+    assert TAMPERING_FLAG not in {f.detector for f in flags}, command
 
 
 @pytest.mark.parametrize(

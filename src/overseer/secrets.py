@@ -8,10 +8,11 @@ is left alone; masking keeps a short kind label so the operator still sees *what
 from __future__ import annotations
 
 import functools
-import hashlib
 import re
 from collections.abc import Iterator
 from typing import Any
+
+from overseer.digest import sha256
 
 #: ``(kind, pattern, flags)``: compiled on first use (:func:`_patterns`), because most text
 #: holds none of :data:`SECRET_HINTS` and never needs them (the gate hook masks every call's
@@ -137,4 +138,4 @@ def mask_value(value: Any) -> Any:
 
 def fingerprint(raw: str) -> str:
     """sha256 of the raw (unmasked) text, kept beside a masked copy as evidence."""
-    return hashlib.sha256(raw.encode("utf-8", "surrogatepass")).hexdigest()
+    return sha256(raw.encode("utf-8", "surrogatepass")).hexdigest()

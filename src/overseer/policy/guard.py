@@ -157,6 +157,17 @@ _READERS_THAT_WRITE = frozenset({"sed", "sort", "split", "csplit", "gpg", "opens
                                  "gawk", "mawk", "source", "."})  # fmt: skip
 
 
+#: How the reasons for what the guard *cannot see* end: the gate asks about such a call,
+#: but it is not evidence of tampering (``curl … | bash`` is not an attack on overseer), so
+#: the ``oversight_tampering`` detector does not flag it.
+UNSEEN = ": it may be overseer or its store"
+
+
+def is_unseen(reason: str) -> bool:
+    """Is ``reason`` (a guard reason, prefixed or not) one of "cannot tell", not "does"?"""
+    return UNSEEN in reason
+
+
 def _script_unseen(cmd: Command) -> bool:
     """A shell that reads its script from stdin (no operand, or ``-s``) or from a ``-c``
     argument built at run time: what it runs is not in the command line."""
@@ -192,15 +203,15 @@ def command_reason(cmd: Command, named: list[str], ctx: CallContext) -> str | No
     first = cmd.words[0] if cmd.words else None
     program = first.value if first else ""
     if first is not None and not first.static:
-        return f"runs a program named only when bash runs it ({first.raw[:80]}): it may be overseer"
+        return f"runs a program named only when bash runs it ({first.raw[:80]}){UNSEEN}"
     if "/" in program and within_any(posixpath.normpath(program), ctx.protected):
         return f"runs {program} from overseer's own installation"
     if base in PG_CLIENTS and ctx.pg_store:
         return f"runs {base} while overseer's store is a PostgreSQL database it may open"
     if base in DB_CLIENTS and any(not w.static for w in cmd.words[1:]):
-        return f"runs {base} on a database named only when bash runs it: it may be the store"
+        return f"runs {base} on a database named only when bash runs it{UNSEEN}"
     if base in SHELLS and _script_unseen(cmd):
-        return f"{base} runs a script the guard cannot read (stdin, or built at run time)"
+        return f"{base} runs a script the guard cannot read (stdin, or built at run time){UNSEEN}"
     if not named:
         return None
     if base in DB_CLIENTS:

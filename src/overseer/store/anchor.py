@@ -33,13 +33,13 @@ This module is on the gate hook's import path: standard library and :mod:`.chain
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import time
 from collections.abc import Callable
 from typing import Any
 
+from overseer.digest import sha256
 from overseer.store.chain import COLUMNS, FIELDS, GENESIS, fast_json, row_hash
 
 ANCHOR_FORMAT = "overseer-audit-anchor/1"
@@ -153,7 +153,7 @@ class FileAnchors:
                 )
             if anchors and anchor["size"] < anchors[-1]["size"]:
                 raise AnchorProblem(f"{where}: the chain size goes backwards (edited)")
-            prev = hashlib.sha256(line).hexdigest()
+            prev = sha256(line).hexdigest()
             anchors.append(anchor)
         return anchors
 
@@ -184,7 +184,7 @@ class FileAnchors:
                 "size": size,
                 "head": head,
                 "ts": ts,
-                "prev": hashlib.sha256(last_line).hexdigest() if last else GENESIS,
+                "prev": sha256(last_line).hexdigest() if last else GENESIS,
             }
             if tail and not tail.endswith(b"\n"):
                 raise AnchorProblem(f"{self.path}: the last line is cut short (edited)")
@@ -355,7 +355,7 @@ def _verify_since(conn: Any, last: dict[str, Any] | None, head_seq: int, head_ha
             raise AnchorProblem(f"the chain does not link at seq {expected}: not anchored")
         body = values[:nfields]
         js = fast_json(body)
-        digest = hashlib.sha256((prev + js).encode("utf-8")).hexdigest() if js else ""
+        digest = sha256((prev + js).encode("utf-8")).hexdigest() if js else ""
         if digest != values[nfields + 1]:
             digest = row_hash(prev, dict(zip(FIELDS, body, strict=True)))
         if digest != values[nfields + 1]:

@@ -15,12 +15,13 @@ never produce a wrong verdict.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 import rfc8785
+
+from overseer.digest import sha256
 
 GENESIS = "0" * 64
 
@@ -59,7 +60,7 @@ def canonical_json(row: Mapping[str, Any]) -> str:
 
 def row_hash(prev_hash: str, row: Mapping[str, Any]) -> str:
     """``sha256(prev_hash ‖ RFC 8785 JSON of the row)`` as 64 lowercase hex digits."""
-    return hashlib.sha256((prev_hash + canonical_json(row)).encode("utf-8")).hexdigest()
+    return sha256((prev_hash + canonical_json(row)).encode("utf-8")).hexdigest()
 
 
 def fast_json(values: Sequence[Any]) -> str | None:
@@ -220,7 +221,7 @@ def _verify(
     cp = parse_checkpoint(checkpoint) if checkpoint is not None else None
     cp_size = cp["size"] if cp else -1
     cp_head = cp["head"] if cp else ""
-    sha = hashlib.sha256
+    sha = sha256
     expected, prev, prev2 = 1, GENESIS, ""
     count = 0
 

@@ -18,7 +18,6 @@ them as text. Deadlines passed in are ``time.time()`` epoch seconds.
 
 from __future__ import annotations
 
-import getpass
 import json
 import os
 import sqlite3
@@ -187,6 +186,8 @@ def _redact(db: str) -> str:
 
 def default_operator() -> str:
     """The OS user, which is who ran the command unless ``--operator`` says otherwise."""
+    import getpass  # here, not at the top: the hook's auto decisions never ask
+
     try:
         return getpass.getuser()
     except Exception:  # no passwd entry (containers): getuser raises instead of guessing

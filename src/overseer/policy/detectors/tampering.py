@@ -14,7 +14,7 @@ from __future__ import annotations
 from overseer.model import Event, EventKind, Flag, FlagCategory
 from overseer.policy.detectors._core import DetectorInfo, DetectorSettings
 from overseer.policy.detectors.history import SessionHistory
-from overseer.policy.guard import REASON_PREFIX, TAMPERING_FLAG, TAMPERING_OWASP
+from overseer.policy.guard import REASON_PREFIX, TAMPERING_FLAG, TAMPERING_OWASP, is_unseen
 from overseer.policy.rules import CallContext
 from overseer.policy.scope import tampering
 
@@ -35,6 +35,6 @@ def oversight_tampering(
     if settings.protected:
         ctx = CallContext(ctx.cwd, ctx.home, protected_files=settings.protected)
     why = tampering(event.tool, event.input if isinstance(event.input, dict) else {}, ctx)
-    if why is None:
+    if why is None or is_unseen(why):  # asked about at the gate, but no evidence of tampering
         return None
     return TAMPERING.flag(why.removeprefix(REASON_PREFIX), "high")
