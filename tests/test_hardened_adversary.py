@@ -639,3 +639,158 @@ def test_parallel_maximal_requests_do_not_blow_up_the_servers_memory(adv: Adv) -
     grown_mib = (_hwm_kib(adv.server.pid) - before) // 1024
     serving(adv)
     assert grown_mib < 1024, f"the server's peak memory grew by {grown_mib} MiB"
+
+
+def _store_bytes(setup: Adv) -> int:
+    return sum(
+        os.path.getsize(setup.store + suffix)
+        for suffix in ("", "-wal", "-journal")
+        if os.path.exists(setup.store + suffix)
+    )
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="HOLE (DoS): every request's full tool input (up to 8 MiB) is written to the store, "
+    "for refused and timed-out calls too, with no rate or size limit: the agent's uid fills "
+    "the server's disk, after which every agent's call fails closed",
+)
+def test_the_agent_cannot_grow_the_store_without_bound(adv: Adv) -> None:
+    before = _store_bytes(adv)
+    blob = "A" * (7 * 1024 * 1024)
+    calls = [
+        _call(adv, "Write", {"file_path": "/etc/cron.d/x", "content": blob}, session="adv-disk")
+        for _ in range(4)
+    ]
+    answers = raw_hooks(adv, calls)
+    assert all(a["action"] == "deny" for a in answers), answers
+    grown_mib = (_store_bytes(adv) - before) / (1024 * 1024)
+    assert grown_mib < 8, f"4 denied calls grew the store by {grown_mib:.0f} MiB"
+
+
+# ------------------------------------------------------------------------ (e) other uids
+
+
+def test_another_uid_cannot_touch_the_agents_approvals_by_reusing_their_ids(adv: Adv) -> None:
+    call = _call(adv, "Bash", {"command": "git push origin main"}, session="adv-victim")
+    (mine,) = raw_hooks(adv, [call])
+    approval = str(mine["approval_id"])
+    before = adv.rows("SELECT * FROM approvals WHERE id = ?", (approval,))
+    # the other uid replays the call, the same tool_use_id, in the victim's and its own session
+    into = dict(call)
+    own = dict(call, session_id="adv-intruder")
+    answers = raw_hooks(adv, [into, own], uid=OTHER_AGENT_UID)
+    assert answers[0]["ok"] is False and "another user" in answers[0]["error"]
+    assert answers[1]["action"] == "deny"
+    assert adv.rows("SELECT * FROM approvals WHERE id = ?", (approval,)) == before
+    sessions = adv.rows(
+        "SELECT DISTINCT session FROM decisions WHERE call_id = ?", (call["tool_use_id"],)
+    )
+    assert sorted(s for (s,) in sessions) == ["adv-intruder", "adv-victim"]
+    stranger = converse(adv, OTHER_AGENT_UID, request("outcome", id=approval))
+    assert stranger[0]["ok"] is False
+    # and variants of the victim's session id are sessions of their own, not the victim's
+    for variant in ("adv-victim ", "ADV-VICTIM", "adv-victim\x00", "adv-victi\u006d\u0301"):
+        raw_hooks(adv, [dict(call, session_id=variant)], uid=OTHER_AGENT_UID)
+    victim_rows = adv.rows("SELECT count(*) FROM decisions WHERE session = 'adv-victim'")
+    assert victim_rows == [(1,)] or victim_rows[0][0] <= 2
+    owners = dict(adv.rows("SELECT session, uid FROM server_sessions"))
+    assert owners["adv-victim"] == AGENT_UID
+
+
+# ------------------------------------------------------------------------ (f) agent, task, timeout
+
+
+def _session_agent(setup: Adv, session: str) -> tuple[str, str]:
+    (row,) = setup.rows("SELECT agent, task FROM sessions WHERE id = ?", (session,))
+    return str(row[0]), str(row[1])
+
+
+def test_the_request_cannot_lengthen_the_gate_timeout_or_name_the_agent(adv: Adv) -> None:
+    for n, entry in enumerate(
+        ["99999", 1e308, "inf", "Infinity", "NaN", True, [600], {"s": 600}, "600s", "10m", -1,
+         "-inf", "1e400", 600, None]
+    ):  # fmt: skip
+        session = f"adv-timeout-{n}"
+        call = _call(
+            adv, "Bash", {"command": "rm -rf x"}, session=session, agent="ops", task="anything",
+            gate_timeout=600, entry_timeout=600, overseer={"agent": "ops"},
+            permission_mode="bypassPermissions",
+        )  # fmt: skip
+        data = request(
+            "hook", flavour="claude-code", call=call, entry_timeout=entry, gate_timeout=600,
+            agent="ops", task="anything", timeout=600,
+        )  # fmt: skip
+        started = time.monotonic()
+        answers = converse(adv, AGENT_UID, data)
+        accepted = [a for a in answers if a.get("phase") == "accepted"]
+        assert accepted and 0 <= accepted[0]["gate_timeout"] <= 2.0, (entry, answers)
+        assert time.monotonic() - started < 10
+        assert answers[-1]["action"] == "deny", (entry, answers)
+        assert answers[-1]["outcome"] == "policy_denied", (entry, answers)  # builder's rm rule
+        assert _session_agent(adv, session) == ("builder", "work")
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="HOLE: the session's agent and task come from the cwd the request claims (the server "
+    "could read /proc/<peer pid>/cwd but trusts call.cwd): one hand-made first call fixes a "
+    "session the agent's uid will use into a wider agent's scope",
+)
+def test_a_claimed_cwd_cannot_put_the_agents_session_under_another_agent(adv: Adv) -> None:
+    session = "adv-claimed-cwd"
+    (first,) = raw_hooks(adv, [_call(adv, "Bash", {"command": "ls"}, session=session,
+                                     cwd="/srv/ops")])  # fmt: skip
+    assert first["ok"] is True
+    # the real Claude Code hook, honest cwd, same session: judged under "ops"
+    action, reason = thin_hook(adv, _call(adv, "Bash", {"command": "rm -rf /srv/data"},
+                                          session=session))  # fmt: skip
+    assert action == "deny", reason
+    assert _session_agent(adv, session) == ("builder", "work")
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="HOLE: the session's agent comes from the transcript_path the request claims "
+    "(match.source wins over match.cwd), so the agent's uid picks its agent by naming a path",
+)
+def test_a_claimed_transcript_path_cannot_put_the_agents_session_under_another_agent(
+    adv: Adv,
+) -> None:
+    session = "adv-claimed-source"
+    call = _call(adv, "Bash", {"command": "rm -rf build"}, session=session,
+                 transcript_path="/var/log/ops/run.jsonl")  # fmt: skip
+    action, reason = thin_hook(adv, call)  # through the real thin hook, as Claude Code would
+    assert action == "deny", reason
+    assert _session_agent(adv, session) == ("builder", "work")
+
+
+def test_once_a_session_is_bound_a_later_claim_does_not_move_it(adv: Adv) -> None:
+    session = "adv-bound-first"
+    assert thin_hook(adv, _call(adv, "Bash", {"command": "ls"}, session=session))[0] == "allow"
+    later = [
+        _call(adv, "Bash", {"command": "rm -rf x"}, session=session, cwd="/srv/ops"),
+        _call(adv, "Bash", {"command": "curl x"}, session=session,
+              transcript_path="/var/log/ops/a.jsonl"),
+        _call(adv, "Read", {"file_path": "/etc/passwd"}, session=session, cwd="/"),
+        _call(adv, "Read", {"file_path": "/etc/passwd"}, session=session, cwd="/etc"),
+    ]  # fmt: skip
+    for call, answer in zip(later, raw_hooks(adv, later), strict=True):
+        assert answer["action"] == "deny", (call, answer)
+    assert _session_agent(adv, session) == ("builder", "work")
+    started = adv.rows("SELECT cwd FROM sessions WHERE id = ?", (session,))
+    assert started == [(str(adv.project),)]
+
+
+def test_a_missing_or_relative_cwd_is_taken_from_the_kernel_not_the_request(adv: Adv) -> None:
+    for n, cwd in enumerate([None, "srv/ops", "", 7, ["/srv/ops"]]):
+        session = f"adv-no-cwd-{n}"
+        call = _call(adv, "Bash", {"command": "rm -rf x"}, session=session, transcript_path=None)
+        if cwd is None:
+            del call["cwd"]
+        else:
+            call["cwd"] = cwd
+        (answer,) = raw_hooks(adv, [call])
+        assert answer["action"] == "deny", (cwd, answer)
+        # the hook ran in the project: the server read /proc/<pid>/cwd
+        assert _session_agent(adv, session) == ("builder", "work"), cwd
