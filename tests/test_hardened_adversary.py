@@ -794,3 +794,110 @@ def test_a_missing_or_relative_cwd_is_taken_from_the_kernel_not_the_request(adv:
         assert answer["action"] == "deny", (cwd, answer)
         # the hook ran in the project: the server read /proc/<pid>/cwd
         assert _session_agent(adv, session) == ("builder", "work"), cwd
+
+
+# ------------------------------------------------------------------------ (b) the kill switch as a weapon
+
+_VICTIM = r"""
+import os, sys, time
+# another user's Claude Code (its command line names "claude"), which runs hooks as children
+for line in sys.stdin:
+    child = os.fork()
+    if child == 0:
+        time.sleep(60)
+        os._exit(0)
+    print(child, flush=True)
+"""
+
+_REUSER = r"""
+import json, os, socket, sys
+path, session, call = sys.argv[1], sys.argv[2], sys.argv[3]
+s = socket.socket(socket.AF_UNIX)
+child = os.fork()
+if child == 0:  # the connecting process: SO_PEERCRED names it, then it is gone
+    s.connect(path)
+    os._exit(0)
+os.waitpid(child, 0)
+print(child, flush=True)
+sys.stdin.readline()  # its pid now belongs to someone else
+s.sendall(json.dumps({"op": "hook", "flavour": "claude-code", "call": json.loads(call)}).encode()
+          + b"\n")
+s.shutdown(socket.SHUT_WR)
+buf = b""
+while chunk := s.recv(65536):
+    buf += chunk
+print(buf.decode().strip().splitlines()[-1], flush=True)
+"""
+
+
+def _fork_at(victim: subprocess.Popen[str], pid: int) -> int | None:
+    """Have ``victim`` fork a child with exactly ``pid`` (root sets ns_last_pid)."""
+    assert victim.stdin is not None and victim.stdout is not None
+    with open("/proc/sys/kernel/ns_last_pid", "w") as fh:
+        fh.write(str(pid - 1))
+    victim.stdin.write("fork\n")
+    victim.stdin.flush()
+    got = int(victim.stdout.readline())
+    return got if got == pid else None
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="HOLE: the server registers the session's process from /proc/<SO_PEERCRED pid> at "
+    "judging time; the connecting process may be gone and its pid reused, so the agent's "
+    "session is registered to another user's Claude Code, which the operator's kill then "
+    "signals (as the server's user, root)",
+)
+def test_a_reused_peer_pid_cannot_register_another_users_process_to_the_agents_session(
+    adv: Adv,
+) -> None:
+    if not os.access("/proc/sys/kernel/ns_last_pid", os.W_OK):
+        pytest.skip("cannot steer pid allocation here")
+    victim = subprocess.Popen(
+        [adv.python, "-c", _VICTIM, "claude", "--dangerously-skip-nothing"], text=True,
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, user=OTHER_AGENT_UID,
+        group=OTHER_AGENT_UID, extra_groups=[], env=adv.env_for(OTHER_AGENT_UID),
+    )  # fmt: skip
+    try:
+        for attempt in range(8):
+            session = f"adv-pid-reuse-{attempt}"
+            answer = _reuse_a_pid(adv, victim, session)
+            if answer is not None:
+                break
+        else:
+            pytest.skip("the pid was taken by another process first, every time")
+        assert answer["action"] == "allow", answer
+        registered = adv.rows("SELECT pid FROM sessions WHERE id = ?", (session,))
+        killed = adv.overseer(
+            OPERATOR_UID, "kill", session, "--grace", "0", "--server", adv.socket
+        )  # fmt: skip
+        assert killed.returncode == 0, killed.stderr.decode()
+        time.sleep(0.5)
+        assert victim.poll() is None, (
+            f"the operator's kill of the agent's session killed another user's agent: "
+            f"{killed.stdout.decode()}"
+        )
+        assert registered != [(victim.pid,)], "the agent's session names the other user's agent"
+    finally:
+        victim.kill()
+        victim.wait(10)
+
+
+def _reuse_a_pid(adv: Adv, victim: subprocess.Popen[str], session: str) -> dict[str, Any] | None:
+    call = json.dumps(_call(adv, "Bash", {"command": "ls"}, session=session))
+    agent = subprocess.Popen(
+        [adv.python, "-c", _REUSER, adv.socket, session, call], text=True,
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, user=AGENT_UID, group=AGENT_UID,
+        extra_groups=[], env=adv.env_for(AGENT_UID), cwd=str(adv.project),
+    )  # fmt: skip
+    try:
+        assert agent.stdin is not None and agent.stdout is not None
+        gone = int(agent.stdout.readline())
+        if _fork_at(victim, gone) is None:
+            return None
+        agent.stdin.write("go\n")
+        agent.stdin.flush()
+        return dict(json.loads(agent.stdout.readline()))
+    finally:
+        agent.kill()
+        agent.wait(10)
