@@ -234,3 +234,40 @@ def test_scope_explain_rejects_unknown_agent_and_bad_json() -> None:
         "scope", "explain", "--config", str(CONFIG), "--agent", "claude-dev", "Read", "{nope"
     )
     assert bad.returncode == 2 and "must be a JSON object" in bad.stderr
+
+
+USERS = """
+[agents.ops]
+owner = "ops@example.com"
+autonomy = "autonomous"
+default_task = "t"
+match = { cwd = ["/srv/**"], users = ["ops-bot", 54400] }
+[agents.ops.tasks.t]
+allow = ["Bash"]
+
+[agents.dev]
+owner = "dev@example.com"
+autonomy = "autonomous"
+default_task = "t"
+match = { cwd = ["/srv/**"] }
+[agents.dev.tasks.t]
+allow = ["Read"]
+"""
+
+
+def test_match_users_leaves_out_agents_that_do_not_name_the_caller() -> None:
+    """The gate server knows the caller's uid from the kernel: a call from a user an agent
+    does not name is never that agent's, whatever directory it claims."""
+    config = parse_config(USERS)
+    assert config.agents["ops"].match_users == ("ops-bot", 54400)
+    assert config.resolve(cwd="/srv/app")[0] == "ops"  # offline: no caller, first match
+    assert config.resolve(cwd="/srv/app", user=("ops-bot", 1001))[0] == "ops"
+    assert config.resolve(cwd="/srv/app", user=("x", 54400))[0] == "ops"
+    assert config.resolve(cwd="/srv/app", user=("agent", 54321))[0] == "dev"
+
+
+@pytest.mark.parametrize("users", ['"ops"', "[true]", "[-1]", '[""]', "[1.5]"])
+def test_match_users_must_be_names_or_uids(users: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        parse_config(USERS.replace('users = ["ops-bot", 54400]', f"users = {users}"))
+    assert "match.users" in str(caught.value.problems[0])

@@ -297,12 +297,6 @@ def test_a_symlink_out_of_the_project_is_not_allowed(adv: Adv) -> None:
         assert "auto_allowed" not in judged(adv, call), call["tool_input"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="HOLE: a symlink to /proc/self/cwd/... is resolved in the *server's* cwd "
-    "(peerview.real_paths → os.path.realpath), not the reader's: the server sees an "
-    "in-project file, the agent's process reads wherever it likes",
-)
 def test_a_symlink_through_proc_self_cwd_is_not_judged_in_the_servers_directory(
     adv: Adv,
 ) -> None:
@@ -454,11 +448,6 @@ def test_every_refused_decide_is_on_the_chain_whatever_its_id(adv: Adv) -> None:
     assert _refused(adv) == before + 4
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="HOLE (audit): a refused kill whose session id holds a lone surrogate is not "
-    "recorded (UnicodeEncodeError in _tampering's append_decision; only the server log says so)",
-)
 def test_a_refused_kill_with_an_unstorable_session_id_is_still_on_the_chain(adv: Adv) -> None:
     before = _refused(adv)
     answer = converse(adv, AGENT_UID, b'{"op": "kill", "session": "adv-\\udcff-session"}\n')
@@ -612,11 +601,6 @@ def _hwm_kib(pid: int) -> int:
     raise AssertionError("no VmHWM")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="HOLE (DoS): 32 parallel requests of 8 MiB each of tiny JSON objects make the server "
-    "hold gigabytes (MAX_REQUEST bounds bytes, not parsed objects; 32 per uid, any number of uids)",
-)
 def test_parallel_maximal_requests_do_not_blow_up_the_servers_memory(adv: Adv) -> None:
     assert adv.server is not None
     before = _hwm_kib(adv.server.pid)
@@ -731,12 +715,6 @@ def test_the_request_cannot_lengthen_the_gate_timeout_or_name_the_agent(adv: Adv
         assert _session_agent(adv, session) == ("builder", "work")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="HOLE: the session's agent and task come from the cwd the request claims (the server "
-    "could read /proc/<peer pid>/cwd but trusts call.cwd): one hand-made first call fixes a "
-    "session the agent's uid will use into a wider agent's scope",
-)
 def test_a_claimed_cwd_cannot_put_the_agents_session_under_another_agent(adv: Adv) -> None:
     session = "adv-claimed-cwd"
     (first,) = raw_hooks(adv, [_call(adv, "Bash", {"command": "ls"}, session=session,
@@ -749,11 +727,6 @@ def test_a_claimed_cwd_cannot_put_the_agents_session_under_another_agent(adv: Ad
     assert _session_agent(adv, session) == ("builder", "work")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="HOLE: the session's agent comes from the transcript_path the request claims "
-    "(match.source wins over match.cwd), so the agent's uid picks its agent by naming a path",
-)
 def test_a_claimed_transcript_path_cannot_put_the_agents_session_under_another_agent(
     adv: Adv,
 ) -> None:
@@ -841,13 +814,6 @@ def _fork_at(victim: subprocess.Popen[str], pid: int) -> int | None:
     return got if got == pid else None
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="HOLE: the server registers the session's process from /proc/<SO_PEERCRED pid> at "
-    "judging time; the connecting process may be gone and its pid reused, so the agent's "
-    "session is registered to another user's Claude Code, which the operator's kill then "
-    "signals (as the server's user, root)",
-)
 def test_a_reused_peer_pid_cannot_register_another_users_process_to_the_agents_session(
     adv: Adv,
 ) -> None:

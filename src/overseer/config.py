@@ -27,7 +27,7 @@ _DEFAULTS_KEYS = {
     "gate_timeout", "idle_after", "bell", "burst_calls", "burst_seconds", "operator", "gated",
 }  # fmt: skip
 _AGENT_KEYS = {"owner", "autonomy", "default_task", "match", "tasks", "description", "gated"}
-_MATCH_KEYS = {"cwd", "source"}
+_MATCH_KEYS = {"cwd", "source", "users"}
 _TASK_KEYS = {"allow", "ask", "deny", "default", "description"}
 _GATEWAY_KEYS = {"url", "token_env", "poll_interval"}
 _LANGFUSE_KEYS = {"url", "public_key_env", "secret_key_env", "poll_interval"}
@@ -84,8 +84,8 @@ class Task:
 
 class Agent:
     __slots__ = (
-        "autonomy", "default_task", "description", "gated", "match_cwd", "match_source", "name",
-        "owner", "tasks",
+        "autonomy", "default_task", "description", "gated", "match_cwd", "match_source",
+        "match_users", "name", "owner", "tasks",
     )  # fmt: skip
 
     def __init__(
@@ -103,6 +103,11 @@ class Agent:
         self.default_task, self.tasks = default_task, tasks
         self.match_cwd, self.match_source = match_cwd, match_source
         self.description = description
+        #: ``match.users``: the OS users (names or uids, as written) whose calls may be this
+        #: agent's. The hardened-mode gate server knows the caller's uid from the kernel, so
+        #: there a call from anyone else never resolves to this agent, whatever cwd or
+        #: transcript path it claims. Empty: any user (the server warns about it).
+        self.match_users: tuple[str | int, ...] = ()
         #: ``gated = true``: this agent runs behind a gate hook, so every tool call its
         #: transcripts show must have a gate decision (None: ``[defaults] gated`` decides).
         self.gated: bool | None = None
@@ -189,18 +194,21 @@ class Config:
         cwd: str | None = None,
         source: str | None = None,
         home: str | None = None,
+        user: tuple[str, int] | None = None,
     ) -> tuple[str, str | None]:
         """Map a session to ``(agent, task)``.
 
         An explicit agent (a native log's field, ``OVERSEER_AGENT``) wins; then a
         ``match.source`` glob on the log file's path; then a ``match.cwd`` glob. The task is
         the explicit one, else the agent's default. No match gives ``("unknown", None)``.
+        ``user`` — ``(name, uid)`` as the kernel says, in the gate server — leaves out every
+        agent whose ``match.users`` does not name it.
         """
         name = agent or None
         if name is None and source:
-            name = self._match("source", source, home)
+            name = self._match("source", source, home, user)
         if name is None and cwd:
-            name = self._match("cwd", cwd, home)
+            name = self._match("cwd", cwd, home, user)
         if name is None:
             return UNKNOWN_AGENT, task or None
         found = self.agents.get(name)
@@ -208,12 +216,23 @@ class Config:
             return name, task or None
         return name, task or found.default_task
 
-    def _match(self, field: str, value: str, home: str | None) -> str | None:
+    def _match(
+        self, field: str, value: str, home: str | None, user: tuple[str, int] | None = None
+    ) -> str | None:
         for agent in self.agents.values():
+            if user is not None and agent.match_users and not set(user) & set(agent.match_users):
+                continue
             globs = agent.match_cwd if field == "cwd" else agent.match_source
             if any(glob_match(value, g, home) for g in globs):
                 return agent.name
         return None
+
+
+def _is_user(value: Any) -> bool:
+    """A user name (non-empty text) or a uid (a non-negative integer, not a bool)."""
+    if isinstance(value, str):
+        return bool(value)
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
 
 
 def glob_match(path: str, pattern: str, home: str | None = None) -> bool:
@@ -475,6 +494,10 @@ class _Validator:
         self.unknown_keys(f"{prefix}.match", match, _MATCH_KEYS)
         match_cwd = self.string_list(f"{prefix}.match.cwd", match.get("cwd", []))
         match_source = self.string_list(f"{prefix}.match.source", match.get("source", []))
+        match_users = match.get("users", [])
+        if not isinstance(match_users, list) or not all(_is_user(u) for u in match_users):
+            self.fail(f"{prefix}.match.users", "must be a list of user names or uids")
+            match_users = []
         description = table.get("description", "")
         gated = table.get("gated")
         if gated is not None and not isinstance(gated, bool):
@@ -487,6 +510,7 @@ class _Validator:
             tuple(match_cwd), tuple(match_source), str(description),
         )  # fmt: skip
         agent.gated = gated
+        agent.match_users = tuple(match_users)
         return agent
 
     def task(self, prefix: str, name: str, table: dict[str, Any]) -> Task | None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import fnmatch
 import os
 import posixpath
+import stat
 
 from overseer.policy.rules import CallContext
 
@@ -20,8 +21,61 @@ MAX_MATCHES = 256
 _MAX_VISITED = 5000
 
 
-def real_paths(path: str) -> list[str]:
-    """Where ``path`` really leads (symlinks in any component resolved), if elsewhere."""
+#: Where a symlink's meaning depends on who follows it: ``/proc/self/cwd/x`` is in the
+#: *reader's* working directory, ``/dev/fd/3`` is the reader's descriptor.
+READER_DEPENDENT = ("/proc", "/dev/fd")
+_MAX_HOPS = 40
+
+
+def _reader_dependent(path: str) -> bool:
+    return any(path == r or path.startswith(r + "/") for r in READER_DEPENDENT)
+
+
+def through_reader_links(path: str) -> bool:
+    """Does a symlink on the way to ``path`` lead into ``/proc`` or ``/dev/fd``?
+
+    Resolving such a link here (``os.path.realpath``) answers for *this* process — the hook,
+    or the gate server in another directory — not for the agent's tool that will follow it:
+    ``notes -> /proc/self/cwd/../secret`` is one file to the gate and another to ``cat``.
+    Paths written that way are judged lexically elsewhere; one reached through a link is
+    "not known" (a rule never allows it)."""
+    pending = [c for c in path.split("/") if c]
+    current, hops = "/", 0
+    while pending:
+        part = pending.pop(0)
+        if part == ".":
+            continue
+        if part == "..":
+            current = posixpath.dirname(current) or "/"
+            continue
+        nxt = posixpath.join(current, part)
+        try:
+            st = os.lstat(nxt)
+        except (OSError, ValueError):
+            return False  # the rest is not there (yet): nothing more to follow
+        if not stat.S_ISLNK(st.st_mode):
+            current = nxt
+            continue
+        hops += 1
+        try:
+            target = os.readlink(nxt)
+        except (OSError, ValueError):
+            return False
+        if hops > _MAX_HOPS:
+            return False  # a loop: realpath's own answer stands
+        base = "/" if target.startswith("/") else current
+        if _reader_dependent(posixpath.normpath(posixpath.join(base, target))):
+            return True
+        current = base
+        pending = [c for c in target.split("/") if c] + pending
+    return False
+
+
+def real_paths(path: str) -> list[str] | None:
+    """Where ``path`` really leads (symlinks in any component resolved), if elsewhere; None
+    when a link on the way means something else to whoever follows it (see above)."""
+    if through_reader_links(path):
+        return None
     try:
         real = os.path.realpath(path)
     except (OSError, ValueError):

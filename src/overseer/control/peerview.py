@@ -20,7 +20,7 @@ import fnmatch
 import os
 import posixpath
 
-from overseer.control.fsview import MAX_MATCHES
+from overseer.control.fsview import MAX_MATCHES, through_reader_links
 from overseer.policy.rules import CallContext
 
 _MAX_VISITED = 5000
@@ -31,7 +31,10 @@ class _Unknown(Exception):
 
 
 def real_paths(path: str) -> list[str] | None:
-    """Where ``path`` really leads if elsewhere (``[]``: right here), or None if not known."""
+    """Where ``path`` really leads if elsewhere (``[]``: right here), or None if not known
+    (including a link into ``/proc`` or ``/dev/fd``: :func:`fsview.through_reader_links`)."""
+    if through_reader_links(path):
+        return None
     try:
         real = _real(path, 0)
     except _Unknown:

@@ -65,6 +65,15 @@ READ_TIMEOUT = 10.0
 SEND_TIMEOUT = 10.0
 #: Connections one non-operator uid may hold at once.
 MAX_CONNECTIONS_PER_UID = 32
+#: A request longer than this is *large*: a non-operator uid may have one in hand at a time,
+#: and all of them together at most :data:`MAX_LARGE_REQUESTS` (parsed JSON can take tens of
+#: times its bytes; unbounded, 32 connections × 8 MiB of ``{},{},…`` hold gigabytes).
+LARGE_REQUEST = 1 << 20
+MAX_LARGE_REQUESTS = 3
+#: Seconds a large request waits for its turn before it is refused (the hook then denies).
+LARGE_WAIT = 10.0
+#: JSON objects one request may hold (a tool input is a handful; a bomb is millions).
+MAX_OBJECTS = 100_000
 #: Rule name on the chain rows of refused operator actions.
 TAMPERING_RULE = "server.operators"
 _UCRED = struct.Struct("3i")
@@ -83,13 +92,24 @@ class Refused(Exception):
 
 
 class Peer:
-    """Who is at the other end of a connection, as the kernel says."""
+    """Who is at the other end of a connection, as the kernel says.
 
-    __slots__ = ("gid", "name", "operator", "pid", "uid")
+    ``SO_PEERCRED``'s pid is the process that *connected*; it may exit while another keeps the
+    socket, and its pid may then be reused by anyone's process. So its start time is read at
+    accept, and nothing is taken from ``/proc/<pid>`` later (its cwd, its parent: the agent
+    process a kill would signal) unless that pid still has that start time and that owner."""
+
+    __slots__ = ("gid", "name", "operator", "pid", "started", "uid")
 
     def __init__(self, pid: int, uid: int, gid: int, operator: bool) -> None:
         self.pid, self.uid, self.gid, self.operator = pid, uid, gid, operator
         self.name = user_name(uid)
+        self.started = _proc_identity(pid)
+
+    def still_there(self) -> bool:
+        """Is the connecting process still the one that connected (and the caller's)?"""
+        now = _proc_identity(self.pid)
+        return now is not None and now == self.started and now[0] == self.uid
 
 
 def peer_of(sock: socket.socket, operators: frozenset[int]) -> Peer:
@@ -291,13 +311,21 @@ class GateServer:
         self._per_uid: dict[int, int] = {}
         self._threads: set[threading.Thread] = set()
         self._waiting: dict[str, int] = {}  # sessions with a gated call in flight → count
+        self._large = threading.BoundedSemaphore(MAX_LARGE_REQUESTS)
+        self._large_uids: set[int] = set()
 
     # ---------------------------------------------------------------- lifecycle
 
     def start(self) -> None:
         """Check modes, prepare the store, bind the socket. Raises :class:`ServeError`."""
         os.umask(0o077)  # everything the server creates is its own
-        self.config.get()
+        config = self.config.get()
+        open_to_all = sorted(a.name for a in config.agents.values() if not a.match_users)
+        if open_to_all:
+            self._say(
+                "warning: agents with no match.users can be chosen by any user's calls (by the "
+                f"directory they run in): {', '.join(open_to_all)}; name their OS users"
+            )
         prepare_store(self.db, self.me)
         try:
             conn = lean.connect(self.db)
@@ -398,22 +426,32 @@ class GateServer:
                     return
                 if line is None:
                     return
-                try:
-                    request = json.loads(line.decode("utf-8", "surrogateescape"))
-                except ValueError:
-                    _reply(sock, {"ok": False, "error": "the request is not JSON"})
+                large = len(line) > LARGE_REQUEST and not peer.operator
+                if large and not self._take_large(peer):
+                    _reply(sock, {"ok": False, "error": "too many large requests; try again"})
                     return
-                if not isinstance(request, dict) or not isinstance(request.get("op"), str):
-                    _reply(
-                        sock, {"ok": False, "error": "the request is not a JSON object with an op"}
-                    )
-                    return
-                if conn is None:
-                    conn = lean.connect(self.db, create=False)
                 try:
-                    answer = self._dispatch(request, peer, conn, sock)
-                except Refused as exc:
-                    answer = {"ok": False, "error": str(exc)}
+                    try:
+                        request = _parse(line)
+                    except Refused as exc:
+                        _reply(sock, {"ok": False, "error": str(exc)})
+                        return
+                    if request is None:
+                        _reply(
+                            sock,
+                            {"ok": False, "error": "the request is not a JSON object with an op"},
+                        )
+                        return
+                    if conn is None:
+                        conn = lean.connect(self.db, create=False)
+                    try:
+                        answer = self._dispatch(request, peer, conn, sock)
+                    except Refused as exc:
+                        answer = {"ok": False, "error": str(exc)}
+                    del request  # a large one is released with its turn
+                finally:
+                    if large:
+                        self._give_large(peer)
                 _reply(sock, answer)
         except Exception as exc:  # one client's trouble never reaches the others
             with contextlib.suppress(Exception):
@@ -432,6 +470,23 @@ class GateServer:
                     conn.close()
             with self._lock:
                 self._threads.discard(threading.current_thread())
+
+    def _take_large(self, peer: Peer) -> bool:
+        """One large request in hand per uid, :data:`MAX_LARGE_REQUESTS` in all."""
+        with self._lock:
+            if peer.uid in self._large_uids:
+                return False
+            self._large_uids.add(peer.uid)
+        if self._large.acquire(timeout=LARGE_WAIT):
+            return True
+        with self._lock:
+            self._large_uids.discard(peer.uid)
+        return False
+
+    def _give_large(self, peer: Peer) -> None:
+        self._large.release()
+        with self._lock:
+            self._large_uids.discard(peer.uid)
 
     def _admit(self, peer: Peer) -> bool:
         with self._lock:
@@ -512,19 +567,20 @@ class GateServer:
         gate_timeout = _capped(config.defaults.gate_timeout, request.get("entry_timeout"))
         _reply(sock, {"phase": "accepted", "gate_timeout": gate_timeout})
         raw_cwd = call.get("cwd")
-        cwd = raw_cwd if isinstance(raw_cwd, str) and raw_cwd.startswith("/") else None
-        if cwd is None:
-            cwd = _proc_cwd(peer.pid)
+        claimed = raw_cwd if isinstance(raw_cwd, str) and raw_cwd.startswith("/") else None
+        # Where the hook process runs, as the kernel says (the agent runtime starts it in the
+        # session's directory); the request's cwd is only the agent's word for it.
+        seen = _proc_cwd(peer.pid) if peer.still_there() else None
+        cwd = claimed or seen
         home = user_home(peer.uid)
-        transcript = call.get("transcript_path")
         recorded = lean.session_owner(conn, session)
         started_in = lean.session_start_dir(conn, session)
         if recorded is not None:
             agent, task = recorded
         else:
-            agent, task = config.resolve(
-                cwd=cwd, source=transcript if isinstance(transcript, str) else None, home=home
-            )
+            # Never by the transcript path the request names (any path the agent likes), and
+            # only among the agents whose match.users name this uid (or name nobody).
+            agent, task = config.resolve(cwd=seen or claimed, home=home, user=(peer.name, peer.uid))
         with self._lock:
             self._waiting[session] = self._waiting.get(session, 0) + 1
         try:
@@ -535,7 +591,7 @@ class GateServer:
                 tool_input=call["tool_input"],
                 scope=config.scope_for(agent, task),
                 ctx=peerview.context(
-                    cwd, home, started_in or cwd, config=self.config.path, db=self.db
+                    cwd, home, started_in or seen or cwd, config=self.config.path, db=self.db
                 ),
                 agent=agent,
                 task=task,
@@ -555,8 +611,9 @@ class GateServer:
                     self._waiting.pop(session, None)
         if not result.stop:
             try:  # decided and recorded: nothing here may change the answer
-                if started_in is None and cwd is not None:
-                    lean.note_start_dir(conn, session, cwd)
+                first_dir = seen or cwd
+                if started_in is None and first_dir is not None:
+                    lean.note_start_dir(conn, session, first_dir)
                 self._register(conn, session, str(flavour), peer)
             except Exception as exc:
                 self._say(f"could not record the agent's process: {core._one_line(exc)}")
@@ -586,13 +643,22 @@ class GateServer:
             raise Refused(f"session {session[:80]!r} belongs to another user; call refused")
 
     def _register(self, conn: lean.LeanConn, session: str, flavour: str, peer: Peer) -> None:
+        """Record the agent process a kill will signal: the caller's parent agent, only if
+        the connecting process is still the one that connected and the agent process is the
+        caller's own and older than it (a reused pid must not aim the kill at someone else)."""
         row = conn.execute("SELECT pid FROM sessions WHERE id = ?", (session,)).fetchone()
-        if row is None or row[0] is not None:
+        if row is None or row[0] is not None or not peer.still_there():
             return
         parent = _proc_ppid(peer.pid)
         pid = agent_process(flavour, start=parent) if parent else None
-        if pid is not None:
-            core.register_process(conn, session, pid, os.uname().nodename)
+        if pid is None:
+            return
+        agent = _proc_identity(pid)
+        if agent is None or agent[0] != peer.uid or peer.started is None:
+            return
+        if agent[1] > peer.started[1] or not peer.still_there():
+            return
+        core.register_process(conn, session, pid, os.uname().nodename)
 
     def _outcome(self, request: dict[str, Any], peer: Peer, conn: lean.LeanConn) -> dict[str, Any]:
         approval_id = request.get("id")
@@ -687,7 +753,8 @@ class GateServer:
     def _tampering(self, conn: lean.LeanConn, peer: Peer, op: str, request: dict[str, Any]) -> None:
         """A non-operator tried an operator's action: one chain row naming who (by uid)."""
         target = request.get("id") if op == "decide" else request.get("session")
-        target = target if isinstance(target, str) else None
+        # a lone surrogate cannot be stored as UTF-8: escape it, the refusal is recorded anyway
+        target = _storable(target) if isinstance(target, str) else None
         session = None
         if op == "decide" and target is not None:
             with contextlib.suppress(Exception):
@@ -754,6 +821,38 @@ class _Reader:
         return line
 
 
+class _TooMany(ValueError):
+    pass
+
+
+def _parse(line: bytes) -> dict[str, Any] | None:
+    """The request object, or None if it is not one with an ``op``; raises
+    :class:`Refused` for what is not JSON or holds more than :data:`MAX_OBJECTS` objects."""
+    count = 0
+
+    def counted(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        nonlocal count
+        count += 1
+        if count > MAX_OBJECTS:
+            raise _TooMany
+        return dict(pairs)
+
+    try:
+        request = json.loads(line.decode("utf-8", "surrogateescape"), object_pairs_hook=counted)
+    except _TooMany:
+        raise Refused(f"the request holds more than {MAX_OBJECTS} JSON objects; refused") from None
+    except (ValueError, RecursionError):
+        raise Refused("the request is not JSON") from None
+    if not isinstance(request, dict) or not isinstance(request.get("op"), str):
+        return None
+    return request
+
+
+def _storable(text: str) -> str:
+    """``text`` as UTF-8 can hold it: lone surrogates (from ``\\udcxx`` escapes) escaped."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
 def _reply(sock: socket.socket, answer: dict[str, Any]) -> None:
     data = json.dumps(answer, ensure_ascii=True, default=str, separators=(",", ":"))
     sock.settimeout(SEND_TIMEOUT)
@@ -770,6 +869,17 @@ def _capped(gate_timeout: float, entry: Any) -> float:
     if value is None or value != value:  # absent, or NaN
         return gate_timeout
     return max(0.0, min(gate_timeout, value - WATCHDOG_SLACK - ENTRY_MARGIN))
+
+
+def _proc_identity(pid: int) -> tuple[int, int] | None:
+    """``(owner uid, start time in clock ticks)`` of a process, or None if it cannot be read."""
+    try:
+        owner = os.stat(f"/proc/{pid}").st_uid
+        with open(f"/proc/{pid}/stat", "rb") as fh:
+            text = fh.read()
+        return owner, int(text[text.rindex(b")") + 2 :].split()[19])
+    except (OSError, ValueError, IndexError):
+        return None
 
 
 def _proc_cwd(pid: int) -> str | None:

@@ -724,3 +724,16 @@ def _refuse_overlap(conn: Any, hook_role: str, operator_role: str, owner: str) -
             raise TeamError(f"role {hook_role} is a member of {other}: the separation is void")
     if conn.execute("SELECT pg_has_role(%s, %s, 'MEMBER')", (operator_role, owner)).fetchone()[0]:
         raise TeamError(f"role {operator_role} is a member of the owner {owner}")
+    # A login (or group) in both roles is an agent's hook that can approve its own calls.
+    # Superusers and the owner are members of everything: team mode does not defend them.
+    both = conn.execute(
+        "SELECT rolname FROM pg_roles WHERE NOT rolsuper AND rolname <> %s"
+        " AND pg_has_role(oid, %s, 'MEMBER') AND pg_has_role(oid, %s, 'MEMBER')"
+        " ORDER BY rolname LIMIT 1",
+        (owner, hook_role, operator_role),
+    ).fetchone()
+    if both is not None:
+        raise TeamError(
+            f"role {both[0]} is a member of both {hook_role} and {operator_role}: "
+            "the separation is void"
+        )
