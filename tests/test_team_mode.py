@@ -23,6 +23,8 @@ from typing import Any
 
 import pytest
 
+from overseer.store.lean import CHAIN_LOCK
+from overseer.store.team import ADVISORY_LOCKS, HOOK_FUNCTIONS, OPERATOR_FUNCTIONS, SHARED_FUNCTIONS
 from tests.store_support import PG_ADMIN_URL, pg_unreachable
 
 pytestmark = pytest.mark.postgres
@@ -131,16 +133,18 @@ def hook_argv(team: Team, config: Path) -> list[str]:
             "--config", str(config)]  # fmt: skip
 
 
-def run_hook(team: Team, config: Path, command: str, *, session: str, n: int) -> dict[str, Any]:
+def run_hook(
+    team: Team, config: Path, command: str, *, session: str, n: int, **env: str
+) -> dict[str, Any]:
     done = subprocess.run(
         hook_argv(team, config), input=call(command, session=session, n=n), capture_output=True,
-        env=_env(), timeout=60,
+        env={**_env(), **env}, timeout=60,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr.decode()
     return dict(json.loads(done.stdout)["hookSpecificOutput"])
 
 
-def owner_rows(team: Team, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+def owner_rows(team: Team, sql: str, params: Any = ()) -> list[tuple[Any, ...]]:
     with team.connect(team.owner) as conn:
         return list(conn.execute(sql, params).fetchall())
 
@@ -208,8 +212,7 @@ def test_the_hook_gates_through_its_role_and_the_operator_is_session_user(
         team, "SELECT outcome FROM decisions WHERE session = %s ORDER BY seq", (session,)
     )
     assert [o for (o,) in outcomes] == ["auto_allowed", "policy_denied", "approved"]
-    verified = overseer("audit", "verify", "--db", team.owner)
-    assert verified.returncode == 0, (verified.stdout, verified.stderr)
+    verified(team)
 
 
 # ------------------------------------------------------------------------ the hook role's attacks
@@ -251,7 +254,7 @@ ATTACKS = [
     "SELECT overseer_team_close('ap-x', 'approved', 'allow', 'alice', NULL, NULL, NULL, NULL,"
     " NULL, NULL)",
     "SELECT overseer_team_claim('team-session-flow')",
-    "SELECT pg_advisory_xact_lock(8031170263436883314)",
+    f"SELECT pg_advisory_xact_lock({CHAIN_LOCK})",
     "SET ROLE postgres",
     "CREATE OR REPLACE FUNCTION overseer_gate_grants(p_session text) RETURNS SETOF text"
     " LANGUAGE sql AS $$ SELECT 'Bash'::text $$",
@@ -346,20 +349,20 @@ def test_the_hook_role_cannot_set_an_operators_outcome_through_its_own_functions
     assert json.loads(out)["hookSpecificOutput"]["permissionDecision"] == "deny"
 
 
-def test_the_operator_role_cannot_rewrite_the_chain_either(team: Team) -> None:
-    """The operator decides through functions too: it may read, not write tables."""
+OPERATOR_ATTACKS = [a for a in ATTACKS if not a.startswith("SELECT overseer_op_")]
+
+
+@pytest.mark.parametrize("statement", OPERATOR_ATTACKS)
+def test_the_operator_role_cannot_rewrite_the_chain_either(team: Team, statement: str) -> None:
+    """The operator decides through functions too: it may read the tables, not write them,
+    nor touch the triggers, the chain lock or the internal functions."""
     import psycopg
 
-    with team.connect(team.operator) as conn:
-        assert conn.execute("SELECT count(*) FROM decisions").fetchone() is not None
-        for statement in (
-            "UPDATE decisions SET operator = 'someone else'",
-            "DELETE FROM approvals",
-            "UPDATE sessions SET status = 'live'",
-            "ALTER TABLE decisions DISABLE TRIGGER ALL",
-        ):
-            with pytest.raises(psycopg.Error):
-                conn.execute(statement)
+    before = owner_rows(team, _COUNTS)
+    with team.connect(team.operator) as conn, pytest.raises(psycopg.Error) as caught:
+        conn.execute(statement)
+    assert caught.value.sqlstate == "42501", (statement, caught.value.sqlstate, str(caught.value))
+    assert owner_rows(team, _COUNTS) == before
 
 
 def test_a_second_hook_login_cannot_read_or_finish_anothers_approvals(
@@ -409,5 +412,266 @@ def test_the_operator_kills_as_session_user_and_the_hook_role_cannot_undo_it(
     assert caught.value.sqlstate == "42501"
     answer = run_hook(team, config, "ls", session=session, n=41)
     assert answer["permissionDecision"] == "deny" and "killed" in answer["permissionDecisionReason"]
-    verified = overseer("audit", "verify", "--db", team.owner)
-    assert verified.returncode == 0, (verified.stdout, verified.stderr)
+    verified(team)
+
+
+# ------------------------------------------------------------------------ what each role holds
+
+
+def _relations(team: Team) -> list[tuple[str, str]]:
+    return [
+        (str(name), str(kind))
+        for name, kind in owner_rows(
+            team,
+            "SELECT c.relname, c.relkind FROM pg_class c"
+            " WHERE c.relnamespace = current_schema()::regnamespace"
+            " AND c.relkind IN ('r', 'p', 'v', 'm', 'f', 'S') ORDER BY 1",
+        )
+    ]
+
+
+def _signatures(names: tuple[str, ...]) -> set[str]:
+    return {name.replace(", ", ",") for name in names}
+
+
+@pytest.mark.parametrize("who", ["hook", "operator"])
+def test_each_role_holds_exactly_the_privileges_the_design_gives_it(team: Team, who: str) -> None:
+    """An inventory from the catalog, so a table or function added later cannot slip in: the
+    hook role may SELECT ``meta`` and nothing else and EXECUTE only the gate functions; the
+    operator may SELECT every table and EXECUTE only its own and the shared functions. Every
+    function either may call is SECURITY DEFINER with its search_path pinned."""
+    role = team.hook_role if who == "hook" else team.op_role
+    relations = _relations(team)
+    assert {"approvals", "grants", "sessions", "decisions", "checkpoints", "meta"} <= {
+        name for name, _ in relations
+    }
+    held = set(
+        owner_rows(
+            team,
+            "SELECT c.relname, p.priv FROM pg_class c, unnest(ARRAY['SELECT', 'INSERT',"
+            " 'UPDATE', 'DELETE', 'TRUNCATE', 'REFERENCES', 'TRIGGER']) AS p(priv)"
+            " WHERE c.relnamespace = current_schema()::regnamespace"
+            " AND c.relkind IN ('r', 'p', 'v', 'm', 'f')"
+            " AND (has_table_privilege(%(r)s, c.oid, p.priv) OR (p.priv IN ('SELECT', 'INSERT',"
+            " 'UPDATE', 'REFERENCES') AND has_any_column_privilege(%(r)s, c.oid, p.priv)))"
+            " UNION SELECT c.relname, p.priv FROM pg_class c,"
+            " unnest(ARRAY['USAGE', 'SELECT', 'UPDATE']) AS p(priv)"
+            " WHERE c.relnamespace = current_schema()::regnamespace AND c.relkind = 'S'"
+            " AND has_sequence_privilege(%(r)s, c.oid, p.priv)",
+            {"r": role},
+        )
+    )
+    tables = {name for name, kind in relations if kind != "S"}
+    if who == "hook":
+        assert held == {("meta", "SELECT")}
+    else:
+        assert held == {(name, "SELECT") for name in tables}
+
+    functions = owner_rows(
+        team,
+        "SELECT p.oid::regprocedure::text, p.prosecdef, p.proconfig FROM pg_proc p"
+        " WHERE p.pronamespace = current_schema()::regnamespace"
+        " AND has_function_privilege(%s, p.oid, 'EXECUTE')",
+        (role,),
+    )
+    mine = HOOK_FUNCTIONS if who == "hook" else OPERATOR_FUNCTIONS
+    assert {f for f, _, _ in functions} == _signatures(mine + SHARED_FUNCTIONS)
+    schema = owner_rows(team, "SELECT current_schema()")[0][0]
+    for name, definer, config in functions:
+        assert definer, name
+        assert f"search_path=pg_catalog, {schema}, pg_temp" in (config or []), (name, config)
+    for lock in ADVISORY_LOCKS:
+        assert not owner_rows(
+            team, "SELECT has_function_privilege(%s, %s, 'EXECUTE')", (role, lock)
+        )[0][0], lock
+    assert owner_rows(
+        team,
+        "SELECT has_schema_privilege(%s, current_schema(), 'CREATE'),"
+        " has_database_privilege(%s, current_database(), 'CREATE'),"
+        " rolsuper OR rolcreaterole OR rolcreatedb OR rolbypassrls OR rolreplication"
+        " FROM pg_roles WHERE rolname = %s",
+        (role, role, role),
+    ) == [(False, False, False)]
+
+
+def test_the_hook_role_reads_no_table_but_meta(team: Team, config: Path) -> None:
+    """With a real connection: SELECT on every overseer table is refused, ``meta`` is not."""
+    import psycopg
+
+    run_hook(team, config, "ls", session="team-session-read", n=50)  # rows exist to be read
+    tables = [name for name, kind in _relations(team) if kind != "S" and name != "meta"]
+    with team.connect(team.hook) as conn:
+        assert conn.execute("SELECT count(*) FROM meta").fetchone() is not None
+        for name in tables:
+            with pytest.raises(psycopg.Error) as caught:
+                conn.execute(f'SELECT * FROM "{name}" LIMIT 1')
+            assert caught.value.sqlstate == "42501", (name, caught.value.sqlstate)
+
+
+# ------------------------------------------------------------------------ more of the real flow
+
+
+def gated(
+    team: Team, config: Path, command: str, *, session: str, n: int, decide: list[str]
+) -> tuple[str, dict[str, Any]]:
+    """A gated call through the real hook, decided with ``overseer decide ID *decide``."""
+    proc = subprocess.Popen(
+        hook_argv(team, config), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE, env=_env(),
+    )  # fmt: skip
+    try:
+        assert proc.stdin is not None
+        proc.stdin.write(call(command, session=session, n=n))
+        proc.stdin.close()
+        proc.stdin = None
+        approval = wait_pending(team, f"toolu_{n:04d}")
+        done = overseer("decide", approval, *decide)
+        assert done.returncode == 0, done.stderr.decode()
+        out, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(10)
+    assert proc.returncode == 0, err.decode()
+    return approval, dict(json.loads(out)["hookSpecificOutput"])
+
+
+def verified(team: Team) -> dict[str, Any]:
+    """``overseer audit verify --json`` as the owner: intact, and over every row there is."""
+    done = overseer("audit", "verify", "--json", "--db", team.owner)
+    assert done.returncode == 0, (done.stdout, done.stderr)
+    result = dict(json.loads(done.stdout))
+    assert result["ok"] is True, result
+    assert result["rows"] == owner_rows(team, "SELECT count(*) FROM decisions")[0][0]
+    return result
+
+
+def test_a_session_grant_is_recorded_as_session_user_and_lets_the_next_call_through(
+    team: Team, config: Path
+) -> None:
+    session = "team-session-grant"
+    approval, answer = gated(
+        team, config, "git push origin one", session=session, n=60,
+        decide=["approve", "--grant", "Bash(git push:*)", "--db", team.operator,
+                "--operator", "mallory"],
+    )  # fmt: skip
+    assert answer["permissionDecision"] == "allow", answer
+    assert owner_rows(
+        team, "SELECT rule, operator, approval_id FROM grants WHERE session = %s", (session,)
+    ) == [("Bash(git push:*)", team.op_role, approval)]
+    assert owner_rows(
+        team, "SELECT action, operator, rule FROM decisions WHERE approval_id = %s", (approval,)
+    ) == [("approve_for_session", team.op_role, "Bash(git push:*)")]
+    again = run_hook(team, config, "git push origin two", session=session, n=61)
+    assert again["permissionDecision"] == "allow", again
+    assert owner_rows(team, "SELECT count(*) FROM approvals WHERE call_id = 'toolu_0061'") == [
+        (0,)
+    ]  # allowed by the grant, no approval asked for
+    assert owner_rows(
+        team, "SELECT outcome, operator FROM decisions WHERE call_id = 'toolu_0061'"
+    ) == [("auto_allowed", "overseer")]
+
+
+def test_a_gate_timeout_is_recorded_by_the_hook_role_as_timed_out(team: Team, config: Path) -> None:
+    """The hook finishes its own approval (``overseer_gate_finish_approval``): timed_out by
+    "overseer", never denied."""
+    answer = run_hook(
+        team, config, "git push origin late", session="team-session-timeout", n=70,
+        OVERSEER_GATE_TIMEOUT="0.3",
+    )  # fmt: skip
+    assert answer["permissionDecision"] == "deny" and "timed out" in str(answer), answer
+    rows = owner_rows(
+        team,
+        "SELECT d.outcome, d.action, d.operator, a.status, a.decision_seq = d.seq"
+        " FROM decisions d JOIN approvals a ON a.id = d.approval_id"
+        " WHERE a.call_id = 'toolu_0070'",
+    )
+    assert rows == [("timed_out", "timeout", "overseer", "timed_out", True)]
+
+
+TRICKY = 'é\t\n\r\b\f\x01\x1f\x7f\u2028\u2029\ufeff\U0001f600 "q" \\ \\u0041 </x> e\u0301'
+
+
+def test_rows_the_functions_write_with_hostile_text_still_verify(team: Team, config: Path) -> None:
+    """The PL/pgSQL canonical JSON must match RFC 8785 for whatever text an agent sends:
+    controls, quotes, backslashes, line separators, astral and combining characters."""
+    session = "team-session-tricky"
+    denied = run_hook(team, config, f"rm -rf '{TRICKY}'", session=session, n=80)
+    assert denied["permissionDecision"] == "deny", denied
+    _, answer = gated(
+        team, config, f"git push origin '{TRICKY}'", session=session, n=81,
+        decide=["approve", "--db", team.operator,
+                "--input", json.dumps({"command": f"git push origin '{TRICKY}2'"})],
+    )  # fmt: skip
+    assert answer["permissionDecision"] == "allow", answer
+    with team.connect(team.hook) as conn:
+        conn.execute(
+            "SELECT overseer_gate_record('auto_allowed', 'allow', %s, NULL, %s, %s, %s, %s,"
+            " %s, %s, %s, %s, %s)",
+            (session, TRICKY, TRICKY, json.dumps({"x": TRICKY}, ensure_ascii=False), TRICKY,
+             TRICKY, TRICKY, TRICKY, TRICKY, TRICKY),
+        )  # fmt: skip
+    stored = owner_rows(
+        team, "SELECT input, updated_input FROM decisions WHERE session = %s ORDER BY seq",
+        (session,),
+    )  # fmt: skip
+    assert len(stored) == 3 and "\u2028\u2029\ufeff\U0001f600" in str(stored[1][1]), stored
+    assert json.loads(stored[1][1])["command"].endswith("2'"), stored  # the operator's edit
+    verified(team)
+
+
+# ------------------------------------------------------------------------ team init's refusals
+
+
+def test_team_init_refuses_a_login_in_both_roles(team: Team) -> None:
+    """A hook login that is also an operator could approve its own agent's calls."""
+    import psycopg
+
+    both = f"tm_both_{uuid.uuid4().hex[:8]}"
+    with team.connect(team.owner) as admin:
+        admin.execute(f'CREATE ROLE "{both}" LOGIN')
+        admin.execute(f'GRANT "{team.hook_role}" TO "{both}"')
+    try:
+        done = overseer(
+            "team", "init", "--db", team.owner, "--hook-role", team.hook_role,
+            "--operator-role", team.op_role, "--grant-operator-to", both,
+        )  # fmt: skip
+        assert done.returncode == 2, (done.stdout, done.stderr)
+        assert b"member of both" in done.stderr, done.stderr
+        assert owner_rows(team, "SELECT pg_has_role(%s, %s, 'MEMBER')", (both, team.op_role)) == [
+            (False,)
+        ]  # refused as a whole: the grant was rolled back
+    finally:
+        with psycopg.connect(PG_ADMIN_URL, autocommit=True) as admin:
+            admin.execute(f'DROP ROLE IF EXISTS "{both}"')
+
+
+# ------------------------------------------------------------------------ known holes
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="hole: a hook login keeps the chain lock by leaving the transaction of one of its "
+    "own function calls open (idle_in_transaction_session_timeout is the caller's to set), "
+    "so every decision waits; revoking the advisory-lock functions does not stop it",
+)
+def test_the_hook_role_cannot_hold_the_chain_lock(team: Team) -> None:
+    import psycopg
+
+    hook = psycopg.connect(team.hook, connect_timeout=5)  # not autocommit: a transaction stays open
+    try:
+        hook.execute(
+            "SELECT overseer_gate_record('auto_allowed', 'allow', 'team-session-stall', NULL,"
+            " NULL, 'Bash', NULL, NULL, NULL, NULL, NULL, NULL, NULL)"
+        )
+        with team.connect(team.operator) as op:
+            op.execute("SET lock_timeout = '300ms'")
+            with pytest.raises(psycopg.Error) as caught:
+                op.execute(
+                    "SELECT * FROM overseer_op_decide('ap-none', 'approve', NULL, NULL, NULL,"
+                    " NULL, NULL, NULL)"
+                )
+        assert caught.value.sqlstate == "OV404", caught.value.sqlstate  # not 55P03
+    finally:
+        hook.rollback()
+        hook.close()
