@@ -635,9 +635,9 @@ def _store_bytes(setup: Adv) -> int:
 
 @pytest.mark.xfail(
     strict=True,
-    reason="HOLE (DoS): every request's full tool input (up to 8 MiB) is written to the store, "
-    "for refused and timed-out calls too, with no rate or size limit: the agent's uid fills "
-    "the server's disk, after which every agent's call fails closed",
+    reason="HOLE (DoS, fail-closed): a gated call's approval keeps its whole raw input (up to "
+    "8 MiB) for the operator, with no per-uid budget: the agent's uid can still fill the "
+    "server's disk with asks that time out (chain rows cap an input at 256 KiB since)",
 )
 def test_the_agent_cannot_grow_the_store_without_bound(adv: Adv) -> None:
     before = _store_bytes(adv)

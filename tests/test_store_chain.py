@@ -222,3 +222,39 @@ def test_messages_name_the_row() -> None:
     message = verify_rows(rows).message()
     assert message.startswith("audit chain BROKEN at seq 2: hash_mismatch")
     assert verify_rows(chain(4)).message().startswith("audit chain intact: 4 rows")
+
+
+def test_a_huge_input_is_capped_in_the_chain_and_still_committed_to(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """A denied 7 MiB Write must not put 7 MiB in the store (an agent could fill the disk
+    with them): the row keeps a head, the whole text's SHA-256 and the input fingerprint."""
+    import json as _json
+
+    from overseer.secrets import fingerprint
+    from overseer.store import lean, open_store
+
+    db = str(tmp_path / "cap.db")
+    open_store(db).close()
+    conn = lean.connect(db)
+    blob = {"file_path": "/etc/cron.d/x", "content": "A" * (7 * 1024 * 1024)}
+    seq = lean.append_decision(
+        conn, outcome="policy_denied", action="deny", operator="overseer", session="s",
+        tool="Write", tool_input=blob, updated_input=blob,
+    )  # fmt: skip
+    row = conn.execute(
+        "SELECT input, updated_input, input_fingerprint FROM decisions WHERE seq = ?", (seq,)
+    ).fetchone()
+    conn.close()
+    capped = _json.loads(row[0])
+    assert capped["capped"] is True and len(row[0]) < lean.MAX_CHAIN_INPUT
+    full = lean._canonical(blob)
+    assert capped["chars"] == len(full) and capped["sha256"] == fingerprint(full)
+    assert row[1] == row[0]
+    assert row[2] == fingerprint(full)  # the raw input, whole
+    # the same head and length with other content is another text
+    other = dict(blob, content="A" * (7 * 1024 * 1024 - 1) + "B")
+    assert lean._masked(other) != row[0]
+    store = open_store(db)
+    try:
+        assert store.verify().ok
+    finally:
+        store.close()

@@ -329,8 +329,26 @@ def _canonical(value: Any) -> str:
         return json.dumps(value, sort_keys=True, separators=(",", ":"), default=str)
 
 
+#: Longest tool input a chain row keeps whole (canonical JSON characters). A longer one — a
+#: Write of a large file — keeps its first :data:`CHAIN_INPUT_HEAD` characters; the row's
+#: ``input_fingerprint`` still commits to the whole input, and the capped form carries the
+#: SHA-256 of the whole masked text (an edited input has no fingerprint column of its own: the
+#: cross-check compares these texts). Without a cap every call records
+#: up to the request bound (8 MiB) and an agent can fill the store's disk with denied calls.
+MAX_CHAIN_INPUT = 256 * 1024
+CHAIN_INPUT_HEAD = 16 * 1024
+
+
 def _masked(value: Any) -> str | None:
-    return None if value is None else _canonical(mask_value(value))
+    if value is None:
+        return None
+    text = _canonical(mask_value(value))
+    if len(text) <= MAX_CHAIN_INPUT:
+        return text
+    return _canonical(
+        {"capped": True, "chars": len(text), "sha256": fingerprint(text),
+         "head": text[:CHAIN_INPUT_HEAD]}
+    )  # fmt: skip
 
 
 def _fingerprint(value: Any) -> str | None:
