@@ -677,13 +677,6 @@ def test_the_hook_role_cannot_hold_the_chain_lock(team: Team) -> None:
         hook.close()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="hole: the hook role registers any pid and host for its session "
-    "(overseer_gate_register_process) and the operator's kill signals that pid on the "
-    "operator's host when the process predates the session: a hostile hook login picks the "
-    "operator's own process",
-)
 def test_the_operators_kill_does_not_signal_a_process_the_hook_role_named(team: Team) -> None:
     import socket
 

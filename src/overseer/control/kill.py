@@ -106,6 +106,16 @@ def kill_session(
         result.pid, result.host = info.get("pid"), info.get("host")
         if not signal_process:
             result.process, result.detail = NO_PROCESS, "not signalled (--no-signal)"
+        elif _team_store(conn):
+            # A team-mode store's pids are registered by hook logins, which a hostile agent
+            # may hold: it could name any process here (the operator's own). Never signalled.
+            result.process, result.detail = (
+                NOT_PERMITTED,
+                (
+                    "team mode: the pid was registered by a hook login, which could name any "
+                    "process; not signalled (its next call is refused)"
+                ),
+            )
         else:
             result.process, result.detail = stop_process(info, grace=grace)
         result.record_seq = lean.append_decision(
@@ -122,6 +132,17 @@ def kill_session(
     finally:
         if owned:
             conn.close()
+
+
+def _team_store(conn: Any) -> bool:
+    """Is this a team-mode store (``overseer team init`` recorded its hook role)?"""
+    if not getattr(conn, "is_pg", False):
+        return False
+    try:
+        row = conn.execute("SELECT value FROM meta WHERE key = 'team_hook_role'").fetchone()
+    except Exception:
+        return False  # no meta to read: not one team init set up
+    return row is not None
 
 
 def _conn(store_or_conn: Any) -> tuple[Any, bool]:
