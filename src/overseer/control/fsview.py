@@ -38,7 +38,10 @@ def through_reader_links(path: str) -> bool:
     or the gate server in another directory — not for the agent's tool that will follow it:
     ``notes -> /proc/self/cwd/../secret`` is one file to the gate and another to ``cat``.
     Paths written that way are judged lexically elsewhere; one reached through a link is
-    "not known" (a rule never allows it)."""
+    "not known" (a rule never allows it). A path *written* under ``/proc`` is left to the
+    rules, which read ``/proc/self/cwd/x`` lexically (so a deny rule on ``./x`` holds)."""
+    if _reader_dependent(posixpath.normpath(path)):
+        return False
     pending = [c for c in path.split("/") if c]
     current, hops = "/", 0
     while pending:
