@@ -372,3 +372,33 @@ def test_a_hard_link_to_the_store_is_the_store(tmp_path: Path) -> None:
     os.link(other, tmp_path / "work" / "app-copy.db")  # hard links of other files are fine
     allowed = evaluate(RULED, "Bash", {"command": f"sqlite3 {other} .tables"}, context)
     assert allowed.effective == "allow"
+
+
+@pytest.mark.parametrize("view", ["fsview", "peerview"])
+def test_a_link_through_proc_self_cwd_is_never_allowed_however_it_is_reached(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, view: str
+) -> None:
+    """``notes -> /proc/self/cwd/../outside/secret`` means the secret to the agent's ``cat``
+    (its cwd is the project) and something else to a gate running elsewhere: whether the
+    link is named directly, relatively, or through ``/proc/self/cwd`` itself, a rule that
+    covers the project never allows it."""
+    import importlib
+
+    module = importlib.import_module(f"overseer.control.{view}")
+    project, outside = tmp_path / "proj", tmp_path / "outside"
+    project.mkdir()
+    outside.mkdir()
+    (outside / "secret").write_text("s")
+    (project / "notes").symlink_to("/proc/self/cwd/../outside/secret")
+    monkeypatch.chdir("/")  # the gate's own cwd is not the agent's
+    scope = Scope.parse(allow=["Read(./**)", "Bash(cat *)"], deny=[f"Read(/{outside}/**)"])
+    context = module.context(str(project), HOME)
+    for path in (
+        f"{project}/notes",
+        "notes",
+        "/proc/self/cwd/notes",
+        "/proc/thread-self/cwd/notes",
+    ):
+        assert evaluate(scope, "Read", {"file_path": path}, context).effective != "allow", path
+    for command in ("cat notes", "cat /proc/self/cwd/notes", "cd /proc/self/cwd && cat notes"):
+        assert evaluate(scope, "Bash", {"command": command}, context).effective != "allow", command

@@ -184,16 +184,11 @@ def _shape(table: str, data: Any) -> tuple[list[str], list[list[Any]]]:
     return columns, rows
 
 
-_COLUMNS: dict[tuple[int, str], frozenset[str]] = {}
-
-
 def _local_columns(conn: Any, table: str) -> frozenset[str]:
-    cache_key = (id(conn), table)
-    found = _COLUMNS.get(cache_key)
-    if found is None:
-        cur = conn.execute(f"SELECT * FROM {table} LIMIT 0")
-        found = _COLUMNS[cache_key] = frozenset(d[0] for d in cur.description)
-    return found
+    """The mirror's own columns of ``table`` (one cheap statement; a pull opens a fresh
+    connection, so nothing is cached across them)."""
+    cur = conn.execute(f"SELECT * FROM {table} LIMIT 0")
+    return frozenset(d[0] for d in cur.description)
 
 
 class MirrorFeed:
