@@ -651,3 +651,40 @@ def test_the_installed_hook_entry_talks_to_the_server_and_bakes_nothing_else(
     assert hardened.rows("SELECT outcome FROM decisions WHERE call_id = 'toolu_0099'") == [
         ("policy_denied",)
     ]
+
+
+def test_an_agents_parallel_large_calls_take_turns_rather_than_being_refused(
+    hardened: Hardened,
+) -> None:
+    """Large requests are rationed (one per uid in hand): Claude Code's parallel Writes of
+    big files must each be judged, in turn, not refused for arriving together."""
+    script = (
+        "import json, socket, sys, threading\n"
+        "out = []\n"
+        "def one(n):\n"
+        "    call = {'session_id': 'hardened-large', 'cwd': sys.argv[2], 'tool_name': 'Write',\n"
+        "            'hook_event_name': 'PreToolUse', 'tool_use_id': f'toolu_large_{n}',\n"
+        "            'tool_input': {'file_path': sys.argv[2] + f'/big{n}.txt',\n"
+        "                           'content': 'x' * (3 << 20)}}\n"
+        "    req = {'op': 'hook', 'flavour': 'claude-code', 'call': call, 'entry_timeout': 0}\n"
+        "    s = socket.socket(socket.AF_UNIX); s.settimeout(60); s.connect(sys.argv[1])\n"
+        "    s.sendall(json.dumps(req).encode() + b'\\n')\n"
+        "    buf = b''\n"
+        "    while True:\n"
+        "        chunk = s.recv(65536)\n"
+        "        if not chunk: break\n"
+        "        buf += chunk\n"
+        "        lines = [l for l in buf.split(b'\\n') if l]\n"
+        "        if lines and b'phase' not in lines[-1]: break\n"
+        "    out.append(json.loads([l for l in buf.split(b'\\n') if l][-1]))\n"
+        "ts = [threading.Thread(target=one, args=(n,)) for n in range(3)]\n"
+        "[t.start() for t in ts]; [t.join() for t in ts]\n"
+        "print(json.dumps(out))\n"
+    )
+    result = hardened.as_user(AGENT_UID, ["-c", script, hardened.socket, str(hardened.project)])
+    assert result.returncode == 0, result.stderr.decode()
+    answers = json.loads(result.stdout)
+    assert len(answers) == 3
+    assert all(a.get("ok") is True and a.get("action") in ("allow", "deny") for a in answers), (
+        answers
+    )

@@ -65,7 +65,8 @@ READ_TIMEOUT = 10.0
 SEND_TIMEOUT = 10.0
 #: Connections one non-operator uid may hold at once.
 MAX_CONNECTIONS_PER_UID = 32
-#: A request longer than this is *large*: a non-operator uid may have one in hand at a time,
+#: A request longer than this is *large*: a non-operator uid has one in hand at a time (the
+#: next waits its turn),
 #: and all of them together at most :data:`MAX_LARGE_REQUESTS` (parsed JSON can take tens of
 #: times its bytes; unbounded, 32 connections × 8 MiB of ``{},{},…`` hold gigabytes).
 LARGE_REQUEST = 1 << 20
@@ -472,12 +473,18 @@ class GateServer:
                 self._threads.discard(threading.current_thread())
 
     def _take_large(self, peer: Peer) -> bool:
-        """One large request in hand per uid, :data:`MAX_LARGE_REQUESTS` in all."""
-        with self._lock:
-            if peer.uid in self._large_uids:
+        """One large request in hand per uid, :data:`MAX_LARGE_REQUESTS` in all; a request
+        waits up to :data:`LARGE_WAIT` for its turn (an agent's parallel Writes take turns)."""
+        deadline = time.monotonic() + LARGE_WAIT
+        while True:
+            with self._lock:
+                if peer.uid not in self._large_uids:
+                    self._large_uids.add(peer.uid)
+                    break
+            if time.monotonic() >= deadline or self._stopping.is_set():
                 return False
-            self._large_uids.add(peer.uid)
-        if self._large.acquire(timeout=LARGE_WAIT):
+            time.sleep(0.02)
+        if self._large.acquire(timeout=max(0.0, deadline - time.monotonic())):
             return True
         with self._lock:
             self._large_uids.discard(peer.uid)
