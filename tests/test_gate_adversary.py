@@ -41,6 +41,8 @@ default = "ask"
 """
 
 B = "Bash"
+PATCH = "*** Begin Patch\n*** Add File: {path}\n+* * * * * root id\n*** End Patch"
+PATCH_HEREDOC = "apply_patch <<{q}EOF{q}\n" + PATCH + "\nEOF"
 
 # (tool, input, must be) — "deny": a deny rule is dodged and must hold; "ask": gated.
 CASES: list[tuple[str, dict[str, Any], str]] = [
@@ -149,6 +151,18 @@ CASES: list[tuple[str, dict[str, Any], str]] = [
         {"input": "*** Begin Patch\n*** Update File: ok.txt\n*** Move to: /etc/x\n*** End Patch"},
         "deny",
     ),
+    # Codex applies a patch run through its shell tool itself (issue 15, bug 5): the files
+    # inside the patch meet the Edit rules, however the patch reaches apply_patch
+    (B, {"command": PATCH_HEREDOC.format(q="'", path="/etc/cron.d/x")}, "deny"),
+    (B, {"command": PATCH_HEREDOC.format(q="", path="/etc/cron.d/$X")}, "deny"),
+    (B, {"command": "cd /etc && " + PATCH_HEREDOC.format(q="'", path="cron.d/x")}, "deny"),
+    (B, {"command": 'bash -lc "' + PATCH_HEREDOC.format(q="", path="/etc/x") + '"'}, "deny"),
+    (B, {"command": "applypatch '" + PATCH.format(path="  /etc/cron.d/x") + "'"}, "deny"),
+    (B, {"command": "/usr/bin/apply_patch '" + PATCH.format(path="/etc/x") + "'"}, "deny"),
+    (B, {"command": "echo ok; apply_patch <<< '" + PATCH.format(path="/etc/x") + "'"}, "deny"),
+    (B, {"command": "cat p.diff | apply_patch"}, "ask"),
+    (B, {"command": 'apply_patch "$(cat p.diff)"'}, "ask"),
+    (B, {"command": "patch -p0 < x.diff"}, "ask"),
     # URLs as Node reads them
     ("WebFetch", {"url": "https://evil.net\\@docs.example.com/", "prompt": "x"}, "ask"),
     ("WebFetch", {"url": "https://ｉnternal.example.com/", "prompt": "x"}, "deny"),

@@ -166,3 +166,31 @@ def test_the_plain_fast_path_agrees_with_the_grammar() -> None:
         " a",
     ):
         assert _plain_words(not_plain) is None, not_plain
+
+
+def _writes(command: str) -> list[str | None]:
+    return [
+        a.word.value if a.word else None for a in analyse(command).accesses if a.mode == "write"
+    ]
+
+
+PATCH = "*** Begin Patch\n*** Add File: {0}\n+x\n*** Update File: b.py\n*** Move to: c.py\n*** End Patch"
+
+
+def test_a_patch_program_writes_the_files_its_patch_names() -> None:
+    """Codex applies ``apply_patch`` run through its shell tool itself: the files are in the
+    patch, not on the command line (issue 15, bug 5)."""
+    assert _writes("apply_patch <<'EOF'\n" + PATCH.format("a.py") + "\nEOF") == [
+        "a.py", "b.py", "c.py",
+    ]  # fmt: skip
+    assert _writes("applypatch '" + PATCH.format("/etc/x") + "'") == ["/etc/x", "b.py", "c.py"]
+    assert _writes("cd sub && apply_patch <<EOF\n" + PATCH.format("a.py") + "\nEOF") == [
+        "a.py", "b.py", "c.py",
+    ]  # fmt: skip
+    # a body bash expands, a patch nobody can read here, GNU patch: a write with no name
+    assert _writes("apply_patch <<EOF\n" + PATCH.format("$D/a.py") + "\nEOF")[-1] is None
+    assert _writes("cat p | apply_patch") == [None]
+    assert _writes('apply_patch "$P"') == [None]
+    assert _writes("apply_patch a b") == [None]
+    assert _writes("patch -p1 < fix.diff") == [None]
+    assert _writes("echo '*** Add File: x' | cat") == []  # only a patch program writes it

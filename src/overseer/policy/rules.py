@@ -24,7 +24,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from overseer.policy.shell import Analysis, analyse
+from overseer.policy.shell import Analysis, analyse, patch_paths
 
 #: Tools whose specifier is a shell command, and the input keys holding the command.
 SHELL_TOOLS = frozenset({"Bash", "exec_command", "shell", "local_shell", "container.exec"})
@@ -140,21 +140,6 @@ def path_of(tool_input: Mapping[str, Any]) -> str | None:
         if isinstance(value, str) and value:
             return value
     return None
-
-
-# Codex trims each line before it reads a header (``line.trim()``, Unicode whitespace), so
-# an indented ``*** Add File:`` is a header to it: match as leniently, never less.
-_PATCH_PATH = re.compile(
-    r"^\s*\*\*\*\s*(?:(?:Add|Update|Delete)\s+File|Move\s+to)\s*:\s*(.*?)\s*$",
-    re.MULTILINE,
-)
-
-
-def patch_paths(patch: str) -> list[str]:
-    """The files an ``apply_patch`` patch touches (added, updated, deleted or moved to),
-    read as leniently as Codex reads them; a header with no path yields ``""`` (which no
-    allow rule matches)."""
-    return [m.group(1) for m in _PATCH_PATH.finditer(patch)]
 
 
 def patched_files(tool: str, tool_input: Mapping[str, Any]) -> list[str]:

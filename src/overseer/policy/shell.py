@@ -330,7 +330,64 @@ def analyse(command: str) -> Analysis:
     """Everything ``command`` runs, as bash would read it, and what could not be modelled."""
     analysis = Analysis()
     _analyse_into(analysis, command, (), 0)
+    _patch_writes(analysis)
     return analysis
+
+
+# Codex trims each line before it reads a header (``line.trim()``, Unicode whitespace), so
+# an indented ``*** Add File:`` is a header to it: match as leniently, never less.
+_PATCH_PATH = re.compile(
+    r"^\s*\*\*\*\s*(?:(?:Add|Update|Delete)\s+File|Move\s+to)\s*:\s*(.*?)\s*$",
+    re.MULTILINE,
+)
+
+#: Codex applies a patch given to these names itself, whether the model called its
+#: ``apply_patch`` tool or wrote ``apply_patch <<'EOF'`` in a shell command (it intercepts
+#: that form, and puts an ``apply_patch`` on the shell's PATH for every other one).
+PATCH_PROGRAMS = frozenset({"apply_patch", "applypatch"})
+
+
+def patch_paths(patch: str) -> list[str]:
+    """The files an ``apply_patch`` patch touches (added, updated, deleted or moved to),
+    read as leniently as Codex reads them; a header with no path yields ``""`` (which no
+    allow rule matches)."""
+    return [m.group(1) for m in _PATCH_PATH.finditer(patch)]
+
+
+def _patch_writes(analysis: Analysis) -> None:
+    """The files a patch program writes are named inside its patch, not on its command
+    line. ``apply_patch PATCH`` and ``apply_patch <<'EOF'`` are read as Codex reads them:
+    the argument, or the here-document's body taken as written (Codex does not expand it).
+    Every patch text the line feeds to a command is read, so a second here-document can
+    only add paths. Anything else (a patch from a pipe or a file, an argument known only
+    at run time, a body bash would expand, GNU ``patch``) writes files nobody can name
+    here: an unknown write, which no rule allows and a deny rule on paths gates."""
+    programs = [c for c in analysis.commands if c.words and c.basename in PATCH_PROGRAMS]
+    for cmd in analysis.commands:
+        if cmd.words and cmd.basename == "patch":
+            analysis.accesses.append(Access("write", None, "patch"))
+    if not programs:
+        return
+    fed = [text for text in analysis.data if "***" in text]
+    for cmd in programs:
+        args = cmd.words[1:]
+        texts: list[str] = []
+        known = True
+        if len(args) == 1 and args[0].static:
+            texts.append(args[0].value)
+        elif args:
+            known = False
+        if any(op in ("<<", "<<-", "<<<") for op, _target in cmd.redirects):
+            texts.extend(fed)
+        elif not args:
+            known = False  # stdin: a pipe, a file, the terminal
+        if any(ch in text for text in texts for ch in "$`\\"):
+            known = False  # a body bash would expand where Codex does not intercept it
+        for text in texts:
+            for path in patch_paths(text):
+                analysis.accesses.append(Access("write", Word(path, path), cmd.basename))
+        if not known or not texts:
+            analysis.accesses.append(Access("write", None, cmd.basename))
 
 
 def simple_commands(command: str, strict: bool = True) -> list[str]:
