@@ -16,7 +16,7 @@ import re
 from typing import TYPE_CHECKING
 
 from overseer.policy.detectors._core import CallView, Cmd, show
-from overseer.policy.rules import patch_paths as paths_in_patch
+from overseer.policy.shell import patch_paths as paths_in_patch
 
 if TYPE_CHECKING:
     from overseer.policy.detectors.history import SessionHistory

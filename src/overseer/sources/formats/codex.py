@@ -23,7 +23,7 @@ from typing import Any
 import orjson
 
 from overseer.model import CallStatus, Event, EventKind
-from overseer.policy.rules import patch_paths
+from overseer.policy.shell import patch_paths
 from overseer.sources.formats._common import (
     BadRecord,
     BaseParser,
