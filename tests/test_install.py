@@ -309,3 +309,108 @@ def test_install_refuses_an_overseer_installed_in_the_project() -> None:
     why = inst.in_agent_tree(str(here), config=None, db=None)
     assert any("overseer's installation" in w for w in why), why
     assert inst.in_agent_tree("/nonexistent-project", config=None, db=None) == []
+
+
+# ------------------------------------------------------------------- Codex trust (issue 15, bug 4)
+
+
+def _codex_status(project: Path, home: Path) -> dict[str, Any]:
+    from overseer.control import hookstatus
+
+    return hookstatus.codex_status(str(project), user=False, home=home).files[0].as_dict()
+
+
+def test_codex_install_says_what_codex_needs_and_trust_writes_it(
+    tmp_path: Path, config: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    home = tmp_path / "home"
+    project = tmp_path / "proj"
+    (project / ".codex").mkdir(parents=True)
+    codex_home = home / ".codex"
+    codex_home.mkdir(parents=True)
+    user_config = codex_home / "config.toml"
+    kept = f'# mine\nmodel = "gpt-5.5"\n\n[projects."{project}"]\ntrust_level = "trusted"\n'
+    user_config.write_text(kept)
+    monkeypatch.setenv("HOME", str(home))
+
+    plain = run_install(
+        "--project", str(project), "--for", "codex", home=home, cwd=tmp_path, config=config
+    )
+    assert plain.returncode == 0, plain.stderr
+    assert user_config.read_text() == kept  # nothing written without --trust
+    status = _codex_status(project, home)
+    assert status["trust"] == "untrusted"
+    # the exact lines Codex needs, with the hash `hook status` computes
+    assert f'trusted_hash = "{status["hash"]}"' in plain.stderr
+    assert f"[hooks.state.{json.dumps(status['trust_key'])}]" in plain.stderr
+
+    trusted = run_install(
+        "--project",
+        str(project),
+        "--for",
+        "codex",
+        "--trust",
+        home=home,
+        cwd=tmp_path,
+        config=config,
+    )
+    assert trusted.returncode == 0, trusted.stderr
+    text = user_config.read_text()
+    assert text.startswith(kept)  # everything that was there stays, byte for byte
+    assert _codex_status(project, home)["trust"] == "trusted"
+    again = run_install(
+        "--project",
+        str(project),
+        "--for",
+        "codex",
+        "--trust",
+        home=home,
+        cwd=tmp_path,
+        config=config,
+    )
+    assert user_config.read_text() == text  # idempotent
+    assert "the installed hook is trusted" in again.stdout
+
+    # a changed gate timeout changes the entry: without --trust install says so ...
+    config.write_text('[defaults]\ngate_timeout = "300s"\n')
+    changed = run_install(
+        "--project", str(project), "--for", "codex", home=home, cwd=tmp_path, config=config
+    )
+    assert "trusts an earlier version of this hook" in changed.stderr
+    assert _codex_status(project, home)["trust"] == "modified"
+    # ... and --trust updates the one hash in place (no second table)
+    run_install(
+        "--project",
+        str(project),
+        "--for",
+        "codex",
+        "--trust",
+        home=home,
+        cwd=tmp_path,
+        config=config,
+    )
+    assert _codex_status(project, home)["trust"] == "trusted"
+    assert user_config.read_text().count("[hooks.state.") == 1
+
+
+def test_codex_trust_refuses_a_config_it_cannot_edit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    hooks = tmp_path / ".codex" / "hooks.json"
+    command = inst.hook_command("codex", executable=["/bin/overseer"])
+    plan = inst.plan_install("codex", hooks, command, 150)
+    user_config = tmp_path / "codex-home" / "config.toml"
+    user_config.parent.mkdir()
+    monkeypatch.setenv("CODEX_HOME", str(user_config.parent))
+    trust = inst.codex_trust(hooks, plan.after)
+    assert trust is not None
+    user_config.write_text("not = [valid toml\n")
+    with pytest.raises(inst.InstallError, match="not valid TOML"):
+        inst.plan_codex_trust(trust)
+    # the state kept as an inline table: the edit cannot change it safely, so it refuses
+    user_config.write_text(f"[hooks.state]\n{json.dumps(trust.key)} = {{ enabled = true }}\n")
+    with pytest.raises(inst.InstallError, match="Add this yourself"):
+        inst.plan_codex_trust(trust)
+    user_config.write_text("")
+    fresh = inst.plan_codex_trust(trust)
+    assert fresh.after == trust.snippet()

@@ -86,6 +86,12 @@ hook.add_command(_passthrough("codex"))
     help="Hardened mode: the hook asks the gate server at SOCKET (docs/hardened.md); the "
     "server's own config and store decide, so --db/--agent/--task do not apply.",
 )
+@click.option(
+    "--trust",
+    is_flag=True,
+    help="Codex: also write the trusted hash of exactly the hook installed into the user's "
+    "Codex config.toml ($CODEX_HOME, else ~/.codex), so Codex runs it without /hooks review.",
+)
 @click.option("--dry-run", is_flag=True, help="Show what would change; write nothing.")
 def install(
     project: str | None,
@@ -98,6 +104,7 @@ def install(
     dry_run: bool,
     force: bool,
     server: str | None = None,
+    trust: bool = False,
 ) -> None:
     """Merge the gate hook into the agents' settings, keeping everything already there.
 
@@ -183,17 +190,79 @@ def install(
             click.echo(f"{target}: warning: {warning}", err=True)
         if not plan.changed:
             click.echo(f"{target}: {path}: already installed, nothing to change")
-            continue
-        for change in plan.changes:
-            click.echo(f"{target}: {path}: {change}")
-        click.echo(plan.diff(), nl=False)
-        if dry_run:
-            click.echo(f"{target}: dry run, {path} not written")
-            continue
-        backup = inst.apply_plan(plan)
-        click.echo(f"{target}: wrote {path}" + (f" (previous version: {backup})" if backup else ""))
+        else:
+            for change in plan.changes:
+                click.echo(f"{target}: {path}: {change}")
+            click.echo(plan.diff(), nl=False)
+            if dry_run:
+                click.echo(f"{target}: dry run, {path} not written")
+            else:
+                backup = inst.apply_plan(plan)
+                click.echo(
+                    f"{target}: wrote {path}" + (f" (previous version: {backup})" if backup else "")
+                )
+        if target == "codex" and not _codex_trust(
+            path, plan.after, project=None if user else (project or "."), trust=trust,
+            dry_run=dry_run,
+        ):  # fmt: skip
+            failed = True
     if failed:
         sys.exit(EXIT_FAILED)
+
+
+def _codex_trust(
+    path: object, hooks_text: str, *, project: str | None, trust: bool, dry_run: bool
+) -> bool:
+    """Codex runs a user or project hook entry only while the user's config.toml holds its
+    exact hash: with ``--trust`` write it (the user asked for this hook), else say exactly
+    what Codex needs. False when the trust could not be written."""
+    from pathlib import Path
+
+    from overseer.control import install as inst
+
+    found = inst.codex_trust(Path(str(path)), hooks_text, project=project)
+    if found is None:
+        return True
+    if found.project_trusted is False:
+        click.echo(
+            f"codex: warning: {project and os.path.abspath(project)} is not a trusted project in "
+            f"{found.config}: Codex does not load its .codex/hooks.json at all until it is "
+            f'([projects."{project and os.path.abspath(project)}"] trust_level = "trusted", '
+            "or trust the project when Codex asks)",
+            err=True,
+        )
+    if not found.enabled:
+        click.echo(
+            f"codex: warning: {found.config} disables this hook ({found.key}: enabled = false); "
+            "left as is — Codex will not run the gate until it is enabled again",
+            err=True,
+        )
+    if found.current == found.digest:
+        click.echo(f"codex: {found.config}: the installed hook is trusted ({found.digest})")
+        return True
+    if not trust:
+        stale = "trusts an earlier version of this hook, and " if found.current else ""
+        click.echo(
+            f"codex: warning: {found.config} {stale}does not trust the hook as installed: "
+            "Codex (0.124 or newer) skips it without a word until it does. Re-run with --trust, "
+            f"review it with /hooks in Codex, or add to {found.config}:\n{found.snippet()}",
+            err=True,
+        )
+        return True
+    try:
+        plan = inst.plan_codex_trust(found)
+    except inst.InstallError as exc:
+        click.echo(f"codex: {exc}", err=True)
+        return False
+    for change in plan.changes:
+        click.echo(f"codex: {plan.path}: {change}")
+    click.echo(plan.diff(), nl=False)
+    if dry_run:
+        click.echo(f"codex: dry run, {plan.path} not written")
+        return True
+    backup = inst.apply_plan(plan)
+    click.echo(f"codex: wrote {plan.path}" + (f" (previous version: {backup})" if backup else ""))
+    return True
 
 
 @hook.command("status")

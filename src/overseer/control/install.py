@@ -284,11 +284,6 @@ def plan_install(target: str, path: Path, command: str, timeout: int) -> Install
 
     if target == "claude-code" and data.get("disableAllHooks") is True:
         warnings.append('"disableAllHooks" is true in this file: Claude Code will not run the gate')
-    if target == "codex":
-        warnings.append(
-            "Codex runs a new or changed command hook only after you review and trust it "
-            "(/hooks in Codex); hooks need Codex 0.124 or newer"
-        )
     after = _dump(data, before) if changes else before
     return InstallPlan(target, path, before, after, changes, warnings, exists)
 
@@ -333,3 +328,175 @@ def _dump(data: dict[str, Any], original: str) -> str:
         ws = match.group(1)
         indent = ws if "\t" in ws else len(ws)
     return json.dumps(data, indent=indent, ensure_ascii=False) + "\n"
+
+
+# --------------------------------------------------------------------------- Codex trust
+
+
+def codex_config_path() -> Path:
+    """The user's Codex ``config.toml`` (``$CODEX_HOME``, else ``~/.codex``): where Codex
+    keeps the trusted hash of each reviewed hook entry, whichever ``hooks.json`` it is in."""
+    home = os.environ.get("CODEX_HOME") or os.path.join(os.path.expanduser("~"), ".codex")
+    return Path(home) / "config.toml"
+
+
+class CodexTrust:
+    """What Codex needs to run our entry of ``hooks_path`` as it is in ``hooks_text``: the
+    state key, the hash, and what the user's config says now."""
+
+    __slots__ = ("config", "current", "digest", "enabled", "key", "project_trusted")
+
+    def __init__(
+        self,
+        key: str,
+        digest: str,
+        config: Path,
+        current: str | None,
+        enabled: bool,
+        project_trusted: bool | None,
+    ) -> None:
+        self.key, self.digest, self.config = key, digest, config
+        self.current, self.enabled = current, enabled
+        self.project_trusted = project_trusted  # None: a user install, no project layer
+
+    @property
+    def trusted(self) -> bool:
+        return self.current == self.digest and self.enabled
+
+    def snippet(self) -> str:
+        return f"[hooks.state.{_toml_key(self.key)}]\ntrusted_hash = {_toml_key(self.digest)}\n"
+
+
+def codex_trust(
+    hooks_path: Path, hooks_text: str, *, project: str | None = None
+) -> CodexTrust | None:
+    """The trust Codex needs for our entry in ``hooks_text`` (``None``: no entry there).
+    The hash is Codex's own (``overseer.control.hookstatus.codex_trust_hash``)."""
+    from overseer.control.hookstatus import codex_trust_hash
+
+    data = json.loads(hooks_text) if hooks_text.strip() else {}
+    groups = (data.get("hooks") or {}).get("PreToolUse") if isinstance(data, dict) else None
+    for g, group in enumerate(groups if isinstance(groups, list) else []):
+        if not isinstance(group, dict) or not isinstance(group.get("hooks"), list):
+            continue
+        for h, handler in enumerate(group["hooks"]):
+            if not is_overseer_handler(handler, "codex"):
+                continue
+            matcher = group.get("matcher")
+            digest = codex_trust_hash(
+                str(handler.get("command", "")),
+                matcher=matcher if isinstance(matcher, str) else None,
+                timeout=handler.get("timeout"),
+                status=handler.get("statusMessage"),
+            )
+            key = f"{os.path.normpath(os.path.abspath(hooks_path))}:pre_tool_use:{g}:{h}"
+            config = codex_config_path()
+            parsed = _read_codex_config(config)
+            state = ((parsed.get("hooks") or {}).get("state") or {}).get(key)
+            state = state if isinstance(state, dict) else {}
+            current = state.get("trusted_hash")
+            project_trusted = None
+            if project is not None:
+                entry = (parsed.get("projects") or {}).get(str(Path(project).resolve()))
+                project_trusted = isinstance(entry, dict) and entry.get("trust_level") == "trusted"
+            return CodexTrust(
+                key,
+                digest,
+                config,
+                current if isinstance(current, str) else None,
+                state.get("enabled") is not False,
+                project_trusted,
+            )
+    return None
+
+
+def plan_codex_trust(trust: CodexTrust) -> InstallPlan:
+    """Set ``[hooks.state."KEY"] trusted_hash`` in Codex's config.toml, changing nothing else.
+
+    Raises :class:`InstallError` (nothing written) when the file is not valid TOML or keeps
+    the entry's state in a shape this edit cannot change safely (then the user adds the
+    two lines :meth:`CodexTrust.snippet` prints, or trusts the hook with ``/hooks``)."""
+    path = trust.config
+    exists = path.exists()
+    before = path.read_text(encoding="utf-8") if exists else ""
+    _parse_toml(before, path)
+    changes: list[str] = []
+    if trust.current == trust.digest:
+        return InstallPlan("codex", path, before, before, changes, [], exists)
+    after = _set_trusted_hash(before, trust.key, trust.digest)
+    try:
+        parsed = _parse_toml(after, path)
+    except InstallError:
+        parsed = {}
+    got = ((parsed.get("hooks") or {}).get("state") or {}).get(trust.key)
+    if not isinstance(got, dict) or got.get("trusted_hash") != trust.digest:
+        raise InstallError(
+            f"{path}: cannot set the trusted hash of {trust.key} safely (its state is written in "
+            f"a form this edit does not change); not changed. Add this yourself:\n{trust.snippet()}"
+        )
+    old = f" (was {trust.current})" if trust.current else ""
+    changes.append(f"trusted the overseer hook {trust.key}: {trust.digest}{old}")
+    return InstallPlan("codex", path, before, after, changes, [], exists)
+
+
+def _read_codex_config(path: Path) -> dict[str, Any]:
+    import tomllib
+
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except (OSError, tomllib.TOMLDecodeError):
+        return {}
+
+
+def _parse_toml(text: str, path: Path) -> dict[str, Any]:
+    import tomllib
+
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise InstallError(f"{path}: not valid TOML ({exc}); not changed") from None
+
+
+def _toml_key(value: str) -> str:
+    """A TOML basic string: JSON's escapes (``\\"``, ``\\\\``, ``\\uXXXX``) are TOML's too."""
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _header_path(line: str) -> list[str] | None:
+    """The keys of a ``[table]`` header line (``None``: not a plain table header)."""
+    import tomllib
+
+    stripped = line.strip()
+    if not stripped.startswith("[") or stripped.startswith("[["):
+        return None
+    try:
+        parsed: Any = tomllib.loads(stripped)
+    except tomllib.TOMLDecodeError:
+        return None
+    keys: list[str] = []
+    while isinstance(parsed, dict) and len(parsed) == 1:
+        ((key, parsed),) = parsed.items()
+        keys.append(key)
+    return keys if parsed == {} else None
+
+
+def _set_trusted_hash(text: str, key: str, digest: str) -> str:
+    lines = text.splitlines(keepends=True)
+    newline = "\r\n" if "\r\n" in text else "\n"
+    value = f"trusted_hash = {_toml_key(digest)}{newline}"
+    for i, line in enumerate(lines):
+        if _header_path(line) != ["hooks", "state", key]:
+            continue
+        j = i + 1
+        while j < len(lines) and not lines[j].lstrip().startswith("["):
+            if re.match(r"\s*trusted_hash\s*=", lines[j]):
+                lines[j] = value
+                return "".join(lines)
+            j += 1
+        lines.insert(i + 1, value)
+        return "".join(lines)
+    if text and not text.endswith("\n"):
+        text += newline
+    sep = newline if text.strip() else ""
+    return f"{text}{sep}[hooks.state.{_toml_key(key)}]{newline}{value}"
