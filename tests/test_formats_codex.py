@@ -106,7 +106,7 @@ def test_fixture_every_outcome() -> None:
         ("exec_command", "cargo test --quiet", CallStatus.ERROR),  # exit code 101
         ("exec_command", "rm -rf target && cargo clean", CallStatus.REJECTED),  # the user said no
         ("shell", "sed -i 's/PaymentIntent/Charge/g' tests/api.rs", CallStatus.OK),
-        ("mcp__cloud-associates__execute_workflow", '{"workflow":"notify-reviewers","args":{"pr":"payments-svc#412"}}', CallStatus.OK),
+        ("mcp__cloud-associates__execute_workflow", 'workflow=notify-reviewers args={"pr":"payments-svc#412"}', CallStatus.OK),
         ("web_search", "rust rename struct across crate cargo fix", CallStatus.OK),
         ("exec_command", "git push origin rename-charge", None),  # pending: no output yet
     ]  # fmt: skip

@@ -223,7 +223,7 @@ def test_agent_and_task_from_the_environment(hook: Hook) -> None:
 def test_gated_then_approved_by_overseer_decide(hook: Hook) -> None:
     proc = hook.start(hook.call("git push origin main"))
     pending = hook.pending(proc=proc)
-    assert pending["summary"] == "Bash: git push origin main"
+    assert pending["summary"] == "git push origin main"  # the tool has its own column
     assert (pending["rule"], pending["verdict"], pending["origin"]) == (
         "Bash(git push:*)",
         "ask",

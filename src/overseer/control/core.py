@@ -403,22 +403,11 @@ def from_approval(
 
 
 def summarise(tool: str, tool_input: Mapping[str, Any]) -> str:
-    """One neutralised line for the approval list: ``Bash: git push origin main``.
+    """The approval's one line (:func:`overseer.summary.summarise`: the call's arguments, most
+    telling first, secrets masked, neutralised here at ingest — architecture.md, 2)."""
+    from overseer.summary import summarise as one_line
 
-    Agent text is neutralised here, at ingest, so no screen has to (architecture.md, 2).
-    """
-    from overseer.policy.rules import command_of, path_of
-    from overseer.untrusted import SUMMARY_LIMIT, neutralise
-
-    detail = command_of(tool_input) or path_of(tool_input)
-    if detail is None:
-        for key in ("url", "query", "pattern", "prompt", "description"):
-            value = tool_input.get(key)
-            if isinstance(value, str) and value:
-                detail = value
-                break
-    text = f"{tool}: {detail}" if detail else tool
-    return neutralise(text, limit=SUMMARY_LIMIT)
+    return one_line(tool, tool_input)
 
 
 def register_process(

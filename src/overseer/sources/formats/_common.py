@@ -17,6 +17,7 @@ from typing import Any, ClassVar
 import orjson
 
 from overseer.model import CallStatus, Event, EventKind, Problem
+from overseer.summary import summarise
 from overseer.untrusted import SUMMARY_LIMIT, neutralise, neutralise_json
 
 #: A longer line is a Problem, not an event (it is never parsed or held whole for display).
@@ -149,25 +150,6 @@ def opt_text(value: Any, limit: int = 1000) -> str | None:
 
 # --------------------------------------------------------------------------- display forms
 
-_PRIMARY_KEYS = (
-    "command", "cmd", "file_path", "path", "notebook_path", "url", "query", "pattern",
-    "description", "prompt", "input",
-)  # fmt: skip
-
-
-def primary_text(tool_input: Mapping[str, Any]) -> str | None:
-    """The one value that says what a call does (the command, the path, the URL…)."""
-    for key in _PRIMARY_KEYS:
-        value = tool_input.get(key)
-        if isinstance(value, str) and value:
-            return value
-        if key in ("command", "cmd") and isinstance(value, list) and value:
-            words = [w for w in value if isinstance(w, str)]
-            if len(words) == 3 and words[0].endswith("sh") and words[1] in ("-c", "-lc"):
-                return words[2]  # Codex: ["bash", "-lc", "<script>"]
-            return " ".join(words)
-    return None
-
 
 def first_line(text: str) -> str:
     """The first non-blank line, neutralised and capped, with ``…`` when more follows: the
@@ -194,16 +176,9 @@ def display_json(value: Any) -> str:
     return neutralise(text, multiline=True)
 
 
-def summarise_input(tool_input: Mapping[str, Any]) -> str:
-    text = primary_text(tool_input)
-    if text is None:
-        if not tool_input:
-            return ""
-        try:
-            text = orjson.dumps(tool_input, option=orjson.OPT_NON_STR_KEYS).decode()
-        except (TypeError, ValueError):
-            text = str(tool_input)
-    return neutralise(text, limit=SUMMARY_LIMIT)
+def summarise_input(tool: str | None, tool_input: Mapping[str, Any]) -> str:
+    """A call's one-line summary: the same function the gate uses (:mod:`overseer.summary`)."""
+    return summarise(tool, tool_input)
 
 
 def tool_call(
@@ -228,7 +203,7 @@ def tool_call(
         status=CallStatus.PENDING,
         source=source,
         line=line,
-        summary=summarise_input(tool_input),
+        summary=summarise_input(tool, tool_input),
         input_display=display_json(tool_input),
         **fields,
     )

@@ -117,10 +117,10 @@ class NativeParser(BaseParser):
                     kind=EventKind.APPROVAL_REQUEST,
                     approval_id=ident(record.get("approval_id"), "approval_id"),
                     call_id=ident(call_id, "call_id") if call_id is not None else None,
-                    tool=ident(record.get("tool"), "tool"),
+                    tool=(tool := ident(record.get("tool"), "tool")),
                     input=tool_input,
                     reason=opt_text(record.get("reason")),
-                    summary=summarise_input(tool_input),
+                    summary=summarise_input(tool, tool_input),
                     input_display=display_json(tool_input),
                     **common,
                 )
