@@ -169,7 +169,7 @@ def _compact(value: Any, cap: int, depth: int = 0) -> str:
     if depth >= 3:
         return "…"
     if isinstance(value, Mapping):
-        parts = []
+        parts: list[str] = []
         for position, (key, item) in enumerate(value.items()):
             if position >= 8 or sum(len(p) + 2 for p in parts) > cap:
                 parts.append("…")
@@ -182,7 +182,7 @@ def _compact(value: Any, cap: int, depth: int = 0) -> str:
                          f"{shown}")  # fmt: skip
         return _cut("{" + ",".join(parts) + "}", cap)
     if isinstance(value, list | tuple):
-        parts = []
+        parts: list[str] = []
         for position, item in enumerate(value):
             if position >= 8 or sum(len(p) + 1 for p in parts) > cap:
                 parts.append("…")
