@@ -182,7 +182,7 @@ def _compact(value: Any, cap: int, depth: int = 0) -> str:
                          f"{shown}")  # fmt: skip
         return _cut("{" + ",".join(parts) + "}", cap)
     if isinstance(value, list | tuple):
-        parts: list[str] = []
+        parts = []
         for position, item in enumerate(value):
             if position >= 8 or sum(len(p) + 1 for p in parts) > cap:
                 parts.append("…")
