@@ -169,6 +169,15 @@ def _answer(flavour: str, opts: Options, state: dict[str, Any]) -> str:
             home=home,
         )
     state["agent"], state["task"] = agent, task
+    # The agent's process is recorded before judging, not after: a gated call can wait for
+    # minutes, and a kill while the session's first call waits must be able to signal the
+    # agent (Codex is stopped by nothing else). Best effort: it never changes the answer,
+    # and a watchdog or SIGTERM (HookAbort, a BaseException) still ends the call closed.
+    try:
+        register_agent(conn, call["session_id"], flavour, agent=agent, task=task, cwd=cwd)
+    except Exception as exc:
+        with contextlib.suppress(Exception):
+            sys.stderr.write(f"overseer: could not record the agent's process: {exc}\n")
     result = core.judge(
         conn,
         session=call["session_id"],
@@ -190,10 +199,9 @@ def _answer(flavour: str, opts: Options, state: dict[str, Any]) -> str:
         try:  # the answer is decided and recorded: nothing here may change it
             if started_in is None and isinstance(cwd, str):  # first call: remember it
                 lean.note_start_dir(conn, call["session_id"], cwd)
-            register_agent(conn, call["session_id"], flavour)
         except BaseException as exc:
             with contextlib.suppress(BaseException):
-                sys.stderr.write(f"overseer: could not record the agent's process: {exc}\n")
+                sys.stderr.write(f"overseer: could not record the session's start: {exc}\n")
     return text
 
 
@@ -204,20 +212,33 @@ def _anchor_policy(config: Any) -> Any:
     return Policy.from_config(getattr(config, "audit", None))
 
 
-def register_agent(conn: Any, session: str, flavour: str) -> None:
-    """Record the agent's pid the first time a session is seen, so ``overseer kill`` can stop
-    Claude Code or Codex themselves (Codex ignores ``continue: false``). Linux only (``/proc``),
-    and only when the process above the hook's shell is recognisably that agent."""
+def register_agent(
+    conn: Any,
+    session: str,
+    flavour: str,
+    *,
+    agent: str | None = None,
+    task: str | None = None,
+    cwd: Any = None,
+) -> None:
+    """Record the agent's pid while the store knows none for the session, so ``overseer
+    kill`` can stop Claude Code or Codex themselves (Codex ignores ``continue: false``) —
+    also during the session's first call, while it waits on an operator. Linux only
+    (``/proc``), and only when the process above the hook's shell is recognisably that agent.
+    A pid already known is never replaced (``core.register_process``)."""
     from overseer.store.lean import session_pid
 
-    seen, known = session_pid(conn, session)
-    if not seen or known is not None:
+    _seen, known = session_pid(conn, session)
+    if known is not None:
         return
     pid = agent_process(flavour)
     if pid is not None:
         from overseer.control.core import register_process
 
-        register_process(conn, session, pid, os.uname().nodename)
+        register_process(
+            conn, session, pid, os.uname().nodename, agent=agent, task=task,
+            cwd=cwd if isinstance(cwd, str) else None,
+        )  # fmt: skip
 
 
 _SHELLS = frozenset({"sh", "bash", "dash", "zsh", "ksh", "mksh", "fish", "busybox"})
