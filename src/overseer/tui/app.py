@@ -357,13 +357,8 @@ class OverseerApp(App[None]):
             return []
         by_id = {a.id: a for a in snapshot.approvals}
         screen = self.screen
-        if isinstance(screen, ApprovalsScreen):
+        if isinstance(screen, ApprovalsScreen | SessionScreen):
             return [by_id[i] for i in screen.selected_ids() if i in by_id]
-        if isinstance(screen, SessionScreen):
-            row = screen.current_call
-            if row is not None:
-                return [a for a in snapshot.approvals
-                        if a.session == screen.session and a.call_id == row.call_id]  # fmt: skip
         return []
 
     def _decidable(self, limit: int | None = None) -> list[ApprovalRow]:
