@@ -38,7 +38,7 @@ default_task = "{task}"
 [agents.{agent}.tasks.{task}]
 allow = ["Bash(touch:*)", "Bash(echo:*)", "Edit(./allowed*)", "Write(./allowed*)",
          "Read", "Agent", "Task"]
-deny = ["Bash(mkdir:*)"]
+deny = ["Bash(mkdir:*)", "Edit(./protected*)", "Write(./protected*)"]
 default = "ask"
 """
 
