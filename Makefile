@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test e2e lint bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -16,6 +16,12 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -n 2 -q
+
+# Conformance against the real Claude Code and Codex CLI (tests/e2e, pinned versions installed
+# from npm into ~/.cache/overseer-e2e; skipped with the reason when npm or the registry is not
+# reachable). `make test` runs them too.
+e2e: $(STAMP)
+	$(BIN)/python -m pytest -n 2 -q -m e2e tests/e2e
 
 lint: $(STAMP)
 	$(BIN)/ruff format --check src tests bench

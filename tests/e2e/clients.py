@@ -74,34 +74,68 @@ def install(name: str, spec: tuple[str, str, str]) -> Client:
         raise Unavailable(f"cannot create the client cache {root}: {exc.strerror}") from None
     where = root / f"{package.replace('/', '+')}@{version}"
     binary = where / "node_modules" / ".bin" / exe
+    failed = root / f".failed-{package.replace('/', '+')}@{version}"
+    run_id = os.environ.get("PYTEST_XDIST_TESTRUNUID", "")
     with open(root / ".install.lock", "a") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if binary.exists() and _reports(binary, version):
             return Client(name, package, version, binary)
-        npm = shutil.which("npm")
-        if npm is None:
-            raise Unavailable(f"npm is not on PATH: cannot install {package}@{version}")
-        if where.exists():
-            shutil.rmtree(where)
-        where.mkdir(parents=True)
+        # Another worker of this same run already failed: do not wait on the registry again.
+        if run_id and failed.exists():
+            recorded, _, why = failed.read_text(errors="replace").partition("\n")
+            if recorded == run_id:
+                raise Unavailable(why)
         try:
-            done = subprocess.run(
-                [npm, "install", "--prefix", str(where), "--no-audit", "--no-fund",
-                 "--no-save", "--loglevel=error", f"{package}@{version}"],
-                capture_output=True, text=True, timeout=INSTALL_TIMEOUT,
-                stdin=subprocess.DEVNULL,
-            )  # fmt: skip
-        except subprocess.TimeoutExpired:
-            raise Unavailable(
-                f"npm install {package}@{version} took over {INSTALL_TIMEOUT} s "
-                "(registry unreachable?)"
-            ) from None
-        if done.returncode != 0 or not binary.exists():
-            tail = " ".join((done.stderr or done.stdout).split()[-40:])
-            shutil.rmtree(where, ignore_errors=True)
-            raise Unavailable(
-                f"npm install {package}@{version} failed (registry unreachable?): {tail}"
-            )
-        if not _reports(binary, version):
-            raise Unavailable(f"{binary} --version does not report {version}")
-        return Client(name, package, version, binary)
+            return _install(name, package, version, where, binary)
+        except Unavailable as exc:
+            if run_id:
+                failed.write_text(f"{run_id}\n{exc}")
+            raise
+
+
+def _npm_error(done: subprocess.CompletedProcess[str]) -> str:
+    lines = [ln.strip() for ln in (done.stderr or done.stdout or "").splitlines() if ln.strip()]
+    picked = [ln for ln in lines if " code " in ln or "errno" in ln or "request to" in ln]
+    return " / ".join((picked or lines)[:3])[:400] or f"exit {done.returncode}"
+
+
+def _install(name: str, package: str, version: str, where: Path, binary: Path) -> Client:
+    npm = shutil.which("npm")
+    if npm is None:
+        raise Unavailable(f"npm is not on PATH: cannot install {package}@{version}")
+    # One quick look at the registry first: unreachable, and the suite skips in seconds,
+    # not after npm's own retries.
+    try:
+        probe = subprocess.run(
+            [npm, "view", f"{package}@{version}", "version", "--fetch-retries=0",
+             "--fetch-timeout=15000"],
+            capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL,
+        )  # fmt: skip
+    except subprocess.TimeoutExpired:
+        raise Unavailable(f"the npm registry did not answer for {package}@{version}") from None
+    if probe.returncode != 0 or version not in probe.stdout:
+        raise Unavailable(
+            f"the npm registry is unreachable or has no {package}@{version}: {_npm_error(probe)}"
+        )
+    if where.exists():
+        shutil.rmtree(where)
+    where.mkdir(parents=True)
+    try:
+        done = subprocess.run(
+            [npm, "install", "--prefix", str(where), "--no-audit", "--no-fund",
+             "--no-save", "--loglevel=error", "--fetch-retries=1",
+             "--fetch-retry-mintimeout=2000", "--fetch-retry-maxtimeout=5000",
+             f"{package}@{version}"],
+            capture_output=True, text=True, timeout=INSTALL_TIMEOUT,
+            stdin=subprocess.DEVNULL,
+        )  # fmt: skip
+    except subprocess.TimeoutExpired:
+        raise Unavailable(
+            f"npm install {package}@{version} took over {INSTALL_TIMEOUT} s (registry unreachable?)"
+        ) from None
+    if done.returncode != 0 or not binary.exists():
+        shutil.rmtree(where, ignore_errors=True)
+        raise Unavailable(f"npm install {package}@{version} failed: {_npm_error(done)}")
+    if not _reports(binary, version):
+        raise Unavailable(f"{binary} --version does not report {version}")
+    return Client(name, package, version, binary)
