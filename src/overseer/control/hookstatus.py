@@ -338,14 +338,15 @@ def codex_status(project: str | None, *, user: bool, home: Path | None = None) -
             status.state = MODIFIED if status.state == ACTIVE else status.state
             reasons.append(
                 f"{home / 'config.toml'} trusts a different version of this entry "
-                f"({trusted}, the file's is {status.current_hash}): review it with /hooks"
+                f"({trusted}, the file's is {status.current_hash}): review it with /hooks, "
+                "or re-run `overseer hook install --trust`"
             )
         else:
             status.trust = "untrusted"
             status.state = UNTRUSTED if status.state == ACTIVE else status.state
             reasons.append(
                 f"no trusted_hash for {status.trust_key} in {home / 'config.toml'}: "
-                "review and trust it with /hooks in Codex"
+                "review and trust it with /hooks in Codex, or run `overseer hook install --trust`"
             )
         if not user and status.state in (ACTIVE, PARTIAL, UNTRUSTED, MODIFIED):
             projects = user_config.get("projects")
