@@ -8,8 +8,10 @@ clients know for telemetry, updates and error reporting is set.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import signal
 import sqlite3
 import subprocess
 import sys
@@ -113,6 +115,7 @@ class Rig:
             d.mkdir(parents=True, exist_ok=True)
         self.project = Path(os.path.realpath(self.project))
         self.write_config()
+        self.runs: list[Run] = []
         self.server = ModelServer(lambda _turn: text("done")).__enter__()
         if client.name == "codex":
             (self.codex_home / "config.toml").write_text(
@@ -120,6 +123,13 @@ class Rig:
             )
 
     def close(self) -> None:
+        """End whatever a failed test left running (the client's whole process group: its
+        hooks too), then the model server."""
+        for run in self.runs:
+            if run.proc.poll() is None:
+                with contextlib.suppress(OSError):
+                    os.killpg(run.proc.pid, signal.SIGKILL)
+                run.proc.communicate()
         self.server.__exit__(None, None, None)
 
     # ------------------------------------------------------------------ environment
@@ -272,7 +282,9 @@ class Rig:
             text=True,
             start_new_session=True,
         )
-        return Run(server, proc)
+        run = Run(server, proc)
+        self.runs.append(run)
+        return run
 
     def run(
         self, script: Script, prompt: str = "run the e2e script", timeout: float = CLIENT_TIMEOUT
