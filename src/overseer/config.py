@@ -22,7 +22,7 @@ from overseer.policy.scope import GATE_ACTIONS, Scope
 AUTONOMY_CLASSES = ("deterministic", "autonomous")
 UNKNOWN_AGENT = "unknown"
 
-_TOP_KEYS = {"audit", "defaults", "agents", "gateway", "langfuse", "server"}
+_TOP_KEYS = {"audit", "defaults", "agents", "gateway", "langfuse", "notify", "server"}
 _DEFAULTS_KEYS = {
     "gate_timeout", "idle_after", "bell", "burst_calls", "burst_seconds", "operator", "gated",
 }  # fmt: skip
@@ -32,6 +32,15 @@ _TASK_KEYS = {"allow", "ask", "deny", "default", "description"}
 _GATEWAY_KEYS = {"url", "token_env", "poll_interval"}
 _LANGFUSE_KEYS = {"url", "public_key_env", "secret_key_env", "poll_interval"}
 _SERVER_KEYS = {"socket", "operators", "store"}
+_NOTIFY_KEYS = {"webhook", "command", "before_timeout", "timeout", "retries", "events"}
+NOTIFY_EVENTS = ("created", "expiring")
+#: An http(s) URL with a host (userinfo, port, path, query allowed), no blank or control
+#: character anywhere: checked by hand (``urllib.parse`` is not worth the hook's import).
+_WEBHOOK_URL = re.compile(
+    r"^(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*)://(?:[^/?#@\s]*@)?"
+    r"(?P<host>\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._~%!$&'()*+,;=-]+)(?::(?P<port>\d{1,5}))?"
+    r"(?:[/?#][^\s\x00-\x1f\x7f]*)?$"
+)
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*$")
 
 
@@ -146,10 +155,40 @@ class Audit:
         self.anchor_every, self.anchor_minutes = anchor_every, anchor_minutes
 
 
+class Notify:
+    """``[notify]``: page an operator who is not looking (docs/notify.md).
+
+    ``webhook`` gets a JSON POST, ``command`` (an argv list, never a shell line) the same JSON
+    on stdin, for each event in ``events``: ``created`` (an approval is waiting) and
+    ``expiring`` (``before_timeout`` seconds are left before it times out). Each attempt has
+    ``timeout`` seconds; a failed one is tried again up to ``retries`` more times.
+    """
+
+    __slots__ = ("before_timeout", "command", "events", "retries", "timeout", "webhook")
+
+    def __init__(
+        self,
+        webhook: str | None = None,
+        command: tuple[str, ...] = (),
+        before_timeout: float = 60.0,
+        timeout: float = 5.0,
+        retries: int = 2,
+        events: tuple[str, ...] = NOTIFY_EVENTS,
+    ) -> None:
+        self.webhook, self.command = webhook, command
+        self.before_timeout, self.timeout, self.retries = before_timeout, timeout, retries
+        self.events = events
+
+    @property
+    def enabled(self) -> bool:
+        """Anything to send to (an empty ``[notify]`` is not configured)."""
+        return bool(self.webhook or self.command)
+
+
 class Config:
     """The validated configuration. An empty one (no agents) is valid: everything is unscoped."""
 
-    __slots__ = ("agents", "audit", "defaults", "gateway", "langfuse", "path", "server")
+    __slots__ = ("agents", "audit", "defaults", "gateway", "langfuse", "notify", "path", "server")
 
     def __init__(
         self,
@@ -167,6 +206,7 @@ class Config:
         self.gateway = gateway or {}
         self.langfuse = langfuse or {}
         self.server = server or Server()
+        self.notify = Notify()
 
     def is_gated(self, agent: str | None) -> bool:
         """Whether ``agent``'s tool calls are all expected to have a gate decision: its own
@@ -354,12 +394,82 @@ class _Validator:
         self.unknown_keys("langfuse", langfuse, _LANGFUSE_KEYS)
         server = self.server(self.table("server", raw.get("server", {})))
         audit = self.audit(self.table("audit", raw.get("audit", {})))
+        notify = self.notify(self.table("notify", raw.get("notify", {})))
         if self.problems:
             self.problems.sort(key=lambda p: p.line)
             raise ConfigError(self.problems)
         config = Config(self.path, defaults, agents, gateway, langfuse, server)
         config.audit = audit
+        config.notify = notify
         return config
+
+    def notify(self, table: dict[str, Any]) -> Notify:
+        """``[notify]``: an http(s) ``webhook`` and/or a ``command`` argv list, durations for
+        ``before_timeout`` and ``timeout``, ``retries`` a small count, ``events`` a subset of
+        :data:`NOTIFY_EVENTS`."""
+        self.unknown_keys("notify", table, _NOTIFY_KEYS)
+        out = Notify()
+        if "webhook" in table:
+            value = self.string("notify.webhook", table["webhook"])
+            if value is not None:
+                match = _WEBHOOK_URL.match(value)
+                if match is None or match.group("scheme").lower() not in ("http", "https"):
+                    self.fail(
+                        "notify.webhook",
+                        "must be an http:// or https:// URL with a host (no blanks)",
+                    )
+                elif match.group("port") and not 0 < int(match.group("port")) < 65536:
+                    self.fail("notify.webhook", f"port {match.group('port')} is out of range")
+                else:
+                    out.webhook = value
+        if "command" in table:
+            value = table["command"]
+            if isinstance(value, str):
+                self.fail(
+                    "notify.command",
+                    'must be a list (argv), not a shell line: command = ["prog", "arg"]',
+                )
+            elif (
+                not isinstance(value, list)
+                or not value
+                or not all(isinstance(v, str) for v in value)
+                or not value[0].strip()
+                or any("\x00" in v for v in value)
+            ):
+                self.fail("notify.command", "must be a non-empty list of strings (argv)")
+            else:
+                out.command = tuple(value)
+        for key in ("before_timeout", "timeout"):
+            if key in table:
+                try:
+                    seconds = parse_duration(table[key])
+                except ValueError as exc:
+                    self.fail(f"notify.{key}", str(exc))
+                    continue
+                if key == "timeout" and not 0 < seconds <= 300:
+                    self.fail("notify.timeout", "must be more than 0 and at most 5m")
+                    continue
+                setattr(out, key, seconds)
+        if "retries" in table:
+            value = table["retries"]
+            if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 10:
+                out.retries = value
+            else:
+                self.fail("notify.retries", "must be an integer from 0 to 10")
+        if "events" in table:
+            events = self.string_list("notify.events", table["events"])
+            bad = [e for e in events if e not in NOTIFY_EVENTS]
+            if bad:
+                self.fail(
+                    "notify.events",
+                    f"unknown event {bad[0]!r} (expected {' or '.join(NOTIFY_EVENTS)})",
+                    value=bad[0],
+                )
+            else:
+                out.events = tuple(e for e in NOTIFY_EVENTS if e in events)
+        if table and not ("webhook" in table or "command" in table):
+            self.fail("notify", "give a webhook URL or a command (or remove [notify])")
+        return out
 
     def server(self, table: dict[str, Any]) -> Server:
         """``[server]``: an absolute socket path, operators as names or uids, the store."""

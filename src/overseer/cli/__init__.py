@@ -43,6 +43,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "overseer.cli.demo_cmds:demo",
         "Simulated agents, live, gated through the real store.",
     ),
+    "notify": (
+        "overseer.cli.notify_cmds:notify",
+        "Page operators about pending approvals ([notify] webhook, command).",
+    ),
     "poll": ("overseer.cli.poll_cmds:poll", "Watch sessions through a gateway API, Langfuse."),
     "report": (
         "overseer.cli.report_cmds:report",

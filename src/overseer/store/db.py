@@ -58,6 +58,7 @@ from overseer.store.tables import (
     EventRow,
     GrantRow,
     MetaRow,
+    NotificationRow,
     OffsetRow,
     ProblemRow,
     RevealRow,
@@ -72,7 +73,7 @@ _EVENTS_CHANNEL = "overseer_events"
 
 TABLES: tuple[type[SQLModel], ...] = (
     MetaRow, AgentRow, SessionRow, EventRow, ApprovalRow, DecisionRow, OffsetRow, ProblemRow,
-    CheckpointRow, GrantRow, RevealRow,
+    CheckpointRow, GrantRow, RevealRow, NotificationRow,
 )  # fmt: skip
 _META: sa.Table = MetaRow.__table__  # type: ignore[attr-defined]
 _AGENTS: sa.Table = AgentRow.__table__  # type: ignore[attr-defined]
@@ -337,8 +338,13 @@ def _migrate_4(conn: Connection, pg: bool) -> None:
     )
 
 
+def _migrate_5(conn: Connection, pg: bool) -> None:
+    """4 → 5: the notifications table (who paged whom about which approval, once)."""
+    SQLModel.metadata.create_all(conn, tables=[NotificationRow.__table__])  # type: ignore[attr-defined]
+
+
 #: version → the step that brings the previous version to it (run in order, one transaction).
-_MIGRATIONS = {2: _migrate_2, 3: _migrate_3, 4: _migrate_4}
+_MIGRATIONS = {2: _migrate_2, 3: _migrate_3, 4: _migrate_4, 5: _migrate_5}
 
 
 # ------------------------------------------------------------------------------ conversions

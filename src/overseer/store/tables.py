@@ -261,6 +261,29 @@ class RevealRow(SQLModel, table=True):
     call_id: str | None = None
 
 
+class NotificationRow(SQLModel, table=True):
+    """One page to an operator (schema 5, :mod:`overseer.control.notify`): an approval's
+    event (``created``, ``expiring``) sent through one channel (``webhook``, ``command``).
+
+    The primary key is the claim: whichever notifier inserts the row sends it, so several
+    consoles and ``overseer notify`` on one store send each page once. ``status`` is
+    ``sending`` (claimed until ``lease_until``; a notifier that died is taken over after
+    it), ``sent``, ``failed`` (every attempt failed: ``error`` says why) or ``skipped``."""
+
+    __tablename__ = "notifications"
+    __table_args__ = (sa.Index("ix_notifications_status", "status", "updated_at"),)
+    approval_id: str = Field(primary_key=True)
+    kind: str = Field(primary_key=True)
+    channel: str = Field(primary_key=True)
+    status: str
+    claimed_by: str
+    lease_until: str
+    attempts: int = Field(default=0, sa_column_kwargs=_ZERO)
+    created_at: str
+    updated_at: str
+    error: str | None = Field(default=None, sa_type=sa.Text)
+
+
 APPEND_ONLY_SQLITE = (
     """CREATE TRIGGER IF NOT EXISTS decisions_no_update BEFORE UPDATE ON decisions
     BEGIN SELECT RAISE(ABORT, 'the audit chain is append-only: UPDATE refused'); END""",
