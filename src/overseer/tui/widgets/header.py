@@ -9,7 +9,7 @@ from textual.style import Style
 from textual.widgets import Static
 
 HEALTH_STYLES = {"ok": "$success", "retrying": "$warning", "auth failed": "$error",
-                 "unreachable": "$error"}  # fmt: skip
+                 "unreachable": "$error", "failing": "$error"}  # fmt: skip
 #: What single-user mode promises, said where the operator looks (DESIGN.md, trust modes):
 #: the full sentence when the header has room, the short one otherwise.
 #: Longest first; the header shows the longest that fits (README, Threat model, says more).
