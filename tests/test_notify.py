@@ -719,3 +719,57 @@ def test_payload_without_owner_or_deadline() -> None:
         with_pw["approve"]
         == "overseer decide ap-1 approve --db postgresql://op@db.example/overseer"
     )
+
+
+def test_overseer_watch_pages_through_its_worker(tmp_path: Path, receiver: Receiver) -> None:
+    """The real console in a pseudo-terminal: with [notify] configured it pages a new
+    approval (once), and quits cleanly with the notifier running."""
+    import fcntl
+    import pty
+    import select
+    import struct
+    import termios
+
+    db_path = str(tmp_path / "o.db")
+    lean.connect(db_path).close()
+    env = hook_env(tmp_path, f'webhook = "{receiver.url}"\n', db_path)
+    env |= {"TERM": "xterm-256color", "COLUMNS": "120", "LINES": "40"}
+    main, child = pty.openpty()
+    fcntl.ioctl(child, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "overseer", "watch"], stdin=child, stdout=child, stderr=child,
+        env=env, close_fds=True,
+    )  # fmt: skip
+    os.close(child)
+    out = bytearray()
+
+    def pump(seconds: float) -> None:
+        end = time.monotonic() + seconds
+        while time.monotonic() < end:
+            ready, _, _ = select.select([main], [], [], 0.05)
+            if ready:
+                try:
+                    out.extend(os.read(main, 65536))
+                except OSError:
+                    return
+
+    try:
+        end = time.monotonic() + 30
+        while b"sources" not in out and time.monotonic() < end:
+            pump(0.2)
+        assert b"sources" in out  # the header names the notifier's health ("sources ok")
+        approval = create(db_path)
+        (page,) = receiver.wait_for(1)
+        assert page["approval_id"] == approval
+        os.write(main, b"q")
+        end = time.monotonic() + 20
+        while proc.poll() is None and time.monotonic() < end:
+            pump(0.1)
+        assert proc.returncode == 0, bytes(out[-2000:])
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        os.close(main)
+    assert [b["delivery"] for b in receiver.bodies] == [f"{approval}:created"]
+    assert b"Traceback" not in out

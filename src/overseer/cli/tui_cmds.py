@@ -70,6 +70,10 @@ def watch(
         feeds.append(tail_feed(tailer))
         health["logs"] = "ok"
     source = StoreSource(store, config, health=health, hook_check=default_hook_check())
+    if config.notify.enabled:  # pages for whoever is not looking (docs/notify.md)
+        from overseer.control.notify import NotifyFeed
+
+        feeds.append(NotifyFeed(store, config, source.health))
     app = OverseerApp(
         source, mode_name="watch", operator=operator or config.defaults.operator,
         bell=config.defaults.bell and not no_bell, live=feeds,
