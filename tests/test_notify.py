@@ -773,3 +773,80 @@ def test_overseer_watch_pages_through_its_worker(tmp_path: Path, receiver: Recei
         os.close(main)
     assert [b["delivery"] for b in receiver.bodies] == [f"{approval}:created"]
     assert b"Traceback" not in out
+
+
+# -------------------------------------------------------------------------------- team mode
+
+
+@pytest.mark.postgres
+def test_team_mode_operators_page_through_the_database_function(receiver: Receiver) -> None:
+    """An operator login writes no table: two of its notifiers claim through
+    ``overseer_op_notify`` (one page), a direct INSERT is still refused, and a hook login's
+    notifier sends nothing."""
+    import psycopg
+
+    from tests.store_support import PG_ADMIN_URL, pg_unreachable
+    from tests.test_team_mode import Team, overseer
+
+    reason = pg_unreachable()
+    if reason:
+        pytest.skip(reason)
+    suffix = os.urandom(5).hex()
+    team = Team(f"overseer_notify_{suffix}", suffix)
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{team.name}"')
+    try:
+        done = overseer(
+            "team", "init", "--db", team.owner, "--hook-role", team.hook_role,
+            "--operator-role", team.op_role, "--login",
+        )  # fmt: skip
+        assert done.returncode == 0, done.stderr.decode()
+        approval = create(team.owner)
+        config = config_with(f'webhook = "{receiver.url}"\n')
+        stores = [open_store(team.operator), open_store(team.operator)]
+        loops = [Notifier(s, config, name=f"console{i}") for i, s in enumerate(stores)]
+        started = [0, 0]
+        barrier = threading.Barrier(2)
+
+        def race(i: int) -> None:
+            barrier.wait()
+            started[i] = loops[i].step()
+
+        threads = [threading.Thread(target=race, args=(i,)) for i in range(2)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(60)
+        for n in loops:
+            n.wait_idle(30)
+            n.close()
+        assert sorted(started) == [0, 1] and all(n.team for n in loops)
+        assert [b["delivery"] for b in receiver.wait_for(1)] == [f"{approval}:created"]
+        (row,) = notes.notifications(stores[0])
+        assert row.status == "sent" and row.claimed_by.startswith(f"{team.op_role}/console")
+        with (
+            team.connect(team.operator) as conn,
+            pytest.raises(psycopg.errors.InsufficientPrivilege),
+        ):
+            conn.execute(
+                "INSERT INTO notifications VALUES ('x', 'created', 'webhook', 'sent', 'me',"
+                " 'z', 0, 'z', 'z', NULL)"
+            )
+        notes.skip(stores[0], approval, "expiring", "webhook", notifier="c", why="late", team=True)
+        kinds = {(r.kind, r.status, r.error) for r in notes.notifications(stores[0])}
+        assert kinds == {("created", "sent", None), ("expiring", "skipped", "late")}
+        for s in stores:
+            s.close()
+        hook_store = open_store(team.hook)
+        try:
+            hooked = Notifier(hook_store, config)
+            assert hooked.step() == 0
+            hooked.close()
+            assert hooked.health["store"] == "store: a team-mode hook login cannot send pages"
+        finally:
+            hook_store.close()
+    finally:
+        with psycopg.connect(PG_ADMIN_URL, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{team.name}" WITH (FORCE)')
+            for role in (team.hook_role, team.op_role):
+                admin.execute(f'DROP ROLE IF EXISTS "{role}"')

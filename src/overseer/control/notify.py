@@ -305,6 +305,8 @@ class Notifier:
         self._lock = threading.Lock()
         self._stopped = threading.Event()
         self._flags: dict[str, list[dict[str, str]]] = {}
+        #: Team mode (an operator login): pages are written through the database's function.
+        self.team: bool | None = None
         #: channel → "ok" / the last error; "store" when the store refused a claim.
         self.health: dict[str, str] = {}
         self._shown: str | None = None
@@ -337,6 +339,11 @@ class Notifier:
     def step(self) -> int:
         """One pass: claim and start every page that is due; returns how many started."""
         try:
+            if self.team is None:
+                login = notes.team_login(self.store)
+                if login == "hook":
+                    raise StoreError("a team-mode hook login cannot send pages")
+                self.team = login == "operator"
             pending = self.store.pending_approvals()
             ids = [str(a["id"]) for a in pending]
             done = notes.settled(self.store, ids)
@@ -370,7 +377,7 @@ class Notifier:
         deadline = parse_utc_text(approval.get("deadline"))
         if deadline is not None and deadline.timestamp() <= now:
             notes.skip(self.store, approval_id, kind, sender.channel, notifier=self.name,
-                       why="the deadline had passed")  # fmt: skip
+                       why="the deadline had passed", team=bool(self.team))  # fmt: skip
             return 0
         if kind == "expiring" and deadline is not None:
             window = deadline.timestamp() - self.settings.before_timeout
@@ -378,11 +385,12 @@ class Notifier:
             if first is not None and first.timestamp() >= window:
                 # The first page already went out inside the window: it said the time left.
                 notes.skip(self.store, approval_id, kind, sender.channel, notifier=self.name,
-                           why="the created page was sent inside the expiring window")  # fmt: skip
+                           why="the created page was sent inside the expiring window",
+                           team=bool(self.team))  # fmt: skip
                 return 0
         if not notes.claim(
             self.store, approval_id, kind, sender.channel, notifier=self.name,
-            lease_s=self.lease_s, now=now,
+            lease_s=self.lease_s, now=now, team=bool(self.team),
         ):  # fmt: skip
             return 0
         flags = self._flags.get(approval_id)
@@ -431,7 +439,8 @@ class Notifier:
             approval_id, kind, channel = key
             try:
                 notes.finish(self.store, approval_id, kind, channel, notifier=self.name,
-                             sent=error is None, attempts=attempts, error=error)  # fmt: skip
+                             sent=error is None, attempts=attempts, error=error,
+                             team=bool(self.team))  # fmt: skip
             except StoreError as exc:
                 self._set_health("store", f"store: {exc}")
             if error is None:

@@ -63,9 +63,15 @@ def claim(
     notifier: str,
     lease_s: float,
     now: float | None = None,
+    team: bool = False,
 ) -> bool:
     """Claim one page for ``notifier``: True when this caller must send it (a new row, or a
-    ``sending`` row whose lease has passed), False when someone else has it or it is done."""
+    ``sending`` row whose lease has passed), False when someone else has it or it is done.
+
+    ``team``: connected as a team-mode operator login, which writes no table itself: the
+    database's ``overseer_op_notify`` does the same (its clock, ``session_user/notifier``)."""
+    if team:
+        return _op(store, "claim", approval_id, kind, channel, notifier, lease_s=lease_s)
     moment = time.time() if now is None else now
     stamp, lease = utc_text(moment), utc_text(moment + lease_s)
     with store._write() as conn:
@@ -91,9 +97,13 @@ def claim(
 
 
 def skip(
-    store: Store, approval_id: str, kind: str, channel: str, *, notifier: str, why: str
-) -> None:
+    store: Store, approval_id: str, kind: str, channel: str, *, notifier: str, why: str,
+    team: bool = False,
+) -> None:  # fmt: skip
     """Record that this page is not sent (its moment passed before anyone could): once."""
+    if team:
+        _op(store, "skip", approval_id, kind, channel, notifier, error=why)
+        return
     stamp = utc_text()
     with store._write() as conn:
         conn.execute(
@@ -117,9 +127,13 @@ def finish(
     sent: bool,
     attempts: int,
     error: str | None,
+    team: bool = False,
 ) -> bool:
     """Record the outcome of a claimed page (``sent`` or ``failed``). False when the claim
     was lost meanwhile (the lease passed and another notifier took it over)."""
+    if team:
+        return _op(store, "finish", approval_id, kind, channel, notifier, sent=sent,
+                   attempts=attempts, error=error)  # fmt: skip
     n = _NOTES.c
     with store._write() as conn:
         done = conn.execute(
@@ -135,6 +149,34 @@ def finish(
             )
         )
         return bool(done.rowcount == 1)
+
+
+def _op(
+    store: Store, op: str, approval_id: str, kind: str, channel: str, notifier: str, *,
+    lease_s: float | None = None, sent: bool | None = None, attempts: int | None = None,
+    error: str | None = None,
+) -> bool:  # fmt: skip
+    """Team mode: one call of the operator's ``overseer_op_notify``."""
+    query = sa.text(
+        "SELECT overseer_op_notify(:op, :approval, :kind, :channel, :notifier,"
+        " CAST(:lease AS double precision), :sent, :attempts, :error)"
+    )
+    params = {
+        "op": op, "approval": approval_id, "kind": kind, "channel": channel,
+        "notifier": notifier, "lease": lease_s, "sent": sent, "attempts": attempts,
+        "error": None if error is None else error[:ERROR_CAP],
+    }  # fmt: skip
+    with store._write() as conn:
+        return bool(conn.execute(query, params).scalar_one())
+
+
+def team_login(store: Store) -> str | None:
+    """``"operator"`` / ``"hook"`` when this store is reached as a team-mode role (which
+    writes pages through :func:`_op`, or not at all), else ``None``."""
+    if not store.is_postgres:
+        return None
+    with store.lean() as conn:
+        return conn.team
 
 
 def settled(store: Store, approval_ids: list[str]) -> set[tuple[str, str, str]]:

@@ -61,6 +61,7 @@ OPERATOR_FUNCTIONS = (
     "overseer_op_decide(text, text, text, text, text, text[], text, text)",
     "overseer_op_kill(text, text, jsonb)",
     "overseer_op_signal(text, text, text, text)",
+    "overseer_op_notify(text, text, text, text, text, double precision, boolean, integer, text)",
 )
 SHARED_FUNCTIONS = (
     "overseer_gate_read_approval(text)",
@@ -521,6 +522,58 @@ def function_ddl(schema: str, operator_role: str) -> list[str]:
                     p_inputs -> r.id ->> 0, p_inputs -> r.id ->> 1);
             END LOOP;
             RETURN v_seq;
+        END $$""",
+        # overseer.store.notifications: claim, skip or finish one page (the notifications
+        # table; it never touches an approval). The claimant is session_user/notifier.
+        f"""CREATE OR REPLACE FUNCTION {s}.overseer_op_notify(
+            p_op text, p_approval text, p_kind text, p_channel text, p_notifier text,
+            p_lease_s double precision, p_sent boolean, p_attempts integer, p_error text)
+        RETURNS boolean LANGUAGE plpgsql {definer} AS $$
+        DECLARE
+            v_who text := session_user || '/' || COALESCE(p_notifier, '');
+            v_now text := overseer_team_now(); v_lease text; v_n integer;
+        BEGIN
+            IF p_kind IS NULL OR p_kind NOT IN ('created', 'expiring')
+               OR p_channel IS NULL OR p_channel NOT IN ('webhook', 'command') THEN
+                RAISE EXCEPTION USING ERRCODE = '22023', MESSAGE = 'no such page';
+            END IF;
+            IF NOT EXISTS (SELECT 1 FROM approvals WHERE id = p_approval) THEN
+                RAISE EXCEPTION USING ERRCODE = '{UNKNOWN}', MESSAGE = 'no such approval';
+            END IF;
+            IF p_op = 'claim' THEN
+                v_lease := to_char((clock_timestamp() + make_interval(
+                               secs => LEAST(GREATEST(COALESCE(p_lease_s, 60), 1), 3600)))
+                               AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"');
+                INSERT INTO notifications (approval_id, kind, channel, status, claimed_by,
+                    lease_until, attempts, created_at, updated_at)
+                VALUES (p_approval, p_kind, p_channel, 'sending', v_who, v_lease, 0, v_now,
+                    v_now) ON CONFLICT DO NOTHING;
+                GET DIAGNOSTICS v_n = ROW_COUNT;
+                IF v_n = 0 THEN
+                    UPDATE notifications SET claimed_by = v_who, lease_until = v_lease,
+                        updated_at = v_now
+                    WHERE approval_id = p_approval AND kind = p_kind AND channel = p_channel
+                        AND status = 'sending' AND lease_until < v_now;
+                    GET DIAGNOSTICS v_n = ROW_COUNT;
+                END IF;
+            ELSIF p_op = 'skip' THEN
+                INSERT INTO notifications (approval_id, kind, channel, status, claimed_by,
+                    lease_until, attempts, created_at, updated_at, error)
+                VALUES (p_approval, p_kind, p_channel, 'skipped', v_who, v_now, 0, v_now,
+                    v_now, left(p_error, 500)) ON CONFLICT DO NOTHING;
+                GET DIAGNOSTICS v_n = ROW_COUNT;
+            ELSIF p_op = 'finish' THEN
+                UPDATE notifications SET
+                    status = CASE WHEN p_sent THEN 'sent' ELSE 'failed' END,
+                    attempts = attempts + GREATEST(COALESCE(p_attempts, 0), 0),
+                    updated_at = v_now, error = left(p_error, 500)
+                WHERE approval_id = p_approval AND kind = p_kind AND channel = p_channel
+                    AND status = 'sending' AND claimed_by = v_who;
+                GET DIAGNOSTICS v_n = ROW_COUNT;
+            ELSE
+                RAISE EXCEPTION USING ERRCODE = '22023', MESSAGE = 'claim, skip or finish';
+            END IF;
+            RETURN v_n = 1;
         END $$""",
         # kill.kill_session's second row: what happened to the process.
         f"""CREATE OR REPLACE FUNCTION {s}.overseer_op_signal(
