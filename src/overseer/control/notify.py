@@ -421,8 +421,8 @@ class Notifier:
             for attempt in range(self.settings.retries + 1):
                 if self._stopped.is_set():
                     return  # left "sending": the lease passes and the next notifier sends
-                if attempt:
-                    time.sleep(BACKOFF_S[min(attempt - 1, len(BACKOFF_S) - 1)])
+                if attempt and self._stopped.wait(BACKOFF_S[min(attempt - 1, len(BACKOFF_S) - 1)]):
+                    return  # stopped while backing off: left to the lease, as above
                 attempts += 1
                 try:
                     sender.send(body)
@@ -443,15 +443,15 @@ class Notifier:
                              team=bool(self.team))  # fmt: skip
             except StoreError as exc:
                 self._set_health("store", f"store: {exc}")
-            if error is None:
-                self.sent += 1
-                self._set_health(channel, "ok")
-            else:
-                self.failed += 1
-                self._set_health(channel, error)
-                if self.log is not None:
-                    self.log(f"{approval_id} {kind} via {channel} failed after "
-                             f"{attempts} attempt(s): {error}")  # fmt: skip
+            with self._lock:
+                if error is None:
+                    self.sent += 1
+                else:
+                    self.failed += 1
+            self._set_health(channel, "ok" if error is None else error)
+            if error is not None and self.log is not None:
+                self.log(f"{approval_id} {kind} via {channel} failed after "
+                         f"{attempts} attempt(s): {error}")  # fmt: skip
         finally:
             with self._lock:
                 self._inflight.pop(key, None)
