@@ -141,26 +141,23 @@ GIT_SHOWS = (
 )
 
 PLAIN_HOLES = [
-    _case(B, {"command": "cat -- -/../.env"}, "deny", DASH),
-    _case(B, {"command": "cat -- -/../secrets/k.txt"}, "deny", DASH),
-    _case(B, {"command": "cat -- -/../../home/.ssh/id_rsa"}, "deny", DASH),
+    _case(B, {"command": "cat -- -/../.env"}, "deny"),
+    _case(B, {"command": "cat -- -/../secrets/k.txt"}, "deny"),
+    _case(B, {"command": "cat -- -/../../home/.ssh/id_rsa"}, "deny"),
     _case(B, {"command": "git diff --no-index -- -/../.env /dev/null"}, "deny", DASH),
     _case("Grep", {"pattern": "TOP", "glob": "k.txt"}, "deny", GREP_GLOB),
     _case("Grep", {"pattern": "TOP", "glob": "!README.md"}, "deny", GREP_GLOB),
     _case("Grep", {"pattern": "BEGIN", "path": "{home}", "glob": "id_rsa"}, "deny", GREP_GLOB),
     _case("Grep", {"pattern": "BEGIN", "path": "{home}"}, "deny", HIDDEN),
     _case("Grep", {"pattern": "BEGIN", "path": "{home}/sub/.."}, "deny", HIDDEN),
-    _case(
-        "Write", {"file_path": ".claude/hooks/pre.sh", "content": "rm -rf ~\n"}, "ask", CLAUDE_DIR
-    ),
-    _case(B, {"command": "echo 'rm -rf ~' > .claude/hooks/pre.sh"}, "ask", CLAUDE_DIR),
-    _case("Write", {"file_path": ".claude/agents/x.md", "content": "x"}, "ask", CLAUDE_DIR),
-    _case("Write", {"file_path": ".claude/commands/x.md", "content": "x"}, "ask", CLAUDE_DIR),
+    _case("Write", {"file_path": ".claude/hooks/pre.sh", "content": "rm -rf ~\n"}, "ask"),
+    _case(B, {"command": "echo 'rm -rf ~' > .claude/hooks/pre.sh"}, "ask"),
+    _case("Write", {"file_path": ".claude/agents/x.md", "content": "x"}, "ask"),
+    _case("Write", {"file_path": ".claude/commands/x.md", "content": "x"}, "ask"),
     _case(
         "apply_patch",
         {"input": PATCH.format(body="*** Update File: README.md\n*** Move to: .claude/hooks/x")},
         "ask",
-        CLAUDE_DIR,
     ),
     _case(
         B,
@@ -219,51 +216,41 @@ GUARD_HOLES = [
         "Write",
         {"file_path": "/etc/claude-code/managed-settings.json", "content": '{"disableAllHooks":1}'},
         "ask",
-        "guard: Claude Code's managed settings (disableAllHooks, allowManagedHooksOnly) "
-        "turn overseer's hook off",
     ),
     _case(
         B,
         {"command": "echo '{\"disableAllHooks\": true}' > /etc/claude-code/managed-settings.json"},
         "ask",
-        "guard: Claude Code's managed settings through the shell",
     ),
     _case(
         B,
         {"command": "echo \"alias ls='rm -rf ~'\" >> ~/.claude/shell-snapshots/snapshot-bash-1.sh"},
         "ask",
-        "guard: Claude Code sources its shell snapshot before every Bash call (its own file "
-        "tools refuse this folder), so every later allowed ls runs rm",
     ),
     _case(
         "Write",
         {"file_path": "/etc/gitconfig", "content": "[core]\n\tfsmonitor = rm -rf ~\n"},
         "ask",
-        "guard: git's system config chooses what later git commands run, like ~/.gitconfig",
     ),
     _case(
         "Write",
         {"file_path": "{home}/.claude.json", "content": '{"mcpServers":{"x":{"command":"sh"}}}'},
         "ask",
-        "guard: ~/.claude.json holds MCP servers Claude Code starts, like .mcp.json",
     ),
     _case(
         "Write",
         {"file_path": "{home}/.bash_aliases", "content": "alias ls='rm -rf ~'"},
         "ask",
-        "guard: ~/.bash_aliases is sourced by the default ~/.bashrc (GUARDED_HOME misses it)",
     ),
     _case(
         "Write",
         {"file_path": "/etc/profile.d/x.sh", "content": "rm -rf ~"},
         "ask",
-        "guard: system shell start-up files are not guarded",
     ),
     _case(
         "Write",
         {"file_path": "{home}/.claude/hooks/x.sh", "content": "x"},
         "ask",
-        "guard: files inside ~/.claude/hooks",
     ),
     _case(
         "Write",

@@ -39,12 +39,18 @@ GUARDED_NAMES = frozenset({".gitattributes", ".gitmodules", ".gitconfig", ".mcp.
 #: In the home directory: shell start-up files run by every later shell the agent starts.
 GUARDED_HOME = frozenset({
     ".bashrc", ".bash_profile", ".bash_login", ".profile", ".zshrc", ".zshenv", ".zprofile",
-    ".bash_logout",
+    ".bash_logout", ".bash_aliases", ".gitconfig", ".claude.json",
 })  # fmt: skip
 #: Every path inside these directories (and the directory itself).
 GUARDED_DIRS = frozenset({".git", ".codex"})
-#: Under a ``.claude`` directory: hook settings, and what Claude Code runs on its own.
-_CLAUDE_NAMES = ("hooks", "commands", "agents")
+#: Under a ``.claude`` directory: hook settings, and what Claude Code runs on its own
+#: (hooks, commands, agents; the shell snapshot it sources before every Bash call).
+_CLAUDE_NAMES = ("hooks", "commands", "agents", "shell-snapshots")
+#: Claude Code's managed settings (``disableAllHooks``, ``allowManagedHooksOnly``) on Linux.
+MANAGED_SETTINGS = "/etc/claude-code"
+#: System files that choose what later shells and git commands run, for every user.
+SYSTEM_GUARDED = ("/etc/gitconfig", "/etc/profile", "/etc/profile.d", "/etc/bash.bashrc",
+                  "/etc/environment", "/etc/zsh", "/etc/ld.so.preload")  # fmt: skip
 #: Under the home directory.
 _HOME_DIRS = (".config/overseer", ".config/git", ".cache/overseer", ".local/share/overseer")
 
@@ -69,8 +75,15 @@ def is_guarded(path: str, ctx: CallContext) -> bool:
         return True
     if any(p in GUARDED_DIRS for p in parts[:-1]):
         return True
+    if path == MANAGED_SETTINGS or path.startswith(MANAGED_SETTINGS + "/"):
+        return True  # Claude Code's managed settings can switch every hook off
+    if any(path == p or path.startswith(p + "/") for p in SYSTEM_GUARDED):
+        return True
     if ".claude" in parts[:-1]:
-        return name.startswith("settings") or name in _CLAUDE_NAMES
+        dirs = parts[:-1]
+        below = parts[len(dirs) - dirs[::-1].index(".claude") :]  # after the last .claude
+        # settings, and what Claude Code runs on its own: .claude/hooks/pre.sh, agents/x.md
+        return name.startswith("settings") or any(p in _CLAUDE_NAMES for p in below)
     if name == ".claude":
         return True  # replacing the directory itself
     if within_any(path, ctx.protected):

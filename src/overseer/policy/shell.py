@@ -1167,7 +1167,11 @@ def file_accesses(cmd: Command) -> list[Access]:
         return []
     name = cmd.basename
     args = words[1:]
-    operands = [w for w in args if not (w.static and w.value.startswith("-") and w.value != "-")]
+    # after ``--`` every word is an operand, ``-/../.env`` included
+    end = next((i for i, w in enumerate(args) if w.static and w.value == "--"), len(args))
+    operands = [
+        w for w in args[:end] if not (w.static and w.value.startswith("-") and w.value != "-")
+    ] + args[end + 1 :]
     options = [w for w in args if w.static and w.value.startswith("--") and "=" in w.value]
     out: list[Access] = []
 
