@@ -20,7 +20,16 @@ import pytest
 
 from overseer.config import Config
 from overseer.gateway import ReferenceGateway
-from overseer.sources.poll import Backoff, FetchError, Health, parse_retry_after
+from overseer.sources.poll import (
+    LIVE_RETRY_CAP,
+    MAX_RETRY_AFTER,
+    Backoff,
+    FetchError,
+    GatewayPoller,
+    Health,
+    parse_retry_after,
+    retry_delay,
+)
 from overseer.store.db import Store
 from overseer.tui.data import DecisionError
 from overseer.tui.gateway_source import GatewaySource
@@ -321,15 +330,98 @@ async def test_a_stuck_cursor_is_detected_reported_and_survived(lite_store: Stor
 async def test_retry_after_is_honoured(
     lite_store: Store, config: Config, gateway: ReferenceGateway
 ) -> None:
-    poller = make_poller(gateway, lite_store, config, max_retry_after=600.0)
+    poller = make_poller(gateway, lite_store, config, max_retry_after=MAX_RETRY_AFTER)
     gateway.inject("status", status=429, retry_after="7")
     result = await poller.poll_once()
     assert (result.ok, result.error, result.delay) == (False, FetchError.RETRY, 7.0)
     assert poller.health.text() == "retrying in 7 s · HTTP 429 (rate limited)"
     gateway.inject("status", status=503, retry_after="Wed, 21 Oct 2015 07:28:00 GMT")
     result = await poller.poll_once()
-    assert result.delay == 0.0  # a date in the past: retry now
+    # A date in the past (or ``Retry-After: 0``): retry at the next poll, not in a busy loop.
+    assert result.delay == poller.interval
+    gateway.inject("status", status=429, retry_after="0")
+    assert (await poller.poll_once()).delay == poller.interval
     assert (await poller.poll_once()).ok
+
+
+async def test_a_long_retry_after_is_cut_to_the_bound_and_says_so(
+    lite_store: Store, config: Config, gateway: ReferenceGateway
+) -> None:
+    poller = make_poller(gateway, lite_store, config, max_retry_after=MAX_RETRY_AFTER)
+    gateway.inject("status", status=503, retry_after="600")
+    result = await poller.poll_once()
+    assert result.delay == MAX_RETRY_AFTER == 30.0
+    assert poller.health.text() == (
+        "retrying in 30 s · HTTP 503; Retry-After 10 min, capped at 30 s"
+    )
+
+
+def test_the_live_defaults() -> None:
+    """A live console retries within LIVE_RETRY_CAP (about 5 s) whatever failed, except
+    401/403; the outbox too."""
+    backoff = Backoff(base=1.0, cap=LIVE_RETRY_CAP)
+    long = Backoff(base=30.0, cap=300.0)
+    for kind in (FetchError.RETRY, FetchError.UNREACHABLE, FetchError.MALFORMED, FetchError.STUCK):
+        waits = [retry_delay(FetchError(kind, "x"), n, backoff=backoff, auth_backoff=long)[0]
+                 for n in range(1, 30)]  # fmt: skip
+        assert max(waits) <= LIVE_RETRY_CAP == 5.0
+    auth = retry_delay(FetchError(FetchError.AUTH, "HTTP 401"), 1, backoff=backoff,
+                       auth_backoff=long)  # fmt: skip
+    assert auth[0] >= 15.0
+    asked = FetchError(FetchError.RETRY, "HTTP 429", retry_after=12.0)
+    assert retry_delay(asked, 1, backoff=backoff, auth_backoff=long) == (12.0, "HTTP 429")
+    asked = FetchError(FetchError.RETRY, "HTTP 429", retry_after=86400.0 * 30)
+    assert retry_delay(asked, 1, backoff=backoff, auth_backoff=long) == (
+        30.0, "HTTP 429; Retry-After 30 d, capped at 30 s",
+    )  # fmt: skip
+
+
+async def test_delivery_backoff_is_short_for_outages_and_long_for_auth(
+    lite_store: Store, config: Config, gateway: ReferenceGateway
+) -> None:
+    """The outbox's own retry waits: a 5xx at most LIVE_RETRY_CAP, a Retry-After as asked
+    (bounded), a 401/403 long; and once the gateway answers again after failing, every failed
+    delivery is tried at once whatever its wait."""
+    gateway.add_events([start("s1"), *approval("s1", "apr-1", "c-1"),
+                        *approval("s1", "apr-2", "c-2")])  # fmt: skip
+    poller = GatewayPoller(
+        gateway.url, store=lite_store, config=config, token=TOKEN, trust_env=False
+    )  # fmt: skip (production backoffs)
+    assert (await poller.poll_once()).ok
+    deliverer = poller.deliverer
+
+    def wait_after(fault: dict[str, Any]) -> float:
+        gateway.inject(**fault, method="POST")
+        seq = lite_store.read_approval("gw-apr-1")["decision_seq"]  # type: ignore[index]
+        result = deliverer.deliver(seq)
+        assert result.state == "failed", result.message
+        due = deliverer.next_due()
+        assert due is not None
+        return due
+
+    lite_store.decide("gw-apr-1", decision="approve", reason=None, operator="alice")
+    for _ in range(6):
+        assert wait_after({"kind": "status", "status": 503}) <= LIVE_RETRY_CAP
+    assert 11.0 < wait_after({"kind": "status", "status": 429, "retry_after": "12"}) <= 12.0
+    assert 29.0 < wait_after({"kind": "status", "status": 429, "retry_after": "900"}) <= 30.0
+    assert wait_after({"kind": "status", "status": 403}) >= 15.0
+    assert deliverer.deliver_due() == []  # its wait has not passed
+    # The gateway fails, then answers again: the 403'd decision is retried at once.
+    gateway.inject("status", status=503, times=1)
+    assert not (await poller.poll_once()).ok
+    assert (await poller.poll_once()).ok
+    assert [d["id"] for d in gateway.decisions] == ["apr-1"]
+    # A decision from another surface fails once while polls are healthy: the poll loop
+    # wakes for its retry before the next interval.
+    poller.interval = 60.0
+    lite_store.decide("gw-apr-2", decision="deny", reason="not now", operator="alice")
+    gateway.inject("status", status=503, method="POST")
+    result = await poller.poll_once()
+    assert result.ok and result.delay <= LIVE_RETRY_CAP
+    await asyncio.sleep(result.delay)
+    await poller.poll_once()
+    assert [d["id"] for d in gateway.decisions] == ["apr-1", "apr-2"]
+    deliverer.close()
 
 
 def test_retry_after_forms() -> None:

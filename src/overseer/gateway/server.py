@@ -283,6 +283,9 @@ class ReferenceGateway:
         self.kills: list[dict[str, Any]] = []
         #: Every request received, as (method, path): tests count polls and retries.
         self.requests: list[tuple[str, str]] = []
+        #: The same requests with when each arrived (``time.monotonic()``, method, path):
+        #: tests measure how soon a client came back after an outage (:meth:`first_since`).
+        self.arrivals: list[tuple[float, str, str]] = []
         self._faults: list[Fault] = []
         self._idempotent: dict[str, Response] = {}
         self._server: _Server | None = None
@@ -363,11 +366,23 @@ class ReferenceGateway:
         with self._lock:
             return sum(1 for m, p in self.requests if m == method and p.startswith(prefix))
 
+    def first_since(
+        self, since: float, method: str | None = None, prefix: str = "/"
+    ) -> float | None:
+        """When the first request matching ``method``/``prefix`` arrived at or after
+        ``since`` (both ``time.monotonic()``), or None if none has yet."""
+        with self._lock:
+            for when, m, p in self.arrivals:
+                if when >= since and method in (None, m) and p.startswith(prefix):
+                    return when
+        return None
+
     # ------------------------------------------------------------------ state
 
     def _note(self, method: str, path: str) -> None:
         with self._lock:
             self.requests.append((method, path))
+            self.arrivals.append((time.monotonic(), method, path))
 
     def _take_fault(self, method: str, path: str) -> Fault | None:
         with self._lock:

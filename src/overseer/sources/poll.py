@@ -79,6 +79,16 @@ _SAFE_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
 #: Longest cursor accepted from a server (a cursor is handed back in every request URL).
 MAX_CURSOR = 4096
 USER_AGENT = "overseer-poll/1"
+#: A live console's longest wait before it tries a failing gateway again (the jitter only
+#: shortens it): a gateway that recovers is seen within a few seconds, whatever it did before
+#: (5xx, 429, timeouts, dropped connections, bad JSON, refused connections, a stuck cursor).
+#: Only 401/403 back off longer (``auth_backoff``): retrying a wrong token fast helps nobody.
+#: Undelivered decisions and kills are retried under the same cap.
+LIVE_RETRY_CAP = 5.0
+#: The longest a gateway's ``Retry-After`` is obeyed. Shorter ones are honoured exactly;
+#: longer ones (or an HTTP-date far ahead) are cut to this, and the header says so: a broken
+#: or hostile gateway must not blind a live console for minutes with one header.
+MAX_RETRY_AFTER = 30.0
 
 _APPROVALS: sa.Table = ApprovalRow.__table__  # type: ignore[attr-defined]
 _DECISIONS: sa.Table = DecisionRow.__table__  # type: ignore[attr-defined]
@@ -213,6 +223,43 @@ def decode_json(body: bytes) -> Any:
         return json.loads(body)
     except (ValueError, RecursionError):
         raise FetchError(FetchError.MALFORMED, "malformed JSON", body=body[:400]) from None
+
+
+def _span(seconds: float) -> str:
+    """A wait as the header says it: ``7 s``, ``10 min``, ``3 h``, ``12 d``."""
+    if seconds < 1:
+        return f"{seconds:.2g} s"
+    if seconds >= 2 * 86400:
+        return f"{seconds / 86400:.0f} d"
+    if seconds >= 7200:
+        return f"{seconds / 3600:.0f} h"
+    if seconds >= 120:
+        return f"{seconds / 60:.0f} min"
+    return f"{seconds:.0f} s"
+
+
+def retry_delay(
+    exc: FetchError,
+    failures: int,
+    *,
+    backoff: Backoff,
+    auth_backoff: Backoff,
+    max_retry_after: float = MAX_RETRY_AFTER,
+    floor: float = 0.0,
+) -> tuple[float, str]:
+    """``(seconds to wait, detail to show)`` after the ``failures``-th failure in a row:
+    401/403 take ``auth_backoff`` (long); a ``Retry-After`` is obeyed, at least ``floor``
+    (a ``Retry-After: 0`` must not become a busy loop) and at most ``max_retry_after`` (the
+    detail then says it was cut); everything else takes ``backoff`` (capped short)."""
+    if exc.kind == FetchError.AUTH:
+        return auth_backoff.delay(failures), exc.detail
+    if exc.retry_after is not None:
+        asked = exc.retry_after
+        if asked > max_retry_after:
+            shown = f"{exc.detail}; Retry-After {_span(asked)}, capped at {_span(max_retry_after)}"
+            return max_retry_after, shown
+        return max(floor, asked), exc.detail
+    return backoff.delay(failures), exc.detail
 
 
 def default_timeout() -> httpx.Timeout:
@@ -496,6 +543,8 @@ class Deliverer:
         token: str | None = None,
         timeout: httpx.Timeout | None = None,
         backoff: Backoff | None = None,
+        auth_backoff: Backoff | None = None,
+        max_retry_after: float = MAX_RETRY_AFTER,
         verify: bool = True,
         trust_env: bool = True,
     ) -> None:
@@ -505,7 +554,9 @@ class Deliverer:
         self.name = name
         self._token = token
         self._timeout = timeout or default_timeout()
-        self.backoff = backoff or Backoff(base=2.0, cap=120.0)
+        self.backoff = backoff or Backoff(base=1.0, cap=LIVE_RETRY_CAP)
+        self.auth_backoff = auth_backoff or Backoff(base=30.0, cap=300.0)
+        self.max_retry_after = max_retry_after
         self._verify = verify
         self._trust_env = trust_env
         self._client: httpx.Client | None = None
@@ -602,9 +653,16 @@ class Deliverer:
             if not found:
                 return self._settled(seq)
             item = found[0]
-            result = self._post(item)
+            result, error = self._post(item)
             if result.state in ("failed", "rejected"):
-                self._next_try[seq] = time.monotonic() + self.backoff.delay(item.attempts + 1)
+                if error is None:
+                    delay = self.backoff.delay(item.attempts + 1)
+                else:
+                    delay, _ = retry_delay(
+                        error, item.attempts + 1, backoff=self.backoff,
+                        auth_backoff=self.auth_backoff, max_retry_after=self.max_retry_after,
+                    )  # fmt: skip
+                self._next_try[seq] = time.monotonic() + delay
             else:
                 self._next_try.pop(seq, None)
             return result
@@ -626,22 +684,36 @@ class Deliverer:
             message = f"{what}: {self.name} answered {row.detail or row.state}"
         return DeliveryResult(seq, row.kind, row.target, row.state, message)
 
-    def deliver_due(self) -> list[DeliveryResult]:
+    def deliver_due(self, *, recovered: bool = False) -> list[DeliveryResult]:
         """What the poller calls each healthy cycle: never-attempted and failed deliveries
-        whose backoff has passed (a ``rejected`` one waits for the operator's retry)."""
+        whose backoff has passed (a ``rejected`` one waits for the operator's retry).
+        ``recovered``: the gateway has just answered again after failing, so every failed
+        delivery is tried now, whatever its backoff (the outage was why it failed)."""
         now = time.monotonic()
         results = []
-        for item in self.undelivered():
-            if item.state == "rejected" or self._next_try.get(item.seq, 0.0) > now:
+        outstanding = self.undelivered()
+        for seq in set(self._next_try) - {item.seq for item in outstanding}:
+            self._next_try.pop(seq, None)  # settled elsewhere (another console, a 409)
+        for item in outstanding:
+            if item.state == "rejected":
+                continue
+            if not recovered and self._next_try.get(item.seq, 0.0) > now:
                 continue
             results.append(self.deliver(item.seq))
         return results
+
+    def next_due(self) -> float | None:
+        """Seconds until the soonest failed delivery is due again (None: none waits)."""
+        now = time.monotonic()
+        waits = [at - now for at in list(self._next_try.values()) if at > now]
+        return min(waits) if waits else None
 
     def deliver_all(self) -> list[DeliveryResult]:
         """The operator's retry (``ctrl+r``): every undelivered row, now."""
         return [self.deliver(item.seq) for item in self.undelivered()]
 
-    def _post(self, item: Undelivered) -> DeliveryResult:
+    def _post(self, item: Undelivered) -> tuple[DeliveryResult, FetchError | None]:
+        """One POST: its result, and the failure (for the retry's delay) when it failed."""
         path = quote(item.remote, safe="")
         if item.kind == "decision":
             url = f"{self.base_url}/v1/approvals/{path}/decision"
@@ -665,20 +737,20 @@ class Deliverer:
                         break
         except httpx.HTTPError as exc:
             failure = transport_error(exc)
-            return self._failed(item, "failed", f"{failure.detail}")
+            return self._failed(item, "failed", f"{failure.detail}"), failure
         if 200 <= status < 300:
             self._record(item, "delivered", f"HTTP {status}")
             return DeliveryResult(item.seq, item.kind, item.target, "delivered",
-                                  f"{what}: delivered to {self.name}")  # fmt: skip
+                                  f"{what}: delivered to {self.name}"), None  # fmt: skip
         if status == 409:
-            return self._conflict(item, content)
+            return self._conflict(item, content), None
         error = classify_status(status, headers)
         assert error is not None
         state = (
             "rejected" if error.kind in (FetchError.NOT_FOUND, FetchError.REJECTED) else "failed"
         )
         detail = f"auth failed (HTTP {status})" if error.kind == FetchError.AUTH else error.detail
-        return self._failed(item, state, detail)
+        return self._failed(item, state, detail), error
 
     def _failed(self, item: Undelivered, state: str, detail: str) -> DeliveryResult:
         self._record(item, state, detail)
@@ -771,7 +843,7 @@ class PollerBase:
         timeout: httpx.Timeout | None = None,
         backoff: Backoff | None = None,
         auth_backoff: Backoff | None = None,
-        max_retry_after: float = 600.0,
+        max_retry_after: float = MAX_RETRY_AFTER,
         max_bytes: int = 64 << 20,
         verify: bool = True,
         trust_env: bool = True,
@@ -784,7 +856,7 @@ class PollerBase:
         self.engine = engine or Engine(config)
         self.interval = interval
         self.timeout = timeout or default_timeout()
-        self.backoff = backoff or Backoff()
+        self.backoff = backoff or Backoff(base=1.0, cap=LIVE_RETRY_CAP)
         self.auth_backoff = auth_backoff or Backoff(base=30.0, cap=300.0)
         self.max_retry_after = max_retry_after
         self.max_bytes = max_bytes
@@ -859,17 +931,18 @@ class PollerBase:
         self.health.ok()
         result.delay = self.interval
 
+    def _retry_delay(self, exc: FetchError, failures: int) -> tuple[float, str]:
+        return retry_delay(
+            exc, failures, backoff=self.backoff, auth_backoff=self.auth_backoff,
+            max_retry_after=self.max_retry_after, floor=self.interval,
+        )  # fmt: skip
+
     def _failed(self, exc: FetchError) -> CycleResult:
         self._failures += 1
-        if exc.kind == FetchError.AUTH:
-            delay = self.auth_backoff.delay(self._failures)
-        elif exc.retry_after is not None:
-            delay = min(exc.retry_after, self.max_retry_after)
-        else:
-            delay = self.backoff.delay(self._failures)
+        delay, detail = self._retry_delay(exc, self._failures)
         state = _HEALTH_OF.get(exc.kind, Health.RETRYING)
-        self.health.failing(state, exc.detail, delay)
-        log.info("%s: %s; retrying in %.1f s", self.name, exc.detail, delay)
+        self.health.failing(state, detail, delay)
+        log.info("%s: %s; retrying in %.1f s", self.name, detail, delay)
         return CycleResult(ok=False, delay=delay, error=exc.kind)
 
     # -- helpers for subclasses
@@ -1002,8 +1075,8 @@ class GatewayPoller(PollerBase):
         self.redeliver = redeliver
         self.deliverer = Deliverer(
             store, endpoint=self.endpoint, base_url=self.base_url, name=self.name, token=token,
-            timeout=self.timeout, backoff=redeliver_backoff, verify=self.verify,
-            trust_env=self.trust_env,
+            timeout=self.timeout, backoff=redeliver_backoff, auth_backoff=self.auth_backoff,
+            max_retry_after=self.max_retry_after, verify=self.verify, trust_env=self.trust_env,
         )  # fmt: skip
         self._cursors: dict[str, _Cursor] = {}
         self._parsers: dict[str, BaseParser] = {}
@@ -1026,6 +1099,7 @@ class GatewayPoller(PollerBase):
 
     async def _cycle(self, client: httpx.AsyncClient) -> CycleResult:
         result = CycleResult(ok=True)
+        recovered = self._failures > 0  # the previous cycle failed (reset once this one is ok)
         listing = await self._get_scoped(client, "/v1/sessions", None, self.sessions_source)
         sessions = listing.get("sessions") if isinstance(listing, dict) else None
         if not isinstance(sessions, list):
@@ -1071,30 +1145,29 @@ class GatewayPoller(PollerBase):
             raise failures[0]
         await self._sync_approvals(client)
         if self.redeliver:
-            await asyncio.to_thread(self.deliverer.deliver_due)
+            await asyncio.to_thread(self.deliverer.deliver_due, recovered=recovered)
         return result
 
     def _after_ok(self, result: CycleResult) -> None:
         waiting = [c for c in self._cursors.values() if c.failures]
         if not waiting:
             super()._after_ok(result)
-            return
-        soonest = min(c.retry_at for c in waiting) - time.monotonic()
-        detail = f"{waiting[0].detail} ({len(waiting)} session{'s' if len(waiting) > 1 else ''})"
-        self.health.failing(Health.RETRYING, detail, max(0.0, soonest))
-        result.delay = self.interval
+        else:
+            soonest = min(c.retry_at for c in waiting) - time.monotonic()
+            count = len(waiting)
+            detail = f"{waiting[0].detail} ({count} session{'s' if count > 1 else ''})"
+            self.health.failing(Health.RETRYING, detail, max(0.0, soonest))
+            result.delay = self.interval
+        due = self.deliverer.next_due() if self.redeliver else None
+        if due is not None:  # a failed delivery's retry is due before the next poll
+            result.delay = min(result.delay, due)
 
     async def _session_failed(self, cur: _Cursor, exc: FetchError) -> None:
         """One session's stream is broken (a stuck cursor, a malformed page): back off on
         that session only, report it once, keep polling the others."""
         cur.failures += 1
-        delay = (
-            min(exc.retry_after, self.max_retry_after)
-            if exc.retry_after is not None
-            else self.backoff.delay(cur.failures)
-        )
+        delay, cur.detail = self._retry_delay(exc, cur.failures)
         cur.retry_at = time.monotonic() + delay
-        cur.detail = exc.detail
         reason = {
             FetchError.STUCK: f"gateway cursor does not advance ({exc.detail}); "
             "the page was not stored, retrying with backoff",
