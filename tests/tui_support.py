@@ -20,6 +20,7 @@ from overseer.engine import Engine
 from overseer.sources.ingest import ingest_paths
 from overseer.store import lean, open_store
 from overseer.store.db import Store
+from overseer.summary import summarise
 from overseer.tui.app import OverseerApp
 from overseer.tui.store_source import StoreSource
 from tests.conftest import CONFIG, FIXTURES
@@ -46,12 +47,14 @@ def build_store(tmp_path: Path, *, extra_logs: list[Path] | None = None) -> tupl
             conn, session="sup-7f3a", call_id="c-900", agent="support-agent", task="triage",
             tool="mcp__stripe__create_refund", tool_input={"charge": "ch_3Q8", "amount": 12900},
             rule="mcp__stripe__create_refund", verdict="ask",
-            summary="mcp__stripe__create_refund charge=ch_3Q8 amount=12900", timeout_s=120,
+            summary=summarise("mcp__stripe__create_refund", {"charge": "ch_3Q8", "amount": 12900}),
+            timeout_s=120,
         )  # fmt: skip
         second = lean.create_approval(
             conn, session="etl-2026-03-02", call_id="c-901", agent="etl-nightly", task="load",
             tool="Bash", tool_input={"command": "rm -rf /var/lib/warehouse/staging"},
-            rule=None, verdict="unscoped", summary="rm -rf /var/lib/warehouse/staging",
+            rule=None, verdict="unscoped",
+            summary=summarise("Bash", {"command": "rm -rf /var/lib/warehouse/staging"}),
             timeout_s=120,
         )  # fmt: skip
     finally:
@@ -84,6 +87,21 @@ def build_store(tmp_path: Path, *, extra_logs: list[Path] | None = None) -> tupl
             ("2026-03-02T11:59:15.000000Z", "2026-03-02T12:01:15.000000Z", second),
         )
     return db, config
+
+
+def waiting_call_log(tmp_path: Path) -> Path:
+    """The support agent's own log of the refund the gate holds (``c-900``), as an agent
+    that logs its calls writes it: with it, the waiting call is on the session's timeline."""
+    log = tmp_path / "logs" / "support-refund.jsonl"
+    log.parent.mkdir(exist_ok=True)
+    log.write_text(
+        json.dumps({
+            "kind": "tool_call", "session": "sup-7f3a", "ts": "2026-03-02T11:58:29.900Z",
+            "seq": 40, "call_id": "c-900", "tool": "mcp__stripe__create_refund",
+            "input": {"charge": "ch_3Q8", "amount": 12900},
+        }) + "\n"
+    )  # fmt: skip
+    return log
 
 
 def approvals_by_session(db: str) -> dict[str, str]:

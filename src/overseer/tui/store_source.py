@@ -20,8 +20,10 @@ from overseer.policy.autonomy import action_label, assess_agent
 from overseer.policy.detectors import DetectorSettings, SessionHistory, run_detectors
 from overseer.policy.rules import Rule
 from overseer.secrets import has_secret
+from overseer.sources.formats._common import display_json
 from overseer.store import AlreadyDecided, StoreError
 from overseer.store.db import Store, TimelineCall
+from overseer.summary import summarise
 from overseer.tui.data import AuditView, DecisionError, FleetSnapshot, ScopeView
 from overseer.tui.rows import (
     ApprovalRow,
@@ -110,6 +112,7 @@ class StoreSource:
         )
         self._spark_cache: dict[str, tuple[str | None, list[int]]] = {}
         self._approval_flags: dict[str, tuple[tuple[str, ...], bool]] = {}
+        self._approval_shown: dict[str, tuple[str, str]] = {}
         self._observed: dict[str, str] = {}
         self._lock = threading.Lock()
         self._expired_at = 0.0
@@ -270,6 +273,7 @@ class StoreSource:
 
     def _approval_row(self, a: Mapping[str, Any]) -> ApprovalRow:
         flags, destructive = self._approval_risk(a)
+        summary, input_display = self._approval_display(a)
         created = _parse(a.get("created_at")) or datetime.now(UTC)
         return ApprovalRow(
             id=a["id"],
@@ -277,7 +281,7 @@ class StoreSource:
             agent=a.get("agent") or "unknown",
             task=a.get("task") or "",
             tool=a.get("tool") or "",
-            summary=a.get("summary") or "",
+            summary=summary,
             rule=a.get("rule"),
             verdict=a.get("verdict"),
             requested_at=created,
@@ -285,8 +289,23 @@ class StoreSource:
             call_id=a.get("call_id"),
             flags=flags,
             destructive=destructive,
-            input_display=a.get("summary") or "",
+            input_display=input_display,
         )
+
+    def _approval_display(self, a: Mapping[str, Any]) -> tuple[str, str]:
+        """The approval's one line and its whole input, made from the raw input the store
+        keeps (the one summary function, then neutralised pretty JSON; masked on screen), so
+        an approval stored with an older summary reads like a new one. Once per approval."""
+        cached = self._approval_shown.get(a["id"])
+        if cached is not None:
+            return cached
+        tool_input = a.get("input")
+        if isinstance(tool_input, dict):
+            shown = (summarise(a.get("tool"), tool_input), display_json(tool_input))
+        else:
+            shown = (a.get("summary") or "", a.get("summary") or "")
+        self._approval_shown[a["id"]] = shown
+        return shown
 
     def _approval_risk(self, a: Mapping[str, Any]) -> tuple[tuple[str, ...], bool]:
         """Run the detectors on the gated call itself, so the operator sees its risks."""

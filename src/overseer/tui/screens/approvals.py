@@ -7,20 +7,26 @@ from typing import Any
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
+from overseer.secrets import mask
 from overseer.tui.format import age, cell, countdown, short_flag, shown
 from overseer.tui.rows import VERDICT_LABELS, ApprovalRow
 from overseer.tui.widgets.header import StatusHeader
 
-#: (key, title, width): fixed widths keep the queue steady while rows come and go.
+#: (key, title, width): fixed widths keep the queue steady while rows come and go. The session
+#: is in the detail pane (Enter opens it): its column pushed INPUT off a 120-column screen.
 COLUMNS = [
-    ("mark", " ", 1), ("waited", "WAITED", 6), ("left", "TIMES OUT", 9), ("agent", "AGENT", 14),
-    ("session", "SESSION", 12), ("tool", "TOOL", 16), ("verdict", "VERDICT", 12),
-    ("flags", "FLAGS", 16), ("input", "INPUT", 60),
+    ("mark", " ", 1), ("waited", "WAITED", 6), ("left", "LEFT", 5), ("agent", "AGENT", 14),
+    ("tool", "TOOL", 18), ("verdict", "VERDICT", 12), ("flags", "FLAGS", 12),
+    ("input", "INPUT", 60),
 ]  # fmt: skip
+#: The INPUT column takes what the others leave (the arguments are what a decision is about),
+#: never less than this.
+MIN_INPUT = 30
 
 
 class ApprovalsScreen(Screen[None]):
@@ -44,6 +50,7 @@ class ApprovalsScreen(Screen[None]):
         super().__init__(id="approvals")
         self.rows: list[ApprovalRow] = []
         self.marked: set[str] = set()
+        self._input_width = next(w for key, _, w in COLUMNS if key == "input")
 
     def compose(self) -> ComposeResult:
         yield StatusHeader()
@@ -52,12 +59,30 @@ class ApprovalsScreen(Screen[None]):
         for key, title, width in COLUMNS:
             table.add_column(title, key=key, width=width)
         yield table
-        yield Static("", id="approval-detail")
+        with VerticalScroll(id="approval-detail-scroll"):
+            yield Static("", id="approval-detail")
         yield Footer()
 
     def on_mount(self) -> None:
         self.watch(self.app, "snapshot", self._on_snapshot)
         self.query_one(DataTable).focus()
+
+    def on_resize(self) -> None:
+        """Give INPUT the width the fixed columns leave, so a call's arguments are on screen
+        (at 120 columns a 60-wide INPUT began off the right edge)."""
+        table = self.query_one(DataTable)
+        padding = 2 * table.cell_padding
+        fixed = sum(width + padding for key, _, width in COLUMNS if key != "input")
+        width = max(MIN_INPUT, self.size.width - fixed - padding - 2)  # 2: the scrollbar
+        if width != self._input_width:
+            self._input_width = width
+            keep = self.current.id if self.current else None
+            table.clear(columns=True)
+            for key, title, fixed_width in COLUMNS:
+                table.add_column(title, key=key, width=width if key == "input" else fixed_width)
+            self._render_rows()
+            if keep is not None:
+                self.select(keep)
 
     def _on_snapshot(self, snapshot: Any) -> None:
         if snapshot is None:
@@ -78,7 +103,6 @@ class ApprovalsScreen(Screen[None]):
                 cell(countdown(row.expires_at, now), "bold red" if row.expires_at and
                      (row.expires_at - now).total_seconds() < 30 else ""),
                 cell(row.agent, "bold"),
-                cell(row.session[:12]),
                 cell(row.tool),
                 cell(VERDICT_LABELS.get(row.verdict, row.verdict or "")),
                 cell(
@@ -125,11 +149,14 @@ class ApprovalsScreen(Screen[None]):
             detail.update(Content.styled("Nothing waiting.", "dim"))
             return
         rule = f"rule {row.rule}" if row.rule else "no rule matched"
+        # The whole input (neutralised pretty JSON, made from the raw input the gate kept),
+        # secrets masked: what the operator approves is all here, not only its one line.
         lines = [
             Content.assemble(
-                (shown(row.tool), "bold"), shown(f"  {row.agent}/{row.task} · {rule}")
+                (shown(row.tool), "bold"),
+                shown(f"  {row.agent}/{row.task} · session {row.session} · {rule}"),
             ),
-            Content(row.input_display or row.summary),
+            Content(mask(row.input_display or row.summary)),
         ]
         if row.flags:
             lines.append(

@@ -16,13 +16,17 @@ from rich.cells import set_cell_size
 from rich.segment import Segment
 from rich.style import Style
 from textual import events
+from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.cache import LRUCache
+from textual.containers import Vertical
+from textual.content import Content
 from textual.geometry import Region, Size
 from textual.message import Message
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
+from textual.widgets import Static
 
 from overseer.tui.rows import OUTCOME_LABELS, VERDICT_LABELS, TimelineRow
 
@@ -194,7 +198,10 @@ class Timeline(ScrollView, can_focus=True):
         self.post_message(self.Highlighted(self, self.current))
 
     def _update_badge(self) -> None:
-        self.border_subtitle = f"+{self._unseen} new — end to follow" if self._unseen else ""
+        badge = f"+{self._unseen} new — end to follow" if self._unseen else ""
+        # Inside a TimelineBox the box draws the border (around the column header too).
+        target = self.parent if isinstance(self.parent, TimelineBox) else self
+        target.border_subtitle = badge
 
     async def _on_click(self, event: events.Click) -> None:
         index = int(self.scroll_offset.y) + event.y
@@ -262,3 +269,12 @@ class Timeline(ScrollView, can_focus=True):
         if selected:
             strip = strip.apply_style(self._style("cursor"))
         return strip
+
+
+class TimelineBox(Vertical):
+    """The bordered box of a timeline: its column header, then the rows, one border around
+    both (the header is part of the table, not a line above the box's title)."""
+
+    def compose(self) -> ComposeResult:
+        yield Static(Content(header_text()), id="timeline-header")
+        yield Timeline(id="timeline")
