@@ -457,6 +457,35 @@ def test_command_notifier_gets_the_json_on_stdin(tmp_path: Path, store: Store) -
     assert (row.channel, row.status) == ("command", "sent")
 
 
+def test_a_hung_webhook_never_holds_up_the_command_channel(
+    tmp_path: Path, store: Store, hanging: Receiver
+) -> None:
+    """More approvals than the notifier has workers, while the webhook holds every page: each
+    channel sends on its own workers, so every command page still goes out (the bench showed a
+    shared pool making them wait behind the hung webhook, p95 19.6 s)."""
+    argv, pages = recording_command(tmp_path)
+    config = config_with(
+        f'webhook = "{hanging.url}"\ncommand = {toml_list(argv)}\ntimeout = "30s"\nretries = 0\n'
+    )
+    notifier = Notifier(store, config, workers=2)
+    stop = threading.Event()
+    loop = threading.Thread(target=notifier.run, args=(stop,))
+    loop.start()
+    try:
+        made = {create(store.db, session=f"s{i}") for i in range(6)}
+        end = time.monotonic() + 30
+        while len(list(pages.iterdir())) < len(made) and time.monotonic() < end:
+            time.sleep(0.05)
+        sent = {p.name.split("_")[0] for p in pages.iterdir()}
+        assert sent == made  # all six, while the webhook still holds its first two
+        assert not hanging.released.is_set()
+    finally:
+        hanging.release()
+        stop.set()
+        loop.join(60)
+        notifier.close()
+
+
 def test_failing_and_hanging_commands_are_recorded(tmp_path: Path, store: Store) -> None:
     failing = command_script(tmp_path, "sys.stderr.write('pager: no route\\n'); sys.exit(3)\n")
     config = config_with(f"command = {toml_list(failing)}\nretries = 1\n")

@@ -11,9 +11,10 @@ send each page once; a notifier that died mid-send is taken over when its lease 
 
 The gate never waits on any of this: hooks only write the pending approval, as before; the
 notifier is a separate loop (a worker of ``overseer watch``, or ``overseer notify`` alone).
-Sends run on a small thread pool, so a receiver that hangs holds one worker for at most its
-timeouts, never the loop or the other pages. A failed page is recorded (``failed``, with
-attempts and the error) and shown as the console's health; it never touches an approval.
+Sends run on a small thread pool per channel, so a receiver that hangs holds one of its
+channel's workers for at most its timeouts, never the loop, and never the other channel's
+pages (a hung webhook must not hold up the command that pages the same operator another way).
+A failed page is recorded (``failed``, with attempts and the error) and shown as the console's health; it never touches an approval.
 """
 
 from __future__ import annotations
@@ -300,7 +301,12 @@ class Notifier:
         if n.command:
             self.senders.append(CommandSender(n.command, n.timeout))
         self.lease_s = self._worst_case() + 30.0
-        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="notify")
+        self._pools = {
+            sender.channel: ThreadPoolExecutor(
+                max_workers=workers, thread_name_prefix=f"notify-{sender.channel}"
+            )
+            for sender in self.senders
+        }
         self._inflight: dict[tuple[str, str, str], Future[None]] = {}
         self._lock = threading.Lock()
         self._stopped = threading.Event()
@@ -408,7 +414,7 @@ class Notifier:
         body = json.dumps(payload, ensure_ascii=True).encode("ascii")
         key = (approval_id, kind, sender.channel)
         with self._lock:
-            self._inflight[key] = self._pool.submit(self._send, key, sender, body)
+            self._inflight[key] = self._pools[sender.channel].submit(self._send, key, sender, body)
         return 1
 
     # -- sending (pool threads)
@@ -513,13 +519,15 @@ class Notifier:
         """Stop claiming; sends in flight are abandoned (their lease passes, another notifier
         sends them) and running commands are killed. Returns at once."""
         self._stopped.set()
-        self._pool.shutdown(wait=False, cancel_futures=True)
+        for pool in self._pools.values():
+            pool.shutdown(wait=False, cancel_futures=True)
         for sender in self.senders:
             sender.close()
 
     def close(self) -> None:
         """Let sends in flight finish, then release everything."""
-        self._pool.shutdown(wait=True)
+        for pool in self._pools.values():
+            pool.shutdown(wait=True)
         self._stopped.set()
         for sender in self.senders:
             sender.close()
