@@ -14,7 +14,8 @@ notifier is a separate loop (a worker of ``overseer watch``, or ``overseer notif
 Sends run on a small thread pool per channel, so a receiver that hangs holds one of its
 channel's workers for at most its timeouts, never the loop, and never the other channel's
 pages (a hung webhook must not hold up the command that pages the same operator another way).
-A failed page is recorded (``failed``, with attempts and the error) and shown as the console's health; it never touches an approval.
+A failed page is recorded (``failed``, with attempts and the error) and shown as the console's
+health; it never touches an approval.
 """
 
 from __future__ import annotations
