@@ -119,6 +119,29 @@ class Engine:
         """Drop a session's state (it ended long ago; memory stays bounded in long runs)."""
         self._sessions.pop(session, None)
 
+    def settled(self, session: str) -> bool:
+        """Whether the session's owner is known here: named by its log or resolved from the
+        config. Otherwise the caller may :meth:`adopt` the one the store recorded."""
+        state = self._sessions.get(session)
+        return state is not None and (
+            state.explicit_agent is not None or state.agent != UNKNOWN_AGENT
+        )
+
+    def adopt(self, session: str, agent: str, task: str | None, source: str | None) -> None:
+        """Judge the session as the ``agent``/``task`` the store already recorded for it (the
+        hook attributed it from its installed ``--agent``, or from the config where it
+        started): the transcript of a hooked session is the same session, and its calls
+        are the calls the gate judged, under the same scope. A log that names its own
+        agent still does (precedence as in :meth:`Config.resolve`)."""
+        state = self._sessions.get(session)
+        if state is None:
+            state = SessionState(session, source)
+            self._sessions[session] = state
+        elif state.explicit_agent is not None:
+            return
+        state.explicit_agent, state.explicit_task = agent, task or state.explicit_task
+        self._resolve(state)
+
     def grant(self, session: str, rule: str) -> None:
         """An operator allowed ``rule`` for this session only (ranks after deny rules)."""
         state = self._sessions.get(session) or self._new(session, None)

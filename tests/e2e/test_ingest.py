@@ -56,9 +56,6 @@ def test_ingest_counts_every_call_once(rig: Rig) -> None:
     assert again["tool_calls"] == 0 and again["problems"] == 0, again
 
 
-@pytest.mark.xfail(
-    strict=True, reason="BUG 15.2: ingest overwrites the agent the hook recorded for the session"
-)
 def test_ingest_keeps_the_session_the_hook_recorded(rig: Rig) -> None:
     session = _two_calls(rig)
     before = rig.query("SELECT agent, task FROM sessions WHERE id = ?", session)[0]

@@ -432,6 +432,7 @@ def register_process(
         team_gate.register_process(conn, session, pid, host, agent=agent, task=task, cwd=cwd)
         return
     from overseer.store import utc_text
+    from overseer.store.lean import ENSURE_SESSION_OWNER
 
     now = utc_text()
     with conn.transaction():
@@ -441,9 +442,7 @@ def register_process(
             " VALUES (?, ?, ?, 'live', ?, ?, ?, ?, ?, 0, 0, 0, 0)"
             " ON CONFLICT (id) DO UPDATE SET pid = COALESCE(sessions.pid, excluded.pid),"
             " host = CASE WHEN sessions.pid IS NULL THEN excluded.host ELSE sessions.host END,"
-            " agent = COALESCE(sessions.agent, excluded.agent),"
-            " task = COALESCE(sessions.task, excluded.task),"
-            " cwd = COALESCE(sessions.cwd, excluded.cwd)",
+            f" {ENSURE_SESSION_OWNER}, cwd = COALESCE(sessions.cwd, excluded.cwd)",
             (session, agent, task, cwd, pid, host, now, now),
         )
 

@@ -264,6 +264,7 @@ class SourceIngestor:
         consumed = self.cursor.offset if reset is not None else max(0, self.cursor.offset - before)
         if not events and not problems and reset is None and not result.lines and not self.finished:
             return None
+        self._adopt_owners(events)
         self.engine.process(events, self.source)
         batch = IngestBatch(
             self.source,
@@ -276,6 +277,21 @@ class SourceIngestor:
             eof=result.eof,
         )
         return self._commit(batch)
+
+    def _adopt_owners(self, events: list[Event]) -> None:
+        """Sessions the engine cannot attribute yet take the owner the store recorded (the
+        hook's, usually): ingesting a hooked session's transcript must not judge its calls
+        as ``unknown``. One indexed lookup per such session and batch."""
+        lookup = getattr(self.store, "session_owner", None)
+        if lookup is None:
+            return
+        settled = self.engine.settled
+        for session in dict.fromkeys(ev.session for ev in events):
+            if settled(session):
+                continue
+            owner = lookup(session)
+            if owner is not None:
+                self.engine.adopt(session, owner[0], owner[1], self.source)
 
     def _commit(self, batch: IngestBatch) -> IngestBatch:
         if self.store is not None:

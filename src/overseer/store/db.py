@@ -28,6 +28,7 @@ from sqlalchemy.dialects import sqlite as sqlite_dialect
 from sqlalchemy.engine import Connection, Engine
 from sqlmodel import SQLModel
 
+from overseer.config import UNKNOWN_AGENT
 from overseer.model import Event, Problem
 from overseer.store import (
     SCHEMA_VERSION,
@@ -698,6 +699,8 @@ class Store:
         }
         if "pid" in values and type(values["pid"]) is not int:
             values.pop("pid")
+        if "agent" in values:
+            self._keep_known_owner(values)
         if d.started_at is not None:
             values["started_at"] = d.started_at
         if d.status is not None:
@@ -719,6 +722,21 @@ class Store:
             values["last_tool_at"] = sa.case((newer, d.last_tool_at), else_=s.last_tool_at)
         if values:
             conn.execute(sa.update(_SESSIONS).where(s.id == session_id).values(**values))
+
+    @staticmethod
+    def _keep_known_owner(values: dict[str, Any]) -> None:
+        """Whose session it is, once known, stays (invariant 10): an ingest that could not
+        attribute the session (``unknown``: no ``match`` rule names its log or directory)
+        must not relabel one the hook attributed from its installed ``--agent``, nor may a
+        later log's answer move it into another agent's scope. Only an empty or ``unknown``
+        label is filled in; the task follows the agent that is kept."""
+        s = _SESSIONS.c
+        agent = values["agent"]
+        known = sa.and_(s.agent.is_not(None), s.agent != UNKNOWN_AGENT)
+        values["agent"] = sa.case((known, s.agent), else_=sa.literal(agent))
+        if "task" in values:
+            kept = sa.and_(known, s.agent != sa.literal(agent))
+            values["task"] = sa.case((kept, s.task), else_=sa.literal(values["task"]))
 
     def upsert_agent(
         self,
@@ -801,6 +819,16 @@ class Store:
             )
         cutoff = utc_text(time.time() - idle_after) if idle_after is not None else None
         return None if row is None else _summary(row, cutoff)
+
+    def session_owner(self, session_id: str) -> tuple[str, str | None] | None:
+        """``(agent, task)`` recorded for the session, ``None`` if unseen or ``unknown``
+        (ingest adopts it: :meth:`overseer.sources.ingest.SourceIngestor._adopt_owners`)."""
+        s = _SESSIONS.c
+        with self._read() as conn:
+            row = conn.execute(sa.select(s.agent, s.task).where(s.id == session_id)).first()
+        if row is None or not row[0] or row[0] == UNKNOWN_AGENT:
+            return None
+        return str(row[0]), None if row[1] is None else str(row[1])
 
     def count_sessions(self) -> int:
         with self._read() as conn:

@@ -451,6 +451,17 @@ def append_row(
     return seq
 
 
+#: Whose session it is, once known, stays; an empty or ``unknown`` label (a tailed transcript
+#: seen before the hook's first call, that no ``match`` rule attributes) takes the hook's.
+#: ``overseer_team_ensure_session`` (:mod:`.team`) runs the same clause.
+ENSURE_SESSION_OWNER = (
+    "agent = CASE WHEN sessions.agent IS NULL OR sessions.agent = 'unknown'"
+    " THEN COALESCE(excluded.agent, sessions.agent) ELSE sessions.agent END,"
+    " task = CASE WHEN sessions.agent IS NULL OR sessions.agent = 'unknown'"
+    " THEN COALESCE(excluded.task, sessions.task) ELSE COALESCE(sessions.task, excluded.task) END"
+)
+
+
 def _ensure_session(
     conn: LeanConn, session: str, agent: str | None, task: str | None, ts: str
 ) -> None:
@@ -458,8 +469,7 @@ def _ensure_session(
     conn.execute(
         "INSERT INTO sessions (id, agent, task, status, started_at, last_event_at, event_count,"
         " tool_calls, flags_safety, flags_security) VALUES (?, ?, ?, 'live', ?, ?, 0, 0, 0, 0)"
-        " ON CONFLICT (id) DO UPDATE SET agent = COALESCE(sessions.agent, excluded.agent),"
-        " task = COALESCE(sessions.task, excluded.task)",
+        f" ON CONFLICT (id) DO UPDATE SET {ENSURE_SESSION_OWNER}",
         (session, agent, task, ts, ts),
     )
 

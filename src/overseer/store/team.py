@@ -132,9 +132,11 @@ def function_ddl(schema: str, operator_role: str) -> list[str]:
         AUDIT_CHANNEL,
         CHAIN_LOCK,
         DECISIONS_CHANNEL,
+        ENSURE_SESSION_OWNER,
     )
 
     s = schema
+    owner = ENSURE_SESSION_OWNER
     pin = f"SET search_path = pg_catalog, {s}, pg_temp"
     definer = f"SECURITY DEFINER {pin}"
     lock = f"PERFORM pg_catalog.pg_advisory_xact_lock({CHAIN_LOCK});"
@@ -182,8 +184,7 @@ def function_ddl(schema: str, operator_role: str) -> list[str]:
             INSERT INTO sessions (id, agent, task, status, started_at, last_event_at,
                                   event_count, tool_calls, flags_safety, flags_security)
             VALUES (p_session, p_agent, p_task, 'live', p_ts, p_ts, 0, 0, 0, 0)
-            ON CONFLICT (id) DO UPDATE SET agent = COALESCE(sessions.agent, excluded.agent),
-                task = COALESCE(sessions.task, excluded.task)
+            ON CONFLICT (id) DO UPDATE SET {owner}
         $$""",
         # lean.append_row: the chain row, hashed exactly as chain.row_hash hashes it.
         f"""CREATE OR REPLACE FUNCTION {s}.overseer_team_append(
@@ -442,8 +443,7 @@ def function_ddl(schema: str, operator_role: str) -> list[str]:
             ON CONFLICT (id) DO UPDATE SET pid = COALESCE(sessions.pid, excluded.pid),
                 host = CASE WHEN sessions.pid IS NULL THEN excluded.host
                        ELSE sessions.host END,
-                agent = COALESCE(sessions.agent, excluded.agent),
-                task = COALESCE(sessions.task, excluded.task),
+                {owner},
                 cwd = COALESCE(sessions.cwd, excluded.cwd);
         END $$""",
         # -------------------------------------------------------------- operator role
