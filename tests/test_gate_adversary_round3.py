@@ -123,14 +123,6 @@ DASH = (
     "a word after '--' that starts with '-' is dropped as an option, but it is a path: "
     "cat reads -/../X (the directory '-' is one Write of '-/x' away)"
 )
-GREP_GLOB = (
-    "a Grep glob with no wildcard ('k.txt', '!x') skips both the glob expansion and the walk "
-    "of the search root; ripgrep matches it at any depth (or everything but it)"
-)
-HIDDEN = (
-    "Claude Code's Grep runs rg --hidden (2.1.328: ['--hidden','--no-follow']), so the walk "
-    "of the search root must not skip dot-files: ~/.ssh/id_rsa is searched"
-)
 CLAUDE_DIR = (
     "guard: under .claude/ only settings* and the bare names hooks/commands/agents are "
     "guarded, not the files inside .claude/hooks, .claude/agents, .claude/commands"
@@ -145,11 +137,11 @@ PLAIN_HOLES = [
     _case(B, {"command": "cat -- -/../secrets/k.txt"}, "deny"),
     _case(B, {"command": "cat -- -/../../home/.ssh/id_rsa"}, "deny"),
     _case(B, {"command": "git diff --no-index -- -/../.env /dev/null"}, "deny", DASH),
-    _case("Grep", {"pattern": "TOP", "glob": "k.txt"}, "deny", GREP_GLOB),
-    _case("Grep", {"pattern": "TOP", "glob": "!README.md"}, "deny", GREP_GLOB),
-    _case("Grep", {"pattern": "BEGIN", "path": "{home}", "glob": "id_rsa"}, "deny", GREP_GLOB),
-    _case("Grep", {"pattern": "BEGIN", "path": "{home}"}, "deny", HIDDEN),
-    _case("Grep", {"pattern": "BEGIN", "path": "{home}/sub/.."}, "deny", HIDDEN),
+    _case("Grep", {"pattern": "TOP", "glob": "k.txt"}, "deny"),
+    _case("Grep", {"pattern": "TOP", "glob": "!README.md"}, "deny"),
+    _case("Grep", {"pattern": "BEGIN", "path": "{home}", "glob": "id_rsa"}, "deny"),
+    _case("Grep", {"pattern": "BEGIN", "path": "{home}"}, "deny"),
+    _case("Grep", {"pattern": "BEGIN", "path": "{home}/sub/.."}, "deny"),
     _case("Write", {"file_path": ".claude/hooks/pre.sh", "content": "rm -rf ~\n"}, "ask"),
     _case(B, {"command": "echo 'rm -rf ~' > .claude/hooks/pre.sh"}, "ask"),
     _case("Write", {"file_path": ".claude/agents/x.md", "content": "x"}, "ask"),
@@ -196,12 +188,7 @@ PLAIN_HOLES = [
         "deny",
         "brace expansion of a path is never expanded (bash reads .env)",
     ),
-    _case(
-        "Grep",
-        {"pattern": "KEY", "glob": "{.env,x}"},
-        "deny",
-        "a Grep glob with {a,b} alternation is not expanded; ripgrep matches .env",
-    ),
+    _case("Grep", {"pattern": "KEY", "glob": "{.env,x}"}, "deny"),
 ]
 
 REPO_HOLES = [
@@ -413,4 +400,59 @@ def test_round3_guard_attempts_that_held(wide: World3) -> None:
         explain, hook = wide.both(tool, tool_input)
         if (explain, hook) != (want, want):
             wrong.append(f"{tool} {tool_input}: explain={explain} hook={hook}, must be {want}")
+    assert not wrong, "\n".join(wrong)
+
+
+# ----------------------------------------------------------------------------- variants
+# Attempts on each hole closed above, made against the fix itself: they must hold too.
+
+GREP_VARIANTS = [
+    ("Grep", {"pattern": "KEY", "glob": "**/.env"}, "deny"),
+    ("Grep", {"pattern": "KEY", "glob": "[.]env"}, "deny"),
+    ("Grep", {"pattern": "KEY", "glob": "\\.env"}, "deny"),
+    ("Grep", {"pattern": "KEY", "glob": "/.env"}, "deny"),
+    ("Grep", {"pattern": "KEY", "glob": ".env/"}, "deny"),  # read as .env (a superset)
+    ("Grep", {"pattern": "KEY", "glob": ".ENV"}, "deny"),  # case folded (a superset)
+    ("Grep", {"pattern": "KEY", "glob": "!{a,b}"}, "deny"),  # only exclusions: everything
+    ("Grep", {"pattern": "KEY", "glob": "#x"}, "deny"),  # a comment to ripgrep: everything
+    ("Grep", {"pattern": "KEY", "glob": "*.md .env"}, "deny"),  # split on whitespace
+    ("Grep", {"pattern": "KEY", "glob": "README.md,.env"}, "deny"),  # and on commas
+    ("Grep", {"pattern": "KEY", "glob": "{README.md,{.env,x}}"}, "deny"),  # nested
+    ("Grep", {"pattern": "KEY", "glob": "{README.md,.e[n]v}"}, "deny"),
+    ("Grep", {"pattern": "TOP", "glob": "secrets"}, "deny"),  # a directory's files
+    ("Grep", {"pattern": "TOP", "glob": "!README.md !x"}, "deny"),
+    ("Grep", {"pattern": "BEGIN", "path": "{home}", "glob": ".ssh/*"}, "deny"),
+    ("Grep", {"pattern": "BEGIN", "path": "{home}", "glob": "**"}, "deny"),
+    ("Grep", {"pattern": "BEGIN", "path": "{home}", "glob": "{id_rsa,x}"}, "deny"),
+    ("Grep", {"pattern": "BEGIN", "path": "~"}, "deny"),
+    ("Grep", {"pattern": "BEGIN", "path": "lnk/../.."}, "deny"),  # home, through a link
+    ("Grep", {"pattern": "KEY", "glob": "{a,b}" * 9 + ".env"}, "ask"),  # 512: not known
+    ("Glob", {"pattern": "k.txt"}, "deny"),  # rg --files --glob: at any depth
+    ("Glob", {"pattern": "{.env,x}"}, "deny"),
+    ("Glob", {"pattern": "id_rsa", "path": "{home}"}, "deny"),
+]
+
+#: The fix must not turn the search tools into a wall.
+GREP_ALLOWED = [
+    ("Grep", {"pattern": "x", "path": "src", "glob": "*.py"}),
+    ("Grep", {"pattern": "x", "path": "sub"}),
+    ("Grep", {"pattern": "hi", "path": "README.md"}),
+]
+
+
+def test_round3_grep_variants_hold(plain: World3) -> None:
+    wrong = []
+    for tool, tool_input, want in GREP_VARIANTS:
+        explain, hook = plain.both(tool, tool_input)
+        if (explain, hook) != (want, want):
+            wrong.append(f"{tool} {tool_input}: explain={explain} hook={hook}, must be {want}")
+    assert not wrong, "\n".join(wrong)
+
+
+def test_round3_searches_still_allowed(plain: World3) -> None:
+    wrong = []
+    for tool, tool_input in GREP_ALLOWED:
+        explain, hook = plain.both(tool, tool_input)
+        if (explain, hook) != ("allow", "allow"):
+            wrong.append(f"{tool} {tool_input}: explain={explain} hook={hook}, must be allow")
     assert not wrong, "\n".join(wrong)

@@ -13,6 +13,7 @@ import fnmatch
 import os
 import posixpath
 import stat
+from collections.abc import Callable
 
 from overseer.policy.rules import CallContext
 
@@ -126,10 +127,12 @@ def expand_glob(pattern: str) -> list[str] | None:
     return [f for f in found if os.path.lexists(f)]
 
 
-def walk(root: str, hidden: bool) -> list[str] | None:
+def walk(root: str, hidden: bool, prune: Callable[[str], bool] | None = None) -> list[str] | None:
     """Every path below directory ``root`` (``[]`` when it is no directory), or None when
     there are too many to judge. ``hidden=False`` skips dot-files and dot-directories, as
-    ripgrep (Claude Code's Grep) does by default; a shell ``grep -r`` reads them."""
+    ripgrep does without ``--hidden``; a shell ``grep -r`` reads them. ``prune(dir)`` says
+    which directories not to enter (ripgrep's ``--glob '!.git'``). A symlink found on the
+    way is listed with where it leads (a reader that follows links reads that)."""
     if not os.path.isdir(root):
         return []
     found: list[str] = []
@@ -137,7 +140,16 @@ def walk(root: str, hidden: bool) -> list[str] | None:
         if not hidden:
             dirs[:] = [d for d in dirs if not d.startswith(".")]
             files = [f for f in files if not f.startswith(".")]
-        found.extend(posixpath.join(top, n) for n in (*dirs, *files))
+        if prune is not None:
+            dirs[:] = [d for d in dirs if not prune(posixpath.join(top, d))]
+        for name in (*dirs, *files):
+            path = posixpath.join(top, name)
+            found.append(path)
+            if os.path.islink(path):
+                real = real_paths(path)
+                if real is None:  # a link into /proc or /dev/fd: not known
+                    return None
+                found.extend(real)
         if len(found) > _MAX_VISITED:
             return None
     return found

@@ -19,6 +19,7 @@ from __future__ import annotations
 import fnmatch
 import os
 import posixpath
+from collections.abc import Callable
 
 from overseer.control.fsview import MAX_MATCHES, through_reader_links
 from overseer.policy.rules import CallContext
@@ -124,9 +125,9 @@ def expand_glob(pattern: str) -> list[str] | None:
         return None
 
 
-def walk(root: str, hidden: bool) -> list[str] | None:
+def walk(root: str, hidden: bool, prune: Callable[[str], bool] | None = None) -> list[str] | None:
     """Every path below directory ``root`` (``[]`` for a file or nothing), None when too many
-    or when some of it cannot be seen."""
+    or when some of it cannot be seen; ``prune`` and symlinks as :func:`fsview.walk`."""
     try:
         if not os.path.isdir(root):
             os.stat(root)  # no directory, or one we may not even stat: which?
@@ -145,7 +146,16 @@ def walk(root: str, hidden: bool) -> list[str] | None:
             if not hidden:
                 dirs[:] = [d for d in dirs if not d.startswith(".")]
                 files = [f for f in files if not f.startswith(".")]
-            found.extend(posixpath.join(top, n) for n in (*dirs, *files))
+            if prune is not None:
+                dirs[:] = [d for d in dirs if not prune(posixpath.join(top, d))]
+            for name in (*dirs, *files):
+                path = posixpath.join(top, name)
+                found.append(path)
+                if os.path.islink(path):
+                    real = real_paths(path)
+                    if real is None:
+                        return None
+                    found.extend(real)
             if len(found) > _MAX_VISITED:
                 return None
     except _Unknown:

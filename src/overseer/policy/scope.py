@@ -382,13 +382,15 @@ def _evaluate_file(
             inside = _judge_paths(scope, tool, [root.rstrip("/") + "/x"], ctx, write=False)
             if inside.verdict == "deny":
                 return inside
-            if ctx.walk is not None and not globs:
-                # ripgrep (the Grep tool) skips hidden files by default, as the walk does
-                contents = _judge_paths(scope, tool, ctx.walk(root, False), ctx, write=False)
-                if contents.verdict == "deny":
-                    return contents
-                if contents.verdict == "ask":
-                    extra.append(contents)
+            if ctx.walk is None:
+                continue
+            contents = _judge_paths(
+                scope, tool, _searched(tool, tool_input, root, ctx), ctx, write=False
+            )
+            if contents.verdict == "deny":
+                return contents
+            if contents.verdict == "ask":
+                extra.append(contents)
     asked = next((d for d in [verdict, *extra] if d.verdict == "ask"), None)
     if asked is not None:
         granted = _granted_path(grants, tool, targets, ctx)
@@ -397,6 +399,29 @@ def _evaluate_file(
     if granted is not None:
         return granted
     return verdict
+
+
+def _searched(
+    tool: str, tool_input: Mapping[str, Any], root: str, ctx: CallContext
+) -> list[str] | None:
+    """Every file below ``root`` the search tool reads (None: not known). Grep and Glob run
+    ripgrep with ``--hidden``, their globs read as ripgrep's ``--glob``
+    (:mod:`overseer.policy.rgglob`); LS lists the tree without dot-files."""
+    family = canonical_tool(tool)
+    if family not in ("Grep", "Glob"):
+        listed: list[str] | None = ctx.walk(root, False)
+        return listed
+    from overseer.policy import rgglob
+
+    raw = tool_input.get("glob" if family == "Grep" else "pattern")
+    raw = raw if isinstance(raw, str) else ""
+    if family == "Grep":
+        rg_filter = rgglob.compile_filter(rgglob.grep_globs(raw), extra=[raw])
+    else:
+        rg_filter = rgglob.compile_filter([raw] if raw else [])
+    if rg_filter is None:
+        return None
+    return rgglob.search_files(root, ctx.walk, rg_filter, vcs=family == "Grep")
 
 
 def _granted_path(
