@@ -60,6 +60,7 @@ class SessionStatus(StrEnum):
     LIVE = "live"
     IDLE = "idle"
     ENDED = "ended"
+    STOPPED = "stopped"  # ended by a hook's ``continue: false`` (overseer's kill), per its log
     KILLED = "killed"
 
 

@@ -666,7 +666,10 @@ class Store:
             if kind == "session_start":
                 d.started_at, d.status = r["ts"], "live"
             elif kind == "session_end":
-                d.ended_at, d.end_reason, d.status = r["ts"], r["reason"], "ended"
+                # A hook's ``continue: false`` ended it (overseer's kill, as the log says):
+                # ``stopped``, never shown as a session that finished on its own.
+                status = "stopped" if ev.extra and ev.extra.get("stopped_by") else "ended"
+                d.ended_at, d.end_reason, d.status = r["ts"], r["reason"], status
         for session_id, kind, tool, ts, safety, security in inserted:  # counters: new rows only
             d = deltas[session_id]
             d.events += 1
@@ -705,7 +708,7 @@ class Store:
             values["started_at"] = d.started_at
         if d.status is not None:
             values["status"] = sa.case((s.status == "killed", s.status), else_=sa.literal(d.status))
-            if d.status == "ended":
+            if d.status in ("ended", "stopped"):
                 values["ended_at"], values["end_reason"] = d.ended_at, d.end_reason
         if d.events:
             values["event_count"] = s.event_count + d.events

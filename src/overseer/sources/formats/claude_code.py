@@ -13,6 +13,10 @@ needs, and the many other types (``progress``, ``system``, ``summary``,
   *pending*.
 * Sub-agent work (``isSidechain`` records, ``subagents/*.jsonl``) is its own session whose
   ``parent_session`` is the main one, so its calls never mix with the parent's.
+* A hook that answered ``continue: false`` (``overseer kill``: the gate stops the agent) leaves
+  a ``hook_stopped_continuation`` attachment: the session ends there, *stopped* — by overseer
+  when the hook's stop reason is overseer's (``overseer: …``), else by that hook — which the
+  process's exit code (0) and a normal end cannot tell apart.
 """
 
 from __future__ import annotations
@@ -37,6 +41,10 @@ from overseer.sources.formats._common import (
 )
 from overseer.untrusted import SUMMARY_LIMIT, neutralise
 
+#: The attachment Claude Code records when a hook's ``continue: false`` stopped the session.
+HOOK_STOPPED = "hook_stopped_continuation"
+#: How overseer's gate begins every ``stopReason`` (:func:`overseer.control.hook.render`).
+OVERSEER_STOP = "overseer:"
 #: What Claude Code writes when the user answers "No" in its permission prompt.
 REJECTION_PREFIXES = (
     "The user doesn't want to proceed with this tool use",
@@ -97,29 +105,17 @@ class ClaudeCodeParser(BaseParser):
 
     def _record(self, record: dict[str, Any], lineno: int) -> list[Item]:
         rtype = record.get("type")
+        if rtype == "attachment":
+            return self._attachment(record, lineno)
         if rtype != "assistant" and rtype != "user":
             return []  # progress, system, summary, snapshots…: normal, not for the timeline
-        main_session = ident(record.get("sessionId"), "sessionId")
-        ts = parse_ts(record.get("timestamp"), "timestamp")
         body = record.get("message")
+        common = self._common(record, lineno)
         if not isinstance(body, dict):
             raise BadRecord(
                 "missing field 'message'" if body is None else "'message' must be an object"
             )
-        session, parent = main_session, None
-        if record.get("isSidechain") is True or self.subagent_file:
-            agent_id = record.get("agentId")
-            suffix = agent_id if isinstance(agent_id, str) and agent_id else self.file_stem
-            session, parent = ident(f"{main_session}:{suffix}", "sessionId"), main_session
-        cwd = opt_text(record.get("cwd"))
-        common: dict[str, Any] = {
-            "session": session,
-            "ts": ts,
-            "source": self.source,
-            "line": lineno,
-            "cwd": cwd,
-            "parent_session": parent,
-        }
+        session, cwd = common["session"], common["cwd"]
         out: list[Item] = []
         if session not in self.started:
             self.started.append(session)
@@ -160,6 +156,54 @@ class ClaudeCodeParser(BaseParser):
                 if isinstance(text, str) and text.strip() and not record.get("isMeta"):
                     out.append(message(role=rtype, text=text, **common))
         return out
+
+    def _common(self, record: dict[str, Any], lineno: int) -> dict[str, Any]:
+        """The fields every event of this record shares (its session: the sub-agent's own
+        for sidechain records)."""
+        main_session = ident(record.get("sessionId"), "sessionId")
+        ts = parse_ts(record.get("timestamp"), "timestamp")
+        session, parent = main_session, None
+        if record.get("isSidechain") is True or self.subagent_file:
+            agent_id = record.get("agentId")
+            suffix = agent_id if isinstance(agent_id, str) and agent_id else self.file_stem
+            session, parent = ident(f"{main_session}:{suffix}", "sessionId"), main_session
+        return {
+            "session": session,
+            "ts": ts,
+            "source": self.source,
+            "line": lineno,
+            "cwd": opt_text(record.get("cwd")),
+            "parent_session": parent,
+        }
+
+    def _attachment(self, record: dict[str, Any], lineno: int) -> list[Item]:
+        """Only a hook's ``continue: false`` matters here: the session ends, stopped (status
+        ``stopped``, not a normal end; the kill itself is the audit chain's, not the log's)."""
+        attachment = record.get("attachment")
+        if not isinstance(attachment, dict) or attachment.get("type") != HOOK_STOPPED:
+            return []  # environment, reminders, hook successes…: not for the timeline
+        common = self._common(record, lineno)
+        said = opt_text(attachment.get("message")) or ""
+        hook = opt_text(attachment.get("hookName"), 200)
+        if said.startswith(OVERSEER_STOP):
+            by, reason = "overseer", f"stopped by overseer: {said[len(OVERSEER_STOP) :].strip()}"
+        else:
+            by, reason = "hook", f"stopped by hook {hook or '(unnamed)'}: {said}"
+        extra: dict[str, Any] = {"stopped_by": by}
+        if hook is not None:
+            extra["hook"] = hook
+        call_id = attachment.get("toolUseID")
+        if isinstance(call_id, str) and call_id:
+            extra["call_id"] = opt_text(call_id, 200)
+        return [
+            Event(
+                kind=EventKind.SESSION_END,
+                reason=reason,
+                summary=neutralise(reason, limit=SUMMARY_LIMIT),
+                extra=extra,
+                **common,
+            )
+        ]
 
     def _call(self, block: dict[str, Any], common: dict[str, Any]) -> Event:
         call_id = ident(block.get("id"), "tool_use.id")

@@ -36,7 +36,9 @@ FLEET_COLUMNS: list[tuple[str, str, int, Callable[[FleetRow], Any]]] = [
     ("owner", "OWNER", 24, lambda r: r.owner),
 ]
 
-STATUS_STYLES = {"live": "bold green", "idle": "yellow", "ended": "dim", "killed": "bold red"}
+STATUS_STYLES = {
+    "live": "bold green", "idle": "yellow", "ended": "dim", "stopped": "red", "killed": "bold red",
+}  # fmt: skip
 
 
 class FleetScreen(Screen[None]):
