@@ -217,7 +217,8 @@ class World:
     def explain(self, tool: str, tool_input: dict[str, Any]) -> str:
         result = subprocess.run(
             [sys.executable, "-m", "overseer", "scope", "explain", "--config", str(self.config),
-             "--agent", "dev", "--cwd", str(self.proj), "--json", tool, json.dumps(tool_input)],
+             "--db", str(self.db), "--agent", "dev", "--cwd", str(self.proj), "--json", tool,
+             json.dumps(tool_input)],
             capture_output=True, text=True, env=self.env, cwd=self.proj, timeout=60,
         )  # fmt: skip
         assert result.returncode == 0, result.stderr

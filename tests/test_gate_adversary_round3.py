@@ -243,8 +243,6 @@ GUARD_HOLES = [
         "Write",
         {"file_path": STDLIB + "/sitecustomize.py", "content": "import os"},
         "ask",
-        "guard: the hook interpreter's base stdlib is not protected (sys.base_prefix); "
-        "sitecustomize.py there runs inside every hook",
     ),
     _case(
         B,
@@ -280,8 +278,6 @@ GUARD_HOLES = [
         B,
         {"command": "sqlite3 {root}/overseer.db .dump"},
         "ask",
-        "scope explain has no --db: it judges with the default store, so it allows what the "
-        "hook (given --db) asks about; explain and hook disagree",
     ),
 ]
 

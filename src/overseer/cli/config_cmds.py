@@ -61,6 +61,12 @@ def scope() -> None:
     help="Where the session started, if not --cwd (./ rules are anchored there).",
 )
 @click.option("--config", "config_path", default=None, type=click.Path(dir_okay=False))
+@click.option(
+    "--db",
+    default=None,
+    help="The store the hook is given (default: $OVERSEER_DB, else the default SQLite file): "
+    "the built-in guard protects it, so explain must know which one the hook writes.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 @click.argument("tool")
 @click.argument("input_json", required=False)
@@ -70,6 +76,7 @@ def explain(
     cwd: str | None,
     root_dir: str | None,
     config_path: str | None,
+    db: str | None,
     as_json: bool,
     tool: str,
     input_json: str | None,
@@ -98,7 +105,7 @@ def explain(
 
     ctx = fsview.context(
         where, os.path.expanduser("~"), root,
-        config=config_path or default_config_path(), db=resolve_db(None),
+        config=config_path or default_config_path(), db=resolve_db(db),
     )  # fmt: skip
     # the same function the gate uses: a patch is judged file by file, a command by all
     # it runs and touches, paths through the real file system

@@ -36,13 +36,36 @@ def protected_files(config: str | None, db: str | None) -> tuple[str, ...]:
     return tuple(dict.fromkeys(found))
 
 
+def interpreter_libs() -> list[str]:
+    """Where the hook's interpreter loads code from before and while it judges: the base
+    installation's ``lib`` directories even inside a virtualenv (whose own ``sys.prefix`` is
+    protected apart): its stdlib, ``pythonXY.zip``, ``lib-dynload``, the base
+    ``site-packages`` with its ``*.pth`` files, ``libpython``; and every other ``sys.path``
+    entry (an editable install's ``src``, ``PYTHONPATH``), where ``site`` looks for the
+    ``sitecustomize`` and ``usercustomize`` it imports at every start-up. ``sys.path[0]`` (the
+    script's directory, or the working directory under ``-m``) is left out: it is where the
+    agent works."""
+    found: list[str] = []
+    for prefix in (sys.base_prefix, sys.base_exec_prefix):
+        found += [os.path.join(prefix, sys.platlibdir), os.path.join(prefix, "lib")]
+    found.append(os.path.dirname(os.__file__))  # the stdlib, wherever a distribution put it
+    site = sys.modules.get("site")
+    if site is not None and getattr(site, "ENABLE_USER_SITE", False):
+        found.append(str(getattr(site, "USER_SITE", "") or ""))
+    found += [entry for entry in sys.path[1:] if entry and os.path.isabs(entry)]
+    return [p for p in dict.fromkeys(found) if p]
+
+
 def protected_dirs() -> tuple[str, ...]:
-    """overseer's installation and interpreter, and the agents' hook homes."""
+    """overseer's installation and interpreter (with the base installation a virtualenv's
+    interpreter runs from), and the agents' hook homes."""
     found: list[str] = []
     package = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     found += _both(package)
     if sys.prefix != sys.base_prefix:  # a virtualenv: everything in it runs as overseer
         found += _both(sys.prefix)
+    for lib in interpreter_libs():
+        found += _both(lib)
     found += _both(sys.executable)
     script = os.path.join(os.path.dirname(sys.executable), "overseer")
     if os.path.exists(script):
