@@ -6,7 +6,8 @@ on stdout: ``what | target | measured | met?``. Every number is a ratio or a per
 repeated runs, measured on this machine now; nothing here fails on a slow machine (the exit
 status is 0 unless a measurement could not run at all).
 
-Run: ``.venv/bin/python -m bench [--quick]`` (``--quick``: smaller sizes, a fast look; the
+Run: ``.venv/bin/python -m bench [--quick] [--only hook,decide,...]`` (``--quick``: smaller
+sizes, a fast look; ``--only``: just those measurements; the
 default takes several minutes on two cores, the first time longer: the 1,000,000-event store
 is built once into a cache file under the temp dir).
 """
@@ -124,6 +125,24 @@ def hook(sizes: Sizes) -> list[Row]:
     p95 = pct(lat, 95) * 1000
     return [*_single_rows(med, bare, c_med, c_bare, lat, p95, sizes),
             *_mode_rows("hardened", hardened, pct), *_mode_rows("team", team, pct)]  # fmt: skip
+
+
+def decide(sizes: Sizes) -> list[Row]:
+    from bench.hook import decide_startup, make_env
+
+    with tempfile.TemporaryDirectory(prefix="overseer-bench-") as tmp:
+        env = make_env(tmp)
+        log(f"  `overseer decide` × {sizes.hook_runs} (interleaved with python -c pass) ...")
+        med, bare = decide_startup(env, sizes.hook_runs)
+    ratio = med / bare
+    return [
+        Row(
+            "`overseer decide` start-up, whole process",
+            "median < 2× python -c pass",
+            f"{ratio:.2f}× ({med * 1000:.0f} ms vs {bare * 1000:.0f} ms, n={sizes.hook_runs})",
+            yes(ratio < 2),
+        )
+    ]
 
 
 def _mode_rows(mode: str, measured: Any, pct: Any) -> list[Row]:
@@ -288,8 +307,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="smaller sizes, a fast look")
     parser.add_argument(
         "--only",
-        default="ingest,append,hook,shell,scale,verify",
-        help="comma-separated subset of: ingest, append, hook, shell, scale, verify",
+        default="ingest,append,hook,decide,shell,scale,verify",
+        help="comma-separated subset of: ingest, append, hook, decide, shell, scale, verify",
     )
     args = parser.parse_args(argv)
     sizes = QUICK if args.quick else FULL
@@ -297,6 +316,7 @@ def main(argv: list[str] | None = None) -> int:
         "ingest": (ingest, "ingest: native JSONL, parse + verdict + flags"),
         "append": (append, "line appended to a watched log → on screen"),
         "hook": (hook, "gate hook"),
+        "decide": (decide, "`overseer decide` start-up"),
         "shell": (shell, "shell judgement"),
         "scale": (scale, f"{sizes.sessions:,} sessions / {sizes.events:,} events"),
         "verify": (verify, f"`overseer audit verify` of {sizes.verify_rows:,} decisions"),

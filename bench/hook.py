@@ -4,7 +4,10 @@
    claude-code`` console script fed Claude-Code-shaped stdin, median wall time over N runs and
    its ratio to a bare ``python -c pass`` (measured interleaved, same machine, same moment).
    Target: under 4×.
-2. A gated call: the time from the operator's decision to the hook's exit, p95. Measured two
+2. ``overseer decide ID approve``, the whole process (an operator's answer from a shell or a
+   chat-ops bot), on a pending approval of the single-user store: median wall time and its
+   ratio to ``python -c pass``, interleaved. Target: under 2×.
+3. A gated call: the time from the operator's decision to the hook's exit, p95. Measured two
    ways: from launching ``overseer decide`` (a whole CLI process, when that command exists) and
    from an in-process ``lean.decide`` (what the TUI does on a key press). Target: under 300 ms.
 
@@ -105,6 +108,36 @@ def auto_decided(
         bare.append(timed([sys.executable, "-c", "pass"], b"", env))
         hook.append(timed(argv, call("bench-auto", command, n), env))
     return statistics.median(hook), statistics.median(bare)
+
+
+def decide_startup(env: dict[str, str], runs: int) -> tuple[float, float]:
+    """Median wall time of ``overseer decide ID approve`` (one pending approval per run, in
+    the single-user store) and of ``python -c pass``, interleaved: (decide, bare)."""
+    from overseer.store import lean
+
+    with lean.connect(env["OVERSEER_DB"]) as conn:
+        ids = [
+            lean.create_approval(
+                conn,
+                session="bench-decide",
+                call_id=f"toolu_d{n:06d}",
+                agent="bench",
+                task="work",
+                tool="Bash",
+                tool_input={"command": "git push origin main"},
+                rule="Bash(git push:*)",
+                verdict="ask",
+                summary="Bash: git push origin main",
+                timeout_s=3600,
+            )
+            for n in range(runs + 1)
+        ]
+    timed([*OVERSEER, "decide", ids[0], "approve"], b"", env)  # warm the caches
+    decide, bare = [], []
+    for approval_id in ids[1:]:
+        bare.append(timed([sys.executable, "-c", "pass"], b"", env))
+        decide.append(timed([*OVERSEER, "decide", approval_id, "approve"], b"", env))
+    return statistics.median(decide), statistics.median(bare)
 
 
 def gated(
@@ -354,6 +387,10 @@ def run_single(env: dict[str, str], args: argparse.Namespace) -> None:
     hook, bare = auto_decided(env, args.runs)
     report(f"single-user, auto-decided hook call: median {hook * 1000:.1f} ms", hook, bare,
            args.runs)  # fmt: skip
+    decide, bare = decide_startup(env, args.runs)
+    print(f"`overseer decide` start-up, whole process: median {decide * 1000:.1f} ms over "
+          f"{args.runs} runs; python -c pass: {bare * 1000:.1f} ms; ratio {decide / bare:.2f}x "
+          f"(target < 2x: {'ok' if decide / bare < 2 else 'MISSED'})")  # fmt: skip
     for label, via_cli in (("in-process lean.decide (TUI key press)", False),
                            ("`overseer decide` CLI process", True)):  # fmt: skip
         report_gated(f"single-user, {label}", gated(env, args.gated, via_cli=via_cli))
