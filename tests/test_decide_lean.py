@@ -499,3 +499,9 @@ def test_default_operator_is_the_stores(env: dict[str, str]) -> None:
         [sys.executable, "-c", code], env=base | env, capture_output=True, text=True, check=True
     )
     assert done.stdout.strip() == "True"
+
+
+@pytest.mark.parametrize("text", ["null", '"abc"', "5", "true", "[]", '{"b": 1, "a": [null]}'])
+def test_stored_input_texts_of_any_json_shape(text: str) -> None:
+    value = json.loads(text)
+    assert lean_decide.input_texts(text) == (lean._masked(value), lean._fingerprint(value))

@@ -269,7 +269,7 @@ def _decide(raw: Any, args: dict[str, Any], who: str) -> int:
         for value in (approval_id, session, call_id, agent, task, tool, rule):
             if value is not None and type(value) is not str:
                 raise Fallback("a column that is not text")
-        masked, fingerprint = _input_texts(tool_input)
+        masked, fingerprint = input_texts(tool_input)
         head = raw.execute("SELECT seq, hash FROM decisions ORDER BY seq DESC LIMIT 1").fetchone()
         if head is not None and (type(head[0]) is not int or type(head[1]) is not str):
             raise Fallback("an odd chain head")
@@ -299,7 +299,7 @@ def _decide(raw: Any, args: dict[str, Any], who: str) -> int:
     return int(seq)
 
 
-def _input_texts(text: Any) -> tuple[str | None, str | None]:
+def input_texts(text: Any) -> tuple[str | None, str | None]:
     """The chain row's ``input`` (masked canonical JSON) and ``input_fingerprint`` (sha256 of
     the unmasked canonical JSON) of a stored tool input, for inputs with no secret to mask."""
     if text is None:
@@ -307,6 +307,8 @@ def _input_texts(text: Any) -> tuple[str | None, str | None]:
     if type(text) is not str:
         raise Fallback("an input that is not JSON text")
     value = loads(text)
+    if value is None:  # stored JSON null: as no input (``lean._masked(None)``)
+        return None, None
     check_plain(value)
     canonical = canonical_json(value)
     if len(canonical) > MAX_CHAIN_INPUT:
@@ -537,6 +539,8 @@ def parse_utc(text: Any) -> float | None:
 
 def emit(text: str) -> int:
     """Print the result as ``click.echo`` does; a closed pipe is exit 1, as click makes it."""
+    if sys.stdout is None:  # no stdout at all: click.echo prints nothing, exit 0
+        return 0
     try:
         sys.stdout.write(text)
         sys.stdout.flush()
