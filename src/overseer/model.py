@@ -56,6 +56,20 @@ class Outcome(StrEnum):
     ERRORED = "errored"
 
 
+def approval_label(*, edited: bool, denied: bool, rule: str | None = None) -> str:
+    """An approved call's outcome in words, the same in the session view and the report:
+    ``approved``, ``approved with edit`` (the operator's edited input ran), or — when the gate
+    then denied it (an edit that met a deny rule) — ``approved with edit — edit denied by rule
+    X; nothing ran``: an approval is not a call that ran."""
+    head = "approved with edit" if edited else "approved"
+    if not denied:
+        return head
+    by = f"rule {rule}" if rule else "overseer"
+    if edited:
+        return f"{head} — edit denied by {by}; nothing ran"
+    return f"{head} — then denied by {by}; nothing ran"
+
+
 class SessionStatus(StrEnum):
     LIVE = "live"
     IDLE = "idle"

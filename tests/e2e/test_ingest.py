@@ -69,9 +69,6 @@ def test_ingest_keeps_the_session_the_hook_recorded(rig: Rig) -> None:
     assert [e["agent"] for e in events] == ["e2e"]
 
 
-@pytest.mark.xfail(
-    strict=True, reason="BUG 15.3: an approve-with-edit shows the original input in the report"
-)
 def test_report_shows_the_operators_edit(claude_rig: Rig) -> None:
     rig = claude_rig
     install(rig)
@@ -86,6 +83,28 @@ def test_report_shows_the_operators_edit(claude_rig: Rig) -> None:
         "report", "--db", str(rig.db), "--config", str(rig.config), "--format", "json"
     ).stdout
     assert "echo edited > edited.txt" in report
+
+
+def test_report_shows_an_edit_a_deny_rule_refused_as_not_run(rig: Rig) -> None:
+    """The operator approved an edit that a deny rule then refused: the report must not list
+    it as a plain approval (nothing ran)."""
+    install(rig)
+    run = rig.start(sequence(shell(rig, GATED), text("finished")))
+    approval = rig.wait_pending(run)
+    rig.decide(approval["id"], "approve", "--input", json.dumps({"command": "mkdir sneaky"}))
+    run.wait()
+    assert not (rig.project / "sneaky").exists(), run.describe()
+    ingest(rig)
+    report = json.loads(
+        rig.overseer(
+            "report", "--db", str(rig.db), "--config", str(rig.config), "--format", "json"
+        ).stdout
+    )
+    (item,) = [i for i in report["decisions"]["items"] if i["outcome"] == "approved"]
+    assert item["edited_summary"] == "mkdir sneaky", item
+    assert item["outcome_label"] == (
+        "approved with edit — edit denied by rule Bash(mkdir:*); nothing ran"
+    ), item
 
 
 def test_a_session_stopped_by_overseer_reads_as_stopped_from_its_transcript(

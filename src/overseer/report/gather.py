@@ -238,6 +238,8 @@ def iter_flagged_events(
 def _approval_dict(row: Mapping[Any, Any]) -> dict[str, Any]:
     out = dict(row)
     out["input"] = _loads(out.get("input"))
+    if out.get("updated_input") is not None:  # the operator's edit: what was approved
+        out["updated_input"] = _loads(out["updated_input"], {"input": out["updated_input"]})
     return out
 
 

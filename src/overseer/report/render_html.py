@@ -463,11 +463,11 @@ def _decisions(review: Mapping[str, Any]) -> str:
     rows = [
         [
             e(when(i["ts"])),
-            e(i["outcome"]),
+            e(i.get("outcome_label") or i["outcome"]),
             _code(i["operator"]),
             _code(i["agent"]),
             _code(i["tool"]),
-            _code(i["summary"]),
+            _call(i),
             e(i["reason"] or ""),
             e(duration(i["time_to_decide_s"])),
         ]
@@ -488,6 +488,16 @@ def _decisions(review: Mapping[str, Any]) -> str:
             (7,),
         )
         + (f'<p class="muted">… {e(more)} more in the JSON report.</p>' if more > 0 else "")
+    )
+
+
+def _call(item: Mapping[str, Any]) -> str:
+    """The call as asked and, when the operator edited it, the edit that was approved."""
+    if not item.get("edited"):
+        return _code(item["summary"])
+    return (
+        f"asked: {_code(item['summary'])}<br><strong>edited by the operator to:</strong> "
+        f"{_code(item.get('edited_summary'))}"
     )
 
 

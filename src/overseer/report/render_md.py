@@ -363,11 +363,16 @@ def _decisions(review: Mapping[str, Any]) -> list[str]:
     rows = [
         [
             when(i["ts"]),
-            md_word(i["outcome"]),
+            md_word(i.get("outcome_label") or i["outcome"]),
             md_code(i["operator"]),
             md_code(i["agent"]),
             md_code(i["tool"]),
-            md_code(i["summary"]),
+            (
+                f"asked: {md_code(i['summary'])}; **edited by the operator to:** "
+                f"{md_code(i.get('edited_summary'))}"
+                if i.get("edited")
+                else md_code(i["summary"])
+            ),
             md_text(i["reason"] or ""),
             duration(i["time_to_decide_s"]),
         ]

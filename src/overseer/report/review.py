@@ -56,12 +56,14 @@ from typing import Any
 import orjson
 
 from overseer.config import UNKNOWN_AGENT, Config
+from overseer.model import approval_label
 from overseer.policy.autonomy import action_label, assess_agent
 from overseer.policy.detectors import DETECTORS, owasp_title
 from overseer.policy.rules import SHELL_TOOLS, canonical_tool, command_of
 from overseer.policy.scope import Scope
 from overseer.report import FORMAT
 from overseer.secrets import mask
+from overseer.summary import summarise
 from overseer.untrusted import neutralise
 
 #: Gate outcomes in the order reports show them (identical to ``overseer.model.Outcome``).
@@ -455,6 +457,7 @@ class ReviewBuilder:
         self.decision_counts: Counter[str] = Counter()
         self.decision_agents: Counter[tuple[str, str]] = Counter()
         self.decision_items: list[dict[str, Any]] = []
+        self._approved_items: dict[str, dict[str, Any]] = {}  # approval id → its item
         self.decide_times: list[float] = []
         self.timeout_waits: list[float] = []
         # activity (per second, re-bucketed at build)
@@ -735,6 +738,9 @@ class ReviewBuilder:
         info = self.sessions.get(session_id)
         agent = str(row.get("agent") or (info.agent if info else UNKNOWN_AGENT))
         tool_input = row.get("input")
+        edited = row.get("updated_input")
+        if status == "approved" and isinstance(edited, Mapping):
+            tool_input = edited  # the operator approved the edit, not what the agent asked
         if not isinstance(tool_input, Mapping):
             tool_input = None
         self._answers.append(
@@ -766,6 +772,8 @@ class ReviewBuilder:
         if outcome in AUTOMATIC_OUTCOMES:  # gated ones count through their approval row
             verdict = "allow" if outcome == "auto_allowed" else "deny"
             self._gate_hit(row, verdict, to_datetime(row.get("ts")))
+        if outcome == "policy_denied" and row.get("approval_id"):
+            self._denied_after_approval(row)
         self.decision_counts[outcome] += 1
         self.decision_agents[(agent, outcome)] += 1
         session_id = row.get("session")
@@ -803,8 +811,39 @@ class ReviewBuilder:
                     "summary": safe(approval.get("summary") or "") if approval else "",
                     "requested_at": iso(created),
                     "time_to_decide_s": _round(waited),
+                    **self._edit_fields(outcome, row, approval),
                 }
             )
+            if outcome == "approved" and row.get("approval_id"):
+                self._approved_items[str(row["approval_id"])] = self.decision_items[-1]
+
+    @staticmethod
+    def _edit_fields(
+        outcome: str, row: Mapping[str, Any], approval: Mapping[str, Any] | None
+    ) -> dict[str, Any]:
+        """An approval with the operator's edit: the edited call's summary (masked and
+        neutralised like every summary), and the outcome in words (approved *with edit*)."""
+        edited = approval.get("updated_input") if approval and outcome == "approved" else None
+        if edited is None:
+            return {"edited": False, "edited_summary": None, "outcome_label": outcome}
+        tool = str(row.get("tool") or approval.get("tool") or "") if approval else ""
+        return {
+            "edited": True,
+            "edited_summary": summarise(tool, edited),
+            "outcome_label": approval_label(edited=True, denied=False),
+        }
+
+    def _denied_after_approval(self, row: Mapping[str, Any]) -> None:
+        """The gate denied an approved call after all (the operator's edit met a deny rule):
+        its approval's item says so — it is listed as approved, but nothing ran."""
+        item = self._approved_items.get(str(row["approval_id"]))
+        if item is None or item.get("denied_after"):
+            return
+        rule = _opt(row.get("rule"))
+        item["denied_after"] = {"rule": rule, "reason": _opt(row.get("reason"), 500)}
+        item["outcome_label"] = safe(
+            approval_label(edited=bool(item.get("edited")), denied=True, rule=rule)
+        )
 
     # -- output
 

@@ -45,6 +45,7 @@ from overseer.store import (
     utc_text,
 )
 from overseer.store import audit as _audit
+from overseer.store import edits as _edits
 from overseer.store import lean as _lean
 from overseer.store.chain import COLUMNS, VerifyResult
 from overseer.store.tables import (
@@ -146,6 +147,9 @@ class TimelineCall:
     approval_status: str | None
     source: str | None
     line: int | None
+    #: ``edited`` (approved with the operator's edit), ``edit_denied`` (that edit met a deny
+    #: rule: nothing ran), ``denied_after`` (approved, then denied by the gate), else ``None``.
+    approval_edit: str | None = None
 
 
 @dataclass(slots=True, frozen=True)
@@ -880,6 +884,8 @@ class Store:
                     .order_by(a.created_at, a.id)
                 ):
                     approvals[call_id] = (approval_id, status)  # latest wins
+            approved = [i for i, status in approvals.values() if status == "approved"]
+            outcomes = _edits.approval_outcomes(conn, approved) if approved else {}
         out = []
         for row in rows:
             approval = approvals.get(row["call_id"]) if row["call_id"] is not None else None
@@ -907,9 +913,16 @@ class Store:
                     approval_status=approval[1] if approval else None,
                     source=row["source"],
                     line=row["line"],
+                    approval_edit=_edit_state(outcomes.get(approval[0]) if approval else None),
                 )
             )
         return out
+
+    def approval_outcome(self, approval_id: str) -> _edits.ApprovalOutcome | None:
+        """The operator's edit of an approved call and whether the gate denied it after all
+        (:mod:`.edits`); ``None`` for a call approved as asked, or not approved."""
+        with self._read() as conn:
+            return _edits.approval_outcomes(conn, [approval_id]).get(approval_id)
 
     def session_events(
         self,
@@ -1254,6 +1267,14 @@ def timeline_query(
     if after is not None:
         query = query.where(sa.tuple_(c.c.ts, c.c.id) > sa.tuple_(utc_text(after[0]), after[1]))
     return query
+
+
+def _edit_state(outcome: _edits.ApprovalOutcome | None) -> str | None:
+    if outcome is None:
+        return None
+    if outcome.denied:
+        return "edit_denied" if outcome.edited else "denied_after"
+    return "edited"
 
 
 def _summary(row: Mapping[Any, Any], idle_cutoff: str | None) -> SessionSummary:

@@ -23,6 +23,8 @@ OUTCOME_LABELS = {
     "auto_allowed": "auto-allowed",
     "policy_denied": "policy denied",
     "approved": "approved",
+    "approved_edited": "approved ✎",  # with the operator's edited input
+    "edit_denied": "edit denied",  # approved with an edit a deny rule refused: nothing ran
     "denied": "denied",
     "timed_out": "timed out",
     "killed": "killed",
@@ -55,6 +57,7 @@ class TimelineRow:
     flag_names: tuple[str, ...] = ()
     event_id: int | None = None
     result_event_id: int | None = None
+    approval_id: str | None = None
 
     @property
     def flags_label(self) -> str:
@@ -119,6 +122,7 @@ class AuditRow:
     session: str
     reason: str
     rule: str
+    edited: bool = False  # the row carries the operator's edited input (``updated_input``)
 
 
 @dataclass(slots=True)
@@ -144,3 +148,6 @@ class CallDetail:
     has_secret: bool = False
     input_revealed: str | None = None
     output_revealed: str | None = None
+    #: The operator's edit of an approved call (display form), and what became of it.
+    edited_input_display: str | None = None
+    edit_note: str | None = None

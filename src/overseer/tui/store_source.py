@@ -45,6 +45,10 @@ SPARK_BUCKETS = 12
 SPARK_BUCKET_S = 60.0
 #: Approval outcomes shown on the timeline in place of the call's own status.
 DECIDED = {"approved", "denied", "timed_out", "killed", "errored"}
+#: ``TimelineCall.approval_edit`` → the timeline's outcome (:mod:`overseer.store.edits`).
+_EDIT_OUTCOMES = {
+    "edited": "approved_edited", "edit_denied": "edit_denied", "denied_after": "policy_denied",
+}  # fmt: skip
 #: Seconds between looks at the hook settings files (they rarely change; reading is I/O).
 HOOKS_EVERY = 60.0
 #: Seconds between passes that flag tool calls with no gate decision (ungated calls).
@@ -358,6 +362,8 @@ class StoreSource:
             outcome = "waiting"
         elif call.approval_status in DECIDED:
             outcome = call.approval_status
+        # An approval is not a call that ran: the edit, or the gate's denial after it, shows.
+        outcome = _EDIT_OUTCOMES.get(call.approval_edit or "", outcome)
         safety = sum(1 for f in call.flags if f.get("category") == "safety")
         security = sum(1 for f in call.flags if f.get("category") == "security")
         return TimelineRow(
@@ -374,6 +380,7 @@ class StoreSource:
             flag_names=tuple(str(f.get("detector", "")) for f in call.flags),
             event_id=call.event_id,
             result_event_id=call.result_event_id,
+            approval_id=call.approval_id,
         )
 
     def scope(self, session: str) -> ScopeView:
@@ -429,6 +436,8 @@ class StoreSource:
         flags = [str(f.get("message") or f.get("detector")) for f in call.get("flags") or []]
         input_display = call.get("input_display") or ""
         output_display = (result or {}).get("output_display") or ""
+        edit = self.store.approval_outcome(row.approval_id) if row.approval_id else None
+        edited = display_json(edit.updated_input) if edit is not None and edit.edited else None
         return CallDetail(
             tool=row.tool,
             input_display=input_display,
@@ -437,7 +446,11 @@ class StoreSource:
             verdict=row.verdict,
             rule=row.rule,
             flags=flags,
-            has_secret=has_secret(input_display) or has_secret(output_display),
+            has_secret=has_secret(input_display)
+            or has_secret(output_display)
+            or (edited is not None and has_secret(edited)),
+            edited_input_display=edited,
+            edit_note=edit.label if edit is not None else None,
         )
 
     def audit(self, limit: int = 1000) -> AuditView:
@@ -453,6 +466,7 @@ class StoreSource:
                 session=d.get("session") or "",
                 reason=_display(d.get("reason")),
                 rule=d.get("rule") or "",
+                edited=d.get("updated_input") is not None,
             )
             for d in reversed(self.store.decisions(limit=limit))
         ]

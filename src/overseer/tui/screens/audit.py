@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -26,9 +27,25 @@ OUTCOME_STYLES = {
 TAMPERING_PREFIX = "oversight tampering:"
 
 
+#: Before the reason of a row that carries the operator's edited input: the input that was
+#: approved (or denied by a rule) is not the one the agent asked for.
+EDITED_MARK = "✎ input edited by the operator · "
+
+
 def reason_style(reason: str) -> str:
     """A security flag is never just another reason line."""
     return "bold reverse red" if reason.startswith(TAMPERING_PREFIX) else ""
+
+
+def reason_cell(reason: str, edited: bool) -> Text:
+    """The reason, marked when the row's input was the operator's edit."""
+    style = reason_style(reason)
+    if not edited:
+        return cell(reason, style)
+    text = Text(no_wrap=True, overflow="ellipsis")
+    text.append(EDITED_MARK, "bold yellow")
+    text.append_text(cell(reason, style))
+    return text
 
 
 class AuditScreen(Screen[None]):
@@ -85,5 +102,5 @@ class AuditScreen(Screen[None]):
             table.add_row(
                 cell(row.seq), cell(row.ts.strftime("%Y-%m-%d %H:%M:%S")), cell(row.operator),
                 cell(row.action), cell(row.outcome, OUTCOME_STYLES.get(row.outcome, "")),
-                cell(row.tool), cell(row.session[:12]), cell(row.reason, reason_style(row.reason)),
+                cell(row.tool), cell(row.session[:12]), reason_cell(row.reason, row.edited),
             )  # fmt: skip

@@ -71,8 +71,18 @@ class DetailPanel(Static):
             lines.append(Content.styled(f"⚑ {shown(flag)}", "$warning"))
         shown_input = detail.input_display if revealed else mask(detail.input_display)
         shown_output = detail.output_display if revealed else mask(detail.output_display)
-        lines.append(Content.styled("input", "bold dim"))
-        lines.append(Content(shown_input or "—"))
+        if detail.edit_note:
+            lines.append(Content.styled(shown(detail.edit_note), "bold $warning"))
+        if detail.edited_input_display is not None:
+            # Both, labelled: what the agent asked for, and what the operator approved instead.
+            edited = detail.edited_input_display
+            lines.append(Content.styled("input — original, as the agent asked", "bold dim"))
+            lines.append(Content(shown_input or "—"))
+            lines.append(Content.styled("input — edited by the operator (approved)", "bold dim"))
+            lines.append(Content(edited if revealed else mask(edited)))
+        else:
+            lines.append(Content.styled("input", "bold dim"))
+            lines.append(Content(shown_input or "—"))
         lines.append(Content.styled("result", "bold dim"))
         lines.append(Content(shown_output or "— (no result yet)"))
         if detail.has_secret and not revealed:

@@ -250,7 +250,7 @@ class Timeline(ScrollView, can_focus=True):
         outcome_style = (
             self._style("pending") if outcome in ("pending", "waiting") else
             self._style("deny") if outcome in ("denied", "policy_denied", "rejected", "blocked",
-                                                "killed", "errored") else
+                                                "killed", "errored", "edit_denied") else
             self._style("ask") if outcome == "timed_out" else base
         )  # fmt: skip
         cells = [
