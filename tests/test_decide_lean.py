@@ -451,7 +451,7 @@ def test_canonical_json_is_rfc8785_for_every_ascii_character() -> None:
     import rfc8785
 
     text = "".join(map(chr, range(128)))
-    value = {text: [text, {"b": 1, "a": None, text[::-1]: True}], "k": -(2**53) + 1}
+    value: Any = {text: [text, {"b": 1, "a": None, text[::-1]: True}], "k": -(2**53) + 1}
     for char in text:  # (the whole run holds a secret hint: "gh")
         lean_decide.check_plain({char: [char, 1, True, None]})
     assert lean_decide.canonical_json(value) == rfc8785.dumps(value).decode()
@@ -460,7 +460,8 @@ def test_canonical_json_is_rfc8785_for_every_ascii_character() -> None:
 def test_row_json_is_the_chain_rendering() -> None:
     import rfc8785
 
-    row = {f: f"{f} ü \x01 \u2028 ☃ \U0001f600" for f in lean_decide.FIELDS} | {"seq": 7}
+    row: dict[str, Any] = {f: f"{f} ü \x01 \u2028 ☃ \U0001f600" for f in lean_decide.FIELDS}
+    row["seq"] = 7
     assert lean_decide.row_json(row) == rfc8785.dumps(row).decode()
 
 
@@ -505,3 +506,38 @@ def test_default_operator_is_the_stores(env: dict[str, str]) -> None:
 def test_stored_input_texts_of_any_json_shape(text: str) -> None:
     value = json.loads(text)
     assert lean_decide.input_texts(text) == (lean._masked(value), lean._fingerprint(value))
+
+
+def test_racing_operators_one_wins_the_other_is_told(twin: Twin) -> None:
+    """Both start on the lean path; BEGIN IMMEDIATE lets one write, and the other, finding
+    the approval decided, hands over to click, which says by whom (exit 3)."""
+    approval = twin.approval()
+    twin.split()
+    argv = [
+        sys.executable,
+        "-m",
+        "overseer",
+        "decide",
+        approval,
+        "approve",
+        "--db",
+        twin.db("lean"),
+    ]
+    procs = [
+        subprocess.Popen(
+            [*argv, "--operator", who],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=twin.env,
+        )
+        for who in ("alice", "bob")
+    ]
+    results = sorted((p.wait(timeout=60), p.stdout.read(), p.stderr.read()) for p in procs)  # type: ignore[union-attr]
+    (won, out, _), (lost, _, err) = results
+    assert (won, lost) == (0, 3)
+    winner = out.split(" by ")[1].split()[0]
+    assert err.startswith(f"already decided by {winner} at ") and err.endswith(": approved\n")
+    decisions, _approvals = twin.rows("lean")
+    assert [r["operator"] for r in decisions] == [winner]
+    _rehash(decisions)
