@@ -186,3 +186,15 @@ def test_the_report_shows_the_edit_and_that_the_denied_one_never_ran(gated: Gate
     assert "edit denied by rule Bash(curl:*); nothing ran" in html
     md = _report(gated, "md")
     assert "edited by the operator to:" in md and "nothing ran" in md
+
+
+def test_suggest_scope_learns_from_the_approved_edit_not_the_original(gated: Gated) -> None:
+    """An approval with an edit approved the edit: ``--suggest-scope`` must not learn that the
+    agent's original call (``rm -rf /data``) was fine."""
+    from overseer.report.gather import ReviewQuery, gather
+
+    with open_store(gated.hook.db) as store:
+        builder, _chain = gather(store, gated.config, ReviewQuery())
+    approved = [(e.kind, dict(e.tool_input or {})) for e in builder.evidence]
+    assert ("approved", RAN) in approved
+    assert all(i.get("command") != "rm -rf /data" for _kind, i in approved)
