@@ -19,10 +19,12 @@ Pure: the predicates here judge paths already resolved by the caller.
 from __future__ import annotations
 
 import posixpath
-from collections.abc import Iterable
+import re
+from collections.abc import Callable, Iterable, Sequence
 
 from overseer.policy.rules import CallContext
 from overseer.policy.shell import READERS, Command
+from overseer.policy.shell import SHELLS as _ALL_SHELLS
 
 #: The flag a tampering call carries (a security detector of the same id raises it).
 TAMPERING_FLAG = "oversight_tampering"
@@ -63,8 +65,35 @@ DB_CLIENTS = frozenset({
 PG_CLIENTS = frozenset({"psql", "pgcli", "pg_dump", "pg_restore", "usql"})
 #: Shells: one given no script operand reads its script from stdin, which the guard cannot see.
 SHELLS = frozenset({"sh", "bash", "dash", "zsh", "ksh", "mksh", "ash"})
-#: Interpreters that run overseer as ``python -m overseer``.
-_PYTHONS = ("python", "python3", "pypy", "pypy3")
+#: Interpreters that run overseer as ``python -m overseer``: ``python3``, ``python3.11``,
+#: ``pythonw``, ``python3.13t``, ``pypy3``, ``python3-dbg`` (not ``python-dotenv``).
+_PYTHON = re.compile(r"^(?:python|pypy)[0-9.]*[a-z]*(?:-dbg)?$")
+#: Modules that run a module, script or command named in their own arguments
+#: (``python -m runpy overseer``, ``python -m cProfile -m overseer``), launchers among them.
+_PY_RUNNERS = frozenset({
+    "runpy", "pdb", "cProfile", "profile", "trace", "timeit", "code", "coverage",
+    "pyinstrument", "memray", "scalene", "viztracer", "IPython", "ipdb", "pudb", "debugpy",
+    "uv", "pipx", "poetry", "pdm", "hatch", "pipenv", "tox", "nox", "pytest", "unittest",
+})  # fmt: skip
+#: Programs that run a command named in their arguments, each by its own grammar (``uv run
+#: --with x overseer``, ``pipx run overseer``, ``poetry run python -m overseer``, ``tmux new
+#: 'overseer decide'``); :mod:`overseer.policy.shell` unwraps only the POSIX wrappers. The
+#: guard does not model their options: one that names overseer in any word runs it.
+LAUNCHERS = frozenset({
+    "uv", "uvx", "pipx", "poetry", "pdm", "hatch", "pipenv", "rye", "pixi", "conda", "mamba",
+    "micromamba", "pyenv", "mise", "rtx", "asdf", "direnv", "nix", "nix-shell", "devbox",
+    "tox", "nox", "coverage", "pyinstrument", "memray", "scalene", "viztracer", "py-spy",
+    "austin", "kernprof", "ipython", "ipython3", "pdb", "pdb3", "parallel", "tmux", "screen",
+    "dtach", "abduco", "at", "batch", "ssh", "entr", "dbus-run-session", "gdb", "valgrind",
+    "perf", "bwrap", "flatpak-spawn", "distrobox-enter", "toolbox", "run-one", "sem",
+})  # fmt: skip
+#: Launchers that hand a *string* to a shell (``ssh host 'cmd'``, ``tmux new 'cmd'``): a word
+#: with shell syntax in it is a script the guard does not read.
+_STRING_LAUNCHERS = frozenset({"ssh", "tmux", "screen", "parallel", "sem", "at", "batch",
+                               "nix-shell", "entr", "dtach", "abduco", "gdb"})  # fmt: skip
+_SHELL_SYNTAX = re.compile(r"[\s$`;|&<>()\\'\"*?\[\]{}~#!=]")
+#: Here-document and here-string operators: text fed to the command's stdin, seen.
+_HEREDOCS = frozenset({"<<", "<<-", "<<<"})
 
 
 def is_guarded(path: str, ctx: CallContext) -> bool:
@@ -106,21 +135,105 @@ def within_any(path: str, roots: Iterable[str]) -> bool:
     return False
 
 
-def runs_overseer(cmd: Command) -> bool:
-    """Does ``cmd`` run overseer itself (``overseer decide``, ``python -m overseer``)?"""
-    words = [w.value for w in cmd.words]
-    if not words:
-        return False
+RUNS = "runs overseer itself (its operator commands decide, grant and kill)"
+
+
+def runs_overseer(cmd: Command, data: Sequence[str] = ()) -> bool:
+    """Does ``cmd`` run overseer itself (``overseer decide``, ``python -Im overseer``,
+    ``uv run overseer``)? (Not: "may it", see :func:`overseer_reason`.)"""
+    why = overseer_reason(cmd, data)
+    return why is not None and not is_unseen(why)
+
+
+def overseer_reason(cmd: Command, data: Sequence[str] = ()) -> str | None:
+    """Why ``cmd`` runs overseer (or may: the reason ends with :data:`UNSEEN`), or None.
+    ``data``: the here-documents of the command line (a program read from stdin)."""
+    if not cmd.words:
+        return None
     base = cmd.basename
-    if base == "overseer" or base.startswith("overseer-"):
-        return True
-    if base.startswith(_PYTHONS):
-        for i, word in enumerate(words[1:-1], start=1):
-            if word == "-m" and words[i + 1].split(".", 1)[0] == "overseer":
-                return True
-            if word.startswith("-m") and word[2:].split(".", 1)[0] == "overseer":
-                return True
-    return False
+    if _is_overseer(base):
+        return RUNS
+    if _PYTHON.match(base):
+        return _python_reason(cmd, data)
+    if base in LAUNCHERS:
+        return _launcher_reason(cmd, data)
+    return None
+
+
+def _is_overseer(name: str) -> bool:
+    base = posixpath.basename(name)
+    return base == "overseer" or base.startswith("overseer-")
+
+
+def _names_overseer(text: str) -> bool:
+    return "overseer" in text.lower()
+
+
+def _python_reason(cmd: Command, data: Sequence[str]) -> str | None:
+    """CPython's command line read as CPython reads it (:mod:`overseer.policy.pycli`)."""
+    from overseer.policy import pycli
+
+    words = cmd.words[1:]
+    line = pycli.parse([w.value for w in words])
+    program = cmd.basename
+    if not line.exact and any(_names_overseer(w.value) for w in words):
+        return f"{program} is given options no known CPython reads, and names overseer{UNSEEN}"
+    if any(not w.static for i, w in enumerate(words) if i not in line.args):
+        return f"{program} is given options or a program known only when bash runs it{UNSEEN}"
+    value = line.value or ""
+    if line.kind == "module":
+        top = value.split(".", 1)[0]
+        if top == "overseer":
+            return RUNS
+        if top in _PY_RUNNERS:
+            rest = [words[i] for i in line.args]
+            if not cmd.exact or any(not w.static for w in rest):
+                return f"{program} -m {top} runs a program named only when bash runs it{UNSEEN}"
+            if any(_names_overseer(w.value) for w in rest):
+                return f"{RUNS}, through {program} -m {top}"
+    elif line.kind == "command":
+        if _names_overseer(value):
+            return f"{RUNS}: the code {program} -c runs names it"
+        low = value.lower()
+        if "sqlite" in low and any(k in low for k in ("attach", "uri", "file:", "%")):
+            return f"{program} -c opens a SQLite database by a name it builds{UNSEEN}"
+    elif line.kind == "file" and _is_overseer(value):
+        return RUNS
+    elif line.kind == "exit" and not cmd.exact:
+        return f"{program} is given words bash adds at run time (xargs, find -exec){UNSEEN}"
+    reads_stdin = line.kind == "stdin" or line.inspect
+    if any(name == "PYTHONINSPECT" for name, _ in cmd.assignments):
+        reads_stdin = True
+    if not reads_stdin:
+        return None
+    if not any(op in _HEREDOCS for op, _ in cmd.redirects):
+        return f"{program} reads its program from stdin, which the guard cannot read{UNSEEN}"
+    if any(_names_overseer(text) for text in data):
+        return f"{RUNS}: the program fed to {program} names it"
+    return None
+
+
+def _launcher_reason(cmd: Command, data: Sequence[str]) -> str | None:
+    """A launcher (``uv run``, ``pipx run``, ``tmux new``…): whatever it runs is in its
+    words; their grammar is not modelled, so any word naming overseer counts."""
+    base = cmd.basename
+    words = cmd.words[1:]
+    if not cmd.exact or any(not w.static for w in words):
+        return f"{base} runs a command known only when bash runs it{UNSEEN}"
+    if any(_names_overseer(w.value) for w in words):
+        return f"{RUNS}, through {base}"
+    strings = base in _STRING_LAUNCHERS
+    for k, word in enumerate(words, start=1):
+        if strings and _SHELL_SYNTAX.search(word.value):
+            return f"{base} hands a shell a script the guard does not read{UNSEEN}"
+        name = posixpath.basename(word.value)
+        if name in SHELLS or name in _ALL_SHELLS:
+            return f"{base} runs {name}, whose script the guard does not read there{UNSEEN}"
+        if _PYTHON.match(name):
+            why = _python_reason(Command(cmd.words[k:], []), data)
+            if why is not None:
+                return why
+    return None
 
 
 def mentions(text: str, ctx: CallContext) -> str | None:
@@ -205,11 +318,67 @@ def _script_unseen(cmd: Command) -> bool:
     return True
 
 
-def command_reason(cmd: Command, named: list[str], ctx: CallContext) -> str | None:
+#: Resolves a file name as the command line's ``cd`` moves and the file system's links
+#: make it: every absolute path it may reach, or None when that cannot be told.
+PathsOf = Callable[[str], "list[str] | None"]
+
+
+#: Clients that are the sqlite3 shell (or read their command line as it does).
+_SQLITE_SHELLS = frozenset({"sqlite3", "sqlite", "duckdb"})
+
+
+def _sqlite_reason(
+    cmd: Command, ctx: CallContext, data: Sequence[str], paths: PathsOf | None
+) -> str | None:
+    """The files a SQLite client opens, named the ways SQLite reads names
+    (:mod:`overseer.policy.sqlite_cli`): one that is guarded, or one it cannot tell."""
+    from overseer.policy import sqlite_cli
+
+    base = cmd.basename
+    args = [w.value for w in cmd.words[1:]]
+    if base in _SQLITE_SHELLS:
+        fed = any(op in _HEREDOCS for op, _ in cmd.redirects)
+        opened = sqlite_cli.shell_opens(args, data if fed else None)
+    else:  # another client's grammar: every word may be a file name, SQL or a dot-command
+        opened = sqlite_cli.Opened()
+        for arg in args:
+            if arg.startswith("file:"):
+                opened.add(sqlite_cli.uri_filename(arg))
+            sqlite_cli.judge_text(arg, opened, argument=True)
+    if opened.unseen:
+        return f"runs {base}: {opened.unseen[0]}{UNSEEN}"
+    names = list(opened.names)
+    names += [(ctx.home or "/nonexistent-home") + n[1:] for n in names if n.startswith("~/")]
+    for name in names:
+        if (hit := mentions(name, ctx)) is not None:
+            return f"opens {hit} with a database client"
+        found = paths(name) if paths is not None else [_lexical(name, ctx)]
+        if found is None:
+            return f"runs {base} on a file whose real path cannot be told{UNSEEN}"
+        hit = next((f for f in found if is_guarded(f, ctx)), None)
+        if hit is not None:
+            return f"opens {hit} with a database client"
+    return None
+
+
+def _lexical(name: str, ctx: CallContext) -> str:
+    return posixpath.normpath(posixpath.join(ctx.cwd or "/nonexistent-cwd", name))
+
+
+def command_reason(
+    cmd: Command,
+    named: list[str],
+    ctx: CallContext,
+    data: Sequence[str] = (),
+    paths: PathsOf | None = None,
+) -> str | None:
     """Why ``cmd`` acts on the oversight, given ``named``: the guarded paths its words
-    resolve to (the caller resolves them). Pure readers (``cat config.toml``) are fine."""
-    if runs_overseer(cmd):
-        return "runs overseer itself (its operator commands decide, grant and kill)"
+    resolve to (the caller resolves them). Pure readers (``cat config.toml``) are fine.
+    ``data`` is the command line's here-documents; ``paths`` resolves a file name a
+    program builds from its words (a SQLite URI), lexically against the cwd if None."""
+    why = overseer_reason(cmd, data)
+    if why is not None:
+        return why
     if changes_git_config(cmd):
         return "changes git's config, which chooses what later git commands run"
     base = cmd.basename
@@ -223,6 +392,10 @@ def command_reason(cmd: Command, named: list[str], ctx: CallContext) -> str | No
         return f"runs {base} while overseer's store is a PostgreSQL database it may open"
     if base in DB_CLIENTS and any(not w.static for w in cmd.words[1:]):
         return f"runs {base} on a database named only when bash runs it{UNSEEN}"
+    if base in DB_CLIENTS and base not in PG_CLIENTS:
+        why = _sqlite_reason(cmd, ctx, data, paths)
+        if why is not None:
+            return why
     if base in SHELLS and _script_unseen(cmd):
         return f"{base} runs a script the guard cannot read (stdin, or built at run time){UNSEEN}"
     if not named:

@@ -25,7 +25,7 @@ from overseer.policy.rules import (
     resolve_path,
     shell_analysis,
 )
-from overseer.policy.shell import Access, Analysis
+from overseer.policy.shell import Access, Analysis, Word
 from overseer.untrusted import neutralise
 
 VERDICTS = ("allow", "ask", "deny", "unscoped")
@@ -245,7 +245,9 @@ def tampering(tool: str, tool_input: Mapping[str, Any], ctx: CallContext) -> str
                 if hit is not None:
                     named.append(hit)
                     break
-            why = command_reason(cmd, named, ctx)
+            why = command_reason(
+                cmd, named, ctx, data=analysis.data, paths=_names_resolver(analysis, ctx)
+            )
             if why is not None:  # it quotes the agent's program name and paths: neutralised
                 return REASON_PREFIX + neutralise(why, limit=300) + "; never allowed by a rule"
         fed = next((m for d in analysis.data if (m := mentions(d, ctx)) is not None), None)
@@ -262,6 +264,16 @@ def tampering(tool: str, tool_input: Mapping[str, Any], ctx: CallContext) -> str
                 if is_guarded(variant, ctx):
                     return _write_reason(variant)
     return None
+
+
+def _names_resolver(analysis: Analysis, ctx: CallContext) -> Callable[[str], list[str] | None]:
+    """Resolves a file name a program builds from its words (a SQLite URI's path) as the
+    command line's file arguments are: against every ``cd`` target, through links."""
+
+    def paths(name: str) -> list[str] | None:
+        return _access_targets(Access("read", Word(name, name), "guard"), analysis, ctx)
+
+    return paths
 
 
 def _write_reason(path: str) -> str:
