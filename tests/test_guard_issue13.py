@@ -190,6 +190,35 @@ def test_sqlite_names_built_at_run_time_are_asked(wide: World3) -> None:
     _judge(wide, SQLITE)
 
 
+# ----------------------------------------------------------------------------- against the fixes
+
+#: Attempts on the models above: the program under another name, a program fed on a file
+#: descriptor, Unicode folding, other interpreters, a start-up file of the SQLite shell.
+AGAINST_THE_FIXES = [
+    (B, {"command": "python3 -c 'import \uff4fverseer.cli'"}, "ask"),  # NFKC: overseer
+    (B, {"command": "python3 /dev/stdin <<'EOF'\nimport overseer\nEOF"}, "ask"),
+    (B, {"command": "python3 /dev/fd/3 3<<'EOF'\nimport overseer\nEOF"}, "ask"),
+    (B, {"command": "bash /dev/stdin <<'EOF'\noverseer decide ap-1 approve\nEOF"}, "ask"),
+    (B, {"command": "cp /usr/bin/python3 snake && ./snake -Im overseer decide"}, "ask"),
+    (B, {"command": "./snake -moverseer.cli decide ap-1 approve"}, "ask"),
+    (B, {"command": 'perl -e \'exec "overseer", "decide"\''}, "ask"),
+    (B, {"command": "make -f - <<'EOF'\nall:\n\toverseer decide ap-1 approve\nEOF"}, "ask"),
+    (
+        B,
+        {"command": "python3 -c \"import sqlite3; sqlite3.connect('{root}/over'+'seer.db')\""},
+        "ask",
+    ),
+    (B, {"command": "sqlcipher 'file:{root}/overseer%2edb' 'DELETE FROM approvals'"}, "ask"),
+    (B, {"command": 'echo ".open {root}/overseer.db" > ~/.sqliterc'}, "ask"),
+    ("Write", {"file_path": "{home}/.config/sqlite3/sqliterc", "content": ".open x"}, "ask"),
+    (B, {"command": "py -3 -m overseer decide ap-1 approve"}, "ask"),
+]
+
+
+def test_attempts_on_the_fixes_are_asked(wide: World3) -> None:
+    _judge(wide, AGAINST_THE_FIXES)
+
+
 # ----------------------------------------------------------------------------- what stays allowed
 
 #: The guard asks only where overseer may be reached: ordinary use stays allowed.
@@ -204,6 +233,9 @@ ORDINARY = [
     (B, {"command": "sqlite3 'file:x%2edb?mode=ro' 'SELECT 1'"}, "allow"),
     (B, {"command": "sqlite3 x.db \"ATTACH 'y.db' AS y; SELECT 1\""}, "allow"),
     (B, {"command": "sqlite3 x.db <<'EOF'\nSELECT 1;\nEOF"}, "allow"),
+    (B, {"command": "git commit -m 'guard overseer better'"}, "allow"),  # -m, not a module
+    (B, {"command": "python3 -c 'print(1)'"}, "allow"),
+    (B, {"command": "bash script.sh"}, "allow"),
 ]
 
 

@@ -48,7 +48,9 @@ def interpreter_libs() -> list[str]:
     found: list[str] = []
     for prefix in (sys.base_prefix, sys.base_exec_prefix):
         found += [os.path.join(prefix, sys.platlibdir), os.path.join(prefix, "lib")]
-    found.append(os.path.dirname(os.__file__))  # the stdlib, wherever a distribution put it
+    stdlib = os.path.dirname(os.__file__)  # the stdlib, wherever a distribution put it
+    # and where its sitecustomize leads (Debian's is a link into /etc/python3.X)
+    found += [stdlib, *_both(os.path.join(stdlib, "sitecustomize.py"))]
     site = sys.modules.get("site")
     if site is not None and getattr(site, "ENABLE_USER_SITE", False):
         found.append(str(getattr(site, "USER_SITE", "") or ""))

@@ -38,10 +38,13 @@ REASON_PREFIX = "oversight tampering: "
 #: at all: git's config, hooks and attributes (``core.fsmonitor``, ``diff.external``, diff
 #: drivers run by ``git diff``), and the agents' hook and MCP settings.
 GUARDED_NAMES = frozenset({".gitattributes", ".gitmodules", ".gitconfig", ".mcp.json"})
-#: In the home directory: shell start-up files run by every later shell the agent starts.
+#: In the home directory: shell start-up files run by every later shell the agent starts,
+#: and the database shells' (``~/.sqliterc`` can ``ATTACH`` the store or ``.open`` it under
+#: every later, innocent-looking ``sqlite3 x.db``).
 GUARDED_HOME = frozenset({
     ".bashrc", ".bash_profile", ".bash_login", ".profile", ".zshrc", ".zshenv", ".zprofile",
-    ".bash_logout", ".bash_aliases", ".gitconfig", ".claude.json",
+    ".bash_logout", ".bash_aliases", ".gitconfig", ".claude.json", ".sqliterc", ".duckdbrc",
+    ".psqlrc",
 })  # fmt: skip
 #: Every path inside these directories (and the directory itself).
 GUARDED_DIRS = frozenset({".git", ".codex"})
@@ -52,14 +55,17 @@ _CLAUDE_NAMES = ("hooks", "commands", "agents", "shell-snapshots")
 MANAGED_SETTINGS = "/etc/claude-code"
 #: System files that choose what later shells and git commands run, for every user.
 SYSTEM_GUARDED = ("/etc/gitconfig", "/etc/profile", "/etc/profile.d", "/etc/bash.bashrc",
-                  "/etc/environment", "/etc/zsh", "/etc/ld.so.preload")  # fmt: skip
+                  "/etc/environment", "/etc/zsh", "/etc/ld.so.preload", "/etc/ld.so.conf",
+                  "/etc/ld.so.conf.d")  # fmt: skip
 #: Under the home directory.
-_HOME_DIRS = (".config/overseer", ".config/git", ".cache/overseer", ".local/share/overseer")
+_HOME_DIRS = (".config/overseer", ".config/git", ".cache/overseer", ".local/share/overseer",
+              ".config/sqlite3")  # fmt: skip
 
 #: Programs that open a SQLite (or PostgreSQL) database given on their command line.
 DB_CLIENTS = frozenset({
     "sqlite3", "sqlite", "litecli", "sqlite-utils", "sqlitebrowser", "datasette", "duckdb",
-    "usql", "psql", "pgcli", "pg_dump", "pg_restore",
+    "usql", "psql", "pgcli", "pg_dump", "pg_restore", "sqlcipher", "sqlean", "sqlite3mc",
+    "sqldiff", "sqlite3_analyzer", "sqlite3_rsync", "dbhash",
 })  # fmt: skip
 #: The clients among them that reach a PostgreSQL store by a URL or PG* variables, not a path.
 PG_CLIENTS = frozenset({"psql", "pgcli", "pg_dump", "pg_restore", "usql"})
@@ -85,8 +91,23 @@ LAUNCHERS = frozenset({
     "tox", "nox", "coverage", "pyinstrument", "memray", "scalene", "viztracer", "py-spy",
     "austin", "kernprof", "ipython", "ipython3", "pdb", "pdb3", "parallel", "tmux", "screen",
     "dtach", "abduco", "at", "batch", "ssh", "entr", "dbus-run-session", "gdb", "valgrind",
-    "perf", "bwrap", "flatpak-spawn", "distrobox-enter", "toolbox", "run-one", "sem",
+    "perf", "bwrap", "flatpak-spawn", "distrobox-enter", "toolbox", "run-one", "sem", "py",
 })  # fmt: skip
+#: Interpreters of other languages (and make): a program they are handed (``-e`` code, a
+#: here-document) that names overseer may run it. A heuristic, as for ``python -c``: a
+#: program is not modelled, only what it names.
+_INTERPRETERS = frozenset({
+    "perl", "ruby", "node", "nodejs", "deno", "bun", "php", "lua", "luajit", "tclsh", "wish",
+    "expect", "Rscript", "julia", "awk", "gawk", "mawk", "nawk", "busybox", "make", "gmake",
+    "bmake", "fish", "xonsh", "nu", "elvish", "pwsh", "osascript", "guile", "racket", "sbcl",
+})  # fmt: skip
+#: Files that stand for the process's stdin (or another inherited descriptor): a program
+#: read from one is the stdin program, not a script file.
+_STDIN_FILES = re.compile(r"^(?:/dev/stdin|/dev/fd/\d+|/proc/(?:self|thread-self|\d+)/fd/\d+)$")
+#: ``-m MODULE`` (or ``-Im MODULE``, ``-mMODULE``) naming overseer, in any program's words: a
+#: copy of the interpreter under another name (``./snake -Im overseer``) runs it too.
+_M_OVERSEER = re.compile(r"^-[A-Za-z]*m(?:overseer(?:\.[A-Za-z0-9_]+)*)?$")
+_MODULE = re.compile(r"^overseer(?:\.[A-Za-z0-9_]+)*$")
 #: Launchers that hand a *string* to a shell (``ssh host 'cmd'``, ``tmux new 'cmd'``): a word
 #: with shell syntax in it is a script the guard does not read.
 _STRING_LAUNCHERS = frozenset({"ssh", "tmux", "screen", "parallel", "sem", "at", "batch",
@@ -157,7 +178,23 @@ def overseer_reason(cmd: Command, data: Sequence[str] = ()) -> str | None:
         return _python_reason(cmd, data)
     if base in LAUNCHERS:
         return _launcher_reason(cmd, data)
+    if base in _INTERPRETERS and (
+        any(_names_overseer(w.value) for w in cmd.words[1:])
+        or (_fed(cmd) and any(_names_overseer(text) for text in data))
+    ):
+        return f"{RUNS}: the program {base} is handed names it"
+    values = [w.value for w in cmd.words[1:]]
+    for i, value in enumerate(values):
+        if _M_OVERSEER.match(value) and (
+            not value.endswith("m") or (i + 1 < len(values) and _MODULE.match(values[i + 1]))
+        ):
+            return f"{RUNS}: {base} is given -m overseer, as an interpreter is"
     return None
+
+
+def _fed(cmd: Command) -> bool:
+    """Is the command's stdin a here-document or here-string (text the guard sees)?"""
+    return any(op in _HEREDOCS for op, _ in cmd.redirects)
 
 
 def _is_overseer(name: str) -> bool:
@@ -166,7 +203,26 @@ def _is_overseer(name: str) -> bool:
 
 
 def _names_overseer(text: str) -> bool:
-    return "overseer" in text.lower()
+    """Does ``text`` name overseer, as Python source would (``ｏverseer`` is NFKC-folded to
+    ``overseer`` in an identifier)?"""
+    low = text.lower()
+    if "overseer" in low:
+        return True
+    if low.isascii():
+        return False
+    import unicodedata
+
+    return "overseer" in unicodedata.normalize("NFKC", text).lower()
+
+
+def _program_reason(program: str, how: str, text: str) -> str | None:
+    """A Python program handed over whole (``-c`` code, a here-document): one that names
+    overseer may run it; one that uses SQLite may open its store by a name it builds."""
+    if _names_overseer(text):
+        return f"{RUNS}: the program {how} names it"
+    if "sqlite" in text.lower():
+        return f"{program} runs a program that opens a SQLite database by a name it builds{UNSEEN}"
+    return None
 
 
 def _python_reason(cmd: Command, data: Sequence[str]) -> str | None:
@@ -192,24 +248,26 @@ def _python_reason(cmd: Command, data: Sequence[str]) -> str | None:
             if any(_names_overseer(w.value) for w in rest):
                 return f"{RUNS}, through {program} -m {top}"
     elif line.kind == "command":
-        if _names_overseer(value):
-            return f"{RUNS}: the code {program} -c runs names it"
-        low = value.lower()
-        if "sqlite" in low and any(k in low for k in ("attach", "uri", "file:", "%")):
-            return f"{program} -c opens a SQLite database by a name it builds{UNSEEN}"
+        why = _program_reason(program, f"{program} -c runs", value)
+        if why is not None:
+            return why
     elif line.kind == "file" and _is_overseer(value):
         return RUNS
     elif line.kind == "exit" and not cmd.exact:
         return f"{program} is given words bash adds at run time (xargs, find -exec){UNSEEN}"
     reads_stdin = line.kind == "stdin" or line.inspect
+    if line.kind == "file" and _STDIN_FILES.match(posixpath.normpath(value)):
+        reads_stdin = True  # python3 /dev/stdin <<EOF: the program is the here-document
     if any(name == "PYTHONINSPECT" for name, _ in cmd.assignments):
         reads_stdin = True
     if not reads_stdin:
         return None
-    if not any(op in _HEREDOCS for op, _ in cmd.redirects):
+    if not _fed(cmd):
         return f"{program} reads its program from stdin, which the guard cannot read{UNSEEN}"
-    if any(_names_overseer(text) for text in data):
-        return f"{RUNS}: the program fed to {program} names it"
+    for text in data:
+        why = _program_reason(program, f"fed to {program}", text)
+        if why is not None:
+            return why
     return None
 
 
@@ -308,12 +366,17 @@ def _script_unseen(cmd: Command) -> bool:
             skip = True  # the option's value, not a script
             continue
         if value in ("-s", "--"):
-            return value == "-s" or i + 1 >= len(words)
+            if value == "-s" or i + 1 >= len(words):
+                return True
+            after = words[i + 1]
+            return not after.static or bool(_STDIN_FILES.match(posixpath.normpath(after.value)))
         if value.startswith("-") and "c" in value[1:] and not value.startswith("--"):
             script = words[i + 1] if i + 1 < len(words) else None
             return script is None or not script.static
         if value.startswith(("-", "+")):
             continue
+        if word.static and _STDIN_FILES.match(posixpath.normpath(value)):
+            return True  # bash /dev/stdin <<EOF: a script from stdin, as with no operand
         return not word.static  # a script file: its path is judged as a read elsewhere
     return True
 
@@ -324,7 +387,7 @@ PathsOf = Callable[[str], "list[str] | None"]
 
 
 #: Clients that are the sqlite3 shell (or read their command line as it does).
-_SQLITE_SHELLS = frozenset({"sqlite3", "sqlite", "duckdb"})
+_SQLITE_SHELLS = frozenset({"sqlite3", "sqlite", "duckdb", "sqlcipher", "sqlean", "sqlite3mc"})
 
 
 def _sqlite_reason(
