@@ -32,12 +32,14 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from overseer.policy.rules import SHELL_TOOLS, TOOL_ALIASES
-from overseer.report.review import ReviewBuilder, call_label, shell_input
+from overseer.report.review import AUTOMATIC_OUTCOMES, ReviewBuilder, call_label, shell_input
 from overseer.store import utc_text
-from overseer.store.tables import EventRow, SessionRow
+from overseer.store.tables import ApprovalRow, DecisionRow, EventRow, SessionRow
 
 _SESSIONS: sa.Table = SessionRow.__table__  # type: ignore[attr-defined]
 _EVENTS: sa.Table = EventRow.__table__  # type: ignore[attr-defined]
+_APPROVALS: sa.Table = ApprovalRow.__table__  # type: ignore[attr-defined]
+_DECISIONS: sa.Table = DecisionRow.__table__  # type: ignore[attr-defined]
 _IN_CHUNK = 500
 _SEP = "\x01"  # below every character of a stored time: (ts, id) order is text order
 
@@ -68,11 +70,14 @@ class Window:
         return []
 
     def period(self, e: Any) -> list[Any]:
+        return self.period_of(e.ts)
+
+    def period_of(self, column: Any) -> list[Any]:
         out: list[Any] = []
         if self.since is not None:
-            out.append(e.ts >= self.since)
+            out.append(column >= self.since)
         if self.until is not None:
-            out.append(e.ts < self.until)
+            out.append(column < self.until)
         return out
 
 
@@ -420,3 +425,162 @@ def feed(
 def session_filter(conditions: list[Any]) -> sa.Select[Any]:
     """The ids of the sessions under review, as a subquery."""
     return sa.select(_SESSIONS.c.id).where(*conditions)
+
+
+# ------------------------------------------------------------------------------ gate rows
+
+
+def _has_event(row: Any) -> Any:
+    """Whether the gated call is stored as an event (gather's ``_mark_events``, in SQL)."""
+    e = _EVENTS.alias("stored")
+    return sa.and_(
+        row.session.is_not(None),
+        row.session != "",
+        row.call_id.is_not(None),
+        row.call_id != "",
+        sa.exists().where(
+            e.c.session == row.session, e.c.kind == "tool_call", e.c.call_id == row.call_id
+        ),
+    )
+
+
+def approvals(conn: Connection, window: Window, order: Sequence[str]) -> list[dict[str, Any]]:
+    """The approvals of the sessions under review created in the period, in feed order
+    (session by session, then created_at, id), ``input`` parsed and ``has_event`` set."""
+    a = _APPROVALS.alias("a")
+    stmt = sa.select(a, sa.case((_has_event(a.c), True), else_=False).label("has_event")).where(
+        *window.of_sessions(a.c), *window.period_of(a.c.created_at)
+    )
+    place = {sid: i for i, sid in enumerate(order)}
+    out = []
+    for row in conn.execute(stmt).mappings():
+        item = dict(row)
+        item["has_event"] = bool(item["has_event"])
+        item["input"] = _json_value(item.get("input"))
+        out.append(item)
+    out.sort(key=lambda r: (place.get(str(r["session"]), len(place)), r["created_at"], r["id"]))
+    return out
+
+
+def _json_value(text: Any) -> Any:
+    if text is None or not isinstance(text, str):
+        return text
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return None
+
+
+def _decision_filter(d: Any, window: Window, agent: str | None, session: str | None) -> list[Any]:
+    """gather's ``iter_decision_pages`` filter: the period, the session, and for an agent's
+    review its rows and those of its sessions."""
+    out = window.period_of(d.ts)
+    if session is not None:
+        out.append(d.session == session)
+    if agent is not None and window.sessions is not None:
+        out.append(sa.or_(d.agent == agent, d.session.in_(window.sessions)))
+    return out
+
+
+def automatic_decisions(
+    conn: Connection, window: Window, agent: str | None, session: str | None
+) -> list[dict[str, Any]]:
+    """The automatic audit rows of the review, grouped (:meth:`add_decision_group`)."""
+    d = _DECISIONS.alias("d")
+    has_event = sa.case((_has_event(d.c), 1), else_=0)
+    stmt = (
+        sa.select(
+            d.c.outcome,
+            d.c.agent,
+            d.c.session,
+            d.c.task,
+            d.c.rule,
+            has_event.label("has_event"),
+            sa.func.count().label("count"),
+            sa.func.max(d.c.ts).label("ts"),
+        )
+        .where(
+            d.c.outcome.in_(sorted(AUTOMATIC_OUTCOMES)),
+            *_decision_filter(d.c, window, agent, session),
+        )
+        .group_by(*(sa.literal_column(str(i)) for i in range(1, 7)))
+    )
+    out = []
+    for row in conn.execute(stmt).mappings():
+        item = dict(row)
+        item["has_event"] = bool(item["has_event"])
+        out.append(item)
+    return out
+
+
+def other_decisions(
+    conn: Connection, window: Window, agent: str | None, session: str | None
+) -> list[dict[str, Any]]:
+    """The audit rows a review itemises (every outcome but the automatic ones), in chain
+    order, ``has_event`` set."""
+    d = _DECISIONS.alias("d")
+    c = d.c
+    stmt = (
+        sa.select(
+            c.seq,
+            c.ts,
+            c.operator,
+            c.action,
+            c.outcome,
+            c.session,
+            c.approval_id,
+            c.call_id,
+            c.agent,
+            c.task,
+            c.tool,
+            c.rule,
+            c.reason,
+            sa.case((_has_event(c), True), else_=False).label("has_event"),
+        )
+        .where(
+            sa.or_(c.outcome.is_(None), c.outcome.not_in(sorted(AUTOMATIC_OUTCOMES))),
+            *_decision_filter(c, window, agent, session),
+        )
+        .order_by(c.seq)
+    )
+    out = []
+    for row in conn.execute(stmt).mappings():
+        item = dict(row)
+        item["has_event"] = bool(item["has_event"])
+        out.append(item)
+    return out
+
+
+def feed_gate(
+    conn: Connection,
+    builder: ReviewBuilder,
+    window: Window,
+    order: Sequence[str],
+    agent: str | None,
+    session: str | None,
+) -> None:
+    """Approvals and audit rows into ``builder``: automatic decisions counted in groups, the
+    rest row by row (they are itemised, and time to decide needs each)."""
+    for approval in approvals(conn, window, order):
+        builder.add_approval(approval)
+    for group in automatic_decisions(conn, window, agent, session):
+        builder.add_decision_group(group, int(group["count"]))
+    rows = other_decisions(conn, window, agent, session)
+    wanted = {str(d["approval_id"]) for d in rows if d["approval_id"]} - set(builder.approvals)
+    for approval in _approvals_by_id(conn, sorted(wanted)):
+        builder.approvals[str(approval["id"])] = approval  # for time to decide only
+    for decision in rows:
+        builder.add_decision(decision)
+
+
+def _approvals_by_id(conn: Connection, ids: Sequence[str]) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    for start in range(0, len(ids), _IN_CHUNK):
+        stmt = sa.select(_APPROVALS).where(
+            _APPROVALS.c.id.in_(list(ids[start : start + _IN_CHUNK]))
+        )
+        for row in conn.execute(stmt).mappings():
+            item = dict(row)
+            item["input"] = _json_value(item.get("input"))
+            out.append(item)
+    return out

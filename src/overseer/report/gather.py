@@ -382,18 +382,20 @@ def gather(
         statements = _Statements(query, PAGE)
         if not by_rows:
             window = Window(query.since, query.until, session_filter(session_conditions(query)))
-            aggregate.feed(conn, builder, window, [str(s["id"]) for s in sessions], progress)
+            order = [str(s["id"]) for s in sessions]
+            aggregate.feed(conn, builder, window, order, progress)
+            aggregate.feed_gate(conn, builder, window, order, query.agent, query.session)
+            return builder, chain
         for session in sessions:
             session_id = str(session["id"])
-            if by_rows:
-                calls = 0
-                for call in iter_calls(conn, session_id, query, statements):
-                    builder.add_call(call)
-                    calls += 1
-                for event in iter_flagged_events(conn, session_id, query, statements):
-                    builder.add_event(event)
-                if progress is not None:
-                    progress(calls)
+            calls = 0
+            for call in iter_calls(conn, session_id, query, statements):
+                builder.add_call(call)
+                calls += 1
+            for event in iter_flagged_events(conn, session_id, query, statements):
+                builder.add_event(event)
+            if progress is not None:
+                progress(calls)
             approvals = session_approvals(conn, session_id, query, statements)
             _mark_events(conn, approvals)
             for approval in approvals:

@@ -1106,6 +1106,29 @@ class ReviewBuilder:
             approval_label(edited=bool(item.get("edited")), denied=True, rule=rule)
         )
 
+    def add_decision_group(self, row: Mapping[str, Any], count: int) -> None:
+        """``count`` automatic audit rows (``auto_allowed``, ``policy_denied``) alike in
+        ``outcome``, ``agent``, ``session``, ``task``, ``rule`` and ``has_event``; ``ts`` is the
+        latest. Same counts as :meth:`add_decision` of each (automatic rows are not itemised)."""
+        outcome = str(row.get("outcome") or "errored")
+        if outcome not in AUTOMATIC_OUTCOMES:
+            raise ValueError(f"only automatic outcomes are counted in groups, not {outcome!r}")
+        agent = str(row.get("agent") or UNKNOWN_AGENT)
+        if not row.get("has_event", True) and row.get("rule"):
+            session_id = str(row.get("session") or "")
+            info = self.sessions.get(session_id)
+            hit_agent = str(row.get("agent") or (info.agent if info else UNKNOWN_AGENT))
+            task = self._task_name(hit_agent, row.get("task") or (info.task if info else None))
+            verdict = "allow" if outcome == "auto_allowed" else "deny"
+            stats = self._task(hit_agent, task)
+            ts = to_datetime(row.get("ts"))
+            self._hit(stats, hit_agent, task, verdict, row.get("rule"), session_id, ts, count)
+        self.decision_counts[outcome] += count
+        self.decision_agents[(agent, outcome)] += count
+        of_session = row.get("session")
+        if of_session is not None and str(of_session) in self.sessions:
+            self.sessions[str(of_session)].decisions += count
+
     # -- output
 
     @property
