@@ -15,6 +15,7 @@ import os
 import subprocess
 import sys
 import sysconfig
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -95,6 +96,18 @@ def test_scope_explain_judges_the_store_it_is_given(wide: World3) -> None:
     assert _explain(wide, dump, env={**wide.env, "OVERSEER_DB": str(wide.db)}) == "ask"
     assert _explain(wide, dump) == "allow"  # another store: this file is nothing to it
     assert _explain(wide, "sqlite3 {root}/other.db .dump", "--db", str(wide.db)) == "allow"
+
+
+def test_a_store_given_as_a_sqlite_url_is_protected_as_its_file(tmp_path: Path) -> None:
+    """``--db sqlite:////abs/o.db`` is the file /abs/o.db (the store opens it): the guard
+    protects it and its journal files as it does a plain path."""
+    from overseer.control.protected import protected_files
+
+    db = tmp_path / "o.db"
+    for url in (f"sqlite:///{db}", f"sqlite+pysqlite:///{db}?timeout=5"):
+        found = protected_files(None, url)
+        assert str(db) in found and f"{db}-wal" in found, (url, found)
+    assert protected_files(None, "postgresql://u@h/db") == ()
 
 
 STORE = [
@@ -212,6 +225,13 @@ AGAINST_THE_FIXES = [
     (B, {"command": 'echo ".open {root}/overseer.db" > ~/.sqliterc'}, "ask"),
     ("Write", {"file_path": "{home}/.config/sqlite3/sqliterc", "content": ".open x"}, "ask"),
     (B, {"command": "py -3 -m overseer decide ap-1 approve"}, "ask"),
+    (B, {"command": "python3 -m over* decide ap-1 approve"}, "ask"),  # a file named overseer
+    (B, {"command": "./snake -m over* decide ap-1 approve"}, "ask"),
+    (B, {"command": "uv run over* decide ap-1 approve"}, "ask"),
+    (B, {"command": "tmux send-keys o v e r s e e r Space d e c i d e Enter"}, "ask"),
+    (B, {"command": "echo 'overseer decide ap-1 approve' | ssh localhost"}, "ask"),
+    (B, {"command": "echo 'overseer decide ap-1 approve' | at now"}, "ask"),
+    (B, {"command": "sqlite3 file:{root}/overseer%2e* 'DELETE FROM approvals'"}, "ask"),
 ]
 
 
@@ -236,6 +256,8 @@ ORDINARY = [
     (B, {"command": "git commit -m 'guard overseer better'"}, "allow"),  # -m, not a module
     (B, {"command": "python3 -c 'print(1)'"}, "allow"),
     (B, {"command": "bash script.sh"}, "allow"),
+    (B, {"command": "git commit -m \"$(cat <<'EOF'\nguard overseer\nEOF\n)\""}, "allow"),
+    (B, {"command": "python3 -m pytest -q"}, "allow"),
 ]
 
 

@@ -30,6 +30,9 @@ def protected_files(config: str | None, db: str | None) -> tuple[str, ...]:
     found: list[str] = []
     if config:
         found += _both(config)
+    if db and "://" in db and db.split("://", 1)[0].lower().split("+", 1)[0] == "sqlite":
+        rest = db.split("://", 1)[1]  # sqlite:////abs/o.db, sqlite:///rel.db: the file
+        db = (rest[1:] if rest.startswith("/") else rest).split("?", 1)[0]
     if db and "://" not in db:
         for suffix in STORE_SUFFIXES:
             found += _both(db + suffix)

@@ -108,10 +108,15 @@ _STDIN_FILES = re.compile(r"^(?:/dev/stdin|/dev/fd/\d+|/proc/(?:self|thread-self
 #: copy of the interpreter under another name (``./snake -Im overseer``) runs it too.
 _M_OVERSEER = re.compile(r"^-[A-Za-z]*m(?:overseer(?:\.[A-Za-z0-9_]+)*)?$")
 _MODULE = re.compile(r"^overseer(?:\.[A-Za-z0-9_]+)*$")
-#: Launchers that hand a *string* to a shell (``ssh host 'cmd'``, ``tmux new 'cmd'``): a word
-#: with shell syntax in it is a script the guard does not read.
-_STRING_LAUNCHERS = frozenset({"ssh", "tmux", "screen", "parallel", "sem", "at", "batch",
-                               "nix-shell", "entr", "dtach", "abduco", "gdb"})  # fmt: skip
+_M_CLUSTER = re.compile(r"^-[A-Za-z]*m")
+#: Launchers that hand a *string* to a shell (``nix-shell --run 'cmd'``, ``gdb -ex 'shell
+#: cmd'``): a word with shell syntax in it is a script the guard does not read.
+_STRING_LAUNCHERS = frozenset({"nix-shell", "entr", "gdb"})
+#: Programs that hand commands to a shell from where the guard cannot see them: a terminal
+#: they type into (``tmux send-keys o v e r s e e r Enter``, ``screen -X stuff``), or stdin
+#: (``echo 'overseer decide' | ssh localhost``, ``at now``, ``parallel``): always unseen.
+_SHELL_FEEDERS = frozenset({"ssh", "tmux", "screen", "dtach", "abduco", "at", "batch",
+                            "parallel", "sem"})  # fmt: skip
 _SHELL_SYNTAX = re.compile(r"[\s$`;|&<>()\\'\"*?\[\]{}~#!=]")
 #: Here-document and here-string operators: text fed to the command's stdin, seen.
 _HEREDOCS = frozenset({"<<", "<<-", "<<<"})
@@ -183,6 +188,12 @@ def overseer_reason(cmd: Command, data: Sequence[str] = ()) -> str | None:
         or (_fed(cmd) and any(_names_overseer(text) for text in data))
     ):
         return f"{RUNS}: the program {base} is handed names it"
+    args = cmd.words[1:]
+    for i, word in enumerate(args):
+        # ``./snake -m over*``, ``-mover*``: a module named by a glob bash expands
+        globbed = word.glob and _M_CLUSTER.match(word.value)
+        if globbed or (_M_OVERSEER.match(word.value) and i + 1 < len(args) and args[i + 1].glob):
+            return f"{base} is given -m and a glob bash expands{UNSEEN}"
     values = [w.value for w in cmd.words[1:]]
     for i, value in enumerate(values):
         if _M_OVERSEER.match(value) and (
@@ -234,7 +245,8 @@ def _python_reason(cmd: Command, data: Sequence[str]) -> str | None:
     program = cmd.basename
     if not line.exact and any(_names_overseer(w.value) for w in words):
         return f"{program} is given options no known CPython reads, and names overseer{UNSEEN}"
-    if any(not w.static for i, w in enumerate(words) if i not in line.args):
+    if any(not w.static or w.glob for i, w in enumerate(words) if i not in line.args):
+        # a glob too: ``python3 -m over*`` is ``-m overseer`` where a file of that name is
         return f"{program} is given options or a program known only when bash runs it{UNSEEN}"
     value = line.value or ""
     if line.kind == "module":
@@ -276,10 +288,12 @@ def _launcher_reason(cmd: Command, data: Sequence[str]) -> str | None:
     words; their grammar is not modelled, so any word naming overseer counts."""
     base = cmd.basename
     words = cmd.words[1:]
-    if not cmd.exact or any(not w.static for w in words):
+    if not cmd.exact or any(not w.static or w.glob for w in words):
         return f"{base} runs a command known only when bash runs it{UNSEEN}"
     if any(_names_overseer(w.value) for w in words):
         return f"{RUNS}, through {base}"
+    if base in _SHELL_FEEDERS:
+        return f"{base} hands commands to a shell the guard does not see{UNSEEN}"
     strings = base in _STRING_LAUNCHERS
     for k, word in enumerate(words, start=1):
         if strings and _SHELL_SYNTAX.search(word.value):
@@ -399,6 +413,8 @@ def _sqlite_reason(
 
     base = cmd.basename
     args = [w.value for w in cmd.words[1:]]
+    if any(w.glob and w.value.startswith("file:") for w in cmd.words[1:]):
+        return f"runs {base} on a URI filename bash expands as a glob{UNSEEN}"
     if base in _SQLITE_SHELLS:
         fed = any(op in _HEREDOCS for op, _ in cmd.redirects)
         opened = sqlite_cli.shell_opens(args, data if fed else None)
