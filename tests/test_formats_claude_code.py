@@ -138,21 +138,46 @@ def test_fixture_escape_sequences_in_results_are_neutralised() -> None:
     assert "␛]52;" in read.output_display
 
 
-def test_subagent_transcript_is_its_own_session_with_a_parent() -> None:
+def test_subagent_transcript_belongs_to_the_main_session() -> None:
+    """Claude Code's hook calls from a sub-agent carry the parent's session_id, so the gate
+    files them there; ingest must too (one call, one session: issue 15, bug 6)."""
     items = parse(SUB)
     assert [i for i in items if isinstance(i, Problem)] == []
     all_events = events(items)
-    assert {e.session for e in all_events} == {f"{SESSION}:a91c2e"}
-    assert {e.parent_session for e in all_events} == {SESSION}
-    assert [c.tool for c in events(items, EventKind.TOOL_CALL)] == ["Grep", "Read"]
+    assert {e.session for e in all_events} == {SESSION}
+    assert {e.parent_session for e in all_events} == {None}
+    assert {e.extra.get("subagent") for e in all_events} == {"a91c2e"}
+    calls = events(items, EventKind.TOOL_CALL)
+    assert [c.tool for c in calls] == ["Grep", "Read"]
+    assert all(c.summary.startswith("sub-agent a91c2e: ") for c in calls)
     assert len(events(items, EventKind.TOOL_RESULT)) == 2
+    # A sub-agent's records neither start nor end the main session.
+    assert not events(items, EventKind.SESSION_START)
+    assert not events(items, EventKind.SESSION_END)
 
 
-def test_sidechain_records_in_the_main_file_get_a_parent_too() -> None:
+def test_sidechain_records_in_the_main_file_are_the_main_sessions_too() -> None:
     record = json.loads(SUB.read_text().splitlines()[1])
     parser = make_parser("claude_code", "/p/main.jsonl")
-    out = parser.feed(json.dumps(record).encode(), 1)
-    assert {e.session for e in out if isinstance(e, Event)} == {f"{SESSION}:a91c2e"}
+    out = [e for e in parser.feed(json.dumps(record).encode(), 1) if isinstance(e, Event)]
+    assert {e.session for e in out} == {SESSION}
+    assert all(e.kind != EventKind.SESSION_START for e in out)
+    # ... and the main agent's own first record still starts it.
+    main_record = json.loads(MAIN.read_text().splitlines()[2])
+    assert main_record["type"] == "user" and not main_record.get("isSidechain")
+    first = [e for e in parser.feed(json.dumps(main_record).encode(), 2) if isinstance(e, Event)]
+    assert first and first[0].kind == EventKind.SESSION_START and first[0].session == SESSION
+
+
+def test_a_sub_agents_stop_does_not_end_the_main_session() -> None:
+    record = {
+        "type": "attachment", "sessionId": SESSION, "isSidechain": True, "agentId": "a91c2e",
+        "timestamp": "2026-03-02T10:00:00Z", "cwd": "/p",
+        "attachment": {"type": "hook_stopped_continuation", "message": "overseer: killed",
+                       "hookName": "PreToolUse:Bash"},
+    }  # fmt: skip
+    parser = make_parser("claude_code", "/p/subagents/agent-a91c2e.jsonl")
+    assert parser.feed(json.dumps(record).encode(), 1) == []
 
 
 def test_unknown_record_types_are_skipped_silently() -> None:

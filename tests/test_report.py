@@ -227,7 +227,10 @@ def test_corpus_filters(corpus_db: Path) -> None:
 
 def test_fixtures_review_numbers(fixtures_db: Path) -> None:
     review = review_of(fixtures_db)
-    assert (review["totals"]["sessions"], review["totals"]["tool_calls"]) == (7, 35)
+    assert (review["totals"]["sessions"], review["totals"]["tool_calls"]) == (
+        6,
+        35,
+    )  # the sub-agent is in its parent session (issue 15, bug 6)
     oos = review["out_of_scope"]
     assert oos["total"] == 15
     # `cat ~/.ssh/id_rsa` meets Read(~/.ssh/**) through the shell: denied, not allowed

@@ -161,7 +161,7 @@ def test_suggestion_from_evidence(evidence_db: Path) -> None:
         '+  "Bash(make lint)",  # Bash(make lint): approved 3 times by alice, bob in 1 session'
         in s.diff
     )
-    assert "+  # removed LS: unused, no call in 3 sessions, 13 calls reviewed" in s.diff
+    assert "+  # removed LS: unused, no call in 2 sessions, 13 calls reviewed" in s.diff
     assert "Bash(docker system prune -af): denied 3 times (3 by an operator)" in s.diff
     assert "-allow = [\n" not in s.diff  # multi-line arrays are edited, not rewritten
 
@@ -238,7 +238,7 @@ def test_cli_suggest_scope(evidence_db: Path, tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     out = result.stdout
     assert out.startswith("# Scope suggestion for")
-    assert "# claude-dev / feature: 3 sessions, 13 calls reviewed — " in out
+    assert "# claude-dev / feature: 2 sessions, 13 calls reviewed — " in out
     assert f"--- {config}\n+++ {config} (suggested)\n" in out
     assert config.read_bytes() == CONFIG.read_bytes()  # nothing applied
     as_json = CliRunner().invoke(

@@ -92,7 +92,11 @@ async def test_review_opens_on_flags_and_time_filter_narrows(world) -> None:  # 
             [
                 ("safety", "destructive", "7d1c0f7e-2b4a-4c55-9b1e-3f0a9c1d2e45"),
                 ("security", "secret-read", "7d1c0f7e-2b4a-4c55-9b1e-3f0a9c1d2e45"),
-                ("security", "injection", "7d1c0f7e-2b4a-4c55-9b1e-3f0a9c1d2e45:a91c2e"),
+                (
+                    "security",
+                    "injection",
+                    "7d1c0f7e-2b4a-4c55-9b1e-3f0a9c1d2e45",
+                ),  # a sub-agent call
                 ("security", "secret-read", "hostile-1"),
             ]
         )
@@ -141,7 +145,7 @@ async def test_time_filter_applies_to_unused_authority(world) -> None:  # type: 
             "claude-dev": 8, "support-agent": 2, "etl-nightly": 1,
         }  # fmt: skip
         dev = [r for r in screen.rows if r[:2] == ("claude-dev", "feature")]
-        assert dev[0][2:6] == ("unused allow", "Glob", "0", "3")  # 0 hits over 3 sessions
+        assert dev[0][2:6] == ("unused allow", "Glob", "0", "2")  # 0 hits over 2 sessions
         title = str(screen.query_one("#review-title").render())
         assert "64 unused rules" in title and "9 acquired" in title and "11 out-of-scope" in title
 

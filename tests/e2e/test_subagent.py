@@ -61,10 +61,6 @@ def test_subagent_calls_are_gated(claude_rig: Rig) -> None:
     assert stats["problems"] == 0, stats
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG 15.6: a sub-agent's call is filed in the parent session by the hook and in a child session by ingest",
-)
 def test_subagent_call_is_one_call_in_one_session(claude_rig: Rig) -> None:
     rig = claude_rig
     _run(rig)

@@ -11,8 +11,13 @@ needs, and the many other types (``progress``, ``system``, ``summary``,
   interrupted it (*interrupted*), it failed (*error*) or it ran (*ok*). Pairing a call
   with its result is by call id, downstream, in any order; a call never answered stays
   *pending*.
-* Sub-agent work (``isSidechain`` records, ``subagents/*.jsonl``) is its own session whose
-  ``parent_session`` is the main one, so its calls never mix with the parent's.
+* Sub-agent work (``isSidechain`` records, ``subagents/*.jsonl``) belongs to the main
+  session, each event marked ``extra["subagent"]`` with the sub-agent's id. That is how the
+  gate sees it: Claude Code's hook calls from a sub-agent carry the parent's ``session_id``
+  (with ``agent_id`` beside it), so the parent's scope, grants and kill are the sub-agent's
+  too, and one call is one call, in one session (issue 15, bug 6). A sub-agent's records
+  neither start nor end that session: the main transcript does (and a hook that stopped the
+  sub-agent stopped only it).
 * A hook that answered ``continue: false`` (``overseer kill``: the gate stops the agent) leaves
   a ``hook_stopped_continuation`` attachment: the session ends there, *stopped* — by overseer
   when the hook's stop reason is overseer's (``overseer: …``), else by that hook — which the
@@ -105,8 +110,17 @@ class ClaudeCodeParser(BaseParser):
 
     def _record(self, record: dict[str, Any], lineno: int) -> list[Item]:
         rtype = record.get("type")
+        subagent = self._subagent(record)
+        if subagent is not None:
+            return self._sidechain(record, lineno, subagent)
         if rtype == "attachment":
             return self._attachment(record, lineno)
+        return self._record_body(record, lineno)
+
+    def _record_body(self, record: dict[str, Any], lineno: int) -> list[Item]:
+        """A user or assistant record: its messages, calls and results (the session's start
+        first, the first time the session is seen)."""
+        rtype = record.get("type")
         if rtype != "assistant" and rtype != "user":
             return []  # progress, system, summary, snapshots…: normal, not for the timeline
         body = record.get("message")
@@ -157,23 +171,44 @@ class ClaudeCodeParser(BaseParser):
                     out.append(message(role=rtype, text=text, **common))
         return out
 
+    def _subagent(self, record: dict[str, Any]) -> str | None:
+        """The sub-agent a record is from (its ``agentId``, else the file's name), or None
+        for the main agent's own records."""
+        if record.get("isSidechain") is not True and not self.subagent_file:
+            return None
+        agent_id = record.get("agentId")
+        return opt_text(agent_id if isinstance(agent_id, str) and agent_id else self.file_stem, 200)
+
+    def _sidechain(self, record: dict[str, Any], lineno: int, subagent: str) -> list[Item]:
+        """A sub-agent's record: its calls, results and messages, in the main session, each
+        marked with the sub-agent; never the session's start or end (see the module doc)."""
+        if record.get("type") not in ("assistant", "user"):
+            return []
+        before = list(self.started)
+        try:
+            out = [item for item in self._record_body(record, lineno) if not _is_start(item)]
+        finally:
+            self.started[:] = before  # the main agent's own first record starts the session
+        for item in out:
+            if isinstance(item, Event):
+                item.extra = {**item.extra, "subagent": subagent}
+                if item.kind == EventKind.TOOL_CALL:  # the timeline says whose call it is
+                    # (the summary is neutralised already: only the label is, here)
+                    shown = neutralise(f"sub-agent {subagent}: ", limit=80) + item.summary
+                    if len(shown) > SUMMARY_LIMIT:
+                        shown = shown[: SUMMARY_LIMIT - 1] + "…"
+                    item.summary = shown
+        return out
+
     def _common(self, record: dict[str, Any], lineno: int) -> dict[str, Any]:
-        """The fields every event of this record shares (its session: the sub-agent's own
-        for sidechain records)."""
-        main_session = ident(record.get("sessionId"), "sessionId")
-        ts = parse_ts(record.get("timestamp"), "timestamp")
-        session, parent = main_session, None
-        if record.get("isSidechain") is True or self.subagent_file:
-            agent_id = record.get("agentId")
-            suffix = agent_id if isinstance(agent_id, str) and agent_id else self.file_stem
-            session, parent = ident(f"{main_session}:{suffix}", "sessionId"), main_session
+        """The fields every event of this record shares (the main session's, a sub-agent's
+        records included)."""
         return {
-            "session": session,
-            "ts": ts,
+            "session": ident(record.get("sessionId"), "sessionId"),
+            "ts": parse_ts(record.get("timestamp"), "timestamp"),
             "source": self.source,
             "line": lineno,
             "cwd": opt_text(record.get("cwd")),
-            "parent_session": parent,
         }
 
     def _attachment(self, record: dict[str, Any], lineno: int) -> list[Item]:
@@ -223,3 +258,7 @@ class ClaudeCodeParser(BaseParser):
         return tool_result(
             call_id=call_id, output=text, status=status, tool=self.tools.get(call_id), **common
         )
+
+
+def _is_start(item: Item) -> bool:
+    return isinstance(item, Event) and item.kind == EventKind.SESSION_START
