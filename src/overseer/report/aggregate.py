@@ -152,8 +152,19 @@ def _shell_key(c: Any) -> Any:
     return sa.case((c.c.tool.in_(SHELL_NAMES), c.c.input), else_=sa.null())
 
 
-def call_groups(conn: Connection, window: Window) -> list[dict[str, Any]]:
-    """The calls of the review, grouped (see :meth:`ReviewBuilder.add_call_groups`)."""
+def call_bounds(conn: Connection, window: Window) -> tuple[str | None, str | None]:
+    """The first and the last call's time (the index alone answers)."""
+    c = _EVENTS.alias("c")
+    stmt = sa.select(sa.func.min(c.c.ts), sa.func.max(c.c.ts)).where(*window.where(c.c))
+    first, last = conn.execute(stmt).one()
+    return first, last
+
+
+def call_groups(
+    conn: Connection, window: Window, grid: tuple[int, int, int] | None = None
+) -> list[dict[str, Any]]:
+    """The calls of the review, grouped (see :meth:`ReviewBuilder.add_call_groups`); with the
+    activity chart's ``grid``, split by its buckets too (``bucket``: the index)."""
     sql = _Sql(conn)
     c, r = _EVENTS.alias("c"), _EVENTS.alias("r")
     status = _status(c, r)
@@ -173,10 +184,11 @@ def call_groups(conn: Connection, window: Window) -> list[dict[str, Any]]:
             sa.func.min(sql.text_order(stamp)).label("first"),
             sa.func.max(sql.text_order(stamp + _SEP + key)).label("last"),
             sql.id_list(sa.case((status == "rejected", c.c.id), else_=sa.null())).label("rejected"),
+            _bucket(sql, c, grid).label("bucket"),
         )
         .select_from(_result_join(c, r))
         .where(*window.where(c.c))
-        .group_by(*(sa.literal_column(str(i)) for i in range(1, 9)))
+        .group_by(*(sa.literal_column(str(i)) for i in (*range(1, 9), 13)))
     )
     out = []
     for row in conn.execute(stmt).mappings():
@@ -192,6 +204,13 @@ def call_groups(conn: Connection, window: Window) -> list[dict[str, Any]]:
         )
         out.append(group)
     return out
+
+
+def _bucket(sql: _Sql, c: Any, grid: tuple[int, int, int] | None) -> Any:
+    if grid is None:
+        return sa.literal(0)
+    start, size, _ = grid
+    return (sql.epoch(c.c.ts) - start) // size
 
 
 def _by_ids(conn: Connection, ids: Sequence[int], *columns: Any) -> list[dict[str, Any]]:
@@ -352,26 +371,6 @@ def rejected_calls(conn: Connection, groups: Sequence[Mapping[str, Any]]) -> lis
     return rows
 
 
-def activity(conn: Connection, window: Window, grid: tuple[int, int, int]) -> dict[Any, int]:
-    """Calls per (bucket index, verdict as the builder reads it) on ``grid``."""
-    sql = _Sql(conn)
-    start, size, _ = grid
-    c = _EVENTS.alias("c")
-    bucket = ((sql.epoch(c.c.ts) - start) // size).label("bucket")
-    stmt = (
-        sa.select(bucket, c.c.verdict, sa.func.count())
-        .where(*window.where(c.c))
-        .group_by(sa.literal_column("1"), sa.literal_column("2"))
-    )
-    out: dict[Any, int] = {}
-    for index, verdict, n in conn.execute(stmt):
-        if index is None:
-            continue
-        k = (int(index), str(verdict or "unscoped"))
-        out[k] = out.get(k, 0) + int(n)
-    return out
-
-
 def feed(
     conn: Connection,
     builder: ReviewBuilder,
@@ -381,10 +380,6 @@ def feed(
 ) -> None:
     """Everything the review reads of tool calls and flagged events, into ``builder``
     (sessions already added, in ``order``)."""
-    groups = call_groups(conn, window)
-    attach_examples(conn, groups)
-    builder.add_call_groups(groups)
-    builder.set_sequences(sequences(conn, window, groups))
     place = {sid: i for i, sid in enumerate(order)}
     per_session: dict[str, list[dict[str, Any]]] = {}
     for item in flagged(conn, window):
@@ -397,9 +392,19 @@ def feed(
         for item in items:
             if item["kind"] != "tool_call":
                 builder.add_event(item)
-    grid = builder.activity_grid()
+    # The chart's grid needs the first and last call and every flag: then one GROUP BY
+    # counts the calls per group and per bucket at once.
+    grid = builder.activity_grid(*call_bounds(conn, window))
+    groups = call_groups(conn, window, grid)
+    attach_examples(conn, groups)
+    builder.add_call_groups(groups)
     if grid is not None:
-        builder.set_activity(activity(conn, window, grid))
+        chart: dict[tuple[int, str], int] = {}
+        for g in groups:
+            k = (int(g["bucket"]), str(g.get("verdict") or "unscoped"))
+            chart[k] = chart.get(k, 0) + int(g["count"])
+        builder.set_activity(chart)
+    builder.set_sequences(sequences(conn, window, groups))
     oos_sessions = {str(g["session"]) for g in groups if _out_of_scope(g)}
     limit = builder.settings.detail_limit
     for session_id in order:

@@ -892,11 +892,13 @@ class ReviewBuilder:
             )
         )
 
-    def activity_grid(self) -> tuple[int, int, int] | None:
-        """The activity chart's buckets, ``(start, size, count)`` in epoch seconds, for the
-        calls and flags fed so far (None without any): the database counts calls per bucket
-        on this grid (:meth:`set_activity`). Feed flags first."""
-        seconds = self._activity_seconds(grouped=True)
+    def activity_grid(self, first_call: Any, last_call: Any) -> tuple[int, int, int] | None:
+        """The activity chart's buckets, ``(start, size, count)`` in epoch seconds, for calls
+        from ``first_call`` to ``last_call`` (times; None without calls) and the flags fed so
+        far (None without either): the database counts calls per bucket on this grid
+        (:meth:`set_activity`). Feed flags first."""
+        seconds = list(self.activity_flags)
+        seconds += [int(t.timestamp()) for t in map(to_datetime, (first_call, last_call)) if t]
         if not seconds:
             return None
         return _grid(min(seconds), max(seconds), self.settings.activity_buckets)
