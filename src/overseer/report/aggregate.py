@@ -140,6 +140,13 @@ def _status(c: Any, r: Any) -> Any:
     )
 
 
+def _oos(c: Any, status: Any) -> Any:
+    """Out of scope (the builder's reading): no rule provisioned it, a rule denied it, or it
+    was refused before it ran."""
+    verdict = sa.func.coalesce(sa.func.nullif(c.c.verdict, ""), "unscoped")
+    return sa.or_(verdict.in_(("unscoped", "deny")), status.in_(("rejected", "blocked")))
+
+
 def _result_join(c: Any, r: Any) -> Any:
     return c.outerjoin(
         r,
@@ -181,7 +188,10 @@ def call_groups(
             status.label("status"),
             _shell_key(c).label("input"),
             sa.func.count().label("count"),
-            sa.func.min(sql.text_order(stamp)).label("first"),
+            # the first call, with its summary when the group is out of scope (its example)
+            sa.func.min(
+                sql.text_order(stamp + _SEP + sa.case((_oos(c, status), c.c.summary), else_=""))
+            ).label("first"),
             sa.func.max(sql.text_order(stamp + _SEP + key)).label("last"),
             sql.id_list(sa.case((status == "rejected", c.c.id), else_=sa.null())).label("rejected"),
             _bucket(sql, c, grid).label("bucket"),
@@ -193,7 +203,7 @@ def call_groups(
     out = []
     for row in conn.execute(stmt).mappings():
         group = dict(row)
-        first_ts, first_id = str(group.pop("first")).split(_SEP, 1)
+        first_ts, first_id, summary = str(group.pop("first")).split(_SEP, 2)
         last_ts, last_id, last_call = str(group.pop("last")).split(_SEP, 2)
         group.update(
             first_ts=first_ts,
@@ -201,6 +211,7 @@ def call_groups(
             last_ts=last_ts,
             last_id=int(last_id),
             last_call_id=last_call or None,
+            summary=summary,
         )
         out.append(group)
     return out
@@ -220,15 +231,6 @@ def _by_ids(conn: Connection, ids: Sequence[int], *columns: Any) -> list[dict[st
         stmt = sa.select(e.id, *columns).where(e.id.in_(list(ids[start : start + _IN_CHUNK])))
         out.extend(dict(row) for row in conn.execute(stmt).mappings())
     return out
-
-
-def attach_examples(conn: Connection, groups: list[dict[str, Any]]) -> None:
-    """The first call's summary of each out-of-scope group (its ``example``)."""
-    wanted = [g for g in groups if _out_of_scope(g)]
-    rows = _by_ids(conn, sorted({g["first_id"] for g in wanted}), _EVENTS.c.summary)
-    summaries = {row["id"]: row["summary"] for row in rows}
-    for g in wanted:
-        g["summary"] = summaries.get(g["first_id"])
 
 
 def _out_of_scope(g: Mapping[str, Any]) -> bool:
@@ -295,9 +297,20 @@ def sequences(
 
 def flagged(conn: Connection, window: Window) -> list[dict[str, Any]]:
     """Flagged calls and events of the review, by session then time (flags parsed)."""
+    out = []
+    for row in conn.execute(flag_statement(window)).mappings():
+        item = dict(row)
+        item["flags"] = _loads(item["flags"])
+        out.append(item)
+    return out
+
+
+def flag_statement(window: Window) -> Any:
+    """Flagged calls (any ``flags`` text: the builder reads it) and flagged events (their
+    counters say so), served by the partial index ``ix_events_flagged`` (schema 6)."""
     e = _EVENTS.alias("e")
     where = [*window.of_sessions(e.c), *window.period(e.c)]  # every kind
-    stmt = (
+    return (
         sa.select(
             e.c.id,
             e.c.session,
@@ -317,12 +330,6 @@ def flagged(conn: Connection, window: Window) -> list[dict[str, Any]]:
         )
         .order_by(e.c.session, e.c.ts, e.c.id)
     )
-    out = []
-    for row in conn.execute(stmt).mappings():
-        item = dict(row)
-        item["flags"] = _loads(item["flags"])
-        out.append(item)
-    return out
 
 
 def out_of_scope_calls(
@@ -331,7 +338,6 @@ def out_of_scope_calls(
     """Up to ``limit`` out-of-scope calls of one session, in time order."""
     c, r = _EVENTS.alias("c"), _EVENTS.alias("r")
     status = _status(c, r)
-    verdict = sa.func.coalesce(sa.func.nullif(c.c.verdict, ""), "unscoped")
     stmt = (
         sa.select(
             c.c.session,
@@ -349,7 +355,7 @@ def out_of_scope_calls(
             c.c.session == session_id,
             c.c.kind == "tool_call",
             *window.period(c.c),
-            sa.or_(verdict.in_(("unscoped", "deny")), status.in_(("rejected", "blocked"))),
+            _oos(c, status),
         )
         .order_by(c.c.ts, c.c.id)
         .limit(limit)
@@ -396,7 +402,6 @@ def feed(
     # counts the calls per group and per bucket at once.
     grid = builder.activity_grid(*call_bounds(conn, window))
     groups = call_groups(conn, window, grid)
-    attach_examples(conn, groups)
     builder.add_call_groups(groups)
     if grid is not None:
         chart: dict[tuple[int, str], int] = {}
