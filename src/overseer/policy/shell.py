@@ -29,6 +29,8 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+from overseer.policy import braces
+
 #: Commands longer than this are not parsed at all: the gate asks, ingest records a problem.
 MAX_COMMAND_CHARS = 100_000
 #: ``bash -c`` / ``eval`` / wrapper scripts nested deeper than this are not modelled.
@@ -72,10 +74,10 @@ _WRAPPER_ARGS: dict[str, frozenset[str]] = {
     "watch": frozenset({"-n", "-d", "--interval"}),
     "systemd-run": frozenset({"-p", "-u", "--unit", "--property", "-E", "--setenv"}),
     "firejail": frozenset(),
-    "script": frozenset({"-O", "-I", "-B", "-T", "-t", "-E", "-m"}),
+    "script": frozenset({"-O", "-I", "-B", "-T", "-E", "-m"}),  # -t[FILE]: attached only
 }
 #: Wrappers whose first operand is not the command (``chroot DIR cmd``, ``sg GROUP cmd``).
-_WRAPPER_OPERANDS = {"chroot": 1, "sg": 1, "taskset": 1, "chrt": 1}
+_WRAPPER_OPERANDS = {"chroot": 1, "sg": 1, "taskset": 1, "chrt": 1, "flock": 1}
 #: Wrappers that run a *string* as a shell script (``su -c SCRIPT``, ``watch 'cmd'``).
 _STRING_RUNNERS = {"su": "-c", "runuser": "-c", "script": "-c", "flock": "-c", "sg": "-c"}
 #: Shells whose ``-c SCRIPT`` is parsed as a command line of its own.
@@ -103,13 +105,14 @@ _STRUCTURE = frozenset({
     "ansi_c_string", "simple_expansion", "expansion", "variable_name",
     "special_variable_name", "command_substitution", "process_substitution", "test_command",
     "unary_expression", "binary_expression", "test_operator", "parenthesized_expression",
+    "brace_expression",
 })  # fmt: skip
 _TOKENS = frozenset({
     ";", "&&", "||", "|", "|&", "&", "\n", "(", ")", "{", "}", "!", "$(", "`", "<(", ">(",
     '"', "=", "+=", "if", "then", "fi", "elif", "else", "while", "until", "do", "done",
     "${", "$", ">", ">>", "<", "&>", "&>>", ">&", "<&", ">|", "<<", "<<-", "<<<", ">&-",
     "<&-", "[[", "]]", "[", "]", "==", "!=", "=~", "-eq", "-ne", "-lt", "-gt", "-le", "-ge", "-a",
-    "-o",
+    "-o", "..",
 })  # fmt: skip
 #: Inside ``[[ ]]``: literal operands only (``-eq`` evaluates its operands arithmetically, so
 #: ``[[ $x -eq 0 ]]`` with ``x='a[$(cmd)]'`` runs ``cmd``).
@@ -121,6 +124,7 @@ _WRITE_OPS = frozenset({">", ">>", ">|", "&>", "&>>"})
 _WORD_KINDS = frozenset({
     "word", "string", "raw_string", "concatenation", "number", "ansi_c_string",
     "simple_expansion", "expansion", "command_substitution", "process_substitution",
+    "brace_expression",
 })  # fmt: skip
 
 # ----------------------------------------------------------------------------- data
@@ -158,15 +162,32 @@ class Word:
 class Access:
     """A file the command line reads or writes: a redirection target or the file argument
     of a known reader or writer. ``mode`` is ``read``, ``write`` or ``egress`` (a
-    ``/dev/tcp`` or ``/dev/udp`` path, or a ``host:path`` copy target). ``word`` is None when
-    the path is not known at all (``find -delete``, ``tar -x``, ``xargs rm``)."""
+    ``/dev/tcp`` or ``/dev/udp`` path, or a ``host:path`` copy target); ``list`` (the names
+    in a directory, as the LS tool: ``ls DIR``); or what git shows of its work tree:
+    ``repo`` (a path inside the work tree holding ``start``, ``.`` for all of it, read as
+    a git pathspec: wildcards may match at any depth) and ``gitspec`` (a wildcard pathspec
+    relative to ``start``). A whole-tree ``repo`` read names ``unless``: operands that
+    narrow it when one of them is an existing path (``git diff src`` against ``git diff
+    main``). ``word`` is None when the path is not known at all (``find -delete``,
+    ``tar -x``, ``xargs rm``)."""
 
-    __slots__ = ("mode", "via", "word")
+    __slots__ = ("mode", "start", "unless", "via", "word")
 
-    def __init__(self, mode: str, word: Word | None, via: str) -> None:
+    def __init__(
+        self,
+        mode: str,
+        word: Word | None,
+        via: str,
+        start: Word | None = None,
+        unless: tuple[Word, ...] = (),
+    ) -> None:
         self.mode = mode
         self.word = word
         self.via = via
+        #: the directory a ``repo``/``gitspec`` access starts from (``git -C DIR``); None:
+        #: where the command runs
+        self.start = start
+        self.unless = unless
 
     def __repr__(self) -> str:
         return f"Access({self.mode}, {self.word!r}, via={self.via!r})"
@@ -483,6 +504,11 @@ class _Walk:
                 literal_spans.append((node.start_byte, node.end_byte))
             if kind == "command":
                 self.command(node)
+            elif kind == "command_name" and getattr(self.parent_of(node), "type", "") == "ERROR":
+                # ``{rm,-rf,~}``: a name with no command around it, inside a syntax error;
+                # bash runs what its brace expansion makes
+                words = self.expanded(_groups([node])[0], self.lost_brace(node))
+                self.add(Command(words, [], self.via), self.via, self.depth)
             elif kind == "variable_assignment" and self.parent_of(node) is not None:
                 if self.parent_of(node).type != "command":  # bare: later commands see it
                     name, value = self.assignment(node)
@@ -618,7 +644,11 @@ class _Walk:
                 operands = [w for w in redirect.named_children if w.type in _WORD_KINDS]
                 parts.extend(w for group in _groups(operands)[1:] for w in group)
         parts.sort(key=lambda n: n.start_byte)
-        cmd = Command([self.joined(g) for g in _groups(parts)], assignments, self.via)
+        words: list[Word] = []
+        lead = self.lost_brace(node)
+        for group in _groups(parts):
+            words.extend(self.expanded(group, lead if group[0] is parts[0] else ""))
+        cmd = Command(words, assignments, self.via)
         for redirect in redirects:
             op = next((c.type for c in redirect.children if not c.is_named), "")
             if redirect.type != "file_redirect":
@@ -629,6 +659,97 @@ class _Walk:
             if groups:
                 cmd.redirects.append((op, self.joined(groups[0]).value))
         self.add(cmd, self.via, self.depth)
+
+    def lost_brace(self, node: Any) -> str:
+        """``{r,}m -rf ~``: the grammar takes the leading ``{`` for a group's and reports an
+        error; to bash it is the first letter of the command's first word. ``"{"`` when
+        the command sits in an error right after a ``{`` it touches."""
+        parent = self.parent_of(node)
+        if parent is None or parent.type != "ERROR" or node.start_byte == 0:
+            return ""
+        before = [c for c in parent.children if c.end_byte == node.start_byte]
+        if before and before[-1].type == "{" and not before[-1].is_named:
+            return "{"
+        return ""
+
+    def expanded(self, group: list[Any], lead: str = "") -> list[Word]:
+        """The words bash makes of one word of a command by brace expansion (``{r,}m`` is
+        ``rm m``; :mod:`overseer.policy.braces`); the word itself when it has no group,
+        and one word not known until run time when the expansion is too large. ``lead``:
+        text the grammar cut from the word's front (:meth:`lost_brace`)."""
+        tokens = self.tokens(group)
+        if tokens is not None and lead:
+            tokens = [*lead, *tokens]
+        if tokens is None or not braces.has_group(tokens):
+            return [self.joined(group)]
+        alternatives = braces.expand(tokens)
+        if alternatives is None:
+            raw = self.src[group[0].start_byte : group[-1].end_byte].decode(
+                "utf-8", "surrogateescape"
+            )
+            self.analysis.problem("a brace expansion too large to judge")
+            return [Word(raw, raw, static=False)]
+        if alternatives == [tokens]:  # no group bash expands (``{a}``, ``{a..1}``)
+            word = self.from_tokens(tokens)
+            return [word] if word is not None else []
+        out: list[Word] = []
+        for alternative in alternatives:
+            word = self.from_tokens(alternative)
+            if word is not None:
+                out.append(word)
+        return out
+
+    def tokens(self, group: list[Any]) -> list[Any] | None:
+        """A word's parts as :mod:`overseer.policy.braces` reads them: each unquoted
+        character (a backslash escape as one) a string, each quoted or expanded part its
+        node. None when the grammar's parts do not account for the whole word."""
+        out: list[Any] = []
+        pending = list(reversed(group))
+        while pending:
+            node = pending.pop()
+            if node.type == "concatenation":
+                named = node.named_children
+                if len(named) != len(node.children) or sum(
+                    c.end_byte - c.start_byte for c in named
+                ) != (node.end_byte - node.start_byte):
+                    return None
+                pending.extend(reversed(named))
+            elif node.type in ("word", "number", "brace_expression"):
+                raw = self.text(node)
+                i = 0
+                while i < len(raw):
+                    width = 2 if raw[i] == "\\" and i + 1 < len(raw) else 1
+                    out.append(raw[i : i + width])
+                    i += width
+            else:
+                out.append(node)
+        return out
+
+    def from_tokens(self, tokens: list[Any]) -> Word | None:
+        """One word of a brace expansion; None for an empty unquoted one (bash drops it)."""
+        pieces: list[Word] = []
+        text: list[str] = []
+        for token in [*tokens, None]:
+            if isinstance(token, str):
+                text.append(token)
+                continue
+            if text:
+                pieces.append(_unquoted("".join(text), leading=not pieces, braces_done=True))
+                text = []
+            if token is not None:
+                pieces.append(self.word(token))
+        if not pieces:
+            return None
+        if all(isinstance(t, str) for t in tokens) and not pieces[0].value:
+            return None
+        first = pieces[0]
+        return Word(
+            "".join(p.value for p in pieces),
+            "".join(p.raw for p in pieces),
+            static=all(p.static for p in pieces) and not (len(pieces) > 1 and first.tilde),
+            glob=any(p.glob for p in pieces),
+            tilde=first.tilde and isinstance(tokens[0], str),
+        )
 
     def joined(self, group: list[Any]) -> Word:
         """Parts with no blank between them are one word to bash (``'r'\\m`` is ``rm``;
@@ -1062,9 +1183,10 @@ def _brace_expansion(text: str) -> bool:
     return False
 
 
-def _unquoted(raw: str, leading: bool) -> Word:
+def _unquoted(raw: str, leading: bool, braces_done: bool = False) -> Word:
     r"""An unquoted word: ``\x`` is ``x`` (and never a glob), ``*?[`` are globs, a leading
-    ``~`` is the home directory (``~user`` is not modelled), braces may expand."""
+    ``~`` is the home directory (``~user`` is not modelled), braces may expand (unless
+    ``braces_done``: the text is what brace expansion left)."""
     out: list[str] = []
     glob = False
     i = 0
@@ -1082,7 +1204,7 @@ def _unquoted(raw: str, leading: bool) -> Word:
         out.append(ch)
         i += 1
     value = "".join(out)
-    static = not _brace_expansion(raw)
+    static = braces_done or not _brace_expansion(raw)
     tilde = False
     if leading and raw.startswith("~"):
         if raw == "~" or raw.startswith("~/"):
@@ -1149,6 +1271,9 @@ READERS = frozenset({
     "xzcat", "zless", "zgrep", "bat", "batcat", "view", "look", "tr", "column", "csplit",
     "split", "gpg", "openssl", "source", ".",
 })  # fmt: skip
+#: Programs that print the names in the directories they are given (the current one when
+#: none is).
+LISTERS = frozenset({"ls", "dir", "vdir", "tree"})
 #: Programs whose every operand is a file they change, create or remove.
 WRITERS = frozenset({
     "tee", "rm", "rmdir", "unlink", "shred", "truncate", "touch", "mkdir", "chmod", "chown",
@@ -1194,6 +1319,19 @@ def file_accesses(cmd: Command) -> list[Access]:
             for i, w in enumerate(args[:-1]):
                 if w.static and w.value == "-o":
                     add("write", args[i + 1])
+    elif name in LISTERS:
+        # the names in a directory, as the LS tool: judged by Read rules on what is inside
+        # it (``ls secrets`` against ``Read(./secrets/**)``); recursively, a read of the tree
+        recursive = name == "tree" or any(
+            w.static
+            and (
+                w.value == "--recursive"
+                or (w.value[:1] == "-" and w.value[1:2] != "-" and "R" in w.value)
+            )
+            for w in args[:end]
+        )
+        for w in operands or [Word(".", ".")]:
+            add("read" if recursive else "list", w)
     elif name in WRITERS:
         for w in operands:
             add("write", w)
@@ -1246,49 +1384,51 @@ def file_accesses(cmd: Command) -> list[Access]:
                 add("write", args[i + 1])
     elif name in _UNNAMED_WRITERS:
         out.append(Access("write", None, name))
+    elif name == "script":
+        add("write", _typescript(args))
     for w in args:  # /dev/tcp/HOST/PORT as an operand (cat < is a redirect, judged apart)
         if w.static and w.value.startswith(("/dev/tcp/", "/dev/udp/")):
             out.append(Access("egress", w, name))
     return out
 
 
-_GIT_VALUED = frozenset({
-    "-C", "-c", "--git-dir", "--work-tree", "--namespace", "--super-prefix", "--config-env",
-})  # fmt: skip
+def _typescript(args: list[Word]) -> Word | None:
+    """The file ``script [options] [FILE]`` writes (``typescript`` when none is named)."""
+    valued = _WRAPPER_ARGS["script"] | {"-c", "--command"}
+    i = 0
+    while i < len(args):
+        word = args[i]
+        if not word.static:
+            return None
+        value = word.value
+        if value == "--":
+            return args[i + 1] if i + 1 < len(args) else Word("typescript", "typescript")
+        if not value.startswith("-") or value == "-":
+            return word
+        if value in valued or value.startswith("--"):
+            i += 2 if value in valued else 1
+            continue
+        taken, _found = _short_cluster(word, args[i + 1 : i + 2], valued, None)
+        i += 1 + taken
+    return Word("typescript", "typescript")
 
 
 def _git_accesses(cmd: Command) -> list[Access]:
-    """``git diff --output=F`` writes F; ``git diff --no-index A B`` reads A and B."""
-    args = cmd.words[1:]
-    out: list[Access] = []
-    at = 0  # past git's own options (``git -C dir -c k=v diff``)
-    while at < len(args) and args[at].value.startswith("-"):
-        at += 2 if args[at].value in _GIT_VALUED else 1
-    sub = args[at].value if at < len(args) else ""
-    for i, w in enumerate(args):
-        if w.value == "--output" and i + 1 < len(args):
-            out.append(Access("write", args[i + 1], "git --output"))
-        if w.value in ("-o",) and sub in ("archive", "format-patch") and i + 1 < len(args):
-            out.append(Access("write", args[i + 1], f"git {sub}"))
-    if sub == "diff" or any(w.value == "--no-index" for w in args):
-        # git turns to --no-index by itself when a path is outside the work tree
-        # (``git diff ~/.ssh/id_rsa /dev/null``): every operand may be a file it reads
-        after = args[at + 1 :]
-        for w in after:
-            if not w.value.startswith("-"):
-                out.append(Access("read", w, "git diff"))
-    if sub in ("apply", "am", "checkout", "restore", "reset", "clean", "stash", "mv", "rm"):
-        pass  # inside the work tree; Edit rules on the tree are the scope's business
-    return out
+    from overseer.policy.gitargs import git_accesses  # after this module: it uses Access
+
+    return git_accesses(cmd)
 
 
 def unwrap(cmd: Command) -> tuple[str, Command | None, Word | None] | None:
     """``sudo -u root rm x`` runs ``rm x``: ``(wrapper, inner command, script)``, where
     script is a string the wrapper hands to a shell (``su -c``, ``watch 'cmd'``,
-    ``env -S``), or None when ``cmd`` is no wrapper."""
+    ``env -S``), or None when ``cmd`` is no wrapper. Short options may be joined
+    (``sudo -Eu root``, ``script -qc CMD``), as getopt reads them."""
     name = cmd.basename
     if name not in WRAPPERS:
         return None
+    if name in ("su", "runuser"):
+        return _unwrap_su(cmd)
     takes_value = _WRAPPER_ARGS.get(name, frozenset())
     rest = cmd.words[1:]
     assignments: list[tuple[str, Word]] = list(cmd.assignments)
@@ -1300,9 +1440,13 @@ def unwrap(cmd: Command) -> tuple[str, Command | None, Word | None] | None:
         value = word.value
         if not word.static:
             break
-        if runner and value == runner and len(rest) > 1:
+        if runner and value in (runner, "--command") and len(rest) > 1:
             script = rest[1]
             rest = rest[2:]
+            continue
+        if runner and value.startswith("--command="):
+            script = Word(value.split("=", 1)[1], word.raw)
+            rest = rest[1:]
             continue
         if name == "env" and (value in ("-S", "--split-string") or value.startswith("-S")):
             text = rest[1] if value in ("-S", "--split-string") and len(rest) > 1 else None
@@ -1314,7 +1458,12 @@ def unwrap(cmd: Command) -> tuple[str, Command | None, Word | None] | None:
             rest = rest[1:]
             continue
         if value.startswith("-") and value != "-":
-            rest = rest[2:] if value in takes_value else rest[1:]
+            if value in takes_value or value.startswith("--"):
+                rest = rest[2:] if value in takes_value else rest[1:]
+                continue
+            taken, found = _short_cluster(word, rest[1:2], takes_value, runner)
+            script = found or script
+            rest = rest[1 + taken :]
             continue
         if name == "env" and "=" in value:  # GNU env: any operand with '=' is one
             key, _, val = value.partition("=")
@@ -1327,6 +1476,11 @@ def unwrap(cmd: Command) -> tuple[str, Command | None, Word | None] | None:
         break
     skip = _WRAPPER_OPERANDS.get(name, 0)
     rest = rest[skip:]
+    if runner and len(rest) > 1 and rest[0].static and rest[0].value in (runner, "--command"):
+        script = rest[1]  # ``flock FILE -c CMD``, ``sg GROUP -c CMD``
+        rest = rest[2:]
+    if name == "script":
+        return name, None, script  # its operand is the typescript file, never a program
     if name == "watch" and rest:
         # watch runs its operands joined by spaces through ``sh -c``
         joined = " ".join(w.value for w in rest)
@@ -1334,6 +1488,79 @@ def unwrap(cmd: Command) -> tuple[str, Command | None, Word | None] | None:
             return name, None, Word(joined, joined)
         return name, Command(rest, assignments, exact=False), None
     inner = Command(rest, assignments, exact=exact) if rest else None
+    return name, inner, script
+
+
+def _short_cluster(
+    word: Word, following: list[Word], takes_value: frozenset[str], runner: str | None
+) -> tuple[int, Word | None]:
+    """Read ``-abc`` as getopt does: letters in turn, until one that takes a value (the
+    rest of the word, or the next word). Returns how many following words it took and the
+    script, when the letter was the runner's (``script -qc CMD``)."""
+    value = word.value
+    for at in range(1, len(value)):
+        letter = "-" + value[at]
+        if letter != runner and letter not in takes_value:
+            continue
+        inline = value[at + 1 :]
+        if inline:
+            argument, taken = Word(inline, word.raw), 0
+        elif following:
+            argument, taken = following[0], 1
+        else:
+            return 0, None
+        return taken, argument if letter == runner else None
+    return 0, None
+
+
+#: ``su``/``runuser`` options that take a value (getopt permutes: they may follow the user).
+_SU_VALUED = frozenset({
+    "-s", "-g", "-G", "-w", "-u", "--shell", "--group", "--supp-group",
+    "--whitelist-environment", "--user",
+})  # fmt: skip
+
+
+def _unwrap_su(cmd: Command) -> tuple[str, Command | None, Word | None]:
+    """``su [-] [options] [USER [ARG...]]``: options may come before or after the user
+    (``su root -c CMD``); ``-c`` hands CMD to the user's shell, other arguments go to that
+    shell too (a script it runs: not known). ``runuser -u USER CMD...`` runs CMD itself."""
+    name = cmd.basename
+    words = cmd.words[1:]
+    script: Word | None = None
+    operands: list[Word] = []
+    direct = False
+    i = 0
+    while i < len(words):
+        word = words[i]
+        value = word.value
+        if not word.static or not value.startswith("-") or value == "-":
+            if value != "-" or not word.static:
+                operands.append(word)
+            i += 1
+            continue
+        if value == "--":
+            operands.extend(words[i + 1 :])
+            break
+        if value in ("-c", "--command") and i + 1 < len(words):
+            script = words[i + 1]
+            i += 2
+            continue
+        if value.startswith("--command="):
+            script = Word(value.split("=", 1)[1], word.raw)
+            i += 1
+            continue
+        if value in ("-u", "--user") or value.startswith("--user="):
+            direct = name == "runuser"
+        if value.startswith("--"):
+            i += 2 if value in _SU_VALUED else 1
+            continue
+        taken, found = _short_cluster(word, words[i + 1 : i + 2], _SU_VALUED, "-c")
+        if "u" in value[1:] and name == "runuser":
+            direct = True
+        script = found or script
+        i += 1 + taken
+    rest = operands if direct else operands[1:]
+    inner = Command(rest, list(cmd.assignments), exact=direct and cmd.exact) if rest else None
     return name, inner, script
 
 
