@@ -324,33 +324,3 @@ def test_edge_store_is_edgy(edge_db: str) -> None:
     assert outcomes["timed_out"] and outcomes["killed"]
     assert any(a["kind"] == "command" for a in review["acquired_tools"])
     assert any(e.kind == "rejected" for e in builder.evidence)
-
-
-# ------------------------------------------------------------------------------ schema 6
-
-
-def test_schema_5_store_gains_the_flagged_index(tmp_path: Path) -> None:
-    """Opening a schema-5 store adds the partial index of flagged events (migration 6), and
-    the review's flag query is served by it (not a scan of every event)."""
-    import sqlite3
-
-    from overseer.report.aggregate import Window, flag_statement, flagged
-    from overseer.store import SCHEMA_VERSION
-
-    db = str(tmp_path / "overseer.db")
-    build_edge_store(db)
-    with sqlite3.connect(db) as raw:
-        raw.execute("DROP INDEX ix_events_flagged")
-        raw.execute("UPDATE meta SET value = '5' WHERE key = 'schema_version'")
-    with lean.connect(db) as conn:  # the hook path migrates too (through the store)
-        assert conn is not None
-    with open_store(db) as store:
-        assert store.schema_version() == SCHEMA_VERSION == 6
-        with store.engine.connect() as conn:
-            names = {r[0] for r in conn.exec_driver_sql("SELECT name FROM sqlite_master")}
-            assert "ix_events_flagged" in names
-            stmt = flag_statement(Window(None, None, None))
-            sql = str(stmt.compile(conn, compile_kwargs={"literal_binds": True}))
-            plan = " ".join(str(r) for r in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + sql))
-            assert "ix_events_flagged" in plan, plan
-            assert len(flagged(conn, Window(None, None, None))) > 50

@@ -307,7 +307,8 @@ def flagged(conn: Connection, window: Window) -> list[dict[str, Any]]:
 
 def flag_statement(window: Window) -> Any:
     """Flagged calls (any ``flags`` text: the builder reads it) and flagged events (their
-    counters say so), served by the partial index ``ix_events_flagged`` (schema 6)."""
+    counters say so). No index serves it yet: a partial one on ``flags IS NOT NULL`` would
+    (a schema change)."""
     e = _EVENTS.alias("e")
     where = [*window.of_sessions(e.c), *window.period(e.c)]  # every kind
     return (

@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 #: 4: a partial index of the chain's ``killed`` rows (the gate reads a session's kill from the
 #: chain on every call, :mod:`overseer.store.crosscheck`); 5: the notifications table (each
 #: page to an operator claimed once, :mod:`overseer.control.notify`).
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 5
 
 #: Environment variable naming the database (path or URL) when ``--db`` is not given.
 DB_ENV = "OVERSEER_DB"

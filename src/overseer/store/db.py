@@ -348,17 +348,8 @@ def _migrate_5(conn: Connection, pg: bool) -> None:
     SQLModel.metadata.create_all(conn, tables=[NotificationRow.__table__])  # type: ignore[attr-defined]
 
 
-def _migrate_6(conn: Connection, pg: bool) -> None:
-    """5 → 6: a partial index of the flagged events: the review reads the flags of a million
-    events without reading the events that have none."""
-    conn.exec_driver_sql(
-        "CREATE INDEX IF NOT EXISTS ix_events_flagged ON events (session, ts, id)"
-        " WHERE flags IS NOT NULL"
-    )
-
-
 #: version → the step that brings the previous version to it (run in order, one transaction).
-_MIGRATIONS = {2: _migrate_2, 3: _migrate_3, 4: _migrate_4, 5: _migrate_5, 6: _migrate_6}
+_MIGRATIONS = {2: _migrate_2, 3: _migrate_3, 4: _migrate_4, 5: _migrate_5}
 
 
 # ------------------------------------------------------------------------------ conversions

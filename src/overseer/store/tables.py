@@ -91,16 +91,6 @@ class EventRow(SQLModel, table=True):
         # A session's whole event stream in order.
         sa.Index("ix_events_session", "session", "ts", "id"),
         sa.Index("ux_events_call", "session", "kind", "call_id", unique=True),
-        # The flagged events and calls of the sessions under review, for the report (schema 6):
-        # a few rows of a million, found without reading the others.
-        sa.Index(
-            "ix_events_flagged",
-            "session",
-            "ts",
-            "id",
-            sqlite_where=sa.text("flags IS NOT NULL"),
-            postgresql_where=sa.text("flags IS NOT NULL"),
-        ),
     )
     id: int | None = Field(default=None, primary_key=True, sa_type=_BIGINT_ID)
     session: str
