@@ -302,37 +302,44 @@ def store_path(sessions: int, events: int) -> Path:
 
 
 def measure(
-    sessions: int = 1000, events: int = 1_000_000, runs: int = 3, profile: bool = False
+    sessions: int = 1000,
+    events: int = 1_000_000,
+    runs: int = 3,
+    profile: bool = False,
+    target: str | None = None,
 ) -> dict[str, Any]:
-    """Seconds for gather + build: best of ``runs`` over all time, a second period, and the
-    first period again through the TUI's review cache."""
+    """Seconds for gather + build over all time: the database's counts (best of ``runs``)
+    and, interleaved with them, the call-by-call reference (``by_rows``, what the review did
+    before); a second period; and the first period again through the TUI's review cache.
+    ``target``: a store to read instead of the cached SQLite file (e.g. PostgreSQL)."""
     from overseer.config import load_config
     from overseer.report.gather import ReviewQuery, gather
     from overseer.store import open_store
     from overseer.tui.screens.review import ReviewCache
 
-    path = store_path(sessions, events)
+    db = target or str(store_path(sessions, events))
     config = load_config(CONFIG)
-    with open_store(str(path)) as store:
+    with open_store(db) as store:
 
-        def review(query: ReviewQuery) -> dict[str, Any]:
-            builder, chain = gather(store, config, query)
-            return builder.build(chain)
-
-        def timed(query: ReviewQuery) -> tuple[float, dict[str, Any]]:
+        def timed(query: ReviewQuery, by_rows: bool = False) -> tuple[float, dict[str, Any]]:
             began = time.perf_counter()
-            out = review(query)
+            builder, chain = gather(store, config, query, by_rows=by_rows)
+            out = builder.build(chain)
             return time.perf_counter() - began, out
 
         if profile:
             prof = cProfile.Profile()
             prof.enable()
-            review(ReviewQuery())
+            timed(ReviewQuery())
             prof.disable()
             stats = pstats.Stats(prof, stream=sys.stderr)
             stats.sort_stats("cumulative").print_stats(30)
             stats.sort_stats("tottime").print_stats(25)
-        all_time = [timed(ReviewQuery()) for _ in range(runs)]
+        all_time, reference = [], []
+        for _ in range(runs):  # interleaved: a busy machine slows both alike
+            all_time.append(timed(ReviewQuery()))
+            reference.append(timed(ReviewQuery(), by_rows=True)[0])
+            log(f"  SQL {all_time[-1][0]:.2f} s, call by call {reference[-1]:.2f} s")
         best, out = min(all_time, key=lambda t: t[0])
         recent = ReviewQuery(since=END - timedelta(days=3))
         period_s, _ = timed(recent)
@@ -347,16 +354,56 @@ def measure(
         began = time.perf_counter()
         cache.get(source, (None, None))  # the reviewer goes back to the first period
         back_s = time.perf_counter() - began
+        backend = "PostgreSQL" if store.is_postgres else "SQLite"
     return {
+        "backend": backend,
         "sessions": sessions,
         "events": events,
         "calls": out["totals"]["tool_calls"],
         "decisions": out["decisions"]["total"],
         "best_s": best,
         "runs": [round(t, 3) for t, _ in all_time],
+        "reference_s": min(reference),
         "period_s": period_s,
         "back_s": back_s,
     }
+
+
+def copy_to_postgres(path: Path, url: str) -> float:
+    """The cached SQLite store's rows into the (empty, fresh) PostgreSQL store at ``url``."""
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    from overseer.store import open_store
+
+    began = time.perf_counter()
+    open_store(url).close()
+    src = sqlite3.connect(path)
+    plain = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(plain) as dst:
+        for table in ("sessions", "events", "approvals", "decisions"):
+            columns = [r[1] for r in src.execute(f"PRAGMA table_info({table})")]
+            booleans = {
+                name
+                for (name,) in dst.execute(
+                    "SELECT column_name FROM information_schema.columns "
+                    "WHERE table_name = %s AND data_type = 'boolean'",
+                    (table,),
+                )
+            }
+            flags = [c in booleans for c in columns]
+            names = ", ".join(columns)
+            with dst.cursor().copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+                for row in src.execute(f"SELECT {names} FROM {table}"):
+                    copy.write_row(
+                        [
+                            bool(v) if f and v is not None else v
+                            for v, f in zip(row, flags, strict=True)
+                        ]
+                    )
+        dst.execute("ANALYZE")
+    src.close()
+    return time.perf_counter() - began
 
 
 def main() -> int:
@@ -365,15 +412,30 @@ def main() -> int:
     parser.add_argument("--events", type=int, default=1_000_000)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--profile", action="store_true", help="cProfile one review first")
+    parser.add_argument(
+        "--pg",
+        metavar="URL",
+        default=None,
+        help="also copy the store into this fresh PostgreSQL database and measure it there",
+    )
     parser.add_argument("--json", action="store_true", help="one JSON object as the last line")
     args = parser.parse_args()
-    r = measure(args.sessions, args.events, args.runs, args.profile)
-    where = f"{r['sessions']:,} sessions / {r['events']:,} events ({r['calls']:,} calls)"
-    print(f"| review (the report's gather + build), {where} | < {TARGET_S:.0f} s | "
-          f"{r['best_s']:.2f} s (best of {args.runs}: {r['runs']}); another period "
-          f"{r['period_s']:.2f} s; back to the first {r['back_s'] * 1000:.0f} ms |")  # fmt: skip
-    if args.json:
-        print(json.dumps(r))
+    results = [measure(args.sessions, args.events, args.runs, args.profile)]
+    if args.pg:
+        log(f"  copying into {args.pg} ...")
+        log(
+            f"  copied in {copy_to_postgres(store_path(args.sessions, args.events), args.pg):.0f} s"
+        )
+        results.append(measure(args.sessions, args.events, args.runs, False, args.pg))
+    for r in results:
+        where = f"{r['sessions']:,} sessions / {r['events']:,} events ({r['calls']:,} calls)"
+        print(f"| review (the report's gather + build), {where}, {r['backend']} "
+              f"| < {TARGET_S:.0f} s | "
+              f"{r['best_s']:.2f} s (best of {args.runs}: {r['runs']}); call by call "
+              f"{r['reference_s']:.2f} s; another period {r['period_s']:.2f} s; back to the "
+              f"first {r['back_s'] * 1000:.0f} ms |")  # fmt: skip
+        if args.json:
+            print(json.dumps(r))
     return 0
 
 
