@@ -109,6 +109,11 @@ _STDIN_FILES = re.compile(r"^(?:/dev/stdin|/dev/fd/\d+|/proc/(?:self|thread-self
 _M_OVERSEER = re.compile(r"^-[A-Za-z]*m(?:overseer(?:\.[A-Za-z0-9_]+)*)?$")
 _MODULE = re.compile(r"^overseer(?:\.[A-Za-z0-9_]+)*$")
 _M_CLUSTER = re.compile(r"^-[A-Za-z]*m")
+#: Python source that imports or runs overseer, handed to any program as a word: a copy of
+#: the interpreter under another name (``./snake -c 'import overseer.cli'``) runs it.
+_PY_SOURCE = re.compile(r"\b(?:import|from)\s+overseer\b")
+#: Python source that imports a module by a name it computes.
+_PY_DYNAMIC = re.compile(r"\b(?:run_module|import_module|__import__)\s*\(")
 #: Launchers that hand a *string* to a shell (``nix-shell --run 'cmd'``, ``gdb -ex 'shell
 #: cmd'``): a word with shell syntax in it is a script the guard does not read.
 _STRING_LAUNCHERS = frozenset({"nix-shell", "entr", "gdb"})
@@ -194,6 +199,11 @@ def overseer_reason(cmd: Command, data: Sequence[str] = ()) -> str | None:
         globbed = word.glob and _M_CLUSTER.match(word.value)
         if globbed or (_M_OVERSEER.match(word.value) and i + 1 < len(args) and args[i + 1].glob):
             return f"{base} is given -m and a glob bash expands{UNSEEN}"
+    if base not in _INSPECTORS and base not in READERS:
+        if any(w.static and _PY_SOURCE.search(w.value) for w in args):
+            return f"{RUNS}: {base} is handed Python source that imports it"
+        if any(w.static and _PY_DYNAMIC.search(w.value) for w in args):
+            return f"{base} is handed Python source that imports a module it names{UNSEEN}"
     values = [w.value for w in cmd.words[1:]]
     for i, value in enumerate(values):
         if _M_OVERSEER.match(value) and (
@@ -301,6 +311,8 @@ def _launcher_reason(cmd: Command, data: Sequence[str]) -> str | None:
         name = posixpath.basename(word.value)
         if name in SHELLS or name in _ALL_SHELLS:
             return f"{base} runs {name}, whose script the guard does not read there{UNSEEN}"
+        if name in DB_CLIENTS:
+            return f"{base} runs {name}, whose command line the guard does not read there{UNSEEN}"
         if _PYTHON.match(name):
             why = _python_reason(Command(cmd.words[k:], []), data)
             if why is not None:
@@ -413,6 +425,8 @@ def _sqlite_reason(
 
     base = cmd.basename
     args = [w.value for w in cmd.words[1:]]
+    if not cmd.exact:  # xargs, find -exec: more SQL or another file name is added
+        return f"runs {base} with words bash adds at run time (xargs, find -exec){UNSEEN}"
     if any(w.glob and w.value.startswith("file:") for w in cmd.words[1:]):
         return f"runs {base} on a URI filename bash expands as a glob{UNSEEN}"
     if base in _SQLITE_SHELLS:
