@@ -438,6 +438,19 @@ GIT_VARIANTS = [
     (B, {"command": "git show HEAD:.env"}, "deny"),
     (B, {"command": "git diff --no-index -- -/../secrets/k.txt /dev/null"}, "deny"),
     (B, {"command": "git -C .. diff"}, "ask"),  # no work tree there to look through
+    # git's other ways to print a tracked file
+    (B, {"command": "git log -p"}, "deny"),
+    (B, {"command": "git log -1 -p -- ."}, "deny"),
+    (B, {"command": "git log -S KEY --oneline"}, "deny"),  # a content search leaks it too
+    (B, {"command": "git grep KEY"}, "deny"),
+    (B, {"command": "git grep -e KEY -- '*.env'"}, "deny"),
+    (B, {"command": "git blame .env"}, "deny"),
+    (B, {"command": "git cat-file -p HEAD:.env"}, "deny"),
+    (B, {"command": "git cat-file blob HEAD:.env"}, "deny"),
+    (B, {"command": "git archive HEAD"}, "deny"),
+    (B, {"command": "git stash show -p"}, "deny"),
+    (B, {"command": "git log --oneline"}, "ask"),  # no content: only the default applies
+    (B, {"command": "git cat-file -p 4b825dc642cb"}, "ask"),  # any object: not known
     (B, {"command": 'git diff "$X"'}, "ask"),
 ]
 
@@ -538,4 +551,24 @@ def test_round3_shell_still_allowed(plain: World3) -> None:
         explain, hook = plain.both(tool, tool_input)
         if (explain, hook) != ("allow", "allow"):
             wrong.append(f"{tool} {tool_input}: explain={explain} hook={hook}, must be allow")
+    assert not wrong, "\n".join(wrong)
+
+
+#: A glob lists the directories it passes through, whatever the program that gets the names.
+GLOB_LISTS = [
+    (B, {"command": "echo secrets/*"}, "deny"),
+    (B, {"command": "echo ~/.ssh/*"}, "deny"),
+    (B, {"command": "echo ~/.ss?/*"}, "deny"),  # ~ is listed, and so is ~/.ssh
+    (B, {"command": "echo ./secret?/k*"}, "deny"),
+    (B, {"command": "echo {home}/.ssh/id_*"}, "deny"),
+]
+GLOB_ALLOWED = [(B, {"command": "echo *.md"}), (B, {"command": "echo src/*"})]
+
+
+def test_round3_glob_listings(plain: World3) -> None:
+    wrong = []
+    for tool, tool_input, want in [*GLOB_LISTS, *((t, i, "allow") for t, i in GLOB_ALLOWED)]:
+        explain, hook = plain.both(tool, tool_input)
+        if (explain, hook) != (want, want):
+            wrong.append(f"{tool} {tool_input}: explain={explain} hook={hook}, must be {want}")
     assert not wrong, "\n".join(wrong)

@@ -36,8 +36,18 @@ GIT_VALUED = frozenset({
     "-C", "-c", "--git-dir", "--work-tree", "--namespace", "--super-prefix", "--config-env",
     "--exec-path", "--list-cmds",
 })  # fmt: skip
-#: Subcommands that print tracked files selected by revisions and pathspecs.
-SHOWS = frozenset({"diff", "show"})
+#: Subcommands that print (or search, or pack) the content of tracked files selected by
+#: revisions and pathspecs: with no pathspec, the whole tree.
+SHOWS = frozenset({"diff", "show", "grep", "archive", "format-patch"})
+#: Subcommands that do so only when asked for patches or content searches (``log -p``,
+#: ``log -S KEY``, ``stash show -p``).
+LOGS = frozenset({"log", "whatchanged", "reflog", "stash", "shortlog"})
+#: Subcommands that print the files they are named (``blame .env``, ``cat-file -p X``).
+NAMED = frozenset({"blame", "annotate", "cat-file"})
+_LONG_CONTENT = (
+    "--patch", "--unified", "--cc", "--word-diff", "--full-diff", "--pickaxe", "--find-object",
+    "--ext-diff", "--textconv", "--raw", "--diff-merges", "--remerge-diff", "--dd",
+)  # fmt: skip
 _WILDCARDS = frozenset("*?[")
 _KNOWN_MAGIC = frozenset({"top", "literal", "glob", "icase", "exclude"})
 
@@ -68,8 +78,9 @@ def git_accesses(cmd: Command) -> list[Access]:
         if w.value in ("-o",) and sub in ("archive", "format-patch") and i + 1 < len(args):
             out.append(Access("write", _under(start, args[i + 1]), f"git {sub}"))
     after = args[at + 1 :]
-    no_index = any(w.static and w.value == "--no-index" for w in args)
-    if sub not in SHOWS and not no_index:
+    no_index = sub == "diff" and any(w.static and w.value == "--no-index" for w in args)
+    whole = sub in SHOWS or (sub in LOGS and any(_content_option(w) for w in after))
+    if not (whole or no_index or sub in NAMED):
         return out
     end = next((i for i, w in enumerate(after) if w.static and w.value == "--"), len(after))
     before = [w for w in after[:end] if not (w.static and w.value.startswith("-"))]
@@ -81,10 +92,19 @@ def git_accesses(cmd: Command) -> list[Access]:
         if not prev.static or (prev.value.startswith("-") and "=" not in prev.value)
     }
     specs = after[end + 1 :]
+    if (
+        sub == "grep"
+        and before
+        and not any(w.static and w.value in ("-e", "-f", "--regexp", "--file") for w in after[:end])
+    ):
+        before = before[1:]  # the pattern (judged as a path all the same, below)
     # git turns to --no-index by itself when a path is outside the work tree
     # (``git diff ~/.ssh/id_rsa /dev/null``): every operand may be a file it reads
-    for w in [*before, *specs]:
+    for w in [w for w in after if not (w.static and w.value.startswith("-"))]:
         out.append(Access("read", _under(start, w), f"git {sub}"))
+    for w in specs:
+        if w.static and w.value.startswith("-"):
+            out.append(Access("read", _under(start, w), f"git {sub}"))
     if no_index:
         return out
     if not tree_known:
@@ -118,11 +138,28 @@ def git_accesses(cmd: Command) -> list[Access]:
         accesses, narrows = _pathspec(w, start, sub, icase)
         out.extend(accesses)
         positive = positive or narrows
-    if not positive and not blobs:
+    if sub == "cat-file" and not any(w.static and w.value in ("-t", "-s", "-e") for w in after):
+        for w in before:
+            if not _blob_paths(w.value) and w.value not in _OBJECT_TYPES:
+                out.append(Access("read", None, "git cat-file"))  # any object, any file
+    if whole and not positive and not blobs:
         out.append(
             Access("repo", Word(".", "."), f"git {sub}", start=start, unless=tuple(candidates))
         )
     return out
+
+
+_OBJECT_TYPES = frozenset({"blob", "tree", "commit", "tag"})
+
+
+def _content_option(word: Word) -> bool:
+    """Does this option make ``git log`` (and its kin) print or search file content?"""
+    if not word.static:
+        return True
+    value = word.value
+    if value.startswith("--"):
+        return value.startswith(_LONG_CONTENT)
+    return value.startswith("-") and any(c in "puSGLcm" for c in value[1:])
 
 
 def _under(start: Word | None, word: Word) -> Word:

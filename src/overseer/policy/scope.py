@@ -692,7 +692,7 @@ def _could_be_stopped(scope: Scope, tool: str) -> bool:
 _GIT_MODES = frozenset({"repo", "gitspec"})
 _READS_BELOW = frozenset({"read", *_GIT_MODES})
 #: Access modes judged by Read rules but needing no allow rule of their own.
-_READ_MODES = frozenset({"list", *_READS_BELOW})
+_READ_MODES = frozenset({"list", "names", *_READS_BELOW})
 
 
 def _access_fine(access: Access, decision: ScopeDecision) -> bool:
@@ -748,6 +748,8 @@ def _access_targets(access: Access, analysis: Analysis, ctx: CallContext) -> lis
     """Every absolute path ``access`` may touch, or None when that cannot be told."""
     if access.mode in _GIT_MODES:
         return _git_targets(access, analysis, ctx)
+    if access.mode == "names":
+        return _globbed_dirs(access, analysis, ctx)
     word = access.word
     if word is None or not word.static:
         return None
@@ -772,6 +774,34 @@ def _access_targets(access: Access, analysis: Analysis, ctx: CallContext) -> lis
             if variants is None:
                 return None
             found.extend(v for v in variants if v not in found)
+    return found
+
+
+def _globbed_dirs(access: Access, analysis: Analysis, ctx: CallContext) -> list[str] | None:
+    """The directories bash reads the names of to expand a glob: the one its first wildcard
+    is in, and the parent of every match (``~/.s*/*`` lists ~ and ~/.ssh). Without a view
+    of the file system, the first one (judged lexically)."""
+    word = access.word
+    if word is None or not word.static:
+        return None
+    value = word.value
+    if word.tilde:
+        value = (ctx.home or "/nonexistent-home") + value[1:]
+    bases = _bases(analysis, ctx) if not value.startswith("/") else [ctx.cwd]
+    if bases is None:
+        return None
+    found: list[str] = []
+    for base in bases:
+        pattern = resolve_path(value, ctx, base)
+        parts = pattern.split("/")
+        first = next((i for i, p in enumerate(parts) if set(p) & set("*?[")), len(parts) - 1)
+        dirs = ["/".join(parts[:first]) or "/"]
+        if ctx.expand is not None:
+            matches = ctx.expand(pattern)
+            if matches is None:
+                return None
+            dirs.extend(posixpath.dirname(m) for m in matches)
+        found.extend(d for d in dirs if d not in found)
     return found
 
 

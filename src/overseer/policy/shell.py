@@ -164,7 +164,8 @@ class Access:
     of a known reader or writer. ``mode`` is ``read``, ``write`` or ``egress`` (a
     ``/dev/tcp`` or ``/dev/udp`` path, or a ``host:path`` copy target); ``list`` (the names
     in a directory, as the LS tool: ``ls DIR``); or what git shows of its work tree:
-    ``repo`` (a path inside the work tree holding ``start``, ``.`` for all of it, read as
+    ``names`` (the directories an unquoted glob lists as bash expands it), ``repo`` (a
+    path inside the work tree holding ``start``, ``.`` for all of it, read as
     a git pathspec: wildcards may match at any depth) and ``gitspec`` (a wildcard pathspec
     relative to ``start``). A whole-tree ``repo`` read names ``unless``: operands that
     narrow it when one of them is an existing path (``git diff src`` against ``git diff
@@ -1389,6 +1390,10 @@ def file_accesses(cmd: Command) -> list[Access]:
     for w in args:  # /dev/tcp/HOST/PORT as an operand (cat < is a redirect, judged apart)
         if w.static and w.value.startswith(("/dev/tcp/", "/dev/udp/")):
             out.append(Access("egress", w, name))
+        if w.static and w.glob:
+            # bash lists the directories a glob passes through: ``echo ~/.ssh/*`` prints
+            # the names in ~/.ssh whatever the program
+            out.append(Access("names", w, name))
     return out
 
 
