@@ -414,3 +414,41 @@ def test_codex_trust_refuses_a_config_it_cannot_edit(
     user_config.write_text("")
     fresh = inst.plan_codex_trust(trust)
     assert fresh.after == trust.snippet()
+
+
+def test_the_fallback_hook_command_cannot_be_hijacked_from_the_project(
+    tmp_path: Path, config: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No console script beside the interpreter, none on PATH: the hook entry runs
+    ``python -I -m overseer``. A bare ``-m`` would put the hook's cwd — the agent's project —
+    first on sys.path, and a ``json.py`` the agent wrote there would run inside the gate."""
+    monkeypatch.setattr(inst.Path, "is_file", lambda self: False)
+    monkeypatch.setattr(inst.shutil, "which", lambda name: None)
+    argv = inst.overseer_executable()
+    assert argv == [sys.executable, "-I", "-m", "overseer"]
+    project = tmp_path / "project"
+    project.mkdir()
+    marker = tmp_path / "hijacked"
+    (project / "json.py").write_text(
+        f"import pathlib\npathlib.Path({str(marker)!r}).write_text('ran')\n"
+        "raise SystemExit('the agent owns the gate')\n"
+    )
+    call = {"session_id": "s1", "cwd": str(project), "hook_event_name": "PreToolUse",
+            "tool_name": "Bash", "tool_input": {"command": "ls"}, "tool_use_id": "t1"}  # fmt: skip
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OVERSEER_")}
+    config.write_text(
+        '[agents.dev]\nowner = "dev@example.com"\nautonomy = "autonomous"\n'
+        'default_task = "work"\nmatch = { cwd = ["' + str(project) + '"] }\n'
+        '[agents.dev.tasks.work]\nallow = ["Bash(ls *)"]\n'
+    )
+    command = [*argv, "hook", "claude-code", "--config", str(config),
+               "--db", str(tmp_path / "o.db")]  # fmt: skip
+    answered = subprocess.run(command, input=json.dumps(call), capture_output=True, text=True,
+                              cwd=project, env=env, timeout=60)  # fmt: skip
+    assert not marker.exists(), answered.stderr
+    assert json.loads(answered.stdout)["hookSpecificOutput"]["permissionDecision"] == "allow"
+    # Without -I the same project does take the hook over (what the flag is for).
+    bare = [sys.executable, "-m", "overseer", *command[4:]]
+    subprocess.run(bare, input=json.dumps(call), capture_output=True, text=True, cwd=project,
+                   env=env, timeout=60)  # fmt: skip
+    assert marker.exists()

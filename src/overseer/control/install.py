@@ -109,15 +109,18 @@ def settings_path(target: str, *, project: str | None = None, user: bool = False
 
 def overseer_executable() -> list[str]:
     """The argv prefix that runs overseer: the console script beside this interpreter (the
-    lean path, no ``runpy``), else ``python -m overseer``. Absolute, because hooks run with
-    the agent's PATH, not the operator's."""
+    lean path, no ``runpy``), else ``python -I -m overseer``. Absolute, because hooks run with
+    the agent's PATH, not the operator's. ``-I``: a bare ``-m`` puts the hook's working
+    directory — the agent's project — first on ``sys.path``, so a ``json.py`` the agent wrote
+    there would run inside the gate; isolated mode adds no such path and ignores the
+    ``PYTHON*`` variables of the environment the hook inherits."""
     script = Path(sys.executable).parent / "overseer"
     if script.is_file() and os.access(script, os.X_OK):
         return [str(script)]
     found = shutil.which("overseer")
     if found:
         return [os.path.abspath(found)]
-    return [sys.executable, "-m", "overseer"]
+    return [sys.executable, "-I", "-m", "overseer"]
 
 
 def installation_paths(executable: list[str] | None = None) -> list[str]:
