@@ -35,11 +35,6 @@ def expand(tokens: Sequence[Token], limit: int = MAX_WORDS) -> list[list[Token]]
     return None if out is None or len(out) > limit else out
 
 
-def has_group(tokens: Sequence[Token]) -> bool:
-    """Could ``tokens`` hold a brace group at all (an unquoted ``{`` and ``}``)?"""
-    return "{" in tokens and "}" in tokens
-
-
 def _expand(tokens: list[Token], limit: int, depth: int) -> list[list[Token]] | None:
     if depth > MAX_DEPTH:
         return None

@@ -29,8 +29,6 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from overseer.policy import braces
-
 #: Commands longer than this are not parsed at all: the gate asks, ingest records a problem.
 MAX_COMMAND_CHARS = 100_000
 #: ``bash -c`` / ``eval`` / wrapper scripts nested deeper than this are not modelled.
@@ -681,8 +679,10 @@ class _Walk:
         tokens = self.tokens(group)
         if tokens is not None and lead:
             tokens = [*lead, *tokens]
-        if tokens is None or not braces.has_group(tokens):
+        if tokens is None or "{" not in tokens or "}" not in tokens:
             return [self.joined(group)]
+        from overseer.policy import braces  # only a word with braces pays for it
+
         alternatives = braces.expand(tokens)
         if alternatives is None:
             raw = self.src[group[0].start_byte : group[-1].end_byte].decode(
