@@ -281,7 +281,17 @@ def _gate_rows(db: str, events: list[dict[str, Any]]) -> None:
                     )
                 else:
                     decision = "approve" if i % 2 else "deny"
-                    lean.decide(conn, approval, decision=decision, reason="r|", operator="alice")
+                    edit = {"command": "git push origin safe"} if i % 4 == 3 else None
+                    lean.decide(
+                        conn, approval, decision=decision, reason="r|", operator="alice",
+                        updated_input=edit,
+                    )  # fmt: skip
+                    if edit is not None:  # the edit met a deny rule: nothing ran
+                        lean.append_decision(
+                            conn, outcome="policy_denied", action="deny", operator="overseer",
+                            session=session, approval_id=approval, call_id=call_id,
+                            tool=call["tool"], rule="Bash(curl:*)", agent=call["agent"] or None,
+                        )  # fmt: skip
         lean.mark_session_killed(conn, "g-007", operator="carol", reason="loop")
 
 
@@ -324,3 +334,6 @@ def test_edge_store_is_edgy(edge_db: str) -> None:
     assert outcomes["timed_out"] and outcomes["killed"]
     assert any(a["kind"] == "command" for a in review["acquired_tools"])
     assert any(e.kind == "rejected" for e in builder.evidence)
+    items = review["decisions"]["items"]
+    assert any(i.get("edited") for i in items)  # an operator's edit
+    assert any("nothing ran" in i["outcome_label"] for i in items)  # ... then denied

@@ -41,6 +41,8 @@ _EVENTS: sa.Table = EventRow.__table__  # type: ignore[attr-defined]
 _APPROVALS: sa.Table = ApprovalRow.__table__  # type: ignore[attr-defined]
 _DECISIONS: sa.Table = DecisionRow.__table__  # type: ignore[attr-defined]
 _IN_CHUNK = 500
+#: Reads one approval row into the builder's form (gather's ``_approval_dict``).
+AsApproval = Callable[[Mapping[Any, Any]], dict[str, Any]]
 _SEP = "\x01"  # below every character of a stored time: (ts, id) order is text order
 
 #: Tool names judged as shell commands (``canonical_tool`` maps them into SHELL_TOOLS).
@@ -455,9 +457,12 @@ def _has_event(row: Any) -> Any:
     )
 
 
-def approvals(conn: Connection, window: Window, order: Sequence[str]) -> list[dict[str, Any]]:
+def approvals(
+    conn: Connection, window: Window, order: Sequence[str], as_approval: AsApproval
+) -> list[dict[str, Any]]:
     """The approvals of the sessions under review created in the period, in feed order
-    (session by session, then created_at, id), ``input`` parsed and ``has_event`` set."""
+    (session by session, then created_at, id), read by ``as_approval`` (gather's: the raw
+    JSON columns parsed), ``has_event`` set."""
     a = _APPROVALS.alias("a")
     stmt = sa.select(a, sa.case((_has_event(a.c), True), else_=False).label("has_event")).where(
         *window.of_sessions(a.c), *window.period_of(a.c.created_at)
@@ -465,21 +470,11 @@ def approvals(conn: Connection, window: Window, order: Sequence[str]) -> list[di
     place = {sid: i for i, sid in enumerate(order)}
     out = []
     for row in conn.execute(stmt).mappings():
-        item = dict(row)
+        item = as_approval(row)
         item["has_event"] = bool(item["has_event"])
-        item["input"] = _json_value(item.get("input"))
         out.append(item)
     out.sort(key=lambda r: (place.get(str(r["session"]), len(place)), r["created_at"], r["id"]))
     return out
-
-
-def _json_value(text: Any) -> Any:
-    if text is None or not isinstance(text, str):
-        return text
-    try:
-        return orjson.loads(text)
-    except orjson.JSONDecodeError:
-        return None
 
 
 def _decision_filter(d: Any, window: Window, agent: str | None, session: str | None) -> list[Any]:
@@ -491,6 +486,16 @@ def _decision_filter(d: Any, window: Window, agent: str | None, session: str | N
     if agent is not None and window.sessions is not None:
         out.append(sa.or_(d.agent == agent, d.session.in_(window.sessions)))
     return out
+
+
+def _grouped(d: Any) -> Any:
+    """Audit rows counted in groups: the automatic ones about no approval (a deny after an
+    approval — the operator's edit met a deny rule — marks that approval's item)."""
+    return sa.and_(
+        d.outcome.is_not(None),
+        d.outcome.in_(sorted(AUTOMATIC_OUTCOMES)),
+        sa.or_(d.approval_id.is_(None), d.approval_id == ""),
+    )
 
 
 def automatic_decisions(
@@ -510,10 +515,7 @@ def automatic_decisions(
             sa.func.count().label("count"),
             sa.func.max(d.c.ts).label("ts"),
         )
-        .where(
-            d.c.outcome.in_(sorted(AUTOMATIC_OUTCOMES)),
-            *_decision_filter(d.c, window, agent, session),
-        )
+        .where(_grouped(d.c), *_decision_filter(d.c, window, agent, session))
         .group_by(*(sa.literal_column(str(i)) for i in range(1, 7)))
     )
     out = []
@@ -549,7 +551,7 @@ def other_decisions(
             sa.case((_has_event(c), True), else_=False).label("has_event"),
         )
         .where(
-            sa.or_(c.outcome.is_(None), c.outcome.not_in(sorted(AUTOMATIC_OUTCOMES))),
+            sa.not_(_grouped(c)),
             *_decision_filter(c, window, agent, session),
         )
         .order_by(c.seq)
@@ -569,29 +571,29 @@ def feed_gate(
     order: Sequence[str],
     agent: str | None,
     session: str | None,
+    as_approval: AsApproval,
 ) -> None:
     """Approvals and audit rows into ``builder``: automatic decisions counted in groups, the
-    rest row by row (they are itemised, and time to decide needs each)."""
-    for approval in approvals(conn, window, order):
+    rest row by row (they are itemised, and time to decide needs each). ``as_approval``
+    reads an approval row (gather's, so that both readings agree)."""
+    for approval in approvals(conn, window, order, as_approval):
         builder.add_approval(approval)
     for group in automatic_decisions(conn, window, agent, session):
         builder.add_decision_group(group, int(group["count"]))
     rows = other_decisions(conn, window, agent, session)
     wanted = {str(d["approval_id"]) for d in rows if d["approval_id"]} - set(builder.approvals)
-    for approval in _approvals_by_id(conn, sorted(wanted)):
+    for approval in _approvals_by_id(conn, sorted(wanted), as_approval):
         builder.approvals[str(approval["id"])] = approval  # for time to decide only
     for decision in rows:
         builder.add_decision(decision)
 
 
-def _approvals_by_id(conn: Connection, ids: Sequence[str]) -> list[dict[str, Any]]:
+def _approvals_by_id(
+    conn: Connection, ids: Sequence[str], as_approval: AsApproval
+) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     for start in range(0, len(ids), _IN_CHUNK):
-        stmt = sa.select(_APPROVALS).where(
-            _APPROVALS.c.id.in_(list(ids[start : start + _IN_CHUNK]))
-        )
-        for row in conn.execute(stmt).mappings():
-            item = dict(row)
-            item["input"] = _json_value(item.get("input"))
-            out.append(item)
+        chunk = list(ids[start : start + _IN_CHUNK])
+        stmt = sa.select(_APPROVALS).where(_APPROVALS.c.id.in_(chunk))
+        out.extend(as_approval(row) for row in conn.execute(stmt).mappings())
     return out

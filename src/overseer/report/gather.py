@@ -384,7 +384,9 @@ def gather(
             window = Window(query.since, query.until, session_filter(session_conditions(query)))
             order = [str(s["id"]) for s in sessions]
             aggregate.feed(conn, builder, window, order, progress)
-            aggregate.feed_gate(conn, builder, window, order, query.agent, query.session)
+            aggregate.feed_gate(
+                conn, builder, window, order, query.agent, query.session, _approval_dict
+            )
             return builder, chain
         for session in sessions:
             session_id = str(session["id"])

@@ -1109,12 +1109,13 @@ class ReviewBuilder:
         )
 
     def add_decision_group(self, row: Mapping[str, Any], count: int) -> None:
-        """``count`` automatic audit rows (``auto_allowed``, ``policy_denied``) alike in
-        ``outcome``, ``agent``, ``session``, ``task``, ``rule`` and ``has_event``; ``ts`` is the
-        latest. Same counts as :meth:`add_decision` of each (automatic rows are not itemised)."""
+        """``count`` automatic audit rows (``auto_allowed``, ``policy_denied``) about no
+        approval, alike in ``outcome``, ``agent``, ``session``, ``task``, ``rule`` and
+        ``has_event``; ``ts`` is the latest. Same counts as :meth:`add_decision` of each
+        (automatic rows are not itemised)."""
         outcome = str(row.get("outcome") or "errored")
-        if outcome not in AUTOMATIC_OUTCOMES:
-            raise ValueError(f"only automatic outcomes are counted in groups, not {outcome!r}")
+        if outcome not in AUTOMATIC_OUTCOMES or row.get("approval_id"):
+            raise ValueError("only automatic rows about no approval are counted in groups")
         agent = str(row.get("agent") or UNKNOWN_AGENT)
         if not row.get("has_event", True) and row.get("rule"):
             session_id = str(row.get("session") or "")
