@@ -591,7 +591,9 @@ class ReviewBuilder:
         ``rule``, ``flags`` (list of flag dicts), ``summary`` (display form), ``input`` (raw
         dict, or its JSON text: parsed only for shell calls and rejected ones), ``status``
         (the paired result's: ok, error, rejected, blocked, interrupted or pending),
-        ``call_id``."""
+        ``call_id``. The review of a store counts calls in groups instead
+        (:meth:`add_call_groups`): what this counts, that must count alike —
+        ``tests/test_report_aggregate.py`` compares the two over awkward stores."""
         session_id = str(row["session"])
         info = self._session(session_id, row)
         agent = str(row.get("agent") or info.agent)
