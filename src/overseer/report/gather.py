@@ -1,11 +1,14 @@
 """The review's data, read from the store and streamed into a :class:`ReviewBuilder`.
 
-The only report module that touches the database. SQLAlchemy Core over the store's tables
-(:mod:`overseer.store.tables`), read in pages with keyset pagination on the indexes the store
-already has — ``(session, kind, ts, id)`` for calls, ``(session, seq)`` / ``ts`` for decisions
-— so a million-event store is read once, in order, without ``OFFSET`` rescans and without
-holding the events in memory. Everything is read inside one read transaction: a snapshot,
-so a report taken while agents keep running is consistent with itself.
+The only report module that touches the database, with :mod:`.aggregate`: SQLAlchemy Core
+over the store's tables (:mod:`overseer.store.tables`). By default the database counts the
+tool calls and the automatic audit rows (:mod:`.aggregate`: ``GROUP BY``, one row per group)
+and Python reads one row a call only where the review keeps it. ``by_rows=True`` reads every
+call instead, in pages with keyset pagination on the indexes the store already has —
+``(session, kind, ts, id)`` for calls, ``(session, seq)`` / ``ts`` for decisions — without
+``OFFSET`` rescans or holding the events in memory: the reference the grouped review is
+tested against. Everything is read inside one read transaction: a snapshot, so a report
+taken while agents keep running is consistent with itself.
 
 The audit chain is verified through :meth:`Store.verify` (its own implementation, shared with
 ``overseer audit verify``), and stamped on the review.
