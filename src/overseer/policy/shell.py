@@ -660,16 +660,26 @@ class _Walk:
         self.add(cmd, self.via, self.depth)
 
     def lost_brace(self, node: Any) -> str:
-        """``{r,}m -rf ~``: the grammar takes the leading ``{`` for a group's and reports an
-        error; to bash it is the first letter of the command's first word. ``"{"`` when
-        the command sits in an error right after a ``{`` it touches."""
-        parent = self.parent_of(node)
-        if parent is None or parent.type != "ERROR" or node.start_byte == 0:
+        """``{r,}m -rf ~``: the grammar takes the leading ``{`` for a group's (and reports an
+        error); to bash it is the first letter of the command's first word. ``"{"`` when
+        the command starts right after a ``{`` that starts a word."""
+        at = node.start_byte
+        if at == 0 or self.src[at - 1 : at] != b"{":
             return ""
-        before = [c for c in parent.children if c.end_byte == node.start_byte]
-        if before and before[-1].type == "{" and not before[-1].is_named:
-            return "{"
-        return ""
+        # a ``{`` touching the word is a letter of it to bash (the group's ``{`` is a word
+        # of its own), unless it ends a word before it (``a{`` is not this)
+        if at >= 2 and self.src[at - 2 : at - 1] not in (
+            b" ",
+            b"\t",
+            b"\n",
+            b";",
+            b"&",
+            b"|",
+            b"(",
+            b")",
+        ):
+            return ""
+        return "{"
 
     def expanded(self, group: list[Any], lead: str = "") -> list[Word]:
         """The words bash makes of one word of a command by brace expansion (``{r,}m`` is
@@ -679,6 +689,9 @@ class _Walk:
         tokens = self.tokens(group)
         if tokens is not None and lead:
             tokens = [*lead, *tokens]
+            if "}" not in tokens:
+                word = self.from_tokens(tokens)  # ``{ls`` is one word to bash
+                return [word] if word is not None else []
         if tokens is None or "{" not in tokens or "}" not in tokens:
             return [self.joined(group)]
         from overseer.policy import braces  # only a word with braces pays for it
