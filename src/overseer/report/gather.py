@@ -81,6 +81,8 @@ def _snapshot(store: Store) -> Iterator[Connection]:
         if store.is_postgres:
             conn = conn.execution_options(isolation_level="REPEATABLE READ")
         with conn.begin():
+            if store.is_postgres:  # JIT-compiling the review's few queries costs more than it saves
+                conn.exec_driver_sql("SET LOCAL jit = off")
             yield conn
 
 
