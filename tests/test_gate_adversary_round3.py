@@ -500,6 +500,13 @@ SHELL_VARIANTS = [
     (B, {"command": "sudo -Eu root rm -rf ~"}, "deny"),
     (B, {"command": "sg wheel -c 'rm -rf ~'"}, "deny"),
     (B, {"command": "su root /tmp/x.sh"}, "ask"),  # a script the shell runs: not known
+    (B, {"command": "env -iS'rm -rf ~'"}, "deny"),  # -S joined with other flags
+    (B, {"command": "env -vS 'rm -rf ~'"}, "deny"),
+    (B, {"command": "sg wheel 'ls; rm -rf ~'"}, "deny"),  # sg runs its operand through sh
+    (B, {"command": "ssh-agent rm -rf ~"}, "deny"),
+    (B, {"command": "setarch x86_64 rm -rf ~"}, "deny"),
+    (B, {"command": "faketime 2020-01-01 rm -rf ~"}, "deny"),
+    (B, {"command": "cgexec -g cpu:x rm -rf ~"}, "deny"),
     # brace expansion, as bash does it
     (B, {"command": "{c{a,}t,x} .env"}, "deny"),
     (B, {"command": "{rm,-rf,~}"}, "deny"),

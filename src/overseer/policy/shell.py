@@ -49,6 +49,8 @@ WRAPPERS = frozenset({
     "busybox", "coproc", "nsenter", "unshare", "chroot", "strace", "ltrace", "fakeroot",
     "firejail", "proxychains", "proxychains4", "torsocks", "xvfb-run", "catchsegv",
     "pkexec", "runuser", "sg", "caffeinate", "systemd-run", "watch", "script", "su",
+    "ssh-agent", "dbus-run-session", "linux32", "linux64", "setarch", "valgrind", "prlimit",
+    "numactl", "tini", "dumb-init", "faketime", "cgexec",
 })  # fmt: skip
 #: Options of a wrapper that take a value (``sudo -u root rm`` runs ``rm``, not ``root``).
 _WRAPPER_ARGS: dict[str, frozenset[str]] = {
@@ -73,9 +75,15 @@ _WRAPPER_ARGS: dict[str, frozenset[str]] = {
     "systemd-run": frozenset({"-p", "-u", "--unit", "--property", "-E", "--setenv"}),
     "firejail": frozenset(),
     "script": frozenset({"-O", "-I", "-B", "-T", "-E", "-m"}),  # -t[FILE]: attached only
+    "cgexec": frozenset({"-g"}),
+    "numactl": frozenset({"-C", "-N", "-m", "-p", "-i", "-P"}),
+    "valgrind": frozenset(),  # its options are all --name=value
+    "faketime": frozenset({"-f"}),
 }
 #: Wrappers whose first operand is not the command (``chroot DIR cmd``, ``sg GROUP cmd``).
-_WRAPPER_OPERANDS = {"chroot": 1, "sg": 1, "taskset": 1, "chrt": 1, "flock": 1}
+_WRAPPER_OPERANDS = {
+    "chroot": 1, "sg": 1, "taskset": 1, "chrt": 1, "flock": 1, "setarch": 1, "faketime": 1,
+}  # fmt: skip
 #: Wrappers that run a *string* as a shell script (``su -c SCRIPT``, ``watch 'cmd'``).
 _STRING_RUNNERS = {"su": "-c", "runuser": "-c", "script": "-c", "flock": "-c", "sg": "-c"}
 #: Shells whose ``-c SCRIPT`` is parsed as a command line of its own.
@@ -1479,7 +1487,9 @@ def unwrap(cmd: Command) -> tuple[str, Command | None, Word | None] | None:
             if value in takes_value or value.startswith("--"):
                 rest = rest[2:] if value in takes_value else rest[1:]
                 continue
-            taken, found = _short_cluster(word, rest[1:2], takes_value, runner)
+            taken, found = _short_cluster(
+                word, rest[1:2], takes_value, "-S" if name == "env" else runner
+            )
             script = found or script
             rest = rest[1 + taken :]
             continue
@@ -1499,6 +1509,11 @@ def unwrap(cmd: Command) -> tuple[str, Command | None, Word | None] | None:
         rest = rest[2:]
     if name == "script":
         return name, None, script  # its operand is the typescript file, never a program
+    if name == "sg" and rest and script is None:
+        # ``sg GROUP 'CMD'``: CMD is run by /bin/sh -c
+        if all(w.static for w in rest):
+            return name, None, Word(" ".join(w.value for w in rest), rest[0].raw)
+        return name, Command(rest, assignments, exact=False), None
     if name == "watch" and rest:
         # watch runs its operands joined by spaces through ``sh -c``
         joined = " ".join(w.value for w in rest)
