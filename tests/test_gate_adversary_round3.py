@@ -536,6 +536,9 @@ SHELL_VARIANTS = [
     (B, {"command": "ls ~/.ssh"}, "deny"),
     (B, {"command": "ls se*"}, "deny"),
     (B, {"command": "ls -- secrets"}, "deny"),
+    (B, {"command": "eza secrets"}, "deny"),
+    (B, {"command": "cd secrets; echo *"}, "deny"),  # the glob lists secrets/
+    (B, {"command": "ca{t,} .env"}, "deny"),
 ]
 
 #: Brace expansion and listings of allowed places stay allowed.

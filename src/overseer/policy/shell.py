@@ -1295,7 +1295,7 @@ READERS = frozenset({
 })  # fmt: skip
 #: Programs that print the names in the directories they are given (the current one when
 #: none is).
-LISTERS = frozenset({"ls", "dir", "vdir", "tree"})
+LISTERS = frozenset({"ls", "dir", "vdir", "tree", "exa", "eza", "lsd", "gls"})
 #: Programs whose every operand is a file they change, create or remove.
 WRITERS = frozenset({
     "tee", "rm", "rmdir", "unlink", "shred", "truncate", "touch", "mkdir", "chmod", "chown",
@@ -1344,13 +1344,20 @@ def file_accesses(cmd: Command) -> list[Access]:
     elif name in LISTERS:
         # the names in a directory, as the LS tool: judged by Read rules on what is inside
         # it (``ls secrets`` against ``Read(./secrets/**)``); recursively, a read of the tree
-        recursive = name == "tree" or any(
-            w.static
-            and (
-                w.value == "--recursive"
-                or (w.value[:1] == "-" and w.value[1:2] != "-" and "R" in w.value)
+        recursive = (
+            name == "tree"
+            or any(
+                w.static and w.value in ("-T", "--tree") and name in ("exa", "eza", "lsd")
+                for w in args[:end]
             )
-            for w in args[:end]
+            or any(
+                w.static
+                and (
+                    w.value == "--recursive"
+                    or (w.value[:1] == "-" and w.value[1:2] != "-" and "R" in w.value)
+                )
+                for w in args[:end]
+            )
         )
         for w in operands or [Word(".", ".")]:
             add("read" if recursive else "list", w)
