@@ -122,3 +122,19 @@ def test_every_file_rg_searches_passes(tmp_path: Path, globs: list[str]) -> None
     root = str(tmp_path)
     found = rgglob.search_files(root, walk, made, vcs=True) or []
     assert [p for p in listed if root + "/" + p not in found] == []
+
+
+@pytest.mark.skipif(RG is None, reason="ripgrep is not installed")
+def test_globs_relative_to_where_rg_runs(tmp_path: Path) -> None:
+    """ripgrep reads a glob relative to its working directory, not the search root:
+    ``rg --glob 'sub/*.env' KEY sub`` from the parent searches sub/x.env."""
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "x.env").write_text("KEY\n")
+    args = [str(RG), "--files", "--hidden", "--glob", "sub/*.env", "sub"]
+    listed = subprocess.run(args, cwd=tmp_path, capture_output=True, text=True).stdout.split()
+    assert listed == ["sub/x.env"]
+    made = rgglob.compile_filter(["sub/*.env"])
+    assert made is not None
+    root = str(tmp_path / "sub")
+    found = rgglob.search_files(root, walk, made, vcs=True, also=[str(tmp_path)])
+    assert root + "/x.env" in (found or [])

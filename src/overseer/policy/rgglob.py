@@ -181,13 +181,26 @@ def _fnmatch_form(glob: str) -> str:
 
 
 def search_files(
-    root: str, walk: Callable[..., list[str] | None], rg_filter: Filter, vcs: bool
+    root: str,
+    walk: Callable[..., list[str] | None],
+    rg_filter: Filter,
+    vcs: bool,
+    also: Sequence[str | None] = (),
 ) -> list[str] | None:
     """The files below ``root`` ripgrep may search with ``rg_filter`` (None: not known);
-    ``vcs`` whether VCS directories are excluded first (the Grep tool) or not (Glob)."""
-    prefix = root.rstrip("/") + "/"
-    prune = (lambda d: rg_filter.prune(d[len(prefix) :])) if vcs else None
-    found = walk(root, True, prune=prune)
+    ``vcs`` whether VCS directories are excluded first (the Grep tool) or not (Glob).
+    ripgrep matches a glob against the path relative to the directory it was started in,
+    which need not be the search root: each path is tried relative to ``root``, to every
+    directory in ``also`` that holds it, and whole."""
+    bases = [b.rstrip("/") + "/" for b in [root, *also] if b]
+
+    def forms(path: str) -> list[str]:
+        return [path[len(b) :] for b in bases if path.startswith(b)] + [path.lstrip("/")]
+
+    def prune(path: str) -> bool:
+        return all(rg_filter.prune(f) for f in forms(path))
+
+    found = walk(root, True, prune=prune if vcs else None)
     if found is None:
         return None
-    return [p for p in found if rg_filter.passes(p[len(prefix) :] if p.startswith(prefix) else p)]
+    return [p for p in found if any(rg_filter.passes(f) for f in forms(p))]

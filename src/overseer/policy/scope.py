@@ -433,7 +433,9 @@ def _searched(
         rg_filter = rgglob.compile_filter([raw] if raw else [])
     if rg_filter is None:
         return None
-    return rgglob.search_files(root, ctx.walk, rg_filter, vcs=family == "Grep")
+    return rgglob.search_files(
+        root, ctx.walk, rg_filter, vcs=family == "Grep", also=(ctx.cwd, ctx.root)
+    )
 
 
 def _granted_path(
