@@ -750,7 +750,10 @@ def _access_targets(access: Access, analysis: Analysis, ctx: CallContext) -> lis
     """Every absolute path ``access`` may touch, or None when that cannot be told."""
     if access.mode in _GIT_MODES:
         return _git_targets(access, analysis, ctx)
-    if access.mode == "names":
+    if access.mode == "names" or (
+        access.mode == "list" and ctx.expand is None and access.word and access.word.glob
+    ):
+        # (``ls *.txt`` with no view of the file system: the directory it lists, lexically)
         return _globbed_dirs(access, analysis, ctx)
     word = access.word
     if word is None or not word.static:
