@@ -72,7 +72,9 @@ CRON = "crontab installs commands run later, outside the gate and the agent's pr
 STARTUP = "shell start-up files not listed (.zlogin, .kshrc, fish config, ~/.bashrc.d)"
 PLUGIN = "a Claude Code plugin's manifest can declare hooks; /etc/codex is Codex's system config"
 #: The classes closed by the guard's fixes: their cases are ordinary ones.
-CLOSED: frozenset[str] = frozenset()
+CLOSED = frozenset(
+    {GIT, JOINED, ARGV, LITERAL, PYSQLITE, SCRIPT, NODE, SIGNAL, CRON, STARTUP, PLUGIN}
+)
 
 
 def _open(hole: str, tool: str, tool_input: dict[str, Any], want: str) -> Any:

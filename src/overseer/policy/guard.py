@@ -21,10 +21,15 @@ from __future__ import annotations
 import posixpath
 import re
 from collections.abc import Callable, Iterable, Sequence
+from typing import TYPE_CHECKING
 
+from overseer.policy.literals import joined, literals
 from overseer.policy.rules import CallContext
 from overseer.policy.shell import READERS, Command
 from overseer.policy.shell import SHELLS as _ALL_SHELLS
+
+if TYPE_CHECKING:
+    from overseer.policy import sqlite_cli
 
 #: The flag a tampering call carries (a security detector of the same id raises it).
 TAMPERING_FLAG = "oversight_tampering"
@@ -44,22 +49,25 @@ GUARDED_NAMES = frozenset({".gitattributes", ".gitmodules", ".gitconfig", ".mcp.
 GUARDED_HOME = frozenset({
     ".bashrc", ".bash_profile", ".bash_login", ".profile", ".zshrc", ".zshenv", ".zprofile",
     ".bash_logout", ".bash_aliases", ".gitconfig", ".claude.json", ".sqliterc", ".duckdbrc",
-    ".psqlrc",
+    ".psqlrc", ".zlogin", ".zlogout", ".kshrc", ".mkshrc", ".yashrc", ".cshrc", ".tcshrc",
+    ".login", ".logout",
 })  # fmt: skip
 #: Every path inside these directories (and the directory itself).
 GUARDED_DIRS = frozenset({".git", ".codex"})
 #: Under a ``.claude`` directory: hook settings, and what Claude Code runs on its own
-#: (hooks, commands, agents; the shell snapshot it sources before every Bash call).
-_CLAUDE_NAMES = ("hooks", "commands", "agents", "shell-snapshots")
+#: (hooks, commands, agents; the shell snapshot it sources before every Bash call; plugins,
+#: whose manifest ``.claude-plugin/plugin.json`` may declare hooks of its own).
+_CLAUDE_NAMES = ("hooks", "commands", "agents", "shell-snapshots", "plugins")
 #: Claude Code's managed settings (``disableAllHooks``, ``allowManagedHooksOnly``) on Linux.
 MANAGED_SETTINGS = "/etc/claude-code"
 #: System files that choose what later shells and git commands run, for every user.
 SYSTEM_GUARDED = ("/etc/gitconfig", "/etc/profile", "/etc/profile.d", "/etc/bash.bashrc",
                   "/etc/environment", "/etc/zsh", "/etc/ld.so.preload", "/etc/ld.so.conf",
-                  "/etc/ld.so.conf.d")  # fmt: skip
-#: Under the home directory.
+                  "/etc/ld.so.conf.d", "/etc/codex")  # fmt: skip
+#: Under the home directory (``~/.bashrc.d``: sourced by the default ``~/.bashrc`` of
+#: several distributions; fish reads ``~/.config/fish``).
 _HOME_DIRS = (".config/overseer", ".config/git", ".cache/overseer", ".local/share/overseer",
-              ".config/sqlite3")  # fmt: skip
+              ".local/state/overseer", ".config/sqlite3", ".bashrc.d", ".config/fish")  # fmt: skip
 
 #: Programs that open a SQLite (or PostgreSQL) database given on their command line.
 DB_CLIENTS = frozenset({
@@ -92,6 +100,7 @@ LAUNCHERS = frozenset({
     "austin", "kernprof", "ipython", "ipython3", "pdb", "pdb3", "parallel", "tmux", "screen",
     "dtach", "abduco", "at", "batch", "ssh", "entr", "dbus-run-session", "gdb", "valgrind",
     "perf", "bwrap", "flatpak-spawn", "distrobox-enter", "toolbox", "run-one", "sem", "py",
+    "npx", "pnpx", "bunx", "npm", "pnpm", "yarn",
 })  # fmt: skip
 #: Interpreters of other languages (and make): a program they are handed (``-e`` code, a
 #: here-document) that names overseer may run it. A heuristic, as for ``python -c``: a
@@ -127,8 +136,9 @@ _SHELL_SYNTAX = re.compile(r"[\s$`;|&<>()\\'\"*?\[\]{}~#!=]")
 _HEREDOCS = frozenset({"<<", "<<-", "<<<"})
 
 
-def is_guarded(path: str, ctx: CallContext) -> bool:
-    """Is ``path`` (absolute, normalised) a file a write to which changes the oversight?"""
+def is_guarded(path: str, ctx: CallContext, parents: bool = True) -> bool:
+    """Is ``path`` (absolute, normalised) a file a write to which changes the oversight?
+    ``parents``: a directory above one of overseer's own files counts (``mv ~/.config``)."""
     parts = path.split("/")
     name = parts[-1]
     if name in GUARDED_NAMES or name in GUARDED_DIRS:
@@ -146,14 +156,24 @@ def is_guarded(path: str, ctx: CallContext) -> bool:
         return name.startswith("settings") or any(p in _CLAUDE_NAMES for p in below)
     if name == ".claude":
         return True  # replacing the directory itself
-    if within_any(path, ctx.protected):
+    if within_any(path, ctx.protected) if parents else _inside_any(path, ctx.protected):
         return True
     home = ctx.home
     if not home:
         return False
     if posixpath.dirname(path) == home and name in GUARDED_HOME:
         return True
-    return within_any(path, [f"{home}/{d}" for d in _HOME_DIRS])
+    dirs = [f"{home}/{d}" for d in _HOME_DIRS]
+    return within_any(path, dirs) if parents else _inside_any(path, dirs)
+
+
+def _inside_any(path: str, roots: Iterable[str]) -> bool:
+    """Is ``path`` one of ``roots`` or below one of them (not above)?"""
+    for root in roots:
+        root = root.rstrip("/") or "/"
+        if path == root or path.startswith(root + "/"):
+            return True
+    return False
 
 
 def within_any(path: str, roots: Iterable[str]) -> bool:
@@ -225,9 +245,11 @@ def _is_overseer(name: str) -> bool:
 
 def _names_overseer(text: str) -> bool:
     """Does ``text`` name overseer, as Python source would (``ｏverseer`` is NFKC-folded to
-    ``overseer`` in an identifier)?"""
+    ``overseer`` in an identifier), or once its string literals are joined?"""
     low = text.lower()
     if "overseer" in low:
+        return True
+    if ("'" in low or '"' in low or "`" in low) and "overseer" in joined(low):
         return True
     if low.isascii():
         return False
@@ -273,6 +295,11 @@ def _python_reason(cmd: Command, data: Sequence[str]) -> str | None:
         why = _program_reason(program, f"{program} -c runs", value)
         if why is not None:
             return why
+    if line.kind in ("command", "stdin") and any(
+        _names_overseer(words[i].value) for i in line.args
+    ):
+        # ``-c 'runpy.run_module(sys.argv[1])' overseer``: the program's arguments name it
+        return f"{program} hands its program arguments that name overseer{UNSEEN}"
     elif line.kind == "file" and _is_overseer(value):
         return RUNS
     elif line.kind == "exit" and not cmd.exact:
@@ -438,6 +465,14 @@ def _sqlite_reason(
             if arg.startswith("file:"):
                 opened.add(sqlite_cli.uri_filename(arg))
             sqlite_cli.judge_text(arg, opened, argument=True)
+    return _opened_reason(base, opened, ctx, paths)
+
+
+def _opened_reason(
+    base: str, opened: sqlite_cli.Opened, ctx: CallContext, paths: PathsOf | None
+) -> str | None:
+    """The files a database client opens (``opened``): one that is guarded, or one whose
+    name cannot be told."""
     if opened.unseen:
         return f"runs {base}: {opened.unseen[0]}{UNSEEN}"
     names = list(opened.names)
@@ -474,6 +509,17 @@ def command_reason(
         return why
     if changes_git_config(cmd):
         return "changes git's config, which chooses what later git commands run"
+    for reason in (_signal_reason, _cron_reason, _writes_program_reason):
+        why = reason(cmd, data)
+        if why is not None:
+            return why
+    if cmd.basename == "git":
+        why = _git_reason(cmd, ctx, paths)
+        if why is not None:
+            return why
+    why = _program_text_reason(cmd, ctx, data, paths)
+    if why is not None:
+        return why
     base = cmd.basename
     first = cmd.words[0] if cmd.words else None
     program = first.value if first else ""
@@ -498,3 +544,234 @@ def command_reason(
     if base in _INSPECTORS or (base in READERS and base not in _READERS_THAT_WRITE):
         return None
     return f"{base} is given {named[0]}, one of the files that judge or gate the agent"
+
+
+#: Programs that signal processes they find by name (``pgrep`` finds the pids ``kill`` is
+#: then given): overseer's hook, console or server stopped or killed fails a call open
+#: where the agent's ``sh -c`` wrapper dies before it answers "block".
+_SIGNALLERS = frozenset({"pkill", "killall", "pgrep", "pidof", "skill", "snice", "kill"})
+#: Redirections that write a file.
+_WRITE_OPS = frozenset({">", ">>", ">|", "&>", "&>>", "<>"})
+#: Text that runs an operator command of overseer's (in a script being written).
+_OPERATOR = re.compile(
+    r"\boverseer(?:-[a-z]+)?\s+(?:decide|grant|kill|hook|audit|serve|scope|install)\b"
+)
+
+
+def _signal_reason(cmd: Command, data: Sequence[str]) -> str | None:
+    if cmd.basename in _SIGNALLERS and any(
+        w.static and _names_overseer(w.value) for w in cmd.words[1:]
+    ):
+        return "signals overseer's own processes (its gate hook, console or server)"
+    return None
+
+
+def _cron_reason(cmd: Command, data: Sequence[str]) -> str | None:
+    """``crontab FILE`` or ``crontab -``: commands cron runs later, outside the agent's
+    process tree and outside what the guard sees (``-l`` only lists)."""
+    if cmd.basename != "crontab":
+        return None
+    values = [w.value for w in cmd.words[1:]]
+    rest = [v for i, v in enumerate(values) if v != "-u" and (i == 0 or values[i - 1] != "-u")]
+    if rest and all(v in ("-l", "-V", "--help") for v in rest):
+        return None
+    return f"crontab installs commands cron runs later, which the guard does not see{UNSEEN}"
+
+
+def _writes_program_reason(cmd: Command, data: Sequence[str]) -> str | None:
+    """``echo 'import overseer.cli' > x.py``, ``cat > x.sh <<EOF overseer decide…``: a
+    program that runs overseer written for a later command (or a later call) to run."""
+    if cmd.basename not in ("echo", "printf", "cat", "tee"):
+        return None
+    writes = cmd.basename == "tee" or any(op in _WRITE_OPS for op, _ in cmd.redirects)
+    if not writes:
+        return None
+    texts = [w.value for w in cmd.words[1:] if w.static]
+    if _fed(cmd):
+        texts += data
+    if any(_PY_SOURCE.search(t) or _OPERATOR.search(t) for t in texts):
+        return f"{cmd.basename} writes a program that runs overseer{UNSEEN}"
+    return None
+
+
+def _git_reason(cmd: Command, ctx: CallContext, paths: PathsOf | None) -> str | None:
+    """What git runs through the config its command line gives it (:mod:`gitrun`), judged
+    as the shell command lines they are."""
+    from overseer.policy import gitrun
+
+    runs = gitrun.git_runs(
+        [(w.value, w.static) for w in cmd.words[1:]],
+        [(name, value.value, value.static) for name, value in cmd.assignments],
+    )
+    if runs.unseen:
+        return f"{runs.unseen[0]}{UNSEEN}"
+    for key, text in runs.texts:
+        why = _shell_text_reason(text, ctx, paths)
+        if why is not None:
+            return f"git runs {key[:40]} as a command: {why}"
+    return None
+
+
+def _shell_text_reason(text: str, ctx: CallContext, paths: PathsOf | None) -> str | None:
+    """A shell command line a program will run (a git alias, a pager): judged as the
+    guard judges the agent's own."""
+    if _names_overseer(text):
+        return RUNS
+    from overseer.policy.shell import analyse
+
+    try:
+        analysis = analyse(text)
+    except Exception:  # the analyser's own failure: not judged, so not allowed
+        return f"a command line the guard cannot read{UNSEEN}"
+    if analysis.problems:
+        return f"a command line the guard cannot read exactly{UNSEEN}"
+    for sub in analysis.commands:
+        why = command_reason(sub, [], ctx, analysis.data, paths)
+        if why is not None:
+            return why
+    return None
+
+
+#: Interpreters whose first operand (when no ``-e`` program is given) is a script file.
+_SCRIPT_RUNNERS = frozenset({"perl", "ruby", "node", "nodejs", "php", "lua", "luajit",
+                             "tclsh", "Rscript", "julia"})  # fmt: skip
+_EVAL_OPTIONS = ("-e", "-E", "-r", "--eval", "-p", "--print", "-c")
+#: A script is read up to this many bytes.
+_SCRIPT_BYTES = 256 * 1024
+
+
+def _program_text_reason(
+    cmd: Command, ctx: CallContext, data: Sequence[str], paths: PathsOf | None
+) -> str | None:
+    """A program handed over as text (``python3 -c``, ``perl -e``, a here-document) that
+    names one of overseer's files or a hook setting by a relative or built path; Python's
+    sqlite3 shell (``python3 -m sqlite3``); a script file that names overseer."""
+    base = cmd.basename
+    values = [w.value for w in cmd.words[1:]]
+    texts: list[str] = []
+    script: str | None = None
+    argv: list[str] = []
+    if _PYTHON.match(base):
+        from overseer.policy import pycli
+
+        line = pycli.parse(values)
+        if line.kind == "module" and line.value == "sqlite3":
+            return _pysqlite_reason(cmd, [values[i] for i in line.args], ctx, data, paths)
+        if line.kind == "command":
+            texts.append(line.value or "")
+        elif line.kind == "file" and not _STDIN_FILES.match(posixpath.normpath(line.value or "")):
+            script, argv = line.value, [values[i] for i in line.args]
+        if (line.kind == "stdin" or line.inspect) and _fed(cmd):
+            texts += data
+    elif base in _INTERPRETERS:
+        texts += [w.value for w in cmd.words[1:] if w.static]
+        if _fed(cmd):
+            texts += data
+        if base in _SCRIPT_RUNNERS and not any(v.startswith(_EVAL_OPTIONS) for v in values):
+            script = next((v for v in values if not v.startswith("-")), None)
+    elif base in SHELLS or base in _ALL_SHELLS:
+        script = _shell_script(cmd)
+    for text in texts:
+        why = _literal_reason(base, text, ctx, paths)
+        if why is not None:
+            return why
+    program = cmd.words[0].value if cmd.words else ""
+    for name in (script, program if "/" in program else None):
+        if name:
+            why = _script_reason(base, name, argv, ctx, data, paths)
+            if why is not None:
+                return why
+    return None
+
+
+def _shell_script(cmd: Command) -> str | None:
+    """The script file a shell runs (``sh x.sh``), if it is given one."""
+    words = cmd.words[1:]
+    skip = False
+    for word in words:
+        value = word.value
+        if skip:
+            skip = False
+            continue
+        if value in ("-o", "+o", "-O", "+O", "--rcfile", "--init-file"):
+            skip = True
+            continue
+        if value == "--":
+            continue
+        if value.startswith("-") and not value.startswith("--") and ("c" in value or "s" in value):
+            return None
+        if value.startswith(("-", "+")):
+            continue
+        return value if word.static else None
+    return None
+
+
+def _literal_reason(program: str, text: str, ctx: CallContext, paths: PathsOf | None) -> str | None:
+    for literal in literals(text):
+        name = literal
+        if name.startswith("~/"):
+            name = (ctx.home or "/nonexistent-home") + name[1:]
+        found = paths(name) if paths is not None else [_lexical(name, ctx)]
+        hit = next((f for f in found or () if is_guarded(f, ctx, parents=False)), None)
+        if hit is not None:
+            return f"the program {program} runs names {hit} (it may write it){UNSEEN}"
+    return None
+
+
+def _script_reason(
+    program: str,
+    name: str,
+    argv: Sequence[str],
+    ctx: CallContext,
+    data: Sequence[str],
+    paths: PathsOf | None,
+) -> str | None:
+    """A script file run: read where the file system is (the hook, ``scope explain``),
+    judged as a program handed over whole. One not there yet (written by this command
+    line) is judged by the here-documents that may write it."""
+    text = _read_script(name, ctx, paths)
+    if text is None:
+        if any(_names_overseer(d) for d in data):
+            return f"{program} runs {name[:80]}, written here from text naming overseer{UNSEEN}"
+        return None
+    if _names_overseer(text):
+        return f"{program} runs {name[:80]}, a program that names overseer{UNSEEN}"
+    if any(_names_overseer(a) for a in argv):
+        return f"{program} hands {name[:80]} arguments that name overseer{UNSEEN}"
+    return _literal_reason(program, text, ctx, paths)
+
+
+def _read_script(name: str, ctx: CallContext, paths: PathsOf | None) -> str | None:
+    """The start of the script ``name``, or None when there is none (or no file system:
+    the pure engine judges the command line alone)."""
+    if ctx.resolve is None:
+        return None
+    found = paths(name) if paths is not None else [_lexical(name, ctx)]
+    for path in found or ():
+        try:
+            with open(path, "rb") as fh:
+                return fh.read(_SCRIPT_BYTES).decode("utf-8", "replace")
+        except (OSError, ValueError):
+            continue
+    return None
+
+
+def _pysqlite_reason(
+    cmd: Command, args: Sequence[str], ctx: CallContext, data: Sequence[str],
+    paths: PathsOf | None,
+) -> str | None:  # fmt: skip
+    """``python3 -m sqlite3 [FILE [SQL]]`` (3.12+): SQL from its argument, or from stdin
+    when none is given, on FILE (judged as a path elsewhere)."""
+    from overseer.policy import sqlite_cli
+
+    positional = [a for a in args if not a.startswith("-")]
+    opened = sqlite_cli.Opened()
+    if len(positional) >= 2:
+        for text in positional[1:]:
+            sqlite_cli.sql_opens(text, opened)
+    elif _fed(cmd):
+        for text in data:
+            sqlite_cli.sql_opens(text, opened)
+    else:
+        opened.unseen.append("python -m sqlite3 reads SQL from stdin the guard does not see")
+    return _opened_reason(cmd.basename + " -m sqlite3", opened, ctx, paths)
