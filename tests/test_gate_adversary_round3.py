@@ -587,3 +587,15 @@ def test_round3_glob_listings(plain: World3) -> None:
         if (explain, hook) != (want, want):
             wrong.append(f"{tool} {tool_input}: explain={explain} hook={hook}, must be {want}")
     assert not wrong, "\n".join(wrong)
+
+
+def test_an_empty_git_dir_does_not_stop_the_search(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    """git passes over a ``.git`` that is no repository: ``mkdir sub/.git`` does not make
+    ``sub`` the top of the work tree, and the diff still shows ../.env."""
+    world = World3(tmp_path_factory.mktemp("round3fakegit"), git=True)
+    (world.proj / "sub" / ".git").mkdir()
+    world.hook(B, {"command": "ls"}, 0)
+    for command in ("git -C sub diff", "cd sub && git diff", "git -C sub diff HEAD:.env x"):
+        assert world.both(B, {"command": command}) == ("deny", "deny"), command

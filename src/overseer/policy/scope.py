@@ -836,11 +836,10 @@ def _git_targets(access: Access, analysis: Analysis, ctx: CallContext) -> list[s
     anchors: list[str] = []
     for start in starts:
         here = resolve_path(".", ctx, start)
-        anchor = here if access.mode == "gitspec" else _git_top(here, ctx)
-        if anchor is None:
+        tops = [here] if access.mode == "gitspec" else _git_tops(here, ctx)
+        if tops is None:
             return None
-        if anchor not in anchors:
-            anchors.append(anchor)
+        anchors.extend(t for t in tops if t not in anchors)
     if access.mode == "repo" and word.value == "." and access.unless:
         if ctx.expand is None:
             return anchors  # lexical: the tree is judged as the directory itself
@@ -878,22 +877,24 @@ def _git_targets(access: Access, analysis: Analysis, ctx: CallContext) -> list[s
     return found
 
 
-def _git_top(directory: str, ctx: CallContext) -> str | None:
-    """The top of the git work tree holding ``directory`` (the nearest one with a ``.git``
-    entry), or None when there is none or it cannot be told (then the command may make one
-    first: ``git init && git add . && git diff --cached``). Without a view of the file
-    system, the directory itself (judged lexically)."""
+def _git_tops(directory: str, ctx: CallContext) -> list[str] | None:
+    """Every directory that may be the top of the git work tree holding ``directory``: each
+    one above it with a ``.git`` entry, for git passes over one that is no repository (an
+    empty ``.git`` made to stop the search here). None when there is none or it cannot be
+    told (then the command may make one first: ``git init && git add . && git diff
+    --cached``). Without a view of the file system, the directory itself (lexically)."""
     if ctx.expand is None:
-        return directory
+        return [directory]
+    tops: list[str] = []
     current = directory
     while True:
         found = ctx.expand(posixpath.join(current, ".git"))
         if found is None:
             return None
         if found:
-            return current
+            tops.append(current)
         if current == "/":
-            return None
+            return tops or None
         current = posixpath.dirname(current)
 
 
