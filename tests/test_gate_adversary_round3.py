@@ -421,6 +421,8 @@ GIT_VARIANTS = [
     (B, {"command": "git --no-pager diff --cached"}, "deny"),
     (B, {"command": "git diff HEAD"}, "deny"),
     (B, {"command": "git diff -S README.md"}, "deny"),  # -S takes README.md: no pathspec
+    (B, {"command": "git diff --cached -G README.md"}, "deny"),
+    (B, {"command": "git diff -O README.md"}, "deny"),  # the orderfile: no pathspec
     (B, {"command": "git diff ':/'"}, "deny"),
     (B, {"command": "git diff ':(top)'"}, "deny"),
     (B, {"command": "git -C sub diff -- ':(top).env'"}, "deny"),
@@ -444,6 +446,10 @@ GIT_VARIANTS = [
     (B, {"command": "git log -S KEY --oneline"}, "deny"),  # a content search leaks it too
     (B, {"command": "git grep KEY"}, "deny"),
     (B, {"command": "git grep -e KEY -- '*.env'"}, "deny"),
+    (B, {"command": "git grep -C 3 README.md"}, "deny"),  # 3 is -C's, README.md the pattern
+    (B, {"command": "git grep -C 3 KEY README.md"}, "ask"),  # narrowed to README.md
+    (B, {"command": "git log -n 5 -p README.md"}, "ask"),  # narrowed to README.md
+    (B, {"command": "git log -n README.md -p"}, "deny"),  # -n's value narrows nothing
     (B, {"command": "git blame .env"}, "deny"),
     (B, {"command": "git cat-file -p HEAD:.env"}, "deny"),
     (B, {"command": "git cat-file blob HEAD:.env"}, "deny"),
@@ -461,6 +467,8 @@ GIT_ALLOWED = [
     (B, {"command": "git diff -- README.md"}),
     (B, {"command": "git diff HEAD -- '*.md'"}),
     (B, {"command": "git diff HEAD:README.md HEAD~0:README.md"}),
+    (B, {"command": "git diff --cached README.md"}),
+    (B, {"command": "git diff --stat -U5 README.md"}),
 ]
 
 

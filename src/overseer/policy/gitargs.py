@@ -89,7 +89,8 @@ def git_accesses(cmd: Command) -> list[Access]:
     valued = {
         id(w)
         for prev, w in itertools.pairwise(after[:end])
-        if not prev.static or (prev.value.startswith("-") and "=" not in prev.value)
+        if not prev.static
+        or (prev.value.startswith("-") and "=" not in prev.value and not _flag(prev.value))
     }
     specs = after[end + 1 :]
     if (
@@ -97,7 +98,9 @@ def git_accesses(cmd: Command) -> list[Access]:
         and before
         and not any(w.static and w.value in ("-e", "-f", "--regexp", "--file") for w in after[:end])
     ):
-        before = before[1:]  # the pattern (judged as a path all the same, below)
+        # the pattern: the first operand no option took (judged as a path all the same)
+        pattern = next((w for w in before if id(w) not in valued), None)
+        before = [w for w in before if w is not pattern]
     # git turns to --no-index by itself when a path is outside the work tree
     # (``git diff ~/.ssh/id_rsa /dev/null``): every operand may be a file it reads
     for w in [w for w in after if not (w.static and w.value.startswith("-"))]:
@@ -150,6 +153,27 @@ def git_accesses(cmd: Command) -> list[Access]:
 
 
 _OBJECT_TYPES = frozenset({"blob", "tree", "commit", "tag"})
+#: Options of git's diff family that never take the next word as their value, in any of
+#: the subcommands read here (``-n``, ``-C``, ``-B`` do in ``log`` or ``grep``: not listed).
+_FLAGS = frozenset({
+    "--cached", "--staged", "--stat", "--name-only", "--name-status", "--numstat",
+    "--shortstat", "--summary", "--compact-summary", "--no-color", "--color", "-p", "-u",
+    "--patch", "--no-patch", "-s", "-w", "-b", "--ignore-all-space", "--ignore-space-change",
+    "--ignore-blank-lines", "--quiet", "--exit-code", "-R", "--minimal", "--patience",
+    "--histogram", "--raw", "--check", "--binary", "--full-index", "--no-ext-diff",
+    "--no-textconv", "--word-diff", "--no-renames", "-M", "-D", "--find-renames",
+    "--find-copies", "-a", "--text", "--no-prefix", "-z", "--merge-base", "--ours",
+    "--theirs", "--base", "-1", "-2", "-3", "--irreversible-delete", "--oneline", "--all",
+    "--no-index", "--relative", "--no-relative", "-i", "--ignore-case",
+    "--line-number", "-l", "--files-with-matches", "-c", "--count", "-q", "--follow",
+    "--first-parent", "--reverse", "--no-merges", "--merges",
+})  # fmt: skip
+_ATTACHED = re.compile(r"^-(?:[UMCBl]\d+%?|\d+)$")
+
+
+def _flag(value: str) -> bool:
+    """Is this option one that takes no separate value (``--cached``, ``-U5``)?"""
+    return value in _FLAGS or bool(_ATTACHED.match(value))
 
 
 def _content_option(word: Word) -> bool:
