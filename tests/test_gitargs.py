@@ -93,3 +93,12 @@ def test_narrow_diffs_are_not_stopped(repo: Path) -> None:
 )
 def test_wildcards_match_at_least_what_git_does(pattern: str, path: str, matches: bool) -> None:
     assert bool(wildcard_regex(pattern).fullmatch(path)) is matches
+
+
+def test_the_shell_analyser_hands_over_every_line_gitargs_models() -> None:
+    """``git status`` skips the git model; nothing the model reads may be skipped with it."""
+    from overseer.policy import gitargs
+    from overseer.policy.shell import GIT_FILE_WORDS
+
+    assert gitargs.SHOWS | gitargs.LOGS | gitargs.NAMED <= GIT_FILE_WORDS
+    assert {"--output", "-o", "--no-index"} <= GIT_FILE_WORDS

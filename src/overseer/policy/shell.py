@@ -1446,7 +1446,17 @@ def _typescript(args: list[Word]) -> Word | None:
     return Word("typescript", "typescript")
 
 
+#: The words that make a git command line read or write files (:mod:`overseer.policy.gitargs`
+#: models them); a line with none (``git status``) is answered without importing it.
+GIT_FILE_WORDS = frozenset({
+    "diff", "show", "grep", "archive", "format-patch", "log", "whatchanged", "reflog", "stash",
+    "shortlog", "blame", "annotate", "cat-file", "--output", "-o", "--no-index",
+})  # fmt: skip
+
+
 def _git_accesses(cmd: Command) -> list[Access]:
+    if all(w.static and w.value not in GIT_FILE_WORDS for w in cmd.words[1:]):
+        return []
     from overseer.policy.gitargs import git_accesses  # after this module: it uses Access
 
     return git_accesses(cmd)
