@@ -94,25 +94,95 @@ def git_runs(words: Sequence[tuple[str, bool]], env: Sequence[tuple[str, str, bo
             runs.value(key, counted.get("GIT_CONFIG_VALUE_" + name[len("GIT_CONFIG_KEY_") :], ""))
     i = 0
     while i < len(words) and words[i][0].startswith("-"):
-        word, static = words[i]
-        if word == "-c" or word.startswith("--config-env"):
-            if word in ("-c", "--config-env"):
-                i += 1
-                if i >= len(words):
-                    break
-                item, static = words[i]
-            else:
-                item = word.partition("=")[2]
-            if not static:
-                runs.unseen.append(f"git {word} is given a value known only when bash runs it")
-            elif word != "-c":
-                runs.unseen.append(f"git --config-env takes {item[:60]} from the environment")
-            else:
-                key, _, val = item.partition("=")
-                runs.value(key, val)
-        elif word.startswith("--exec-path="):
-            runs.unseen.append("git --exec-path runs its commands from another directory")
-        elif word in _VALUED:
-            i += 1
-        i += 1
+        _global_option(runs, words, i)
+        i += 2 if words[i][0] in _VALUED or words[i][0] in ("-c", "--config-env") else 1
+    _subcommand(runs, words[i:])
     return runs
+
+
+def _global_option(runs: GitRuns, words: Sequence[tuple[str, bool]], i: int) -> None:
+    """Read the global option at ``words[i]`` (``-c K=V``, ``--config-env``,
+    ``--exec-path=DIR``) into ``runs``."""
+    word, static = words[i]
+    if word == "-c" or word.startswith("--config-env"):
+        if word in ("-c", "--config-env"):
+            if i + 1 >= len(words):
+                return
+            item, static = words[i + 1]
+        else:
+            item = word.partition("=")[2]
+        if not static:
+            runs.unseen.append(f"git {word} is given a value known only when bash runs it")
+        elif word != "-c":
+            runs.unseen.append(f"git --config-env takes {item[:60]} from the environment")
+        else:
+            key, _, val = item.partition("=")
+            runs.value(key, val)
+    elif word.startswith("--exec-path="):
+        runs.unseen.append("git --exec-path runs its commands from another directory")
+
+
+#: Subcommand options whose value is a command git runs (through the shell, or as a
+#: program on the other end: ``--upload-pack``): ``git rebase -x CMD``.
+_COMMAND_OPTIONS: dict[str, frozenset[str]] = {
+    "rebase": frozenset({"-x", "--exec"}),
+    "difftool": frozenset({"-x", "--extcmd"}),
+    "filter-branch": frozenset(
+        {
+            "--tree-filter",
+            "--index-filter",
+            "--msg-filter",
+            "--env-filter",
+            "--commit-filter",
+            "--parent-filter",
+            "--tag-name-filter",
+        }
+    ),
+    "fetch": frozenset({"--upload-pack"}),
+    "pull": frozenset({"--upload-pack"}),
+    "clone": frozenset({"-u", "--upload-pack"}),
+    "ls-remote": frozenset({"--upload-pack"}),
+    "push": frozenset({"--receive-pack", "--exec"}),
+    "archive": frozenset({"--exec"}),
+    "send-email": frozenset({"--sendmail-cmd", "--smtp-server"}),
+}
+#: Subcommands whose remaining words are one command line git runs.
+_COMMAND_TAILS = {"submodule": "foreach", "bisect": "run"}
+
+
+def _subcommand(runs: GitRuns, words: Sequence[tuple[str, bool]]) -> None:
+    """The commands a subcommand is told to run (``rebase -x``, ``submodule foreach``)."""
+    if not words:
+        return
+    sub = words[0][0]
+    rest = words[1:]
+    tail = _COMMAND_TAILS.get(sub)
+    if tail is not None:
+        for k, (word, _) in enumerate(rest):
+            if word == tail:
+                cmd = rest[k + 1 :]
+                while cmd and cmd[0][0].startswith("--"):  # foreach --recursive
+                    cmd = cmd[1:]
+                if any(not static for _, static in cmd):
+                    runs.unseen.append(f"git {sub} {tail} runs a command known only at run time")
+                elif cmd:
+                    text = cmd[0][0] if sub == "submodule" and len(cmd) == 1 else None
+                    runs.texts.append((f"{sub} {tail}", text or shlex.join(w for w, _ in cmd)))
+                return
+    options = _COMMAND_OPTIONS.get(sub)
+    if not options:
+        return
+    for k, (word, static) in enumerate(rest):
+        name, eq, value = word.partition("=")
+        if name in options and eq:
+            text, known = value, static
+        elif word in options and k + 1 < len(rest):
+            text, known = rest[k + 1]
+        elif any(word.startswith(o) and len(o) == 2 and len(word) > 2 for o in options):
+            text, known = word[2:], static  # -xCMD
+        else:
+            continue
+        if not known:
+            runs.unseen.append(f"git {sub} {name} runs a command known only at run time")
+        else:
+            runs.texts.append((f"{sub} {name}", text))

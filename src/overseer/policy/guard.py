@@ -18,6 +18,7 @@ Pure: the predicates here judge paths already resolved by the caller.
 
 from __future__ import annotations
 
+import os
 import posixpath
 import re
 from collections.abc import Callable, Iterable, Sequence
@@ -63,11 +64,14 @@ MANAGED_SETTINGS = "/etc/claude-code"
 #: System files that choose what later shells and git commands run, for every user.
 SYSTEM_GUARDED = ("/etc/gitconfig", "/etc/profile", "/etc/profile.d", "/etc/bash.bashrc",
                   "/etc/environment", "/etc/zsh", "/etc/ld.so.preload", "/etc/ld.so.conf",
-                  "/etc/ld.so.conf.d", "/etc/codex")  # fmt: skip
+                  "/etc/ld.so.conf.d", "/etc/codex", "/etc/crontab", "/etc/cron.d",
+                  "/var/spool/cron", "/etc/systemd/system", "/etc/systemd/user")  # fmt: skip
 #: Under the home directory (``~/.bashrc.d``: sourced by the default ``~/.bashrc`` of
-#: several distributions; fish reads ``~/.config/fish``).
+#: several distributions; fish reads ``~/.config/fish``; systemd user units and autostart
+#: entries run later, outside the agent's process tree, as cron jobs do).
 _HOME_DIRS = (".config/overseer", ".config/git", ".cache/overseer", ".local/share/overseer",
-              ".local/state/overseer", ".config/sqlite3", ".bashrc.d", ".config/fish")  # fmt: skip
+              ".local/state/overseer", ".config/sqlite3", ".bashrc.d", ".config/fish",
+              ".config/systemd/user", ".config/autostart")  # fmt: skip
 
 #: Programs that open a SQLite (or PostgreSQL) database given on their command line.
 DB_CLIENTS = frozenset({
@@ -513,6 +517,10 @@ def command_reason(
         why = reason(cmd, data)
         if why is not None:
             return why
+    if cmd.basename == "kill" and ctx.resolve is not None:
+        why = _pid_reason(cmd)
+        if why is not None:
+            return why
     if cmd.basename == "git":
         why = _git_reason(cmd, ctx, paths)
         if why is not None:
@@ -547,7 +555,7 @@ def command_reason(
 
 
 #: Programs that signal processes they find by name (``pgrep`` finds the pids ``kill`` is
-#: then given): overseer's hook, console or server stopped or killed fails a call open
+#: then given): overseer's hook, console or server stopped or killed may fail a call open
 #: where the agent's ``sh -c`` wrapper dies before it answers "block".
 _SIGNALLERS = frozenset({"pkill", "killall", "pgrep", "pidof", "skill", "snice", "kill"})
 #: Redirections that write a file.
@@ -559,10 +567,78 @@ _OPERATOR = re.compile(
 
 
 def _signal_reason(cmd: Command, data: Sequence[str]) -> str | None:
-    if cmd.basename in _SIGNALLERS and any(
-        w.static and _names_overseer(w.value) for w in cmd.words[1:]
-    ):
+    base = cmd.basename
+    if base not in _SIGNALLERS:
+        return None
+    words = [w for w in cmd.words[1:] if w.static]
+    if any(_names_overseer(w.value) for w in words):
         return "signals overseer's own processes (its gate hook, console or server)"
+    if base in _PATTERN_SIGNALLERS:
+        why = _pattern_reason(base, [w.value for w in cmd.words[1:]])
+        if why is not None:
+            return why
+    if base == "kill" and "-1" in [w.value for w in words[1:]]:  # kill -9 -1, kill -- -1
+        return f"kill -1 signals every process of the user, overseer's too{UNSEEN}"
+    return None
+
+
+#: Programs that find processes by a pattern (an extended regular expression matched
+#: against the name, or with ``-f`` the whole command line).
+_PATTERN_SIGNALLERS = frozenset({"pkill", "pgrep", "killall", "skill", "snice"})
+#: Their options that take a value (not a pattern).
+_PATTERN_VALUED = frozenset({"-u", "-U", "-g", "-G", "-P", "-t", "-s", "-F", "--signal",
+                             "--uid", "--euid", "--group", "--parent", "--terminal",
+                             "--session", "--pidfile", "-n", "--ns", "--nslist"})  # fmt: skip
+#: How overseer's processes look to them: the hook (a console script, ``python -I -m``,
+#: under the agent's ``sh -c … || exit 2``), the console and the server, name and argv.
+_OVERSEER_PROCESSES = (
+    "overseer", "python3.11", "python3", "python",
+    "/opt/venv/bin/overseer hook claude-code --config /c/config.toml --db /d/overseer.db",
+    "/opt/venv/bin/python -I -m overseer hook codex --agent dev",
+    "/bin/sh -c /opt/venv/bin/overseer hook claude-code --config /c/c.toml || exit 2",
+    "overseer console", "overseer serve --socket /run/overseer.sock",
+)  # fmt: skip
+
+
+def _pattern_reason(base: str, values: Sequence[str]) -> str | None:
+    """``pkill -f 'hook claude'``, ``pkill python``, ``pkill -f oversee``: a pattern that
+    matches how one of overseer's processes looks (:data:`_OVERSEER_PROCESSES`)."""
+    patterns: list[str] = []
+    flags = 0
+    skip = False
+    for value in values:
+        if skip:
+            skip = False
+        elif value in _PATTERN_VALUED:
+            skip = True
+        elif value.startswith("-") and len(value) > 1:
+            if value in ("-i", "--ignore-case") or (value[1:].isalpha() and "i" in value[1:3]):
+                flags = re.IGNORECASE
+        else:
+            patterns.append(value)
+    for pattern in patterns:
+        try:
+            found = any(re.search(pattern, p, flags) for p in _OVERSEER_PROCESSES)
+        except re.error:
+            return f"{base} is given a pattern the guard cannot read ({pattern[:40]}){UNSEEN}"
+        if found:
+            return f"{base} {pattern[:40]} matches overseer's own processes{UNSEEN}"
+    return None
+
+
+def _pid_reason(cmd: Command) -> str | None:
+    """``kill PID``: the process it names, looked up where the processes are (the hook,
+    ``scope explain``): one of overseer's is not the agent's to signal."""
+    for word in cmd.words[1:]:
+        if not (word.static and word.value.isdigit()):
+            continue
+        try:
+            with open(f"/proc/{int(word.value)}/cmdline", "rb") as fh:
+                argv = fh.read(4096).replace(b"\0", b" ").decode("utf-8", "replace")
+        except (OSError, ValueError):
+            continue
+        if _names_overseer(argv):
+            return f"signals process {word.value}, which runs overseer ({argv[:60]})"
     return None
 
 
@@ -651,6 +727,7 @@ def _program_text_reason(
     texts: list[str] = []
     script: str | None = None
     argv: list[str] = []
+    modules: list[str] = []  # imported from the working directory, where -m and -c look
     if _PYTHON.match(base):
         from overseer.policy import pycli
 
@@ -661,8 +738,11 @@ def _program_text_reason(
             texts.append(line.value or "")
         elif line.kind == "file" and not _STDIN_FILES.match(posixpath.normpath(line.value or "")):
             script, argv = line.value, [values[i] for i in line.args]
+        elif line.kind == "module" and line.value:
+            modules.append(line.value)
         if (line.kind == "stdin" or line.inspect) and _fed(cmd):
             texts += data
+        modules += [m for t in texts for m in _IMPORTS.findall(t)]
     elif base in _INTERPRETERS:
         texts += [w.value for w in cmd.words[1:] if w.static]
         if _fed(cmd):
@@ -671,16 +751,69 @@ def _program_text_reason(
             script = next((v for v in values if not v.startswith("-")), None)
     elif base in SHELLS or base in _ALL_SHELLS:
         script = _shell_script(cmd)
+    if base in _TASK_FILES:
+        why = _task_file_reason(cmd, ctx, paths)
+        if why is not None:
+            return why
+    for module in modules[:_MAX_MODULES]:
+        relative = module.replace(".", "/")
+        for name in (f"{relative}.py", f"{relative}/__init__.py", f"{relative}/__main__.py"):
+            text = _read_script(name, ctx, paths)
+            if text is not None and _names_overseer(text):
+                return (
+                    f"{base} imports {module[:60]} from here, a module that names overseer{UNSEEN}"
+                )
     for text in texts:
         why = _literal_reason(base, text, ctx, paths)
         if why is not None:
             return why
     program = cmd.words[0].value if cmd.words else ""
-    for name in (script, program if "/" in program else None):
-        if name:
-            why = _script_reason(base, name, argv, ctx, data, paths)
+    for target in (script, program if "/" in program else None):
+        if target:
+            why = _script_reason(base, target, argv, ctx, data, paths)
             if why is not None:
                 return why
+    return None
+
+
+#: ``import x`` / ``from x import`` in a program: a module found in the working directory
+#: first (``-c``, ``-m`` and stdin put it on ``sys.path``).
+_IMPORTS = re.compile(r"(?:^|[\s;(])(?:import|from)\s+([A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_]\w*)*)")
+_MAX_MODULES = 16
+#: Programs that run the recipes of a file they find in the working directory (or are
+#: given with ``-f``): ``make`` its Makefile, ``just`` its justfile, ``npm run`` the
+#: scripts of package.json.
+_TASK_FILES: dict[str, tuple[str, ...]] = {
+    "make": ("GNUmakefile", "makefile", "Makefile"),
+    "gmake": ("GNUmakefile", "makefile", "Makefile"),
+    "bmake": ("makefile", "Makefile"),
+    "just": ("justfile", "Justfile", ".justfile"),
+    "npm": ("package.json",),
+    "pnpm": ("package.json",),
+    "yarn": ("package.json",),
+    "bun": ("package.json",),
+    "task": ("Taskfile.yml", "Taskfile.yaml", "taskfile.yml"),
+}
+
+
+def _task_file_reason(cmd: Command, ctx: CallContext, paths: PathsOf | None) -> str | None:
+    """The task file a runner reads (``make``, ``just``, ``npm run``), read as a script."""
+    values = [w.value for w in cmd.words[1:]]
+    names = list(_TASK_FILES[cmd.basename])
+    directory = ""
+    for i, value in enumerate(values[:-1]):
+        if value in ("-f", "--file", "--makefile", "--justfile"):
+            names = [values[i + 1]]
+        elif value in ("-C", "--directory", "--prefix", "--cwd", "-d", "--dir"):
+            directory = values[i + 1].rstrip("/") + "/"
+    for value in values:
+        for flag in ("-f", "--file=", "--makefile=", "--justfile="):
+            if value.startswith(flag) and len(value) > len(flag):
+                names = [value[len(flag) :]]
+    for name in names:
+        text = _read_script(name if name.startswith("/") else directory + name, ctx, paths)
+        if text is not None and _names_overseer(text):
+            return f"{cmd.basename} runs recipes from {name[:60]}, which name overseer{UNSEEN}"
     return None
 
 
@@ -707,6 +840,8 @@ def _shell_script(cmd: Command) -> str | None:
 
 
 def _literal_reason(program: str, text: str, ctx: CallContext, paths: PathsOf | None) -> str | None:
+    """A file of overseer's (or a hook setting) among the literals of a program's text
+    (:func:`overseer.policy.literals.literals`), resolved as the command line's files are."""
     for literal in literals(text):
         name = literal
         if name.startswith("~/"):
@@ -743,17 +878,28 @@ def _script_reason(
 
 def _read_script(name: str, ctx: CallContext, paths: PathsOf | None) -> str | None:
     """The start of the script ``name``, or None when there is none (or no file system:
-    the pure engine judges the command line alone)."""
+    the pure engine judges the command line alone). A directory is the ``__main__.py`` in
+    it (``python3 src``); a zip archive (a zipapp) is compressed, so it reads as
+    :data:`_OPAQUE`."""
     if ctx.resolve is None:
         return None
     found = paths(name) if paths is not None else [_lexical(name, ctx)]
     for path in found or ():
+        if os.path.isdir(path):
+            path = os.path.join(path, "__main__.py")
         try:
             with open(path, "rb") as fh:
-                return fh.read(_SCRIPT_BYTES).decode("utf-8", "replace")
+                head = fh.read(_SCRIPT_BYTES)
         except (OSError, ValueError):
             continue
+        if head.startswith(b"PK\x03\x04") or b"PK\x05\x06" in head[-4096:]:
+            return _OPAQUE
+        return head.decode("utf-8", "replace")
     return None
+
+
+#: What a script reads as when its text cannot be seen (a zip archive): it may be anything.
+_OPAQUE = "\0opaque: overseer"
 
 
 def _pysqlite_reason(

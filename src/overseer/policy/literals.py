@@ -13,6 +13,7 @@ ones. Pure and stdlib-only.
 
 from __future__ import annotations
 
+import itertools
 import re
 
 #: Where a program joins two string literals into one (``'o' 'verseer'``, ``'o'+'verseer'``,
@@ -29,13 +30,15 @@ def joined(text: str) -> str:
 
 
 def literals(text: str) -> list[str]:
-    """The quoted strings of ``text`` once joined, that may be file names (no NUL, not
-    blank), the first :data:`MAX_LITERALS` of them."""
+    """The quoted strings of ``text`` once joined, then as written (joining reads
+    ``'..'`` as two literals joined by Lua's ``..``), then each two adjacent ones joined as
+    a path (``os.path.join('..', 'config.toml')``): the names that may be files (no NUL,
+    not blank), the first :data:`MAX_LITERALS` of them."""
     found: list[str] = []
-    for match in _LITERAL.finditer(joined(text)):
-        value = next(g for g in match.groups() if g is not None)
-        if value.strip() and "\0" not in value and value not in found:
-            found.append(value)
-            if len(found) >= MAX_LITERALS:
-                break
-    return found
+    for source in (joined(text), text):
+        values = [next(g for g in m.groups() if g is not None) for m in _LITERAL.finditer(source)]
+        pairs = [f"{a.rstrip('/')}/{b}" for a, b in itertools.pairwise(values)]
+        for value in [*values, *pairs]:
+            if value.strip() and "\0" not in value and value not in found:
+                found.append(value)
+    return found[:MAX_LITERALS]
