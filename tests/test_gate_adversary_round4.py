@@ -13,6 +13,8 @@ program the agent wrote in an earlier call, run in a later one.
 
 from __future__ import annotations
 
+import os
+import time
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +40,7 @@ def wide(tmp_path_factory: pytest.TempPathFactory) -> World3:
     (tasks / "Makefile").write_text("all:\n\toverseer decide ap-1 approve\n")
     (tasks / "justfile").write_text("build:\n    overseer decide ap-1 approve\n")
     (tasks / "package.json").write_text('{"scripts": {"x": "overseer decide ap-1 approve"}}')
+    os.mkfifo(made.proj / "pipe.py")  # a "script" no reader may block on
     made.hook(B, {"command": "ls"}, 0)
     return made
 
@@ -464,3 +467,19 @@ def test_round4_world_files(wide: World3) -> None:
     """The programs the holes run are really there (the cases depend on them)."""
     assert "overseer" in (wide.proj / "tool.py").read_text()
     assert Path(wide.proj / "runner.sh").stat().st_mode & 0o111
+
+
+#: The guard's own reads must not hold the gate: a hook that does not answer before its
+#: entry's timeout lets the agent's client treat the call as a non-blocking error.
+NO_HANG = [
+    (B, {"command": "python3 pipe.py"}, "ask"),  # a FIFO: its text is whatever is written
+    (B, {"command": "make -f pipe.py"}, "ask"),
+    (B, {"command": "pkill -f '(.*.*)*z'"}, "ask"),  # not run: it may backtrack for ever
+    (B, {"command": "pgrep -f '(a|aa)+$'"}, "ask"),
+]
+
+
+def test_round4_the_guard_never_blocks_on_what_it_reads(wide: World3) -> None:
+    started = time.monotonic()
+    _judge(wide, NO_HANG)
+    assert time.monotonic() - started < 60  # four calls through explain and the hook

@@ -21,6 +21,7 @@ from __future__ import annotations
 import os
 import posixpath
 import re
+import stat
 from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING
 
@@ -600,6 +601,11 @@ _OVERSEER_PROCESSES = (
 )  # fmt: skip
 
 
+#: A group followed by a quantifier, or a backreference: what makes a regular expression
+#: backtrack exponentially (``(a+)+``, ``(.*.*)*z``).
+_NESTED_QUANTIFIER = re.compile(r"\)[*+?{]|\\[1-9]")
+
+
 def _pattern_reason(base: str, values: Sequence[str]) -> str | None:
     """``pkill -f 'hook claude'``, ``pkill python``, ``pkill -f oversee``: a pattern that
     matches how one of overseer's processes looks (:data:`_OVERSEER_PROCESSES`)."""
@@ -617,6 +623,9 @@ def _pattern_reason(base: str, values: Sequence[str]) -> str | None:
         else:
             patterns.append(value)
     for pattern in patterns:
+        if len(pattern) > 200 or _NESTED_QUANTIFIER.search(pattern):
+            # a pattern that may backtrack for ever would hold the gate until it times out
+            return f"{base} is given a pattern the guard does not run ({pattern[:40]}){UNSEEN}"
         try:
             found = any(re.search(pattern, p, flags) for p in _OVERSEER_PROCESSES)
         except re.error:
@@ -887,11 +896,18 @@ def _read_script(name: str, ctx: CallContext, paths: PathsOf | None) -> str | No
     for path in found or ():
         if os.path.isdir(path):
             path = os.path.join(path, "__main__.py")
-        try:
-            with open(path, "rb") as fh:
-                head = fh.read(_SCRIPT_BYTES)
+        try:  # never blocks: a FIFO or a terminal would hold the gate until it times out
+            fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0))
         except (OSError, ValueError):
             continue
+        try:
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                return _OPAQUE  # a pipe or a device: its text is whatever is written to it
+            head = os.read(fd, _SCRIPT_BYTES)
+        except OSError:
+            return _OPAQUE
+        finally:
+            os.close(fd)
         if head.startswith(b"PK\x03\x04") or b"PK\x05\x06" in head[-4096:]:
             return _OPAQUE
         return head.decode("utf-8", "replace")
