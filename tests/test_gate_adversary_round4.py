@@ -41,6 +41,12 @@ def wide(tmp_path_factory: pytest.TempPathFactory) -> World3:
     (tasks / "justfile").write_text("build:\n    overseer decide ap-1 approve\n")
     (tasks / "package.json").write_text('{"scripts": {"x": "overseer decide ap-1 approve"}}')
     os.mkfifo(made.proj / "pipe.py")  # a "script" no reader may block on
+    (made.proj / "runner.js").write_text('require("child_process").execSync("overseer decide")')
+    bare = made.proj.parent / "bare.git"  # a bare repository: its config is git's config
+    for sub in ("objects", "refs", "hooks"):
+        (bare / sub).mkdir(parents=True)
+    (bare / "HEAD").write_text("ref: refs/heads/main\n")
+    (bare / "config").write_text("[core]\n\tbare = true\n")
     made.hook(B, {"command": "ls"}, 0)
     return made
 
@@ -330,6 +336,42 @@ HOLES += [
 ]
 
 
+#: Third pass, on the second pass's fixes.
+LAUNCHED = "a script started through a launcher (uv run tool.py, pyenv exec python tool.py)"
+PY_RUNNER = "a script named to a Python module that runs it (-m pdb tool.py, -m runpy tool)"
+XARGS_TEXT = "a program text xargs -I or find -exec completes (sh -c '{}', python3 -c '{}')"
+SCRIPT3 = "scripts of fish, deno, bun (run as the interpreter's first operand)"
+BARE = "a bare repository's config and hooks (git --git-dir, GIT_DIR, or a cd there)"
+#: Open after it.
+MODULE_APP = "a module named to a server or notebook runner (uvicorn tool:app, nbconvert)"
+TEMPLATE = "git init/clone --template (hooks copied from a directory the agent wrote)"
+CLOSED |= {LAUNCHED, PY_RUNNER, XARGS_TEXT, SCRIPT3, BARE}
+
+HOLES += [
+    _open(LAUNCHED, B, {"command": "uv run python tool.py decide ap-1 approve"}, "ask"),
+    _open(LAUNCHED, B, {"command": "uv run tool.py decide ap-1 approve"}, "ask"),
+    _open(LAUNCHED, B, {"command": "pyenv exec python tool.py"}, "ask"),
+    _open(LAUNCHED, B, {"command": "ipython tool.py"}, "ask"),
+    _open(LAUNCHED, B, {"command": "uv run sh runner.sh ap-1"}, "ask"),
+    _open(PY_RUNNER, B, {"command": "python3 -m pdb tool.py"}, "ask"),
+    _open(PY_RUNNER, B, {"command": "python3 -m cProfile tool.py"}, "ask"),
+    _open(PY_RUNNER, B, {"command": "python3 -m runpy helper"}, "ask"),
+    _open(PY_RUNNER, B, {"command": "python3 -m timeit -s 'import helper' pass"}, "ask"),
+    _open(XARGS_TEXT, B, {"command": "xargs -a runner.sh -I{} sh -c '{}'"}, "ask"),
+    _open(XARGS_TEXT, B, {"command": "xargs -a tool.py -I{} python3 -c '{}'"}, "ask"),
+    _open(SCRIPT3, B, {"command": "fish runner.sh ap-1"}, "ask"),
+    _open(SCRIPT3, B, {"command": "deno run runner.js"}, "ask"),
+    _open(SCRIPT3, B, {"command": "node runner.js"}, "ask"),
+    _open(BARE, "Write", {"file_path": "{root}/bare.git/config", "content": "[core]\n"}, "ask"),
+    _open(BARE, B, {"command": "echo '[core] fsmonitor = x' >> {root}/bare.git/config"}, "ask"),
+    _open(
+        BARE, "Write", {"file_path": "{root}/bare.git/hooks/post-checkout", "content": "x"}, "ask"
+    ),
+    _open(MODULE_APP, B, {"command": "uvicorn helper:app"}, "ask"),
+    _open(TEMPLATE, B, {"command": "git init --template=/tmp/tpl /tmp/r"}, "ask"),
+]
+
+
 @pytest.mark.parametrize(("tool", "tool_input", "want"), HOLES)
 def test_round4_holes(wide: World3, tool: str, tool_input: dict[str, Any], want: str) -> None:
     explain, hook = wide.both(tool, tool_input)
@@ -452,6 +494,11 @@ ORDINARY = [
     (B, {"command": "kill -9 99999999"}, "allow"),
     (B, {"command": "make -f other.mk"}, "allow"),
     (B, {"command": "make test"}, "allow"),
+    (B, {"command": "uv run pytest -q"}, "allow"),
+    (B, {"command": "uv run python fine.py"}, "allow"),
+    (B, {"command": "find . -name '*.md' -exec wc -l {} +"}, "deny"),  # it reads .env
+    (B, {"command": "ls src | xargs -n1 echo"}, "allow"),
+    ("Write", {"file_path": "{root}/bare.git/description", "content": "x"}, "allow"),
     (B, {"command": "bash fine.sh"}, "allow"),
     (B, {"command": "echo 'hello world' > notes.txt"}, "allow"),
     ("Write", {"file_path": "{proj}/src/app.py", "content": "import os\n"}, "allow"),

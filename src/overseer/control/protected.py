@@ -107,6 +107,9 @@ def with_hard_links(
 
     def resolved(path: str) -> list[str] | None:
         found = resolve(path)
+        bare = _in_bare_repository(path)
+        if bare is not None and found is not None:
+            found = [*found, bare]
         try:
             st = os.stat(path)
         except (OSError, ValueError):
@@ -119,3 +122,24 @@ def with_hard_links(
         return [*(found or ()), same] if found is not None else None
 
     return resolved
+
+
+def _in_bare_repository(path: str) -> str | None:
+    """A bare repository's ``config`` and ``hooks/`` are git's config and hooks, as under a
+    ``.git`` directory (``git --git-dir=/tmp/b log`` or a ``cd`` there runs what they
+    name): such a path is answered also as the same path under ``<repo>/.git/``, which the
+    guard knows. A bare repository is a directory holding ``HEAD``, ``objects`` and
+    ``refs``; two ``stat`` calls for a path named ``config`` or below ``hooks``."""
+    parts = path.rstrip("/").split("/")
+    for depth in (1, 2):  # …/repo/config, …/repo/hooks/x (and …/repo/hooks itself)
+        if len(parts) <= depth:
+            break
+        top = "/".join(parts[:-depth])
+        below = parts[-depth:]
+        if below[0] not in ("config", "hooks") or (below[0] == "config" and depth == 2):
+            continue
+        if os.path.isfile(os.path.join(top, "HEAD")) and os.path.isdir(
+            os.path.join(top, "objects")
+        ):
+            return "/".join([top, ".git", *below])
+    return None

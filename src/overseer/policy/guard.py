@@ -719,7 +719,13 @@ def _shell_text_reason(text: str, ctx: CallContext, paths: PathsOf | None) -> st
 
 #: Interpreters whose first operand (when no ``-e`` program is given) is a script file.
 _SCRIPT_RUNNERS = frozenset({"perl", "ruby", "node", "nodejs", "php", "lua", "luajit",
-                             "tclsh", "Rscript", "julia"})  # fmt: skip
+                             "tclsh", "Rscript", "julia", "fish", "xonsh", "nu", "elvish",
+                             "pwsh", "expect", "wish", "osascript", "deno", "bun"})  # fmt: skip
+#: Python modules that run the script or module named in their arguments (not pytest and
+#: unittest: a test run imports the project's tests with or without one named).
+_PY_FILE_RUNNERS = frozenset({"pdb", "cProfile", "profile", "trace", "timeit", "runpy",
+                              "ipdb", "pudb", "memray", "scalene", "viztracer",
+                              "pyinstrument", "debugpy", "IPython", "coverage"})  # fmt: skip
 _EVAL_OPTIONS = ("-e", "-E", "-r", "--eval", "-p", "--print", "-c")
 #: A script is read up to this many bytes.
 _SCRIPT_BYTES = 256 * 1024
@@ -737,12 +743,30 @@ def _program_text_reason(
     script: str | None = None
     argv: list[str] = []
     modules: list[str] = []  # imported from the working directory, where -m and -c look
+    runs_text = _PYTHON.match(base) or base in _INTERPRETERS or base in _ALL_SHELLS
+    if runs_text and not cmd.exact:
+        # ``xargs -I{} sh -c '{}'``, ``find -exec python3 {} \;``: xargs and find put words
+        # (or text inside them) the guard never sees into the program
+        return f"{base} runs a program xargs or find completes at run time{UNSEEN}"
+    if base in LAUNCHERS:
+        why = _launched_program_reason(cmd, ctx, data, paths)
+        if why is not None:
+            return why
     if _PYTHON.match(base):
         from overseer.policy import pycli
 
         line = pycli.parse(values)
         if line.kind == "module" and line.value == "sqlite3":
             return _pysqlite_reason(cmd, [values[i] for i in line.args], ctx, data, paths)
+        if line.kind == "module" and (line.value or "").split(".")[0] in _PY_FILE_RUNNERS:
+            # ``python3 -m pdb tool.py``, ``-m runpy tool``, ``-m timeit -s 'import tool'``
+            rest = [values[i] for i in line.args if not values[i].startswith("-")]
+            for word in rest:
+                for name in (word, word.replace(".", "/") + ".py"):
+                    why = _script_reason(base, name, (), ctx, (), paths, missing_ok=True)
+                    if why is not None:
+                        return why
+            modules += [m for t in rest for m in _IMPORTS.findall(t)]
         if line.kind == "command":
             texts.append(line.value or "")
         elif line.kind == "file" and not _STDIN_FILES.match(posixpath.normpath(line.value or "")):
@@ -757,7 +781,10 @@ def _program_text_reason(
         if _fed(cmd):
             texts += data
         if base in _SCRIPT_RUNNERS and not any(v.startswith(_EVAL_OPTIONS) for v in values):
-            script = next((v for v in values if not v.startswith("-")), None)
+            operands = [v for v in values if not v.startswith("-")]
+            if base in ("deno", "bun") and operands[:1] == ["run"]:
+                operands = operands[1:]
+            script = operands[0] if operands else None
     elif base in SHELLS or base in _ALL_SHELLS:
         script = _shell_script(cmd)
     if base in _TASK_FILES:
@@ -869,13 +896,14 @@ def _script_reason(
     ctx: CallContext,
     data: Sequence[str],
     paths: PathsOf | None,
+    missing_ok: bool = False,
 ) -> str | None:
     """A script file run: read where the file system is (the hook, ``scope explain``),
     judged as a program handed over whole. One not there yet (written by this command
     line) is judged by the here-documents that may write it."""
     text = _read_script(name, ctx, paths)
     if text is None:
-        if any(_names_overseer(d) for d in data):
+        if not missing_ok and any(_names_overseer(d) for d in data):
             return f"{program} runs {name[:80]}, written here from text naming overseer{UNSEEN}"
         return None
     if _names_overseer(text):
@@ -937,3 +965,21 @@ def _pysqlite_reason(
     else:
         opened.unseen.append("python -m sqlite3 reads SQL from stdin the guard does not see")
     return _opened_reason(cmd.basename + " -m sqlite3", opened, ctx, paths)
+
+
+def _launched_program_reason(
+    cmd: Command, ctx: CallContext, data: Sequence[str], paths: PathsOf | None
+) -> str | None:
+    """What a launcher runs (``uv run python tool.py``, ``uv run tool.py``, ``pyenv exec
+    sh x.sh``, ``ipython tool.py``): the first word that is an interpreter or a script is
+    judged as the program it starts."""
+    words = cmd.words[1:]
+    for k, word in enumerate(words, start=1):
+        name = posixpath.basename(word.value)
+        if _PYTHON.match(name) or name in _INTERPRETERS or name in _ALL_SHELLS:
+            inner = Command(cmd.words[k:], [], exact=cmd.exact)
+            inner.redirects = cmd.redirects
+            return _program_text_reason(inner, ctx, data, paths)
+        if word.static and word.value.endswith((".py", ".pyz", ".sh", ".js", ".ts", ".ipynb")):
+            return _script_reason(cmd.basename, word.value, (), ctx, (), paths, missing_ok=True)
+    return None
