@@ -52,6 +52,28 @@ WRAPPERS = frozenset({
     "ssh-agent", "dbus-run-session", "linux32", "linux64", "setarch", "valgrind", "prlimit",
     "numactl", "tini", "dumb-init", "faketime", "cgexec",
 })  # fmt: skip
+#: Launchers: ``uv run CMD`` runs CMD as a wrapper does (in a project's environment, through
+#: a package manager, with a vault's secrets…), so CMD meets the rules too: ``Bash(uv run:*)``
+#: does not let ``uv run curl …`` past ``Bash(curl:*)``. Keyed by program, then the
+#: subcommands that run an operand. Their options are not modelled one by one: after any
+#: option before the command, the command is not known exactly (an option may take the next
+#: word), so the call is never allowed by a rule, while deny rules still meet the candidate.
+LAUNCHERS: dict[str, frozenset[str]] = {
+    "uv": frozenset({"run", "tool"}), "poetry": frozenset({"run"}), "pdm": frozenset({"run"}),
+    "hatch": frozenset({"run"}), "pipenv": frozenset({"run"}), "rye": frozenset({"run"}),
+    "conda": frozenset({"run"}), "mamba": frozenset({"run"}), "micromamba": frozenset({"run"}),
+    "pixi": frozenset({"run", "exec"}), "bundle": frozenset({"exec"}),
+    "npm": frozenset({"exec", "x"}), "pnpm": frozenset({"exec", "dlx"}),
+    "yarn": frozenset({"exec", "dlx"}), "bun": frozenset({"x"}), "pipx": frozenset({"run"}),
+    "direnv": frozenset({"exec"}), "aws-vault": frozenset({"exec"}), "op": frozenset({"run"}),
+    "doppler": frozenset({"run"}), "infisical": frozenset({"run"}),
+    "dotenvx": frozenset({"run"}), "mise": frozenset({"exec", "x"}),
+    "asdf": frozenset({"exec"}), "rtx": frozenset({"exec", "x"}),
+}  # fmt: skip
+#: Launchers that are one word: their first operand is the program (``npx CMD``).
+PACKAGE_RUNNERS = frozenset({"npx", "uvx", "bunx", "pnpx", "dotenv"})
+#: Operands a launcher takes before the command (``direnv exec DIR CMD``).
+_LAUNCHER_OPERANDS = {("direnv", "exec"): 1, ("aws-vault", "exec"): 1, ("uv", "tool"): 1}
 #: Options of a wrapper that take a value (``sudo -u root rm`` runs ``rm``, not ``root``).
 _WRAPPER_ARGS: dict[str, frozenset[str]] = {
     "sudo": frozenset({"-u", "-g", "-C", "-p", "-r", "-t", "-U", "-D", "-h", "-T", "-R"}),
@@ -1468,6 +1490,8 @@ def unwrap(cmd: Command) -> tuple[str, Command | None, Word | None] | None:
     ``env -S``), or None when ``cmd`` is no wrapper. Short options may be joined
     (``sudo -Eu root``, ``script -qc CMD``), as getopt reads them."""
     name = cmd.basename
+    if name in LAUNCHERS or name in PACKAGE_RUNNERS:
+        return _unwrap_launcher(cmd)
     if name not in WRAPPERS:
         return None
     if name in ("su", "runuser"):
@@ -1568,6 +1592,63 @@ _SU_VALUED = frozenset({
     "-s", "-g", "-G", "-w", "-u", "--shell", "--group", "--supp-group",
     "--whitelist-environment", "--user",
 })  # fmt: skip
+
+
+def _unwrap_launcher(cmd: Command) -> tuple[str, Command | None, Word | None] | None:
+    """``uv run [OPTIONS] CMD…``, ``npx CMD…``, ``direnv exec DIR CMD…``: the command it runs
+    (see :data:`LAUNCHERS`). ``uv tool run`` / ``uvx`` / ``npx`` name a package's program,
+    which may share a name with any other: judged as that program all the same."""
+    name = cmd.basename
+    rest = cmd.words[1:]
+    key: tuple[str, str] | None = None
+    if name in LAUNCHERS:
+        # The subcommand may follow global options (``uv --quiet run``, ``poetry -C dir run``):
+        # the first word that is a known subcommand, once every word before it is static.
+        optioned = False
+        for i, word in enumerate(rest):
+            if not word.static:
+                return None if i == 0 else (name, Command(rest[i:], [], exact=False), None)
+            if word.value in LAUNCHERS[name]:
+                key = (name, word.value)
+                exact = not optioned  # a global option before it may take the next word
+                rest = rest[i + 1 :]
+                break
+            if word.value.startswith("-"):
+                optioned = True
+            elif not optioned:
+                return None  # another subcommand (``uv pip install``): not a launcher
+            # else: perhaps a global option's value (``uv -p 3.11 run``): look further
+        else:
+            return None
+        if key == ("uv", "tool"):
+            if not rest or not rest[0].static or rest[0].value != "run":
+                return None
+            rest, key = rest[1:], ("uv", "tool run")
+    else:
+        exact = True
+    skip = _LAUNCHER_OPERANDS.get(key, 0) if key else 0
+    exact = exact and cmd.exact
+    while rest:
+        word = rest[0]
+        if not word.static:
+            exact = False
+            break
+        if word.value == "--":
+            rest = rest[1:]
+            break
+        if word.value.startswith("-") and word.value != "-":
+            exact = False  # an option: it may take the next word as its value
+            rest = rest[1:]
+            continue
+        if skip:
+            skip -= 1
+            rest = rest[1:]
+            continue
+        break
+    if not rest:
+        return None
+    label = f"{name} {key[1]}" if key else name
+    return label, Command(rest, list(cmd.assignments), exact=exact), None
 
 
 def _unwrap_su(cmd: Command) -> tuple[str, Command | None, Word | None]:
