@@ -345,7 +345,7 @@ BARE = "a bare repository's config and hooks (git --git-dir, GIT_DIR, or a cd th
 #: Open after it.
 MODULE_APP = "a module named to a server or notebook runner (uvicorn tool:app, nbconvert)"
 TEMPLATE = "git init/clone --template (hooks copied from a directory the agent wrote)"
-CLOSED |= {LAUNCHED, PY_RUNNER, XARGS_TEXT, SCRIPT3, BARE}
+CLOSED |= {LAUNCHED, PY_RUNNER, XARGS_TEXT, SCRIPT3, BARE, TEMPLATE}
 
 HOLES += [
     _open(LAUNCHED, B, {"command": "uv run python tool.py decide ap-1 approve"}, "ask"),
@@ -369,6 +369,7 @@ HOLES += [
     ),
     _open(MODULE_APP, B, {"command": "uvicorn helper:app"}, "ask"),
     _open(TEMPLATE, B, {"command": "git init --template=/tmp/tpl /tmp/r"}, "ask"),
+    _open(TEMPLATE, B, {"command": "git -c init.templateDir=/tmp/tpl clone /tmp/a /tmp/b"}, "ask"),
 ]
 
 
@@ -530,3 +531,22 @@ def test_round4_the_guard_never_blocks_on_what_it_reads(wide: World3) -> None:
     started = time.monotonic()
     _judge(wide, NO_HANG)
     assert time.monotonic() - started < 60  # four calls through explain and the hook
+
+
+def test_the_script_the_gate_was_started_from_is_protected(tmp_path: Path) -> None:
+    """A console script installed apart from its interpreter (``pip install --user``) is
+    the hook's entry: replacing it replaces the gate. Run as such a script would be."""
+    import subprocess
+    import sys
+
+    entry = tmp_path / "bin" / "overseer-entry"
+    entry.parent.mkdir()
+    entry.write_text(
+        "import sys\n"
+        "from overseer.control.protected import protected_dirs\n"
+        "print(any(sys.argv[0] == d or sys.argv[0].startswith(d + '/') for d in protected_dirs()))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, str(entry)], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert result.stdout.strip() == "True", result.stderr

@@ -75,6 +75,11 @@ def protected_dirs() -> tuple[str, ...]:
     script = os.path.join(os.path.dirname(sys.executable), "overseer")
     if os.path.exists(script):
         found += _both(script)
+    # the script this process was started from: a console script installed apart from its
+    # interpreter (``pip install --user``: ~/.local/bin/overseer on /usr/bin/python3)
+    started = sys.argv[0] if sys.argv else ""
+    if started and os.path.isfile(started):
+        found += _both(started)
     for name in ("XDG_CONFIG_HOME", "XDG_CACHE_HOME", "XDG_DATA_HOME", "XDG_STATE_HOME"):
         base = os.environ.get(name)
         if base:

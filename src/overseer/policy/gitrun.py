@@ -54,6 +54,9 @@ class GitRuns:
             if value not in _NOTHING:
                 self.unseen.append(f"git reads more config from {value[:60]} ({key[:40]})")
             return
+        if low == "init.templatedir":
+            self.unseen.append(f"git copies hooks from {value[:60]} (init.templateDir)")
+            return
         if low == "core.hookspath":
             if value not in _NOTHING:
                 self.unseen.append(f"git runs hooks from {value[:60]} (core.hooksPath)")
@@ -169,6 +172,8 @@ def _subcommand(runs: GitRuns, words: Sequence[tuple[str, bool]]) -> None:
                     text = cmd[0][0] if sub == "submodule" and len(cmd) == 1 else None
                     runs.texts.append((f"{sub} {tail}", text or shlex.join(w for w, _ in cmd)))
                 return
+    if sub in ("init", "clone") and any(w.startswith("--template") for w, _ in rest):
+        runs.unseen.append(f"git {sub} --template copies hooks from a directory it names")
     options = _COMMAND_OPTIONS.get(sub)
     if not options:
         return
