@@ -31,7 +31,7 @@ import orjson
 
 from overseer.config import UNKNOWN_AGENT, Config
 from overseer.model import Event, EventKind, Flag, FlagCategory, Verdict
-from overseer.policy.detectors import DetectorSettings, SessionHistory, run_detectors
+from overseer.policy.detectors import CallMemo, DetectorSettings, SessionHistory, run_detectors
 from overseer.policy.rules import SHELL_TOOLS, CallContext, Rule, canonical_tool, command_of
 from overseer.policy.scope import Scope, ScopeDecision, evaluate, evaluate_call, reads_input
 
@@ -99,8 +99,11 @@ class Engine:
         home: str | None = None,
         detectors: bool = True,
         settings: DetectorSettings | None = None,
+        memo: bool = True,
     ) -> None:
         self.config = config or Config()
+        #: repeated calls reuse their parsed view and call-only answers (False: the reference)
+        self._memo = CallMemo() if memo else None
         self.home = home
         self._sessions: dict[str, SessionState] = {}
         self._cache: dict[tuple[Any, ...], ScopeDecision] = {}
@@ -303,7 +306,7 @@ class Engine:
                 session=state.id, cwd=state.cwd, home=state.home, scope=state.scope
             )
         try:
-            flags = run_detectors(event, history, self._settings)
+            flags = run_detectors(event, history, self._settings, self._memo)
         except Exception as exc:  # a detector bug must not stop ingestion: make it visible
             flags = [
                 Flag(

@@ -73,3 +73,15 @@ def neutralise_json(value: Any, *, limit: int = DEFAULT_LIMIT) -> str:
 def is_clean(text: str) -> bool:
     """True when ``text`` has nothing that :func:`neutralise` would change (tests use this)."""
     return text == text.translate(_MULTI_LINE)
+
+
+#: Printable ASCII and the newline: all a multi-line display form keeps unchanged.
+_PLAIN_BYTES = bytes(range(0x20, 0x7F)) + b"\n"
+
+
+def plain_multiline(text: str) -> bool:
+    """True when :func:`neutralise` with ``multiline=True`` would return ``text`` unchanged
+    (below the limit): printable ASCII and newlines only. Exact, and one C-level pass
+    (``str.isascii`` is a flag; deleting the plain bytes leaves nothing), about half what
+    ``str.translate`` costs on the same text, and the text itself is the display form."""
+    return text.isascii() and not text.encode("ascii").translate(None, _PLAIN_BYTES)

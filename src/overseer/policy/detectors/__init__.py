@@ -18,9 +18,12 @@ Pure: no I/O, no store or TUI imports.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from typing import Any
+
+import orjson
 
 from overseer.model import Event, EventKind, Flag, FlagCategory
-from overseer.policy.detectors._core import DetectorInfo, DetectorSettings, view_of
+from overseer.policy.detectors._core import CallView, DetectorInfo, DetectorSettings, view_of
 from overseer.policy.detectors.history import SessionHistory
 from overseer.policy.detectors.owasp import OWASP_TITLES, owasp_label, owasp_title
 from overseer.policy.detectors.safety import (
@@ -54,6 +57,7 @@ from overseer.policy.detectors.tampering import TAMPERING, oversight_tampering
 __all__ = [
     "DETECTORS",
     "OWASP_TITLES",
+    "CallMemo",
     "Detector",
     "DetectorFunc",
     "DetectorInfo",
@@ -136,26 +140,118 @@ def _enabled(kind: EventKind, disabled: frozenset[str]) -> tuple[Detector, ...]:
     return table
 
 
+#: Detectors whose answer on a call is a function of the call alone — its tool, its input,
+#: the paths its parser found (``extra["paths"]``) — and of the session's cwd and home and
+#: the settings: they read the history only through ``resolve``/``under``/``inside_cwd`` and
+#: ``ctx``, never what earlier events left in it. Egress also reads the scope and the call's
+#: verdict, which are part of its key.
+_CALL_ONLY = frozenset({
+    DESTRUCTIVE.id, WRITE_OUTSIDE.id, SECRET_READ.id, PRIVILEGE.id, TAMPERING.id, EGRESS.id,
+})  # fmt: skip
+_MISSING: Any = object()
+#: A call-only detector failed on this call (it fails again on the same call: counted again).
+_RAISED: Any = object()
+
+
+class CallMemo:
+    """What the detectors worked out about a call, kept for the next call that is the same
+    call in the same place: its parsed view (:class:`CallView`, shared by every detector and
+    by the history) and the answers of the :data:`_CALL_ONLY` detectors. Agents repeat
+    their calls (``git status``, the test command, the same ticket lookup); a repeat then
+    costs dictionary lookups. The key is the call's exact JSON text (key order and number
+    types kept: ``orjson.dumps`` without sorting), so a hit is the same input, not a similar
+    one; an input orjson cannot write (a lone surrogate, a huge integer) is never kept.
+    ``run_detectors`` with a memo raises exactly the flags it raises without one
+    (``tests/test_ingest_differential.py``). Bounded: cleared when full."""
+
+    __slots__ = ("answers", "limit", "views")
+
+    def __init__(self, limit: int = 8192) -> None:
+        self.limit = limit
+        self.views: dict[tuple[Any, ...], CallView] = {}
+        self.answers: dict[tuple[Any, ...], Any] = {}
+
+    def key(self, event: Event, history: SessionHistory) -> tuple[Any, ...] | None:
+        tool_input = event.input
+        paths = event.extra.get("paths") if event.extra else None
+        try:
+            text = orjson.dumps(tool_input) if tool_input else b""
+            shown_paths = orjson.dumps(paths) if paths is not None else None
+        except (TypeError, ValueError):
+            return None
+        if len(text) > 65_536:
+            return None
+        return (event.tool, type(tool_input), text, shown_paths, history.cwd, history.home)
+
+    def view(self, key: tuple[Any, ...], event: Event, history: SessionHistory) -> bool:
+        """Put the shared view of ``key`` in the history's per-event slot (``view_of``);
+        False when the call cannot be viewed (each detector then fails on its own, as
+        without a memo)."""
+        view = self.views.get(key)
+        if view is None:
+            try:
+                view = CallView(event, history)
+            except Exception:  # counted per detector, as without a memo
+                return False
+            if len(self.views) >= self.limit:
+                self.views.clear()
+            self.views[key] = view
+        history.view_cache = (event, view)
+        return True
+
+    def remember(self, key: tuple[Any, ...], settings: Any, scope: Any, answer: Any) -> None:
+        if len(self.answers) >= self.limit:
+            self.answers.clear()
+        self.answers[key] = (settings, scope, answer)
+
+
 def run_detectors(
-    event: Event, history: SessionHistory, settings: DetectorSettings | None = None
+    event: Event,
+    history: SessionHistory,
+    settings: DetectorSettings | None = None,
+    memo: CallMemo | None = None,
 ) -> list[Flag]:
     """Every flag the detectors raise on ``event``; call before ``history.observe(event)``.
 
     A detector that fails on odd input is skipped for that event (counted in
-    ``history.detector_errors``) rather than stopping ingestion.
+    ``history.detector_errors``) rather than stopping ingestion. ``memo`` (one per engine)
+    lets a repeated call reuse what was worked out for the same call before.
     """
     settings = settings or _DEFAULT_SETTINGS
     table = _enabled(event.kind, settings.disabled)
     if not table:
         return []
+    key = None
+    if memo is not None and event.kind is EventKind.TOOL_CALL:
+        key = memo.key(event, history)
+        if key is not None and not memo.view(key, event, history):
+            key = None
     flags: list[Flag] = []
     for entry in table:
+        detector_id = entry.info.id
+        answer_key = None
+        if key is not None and detector_id in _CALL_ONLY:
+            scope = history.scope
+            answer_key = (detector_id, key, id(settings), id(scope), event.verdict)
+            cached = memo.answers.get(answer_key, _MISSING)  # type: ignore[union-attr]
+            if cached is not _MISSING and cached[0] is settings and cached[1] is scope:
+                result = cached[2]
+                if result is _RAISED:
+                    errors = history.detector_errors
+                    errors[detector_id] = errors.get(detector_id, 0) + 1
+                elif result is not None:
+                    flags.append(result)
+                continue
         try:
             result = entry.func(event, history, settings)
         except Exception:  # one detector's bug must not stop the stream
             errors = history.detector_errors
-            errors[entry.info.id] = errors.get(entry.info.id, 0) + 1
+            errors[detector_id] = errors.get(detector_id, 0) + 1
+            if answer_key is not None:
+                memo.remember(answer_key, settings, history.scope, _RAISED)  # type: ignore[union-attr]
             continue
+        if answer_key is not None and (result is None or isinstance(result, Flag)):
+            memo.remember(answer_key, settings, history.scope, result)  # type: ignore[union-attr]
         if result is None:
             continue
         if isinstance(result, Flag):

@@ -8,14 +8,21 @@ unknown fields are kept in ``Event.extra``.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
+
+import msgspec
+import orjson
 
 from overseer.model import CallStatus, Event, EventKind
 from overseer.sources.formats._common import (
+    MAX_DEPTH,
+    MAX_LINE_BYTES,
     BadRecord,
     BaseParser,
     Item,
+    _openers,
     display_json,
+    first_line,
     ident,
     message,
     opt_text,
@@ -25,7 +32,7 @@ from overseer.sources.formats._common import (
     tool_call,
     tool_result,
 )
-from overseer.untrusted import SUMMARY_LIMIT, neutralise
+from overseer.untrusted import DEFAULT_LIMIT, SUMMARY_LIMIT, neutralise, plain_multiline
 
 KINDS = frozenset(k.value for k in EventKind)
 _KNOWN = frozenset(
@@ -60,10 +67,211 @@ def _int(value: Any, what: str) -> int | None:
     raise BadRecord(f"{what!r} must be an integer")
 
 
+# --------------------------------------------------------------------------- typed hot path
+#
+# The common records (calls, results, messages, session start and end with the schema's
+# fields, of the schema's types) are decoded by msgspec straight into :class:`_Line`, then
+# become their Event through the same helpers as below. Anything else — an unknown field, a
+# type the schema does not name (``"seq": "3"``, ``"session": 7``), an integer orjson would
+# read as a float, a line too long, too deep or with a NUL, bad JSON, a missing field — fails
+# the typed decode or one of the checks and is read by the dict path (:meth:`_record`), which
+# makes the Problem or the Event exactly as before. ``tests/test_ingest_differential.py``
+# holds the two paths equal over the corpus and generated hostile lines.
+
+#: The integers orjson keeps as ``int`` (beyond them it reads a float; those lines go the dict way).
+_Int = Annotated[int, msgspec.Meta(ge=-(2**63), le=2**63 - 1)]
+_ABSENT = msgspec.Raw()
+
+
+class _Line(msgspec.Struct, forbid_unknown_fields=True):
+    kind: str
+    session: str
+    ts: _Int | float | str
+    seq: _Int | None = None
+    agent: str | None = None
+    task: str | None = None
+    cwd: str | None = None
+    pid: _Int | None = None
+    host: str | None = None
+    call_id: str | None = None
+    tool: str | None = None
+    input: msgspec.Raw = _ABSENT
+    output: str | None = None
+    is_error: bool = False
+    status: str | None = None
+    approval_id: str | None = None
+    role: str | None = None
+    text: str | None = None
+    reason: str | None = None
+    parent_session: str | None = None
+
+
+_decode_line = msgspec.json.Decoder(_Line).decode
+_FAST_KINDS = frozenset({"tool_call", "tool_result", "message", "session_start", "session_end"})
+#: A call's summary and display form by (tool, raw input text): agents repeat their calls.
+_CALL_FORMS: dict[tuple[str, bytes], tuple[str, str]] = {}
+_CALL_FORMS_LIMIT = 4096
+_CALL_FORMS_KEY_LIMIT = 2048
+
+
+def _call_forms(tool: str, raw_input: bytes, tool_input: dict[str, Any]) -> tuple[str, str]:
+    """``(summary, input_display)`` of a call; the same input text always gives the same."""
+    key = (tool, raw_input)
+    forms = _CALL_FORMS.get(key)
+    if forms is None:
+        forms = (summarise_input(tool, tool_input), display_json(tool_input))
+        if len(raw_input) <= _CALL_FORMS_KEY_LIMIT:
+            if len(_CALL_FORMS) >= _CALL_FORMS_LIMIT:
+                _CALL_FORMS.clear()
+            _CALL_FORMS[key] = forms
+    return forms
+
+
+def _shown(text: str) -> str:
+    """The multi-line display form of ``text``: itself when there is nothing to change."""
+    if len(text) <= DEFAULT_LIMIT and plain_multiline(text):
+        return text
+    return neutralise(text, multiline=True)
+
+
 class NativeParser(BaseParser):
     """Stateless: every native record carries its own session, so there is nothing to carry."""
 
     format = "native"
+    #: False reads every line through the dict path (the reference the typed path is held to).
+    typed = True
+
+    def feed(self, raw_line: bytes, lineno: int) -> list[Item]:
+        if self.typed and len(raw_line) <= MAX_LINE_BYTES and b"\x00" not in raw_line:
+            try:
+                line = _decode_line(raw_line)
+            except (msgspec.DecodeError, msgspec.ValidationError):
+                pass  # blank, bad or unusual: the dict path says what it is
+            else:
+                if line.kind in _FAST_KINDS and _openers(raw_line) <= MAX_DEPTH:
+                    try:
+                        return [self._typed(line, raw_line, lineno)]
+                    except Exception:  # the dict path makes its Problem
+                        pass
+        return super().feed(raw_line, lineno)
+
+    def _typed(self, line: _Line, raw: bytes, lineno: int) -> Event:
+        """The Event of a well-typed common record (raises on anything :meth:`_record`
+        would turn into a Problem; the caller then reads the line that way)."""
+        kind = line.kind
+        session = ident(line.session, "session")
+        ts = parse_ts(line.ts)
+        agent = None if line.agent is None else opt_text(line.agent, 200)
+        task = None if line.task is None else opt_text(line.task, 200)
+        cwd = None if line.cwd is None else opt_text(line.cwd, 1000)
+        parent = None if line.parent_session is None else opt_text(line.parent_session, 512)
+        if kind == "tool_call":
+            tool = ident(line.tool, "tool")
+            call_id = ident(line.call_id, "call_id")
+            raw_input = bytes(line.input)
+            value = orjson.loads(raw_input) if raw_input else {}
+            if value is None:
+                value = {}
+            elif not isinstance(value, dict):
+                raise BadRecord("'input' must be a JSON object")
+            summary, shown_input = _call_forms(tool, raw_input, value)
+            return Event(
+                kind=EventKind.TOOL_CALL,
+                session=session,
+                ts=ts,
+                agent=agent,
+                task=task,
+                seq=line.seq,
+                tool=tool,
+                call_id=call_id,
+                input=value,
+                status=CallStatus.PENDING,
+                cwd=cwd,
+                parent_session=parent,
+                source=self.source,
+                line=lineno,
+                summary=summary,
+                input_display=shown_input,
+            )
+        if kind == "tool_result":
+            call_id = ident(line.call_id, "call_id")
+            raw_status = line.status
+            if raw_status is None:
+                status = CallStatus.ERROR if line.is_error else CallStatus.OK
+            else:
+                status = _RESULT_STATUSES[raw_status]  # KeyError: the dict path explains
+            output = line.output or ""
+            return Event(
+                kind=EventKind.TOOL_RESULT,
+                session=session,
+                ts=ts,
+                agent=agent,
+                task=task,
+                seq=line.seq,
+                call_id=call_id,
+                output=output,
+                is_error=status is not CallStatus.OK,
+                status=status,
+                cwd=cwd,
+                parent_session=parent,
+                source=self.source,
+                line=lineno,
+                summary=first_line(output),
+                output_display=_shown(output),
+            )
+        if kind == "message":
+            text = line.text
+            role = None if line.role is None else opt_text(line.role, 40)
+            if text is None or not role:
+                raise BadRecord("missing field")
+            return Event(
+                kind=EventKind.MESSAGE,
+                session=session,
+                ts=ts,
+                agent=agent,
+                task=task,
+                seq=line.seq,
+                role=role,
+                text=text,
+                cwd=cwd,
+                parent_session=parent,
+                source=self.source,
+                line=lineno,
+                summary=first_line(text),
+                output_display=_shown(text),
+            )
+        if kind == "session_start":
+            return Event(
+                kind=EventKind.SESSION_START,
+                session=session,
+                ts=ts,
+                agent=agent,
+                task=task,
+                seq=line.seq,
+                cwd=cwd,
+                pid=line.pid,
+                host=None if line.host is None else opt_text(line.host, 255),
+                parent_session=parent,
+                source=self.source,
+                line=lineno,
+                summary=neutralise(cwd or "", limit=SUMMARY_LIMIT),
+            )
+        # session_end
+        reason = None if line.reason is None else opt_text(line.reason)
+        return Event(
+            kind=EventKind.SESSION_END,
+            session=session,
+            ts=ts,
+            agent=agent,
+            task=task,
+            seq=line.seq,
+            cwd=cwd,
+            reason=reason,
+            parent_session=parent,
+            source=self.source,
+            line=lineno,
+            summary=neutralise(reason or "", limit=SUMMARY_LIMIT),
+        )
 
     def _record(self, record: dict[str, Any], lineno: int) -> list[Item]:
         get = record.get
