@@ -27,11 +27,21 @@ import pytest
 from overseer.config import load_config
 from overseer.engine import Engine
 from overseer.model import Event, Problem
+from overseer.policy.detectors._core import (
+    ascii_result_scan,
+    may_hold_secret,
+    secret_fingerprints,
+    value_fingerprints,
+)
+from overseer.policy.detectors.security import injection_matches
+from overseer.secrets import find_secrets
 from overseer.sources.detect import sniff
 from overseer.sources.formats import make_parser
 from overseer.sources.formats.native import NativeParser
 
 from .conftest import CONFIG, CORPUS, FIXTURES
+from .test_detectors import INJECTION_MUST, INJECTION_MUST_NOT, SECRET_SAMPLES
+from .test_prefilter import RULE_SAMPLES
 
 Item = Event | Problem
 
@@ -320,3 +330,41 @@ def test_engine_memo_and_typed_parsing_equal_the_reference_on_generated_sessions
     fast, slow = _native_pair(lines)
     flagged = _compare_engines(fast, slow, "gen.jsonl")
     assert flagged > 100  # repeated dangerous calls in many places: the memo is exercised
+
+
+def _reference_fingerprints(text: str) -> list[tuple[str, str]]:
+    """``secret_fingerprints`` as it was: its own hint check, then the exact scan."""
+    if not may_hold_secret(text):
+        return []
+    return [
+        (kind, fp)
+        for kind, start, end in find_secrets(text, hinted=True)
+        for fp in value_fingerprints(text[start:end])
+    ]
+
+
+def _result_texts() -> list[str]:
+    texts = [*_OUTPUTS, *INJECTION_MUST, *INJECTION_MUST_NOT, *RULE_SAMPLES]
+    texts += [f"{'padding ' * 10}{s}{' tail' * 10}" for s in SECRET_SAMPLES]
+    texts += [s.upper() for s in texts]
+    for path, fmt in _corpus():
+        for item in _feed(make_parser(fmt, str(path)), path.read_bytes().split(b"\n")):
+            if isinstance(item, Event):
+                texts += [t for t in (item.output, item.text) if t]
+    return texts
+
+
+def test_the_shared_result_scan_hides_no_secret_and_no_injection() -> None:
+    """One lower-cased copy and one RE2 pass serve both result detectors: whenever it says
+    nothing can match, the exact checks they ran before find nothing either."""
+    quiet = 0
+    for text in _result_texts():
+        assert list(secret_fingerprints(text)) == _reference_fingerprints(text), text[:200]
+        if text.isascii():
+            lowered, nothing = ascii_result_scan(text)
+            assert lowered == text.lower()
+            if nothing:
+                quiet += 1
+                assert injection_matches(text.lower()) == {}, text[:200]
+                assert not may_hold_secret(text), text[:200]
+    assert quiet > 20

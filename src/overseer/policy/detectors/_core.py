@@ -456,10 +456,46 @@ def may_hold_secret(text: str) -> bool:
     return has_hint(lowered)
 
 
+#: One RE2 union of everything the result detectors look for in a tool result's lower-cased
+#: text — the secret hints above and the injected-instruction patterns (registered by
+#: :mod:`.security`) — so that ordinary output costs one pass, not one per detector.
+_RESULT_UNION: Prefilter | None = None
+#: The last ASCII result text scanned: ``(text, text.lower(), nothing can match)``. One
+#: tuple, swapped whole (threads read either the old scan or the new one, never a mix).
+_SCANNED: tuple[str | None, str, bool] = (None, "", False)
+
+
+def register_result_patterns(patterns: list[str]) -> None:
+    """The injection patterns join the secret hints in :data:`_RESULT_UNION` (at import)."""
+    global _RESULT_UNION, _SCANNED
+    _RESULT_UNION = Prefilter([*literals(SECRET_HINTS), GITHUB_HINT, *patterns])
+    _SCANNED = (None, "", False)
+
+
+def ascii_result_scan(text: str) -> tuple[str, bool]:
+    """``(text.lower(), quiet)`` for ASCII ``text``; ``quiet`` is True only when no secret hint
+    and no injection pattern can match (the union only widens, so False may be a false
+    alarm, True never hides a match). The same text object (a result seen by
+    ``injected_instructions``, then by the history) is lowered and scanned once."""
+    global _SCANNED
+    scanned = _SCANNED
+    if scanned[0] is text:
+        return scanned[1], scanned[2]
+    lowered = text.lower()
+    union = _RESULT_UNION
+    quiet = union is not None and not union.could_match(lowered)
+    _SCANNED = (text, lowered, quiet)
+    return lowered, quiet
+
+
 def secret_fingerprints(text: str) -> Iterator[tuple[str, str]]:
     """``(kind, fingerprint)`` for each secret in ``text``: the whole value and each token of it
     of at least 8 characters (so ``user:pass`` in a URL matches ``pass`` read from a file)."""
-    if not may_hold_secret(text):
+    if text.isascii() and len(text) > _SHORT:
+        lowered, quiet = ascii_result_scan(text)  # hint_form of ASCII text is text.lower()
+        if quiet or not _SECRET_HINT.could_match(lowered):
+            return
+    elif not may_hold_secret(text):
         return
     for kind, start, end in find_secrets(text, hinted=True):
         for fp in value_fingerprints(text[start:end]):

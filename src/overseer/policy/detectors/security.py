@@ -37,6 +37,8 @@ from overseer.policy.detectors._core import (
     Cmd,
     DetectorInfo,
     DetectorSettings,
+    ascii_result_scan,
+    register_result_patterns,
     show,
     summarise,
     token_fingerprints,
@@ -643,6 +645,7 @@ _RULES: tuple[tuple[str, str, frozenset[str]], ...] = (
 )
 _INJECTION = tuple((family, re.compile(pattern), before) for family, pattern, before in _RULES)
 _INJECTION_ANY = Prefilter(pattern for _, pattern, _ in _RULES)
+register_result_patterns([pattern for _, pattern, _ in _RULES])
 _WORD_CHAR = re.compile(r"[a-z0-9_]")
 _LAST_WORD = re.compile(r"([a-z']+)\s*$")
 _INJECTION_LABELS = {
@@ -695,7 +698,12 @@ def injected_instructions(
         # Fullwidth and other compatibility letters read the same to a model ("ＩＧＮＯＲＥ"),
         # and "İgnore".lower() would put a combining dot inside the word.
         text = unicodedata.normalize("NFKC", text).translate(CASE_FOLDS)
-    for family, matched in injection_matches(text.lower()).items():
+    if text.isascii():
+        lowered, quiet = ascii_result_scan(text)  # shared with the history's secret scan
+        matches = {} if quiet else injection_matches(lowered)
+    else:
+        matches = injection_matches(text.lower())
+    for family, matched in matches.items():
         label, severity = _INJECTION_LABELS[family]
         found.append((f"{label} (“{show(' '.join(matched.split()), 60)}”)", severity))
     if not found:
