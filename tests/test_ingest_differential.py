@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import random
+from datetime import UTC, datetime
 from pathlib import Path
 
 import orjson
@@ -26,8 +27,10 @@ import pytest
 
 from overseer.config import load_config
 from overseer.engine import Engine
-from overseer.model import Event, Problem
+from overseer.model import Event, EventKind, Problem
+from overseer.policy.detectors import SessionHistory
 from overseer.policy.detectors._core import (
+    CallView,
     ascii_result_scan,
     may_hold_secret,
     secret_fingerprints,
@@ -345,7 +348,7 @@ def _reference_fingerprints(text: str) -> list[tuple[str, str]]:
 
 def _result_texts() -> list[str]:
     texts = [*_OUTPUTS, *INJECTION_MUST, *INJECTION_MUST_NOT, *RULE_SAMPLES]
-    texts += [f"{'padding ' * 10}{s}{' tail' * 10}" for s in SECRET_SAMPLES]
+    texts += [f"{'padding ' * 10}{s}{' tail' * 10}" for s in SECRET_SAMPLES.values()]
     texts += [s.upper() for s in texts]
     for path, fmt in _corpus():
         for item in _feed(make_parser(fmt, str(path)), path.read_bytes().split(b"\n")):
@@ -368,3 +371,31 @@ def test_the_shared_result_scan_hides_no_secret_and_no_injection() -> None:
                 assert injection_matches(text.lower()) == {}, text[:200]
                 assert not may_hold_secret(text), text[:200]
     assert quiet > 20
+
+
+def test_one_hint_check_over_a_calls_strings_hides_no_secret() -> None:
+    """``CallView.input_secrets`` checks the joined strings once; per string, as before,
+    it finds the same secrets."""
+    inputs: list[dict[str, object]] = [
+        {"a": s, "b": "plain", "c": ["x", {"d": s.upper()}]} for s in SECRET_SAMPLES.values()
+    ]
+    inputs += [{"k": "to", "v": "ken"}, {"x": "ghp", "y": "_abc"}, {"a": "σ", "b": "Σ"}]
+    for path, fmt in _corpus():
+        for item in _feed(make_parser(fmt, str(path)), path.read_bytes().split(b"\n")):
+            if isinstance(item, Event) and isinstance(item.input, dict):
+                inputs.append(item.input)
+    history = SessionHistory(session="s", cwd="/srv", home="/home/u")
+    found = 0
+    for n, tool_input in enumerate(inputs):
+        event = Event(kind=EventKind.TOOL_CALL, session="s", ts=datetime.now(UTC), tool="mcp__x",
+                      call_id=str(n), input=tool_input)  # fmt: skip
+        view = CallView(event, history)
+        expected = [
+            (kind, text[start:end])
+            for text in view.input_strings()
+            if may_hold_secret(text)
+            for kind, start, end in find_secrets(text, hinted=True)
+        ]
+        assert view.input_secrets() == expected, tool_input
+        found += bool(expected)
+    assert found >= len(SECRET_SAMPLES) // 2

@@ -166,7 +166,7 @@ class CallMemo:
 
     __slots__ = ("answers", "limit", "views")
 
-    def __init__(self, limit: int = 8192) -> None:
+    def __init__(self, limit: int = 16_384) -> None:
         self.limit = limit
         self.views: dict[tuple[Any, ...], CallView] = {}
         self.answers: dict[tuple[Any, ...], Any] = {}
@@ -199,10 +199,72 @@ class CallMemo:
         history.view_cache = (event, view)
         return True
 
-    def remember(self, key: tuple[Any, ...], settings: Any, scope: Any, answer: Any) -> None:
-        if len(self.answers) >= self.limit:
-            self.answers.clear()
-        self.answers[key] = (settings, scope, answer)
+    def answers_for(
+        self, key: tuple[Any, ...], event: Event, history: SessionHistory, settings: Any
+    ) -> dict[str, Any]:
+        """The call-only answers known for this call here (filled in as detectors run)."""
+        scope = history.scope
+        slot_key = (key, event.verdict, id(scope), id(settings))
+        slot = self.answers.get(slot_key)
+        if slot is None or slot[0] is not settings or slot[1] is not scope:
+            if len(self.answers) >= self.limit:
+                self.answers.clear()
+            slot = self.answers[slot_key] = (settings, scope, {})
+        answers: dict[str, Any] = slot[2]
+        return answers
+
+
+_PLANS: dict[tuple[Detector, ...], tuple[tuple[str, DetectorFunc, bool], ...]] = {}
+
+
+def _plan(table: tuple[Detector, ...]) -> tuple[tuple[str, DetectorFunc, bool], ...]:
+    """``(id, function, call-only)`` per detector of ``table``, worked out once."""
+    plan = _PLANS.get(table)
+    if plan is None:
+        plan = tuple((d.info.id, d.func, d.info.id in _CALL_ONLY) for d in table)
+        if len(_PLANS) < 256:
+            _PLANS[table] = plan
+    return plan
+
+
+def _run_remembered(
+    event: Event,
+    history: SessionHistory,
+    settings: DetectorSettings,
+    plan: tuple[tuple[str, DetectorFunc, bool], ...],
+    answers: dict[str, Any],
+) -> list[Flag]:
+    """:func:`run_detectors` for a call with a memo: a call-only detector answers from
+    ``answers`` when it has answered (or failed) on this call here before."""
+    flags: list[Flag] = []
+    for detector_id, func, call_only in plan:
+        if call_only:
+            result = answers.get(detector_id, _MISSING)
+            if result is not _MISSING:
+                if result is _RAISED:
+                    errors = history.detector_errors
+                    errors[detector_id] = errors.get(detector_id, 0) + 1
+                elif result is not None:
+                    flags.append(result)
+                continue
+        try:
+            result = func(event, history, settings)
+        except Exception:  # one detector's bug must not stop the stream
+            errors = history.detector_errors
+            errors[detector_id] = errors.get(detector_id, 0) + 1
+            if call_only:
+                answers[detector_id] = _RAISED
+            continue
+        if result is None:
+            if call_only:
+                answers[detector_id] = None
+        elif isinstance(result, Flag):
+            flags.append(result)
+            if call_only:
+                answers[detector_id] = result
+        else:
+            flags.extend(result)
+    return flags
 
 
 def run_detectors(
@@ -221,37 +283,19 @@ def run_detectors(
     table = _enabled(event.kind, settings.disabled)
     if not table:
         return []
-    key = None
     if memo is not None and event.kind is EventKind.TOOL_CALL:
         key = memo.key(event, history)
-        if key is not None and not memo.view(key, event, history):
-            key = None
+        if key is not None and memo.view(key, event, history):
+            answers = memo.answers_for(key, event, history, settings)
+            return _run_remembered(event, history, settings, _plan(table), answers)
     flags: list[Flag] = []
     for entry in table:
-        detector_id = entry.info.id
-        answer_key = None
-        if key is not None and detector_id in _CALL_ONLY:
-            scope = history.scope
-            answer_key = (detector_id, key, id(settings), id(scope), event.verdict)
-            cached = memo.answers.get(answer_key, _MISSING)  # type: ignore[union-attr]
-            if cached is not _MISSING and cached[0] is settings and cached[1] is scope:
-                result = cached[2]
-                if result is _RAISED:
-                    errors = history.detector_errors
-                    errors[detector_id] = errors.get(detector_id, 0) + 1
-                elif result is not None:
-                    flags.append(result)
-                continue
         try:
             result = entry.func(event, history, settings)
         except Exception:  # one detector's bug must not stop the stream
             errors = history.detector_errors
-            errors[detector_id] = errors.get(detector_id, 0) + 1
-            if answer_key is not None:
-                memo.remember(answer_key, settings, history.scope, _RAISED)  # type: ignore[union-attr]
+            errors[entry.info.id] = errors.get(entry.info.id, 0) + 1
             continue
-        if answer_key is not None and (result is None or isinstance(result, Flag)):
-            memo.remember(answer_key, settings, history.scope, result)  # type: ignore[union-attr]
         if result is None:
             continue
         if isinstance(result, Flag):

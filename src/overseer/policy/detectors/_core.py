@@ -372,12 +372,18 @@ class CallView:
     def input_secrets(self) -> list[tuple[str, str]]:
         """``(kind, raw value)`` of every secret in the input (one scan, shared)."""
         if self.secrets is None:
-            self.secrets = [
-                (kind, text[start:end])
-                for text in self.input_strings()
-                if may_hold_secret(text)
-                for kind, start, end in find_secrets(text, hinted=True)
-            ]
+            strings = self.input_strings()
+            if len(strings) > 1 and not may_hold_secret("\n".join(strings)):
+                # one check for all: the hints are ASCII literals, so none in the joined
+                # text means none in any string (a hint across a joint only widens)
+                self.secrets = []
+            else:
+                self.secrets = [
+                    (kind, text[start:end])
+                    for text in strings
+                    if may_hold_secret(text)
+                    for kind, start, end in find_secrets(text, hinted=True)
+                ]
         return self.secrets
 
 
