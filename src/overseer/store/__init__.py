@@ -27,8 +27,9 @@ if TYPE_CHECKING:
 #: 2: grants ("approve for this session") and the reveal log; 3: call dedupe index not partial;
 #: 4: a partial index of the chain's ``killed`` rows (the gate reads a session's kill from the
 #: chain on every call, :mod:`overseer.store.crosscheck`); 5: the notifications table (each
-#: page to an operator claimed once, :mod:`overseer.control.notify`).
-SCHEMA_VERSION = 5
+#: page to an operator claimed once, :mod:`overseer.control.notify`); 6: each tool call holds
+#: its result's status and its action label, with the review's indexes (issue 16).
+SCHEMA_VERSION = 6
 
 #: Environment variable naming the database (path or URL) when ``--db`` is not given.
 DB_ENV = "OVERSEER_DB"

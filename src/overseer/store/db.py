@@ -17,7 +17,7 @@ import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, TextIO
 
 import orjson
@@ -211,7 +211,12 @@ def _errors(where: str) -> Iterator[None]:
         yield
     except StoreError:
         raise
-    except (sa.exc.SQLAlchemyError, sqlite3.Error) as exc:
+    except Exception as exc:
+        # SQLAlchemy's, or the driver's own (the batch writes go through the raw connection)
+        if not isinstance(exc, sa.exc.SQLAlchemyError | sqlite3.Error) and not type(
+            exc
+        ).__module__.startswith("psycopg"):
+            raise
         orig = getattr(exc, "orig", None) or exc
         text = str(orig).strip().splitlines()
         raise StoreError(f"{where}: {text[0] if text else type(orig).__name__}") from exc
@@ -348,8 +353,49 @@ def _migrate_5(conn: Connection, pg: bool) -> None:
     SQLModel.metadata.create_all(conn, tables=[NotificationRow.__table__])  # type: ignore[attr-defined]
 
 
+def _migrate_6(conn: Connection, pg: bool) -> None:
+    """5 → 6: each tool call holds its result's status and its action label, and the review's
+    indexes (issue 16); both columns filled for the calls already stored."""
+    have = {c["name"] for c in sa.inspect(conn).get_columns("events")}
+    for column in ("result_status", "label"):
+        if column not in have:
+            conn.exec_driver_sql(f"ALTER TABLE events ADD COLUMN {column} VARCHAR")
+    fill_call_columns(conn)
+    for index in _EVENTS.indexes:
+        if index.name in _INDEXES_6:
+            index.create(conn, checkfirst=True)
+
+
+def fill_call_columns(conn: Connection) -> None:
+    """Set every stored call's ``result_status`` from its result (one correlated UPDATE) and
+    each shell call's ``label`` from its stored input: the reading ``record_batch`` makes of
+    a new call, for rows written another way (a migrated store, rows inserted as stored)."""
+    conn.exec_driver_sql(
+        "UPDATE events SET result_status = (SELECT " + _RESULT_STATUS_SQL + " FROM events r"
+        " WHERE r.session = events.session AND r.kind = 'tool_result'"
+        " AND r.call_id = events.call_id)"
+        " WHERE kind = 'tool_call'"
+    )
+    e = _EVENTS.c
+    shells = sorted(shell_tool_names())
+    query = sa.select(e.id, e.tool, e.input).where(e.kind == "tool_call", e.tool.in_(shells))
+    labelled = [
+        {"row_id": row_id, "value": call_label_of(tool, text)}
+        for row_id, tool, text in conn.execute(query).all()
+    ]
+    if labelled:
+        conn.execute(
+            sa.update(_EVENTS)
+            .where(e.id == sa.bindparam("row_id"))
+            .values(label=sa.bindparam("value")),
+            labelled,
+        )
+
+
+_INDEXES_6 = ("ix_events_calls", "ix_events_sequence", "ix_events_flagged")
+
 #: version → the step that brings the previous version to it (run in order, one transaction).
-_MIGRATIONS = {2: _migrate_2, 3: _migrate_3, 4: _migrate_4, 5: _migrate_5}
+_MIGRATIONS = {2: _migrate_2, 3: _migrate_3, 4: _migrate_4, 5: _migrate_5, 6: _migrate_6}
 
 
 # ------------------------------------------------------------------------------ conversions
@@ -385,50 +431,118 @@ def _flag_dict(flag: Any) -> dict[str, Any]:
     }
 
 
-def _event_values(ev: Event, pg: bool) -> dict[str, Any]:
-    flags = [_flag_dict(f) for f in ev.flags]
+#: The events table's columns as ``record_batch`` writes them (every one but ``id``), in the
+#: order of :func:`_event_row`'s list: one fixed-shape INSERT for every batch.
+EVENT_COLUMNS = (
+    "session", "kind", "ts", "seq", "agent", "task", "tool", "call_id", "approval_id", "role",
+    "text", "input", "output", "output_chars", "output_truncated", "is_error", "status",
+    "verdict", "rule", "flags", "flags_safety", "flags_security", "summary", "input_display",
+    "output_display", "reason", "parent_session", "source", "line", "extra", "result_status",
+    "label",
+)  # fmt: skip
+_SESSION, _KIND, _TS, _AGENT, _TASK, _TOOL, _CALL_ID = 0, 1, 2, 4, 5, 6, 7
+_INPUT, _IS_ERROR, _STATUS, _SAFETY, _SECURITY = 11, 15, 16, 20, 21
+_REASON, _PARENT, _SOURCE, _RESULT_STATUS, _LABEL = 25, 26, 27, 30, 31
+
+#: The status a stored result gives its call, in SQL over the result row ``r`` (the
+#: timeline's reading, ``_call_status``: the result's own status, else error or ok).
+_RESULT_STATUS_SQL = (
+    "CASE WHEN r.status IS NOT NULL AND r.status != '' THEN r.status"
+    " WHEN r.is_error THEN 'error' ELSE 'ok' END"
+)
+
+
+def _result_status(status: str | None, is_error: bool) -> str:
+    """:data:`_RESULT_STATUS_SQL` of a result row about to be written."""
+    return status if status else "error" if is_error else "ok"
+
+
+_LABELS: Any = None
+
+
+def shell_tool_names() -> frozenset[str]:
+    """The tool names judged as shell commands (``canonical_tool`` maps them to a shell)."""
+    from overseer.policy.rules import SHELL_TOOLS, TOOL_ALIASES
+
+    return frozenset(
+        {name for name, family in TOOL_ALIASES.items() if family in SHELL_TOOLS}
+        | {name for name in SHELL_TOOLS if TOOL_ALIASES.get(name, name) in SHELL_TOOLS}
+    )
+
+
+def call_label_of(tool: str | None, text: str | None) -> str | None:
+    """The ``label`` column of a tool call: for a shell tool the review's
+    :func:`overseer.report.review.call_label` of the stored input text (parsed as the review
+    parses it), ``None`` for other tools and for a shell call whose input is an object naming
+    no command the label could read (labelled by the tool alone: the review counts it as
+    unjudged)."""
+    global _LABELS
+    if _LABELS is None:
+        from overseer.policy.rules import SHELL_TOOLS, canonical_tool
+        from overseer.report.review import call_label, shell_input
+
+        _LABELS = (SHELL_TOOLS, canonical_tool, call_label, shell_input)
+    shells, canonical_tool, call_label, shell_input = _LABELS
+    if tool is None or canonical_tool(tool) not in shells:
+        return None
+    value = shell_input(tool, text)
+    label = call_label(tool, value)
+    if label == canonical_tool(tool) and isinstance(value, Mapping) and value:
+        return None
+    return str(label)
+
+
+def _clean_sqlite(text: Any) -> Any:
+    if type(text) is not str or text.isascii():
+        return text
+    return clean_text(text, False)
+
+
+def _clean_pg(text: Any) -> Any:
+    return clean_text(text, True) if type(text) is str else text
+
+
+def _ts_text(ts: Any) -> str:
+    """:func:`utc_text` of an event's time, the common case (an aware UTC datetime after the
+    year 999) without its general path."""
+    if isinstance(ts, datetime):
+        if ts.tzinfo is UTC and ts.year >= 1000:
+            return ts.isoformat(timespec="microseconds")[:-6] + "Z"
+        return utc_text(ts)
+    return utc_text()
+
+
+def _event_row(ev: Event, clean: Any) -> list[Any]:
+    """One event as the values of :data:`EVENT_COLUMNS` (agent-written text cleaned for the
+    backend by ``clean``; JSON written here is valid UTF-8 with no NUL already)."""
+    flags = ev.flags
+    safety = security = 0
+    flags_text = None
+    if flags:
+        dicts = [_flag_dict(f) for f in flags]
+        safety = sum(1 for f in dicts if f["category"] == "safety")
+        security = sum(1 for f in dicts if f["category"] == "security")
+        flags_text = _json(dicts)
     output, output_chars, truncated = _cap(ev.output)
     text, text_chars, text_truncated = _cap(ev.text)
-    extra = dict(ev.extra) if ev.extra else {}
+    extra = ev.extra
     if text_truncated:
-        extra["text_chars"] = text_chars
-    ts = ev.ts if isinstance(ev.ts, datetime) else None
-    values: dict[str, Any] = {
-        "session": ev.session,
-        "kind": _value(ev.kind),
-        "ts": utc_text(ts) if ts is not None else utc_text(),
-        "seq": ev.seq,
-        "agent": ev.agent,
-        "task": ev.task,
-        "tool": ev.tool,
-        "call_id": None if ev.call_id is None else str(ev.call_id),
-        "approval_id": ev.approval_id,
-        "role": ev.role,
-        "text": text,
-        "input": None if ev.input is None else _json(ev.input),
-        "output": output,
-        "output_chars": output_chars,
-        "output_truncated": truncated,
-        "is_error": bool(ev.is_error),
-        "status": _value(ev.status),
-        "verdict": _value(ev.verdict),
-        "rule": ev.rule,
-        "flags": _json(flags) if flags else None,
-        "flags_safety": sum(1 for f in flags if f["category"] == "safety"),
-        "flags_security": sum(1 for f in flags if f["category"] == "security"),
-        "summary": ev.summary or "",
-        "input_display": ev.input_display or "",
-        "output_display": ev.output_display or "",
-        "reason": ev.reason,
-        "parent_session": ev.parent_session,
-        "source": ev.source,
-        "line": ev.line,
-        "extra": _json(extra) if extra else None,
-    }
-    for key, item in values.items():
-        if type(item) is str:
-            values[key] = clean_text(item, pg)
-    return values
+        extra = {**(extra or {}), "text_chars": text_chars}
+    kind = _value(ev.kind)
+    tool = clean(ev.tool)
+    tool_input = None if ev.input is None else _json(ev.input)
+    label = call_label_of(tool, tool_input) if kind == "tool_call" and tool else None
+    is_error = bool(ev.is_error)
+    status = clean(_value(ev.status))
+    return [
+        clean(ev.session), kind, _ts_text(ev.ts), ev.seq, clean(ev.agent), clean(ev.task), tool,
+        None if ev.call_id is None else clean(str(ev.call_id)), clean(ev.approval_id),
+        clean(ev.role), clean(text), tool_input, clean(output), output_chars, truncated,
+        is_error, status, clean(_value(ev.verdict)), clean(ev.rule), flags_text, safety,
+        security, clean(ev.summary or ""), clean(ev.input_display or ""),
+        clean(ev.output_display or ""), clean(ev.reason), clean(ev.parent_session),
+        clean(ev.source), ev.line, _json(dict(extra)) if extra else None, None, label,
+    ]  # fmt: skip
 
 
 def _loads(text: str | None, default: Any = None) -> Any:
@@ -438,6 +552,86 @@ def _loads(text: str | None, default: Any = None) -> Any:
         return json.loads(text)
     except ValueError:
         return default
+
+
+# ---------------------------------------------------------------------- batch statements
+
+_EVENT_INSERT = (
+    f"INSERT INTO events ({', '.join(EVENT_COLUMNS)})"
+    f" VALUES ({', '.join('?' * len(EVENT_COLUMNS))}) ON CONFLICT DO NOTHING"
+)
+_EVENT_INSERT_SQLITE = _EVENT_INSERT
+_EVENT_INSERT_PG = (
+    _EVENT_INSERT.replace("?", "%s")
+    + " RETURNING session, kind, tool, ts, flags_safety, flags_security, call_id"
+)
+_INSERTED_SQLITE = (
+    "SELECT session, kind, tool, ts, flags_safety, flags_security, call_id FROM events"
+    " WHERE id > ? ORDER BY id"
+)
+_RESULT_STATUS_SET = (
+    "UPDATE events SET result_status = ? WHERE session = ? AND kind = 'tool_call' AND call_id = ?"
+)
+_RESULT_STATUS_RECOMPUTE = (
+    "UPDATE events SET result_status = (SELECT " + _RESULT_STATUS_SQL + " FROM events r"
+    " WHERE r.session = events.session AND r.kind = 'tool_result'"
+    " AND r.call_id = events.call_id)"
+    " WHERE session = ? AND kind = 'tool_call' AND call_id = ?"
+)
+_RESULT_STATUS_IF_STORED = (
+    _RESULT_STATUS_RECOMPUTE
+    + " AND EXISTS (SELECT 1 FROM events r WHERE r.session = ? AND r.kind = 'tool_result'"
+    " AND r.call_id = ?)"
+)
+_AGENT_UPSERT = (
+    "INSERT INTO agents (name, first_seen, last_seen) VALUES (?, ?, ?)"
+    " ON CONFLICT (name) DO UPDATE SET last_seen = excluded.last_seen"
+)
+_PROBLEM_INSERT = (
+    "INSERT INTO problems (source, line, reason, excerpt, recorded_at) VALUES (?, ?, ?, ?, ?)"
+)
+_OFFSET_UPSERT = (
+    "INSERT INTO ingest_offsets (source, byte_offset, state, identity, updated_at)"
+    " VALUES (?, ?, ?, ?, ?)"
+    " ON CONFLICT (source) DO UPDATE SET byte_offset = excluded.byte_offset,"
+    " state = excluded.state, identity = excluded.identity, updated_at = excluded.updated_at"
+)
+_SESSION_INSERT = (
+    "INSERT INTO sessions (id, status, source, started_at, last_event_at)"
+    " VALUES (?, 'live', ?, ?, ?) ON CONFLICT (id) DO NOTHING"
+)
+#: One session's changes from one batch, every part always present (a NULL parameter leaves
+#: its column as it is). Whose session it is, once known, stays (invariant 10): an ingest
+#: that could not attribute the session (``unknown``) must not relabel one the hook
+#: attributed, nor may a later log move it into another agent's scope; only an empty or
+#: ``unknown`` label is filled in, and the task follows the agent that is kept. A killed
+#: session stays killed. Every SET reads the row as it was before the statement.
+_KNOWN = "(agent IS NOT NULL AND agent != '" + UNKNOWN_AGENT.replace("'", "''") + "')"
+_SESSION_UPDATE = (
+    "UPDATE sessions SET"
+    f" agent = CASE WHEN CAST(? AS TEXT) IS NULL OR {_KNOWN} THEN agent ELSE ? END,"
+    " task = CASE WHEN CAST(? AS TEXT) IS NULL THEN task"
+    f" WHEN CAST(? AS TEXT) IS NOT NULL AND {_KNOWN} AND agent != ? THEN task ELSE ? END,"
+    " parent_session = COALESCE(CAST(? AS TEXT), parent_session),"
+    " cwd = COALESCE(CAST(? AS TEXT), cwd),"
+    " pid = COALESCE(CAST(? AS BIGINT), pid),"
+    " host = COALESCE(CAST(? AS TEXT), host),"
+    " started_at = COALESCE(CAST(? AS TEXT), started_at),"
+    " status = CASE WHEN CAST(? AS TEXT) IS NULL OR status = 'killed' THEN status ELSE ? END,"
+    " ended_at = CASE WHEN ? THEN CAST(? AS TEXT) ELSE ended_at END,"
+    " end_reason = CASE WHEN ? THEN CAST(? AS TEXT) ELSE end_reason END,"
+    " event_count = event_count + ?,"
+    " flags_safety = flags_safety + ?,"
+    " flags_security = flags_security + ?,"
+    " last_event_at = CASE WHEN CAST(? AS TEXT) IS NOT NULL"
+    " AND (last_event_at IS NULL OR last_event_at < ?) THEN ? ELSE last_event_at END,"
+    " tool_calls = tool_calls + ?,"
+    " last_tool = CASE WHEN CAST(? AS TEXT) IS NOT NULL"
+    " AND (last_tool_at IS NULL OR last_tool_at <= ?) THEN ? ELSE last_tool END,"
+    " last_tool_at = CASE WHEN CAST(? AS TEXT) IS NOT NULL"
+    " AND (last_tool_at IS NULL OR last_tool_at <= ?) THEN ? ELSE last_tool_at END"
+    " WHERE id = ?"
+)
 
 
 # ------------------------------------------------------------------------------------ store
@@ -587,94 +781,154 @@ class Store:
         Tool calls/results with a ``call_id`` are insert-or-ignore on (session, kind, call_id):
         the same call seen by a hook and a tailed transcript is stored once and counted once
         (session counters are updated from the rows actually inserted).
+
+        The hot path is the driver's own: one fixed-shape ``INSERT ... ON CONFLICT DO
+        NOTHING`` through ``executemany`` on the raw connection, the session counters folded
+        in Python and written once per session (two fixed-shape statements, ``executemany``
+        over the batch's sessions). Which rows went in: on SQLite every row when the driver's
+        count says so (else those past the largest id before the batch: the write lock is
+        held); on PostgreSQL what ``RETURNING`` returns. A call's ``result_status`` is set
+        from its result in the same batch, or by key when the other half is already stored.
         """
         pg = self.is_postgres
-        rows = [_event_values(ev, pg) for ev in events]
+        clean = _clean_pg if pg else _clean_sqlite
+        rows = [_event_row(ev, clean) for ev in events]
+        results: dict[tuple[str, str], str] = {}
+        for r in rows:
+            if r[_KIND] == "tool_result" and r[_CALL_ID] is not None:
+                results.setdefault(
+                    (r[_SESSION], r[_CALL_ID]), _result_status(r[_STATUS], r[_IS_ERROR])
+                )
+        if results:
+            for r in rows:
+                if r[_KIND] == "tool_call" and r[_CALL_ID] is not None:
+                    r[_RESULT_STATUS] = results.get((r[_SESSION], r[_CALL_ID]))
         now = utc_text()
         with self._write() as conn:
-            inserted: list[Any] = []
-            if rows:
-                stmt = (
-                    self._insert(_EVENTS)
-                    .on_conflict_do_nothing()
-                    .returning(
-                        _EVENTS.c.session,
-                        _EVENTS.c.kind,
-                        _EVENTS.c.tool,
-                        _EVENTS.c.ts,
-                        _EVENTS.c.flags_safety,
-                        _EVENTS.c.flags_security,
+            cur = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+            try:
+                inserted = self._insert_events(cur, rows) if rows else []
+                if rows:
+                    self._pair_results(cur, rows, inserted)
+                deltas = self._deltas(events, rows, inserted, source)
+                self._write_sessions(cur, deltas)
+                agents = sorted({r[_AGENT] for r in rows if r[_AGENT]})
+                if agents:
+                    cur.executemany(self._sql(_AGENT_UPSERT), [(a, now, now) for a in agents])
+                if problems:
+                    cur.executemany(
+                        self._sql(_PROBLEM_INSERT),
+                        [
+                            (
+                                clean_text(p.source or source, pg),
+                                p.line,
+                                clean_text(p.reason, pg),
+                                clean_text(p.excerpt or "", pg),
+                                now,
+                            )
+                            for p in problems
+                        ],
                     )
+                cur.execute(
+                    self._sql(_OFFSET_UPSERT),
+                    (source, int(offset), _json(dict(state)), _json(dict(identity)), now),
                 )
-                inserted = list(conn.execute(stmt, rows))
-            deltas = self._deltas(events, rows, inserted, source)
-            for session_id, delta in deltas.items():
-                self._apply_delta(conn, session_id, delta, now)
-            agents = {r["agent"] for r in rows if r["agent"]}
-            for name in sorted(agents):
-                conn.execute(
-                    self._insert(_AGENTS)
-                    .values(name=name, first_seen=now, last_seen=now)
-                    .on_conflict_do_nothing()
-                )
-                conn.execute(sa.update(_AGENTS).where(_AGENTS.c.name == name).values(last_seen=now))
-            if problems:
-                conn.execute(
-                    sa.insert(_PROBLEMS),
-                    [
-                        {
-                            "source": clean_text(p.source or source, pg),
-                            "line": p.line,
-                            "reason": clean_text(p.reason, pg),
-                            "excerpt": clean_text(p.excerpt or "", pg),
-                            "recorded_at": now,
-                        }
-                        for p in problems
-                    ],
-                )
-            offset_values = {
-                "byte_offset": int(offset),
-                "state": _json(dict(state)),
-                "identity": _json(dict(identity)),
-                "updated_at": now,
-            }
-            conn.execute(
-                self._insert(_OFFSETS)
-                .values(source=source, **offset_values)
-                .on_conflict_do_update(index_elements=["source"], set_=offset_values)
-            )
-            if pg and (inserted or problems):
-                conn.execute(sa.select(sa.func.pg_notify(_EVENTS_CHANNEL, source)))
+                if pg and (inserted or problems):
+                    cur.execute("SELECT pg_notify(%s, %s)", (_EVENTS_CHANNEL, source))
+            finally:
+                cur.close()
+
+    def _sql(self, text: str) -> str:
+        """A statement written with ``?`` placeholders, in the driver's style."""
+        return text.replace("?", "%s") if self.is_postgres else text
+
+    def _insert_events(self, cur: Any, rows: list[list[Any]]) -> list[Any]:
+        """Insert-or-ignore ``rows``; the rows actually inserted, as ``(session, kind, tool,
+        ts, flags_safety, flags_security, call_id)``."""
+        if self.is_postgres:
+            cur.executemany(_EVENT_INSERT_PG, rows, returning=True)
+            out: list[Any] = []
+            while True:
+                out.extend(cur.fetchall())
+                if not cur.nextset():
+                    return out
+        before = cur.execute("SELECT coalesce(max(id), 0) FROM events").fetchone()[0]
+        cur.executemany(_EVENT_INSERT_SQLITE, rows)
+        if cur.rowcount == len(rows):  # the usual case: nothing was there already
+            return [
+                (r[_SESSION], r[_KIND], r[_TOOL], r[_TS], r[_SAFETY], r[_SECURITY], r[_CALL_ID])
+                for r in rows
+            ]
+        return list(cur.execute(_INSERTED_SQLITE, (before,)).fetchall())
+
+    def _pair_results(self, cur: Any, rows: list[list[Any]], inserted: list[Any]) -> None:
+        """Keep each call's ``result_status`` right when its call and result are not both new
+        in this batch: a new result whose call was stored before gives it its status; a new
+        call whose result was stored first takes the stored one. When a row was ignored (seen
+        before: a re-read, the hook's copy) the batch's calls are all read again from the
+        stored results: a duplicate result must not lend its status to a new call."""
+        keys = {
+            (r[_SESSION], r[_CALL_ID])
+            for r in rows
+            if r[_CALL_ID] is not None and r[_KIND] in ("tool_call", "tool_result")
+        }
+        if not keys:
+            return
+        if len(inserted) != len(rows):
+            cur.executemany(self._sql(_RESULT_STATUS_RECOMPUTE), sorted(keys))
+            return
+        calls = {(r[_SESSION], r[_CALL_ID]) for r in rows if r[_KIND] == "tool_call"}
+        results = {(r[_SESSION], r[_CALL_ID]): r for r in rows if r[_KIND] == "tool_result"}
+        late = [
+            (_result_status(r[_STATUS], r[_IS_ERROR]), *key)
+            for key, r in results.items()
+            if key not in calls and r[_CALL_ID] is not None
+        ]
+        if late:
+            cur.executemany(self._sql(_RESULT_STATUS_SET), late)
+        early = sorted(key for key in calls if key not in results and key[1] is not None)
+        if early:
+            cur.executemany(self._sql(_RESULT_STATUS_IF_STORED), [(*k, *k) for k in early])
 
     @staticmethod
     def _deltas(
         events: Sequence[Event],
-        rows: Sequence[dict[str, Any]],
+        rows: Sequence[list[Any]],
         inserted: Sequence[Any],
         source: str,
     ) -> dict[str, _SessionDelta]:
         deltas: dict[str, _SessionDelta] = {}
         # Metadata: from every event, duplicates included, in batch order.
         for ev, r in zip(events, rows, strict=True):
-            d = deltas.setdefault(r["session"], _SessionDelta())
-            if d.first_ts is None or r["ts"] < d.first_ts:
-                d.first_ts = r["ts"]
-            d.source = d.source or r["source"] or source
-            for key in ("agent", "task", "parent_session"):
-                if r[key] is not None:
-                    d.meta[key] = r[key]
-            kind = r["kind"]
-            for key, value in (("cwd", ev.cwd), ("pid", ev.pid), ("host", ev.host)):
-                if value is not None:
-                    d.meta[key] = value
+            d = deltas.get(r[_SESSION])
+            if d is None:
+                d = deltas[r[_SESSION]] = _SessionDelta()
+            ts = r[_TS]
+            if d.first_ts is None or ts < d.first_ts:
+                d.first_ts = ts
+            d.source = d.source or r[_SOURCE] or source
+            meta = d.meta
+            if r[_AGENT] is not None:
+                meta["agent"] = r[_AGENT]
+            if r[_TASK] is not None:
+                meta["task"] = r[_TASK]
+            if r[_PARENT] is not None:
+                meta["parent_session"] = r[_PARENT]
+            if ev.cwd is not None:
+                meta["cwd"] = ev.cwd
+            if ev.pid is not None:
+                meta["pid"] = ev.pid
+            if ev.host is not None:
+                meta["host"] = ev.host
+            kind = r[_KIND]
             if kind == "session_start":
-                d.started_at, d.status = r["ts"], "live"
+                d.started_at, d.status = ts, "live"
             elif kind == "session_end":
                 # A hook's ``continue: false`` ended it (overseer's kill, as the log says):
                 # ``stopped``, never shown as a session that finished on its own.
                 status = "stopped" if ev.extra and ev.extra.get("stopped_by") else "ended"
-                d.ended_at, d.end_reason, d.status = r["ts"], r["reason"], status
-        for session_id, kind, tool, ts, safety, security in inserted:  # counters: new rows only
+                d.ended_at, d.end_reason, d.status = ts, r[_REASON], status
+        for session_id, kind, tool, ts, safety, security, _call in inserted:  # new rows only
             d = deltas[session_id]
             d.events += 1
             d.safety += safety or 0
@@ -687,63 +941,41 @@ class Store:
                     d.last_tool, d.last_tool_at = tool, ts
         return deltas
 
-    def _apply_delta(self, conn: Connection, session_id: str, d: _SessionDelta, now: str) -> None:
-        s = _SESSIONS.c
-        conn.execute(
-            self._insert(_SESSIONS)
-            .values(
-                id=session_id,
-                status="live",
-                source=d.source,
-                started_at=d.started_at or d.first_ts,
-                last_event_at=d.first_ts,
-            )
-            .on_conflict_do_nothing()
-        )
-        values: dict[str, Any] = {
-            k: clean_text(v, self.is_postgres) if isinstance(v, str) else v
-            for k, v in d.meta.items()
-        }
-        if "pid" in values and type(values["pid"]) is not int:
-            values.pop("pid")
-        if "agent" in values:
-            self._keep_known_owner(values)
-        if d.started_at is not None:
-            values["started_at"] = d.started_at
-        if d.status is not None:
-            values["status"] = sa.case((s.status == "killed", s.status), else_=sa.literal(d.status))
-            if d.status in ("ended", "stopped"):
-                values["ended_at"], values["end_reason"] = d.ended_at, d.end_reason
-        if d.events:
-            values["event_count"] = s.event_count + d.events
-            values["flags_safety"] = s.flags_safety + d.safety
-            values["flags_security"] = s.flags_security + d.security
-            values["last_event_at"] = sa.case(
-                (sa.or_(s.last_event_at.is_(None), s.last_event_at < d.last_ts), d.last_ts),
-                else_=s.last_event_at,
-            )
-        if d.calls:
-            newer = sa.or_(s.last_tool_at.is_(None), s.last_tool_at <= d.last_tool_at)
-            values["tool_calls"] = s.tool_calls + d.calls
-            values["last_tool"] = sa.case((newer, d.last_tool), else_=s.last_tool)
-            values["last_tool_at"] = sa.case((newer, d.last_tool_at), else_=s.last_tool_at)
-        if values:
-            conn.execute(sa.update(_SESSIONS).where(s.id == session_id).values(**values))
-
-    @staticmethod
-    def _keep_known_owner(values: dict[str, Any]) -> None:
-        """Whose session it is, once known, stays (invariant 10): an ingest that could not
-        attribute the session (``unknown``: no ``match`` rule names its log or directory)
-        must not relabel one the hook attributed from its installed ``--agent``, nor may a
-        later log's answer move it into another agent's scope. Only an empty or ``unknown``
-        label is filled in; the task follows the agent that is kept."""
-        s = _SESSIONS.c
-        agent = values["agent"]
-        known = sa.and_(s.agent.is_not(None), s.agent != UNKNOWN_AGENT)
-        values["agent"] = sa.case((known, s.agent), else_=sa.literal(agent))
-        if "task" in values:
-            kept = sa.and_(known, s.agent != sa.literal(agent))
-            values["task"] = sa.case((kept, s.task), else_=sa.literal(values["task"]))
+    def _write_sessions(self, cur: Any, deltas: Mapping[str, _SessionDelta]) -> None:
+        """Each session of the batch: created if new, then its folded changes in one
+        fixed-shape UPDATE (:data:`_SESSION_UPDATE`), both through ``executemany``."""
+        if not deltas:
+            return
+        clean = _clean_pg if self.is_postgres else _clean_sqlite
+        new = [
+            (session_id, d.source, d.started_at or d.first_ts, d.first_ts)
+            for session_id, d in deltas.items()
+        ]
+        cur.executemany(self._sql(_SESSION_INSERT), new)
+        updates = []
+        for session_id, d in deltas.items():
+            meta = d.meta
+            agent, task = clean(meta.get("agent")), clean(meta.get("task"))
+            pid = meta.get("pid")
+            ending = d.status in ("ended", "stopped")
+            updates.append(
+                (
+                    agent, agent,  # agent
+                    task, agent, agent, task,  # task
+                    clean(meta.get("parent_session")), clean(meta.get("cwd")),
+                    pid if type(pid) is int else None, clean(meta.get("host")),
+                    d.started_at,
+                    d.status, d.status,  # status
+                    ending, d.ended_at, ending, d.end_reason,
+                    d.events, d.safety, d.security,
+                    d.last_ts, d.last_ts, d.last_ts,  # last_event_at
+                    d.calls,
+                    d.last_tool_at, d.last_tool_at, d.last_tool,  # last_tool
+                    d.last_tool_at, d.last_tool_at, d.last_tool_at,  # last_tool_at
+                    session_id,
+                )
+            )  # fmt: skip
+        cur.executemany(self._sql(_SESSION_UPDATE), updates)
 
     def upsert_agent(
         self,

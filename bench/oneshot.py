@@ -1,0 +1,182 @@
+"""One-shot ingest benchmark (issue 16): ``overseer ingest`` of a native file into a fresh
+SQLite store, the whole process, against bare ``orjson.loads`` over the same file.
+
+The file is ``bench.ingest.make_lines`` (two agents of ``config.toml``: MCP support calls and
+an ETL job's shell commands, results of 50 B to 4 KB, messages), written once to a temp file.
+Each run starts ``python -m overseer ingest FILE --db FRESH --config config.toml --json`` as a
+new process on a store that does not exist yet (start-up, config, parsing, verdicts, flags,
+the store's writes, the ungated-call pass, closing: everything a user waits for). The anchor,
+``orjson.loads`` of every line of the file, is timed in this process, interleaved with the runs
+(a busy machine slows both alike). Target: at least 1/15 of the anchor's lines per second.
+
+``--against SRC`` also runs the same ingest with another checkout's ``src`` first on
+``PYTHONPATH`` (e.g. ``git archive HEAD~3 | tar -x -C /tmp/old``), interleaved, so that two
+versions are compared in one run on the same machine load. ``--profile`` prints cProfile's
+top entries of one in-process ingest (``overseer.sources.ingest.ingest_paths``).
+
+Run: ``.venv/bin/python -m bench.oneshot [--lines 200000] [--runs 3] [--against DIR]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import gc
+import json
+import os
+import pstats
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+ROOT = Path(__file__).resolve().parent.parent
+CONFIG = ROOT / "config.toml"
+TARGET = 1 / 15
+
+
+def log(text: str) -> None:
+    print(text, file=sys.stderr, flush=True)
+
+
+def _bare(path: Path) -> float:
+    """Seconds for ``orjson.loads`` of every line of the file (read into memory first)."""
+    lines = path.read_bytes().splitlines()
+    loads = orjson.loads
+    gc.collect()
+    gc.disable()
+    try:
+        start = time.perf_counter()
+        for raw in lines:
+            loads(raw)
+        return time.perf_counter() - start
+    finally:
+        gc.enable()
+
+
+def _ingest(path: Path, tmp: Path, src: str | None, run: int) -> tuple[float, dict[str, Any]]:
+    """Seconds for one ``overseer ingest`` process into a fresh store, and its JSON counts."""
+    db = tmp / f"run-{run}-{'other' if src else 'this'}.db"
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{db}{suffix}").unlink(missing_ok=True)
+    env = {**os.environ, "HOME": str(tmp)}
+    env.pop("OVERSEER_DB", None)
+    env.pop("OVERSEER_CONFIG", None)
+    if src:
+        env["PYTHONPATH"] = src
+    argv = [sys.executable, "-m", "overseer", "ingest", str(path), "--db", str(db)]
+    argv += ["--config", str(CONFIG), "--json"]
+    start = time.perf_counter()
+    done = subprocess.run(argv, env=env, capture_output=True, text=True, check=False)
+    elapsed = time.perf_counter() - start
+    if done.returncode != 0:
+        raise RuntimeError(f"overseer ingest failed: {done.stderr[-800:]}")
+    counts = json.loads(done.stdout.strip().splitlines()[-1])
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{db}{suffix}").unlink(missing_ok=True)
+    return elapsed, counts
+
+
+def profile(path: Path, tmp: Path) -> None:
+    """cProfile of one in-process ingest (what the process does, minus start-up)."""
+    from overseer.config import load_config
+    from overseer.engine import Engine
+    from overseer.sources.ingest import ingest_paths
+    from overseer.store import open_store
+    from overseer.store.ungated import flag_ungated
+
+    config = load_config(str(CONFIG))
+    store = open_store(str(tmp / "profile.db"))
+    prof = cProfile.Profile()
+    prof.enable()
+    ingest_paths([str(path)], engine=Engine(config, home=str(tmp)), store=store)
+    flag_ungated(store, config.is_gated)
+    prof.disable()
+    store.close()
+    stats = pstats.Stats(prof, stream=sys.stderr)
+    stats.sort_stats("cumulative").print_stats(35)
+    stats.sort_stats("tottime").print_stats(30)
+
+
+def measure(lines: int = 200_000, runs: int = 3, against: str | None = None) -> dict[str, Any]:
+    """Best of ``runs`` of the anchor and of each version's whole-process ingest."""
+    from bench.ingest import make_lines
+
+    with tempfile.TemporaryDirectory(prefix="overseer-oneshot-") as name:
+        tmp = Path(name)
+        path = tmp / "bench.jsonl"
+        path.write_bytes(b"\n".join(make_lines(lines)) + b"\n")
+        log(f"  {lines:,} native lines, {path.stat().st_size / 1e6:.1f} MB in {path}")
+        bare: list[float] = []
+        this: list[float] = []
+        other: list[float] = []
+        counts: dict[str, Any] = {}
+        for run in range(runs):
+            bare.append(_bare(path))
+            elapsed, counts = _ingest(path, tmp, None, run)
+            this.append(elapsed)
+            line = (
+                f"  run {run + 1}: orjson.loads {bare[-1]:.2f} s, overseer ingest {elapsed:.1f} s"
+            )
+            if against:
+                elapsed_other, _ = _ingest(path, tmp, against, run)
+                other.append(elapsed_other)
+                line += f", against {elapsed_other:.1f} s"
+            log(line)
+    bare_rate = lines / min(bare)
+    out: dict[str, Any] = {
+        "lines": lines,
+        "events": counts.get("events"),
+        "bare_s": min(bare),
+        "bare_rate": bare_rate,
+        "ingest_s": min(this),
+        "ratio": (lines / min(this)) / bare_rate,
+        "runs": [round(t, 2) for t in this],
+    }
+    if other:
+        out.update(
+            against_s=min(other),
+            against_ratio=(lines / min(other)) / bare_rate,
+            against_runs=[round(t, 2) for t in other],
+        )
+    return out
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--lines", type=int, default=200_000)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--against", metavar="SRC", default=None, help="another checkout's src")
+    parser.add_argument("--profile", action="store_true", help="cProfile one in-process ingest")
+    args = parser.parse_args()
+    if args.profile:
+        from bench.ingest import make_lines
+
+        with tempfile.TemporaryDirectory(prefix="overseer-oneshot-") as name:
+            tmp = Path(name)
+            path = tmp / "bench.jsonl"
+            path.write_bytes(b"\n".join(make_lines(args.lines)) + b"\n")
+            profile(path, tmp)
+        return 0
+    r = measure(args.lines, args.runs, args.against)
+    print(
+        f"| one-shot `overseer ingest`, {r['lines']:,} native lines ({r['events']:,} events), "
+        f"fresh SQLite store, whole process | ≥ 1/15 of bare `orjson.loads` | "
+        f"1/{1 / r['ratio']:.0f} ({r['ingest_s']:.1f} s vs {r['bare_s']:.2f} s; "
+        f"{r['lines'] / r['ingest_s']:,.0f} lines/s; best of {args.runs}: {r['runs']}) |"
+    )
+    if "against_s" in r:
+        print(
+            f"| … {args.against} | | 1/{1 / r['against_ratio']:.0f} ({r['against_s']:.1f} s; "
+            f"best of {args.runs}: {r['against_runs']}) |"
+        )
+    print(json.dumps(r))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
