@@ -34,7 +34,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG = ROOT / "config.toml"
-CACHE_VERSION = 1
+CACHE_VERSION = 2
 TARGET_S = 2.0
 #: When the generated activity ends: fixed, so the cached store and the periods agree.
 END = datetime(2026, 3, 8, tzinfo=UTC)
@@ -116,12 +116,14 @@ def log(text: str) -> None:
     print(text, file=sys.stderr, flush=True)
 
 
-def _judged(config: Any) -> dict[str, list[tuple[str, str, str | None, str, str]]]:
+def _judged(config: Any) -> dict[str, list[tuple[str, str, str | None, str, str, str | None]]]:
     """Each agent's call templates with their verdict and rule: (tool, input JSON, rule,
-    verdict, summary), judged once by the real scope evaluation."""
+    verdict, summary, the label the store gives it), judged once by the real scope
+    evaluation."""
     from overseer.policy.scope import evaluate
+    from overseer.store.db import call_label_of
 
-    out: dict[str, list[tuple[str, str, str | None, str, str]]] = {}
+    out: dict[str, list[tuple[str, str, str | None, str, str, str | None]]] = {}
     for agent, calls in _CALLS.items():
         found = config.agents.get(agent)
         scope = found.tasks[found.default_task].scope if found and found.default_task else None
@@ -130,7 +132,8 @@ def _judged(config: Any) -> dict[str, list[tuple[str, str, str | None, str, str]
             decision = evaluate(scope, tool, tool_input)
             rule = " + ".join(decision.rules) if decision.rules else decision.rule
             summary = str(tool_input.get("command") or next(iter(tool_input.values())))
-            rows.append((tool, json.dumps(tool_input), rule, decision.verdict, summary))
+            raw = json.dumps(tool_input)
+            rows.append((tool, raw, rule, decision.verdict, summary, call_label_of(tool, raw)))
         out[agent] = rows
     return out
 
@@ -154,9 +157,9 @@ def build(path: Path, sessions: int, events: int) -> float:
     cols = (
         "session, kind, ts, seq, agent, task, tool, call_id, approval_id, input, output, "
         "is_error, status, verdict, rule, flags, flags_safety, flags_security, summary, "
-        "input_display, output_display, source, line, output_truncated"
+        "input_display, output_display, source, line, output_truncated, result_status, label"
     )
-    insert = f"INSERT INTO events ({cols}) VALUES ({', '.join('?' * 24)})"
+    insert = f"INSERT INTO events ({cols}) VALUES ({', '.join('?' * 26)})"
     s_cols = (
         "id, agent, task, status, source, started_at, ended_at, last_event_at, event_count, "
         "tool_calls, last_tool, last_tool_at, flags_safety, flags_security, cwd"
@@ -199,7 +202,7 @@ def build(path: Path, sessions: int, events: int) -> float:
         ts = t0
         safety = security = 0
         for c in range(n):
-            tool, raw, rule, verdict, summary = templates[
+            tool, raw, rule, verdict, summary, label = templates[
                 min(int(rnd.expovariate(0.6)), len(templates) - 1)
             ]
             ts = t0 + timedelta(seconds=c * 0.5)
@@ -213,14 +216,14 @@ def build(path: Path, sessions: int, events: int) -> float:
             chunk.append(
                 (sid, "tool_call", utc_text(ts), 2 * c, stored_agent, task, tool, call_id,
                  approval_id, raw, None, 0, "ok", verdict, rule, flags, 0, int(flags is not None),
-                 summary, summary, "", source, 2 * c + 1, 0)
+                 summary, summary, "", source, 2 * c + 1, 0, status, label)
             )  # fmt: skip
             chunk.append(
                 (sid, "tool_result", utc_text(ts + timedelta(seconds=0.2)), 2 * c + 1,
                  stored_agent, task, tool, call_id, None, None, _OUTPUT, int(status == "error"),
                  "rejected" if status == "rejected" else None, None, None,
                  json.dumps([_INJECTION]) if injected else None, 0, int(injected), _OUTPUT[:80],
-                 "", _OUTPUT, source, 2 * c + 2, 0)
+                 "", _OUTPUT, source, 2 * c + 2, 0, None, None)
             )  # fmt: skip
             if hooked:
                 outcome, operator, action, reason = _gate(verdict, rnd)

@@ -29,6 +29,7 @@ from overseer.report.render_html import render_html
 from overseer.report.render_md import render_md
 from overseer.report.review import ReviewSettings
 from overseer.store import lean, open_store, utc_text
+from overseer.store.db import fill_call_columns
 from overseer.store.tables import EventRow, SessionRow
 
 from .conftest import CONFIG, CORPUS, FIXTURES
@@ -244,6 +245,7 @@ def build_edge_store(db: str) -> None:
             row["is_error"] = bool(row["is_error"])
             row["summary"] = row["summary"] or ""
         conn.execute(sa.insert(EventRow.__table__), rows)  # type: ignore[attr-defined]
+        fill_call_columns(conn)  # what record_batch derives of each call, for raw rows
     _gate_rows(db, events)
 
 

@@ -3,26 +3,28 @@
 A million-event store used to be read call by call into :class:`ReviewBuilder` (11 s for
 500,000 calls). Here the database counts: one ``GROUP BY`` gives, per session, the calls
 alike in everything the review counts them by (agent, task, tool, verdict, rule, the status
-its result gives it, and for shell tools the input that names the command), with the count
-and the first and latest call; the builder folds those groups exactly as it would fold each
-call (:meth:`~overseer.report.review.ReviewBuilder.add_call_groups`). Python reads one row per
-call only where the review shows or keeps that call:
+its result gives it, and for shell tools the action label), with the count and the first and
+latest call; the builder folds those groups exactly as it would fold each call
+(:meth:`~overseer.report.review.ReviewBuilder.add_call_groups`). Since schema 6 the call row
+holds all of it (``result_status``, kept by the store whichever of call and result arrives
+first, and ``label``), and the partial index ``ix_events_calls`` holds those columns in the
+``GROUP BY``'s order: the database groups by reading that index, with no join, no sort and no
+table row. Python reads one row per call only where the review shows or keeps that call:
 
 * out-of-scope calls itemised (at most ``detail_limit``, in feed order, sessions that have
   some only);
-* flagged calls and events (each flag is itemised and counted by detector and OWASP id);
+* flagged calls and events (each flag is itemised and counted by detector and OWASP id; the
+  partial index ``ix_events_flagged`` holds only them);
 * calls rejected in the agent's UI (raw evidence for ``--suggest-scope``);
 * each session's tool sequence, which autonomy is judged on: two columns a call, in order,
-  labelled through the groups' labels (one shell parse per distinct command).
+  from the index ``ix_events_sequence`` alone.
 
-The activity chart is counted per bucket in the same ``GROUP BY``, on the grid the builder
-picks from the first and last call and the flags. Automatic audit rows about no approval
+The activity chart is counted per bucket by a second ``GROUP BY`` (bucket and verdict), on the
+grid the builder picks from the first and last call and the flags. A shell group's input (the
+builder labels it) is one call's, read by id per distinct label; an out-of-scope group's example
+is its first call's summary, read by id. Automatic audit rows about no approval
 (``auto_allowed``, ``policy_denied``) are counted in groups too; approvals and the other audit
 rows are read one by one (each is itemised, and time to decide needs each).
-
-Measured on the million-event bench store (``bench/review.py``): ~4.5 s on SQLite against
-~8 s call by call; the ``GROUP BY`` is ~2 s of it, because every call row is read (its
-result's status is a join, a shell call's command is in its input text).
 
 Everything here runs inside gather's read transaction (one snapshot) and on SQLite and
 PostgreSQL alike. Times are the store's fixed-width UTC text (``tables.py``), so text order
@@ -38,8 +40,8 @@ import orjson
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from overseer.policy.rules import SHELL_TOOLS, TOOL_ALIASES
-from overseer.report.review import AUTOMATIC_OUTCOMES, ReviewBuilder, call_label, shell_input
+from overseer.policy.rules import SHELL_TOOLS, TOOL_ALIASES, canonical_tool
+from overseer.report.review import AUTOMATIC_OUTCOMES, ReviewBuilder
 from overseer.store import utc_text
 from overseer.store.tables import ApprovalRow, DecisionRow, EventRow, SessionRow
 
@@ -130,23 +132,25 @@ class _Sql:
         return sa.cast(sa.func.strftime("%s", second), sa.Integer)
 
 
-def _status(c: Any, r: Any) -> Any:
-    """The timeline's reading of a call's status (gather's ``_call_status``), in SQL."""
+def _status(c: Any) -> Any:
+    """The timeline's reading of a call's status (gather's ``_call_status``), from the call
+    row alone: the status its result gave it (``result_status``, kept by the store), else its
+    own unless ``ok``, else pending."""
     return sa.case(
-        (
-            r.c.id.is_not(None),
-            sa.case(
-                (sa.and_(r.c.status.is_not(None), r.c.status != ""), r.c.status),
-                (r.c.is_error, "error"),
-                else_="ok",
-            ),
-        ),
+        (c.c.result_status.is_not(None), c.c.result_status),
         (
             sa.and_(c.c.status.is_not(None), c.c.status != "", c.c.status != "ok"),
             c.c.status,
         ),
         else_="pending",
     )
+
+
+def _status_of(result_status: Any, status: Any) -> str:
+    """:func:`_status` of a group's columns."""
+    if result_status is not None:
+        return str(result_status)
+    return str(status) if status and status != "ok" else "pending"
 
 
 def _oos(c: Any, status: Any) -> Any:
@@ -156,16 +160,13 @@ def _oos(c: Any, status: Any) -> Any:
     return sa.or_(verdict.in_(("unscoped", "deny")), status.in_(("rejected", "blocked")))
 
 
-def _result_join(c: Any, r: Any) -> Any:
-    return c.outerjoin(
-        r,
-        sa.and_(r.c.session == c.c.session, r.c.kind == "tool_result", r.c.call_id == c.c.call_id),
-    )
-
-
-def _shell_key(c: Any) -> Any:
-    """The input of shell calls (it names the command, hence the label), NULL otherwise."""
-    return sa.case((c.c.tool.in_(SHELL_NAMES), c.c.input), else_=sa.null())
+def _calls(window: Window) -> tuple[Any, list[Any]]:
+    """The events table as the calls' alias, and the review's calls of it. ``kind`` is
+    compared with a literal: the call indexes are partial (``WHERE kind = 'tool_call'``), and
+    a database proves a query within one only from the literal text."""
+    c = _EVENTS.alias("c")
+    kind = c.c.kind == sa.literal_column("'tool_call'")
+    return c, [kind, *window.of_sessions(c.c), *window.period(c.c)]
 
 
 def call_bounds(conn: Connection, window: Window) -> tuple[str | None, str | None]:
@@ -176,59 +177,126 @@ def call_bounds(conn: Connection, window: Window) -> tuple[str | None, str | Non
     return first, last
 
 
-def call_groups(
-    conn: Connection, window: Window, grid: tuple[int, int, int] | None = None
-) -> list[dict[str, Any]]:
-    """The calls of the review, grouped (see :meth:`ReviewBuilder.add_call_groups`); with the
-    activity chart's ``grid``, split by its buckets too (``bucket``: the index)."""
-    sql = _Sql(conn)
-    c, r = _EVENTS.alias("c"), _EVENTS.alias("r")
-    status = _status(c, r)
+#: What a group is: the columns of the call index ``ix_events_calls``, in its order (the
+#: database groups as it reads the index, without sorting).
+_GROUP_KEY = (
+    "session", "agent", "task", "tool", "verdict", "rule", "result_status", "status", "label",
+)  # fmt: skip
+
+
+def group_statement(sql: _Sql, window: Window) -> Any:
+    """The ``GROUP BY`` of :func:`call_groups`: over the call index, in its order."""
+    c, where = _calls(window)
+    status = _status(c)
     key = sa.func.coalesce(c.c.call_id, "")
     stamp = c.c.ts + _SEP + sql.padded_id(c.c.id)
-    stmt = (
+    return (
         sa.select(
-            c.c.session,
-            c.c.agent,
-            c.c.task,
-            c.c.tool,
-            c.c.verdict,
-            c.c.rule,
-            status.label("status"),
-            _shell_key(c).label("input"),
+            *(c.c[name] for name in _GROUP_KEY),
             sa.func.count().label("count"),
-            # the first call, with its summary when the group is out of scope (its example)
-            sa.func.min(
-                sql.text_order(stamp + _SEP + sa.case((_oos(c, status), c.c.summary), else_=""))
-            ).label("first"),
+            sa.func.min(sql.text_order(stamp)).label("first"),
             sa.func.max(sql.text_order(stamp + _SEP + key)).label("last"),
             sql.id_list(sa.case((status == "rejected", c.c.id), else_=sa.null())).label("rejected"),
-            _bucket(sql, c, grid).label("bucket"),
         )
-        .select_from(_result_join(c, r))
-        .where(*window.where(c.c))
-        .group_by(*(sa.literal_column(str(i)) for i in (*range(1, 9), 13)))
+        .where(*where)
+        .group_by(*(c.c[name] for name in _GROUP_KEY))
     )
+
+
+def sequence_statement(window: Window) -> Any:
+    """Each call's session, tool and label, in time order (:func:`sequences`)."""
+    c, where = _calls(window)
+    return (
+        sa.select(c.c.session, c.c.tool, c.c.label)
+        .where(*where)
+        .order_by(c.c.session, c.c.ts, c.c.id)
+    )
+
+
+def call_groups(conn: Connection, window: Window) -> list[dict[str, Any]]:
+    """The calls of the review, grouped (see :meth:`ReviewBuilder.add_call_groups`): one
+    ``GROUP BY`` over the call index, then the groups alike in what the review counts (the
+    derived status) merged here. A shell group's ``input`` is one of its calls' input (every
+    call of the group has the same label: the builder reads the same from any of them); an
+    out-of-scope group's ``summary`` is its first call's."""
+    merged: dict[tuple[Any, ...], dict[str, Any]] = {}
+    for row in conn.execute(group_statement(_Sql(conn), window)):
+        session, agent, task, tool, verdict, rule, result_status, own, label = row[:9]
+        count, first, last, rejected = row[9:]
+        derived = _status_of(result_status, own)
+        first_ts, first_id = str(first).split(_SEP, 1)
+        last_ts, last_id, last_call = str(last).split(_SEP, 2)
+        k = (session, agent, task, tool, verdict, rule, derived, label)
+        group = merged.get(k)
+        if group is None:
+            merged[k] = {
+                "session": session, "agent": agent, "task": task, "tool": tool,
+                "verdict": verdict, "rule": rule, "status": derived, "label": label,
+                "count": int(count), "first": (first_ts, int(first_id)),
+                "last": (last_ts, int(last_id), last_call), "rejected": rejected,
+            }  # fmt: skip
+            continue
+        group["count"] += int(count)
+        group["first"] = min(group["first"], (first_ts, int(first_id)))
+        group["last"] = max(group["last"], (last_ts, int(last_id), last_call))
+        if rejected:
+            group["rejected"] = f"{group['rejected']},{rejected}" if group["rejected"] else rejected
     out = []
-    for row in conn.execute(stmt).mappings():
-        group = dict(row)
-        first_ts, first_id, summary = str(group.pop("first")).split(_SEP, 2)
-        last_ts, last_id, last_call = str(group.pop("last")).split(_SEP, 2)
+    for group in merged.values():
+        first_ts, first_id = group.pop("first")
+        last_ts, last_id, last_call = group.pop("last")
         group.update(
             first_ts=first_ts,
-            first_id=int(first_id),
+            first_id=first_id,
             last_ts=last_ts,
-            last_id=int(last_id),
+            last_id=last_id,
             last_call_id=last_call or None,
-            summary=summary,
+            summary="",
+            input=None,
         )
         out.append(group)
+    _inputs_and_examples(conn, out)
     return out
 
 
-def _bucket(sql: _Sql, c: Any, grid: tuple[int, int, int] | None) -> Any:
-    if grid is None:
-        return sa.literal(0)
+def _inputs_and_examples(conn: Connection, groups: list[dict[str, Any]]) -> None:
+    """A shell group's ``input`` (one call's, per distinct tool and label) and an out-of-scope
+    group's ``summary`` (its first call's), read by id."""
+    by_label: dict[tuple[str, Any], int] = {}
+    for g in groups:
+        if g["tool"] in SHELL_NAMES:
+            by_label.setdefault((g["tool"], g["label"]), g["first_id"])
+    oos = [g for g in groups if _out_of_scope(g)]
+    e = _EVENTS.c
+    wanted = sorted(set(by_label.values()) | {int(g["first_id"]) for g in oos})
+    rows = {r["id"]: r for r in _by_ids(conn, wanted, e.input, e.summary)}
+    for g in groups:
+        if g["tool"] in SHELL_NAMES:
+            g["input"] = rows[by_label[(g["tool"], g["label"])]]["input"]
+    for g in oos:
+        g["summary"] = rows[int(g["first_id"])]["summary"]
+
+
+def activity(
+    conn: Connection, window: Window, grid: tuple[int, int, int]
+) -> dict[tuple[int, str], int]:
+    """Calls per (bucket of the activity chart's ``grid``, verdict)."""
+    sql = _Sql(conn)
+    c, where = _calls(window)
+    bucket = _bucket(sql, c, grid).label("bucket")
+    stmt = (
+        sa.select(bucket, c.c.verdict, sa.func.count())
+        .where(*where)
+        .group_by(sa.literal_column("1"), sa.literal_column("2"))
+    )
+    chart: dict[tuple[int, str], int] = {}
+    for index, verdict, count in conn.execute(stmt):
+        k = (int(index), str(verdict or "unscoped"))
+        chart[k] = chart.get(k, 0) + int(count)
+    return chart
+
+
+def _bucket(sql: _Sql, c: Any, grid: tuple[int, int, int]) -> Any:
     start, size, _ = grid
     return (sql.epoch(c.c.ts) - start) // size
 
@@ -264,38 +332,38 @@ def _raw_rows(conn: Connection, stmt: Any) -> list[tuple[Any, ...]]:
         cursor.close()
 
 
+def _sequence_label(tool: str | None, label: str | None) -> str:
+    """A call's :func:`call_label` from its row: a shell call's stored label (the tool's
+    family when it has none: its input names no command), any other call's tool."""
+    name = tool or ""
+    if name in SHELL_NAMES:
+        return label if label is not None else canonical_tool(name)
+    return name
+
+
 def sequences(
     conn: Connection, window: Window, groups: Sequence[Mapping[str, Any]]
 ) -> dict[str, list[str]]:
     """Each session's call labels in time order, consecutive repeats folded and padded with
-    the last label to the session's call count (all autonomy reads). The labels come from the
-    groups (one :func:`call_label` per distinct command); the calls are read in order, two
-    columns each: SQLite's window functions (``LAG``) were slower than this."""
-    labels: dict[tuple[str, Any], str] = {}
+    the last label to the session's call count (all autonomy reads). The calls are read in
+    order from the sequence index (``ix_events_sequence``: session, time, tool and label),
+    two columns each: SQLite's window functions (``LAG``) were slower than this."""
     counts: dict[str, int] = {}
     for g in groups:
-        tool = str(g.get("tool") or "")
-        text = g.get("input") if tool in SHELL_NAMES else None
-        if (tool, text) not in labels:
-            labels[(tool, text)] = call_label(tool, shell_input(tool, text))
         counts[str(g["session"])] = counts.get(str(g["session"]), 0) + int(g["count"])
-    c = _EVENTS.alias("c")
-    stmt = (
-        sa.select(c.c.session, c.c.tool, _shell_key(c))
-        .where(*window.where(c.c))
-        .order_by(c.c.session, c.c.ts, c.c.id)
-    )
+    stmt = sequence_statement(window)
+    labels: dict[tuple[Any, Any], str] = {}
     out: dict[str, list[str]] = {}
     current: list[str] = []
     last_session: Any = None
     previous: str | None = None
-    for session, tool, text in _raw_rows(conn, stmt):
+    for session, tool, stored in _raw_rows(conn, stmt):
         if session != last_session:
             current = out.setdefault(str(session), [])
             last_session, previous = session, None
-        label = labels.get((tool or "", text))
-        if label is None:  # a call the groups did not see (cannot happen in one snapshot)
-            label = labels[(tool or "", text)] = call_label(tool or "", shell_input(tool, text))
+        label = labels.get((tool, stored))
+        if label is None:
+            label = labels[(tool, stored)] = _sequence_label(tool, stored)
         if label != previous:
             current.append(label)
             previous = label
@@ -316,8 +384,7 @@ def flagged(conn: Connection, window: Window) -> list[dict[str, Any]]:
 
 def flag_statement(window: Window) -> Any:
     """Flagged calls (any ``flags`` text: the builder reads it) and flagged events (their
-    counters say so). No index serves it yet: a partial one on ``flags IS NOT NULL`` would
-    (a schema change)."""
+    counters say so), in order from the partial index ``ix_events_flagged`` (schema 6)."""
     e = _EVENTS.alias("e")
     where = [*window.of_sessions(e.c), *window.period(e.c)]  # every kind
     return (
@@ -339,6 +406,7 @@ def flag_statement(window: Window) -> Any:
             *where,
         )
         .order_by(e.c.session, e.c.ts, e.c.id)
+        .with_hint(e, "INDEXED BY ix_events_flagged", "sqlite")  # the planner may not guess it
     )
 
 
@@ -346,8 +414,8 @@ def out_of_scope_calls(
     conn: Connection, window: Window, session_id: str, limit: int
 ) -> list[dict[str, Any]]:
     """Up to ``limit`` out-of-scope calls of one session, in time order."""
-    c, r = _EVENTS.alias("c"), _EVENTS.alias("r")
-    status = _status(c, r)
+    c = _EVENTS.alias("c")
+    status = _status(c)
     stmt = (
         sa.select(
             c.c.session,
@@ -360,7 +428,6 @@ def out_of_scope_calls(
             c.c.summary,
             status.label("status"),
         )
-        .select_from(_result_join(c, r))
         .where(
             c.c.session == session_id,
             c.c.kind == "tool_call",
@@ -411,14 +478,10 @@ def feed(
     # The chart's grid needs the first and last call and every flag: then one GROUP BY
     # counts the calls per group and per bucket at once.
     grid = builder.activity_grid(*call_bounds(conn, window))
-    groups = call_groups(conn, window, grid)
+    groups = call_groups(conn, window)
     builder.add_call_groups(groups)
     if grid is not None:
-        chart: dict[tuple[int, str], int] = {}
-        for g in groups:
-            k = (int(g["bucket"]), str(g.get("verdict") or "unscoped"))
-            chart[k] = chart.get(k, 0) + int(g["count"])
-        builder.set_activity(chart)
+        builder.set_activity(activity(conn, window, grid))
     builder.set_sequences(sequences(conn, window, groups))
     oos_sessions = {str(g["session"]) for g in groups if _out_of_scope(g)}
     limit = builder.settings.detail_limit
