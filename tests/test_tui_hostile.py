@@ -97,7 +97,9 @@ def test_no_agent_escape_reaches_the_terminal(tmp_path: Path) -> None:
         os.write(main, b"\r")
         assert _read_until(main, time.monotonic() + 20, "␛]52;c;".encode(), out), out[-3000:]
         os.write(main, b"g")  # first call: its detail pane shows the raw-looking payloads
-        _read_until(main, time.monotonic() + 3, b"\x00never", out)
+        # waited for, not slept on: a loaded machine draws the pane late
+        assert _read_until(main, time.monotonic() + 20, "␛[31mred".encode(), out), out[-3000:]
+        _read_until(main, time.monotonic() + 1, b"\x00never", out)
         os.write(main, b"q")
         proc.wait(timeout=20)
     finally:

@@ -141,7 +141,13 @@ def make_app(db: str, config: Config, *, read_only: bool = False) -> tuple[Overs
 async def settle(pilot: Any) -> None:
     """Let workers finish and their messages land (live feeds run until the app stops, so
     they are not waited for)."""
+    from textual.widgets import Input
+
     for _ in range(3):
+        # A focused input's cursor blinks on a timer: a snapshot taken on a loaded machine
+        # would catch either phase. Held steady, the picture is the same every run.
+        for field in pilot.app.screen.query(Input):
+            field.cursor_blink = False
         pending = [w for w in pilot.app.workers if w.group != "live"]
         # A superseded worker (exclusive groups) ends cancelled: that is settled too.
         await asyncio.gather(*(w.wait() for w in pending), return_exceptions=True)
