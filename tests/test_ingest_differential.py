@@ -179,7 +179,7 @@ def _hostile(rnd: random.Random, good: dict[str, object]) -> bytes:
     if choice == 10:
         return b"[" * rnd.choice([100, 129, 200, 5000]) + b"]" * 3
     if choice == 11:
-        depth = rnd.choice([60, 127, 128, 129, 300])
+        depth = rnd.choice([60, 125, 126, 127, 128, 300])  # the record is 2 deeper
         record["input"] = json.loads("[" * depth + "1" + "]" * depth)
         return json.dumps({"kind": "tool_call", "session": "s", "ts": 1, "call_id": "c",
                            "tool": "Bash", "input": {"command": "ls", "x": record["input"]}}).encode()  # fmt: skip

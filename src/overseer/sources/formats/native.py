@@ -148,14 +148,17 @@ class NativeParser(BaseParser):
             except (msgspec.DecodeError, msgspec.ValidationError):
                 pass  # blank, bad or unusual: the dict path says what it is
             else:
-                if line.kind in _FAST_KINDS and _openers(raw_line) <= MAX_DEPTH:
+                # Every field but ``input`` is a scalar here, so only the input can nest: the
+                # record is too deep only if its input is (one level less).
+                raw_input = bytes(line.input)
+                if line.kind in _FAST_KINDS and _openers(raw_input) < MAX_DEPTH:
                     try:
-                        return [self._typed(line, raw_line, lineno)]
+                        return [self._typed(line, raw_input, lineno)]
                     except Exception:  # the dict path makes its Problem
                         pass
         return super().feed(raw_line, lineno)
 
-    def _typed(self, line: _Line, raw: bytes, lineno: int) -> Event:
+    def _typed(self, line: _Line, raw_input: bytes, lineno: int) -> Event:
         """The Event of a well-typed common record (raises on anything :meth:`_record`
         would turn into a Problem; the caller then reads the line that way)."""
         kind = line.kind
@@ -168,7 +171,6 @@ class NativeParser(BaseParser):
         if kind == "tool_call":
             tool = ident(line.tool, "tool")
             call_id = ident(line.call_id, "call_id")
-            raw_input = bytes(line.input)
             value = orjson.loads(raw_input) if raw_input else {}
             if value is None:
                 value = {}
