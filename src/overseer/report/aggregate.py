@@ -34,6 +34,7 @@ is time order and the first 19 characters are the second.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 import orjson
@@ -124,13 +125,6 @@ class _Sql:
             return sa.func.string_agg(sa.cast(expr, sa.Text), ",")
         return sa.func.group_concat(expr, ",")
 
-    def epoch(self, ts: Any) -> Any:
-        """Whole epoch seconds of a stored time (its fraction cut, as ``int(timestamp())``)."""
-        second = sa.func.substr(ts, 1, 19)
-        if self.pg:
-            return sa.cast(sa.extract("epoch", sa.cast(second, sa.DateTime)), sa.BigInteger)
-        return sa.cast(sa.func.strftime("%s", second), sa.Integer)
-
 
 def _status(c: Any) -> Any:
     """The timeline's reading of a call's status (gather's ``_call_status``), from the call
@@ -185,21 +179,62 @@ _GROUP_KEY = (
 
 
 def group_statement(sql: _Sql, window: Window) -> Any:
-    """The ``GROUP BY`` of :func:`call_groups`: over the call index, in its order."""
+    """The ``GROUP BY`` of :func:`call_groups`: over the call index, in its order. Each
+    group's first and latest call are ``ts + SEP + id`` text (the latest ``+ SEP + call_id``).
+
+    On SQLite the ``GROUP BY`` takes only the first and latest time, and two index lookups
+    per group then name the call at each (the lowest id at the first time, the highest at the
+    latest): building a comparable text for every call cost more than the whole grouping."""
     c, where = _calls(window)
     status = _status(c)
-    key = sa.func.coalesce(c.c.call_id, "")
-    stamp = c.c.ts + _SEP + sql.padded_id(c.c.id)
-    return (
+    keys = [c.c[name] for name in _GROUP_KEY]
+    rejected = sql.id_list(sa.case((status == "rejected", c.c.id), else_=sa.null()))
+    if sql.pg:
+        key = sa.func.coalesce(c.c.call_id, "")
+        stamp = c.c.ts + _SEP + sql.padded_id(c.c.id)
+        return (
+            sa.select(
+                *keys,
+                sa.func.count().label("count"),
+                sa.func.min(sql.text_order(stamp)).label("first"),
+                sa.func.max(sql.text_order(stamp + _SEP + key)).label("last"),
+                rejected.label("rejected"),
+            )
+            .where(*where)
+            .group_by(*keys)
+        )
+    g = (
         sa.select(
-            *(c.c[name] for name in _GROUP_KEY),
+            *keys,
             sa.func.count().label("count"),
-            sa.func.min(sql.text_order(stamp)).label("first"),
-            sa.func.max(sql.text_order(stamp + _SEP + key)).label("last"),
-            sql.id_list(sa.case((status == "rejected", c.c.id), else_=sa.null())).label("rejected"),
+            sa.func.min(c.c.ts).label("first_ts"),
+            sa.func.max(c.c.ts).label("last_ts"),
+            rejected.label("rejected"),
         )
         .where(*where)
-        .group_by(*(c.c[name] for name in _GROUP_KEY))
+        .group_by(*keys)
+        .subquery("g")
+    )
+    e = _EVENTS.alias("e")
+    same = [
+        e.c.kind == sa.literal_column("'tool_call'"),
+        e.c.session == g.c.session,
+        *(e.c[name].is_not_distinct_from(g.c[name]) for name in _GROUP_KEY[1:]),
+    ]
+    first_id = sa.select(sa.func.min(e.c.id)).where(*same, e.c.ts == g.c.first_ts).scalar_subquery()
+    last = (
+        sa.select(sa.cast(e.c.id, sa.Text) + _SEP + sa.func.coalesce(e.c.call_id, ""))
+        .where(*same, e.c.ts == g.c.last_ts)
+        .order_by(e.c.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    return sa.select(
+        *(g.c[name] for name in _GROUP_KEY),
+        g.c.count,
+        (g.c.first_ts + _SEP + sa.cast(first_id, sa.Text)).label("first"),
+        (g.c.last_ts + _SEP + last).label("last"),
+        g.c.rejected,
     )
 
 
@@ -277,28 +312,42 @@ def _inputs_and_examples(conn: Connection, groups: list[dict[str, Any]]) -> None
         g["summary"] = rows[int(g["first_id"])]["summary"]
 
 
+#: Text prefixes of a stored time naming its day, hour, minute and second, with their length
+#: in seconds, coarsest first.
+_PREFIXES = ((10, 86400), (13, 3600), (16, 60), (19, 1))
+
+
 def activity(
     conn: Connection, window: Window, grid: tuple[int, int, int]
 ) -> dict[tuple[int, str], int]:
-    """Calls per (bucket of the activity chart's ``grid``, verdict)."""
-    sql = _Sql(conn)
+    """Calls per (bucket of the activity chart's ``grid``, verdict). The database counts them
+    per verdict and the coarsest stored-time prefix a bucket is made of (an hour, a minute:
+    the buckets start on multiples of their size), which costs no date arithmetic a call; each
+    prefix is then placed in its bucket here."""
     c, where = _calls(window)
-    bucket = _bucket(sql, c, grid).label("bucket")
+    start, size, _ = grid
+    length = next((n for n, unit in _PREFIXES if size % unit == 0 and start % unit == 0), 19)
+    prefix = sa.func.substr(c.c.ts, 1, length).label("prefix")
     stmt = (
-        sa.select(bucket, c.c.verdict, sa.func.count())
+        sa.select(prefix, c.c.verdict, sa.func.count())
         .where(*where)
         .group_by(sa.literal_column("1"), sa.literal_column("2"))
     )
     chart: dict[tuple[int, str], int] = {}
-    for index, verdict, count in conn.execute(stmt):
-        k = (int(index), str(verdict or "unscoped"))
+    epochs: dict[str, int] = {}
+    for text, verdict, count in conn.execute(stmt):
+        seconds = epochs.get(text)
+        if seconds is None:
+            seconds = epochs[text] = _epoch_of_prefix(str(text))
+        k = ((seconds - start) // size, str(verdict or "unscoped"))
         chart[k] = chart.get(k, 0) + int(count)
     return chart
 
 
-def _bucket(sql: _Sql, c: Any, grid: tuple[int, int, int]) -> Any:
-    start, size, _ = grid
-    return (sql.epoch(c.c.ts) - start) // size
+def _epoch_of_prefix(text: str) -> int:
+    """Whole epoch seconds at the start of a stored time's prefix (``2026-03-01T09``)."""
+    full = text + "0000-01-01T00:00:00"[len(text) :]
+    return int(datetime.fromisoformat(full).replace(tzinfo=UTC).timestamp())
 
 
 def _by_ids(conn: Connection, ids: Sequence[int], *columns: Any) -> list[dict[str, Any]]:
