@@ -512,9 +512,9 @@ def _ts_text(ts: Any) -> str:
     return utc_text()
 
 
-def _event_row(ev: Event, clean: Any) -> list[Any]:
-    """One event as the values of :data:`EVENT_COLUMNS` (agent-written text cleaned for the
-    backend by ``clean``; JSON written here is valid UTF-8 with no NUL already)."""
+def _event_row(ev: Event, pg: bool) -> list[Any]:
+    """One event as the values of :data:`EVENT_COLUMNS`, every text one the backend accepts
+    (:func:`overseer.store.clean_text`: on SQLite only non-ASCII text can need it)."""
     flags = ev.flags
     safety = security = 0
     flags_text = None
@@ -529,20 +529,20 @@ def _event_row(ev: Event, clean: Any) -> list[Any]:
     if text_truncated:
         extra = {**(extra or {}), "text_chars": text_chars}
     kind = _value(ev.kind)
-    tool = clean(ev.tool)
+    tool = ev.tool if type(ev.tool) is not str else clean_text(ev.tool, pg)
     tool_input = None if ev.input is None else _json(ev.input)
     label = call_label_of(tool, tool_input) if kind == "tool_call" and tool else None
-    is_error = bool(ev.is_error)
-    status = clean(_value(ev.status))
-    return [
-        clean(ev.session), kind, _ts_text(ev.ts), ev.seq, clean(ev.agent), clean(ev.task), tool,
-        None if ev.call_id is None else clean(str(ev.call_id)), clean(ev.approval_id),
-        clean(ev.role), clean(text), tool_input, clean(output), output_chars, truncated,
-        is_error, status, clean(_value(ev.verdict)), clean(ev.rule), flags_text, safety,
-        security, clean(ev.summary or ""), clean(ev.input_display or ""),
-        clean(ev.output_display or ""), clean(ev.reason), clean(ev.parent_session),
-        clean(ev.source), ev.line, _json(dict(extra)) if extra else None, None, label,
+    row = [
+        ev.session, kind, _ts_text(ev.ts), ev.seq, ev.agent, ev.task, tool,
+        None if ev.call_id is None else str(ev.call_id), ev.approval_id, ev.role, text,
+        tool_input, output, output_chars, truncated, bool(ev.is_error), _value(ev.status),
+        _value(ev.verdict), ev.rule, flags_text, safety, security, ev.summary or "",
+        ev.input_display or "", ev.output_display or "", ev.reason, ev.parent_session,
+        ev.source, ev.line, _json(dict(extra)) if extra else None, None, label,
     ]  # fmt: skip
+    if pg:
+        return [clean_text(v, True) if type(v) is str else v for v in row]
+    return [v if type(v) is not str or v.isascii() else clean_text(v, False) for v in row]
 
 
 def _loads(text: str | None, default: Any = None) -> Any:
@@ -791,8 +791,7 @@ class Store:
         from its result in the same batch, or by key when the other half is already stored.
         """
         pg = self.is_postgres
-        clean = _clean_pg if pg else _clean_sqlite
-        rows = [_event_row(ev, clean) for ev in events]
+        rows = [_event_row(ev, pg) for ev in events]
         results: dict[tuple[str, str], str] = {}
         for r in rows:
             if r[_KIND] == "tool_result" and r[_CALL_ID] is not None:
