@@ -1,7 +1,8 @@
 """Review benchmark (issue 16): the report's gather over 1,000 sessions / 1,000,000 events.
 
 Builds a real store file (the store's own schema: ``open_store`` creates it, then rows go in
-by ``executemany``, the setup is not what is measured) once into a cache file under the temp
+by ``executemany``, the setup is not what is measured; each call row carries the result status
+and the shell label ``record_batch`` would give it) once into a cache file under the temp
 dir, keyed by the schema version and the sizes. The mix is what a review has to count:
 five configured agents, one unconfigured and ``unknown`` sessions; verdicts from the real
 scope evaluation of ``config.toml`` (allow, ask, deny, unscoped; compound rules), shell
