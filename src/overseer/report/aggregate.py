@@ -163,12 +163,11 @@ def _calls(window: Window) -> tuple[Any, list[Any]]:
     return c, [kind, *window.of_sessions(c.c), *window.period(c.c)]
 
 
-def call_bounds(conn: Connection, window: Window) -> tuple[str | None, str | None]:
-    """The first and the last call's time (the index alone answers)."""
-    c = _EVENTS.alias("c")
-    stmt = sa.select(sa.func.min(c.c.ts), sa.func.max(c.c.ts)).where(*window.where(c.c))
-    first, last = conn.execute(stmt).one()
-    return first, last
+def call_bounds(groups: Sequence[Mapping[str, Any]]) -> tuple[str | None, str | None]:
+    """The first and the last call's time, from the groups."""
+    if not groups:
+        return None, None
+    return min(str(g["first_ts"]) for g in groups), max(str(g["last_ts"]) for g in groups)
 
 
 #: What a group is: the columns of the call index ``ix_events_calls``, in its order (the
@@ -235,16 +234,6 @@ def group_statement(sql: _Sql, window: Window) -> Any:
         (g.c.first_ts + _SEP + sa.cast(first_id, sa.Text)).label("first"),
         (g.c.last_ts + _SEP + last).label("last"),
         g.c.rejected,
-    )
-
-
-def sequence_statement(window: Window) -> Any:
-    """Each call's session, tool and label, in time order (:func:`sequences`)."""
-    c, where = _calls(window)
-    return (
-        sa.select(c.c.session, c.c.tool, c.c.label)
-        .where(*where)
-        .order_by(c.c.session, c.c.ts, c.c.id)
     )
 
 
@@ -381,13 +370,27 @@ def _raw_rows(conn: Connection, stmt: Any) -> list[tuple[Any, ...]]:
         cursor.close()
 
 
-def _sequence_label(tool: str | None, label: str | None) -> str:
-    """A call's :func:`call_label` from its row: a shell call's stored label (the tool's
-    family when it has none: its input names no command), any other call's tool."""
-    name = tool or ""
-    if name in SHELL_NAMES:
-        return label if label is not None else canonical_tool(name)
-    return name
+def _sequence_label(c: Any) -> Any:
+    """A call's :func:`call_label` from its row, in SQL: a shell call's stored label (the
+    tool's family when it has none: its input names no command), any other call's tool."""
+    families = [(name, canonical_tool(name)) for name in SHELL_NAMES]
+    return sa.case(
+        (
+            c.c.tool.in_(SHELL_NAMES),
+            sa.func.coalesce(c.c.label, sa.case(*((c.c.tool == n, f) for n, f in families))),
+        ),
+        else_=sa.func.coalesce(c.c.tool, ""),
+    )
+
+
+def sequence_statement(window: Window) -> Any:
+    """Each call's session and label, in time order (:func:`sequences`)."""
+    c, where = _calls(window)
+    return (
+        sa.select(c.c.session, _sequence_label(c))
+        .where(*where)
+        .order_by(c.c.session, c.c.ts, c.c.id)
+    )
 
 
 def sequences(
@@ -396,25 +399,20 @@ def sequences(
     """Each session's call labels in time order, consecutive repeats folded and padded with
     the last label to the session's call count (all autonomy reads). The calls are read in
     order from the sequence index (``ix_events_sequence``: session, time, tool and label),
-    two columns each: SQLite's window functions (``LAG``) were slower than this."""
+    two values each: SQLite's window functions (``LAG``) were slower than this."""
     counts: dict[str, int] = {}
     for g in groups:
         counts[str(g["session"])] = counts.get(str(g["session"]), 0) + int(g["count"])
-    stmt = sequence_statement(window)
-    labels: dict[tuple[Any, Any], str] = {}
     out: dict[str, list[str]] = {}
     current: list[str] = []
     last_session: Any = None
-    previous: str | None = None
-    for session, tool, stored in _raw_rows(conn, stmt):
+    previous: Any = None
+    for session, label in _raw_rows(conn, sequence_statement(window)):
         if session != last_session:
             current = out.setdefault(str(session), [])
             last_session, previous = session, None
-        label = labels.get((tool, stored))
-        if label is None:
-            label = labels[(tool, stored)] = _sequence_label(tool, stored)
         if label != previous:
-            current.append(label)
+            current.append(str(label))
             previous = label
     for session, folded in out.items():
         folded.extend([folded[-1]] * (counts.get(session, len(folded)) - len(folded)))
@@ -524,10 +522,9 @@ def feed(
         for item in items:
             if item["kind"] != "tool_call":
                 builder.add_event(item)
-    # The chart's grid needs the first and last call and every flag: then one GROUP BY
-    # counts the calls per group and per bucket at once.
-    grid = builder.activity_grid(*call_bounds(conn, window))
+    # The chart's grid needs the first and last call (the groups know them) and every flag.
     groups = call_groups(conn, window)
+    grid = builder.activity_grid(*call_bounds(groups))
     builder.add_call_groups(groups)
     if grid is not None:
         builder.set_activity(activity(conn, window, grid))
