@@ -8,7 +8,7 @@
    *reference* rows run the per-event path the hot path is held to (the native parser's
    dict path, no call memo: ``tests/test_ingest_differential.py``) in the same run, so
    before and after are measured side by side; every measurement is taken in turn, round
-   after round (best of ``--runs``), so a shared machine's load falls on all of them.
+   after round (best of ``--runs``, in CPU time), so a shared machine's load falls on all.
    Lines are a realistic mix from two agents of ``config.toml``: an MCP support agent and a
    nightly ETL job running shell commands, with the repetition real sessions have.
 2. **Latency** (``--latency``) — a line appended to a watched log → its batch handed to the
@@ -158,15 +158,17 @@ def make_lines(n: int, seed: int = 7) -> list[bytes]:
 
 
 def best_of(runs: int, fn: Callable[[], int]) -> tuple[float, int]:
-    """Best wall time of ``runs`` (GC off while timing, as timeit does); and fn's count."""
+    """Best time of ``runs`` (GC off while timing, as timeit does); and fn's count. The time
+    is this process's CPU time: on a shared machine, wall time also counts the moments the
+    process waited for a core, which fall unevenly on the rows being compared."""
     best, count = float("inf"), 0
     for _ in range(runs):
         gc.collect()
         gc.disable()
         try:
-            start = time.perf_counter()
+            start = time.process_time()
             count = fn()
-            best = min(best, time.perf_counter() - start)
+            best = min(best, time.process_time() - start)
         finally:
             gc.enable()
     return best, count

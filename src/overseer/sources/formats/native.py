@@ -108,22 +108,27 @@ class _Line(msgspec.Struct, forbid_unknown_fields=True):
 
 _decode_line = msgspec.json.Decoder(_Line).decode
 _FAST_KINDS = frozenset({"tool_call", "tool_result", "message", "session_start", "session_end"})
-#: A call's summary and display form by (tool, raw input text): agents repeat their calls.
-_CALL_FORMS: dict[tuple[str, bytes], tuple[str, str]] = {}
+#: A parser keeps the summary and display form of the calls it has read, by (tool, raw input
+#: text): agents repeat their calls. Per parser (per file), bounded: cleared when full.
 _CALL_FORMS_LIMIT = 4096
 _CALL_FORMS_KEY_LIMIT = 2048
 
 
-def _call_forms(tool: str, raw_input: bytes, tool_input: dict[str, Any]) -> tuple[str, str]:
+def _call_forms(
+    cache: dict[tuple[str, bytes], tuple[str, str]],
+    tool: str,
+    raw_input: bytes,
+    tool_input: dict[str, Any],
+) -> tuple[str, str]:
     """``(summary, input_display)`` of a call; the same input text always gives the same."""
     key = (tool, raw_input)
-    forms = _CALL_FORMS.get(key)
+    forms = cache.get(key)
     if forms is None:
         forms = (summarise_input(tool, tool_input), display_json(tool_input))
         if len(raw_input) <= _CALL_FORMS_KEY_LIMIT:
-            if len(_CALL_FORMS) >= _CALL_FORMS_LIMIT:
-                _CALL_FORMS.clear()
-            _CALL_FORMS[key] = forms
+            if len(cache) >= _CALL_FORMS_LIMIT:
+                cache.clear()
+            cache[key] = forms
     return forms
 
 
@@ -140,6 +145,9 @@ class NativeParser(BaseParser):
     format = "native"
     #: False reads every line through the dict path (the reference the typed path is held to).
     typed = True
+
+    def _restore(self, state: dict[str, Any]) -> None:
+        self._forms: dict[tuple[str, bytes], tuple[str, str]] = {}
 
     def feed(self, raw_line: bytes, lineno: int) -> list[Item]:
         if self.typed and len(raw_line) <= MAX_LINE_BYTES and b"\x00" not in raw_line:
@@ -176,7 +184,7 @@ class NativeParser(BaseParser):
                 value = {}
             elif not isinstance(value, dict):
                 raise BadRecord("'input' must be a JSON object")
-            summary, shown_input = _call_forms(tool, raw_input, value)
+            summary, shown_input = _call_forms(self._forms, tool, raw_input, value)
             return Event(
                 kind=EventKind.TOOL_CALL,
                 session=session,
