@@ -426,14 +426,16 @@ def _match(
     denial: Denial,
     tool: str,
     history: SessionHistory,
+    ordered: list[tuple[str, str]] | None = None,
 ) -> tuple[str, str] | None:
-    """The intent of a new call that repeats a denied one, exact call first."""
+    """The intent of a new call that repeats a denied one, exact call first. ``ordered`` is
+    ``sorted(intents)``, when the caller compares the same call with several denials."""
     denied = denial.intents
     exact = next((i for i in intents if i[0] == "exact"), None)
     if exact is not None and exact in denied:
         return exact
     iterating = denial.how == "rejected by a human" and denial.tool == tool
-    for kind, target in sorted(intents):
+    for kind, target in sorted(intents) if ordered is None else ordered:
         if kind == "exact":
             continue
         # A human rejecting one edit of a file in the working directory and the agent
@@ -461,8 +463,9 @@ def retry_after_denial(
         return None
     view = view_of(event, history)
     intents = intents_of(view, history)
+    ordered = sorted(intents)
     for denial in reversed(history.denials):
-        hit = _match(intents, denial, view.canonical, history)
+        hit = _match(intents, denial, view.canonical, history, ordered)
         if hit is None:
             continue
         if hit[0] == "exact":
