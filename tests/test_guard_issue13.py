@@ -30,6 +30,14 @@ BASE_LIB = os.path.join(sys.base_prefix, "lib")
 @pytest.fixture(scope="module")
 def wide(tmp_path_factory: pytest.TempPathFactory) -> World3:
     made = World3(tmp_path_factory.mktemp("issue13"), scope=WIDE_SCOPE)
+    # the scripts the ordinary calls run (one not there is asked about: whatever is
+    # written there before it runs is what runs)
+    for name, text in (
+        ("script.py", "print(1)\n"),
+        ("-m", "print(2)\n"),
+        ("script.sh", "echo hi\n"),
+    ):
+        (made.proj / name).write_text(text)
     made.hook(B, {"command": "ls"}, 0)
     return made
 
@@ -258,7 +266,7 @@ ORDINARY = [
     (B, {"command": "python3 -Im json.tool x.json"}, "allow"),
     (B, {"command": "python3 -W ignore script.py --flag"}, "allow"),
     (B, {"command": "python3 <<'EOF'\nprint(1)\nEOF"}, "allow"),
-    (B, {"command": "python3 -- -m overseer"}, "allow"),  # a script named -m (CPython's --)
+    (B, {"command": "python3 -- -m x.json"}, "allow"),  # a script named -m (CPython's --)
     (B, {"command": "uv run pytest -q tests/"}, "allow"),
     (B, {"command": "uv pip install python-dotenv"}, "allow"),
     (B, {"command": "sqlite3 x.db .dump"}, "allow"),

@@ -365,6 +365,35 @@ def test_the_agents_uid_cannot_read_or_write_the_store_or_edit_the_config(
     assert os.stat(hardened.store).st_mode & 0o077 == 0
 
 
+#: A program that computes the store's and the config's names where no lexical check sees
+#: them (reversed strings): in single-user mode the guard cannot tell what it opens (a
+#: documented limit, ``tests/test_gate_adversary_round5.py``); here the kernel refuses it.
+REVERSED = r"""
+import json, sys
+out = {}
+for key, name in (("store", sys.argv[1]), ("config", sys.argv[2])):
+    try:
+        open(name[::-1], "r+b").write(b"x")
+        out[key] = "done"
+    except Exception as exc:
+        out[key] = type(exc).__name__
+print(json.dumps(out))
+"""
+
+
+def test_a_name_computed_at_run_time_still_cannot_write_the_store_or_the_config(
+    hardened: Hardened,
+) -> None:
+    decision(hardened.hook("ls", n=4))  # the store exists
+    before = hardened.config.read_bytes()
+    result = hardened.as_user(
+        AGENT_UID, ["-c", REVERSED, hardened.store[::-1], str(hardened.config)[::-1]]
+    )
+    assert result.returncode == 0, result.stderr.decode()
+    assert json.loads(result.stdout) == {"store": "PermissionError", "config": "PermissionError"}
+    assert hardened.config.read_bytes() == before
+
+
 def test_a_database_client_on_the_store_is_gated_as_tampering(hardened: Hardened) -> None:
     """``Bash(sqlite3:*)`` is allowed by the scope; on the server's store it is tampering."""
     proc = hardened.hook_background(

@@ -27,11 +27,12 @@ from typing import TYPE_CHECKING
 
 from overseer.policy.literals import joined, literals
 from overseer.policy.rules import CallContext
-from overseer.policy.shell import READERS, Command
+from overseer.policy.shell import READERS, Command, Word
 from overseer.policy.shell import SHELLS as _ALL_SHELLS
 
 if TYPE_CHECKING:
     from overseer.policy import sqlite_cli
+    from overseer.policy.shell import Analysis
 
 #: The flag a tampering call carries (a security detector of the same id raises it).
 TAMPERING_FLAG = "oversight_tampering"
@@ -54,6 +55,15 @@ GUARDED_HOME = frozenset({
     ".psqlrc", ".zlogin", ".zlogout", ".kshrc", ".mkshrc", ".yashrc", ".cshrc", ".tcshrc",
     ".login", ".logout",
 })  # fmt: skip
+#: Overseer's console scripts (``[project.scripts]``), and the module ``python -m
+#: overseer`` finds first in the directory it is run from: a file of one of these names in
+#: any directory may come before the real one on the operator's ``PATH`` (or ``sys.path``)
+#: and run in its place.
+COMMAND_NAMES = frozenset({"overseer", "overseer.py"})
+#: Files Python runs at start-up from a site directory (a ``.pth`` file's ``import`` lines
+#: too): the user site (``~/.local/lib/pythonX.Y/site-packages``) may not exist yet when the
+#: hook starts, so it is not among the interpreter's own protected paths.
+PYTHON_STARTUP = frozenset({"sitecustomize.py", "usercustomize.py"})
 #: Every path inside these directories (and the directory itself).
 GUARDED_DIRS = frozenset({".git", ".codex"})
 #: Under a ``.claude`` directory: hook settings, and what Claude Code runs on its own
@@ -146,8 +156,10 @@ def is_guarded(path: str, ctx: CallContext, parents: bool = True) -> bool:
     ``parents``: a directory above one of overseer's own files counts (``mv ~/.config``)."""
     parts = path.split("/")
     name = parts[-1]
-    if name in GUARDED_NAMES or name in GUARDED_DIRS:
+    if name in GUARDED_NAMES or name in GUARDED_DIRS or name in COMMAND_NAMES:
         return True
+    if name.endswith(".pth") or name in PYTHON_STARTUP:
+        return True  # run by every later Python started where it lies (a site directory)
     if any(p in GUARDED_DIRS for p in parts[:-1]):
         return True
     if path == MANAGED_SETTINGS or path.startswith(MANAGED_SETTINGS + "/"):
@@ -504,11 +516,22 @@ def command_reason(
     ctx: CallContext,
     data: Sequence[str] = (),
     paths: PathsOf | None = None,
+    line: Analysis | None = None,
+    outer: _Run | None = None,
 ) -> str | None:
     """Why ``cmd`` acts on the oversight, given ``named``: the guarded paths its words
     resolve to (the caller resolves them). Pure readers (``cat config.toml``) are fine.
     ``data`` is the command line's here-documents; ``paths`` resolves a file name a
-    program builds from its words (a SQLite URI), lexically against the cwd if None."""
+    program builds from its words (a SQLite URI), lexically against the cwd if None;
+    ``line`` is the whole command line ``cmd`` is part of (another of its commands may
+    write the script ``cmd`` runs); ``outer`` what the line that ran this one had."""
+    run = _Run(
+        (outer.writer if outer else None) or line_writer(line, cmd),
+        outer.depth + 1 if outer else 0,
+        outer.seen if outer else None,
+    )
+    if run.depth > _MAX_DEPTH:
+        return f"programs that run programs, nested too deeply to read{UNSEEN}"
     why = overseer_reason(cmd, data)
     if why is not None:
         return why
@@ -523,10 +546,10 @@ def command_reason(
         if why is not None:
             return why
     if cmd.basename == "git":
-        why = _git_reason(cmd, ctx, paths)
+        why = _git_reason(cmd, ctx, paths, run)
         if why is not None:
             return why
-    why = _program_text_reason(cmd, ctx, data, paths)
+    why = _program_text_reason(cmd, ctx, data, paths, run)
     if why is not None:
         return why
     base = cmd.basename
@@ -679,7 +702,9 @@ def _writes_program_reason(cmd: Command, data: Sequence[str]) -> str | None:
     return None
 
 
-def _git_reason(cmd: Command, ctx: CallContext, paths: PathsOf | None) -> str | None:
+def _git_reason(
+    cmd: Command, ctx: CallContext, paths: PathsOf | None, run: _Run | None = None
+) -> str | None:
     """What git runs through the config its command line gives it (:mod:`gitrun`), judged
     as the shell command lines they are."""
     from overseer.policy import gitrun
@@ -691,15 +716,17 @@ def _git_reason(cmd: Command, ctx: CallContext, paths: PathsOf | None) -> str | 
     if runs.unseen:
         return f"{runs.unseen[0]}{UNSEEN}"
     for key, text in runs.texts:
-        why = _shell_text_reason(text, ctx, paths)
+        why = _shell_text_reason(text, ctx, paths, run)
         if why is not None:
             return f"git runs {key[:40]} as a command: {why}"
     return None
 
 
-def _shell_text_reason(text: str, ctx: CallContext, paths: PathsOf | None) -> str | None:
-    """A shell command line a program will run (a git alias, a pager): judged as the
-    guard judges the agent's own."""
+def _shell_text_reason(
+    text: str, ctx: CallContext, paths: PathsOf | None, run: _Run | None = None
+) -> str | None:
+    """A shell command line a program will run (a git alias, a pager, a shell script):
+    judged as the guard judges the agent's own."""
     if _names_overseer(text):
         return RUNS
     from overseer.policy.shell import analyse
@@ -711,7 +738,7 @@ def _shell_text_reason(text: str, ctx: CallContext, paths: PathsOf | None) -> st
     if analysis.problems:
         return f"a command line the guard cannot read exactly{UNSEEN}"
     for sub in analysis.commands:
-        why = command_reason(sub, [], ctx, analysis.data, paths)
+        why = command_reason(sub, [], ctx, analysis.data, paths, line=analysis, outer=run)
         if why is not None:
             return why
     return None
@@ -727,16 +754,175 @@ _PY_FILE_RUNNERS = frozenset({"pdb", "cProfile", "profile", "trace", "timeit", "
                               "ipdb", "pudb", "memray", "scalene", "viztracer",
                               "pyinstrument", "debugpy", "IPython", "coverage"})  # fmt: skip
 _EVAL_OPTIONS = ("-e", "-E", "-r", "--eval", "-p", "--print", "-c")
-#: A script is read up to this many bytes.
+#: ``perl -ne``, ``ruby -pe``: a cluster of one-letter options with ``e`` in it.
+_EVAL_CLUSTER = r"^-[A-Za-z]*[eE]"
+#: A script is read up to this many bytes; a longer one is not judged (asked about).
 _SCRIPT_BYTES = 256 * 1024
+#: Programs that run programs (a script that runs a script...) are read this many deep.
+_MAX_DEPTH = 4
+
+
+class _Run:
+    """What the command line around a program may do before the program's text is read:
+    ``writer`` names another of its commands that may write files (the text read now is
+    then not what runs), ``depth`` how many programs deep the guard is reading; ``seen``
+    the scripts and modules already read for this call (each is judged once)."""
+
+    __slots__ = ("depth", "seen", "writer")
+
+    def __init__(
+        self, writer: str | None = None, depth: int = 0, seen: set[str] | None = None
+    ) -> None:
+        self.writer = writer
+        self.depth = depth
+        self.seen: set[str] = set() if seen is None else seen
+
+
+#: Commands known to write no file (a redirection of theirs is judged as the write it is):
+#: a script run in the same line as any other command may be rewritten before it runs.
+WRITES_NOTHING = frozenset({"cd", "pushd", "popd", "true", "false", ":", "test", "[", "[[",
+                            "sleep", "echo", "printf", "pwd", "cat", "head", "tail", "wc",
+                            "grep", "egrep", "fgrep", "cut", "tr", "nl", "ls", "which",
+                            "date", "basename", "dirname"})  # fmt: skip
+#: Redirection targets that are no file a program is read from.
+_NO_FILE = frozenset({"/dev/null", "/dev/stdout", "/dev/stderr", "/dev/tty", "/dev/fd/0",
+                      "/dev/fd/1", "/dev/fd/2"})  # fmt: skip
+
+
+def line_writer(line: Analysis | None, cmd: Command) -> str | None:
+    """Another command of ``line`` that may write a file before (or while) ``cmd`` reads
+    its program (``cp tool.py t.py && python3 t.py``), or None. Not counted: the wrappers
+    around ``cmd`` and the commands it wraps, the commands of :data:`WRITES_NOTHING`, and
+    ``cmd``'s own truncating redirections (bash opens them before the program starts: a
+    truncated script has nothing to run) and, for Python, which compiles its whole script
+    before it runs any of it, its appending ones (a shell reads its script as it runs: what
+    ``sh x.sh >> x.sh`` prints, it runs next)."""
+    if line is None:
+        return None
+    own = set(cmd.redirects)
+    for other in line.commands:
+        if other is cmd or not other.words:
+            continue
+        if _wraps(other, cmd):
+            own.update(other.redirects)
+        elif not _wraps(cmd, other) and other.basename not in WRITES_NOTHING:
+            return other.basename[:40]
+    ops = (">", ">|", ">&", "&>", *((">>", "&>>") if _PYTHON.match(cmd.basename) else ()))
+    targets = {target for op, target in own if op in ops}
+    for access in line.accesses:
+        if access.mode != "write":
+            continue
+        word = access.word
+        if word is None:
+            return access.via[:40] or "a writer"
+        if (word.static and word.value in _NO_FILE) or (
+            access.via in ops and word.value in targets
+        ):
+            continue
+        return f"{access.via[:20]} {word.value[:60]}"
+    return None
+
+
+def _wraps(outer: Command, inner: Command) -> bool:
+    """Is ``inner`` the command ``outer`` wraps (``timeout 5 python3 x.py``)?"""
+    n = len(inner.words)
+    return len(outer.words) > n > 0 and all(
+        a is b for a, b in zip(outer.words[-n:], inner.words, strict=True)
+    )
+
+
+#: (The patterns from here on are strings: ``re`` compiles each on its first use, so the
+#: hook's plain path, which reads no program, does not pay for them.)
+#: Program text that builds code or names at run time: it executes or imports what it
+#: computes (``exec``, ``eval``, ``__import__``, ``importlib``, ``getattr``, ``Function``),
+#: decodes text (``fromhex``, ``b64decode``, ``codecs``, ``marshal``, ``pickle``,
+#: ``chr``, ``pack``, ``Buffer.from``, ``atob``, ``%c``) or moves where its relative names
+#: lead (``chdir``, ``/proc/``). A lexical superset over Python, Perl, Ruby, JavaScript, awk
+#: and PHP: the guard does not judge such a program, it asks. A program can still compute a
+#: name no lexical check sees (a reversed string, pieces kept in variables): see README.
+_DYNAMIC = (
+    r"(?<![\w.$@%])(?:exec|eval|execfile|instance_eval|class_eval|module_eval)\b"
+    r"|(?<![\w.$@%])(?:compile|__import__|getattr|setattr|delattr|globals|vars|locals|chr|"
+    r"unichr|bytes|bytearray|Function|atob|send|public_send|import|require|load|do|"
+    r"dofile|loadstring|assert)\s*\(\s*(?![\"'`][\w./@-]*[\"'`]\s*\))"
+    r"|\b(?:importlib|__builtins__|builtins|__dict__|__getattribute__|fromhex|unhexlify|"
+    r"b64decode|b32decode|b16decode|b85decode|a85decode|urlsafe_b64decode|decodebytes|"
+    r"base64|codecs|marshal|pickle|shelve|dill|zlib|bz2|lzma|zipimport|maketrans|"
+    r"to_bytes|from_bytes|struct|ctypes|cffi|chdir|fchdir|chroot|dir_fd|a2b_\w+|rot_?13|"
+    r"fromCharCode|fromCodePoint|Buffer|Reflect|Proxy|vm|pack|unpack|sprintf|"
+    r"MIME::Base64|decode_base64|hex2bin|str_rot13|gzinflate|create_function|"
+    r"process\.binding|String\.raw)\b"
+    r"|/proc/|%c|\$\{\s*[\"'\\]|\$::|\bsymbol\w*"
+    # where imports are found, chosen at run time: sys.path, Perl's @INC, -I/-M/-r options
+    r"|\bsys\.path\b|\baddsitedir\b|\bmeta_path\b|\bpath_hooks\b|@INC|\buse\s+lib\b"
+    r"|(?m:^-[IMmr]\S)|(?m:^--(?:require|import|loader|experimental-loader)\b)"
+)
+#: ``\x6f``, ``\x{6f}``, ``\u006f``, ``\u{6f}``, ``\U0000006f``, ``\157``, ``\N{...}``:
+#: escapes in a program's string literals, decoded before its names are read.
+_ESCAPE = (
+    r"\\(?:x\{([0-9A-Fa-f]{1,6})\}|x([0-9A-Fa-f]{1,2})|u\{([0-9A-Fa-f]{1,6})\}"
+    r"|u([0-9A-Fa-f]{4})|U([0-9A-Fa-f]{8})|([0-7]{1,3})|N\{([^}\n]{1,80})\})"
+)
+#: Words of a program that navigate to a directory it has no literal for (the parent of
+#: the working directory, the home directory, the directory of a file): a literal naming
+#: one of overseer's files by its bare name may then reach it.
+_NAVIGATES = (
+    r"\b(?:parents?|dirname|getcwd|cwd|pardir|abspath|realpath|resolve|expanduser|home|"
+    r"homedir|environ|getenv|ENV|HOME|__file__|__dirname|listdir|scandir|walk|glob|"
+    r"iterdir|rglob|readdir|opendir|Dir|File\.expand_path)\b"
+)
+
+
+def _unescaped(text: str) -> str:
+    """``text`` with its string escapes decoded (those :data:`_ESCAPE` knows)."""
+
+    def one(match: re.Match[str]) -> str:
+        hexa = next((g for g in match.groups()[:5] if g is not None), None)
+        try:
+            if hexa is not None:
+                return chr(int(hexa, 16))
+            if match.group(6) is not None:
+                return chr(int(match.group(6), 8))
+            import unicodedata
+
+            return unicodedata.lookup(match.group(7))
+        except (ValueError, KeyError, OverflowError):
+            return match.group(0)
+
+    return re.sub(_ESCAPE, one, text)
+
+
+def _text_names_overseer(text: str) -> bool:
+    """Does a program's text name overseer: as written, once its escapes are decoded, or in
+    its letters alone (``'%s%s' % ('over', 'seer')``, ``''.join(['over', 'seer'])``)?"""
+    if _names_overseer(text):
+        return True
+    if "\\" in text and _names_overseer(_unescaped(text)):
+        return True
+    return "overseer" in re.sub(r"[^a-z]", "", text.lower())
+
+
+def _dynamic_reason(text: str) -> str | None:
+    """What in a program's text builds code or names at run time (:data:`_DYNAMIC`)."""
+    found = re.search(_DYNAMIC, text)
+    if found is None:
+        return None
+    shown = found.group(0).strip()[:30]
+    return f"builds code or names at run time ({shown!r}), which the guard does not judge"
 
 
 def _program_text_reason(
-    cmd: Command, ctx: CallContext, data: Sequence[str], paths: PathsOf | None
+    cmd: Command,
+    ctx: CallContext,
+    data: Sequence[str],
+    paths: PathsOf | None,
+    run: _Run | None = None,
 ) -> str | None:
     """A program handed over as text (``python3 -c``, ``perl -e``, a here-document) that
     names one of overseer's files or a hook setting by a relative or built path; Python's
-    sqlite3 shell (``python3 -m sqlite3``); a script file that names overseer."""
+    sqlite3 shell (``python3 -m sqlite3``); a script file that names overseer; a module a
+    server or a notebook runner imports (``uvicorn mod:app``, ``papermill x.ipynb``)."""
+    run = run or _Run()
     base = cmd.basename
     values = [w.value for w in cmd.words[1:]]
     texts: list[str] = []
@@ -749,7 +935,11 @@ def _program_text_reason(
         # (or text inside them) the guard never sees into the program
         return f"{base} runs a program xargs or find completes at run time{UNSEEN}"
     if base in LAUNCHERS:
-        why = _launched_program_reason(cmd, ctx, data, paths)
+        why = _launched_program_reason(cmd, ctx, data, paths, run)
+        if why is not None:
+            return why
+    if base in APP_RUNNERS or base.startswith("jupyter-"):
+        why = _app_reason(base, cmd.words[1:], ctx, paths, run)
         if why is not None:
             return why
     if _PYTHON.match(base):
@@ -758,15 +948,21 @@ def _program_text_reason(
         line = pycli.parse(values)
         if line.kind == "module" and line.value == "sqlite3":
             return _pysqlite_reason(cmd, [values[i] for i in line.args], ctx, data, paths)
-        if line.kind == "module" and (line.value or "").split(".")[0] in _PY_FILE_RUNNERS:
+        top = (line.value or "").split(".")[0]
+        if line.kind == "module" and top in _PY_FILE_RUNNERS:
             # ``python3 -m pdb tool.py``, ``-m runpy tool``, ``-m timeit -s 'import tool'``
             rest = [values[i] for i in line.args if not values[i].startswith("-")]
             for word in rest:
                 for name in (word, word.replace(".", "/") + ".py"):
-                    why = _script_reason(base, name, (), ctx, (), paths, missing_ok=True)
+                    why = _script_reason(base, name, (), ctx, (), paths, True, run)
                     if why is not None:
                         return why
-            modules += [m for t in rest for m in _IMPORTS.findall(t)]
+            modules += [m for t in rest for m in _imported(t)]
+        if line.kind == "module" and top in APP_RUNNERS:
+            # ``python3 -m uvicorn mod:app``, ``python3 -m flask --app mod run``
+            why = _app_reason(top, [cmd.words[1 + i] for i in line.args], ctx, paths, run)
+            if why is not None:
+                return why
         if line.kind == "command":
             texts.append(line.value or "")
         elif line.kind == "file" and not _STDIN_FILES.match(posixpath.normpath(line.value or "")):
@@ -775,50 +971,204 @@ def _program_text_reason(
             modules.append(line.value)
         if (line.kind == "stdin" or line.inspect) and _fed(cmd):
             texts += data
-        modules += [m for t in texts for m in _IMPORTS.findall(t)]
+        modules += [m for t in texts for m in _imported(t)]
     elif base in _INTERPRETERS:
         texts += [w.value for w in cmd.words[1:] if w.static]
         if _fed(cmd):
             texts += data
-        if base in _SCRIPT_RUNNERS and not any(v.startswith(_EVAL_OPTIONS) for v in values):
+        evals = base in ("perl", "ruby")
+        if base in _SCRIPT_RUNNERS and not any(
+            v.startswith(_EVAL_OPTIONS) or (evals and re.match(_EVAL_CLUSTER, v) is not None)
+            for v in values
+        ):
             operands = [v for v in values if not v.startswith("-")]
             if base in ("deno", "bun") and operands[:1] == ["run"]:
                 operands = operands[1:]
             script = operands[0] if operands else None
     elif base in SHELLS or base in _ALL_SHELLS:
         script = _shell_script(cmd)
+    elif base in ("source", ".") and cmd.words[1:]:
+        script = cmd.words[1].value if cmd.words[1].static else None
+        if script is None:
+            return f"{base} reads a script named only when bash runs it{UNSEEN}"
     if base in _TASK_FILES:
-        why = _task_file_reason(cmd, ctx, paths)
+        why = _task_file_reason(cmd, ctx, paths, run)
         if why is not None:
             return why
-    for module in modules[:_MAX_MODULES]:
-        relative = module.replace(".", "/")
-        for name in (f"{relative}.py", f"{relative}/__init__.py", f"{relative}/__main__.py"):
-            text = _read_script(name, ctx, paths)
-            if text is not None and _names_overseer(text):
-                return (
-                    f"{base} imports {module[:60]} from here, a module that names overseer{UNSEEN}"
-                )
+    why = _modules_reason(base, modules, ctx, paths, run)
+    if why is not None:
+        return why
     for text in texts:
-        why = _literal_reason(base, text, ctx, paths)
+        why = _text_reason(base, f"the program {base} runs", text, ctx, paths, run)
         if why is not None:
             return why
     program = cmd.words[0].value if cmd.words else ""
     for target in (script, program if "/" in program else None):
         if target:
-            why = _script_reason(base, target, argv, ctx, data, paths)
+            why = _script_reason(base, target, argv, ctx, data, paths, False, run)
             if why is not None:
                 return why
+    return None
+
+
+def _modules_reason(
+    base: str,
+    modules: Sequence[str],
+    ctx: CallContext,
+    paths: PathsOf | None,
+    run: _Run,
+    where: str = "",
+) -> str | None:
+    """Modules a Python program imports, read where they are found first (the working
+    directory: ``-m`` and ``-c`` put it on ``sys.path``; a script's own directory, ``where``)
+    and judged as scripts, with the modules they import in turn."""
+    if len(modules) > _MAX_MODULES:
+        return f"{base} imports more modules than the guard reads{UNSEEN}"
+    for module in modules:
+        relative = module if "/" in module else module.replace(".", "/")
+        relative = posixpath.join(where, relative) if where else relative
+        parts = relative.split("/")
+        parents = [f"{'/'.join(parts[:i])}/__init__.py" for i in range(1, len(parts))]
+        parents = [p for p in parents if not p.startswith("../") and p != "../__init__.py"]
+        for name in (*parents, f"{relative}.py", f"{relative}/__init__.py",
+                     f"{relative}/__main__.py"):  # fmt: skip
+            why = _script_reason(base, name, (), ctx, (), paths, True, run)
+            if why is not None:
+                return f"{base} imports {module[:60]} from here: {why}"
+        why = _compiled_reason(base, relative, ctx, paths)
+        if why is not None:
+            return why
+    return None
+
+
+def _compiled_reason(
+    base: str, relative: str, ctx: CallContext, paths: PathsOf | None
+) -> str | None:
+    """A compiled module where a module's source would be (``helper.pyc``, an extension
+    ``helper.cpython-311-x86_64-linux-gnu.so``): Python imports it, and its code is no text
+    the guard reads. (A ``__pycache__`` file is used only beside its source; see README.)"""
+    if ctx.resolve is None:
+        return None
+    from importlib.machinery import EXTENSION_SUFFIXES
+
+    for suffix in (".pyc", *EXTENSION_SUFFIXES):
+        name = relative + suffix
+        found = paths(name) if paths is not None else [_lexical(name, ctx)]
+        if any(os.path.exists(p) for p in found or ()):
+            return f"{base} imports {name[:80]}, compiled code the guard does not read{UNSEEN}"
+    return None
+
+
+#: ``from .mod import x``, ``from .. import a, b``: an import relative to the module's own
+#: directory.
+_RELATIVE_IMPORT = r"(?m)^\s*from\s+(\.+)([A-Za-z_][\w.]*)?\s+import\s+\(?([\w ,]+)"
+
+
+_IMPORT_LIST = (
+    r"(?m)(?:^|[;:]\s*)\s*import\s+([\w.]+(?:\s+as\s+\w+)?(?:\s*,\s*[\w.]+(?:\s+as\s+\w+)?)+)"
+)
+
+
+def _imported(text: str) -> list[str]:
+    """The modules a Python program's text imports, as paths relative to where it is
+    found first (``pkg.sub`` is ``pkg/sub``; ``from ..x import y`` is ``../x``)."""
+    if not text.isascii():  # identifiers are NFKC-folded: ``import ｈelper`` is helper
+        import unicodedata
+
+        text = unicodedata.normalize("NFKC", text)
+    found = [m.replace(".", "/") for m in _IMPORTS.findall(text)]
+    for match in re.finditer(_IMPORT_LIST, text):  # ``import os, helper as h``
+        for part in match.group(1).split(",")[1:]:
+            module = part.split(" as ")[0].strip()
+            if re.match(r"^[A-Za-z_][\w.]*$", module):
+                found.append(module.replace(".", "/"))
+    for match in re.finditer(_RELATIVE_IMPORT, text):
+        up = "../" * (len(match.group(1)) - 1)
+        if match.group(2):
+            found.append(up + match.group(2).replace(".", "/"))
+        else:
+            found += [up + n.strip() for n in match.group(3).split(",") if n.strip()]
+    return list(dict.fromkeys(found))
+
+
+#: Programs that import a module (or run a script, a notebook) their arguments name:
+#: ASGI/WSGI servers (``uvicorn mod:app``), task queues (``celery -A mod``), web
+#: frameworks' runners (``flask --app mod run``, ``fastapi run x.py``, ``streamlit run
+#: x.py``) and notebook runners (``jupyter nbconvert --execute x.ipynb``, ``papermill``).
+APP_RUNNERS = frozenset({
+    "uvicorn", "gunicorn", "hypercorn", "daphne", "granian", "waitress-serve", "uwsgi",
+    "celery", "flask", "fastapi", "streamlit", "panel", "gradio", "jupyter", "papermill",
+    "nbconvert", "voila", "marimo", "dramatiq", "rq", "huey_consumer", "arq", "taskiq",
+    "sanic", "litestar", "django-admin", "locust",
+})  # fmt: skip
+#: A word naming a module, optionally with the attribute a server takes from it.
+_MODULE_WORD = r"^([A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*)(?::.*)?$"
+#: Files some of them import when no module is named.
+_APP_DEFAULTS: dict[str, tuple[str, ...]] = {
+    "flask": ("app.py", "wsgi.py", "app/__init__.py", "wsgi/__init__.py"),
+    "fastapi": ("main.py", "app.py", "api.py", "app/main.py", "app/app.py", "app/api.py"),
+    "gunicorn": ("gunicorn.conf.py",),
+    "locust": ("locustfile.py",),
+    "django-admin": (),
+}
+_PROGRAM_SUFFIXES = (".py", ".pyw", ".ipynb", ".pyz", ".sh", ".bash", ".js", ".mjs", ".cjs",
+                     ".ts", ".rb", ".pl", ".pm", ".php", ".lua")  # fmt: skip
+
+
+def _app_reason(
+    base: str, words: Sequence[Word], ctx: CallContext, paths: PathsOf | None, run: _Run
+) -> str | None:
+    """What a server or notebook runner imports (:data:`APP_RUNNERS`): every word (and
+    option value) that names a program file is read as a script, every word that may name
+    a module as ``python3 -m MODULE`` would read it. The runners' grammars are not
+    modelled: each word that could be a module is read (a superset)."""
+    base = base.removeprefix("jupyter-")
+    if any(not w.static for w in words):
+        return f"{base} imports a module named only when bash runs it{UNSEEN}"
+    values = [
+        w.value.split("=", 1)[1] if w.value.startswith("--") and "=" in w.value else w.value
+        for w in words
+    ]
+    values = [v[2:] if v.startswith("-A") and len(v) > 2 else v for v in values]
+    scripts = [v for v in values if v.endswith(_PROGRAM_SUFFIXES) or v.startswith("python:")]
+    for name in scripts:
+        name = name.removeprefix("python:")
+        if not name.endswith(_PROGRAM_SUFFIXES):
+            continue
+        why = _script_reason(base, name, (), ctx, (), paths, False, run)
+        if why is not None:
+            return why
+    modules = []
+    for value in values:
+        value = value.removeprefix("python:")
+        match = re.match(_MODULE_WORD, value)
+        if match and not value.endswith(_PROGRAM_SUFFIXES):
+            modules.append(match.group(1))
+    why = _modules_reason(base, modules, ctx, paths, run)
+    if why is not None:
+        return why
+    for name in _APP_DEFAULTS.get(base, ()):
+        why = _script_reason(base, name, (), ctx, (), paths, True, run)
+        if why is not None:
+            return why
+    if base == "flask":
+        for name in (".flaskenv", ".env"):
+            text = _read_script(name, ctx, paths, run)
+            if text is not None and text is not _MISSING and "FLASK_APP" in text:
+                return f"flask imports the app {name} names, which the guard does not read{UNSEEN}"
     return None
 
 
 #: ``import x`` / ``from x import`` in a program: a module found in the working directory
 #: first (``-c``, ``-m`` and stdin put it on ``sys.path``).
 _IMPORTS = re.compile(r"(?:^|[\s;(])(?:import|from)\s+([A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_]\w*)*)")
-_MAX_MODULES = 16
+#: At most this many modules of one program's text are read; more are not (asked about).
+_MAX_MODULES = 64
+#: At most this many scripts and modules are read for one call (probes included).
+_MAX_SCRIPTS = 512
 #: Programs that run the recipes of a file they find in the working directory (or are
 #: given with ``-f``): ``make`` its Makefile, ``just`` its justfile, ``npm run`` the
-#: scripts of package.json.
+#: scripts of package.json; ``nox`` its noxfile.py, ``invoke`` its tasks.py (Python).
 _TASK_FILES: dict[str, tuple[str, ...]] = {
     "make": ("GNUmakefile", "makefile", "Makefile"),
     "gmake": ("GNUmakefile", "makefile", "Makefile"),
@@ -829,27 +1179,119 @@ _TASK_FILES: dict[str, tuple[str, ...]] = {
     "yarn": ("package.json",),
     "bun": ("package.json",),
     "task": ("Taskfile.yml", "Taskfile.yaml", "taskfile.yml"),
+    "nox": ("noxfile.py",),
+    "invoke": ("tasks.py",),
+    "inv": ("tasks.py",),
+    "fab": ("fabfile.py",),
+    "doit": ("dodo.py",),
+    "rake": ("Rakefile", "rakefile"),
+    "tox": ("tox.ini",),
 }
 
 
-def _task_file_reason(cmd: Command, ctx: CallContext, paths: PathsOf | None) -> str | None:
+def _task_file_reason(
+    cmd: Command, ctx: CallContext, paths: PathsOf | None, run: _Run | None = None
+) -> str | None:
     """The task file a runner reads (``make``, ``just``, ``npm run``), read as a script."""
     values = [w.value for w in cmd.words[1:]]
     names = list(_TASK_FILES[cmd.basename])
     directory = ""
     for i, value in enumerate(values[:-1]):
-        if value in ("-f", "--file", "--makefile", "--justfile"):
+        if value in ("-f", "--file", "--makefile", "--justfile", "--noxfile"):
             names = [values[i + 1]]
         elif value in ("-C", "--directory", "--prefix", "--cwd", "-d", "--dir"):
             directory = values[i + 1].rstrip("/") + "/"
     for value in values:
-        for flag in ("-f", "--file=", "--makefile=", "--justfile="):
+        for flag in ("-f", "--file=", "--makefile=", "--justfile=", "--noxfile="):
             if value.startswith(flag) and len(value) > len(flag):
                 names = [value[len(flag) :]]
     for name in names:
-        text = _read_script(name if name.startswith("/") else directory + name, ctx, paths)
-        if text is not None and _names_overseer(text):
+        path = name if name.startswith("/") else directory + name
+        text = _read_script(path, ctx, paths, run)
+        if text is None or text is _MISSING:
+            continue
+        if isinstance(text, _Opaque):
+            return f"{cmd.basename} runs recipes from {name[:60]}, which {text.why}{UNSEEN}"
+        if _text_names_overseer(text):
             return f"{cmd.basename} runs recipes from {name[:60]}, which name overseer{UNSEEN}"
+        how = f"{cmd.basename} runs {name[:60]}"
+        if name.endswith(".py"):
+            why = _text_reason(cmd.basename, how, text, ctx, paths, run)
+        else:
+            why = _recipes_reason(cmd.basename, how, name, text, ctx, paths, run, values)
+        if why is not None:
+            return why
+    return None
+
+
+#: What make reads that the guard does not model: another makefile, the program recipes
+#: run with, the recipe prefix, recipes or text made at run time (``$(eval)``, ``$(call)``).
+_MAKE_UNMODELLED = (
+    r"(?m)^[ \t]*(?:-?include|sinclude|export[ \t]+SHELL|SHELL[ \t]*[:?+!]?=|\.SHELLFLAGS|"
+    r"\.RECIPEPREFIX|MAKEFILES)|\$[({](?:eval|call|value|file|guile|shell)\b|^[ \t]*set[ \t]+shell"
+)
+#: At most this many recipe lines of a task file are judged; more are not (asked about).
+_MAX_RECIPES = 200
+
+
+def _npm_runs(script: str, words: Sequence[str]) -> bool:
+    """May ``npm run NAME`` (``words``: the words after the program) run the script
+    ``script``: NAME, its ``pre``/``post`` scripts; every script when NAME is not told."""
+    operands = [w for w in words if not w.startswith("-")]
+    if operands[:1] in (["run"], ["run-script"], ["rum"], ["urn"]) and len(operands) > 1:
+        wanted = operands[1]
+    else:
+        return True
+    return script in (wanted, f"pre{wanted}", f"post{wanted}")
+
+
+def _recipes_reason(
+    program: str,
+    how: str,
+    name: str,
+    text: str,
+    ctx: CallContext,
+    paths: PathsOf | None,
+    run: _Run | None,
+    words: Sequence[str] = (),
+) -> str | None:
+    """A task file's recipes (a Makefile's and a justfile's indented lines, package.json's
+    scripts) judged as the shell command lines they are: a command whose name make or just
+    builds (``$(X)$(Y) decide``, ``{{x}}``) is one the guard cannot read. Other task files
+    (Taskfile.yml, Rakefile, tox.ini) are read for the names they hold alone."""
+    recipes: list[str] = []
+    if name.endswith("package.json"):
+        import json
+
+        try:
+            scripts = json.loads(text).get("scripts") or {}
+        except (ValueError, AttributeError):
+            return f"{how}, which the guard cannot read as JSON{UNSEEN}"
+        if not isinstance(scripts, dict):
+            return f"{how}, whose scripts the guard cannot read{UNSEEN}"
+        recipes = [str(v) for k, v in scripts.items() if _npm_runs(k, words)]
+    elif program in ("make", "gmake", "bmake", "just"):
+        found = re.search(_MAKE_UNMODELLED, text)
+        if found is not None:
+            shown = found.group(0).strip()[:30]
+            return f"{how}, which uses {shown!r}: recipes the guard does not model{UNSEEN}"
+        indent = "\t" if program != "just" else (" ", "\t")
+        for line in text.replace("\\\n", " ").split("\n"):
+            if line.startswith(indent) and line.strip() and not line.lstrip().startswith("#"):
+                recipe = line.strip().lstrip("@+-").strip()
+                if program == "just":
+                    recipe = re.sub(r"\{\{.*?\}\}", "$(just)", recipe)
+                else:
+                    recipe = recipe.replace("$$", "$")  # make's escape of a shell "$"
+                recipes.append(recipe)
+    else:
+        return None
+    if len(recipes) > _MAX_RECIPES:
+        return f"{how}, which has more recipes than the guard reads{UNSEEN}"
+    for recipe in recipes:
+        why = _shell_text_reason(recipe, ctx, paths, run)
+        if why is not None:
+            return f"{how}: a recipe {why}"
     return None
 
 
@@ -877,7 +1319,12 @@ def _shell_script(cmd: Command) -> str | None:
 
 def _literal_reason(program: str, text: str, ctx: CallContext, paths: PathsOf | None) -> str | None:
     """A file of overseer's (or a hook setting) among the literals of a program's text
-    (:func:`overseer.policy.literals.literals`), resolved as the command line's files are."""
+    (:func:`overseer.policy.literals.literals`), resolved as the command line's files are;
+    a literal naming one of them by its bare name in a program that navigates to places it
+    has no literal for (``Path.cwd().parent / 'config.toml'``); a glob literal that matches
+    one of them (``glob('../*')``)."""
+    bare = {posixpath.basename(p) for p in ctx.protected_files}
+    navigates = None
     for literal in literals(text):
         name = literal
         if name.startswith("~/"):
@@ -886,6 +1333,107 @@ def _literal_reason(program: str, text: str, ctx: CallContext, paths: PathsOf | 
         hit = next((f for f in found or () if is_guarded(f, ctx, parents=False)), None)
         if hit is not None:
             return f"the program {program} runs names {hit} (it may write it){UNSEEN}"
+        if posixpath.basename(name.rstrip("/")) in bare:
+            navigates = navigates if navigates is not None else re.search(_NAVIGATES, text)
+            if navigates is not None:
+                return (
+                    f"the program {program} runs names {posixpath.basename(name)[:60]} and "
+                    f"finds directories at run time ({navigates.group(0)}){UNSEEN}"
+                )
+        if any(c in name for c in "*?[") and found:
+            import fnmatch
+
+            for pattern in found:
+                if any(fnmatch.fnmatchcase(p, pattern) for p in ctx.protected):
+                    return (
+                        f"the program {program} runs names {pattern[:80]}, a glob that "
+                        f"matches one of overseer's files (it may write it){UNSEEN}"
+                    )
+    return None
+
+
+#: PEP 263's source encoding declaration (``# -*- coding: utf-7 -*-``): the program is
+#: decoded with it before it is read, so a program in UTF-7 or EBCDIC reads as anything.
+_CODING = r"(?m)^[ \t\f]*#.*?coding[:=][ \t]*([-\w.]+)"
+_PLAIN_CODINGS = frozenset({"utf-8", "utf8", "ascii", "us-ascii", "latin-1", "iso-8859-1",
+                            "iso8859-1", "latin1", "utf-8-sig", "cp1252"})  # fmt: skip
+
+
+def _text_reason(
+    program: str,
+    how: str,
+    text: str,
+    ctx: CallContext,
+    paths: PathsOf | None,
+    run: _Run | None = None,
+    shell: bool = False,
+) -> str | None:
+    """A program's text judged: one that names overseer (:func:`_text_names_overseer`),
+    a shell script judged as a command line is, one that builds code or names at run time
+    (:data:`_DYNAMIC`), one that names a file of overseer's (:func:`_literal_reason`)."""
+    if _text_names_overseer(text):
+        return f"{how}, a program that names overseer{UNSEEN}"
+    coding = re.search(_CODING, "\n".join(text.split("\n", 2)[:2]))
+    if coding is not None and coding.group(1).lower().replace("_", "-") not in _PLAIN_CODINGS:
+        shown = coding.group(1)[:30]
+        return f"{how}, whose source is in {shown}, which the guard does not decode{UNSEEN}"
+    if shell:
+        why = _shell_text_reason(text, ctx, paths, run)
+        return None if why is None else f"{how}: {why}"
+    why = _dynamic_reason(text)
+    if why is not None:
+        return f"{how}, a program that {why}{UNSEEN}"
+    for source in (text, _unescaped(text)) if "\\" in text else (text,):
+        why = _literal_reason(program, source, ctx, paths)
+        if why is not None:
+            return why
+    return _runs_literal_reason(program, how, text, ctx, paths, run)
+
+
+#: The files ``require('./x')`` (and ``import './x'``, ``load``) may mean.
+_RESOLVED_SUFFIXES = (".js", ".mjs", ".cjs", ".json", "/index.js", "/index.mjs", ".py",
+                      ".rb", ".pl", ".pm", ".sh")  # fmt: skip
+#: A literal that may be a command line the program hands a shell or ``exec``
+#: (``os.system('sh runner.sh')``, ``execSync('cp a b && python3 b')``).
+_COMMAND_SYNTAX = ("&&", "||", ";", "|", "$(", "`", "<", ">")
+
+
+def _runs_literal_reason(
+    program: str,
+    how: str,
+    text: str,
+    ctx: CallContext,
+    paths: PathsOf | None,
+    run: _Run | None,
+) -> str | None:
+    """The programs a program's literals may name for it to run: a script file
+    (``runpy.run_path('tool.py')``, ``subprocess.run(['sh', 'runner.sh'])``,
+    ``require('./x.js')``) is read as a script; a literal that is a command line (its first
+    word a shell, an interpreter, a launcher or a path, or shell operators in it) is judged
+    as the command line it is (``os.system('cp tool.py t.py && python3 t.py')``)."""
+    for literal in literals(text):
+        words = literal.split()
+        if not words:
+            continue
+        first = posixpath.basename(words[0])
+        runs = (
+            first in _ALL_SHELLS or first in _INTERPRETERS or first in LAUNCHERS
+            or first in APP_RUNNERS or first in _TASK_FILES or _PYTHON.match(first)
+            or words[0].startswith(("./", "../", "/"))
+        )  # fmt: skip
+        if len(words) > 1 and (runs or any(op in literal for op in _COMMAND_SYNTAX)):
+            why = _shell_text_reason(literal, ctx, paths, run)
+            if why is not None:
+                return f"{how}, which runs {literal[:60]!r}: {why}"
+        for word in words:
+            if not (word.endswith(_PROGRAM_SUFFIXES) or word.startswith(("./", "../"))):
+                continue
+            # as Node's require resolves it too: ./x is ./x.js, ./x/index.js...
+            bare = () if word.endswith(_PROGRAM_SUFFIXES) else _RESOLVED_SUFFIXES
+            for name in (word, *(word + suffix for suffix in bare)):
+                why = _script_reason(program, name, (), ctx, (), paths, True, run)
+                if why is not None:
+                    return f"{how}, which names {word[:60]}: {why}"
     return None
 
 
@@ -897,31 +1445,84 @@ def _script_reason(
     data: Sequence[str],
     paths: PathsOf | None,
     missing_ok: bool = False,
+    run: _Run | None = None,
 ) -> str | None:
     """A script file run: read where the file system is (the hook, ``scope explain``),
-    judged as a program handed over whole. One not there yet (written by this command
-    line) is judged by the here-documents that may write it."""
-    text = _read_script(name, ctx, paths)
+    judged as a program handed over whole (a shell script as a command line). One not there
+    (written by this command line, or by nothing yet) is asked about unless ``missing_ok``
+    (a module probed for: one not found here is an installed one)."""
+    run = run or _Run()
+    key = posixpath.normpath(name)
+    if key in run.seen:
+        return None  # judged already (a module imported twice, an import cycle)
+    if len(run.seen) >= _MAX_SCRIPTS:
+        return f"{program} runs more scripts and modules than the guard reads{UNSEEN}"
+    run.seen.add(key)
+    text = _read_script(name, ctx, paths, run)
     if text is None:
-        if not missing_ok and any(_names_overseer(d) for d in data):
-            return f"{program} runs {name[:80]}, written here from text naming overseer{UNSEEN}"
         return None
-    if _names_overseer(text):
-        return f"{program} runs {name[:80]}, a program that names overseer{UNSEEN}"
+    how = f"{program} runs {name[:80]}"
+    if text is _MISSING:
+        if any(_names_overseer(d) for d in data):
+            return f"{how}, written here from text naming overseer{UNSEEN}"
+        return None if missing_ok else f"{how}, which {text.why}{UNSEEN}"
+    if isinstance(text, _Opaque):
+        return f"{how}, which {text.why}{UNSEEN}"
     if any(_names_overseer(a) for a in argv):
         return f"{program} hands {name[:80]} arguments that name overseer{UNSEEN}"
-    return _literal_reason(program, text, ctx, paths)
+    if text.startswith("\x7fELF"):  # a binary: only the names it holds are read
+        return f"{how}, a program that names overseer{UNSEEN}" if _names_overseer(text) else None
+    shell = _is_shell_script(program, name, text)
+    why = _text_reason(program, how, text, ctx, paths, run, shell=shell)
+    if (
+        why is None
+        and not shell
+        and (_PYTHON.match(program) or name.endswith(".py") or program in APP_RUNNERS)
+    ):
+        # a Python program imports modules from its own directory first
+        where = posixpath.dirname(name)
+        if name.endswith(("/__init__.py", "/__main__.py")):
+            where = posixpath.dirname(where) if name.endswith("/__main__.py") else where
+        why = _modules_reason(program, _imported(text), ctx, paths, run, where)
+    return why
 
 
-def _read_script(name: str, ctx: CallContext, paths: PathsOf | None) -> str | None:
-    """The start of the script ``name``, or None when there is none (or no file system:
-    the pure engine judges the command line alone). A directory is the ``__main__.py`` in
-    it (``python3 src``); a zip archive (a zipapp) is compressed, so it reads as
-    :data:`_OPAQUE`."""
+def _is_shell_script(program: str, name: str, text: str) -> bool:
+    """Is the script ``program`` runs (``sh x``, ``./x``) read by a shell: given to one, or
+    run as ``./x`` with a shell's ``#!`` line or none (bash runs a file without one)?"""
+    if program in SHELLS or program in _ALL_SHELLS or program in ("source", "."):
+        return True
+    if name.endswith((".sh", ".bash")):
+        return True
+    if name.endswith(_PROGRAM_SUFFIXES) or _PYTHON.match(program):
+        return False
+    if program in _INTERPRETERS or program in APP_RUNNERS or program in LAUNCHERS:
+        return False
+    first = text.split("\n", 1)[0]
+    if not first.startswith("#!"):
+        return True
+    return any(posixpath.basename(w) in _ALL_SHELLS for w in first[2:].split()[:2])
+
+
+def _read_script(
+    name: str, ctx: CallContext, paths: PathsOf | None, run: _Run | None = None
+) -> str | None:
+    """The text of the script ``name``; None when there is no file system to read (the
+    pure engine judges the command line alone); :data:`_MISSING` when it is not there; an
+    :class:`_Opaque` text when what will run cannot be told from it (another command of
+    the line may write it first, it is longer than the guard reads, a FIFO or a device, a
+    zip archive). A directory is the ``__main__.py`` in it (``python3 src``)."""
     if ctx.resolve is None:
         return None
+    if run is not None and run.writer:
+        return _Opaque(
+            f"another command of the line ({run.writer}) may write first: the text read "
+            "now is not what runs"
+        )
     found = paths(name) if paths is not None else [_lexical(name, ctx)]
-    for path in found or ():
+    if found is None:
+        return _Opaque("is where a directory the line moves to leads, which is not known")
+    for path in found:
         if os.path.isdir(path):
             path = os.path.join(path, "__main__.py")
         try:  # never blocks: a FIFO or a terminal would hold the gate until it times out
@@ -929,21 +1530,36 @@ def _read_script(name: str, ctx: CallContext, paths: PathsOf | None) -> str | No
         except (OSError, ValueError):
             continue
         try:
-            if not stat.S_ISREG(os.fstat(fd).st_mode):
-                return _OPAQUE  # a pipe or a device: its text is whatever is written to it
+            info = os.fstat(fd)
+            if not stat.S_ISREG(info.st_mode):
+                return _Opaque("is a pipe or a device: its text is whatever is written to it")
             head = os.read(fd, _SCRIPT_BYTES)
         except OSError:
-            return _OPAQUE
+            return _Opaque("cannot be read")
         finally:
             os.close(fd)
         if head.startswith(b"PK\x03\x04") or b"PK\x05\x06" in head[-4096:]:
-            return _OPAQUE
+            return _Opaque("is a zip archive: its program is compressed")
+        if info.st_size > _SCRIPT_BYTES and not head.startswith(b"\x7fELF"):
+            return _Opaque(f"is longer than the {_SCRIPT_BYTES // 1024} KiB the guard reads")
         return head.decode("utf-8", "replace")
-    return None
+    return _MISSING
 
 
-#: What a script reads as when its text cannot be seen (a zip archive): it may be anything.
-_OPAQUE = "\0opaque: overseer"
+class _Opaque(str):
+    """What a script reads as when its text cannot be judged: it names overseer (so any
+    reader of it asks); ``why`` says why (completes "the script ...")."""
+
+    why: str
+
+    def __new__(cls, why: str) -> _Opaque:
+        made = super().__new__(cls, "\0opaque: overseer")
+        made.why = why
+        return made
+
+
+#: A script that is not there when the guard reads it.
+_MISSING = _Opaque("is not there when the guard reads it (something may write it before it runs)")
 
 
 def _pysqlite_reason(
@@ -968,18 +1584,28 @@ def _pysqlite_reason(
 
 
 def _launched_program_reason(
-    cmd: Command, ctx: CallContext, data: Sequence[str], paths: PathsOf | None
+    cmd: Command,
+    ctx: CallContext,
+    data: Sequence[str],
+    paths: PathsOf | None,
+    run: _Run | None = None,
 ) -> str | None:
     """What a launcher runs (``uv run python tool.py``, ``uv run tool.py``, ``pyenv exec
-    sh x.sh``, ``ipython tool.py``): the first word that is an interpreter or a script is
-    judged as the program it starts."""
+    sh x.sh``, ``ipython tool.py``, ``uv run uvicorn mod:app``): the first word that is an
+    interpreter, a server or a script is judged as the program it starts."""
     words = cmd.words[1:]
     for k, word in enumerate(words, start=1):
         name = posixpath.basename(word.value)
-        if _PYTHON.match(name) or name in _INTERPRETERS or name in _ALL_SHELLS:
+        if (
+            _PYTHON.match(name)
+            or name in _INTERPRETERS
+            or name in _ALL_SHELLS
+            or name in APP_RUNNERS
+            or name in _TASK_FILES
+        ):
             inner = Command(cmd.words[k:], [], exact=cmd.exact)
             inner.redirects = cmd.redirects
-            return _program_text_reason(inner, ctx, data, paths)
-        if word.static and word.value.endswith((".py", ".pyz", ".sh", ".js", ".ts", ".ipynb")):
-            return _script_reason(cmd.basename, word.value, (), ctx, (), paths, missing_ok=True)
+            return _program_text_reason(inner, ctx, data, paths, run)
+        if word.static and word.value.endswith(_PROGRAM_SUFFIXES):
+            return _script_reason(cmd.basename, word.value, (), ctx, (), paths, True, run)
     return None

@@ -246,7 +246,12 @@ def tampering(tool: str, tool_input: Mapping[str, Any], ctx: CallContext) -> str
                     named.append(hit)
                     break
             why = command_reason(
-                cmd, named, ctx, data=analysis.data, paths=_names_resolver(analysis, ctx)
+                cmd,
+                named,
+                ctx,
+                data=analysis.data,
+                paths=_names_resolver(analysis, ctx),
+                line=analysis,
             )
             if why is not None:  # it quotes the agent's program name and paths: neutralised
                 return REASON_PREFIX + neutralise(why, limit=300) + "; never allowed by a rule"
