@@ -233,9 +233,9 @@ WRAPPER_HOLES = [
 ]
 
 PATH_HOLES = [
-    _bash("cat ~+/.env", "deny", TILDE),
-    _bash("cat ~+/secrets/k.txt", "deny", TILDE),
-    _bash("ls ~+/secrets", "deny", TILDE),
+    _bash("cat ~+/.env", "deny"),
+    _bash("cat ~+/secrets/k.txt", "deny"),
+    _bash("ls ~+/secrets", "deny"),
     _case("Grep", {"pattern": "BEGIN", "path": "/"}, "deny", ROOT),
 ]
 
@@ -243,8 +243,8 @@ REPO_HOLES = [
     _bash("git diff -- '.\\env'", "deny", PATHSPEC),
     _bash("git diff -- '.\\e\\n\\v'", "deny", PATHSPEC),
     _bash("git diff -- 'sub/../.\\env'", "deny", PATHSPEC),
-    _bash("git diff -- ~+/.env", "deny", TILDE),
-    _bash("git diff --no-index ~+/.env /dev/null", "deny", TILDE),
+    _bash("git diff -- ~+/.env", "deny"),
+    _bash("git diff --no-index ~+/.env /dev/null", "deny"),
 ]
 
 
@@ -527,3 +527,46 @@ def test_round5_a_plain_grant_covers_the_command_in_its_directory(
 ) -> None:
     cwd = granted.world.proj / below if below else None
     assert granted.hook("plain", command, cwd) == want
+
+
+# ----------------------------------------------------------------------------- second pass
+# Once a class was closed: more spellings of it, as the adversary tries them.
+
+# ~+ (bash's $PWD), ~+0 and ~0 are where the line is; ~- ($OLDPWD) is not known: asked
+TILDE_MORE = [
+    _bash("cat ~+/sub/../.env", "deny"),
+    _bash("cat ~+0/.env", "deny"),  # ~+0 and ~0 are dirs +0: $PWD
+    _bash("cat ~0/secrets/k.txt", "deny"),
+    _bash("cat ~+//.env", "deny"),
+    _bash("cat ~+/.e{m..o}v", "deny"),
+    _bash("cat {~+,x}/.env", "deny"),  # brace expansion first, then the tilde
+    _bash("cat ~+{/.env,/x}", "deny"),
+    _bash('cat ~+/"secrets"/k.txt', "deny"),
+    _bash("cd sub && cat ~+/../.env", "deny"),
+    _bash("PWD=/tmp cat ~+/.env", "deny"),  # words expand before the prefix is assigned
+    _bash("cat ~+/link", "deny"),  # link -> ~/.ssh/id_rsa
+    _bash("ls ~+/lnk/../.ssh", "deny"),
+    _bash("cat < ~+/.env", "deny"),
+    _bash("cat ${PWD}/.env", "ask"),  # an expansion: not known, never allowed
+    _bash('cat "$PWD/.env"', "ask"),
+    _bash("cat ~-/.env", "ask"),  # OLDPWD: not known
+    _bash("cd sub && cat ~-/.env", "ask"),
+    _bash("cat ~-0/.env", "ask"),
+    _bash('cat ~+"/.env"', "ask"),  # a quoted slash: bash leaves ~+ as written
+    _bash('cat ~"/.ssh/id_rsa"', "ask"),  # the same for ~: not the home directory
+    _bash("cat a=~/.ssh/id_rsa", "ask"),  # an assignment-like word: bash expands the ~
+    _bash("cat a=x:~/.ssh/id_rsa", "ask"),
+]
+
+TILDE_ALLOWED = [
+    _bash("cat ~+/README.md", "allow"),
+    _bash("ls ~+/src", "allow"),
+    _bash("echo ~+ ~0", "allow"),
+]
+
+
+@pytest.mark.parametrize(("tool", "tool_input", "want"), TILDE_MORE + TILDE_ALLOWED)
+def test_round5_more_tildes(
+    world: World3, tool: str, tool_input: dict[str, Any], want: str
+) -> None:
+    _check(world, tool, tool_input, want)

@@ -790,7 +790,8 @@ class _Walk:
         return Word(
             "".join(p.value for p in pieces),
             "".join(p.raw for p in pieces),
-            static=all(p.static for p in pieces) and not (len(pieces) > 1 and first.tilde),
+            static=all(p.static for p in pieces)
+            and not (len(pieces) > 1 and (first.tilde or _bare_tilde(first.raw))),
             glob=any(p.glob for p in pieces),
             tilde=first.tilde and isinstance(tokens[0], str),
         )
@@ -1073,6 +1074,13 @@ class _Walk:
             static = all(p.static for p in parts)
             glob = any(p.glob for p in parts)
             tilde = bool(parts) and parts[0].tilde
+            if len(named) > 1 and named[0].type == "word" and _bare_tilde(parts[0].raw):
+                # ``~"/x"``, ``~+"/x"``: a quoted character in the tilde-prefix, no expansion
+                static = tilde = False
+            if len(named) > 1 and _assigned_tilde(
+                "".join(self.text(c) if c.type == "word" else "\x00" for c in named)
+            ):
+                static = False
             if any(c.type == "word" for c in node.named_children[1:]):
                 # ``~`` expands only at the start; a later unquoted part cannot be a tilde,
                 # but brace expansion (``.{env,x}``) spans parts: look at the unquoted text.
@@ -1227,6 +1235,27 @@ def _brace_expansion(text: str) -> bool:
     return False
 
 
+#: ``~+``, ``~+0`` and ``~0`` (``dirs +0``) are bash's ``$PWD``: the directory the line is in
+#: at that point (bash sets PWD where it starts and at every ``cd``; a line that assigns PWD
+#: otherwise is not modelled). ``~-`` is ``$OLDPWD``, not known here.
+_PWD_TILDE = re.compile(r"~(?:\+0?|0)(?=/|$)")
+_ASSIGNMENT_LIKE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\+?=")
+
+
+def _bare_tilde(raw: str) -> bool:
+    """A tilde-prefix with no slash after it (``~``, ``~+``): a quoted part that follows
+    belongs to the prefix, and bash leaves the word as written."""
+    return raw.startswith("~") and "/" not in raw
+
+
+def _assigned_tilde(unquoted: str) -> bool:
+    """bash expands ``~`` after the ``=`` and after every ``:`` of an argument that reads as
+    an assignment (``cat a=~/.ssh/id_rsa`` reads ``a=$HOME/.ssh/id_rsa``): such a word is
+    not known (``unquoted`` is the word's text, quoted parts as NUL)."""
+    match = _ASSIGNMENT_LIKE.match(unquoted)
+    return match is not None and re.search(r"[=:]~", unquoted[match.end() - 1 :]) is not None
+
+
 def _unquoted(raw: str, leading: bool, braces_done: bool = False) -> Word:
     r"""An unquoted word: ``\x`` is ``x`` (and never a glob), ``*?[`` are globs, a leading
     ``~`` is the home directory (``~user`` is not modelled), braces may expand (unless
@@ -1251,10 +1280,15 @@ def _unquoted(raw: str, leading: bool, braces_done: bool = False) -> Word:
     static = braces_done or not _brace_expansion(raw)
     tilde = False
     if leading and raw.startswith("~"):
+        pwd = _PWD_TILDE.match(raw)
         if raw == "~" or raw.startswith("~/"):
             tilde = True
+        elif pwd is not None:
+            value = "." + value[pwd.end() :]  # ~+ is $PWD: where the line is, as ./ is
         else:
-            static = False  # ~user, ~+, ~-: another directory
+            static = False  # ~user, ~-: another directory (OLDPWD is not known)
+    elif _assigned_tilde(raw):
+        static = False
     if "\x00" in value:
         static = False
     return Word(value, raw, static=static, glob=glob, tilde=tilde)
