@@ -240,9 +240,9 @@ PATH_HOLES = [
 ]
 
 REPO_HOLES = [
-    _bash("git diff -- '.\\env'", "deny", PATHSPEC),
-    _bash("git diff -- '.\\e\\n\\v'", "deny", PATHSPEC),
-    _bash("git diff -- 'sub/../.\\env'", "deny", PATHSPEC),
+    _bash("git diff -- '.\\env'", "deny"),
+    _bash("git diff -- '.\\e\\n\\v'", "deny"),
+    _bash("git diff -- 'sub/../.\\env'", "deny"),
     _bash("git diff -- ~+/.env", "deny"),
     _bash("git diff --no-index ~+/.env /dev/null", "deny"),
 ]
@@ -570,3 +570,32 @@ def test_round5_more_tildes(
     world: World3, tool: str, tool_input: dict[str, Any], want: str
 ) -> None:
     _check(world, tool, tool_input, want)
+
+
+# a backslash in a pathspec: git's wildcard set, an escape of the next character
+PATHSPEC_MORE = [
+    _bash("git diff -- ':(glob).\\env'", "deny"),
+    _bash("git diff -- ':(icase)\\.ENV'", "deny"),
+    _bash("git diff -- ':/.\\env'", "deny"),
+    _bash("git diff -- ':(top).\\env'", "deny"),
+    _bash("git diff '.\\e*'", "deny"),  # a wildcard: a pathspec without --
+    _bash("git diff -- '[.]\\env'", "deny"),
+    _bash("git diff -- '.\\env' src", "deny"),
+    _bash("git diff HEAD -- '\\.env'", "deny"),
+    _bash("git diff -- '.en\\v'", "deny"),
+    _bash("git diff -- 'secrets\\/k.txt'", "deny"),
+    _bash("git -C sub diff -- '../.\\env'", "deny"),
+    _bash("cd sub && git diff -- '../\\.env'", "deny"),
+    _bash("git -C ~+ diff -- .env", "deny"),
+    _bash("git diff -- ~+/sub/../.env", "deny"),
+    _bash("git diff --no-index ~0/secrets/k.txt /dev/null", "deny"),
+    _bash("git diff -- ':(literal).\\env'", "allow"),  # literal: the name '.\env', no file
+    _bash("git diff -- ~+/src", "allow"),
+]
+
+
+@pytest.mark.parametrize(("tool", "tool_input", "want"), PATHSPEC_MORE)
+def test_round5_more_pathspecs(
+    repo: World3, tool: str, tool_input: dict[str, Any], want: str
+) -> None:
+    _check(repo, tool, tool_input, want)

@@ -26,7 +26,15 @@ ARGS = [
     "--stat", "-- ':(exclude)sub' '*.py'", "HEAD~0", "-- -/y", "HEAD -- -/y", "-S y",
     "HEAD -- README.md", "HEAD -- ':(glob)**/.env'", "HEAD:.env HEAD:README.md",
     "--cached -- ':!-'", "HEAD -- ../.env", "-- ':(top,icase)SUB'",
+    *(BACKSLASHED := [
+        "-- '.\\env'", "-- '.\\e\\n\\v'", "-- 'sub/../.\\env'", "-- ':(glob).\\env'",
+        "-- ':(icase)\\.ENV'", "-- ':(icase).\\env'", "-- ':(top)sub/\\x.env'", "-- ':/.\\env'",
+        "-- '\\.e*'", "HEAD -- '*\\.env'", "'.\\e*'", "-- ':(top,icase)sub/\\x.ENV'",
+        "-- 'sub\\/x.env'",
+    ]),
 ]  # fmt: skip
+#: (``BACKSLASHED``: a backslash is in git's glob-special set; it escapes the next character
+#: and makes the pathspec a wildcard, so ``.\env`` is ``.env``)
 
 
 @pytest.fixture(scope="module")
@@ -62,7 +70,7 @@ def _shown(repo: Path, args: str, cwd: Path) -> list[str]:
 def test_every_file_git_shows_is_judged(repo: Path, args: str, where: str) -> None:
     cwd = repo / where
     shown = _shown(repo, args, cwd)
-    if args in ("", "HEAD", "--stat"):
+    if args in ("", "HEAD", "--stat") or (args in BACKSLASHED and not where):
         assert shown, "the fixture must make git show something"
     ctx = context(str(cwd), str(repo.parent / "home"))
     command = f"git diff {args}".strip()
@@ -88,6 +96,8 @@ def test_narrow_diffs_are_not_stopped(repo: Path) -> None:
         ("*.py", "a/b.py", True),  # git's * spans /
         ("[!x]env", ".env", True),
         ("\\*x", "*x", True),
+        (".\\env", ".env", True),
+        ("\\.\\e\\n\\v", ".env", True),
         ("*.md", ".env", False),
     ],
 )

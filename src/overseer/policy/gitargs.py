@@ -48,7 +48,9 @@ _LONG_CONTENT = (
     "--patch", "--unified", "--cc", "--word-diff", "--full-diff", "--pickaxe", "--find-object",
     "--ext-diff", "--textconv", "--raw", "--diff-merges", "--remerge-diff", "--dd",
 )  # fmt: skip
-_WILDCARDS = frozenset("*?[")
+#: git's glob-special set (``is_glob_special``): a pathspec holding one is a wildcard; a
+#: backslash escapes the next character, so ``.\env`` matches ``.env``.
+_WILDCARDS = frozenset("*?[\\")
 _KNOWN_MAGIC = frozenset({"top", "literal", "glob", "icase", "exclude"})
 
 
@@ -258,16 +260,31 @@ def _pathspec(word: Word, start: Word | None, sub: str, icase: bool) -> tuple[li
     path = rest or "."
     if "top" in magic:
         if "icase" in magic or icase:
-            path = "".join(f"[{c.lower()}{c.upper()}]" if c.isalpha() else c for c in path)
+            path = _either_case(path)
         return [Access("repo", Word(path, word.raw), f"git {sub}", start=start)], True
     accesses = [Access("read", _under(start, Word(path, word.raw)), f"git {sub}")]
     if "icase" in magic or icase:
         # ``:(icase).ENV`` is .env: every letter either way, matched against the tree
-        path = "".join(f"[{c.lower()}{c.upper()}]" if c.isalpha() else c for c in path)
+        path = _either_case(path)
         magic.discard("literal")
     if "literal" not in magic and _WILDCARDS & set(path):
         accesses.append(Access("gitspec", Word(path, word.raw), f"git {sub}", start=start))
     return accesses, True
+
+
+def _either_case(path: str) -> str:
+    """Every letter of a pathspec as a class of both cases (``:(icase)``); an escaped letter
+    (``\\E``) is that letter, in either case."""
+    out: list[str] = []
+    i = 0
+    while i < len(path):
+        ch = path[i]
+        if ch == "\\" and i + 1 < len(path) and path[i + 1].isalpha():
+            ch = path[i + 1]
+            i += 1
+        out.append(f"[{ch.lower()}{ch.upper()}]" if ch.isalpha() else ch)
+        i += 1
+    return "".join(out)
 
 
 def wildcard_regex(pattern: str) -> re.Pattern[str]:
