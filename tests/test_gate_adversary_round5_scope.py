@@ -236,7 +236,7 @@ PATH_HOLES = [
     _bash("cat ~+/.env", "deny"),
     _bash("cat ~+/secrets/k.txt", "deny"),
     _bash("ls ~+/secrets", "deny"),
-    _case("Grep", {"pattern": "BEGIN", "path": "/"}, "deny", ROOT),
+    _case("Grep", {"pattern": "BEGIN", "path": "/"}, "deny"),
 ]
 
 REPO_HOLES = [
@@ -599,3 +599,28 @@ def test_round5_more_pathspecs(
     repo: World3, tool: str, tool_input: dict[str, Any], want: str
 ) -> None:
     _check(repo, tool, tool_input, want)
+
+
+# a search root above a denied directory: ripgrep walks into it unless its globs keep it out
+ROOT_MORE = [
+    _case("Grep", {"pattern": "BEGIN", "path": "/", "glob": "id_*"}, "deny"),
+    _case("Grep", {"pattern": "BEGIN", "path": "//"}, "deny"),
+    _case("Grep", {"pattern": "BEGIN", "path": "/proc/self/root"}, "deny"),
+    _case("Grep", {"pattern": "BEGIN", "path": "/", "glob": "!*.py"}, "deny"),  # only excludes
+    _case("Grep", {"pattern": "BEGIN", "path": "/", "glob": "{id_rsa,x.py}"}, "deny"),
+    _case("Grep", {"pattern": "BEGIN", "path": "/", "glob": "**/.ssh/*"}, "deny"),
+    _case("Grep", {"pattern": "KEY", "path": "/", "glob": ".env"}, "deny"),
+    _case("Grep", {"pattern": "TOP", "path": "/", "glob": "*.txt"}, "deny"),  # secrets/k.txt
+    _case("Grep", {"pattern": "BEGIN", "path": "{home}/.."}, "deny"),
+    _case("Glob", {"pattern": "**/id_rsa", "path": "/"}, "deny"),
+    _case("Glob", {"pattern": "**", "path": "/"}, "deny"),
+    # ripgrep never reads a denied file here, but the rest of / is too large to look through
+    _case("Grep", {"pattern": "x", "path": "/", "glob": "*.py"}, "ask"),
+]
+
+
+@pytest.mark.parametrize(("tool", "tool_input", "want"), ROOT_MORE)
+def test_round5_more_search_roots(
+    world: World3, tool: str, tool_input: dict[str, Any], want: str
+) -> None:
+    _check(world, tool, tool_input, want)

@@ -186,21 +186,29 @@ def search_files(
     rg_filter: Filter,
     vcs: bool,
     also: Sequence[str | None] = (),
+    only: Sequence[str] = (),
 ) -> list[str] | None:
     """The files below ``root`` ripgrep may search with ``rg_filter`` (None: not known);
     ``vcs`` whether VCS directories are excluded first (the Grep tool) or not (Glob).
     ripgrep matches a glob against the path relative to the directory it was started in,
     which need not be the search root: each path is tried relative to ``root``, to every
-    directory in ``also`` that holds it, and whole."""
+    directory in ``also`` that holds it, and whole. ``only``: absolute paths the walk goes
+    to and nowhere else (the directories on the way to each, and all below it): the part of
+    a search too large to list whole that reaches them."""
     bases = [b.rstrip("/") + "/" for b in [root, *also] if b]
+    limits = [o.rstrip("/") + "/" for o in only]
 
     def forms(path: str) -> list[str]:
         return [path[len(b) :] for b in bases if path.startswith(b)] + [path.lstrip("/")]
 
     def prune(path: str) -> bool:
-        return all(rg_filter.prune(f) for f in forms(path))
+        if limits:
+            here = path.rstrip("/") + "/"
+            if not any(o.startswith(here) or here.startswith(o) for o in limits):
+                return True
+        return vcs and all(rg_filter.prune(f) for f in forms(path))
 
-    found = walk(root, True, prune=prune if vcs else None)
+    found = walk(root, True, prune=prune if vcs or limits else None)
     if found is None:
         return None
     return [p for p in found if any(rg_filter.passes(f) for f in forms(p))]

@@ -401,9 +401,16 @@ def _evaluate_file(
                 return inside
             if ctx.walk is None:
                 continue
-            contents = _judge_paths(
-                scope, tool, _searched(tool, tool_input, root, ctx), ctx, write=False
-            )
+            searched = _searched(tool, tool_input, root, ctx)
+            if searched is None:  # too large to list whole: the part that reaches a deny rule
+                searched = _searched(
+                    tool, tool_input, root, ctx, only=_denied_below(scope, tool, root, ctx)
+                )
+                beneath = _judge_paths(scope, tool, searched or [], ctx, write=False)
+                if beneath.verdict == "deny":
+                    return beneath
+                searched = None
+            contents = _judge_paths(scope, tool, searched, ctx, write=False)
             if contents.verdict == "deny":
                 return contents
             if contents.verdict == "ask":
@@ -419,12 +426,19 @@ def _evaluate_file(
 
 
 def _searched(
-    tool: str, tool_input: Mapping[str, Any], root: str, ctx: CallContext
+    tool: str,
+    tool_input: Mapping[str, Any],
+    root: str,
+    ctx: CallContext,
+    only: Sequence[str] | None = None,
 ) -> list[str] | None:
     """Every file below ``root`` the search tool reads (None: not known). Grep and Glob run
     ripgrep with ``--hidden``, their globs read as ripgrep's ``--glob``
-    (:mod:`overseer.policy.rgglob`); LS lists the tree without dot-files."""
+    (:mod:`overseer.policy.rgglob`); LS lists the tree without dot-files. ``only``: the
+    files on the way to these paths and below them (none when it is empty)."""
     family = canonical_tool(tool)
+    if only is not None and (not only or family not in ("Grep", "Glob")):
+        return None
     if family not in ("Grep", "Glob"):
         listed: list[str] | None = ctx.walk(root, False)
         return listed
@@ -439,8 +453,31 @@ def _searched(
     if rg_filter is None:
         return None
     return rgglob.search_files(
-        root, ctx.walk, rg_filter, vcs=family == "Grep", also=(ctx.cwd, ctx.root)
+        root, ctx.walk, rg_filter, vcs=family == "Grep", also=(ctx.cwd, ctx.root), only=only or ()
     )
+
+
+def _denied_below(scope: Scope, tool: str, root: str, ctx: CallContext) -> list[str]:
+    """The paths below the search root ``root`` that a deny rule names up to its first
+    wildcard (``~/.ssh/**`` → home/.ssh, ``./.env`` → the project's .env), at every real
+    path they have: ripgrep walks into each of them unless its globs keep it out (a search
+    of ``/`` reads ``~/.ssh``). Rules whose fixed part is the root itself or above it are
+    not listed (that walk is the whole search)."""
+    top = root.rstrip("/") + "/"
+    found: list[str] = []
+    for rule in scope.deny:
+        if rule.kind != "path" or not rule.covers_family(tool, strict=True):
+            continue
+        parts = (rule.spec or "").rstrip("/").split("/")
+        fixed = next((i for i, p in enumerate(parts) if _has_glob(p)), len(parts))
+        folder = "/".join(parts[:fixed])
+        if not folder or folder in (".", "~"):
+            continue
+        for base in _rule_dirs(folder, ctx):
+            for path in [base, *(path_variants(base, ctx) or [])]:
+                if path.startswith(top) and path != top.rstrip("/") and path not in found:
+                    found.append(path)
+    return found
 
 
 def _granted_path(
