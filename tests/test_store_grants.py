@@ -36,8 +36,8 @@ def test_grant_for_session_approves_and_records_the_exact_rule(store: Store) -> 
     store.record_batch("log", 1, {}, {}, [ev("session_start", at=0, cwd="/srv/app")], [])
     approval_id = gated(store, "Bash", {"command": "psql -c 'select 1' && git status"})
     granted = store.grant_for_session(approval_id, reason="maintenance window", operator="alice")
-    psql = 'Bash(exact:{"command": "psql -c select 1", "cwd": "/srv/app"})'
-    status = 'Bash(exact:{"command": "git status", "cwd": "/srv/app"})'
+    psql = 'Bash(exact:{"argv": ["psql", "-c", "select 1"], "cwd": "/srv/app"})'
+    status = 'Bash(exact:{"argv": ["git", "status"], "cwd": "/srv/app"})'
     assert granted == f"{psql} + {status}"
     assert store.session_grants("s1") == [psql, status]
     assert store.session_grants("other") == []
@@ -71,7 +71,7 @@ def test_session_rules_per_tool_family() -> None:
         "mcp__github__create_issue"
     ]
     assert session_rules("exec_command", {"cmd": ["bash", "-lc", "make test"]}, "/srv") == [
-        'exec_command(exact:{"command": "make test", "cwd": "/srv"})'
+        'exec_command(exact:{"argv": ["make", "test"], "cwd": "/srv"})'
     ]
     for tool, tool_input, cwd in (
         ("Read", {"file_path": "relative.txt"}, None),

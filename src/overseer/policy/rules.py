@@ -21,7 +21,7 @@ from __future__ import annotations
 import fnmatch
 import posixpath
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from overseer.policy.shell import Analysis, analyse, patch_paths
@@ -290,13 +290,23 @@ class Rule:
         rule, see :class:`CallContext`.)"""
         return self.kind == "path" and bool(self._compiled(abs_path, ctx, strict))
 
-    def matches_exact(self, full_text: str, cwd: str | None) -> bool:
-        """Session grants for shell commands: the exact command, prefixes included, in the
-        directory it was approved in."""
+    def matches_exact(
+        self, argv: Sequence[str], env: Sequence[tuple[str, str]], cwd: str | None
+    ) -> bool:
+        """Session grants for shell commands: the same argv word by word, the same
+        environment prefixes (name and value, in order), in the directory it was approved
+        in. Words are never compared joined: ``git push origin 'main --force'`` is another
+        argv than ``git push origin main --force``."""
         if self.kind != "exact":
             return False
-        want_cwd, want = self._compiled
-        return full_text == want and (want_cwd is None or want_cwd == cwd)
+        want_cwd, want_argv, want_env = self._compiled
+        return (
+            want_argv is not None
+            and want_cwd is not None
+            and want_cwd == cwd
+            and tuple(argv) == want_argv
+            and tuple(tuple(e) for e in env) == want_env
+        )
 
     def covers_family(self, tool: str, strict: bool) -> bool:
         """Does this rule's tool name reach ``tool`` through its family (see READ_FAMILY)?
@@ -374,24 +384,53 @@ def _compile_shell(spec: str, text: str) -> Any:
     return lambda cmd: compiled.fullmatch(cmd) is not None
 
 
-def exact_grant(full_text: str, cwd: str | None) -> str:
-    """The spec of a session grant covering exactly one simple command in one directory."""
+def grant_key(cmd: Any) -> tuple[list[str], list[tuple[str, str]]]:
+    """What an exact grant compares of a simple command (a ``shell.Command``): its argv,
+    word by word, and its environment prefixes (name, value), in order."""
+    return [w.value for w in cmd.words], [(name, value.value) for name, value in cmd.assignments]
+
+
+def exact_grant(argv: Sequence[str], env: Sequence[tuple[str, str]], cwd: str) -> str:
+    """The spec of a session grant covering exactly one simple command in one directory:
+    its argv and environment prefixes as lists, so no two commands share one."""
     import json
 
-    return "exact:" + json.dumps({"cwd": cwd, "command": full_text}, sort_keys=True)
+    spec: dict[str, Any] = {"argv": list(argv), "cwd": cwd}
+    if env:
+        spec["env"] = [[name, value] for name, value in env]
+    return "exact:" + json.dumps(spec, sort_keys=True)
 
 
-def _compile_exact(spec: str, text: str) -> tuple[str | None, str]:
+def _compile_exact(
+    spec: str, text: str
+) -> tuple[str | None, tuple[str, ...] | None, tuple[tuple[str, str], ...]]:
+    """(cwd, argv, env) of an exact grant. A grant of the first form (``{"command": TEXT}``,
+    words joined by spaces) names no argv and matches nothing: that text is the same for
+    ``a 'b c'`` and ``a b c``."""
     import json
 
     try:
         value = json.loads(spec)
     except ValueError:
         raise RuleSyntaxError(f"bad exact grant {text!r}") from None
-    if not isinstance(value, dict) or not isinstance(value.get("command"), str):
+    if not isinstance(value, dict):
         raise RuleSyntaxError(f"bad exact grant {text!r}")
     cwd = value.get("cwd")
-    return (cwd if isinstance(cwd, str) else None), value["command"]
+    cwd = cwd if isinstance(cwd, str) else None
+    argv, env = value.get("argv"), value.get("env", [])
+    if argv is None and isinstance(value.get("command"), str):
+        return cwd, None, ()
+    if (
+        not isinstance(argv, list)
+        or not argv
+        or not all(isinstance(w, str) for w in argv)
+        or not isinstance(env, list)
+        or not all(
+            isinstance(e, list) and len(e) == 2 and all(isinstance(x, str) for x in e) for e in env
+        )
+    ):
+        raise RuleSyntaxError(f"bad exact grant {text!r}")
+    return cwd, tuple(argv), tuple((e[0], e[1]) for e in env)
 
 
 def _glob_regex(glob: str) -> str:

@@ -696,18 +696,22 @@ def _granted_commands(
 ) -> list[str]:
     """The grants covering every command, or ``[]``. An exact grant names the command with
     its prefixes and directory; an older plain grant (``Bash(git push origin main)``) covers
-    the command only when it has no prefix at all."""
+    the command only when it has no prefix at all. An exact grant compares argv and prefixes
+    word by word (:meth:`Rule.matches_exact`), each known before the command runs."""
+    from overseer.policy.rules import grant_key
+
     used: list[str] = []
     for cmd in cmds:
         if not cmd.allowable and not (cmd.exact and all(w.static for w in cmd.words)):
             return []
+        known = all(v.static for _n, v in cmd.assignments)
         rule = next(
             (
                 g
                 for g in grants
                 if g.matches_tool(tool)
                 and (
-                    g.matches_exact(cmd.full_text, ctx.cwd)
+                    (known and g.matches_exact(*grant_key(cmd), ctx.cwd))
                     or (not cmd.assignments and cmd.allowable and g.matches_command(cmd.text))
                 )
             ),

@@ -24,6 +24,7 @@ from overseer.policy.rules import (
     RuleSyntaxError,
     canonical_tool,
     exact_grant,
+    grant_key,
     path_of,
     shell_analysis,
 )
@@ -57,26 +58,32 @@ def session_rules(tool: str, tool_input: Mapping[str, Any], cwd: str | None) -> 
 
 
 def _shell_rules(tool: str, tool_input: Mapping[str, Any], cwd: str | None) -> list[str]:
-    """One exact grant per simple command: the command with its environment prefixes, in the
-    directory it was approved in (``GIT_SSH_COMMAND=... git push`` is another command)."""
+    """One exact grant per simple command: its argv with its environment prefixes, in the
+    directory it was approved in (``GIT_SSH_COMMAND=... git push`` is another command, and
+    ``git push origin 'main --force'`` is not ``git push origin main --force``)."""
     analysis = shell_analysis(tool_input)
     if analysis is None or analysis.problems:
         why = analysis.problems[0] if analysis is not None and analysis.problems else ""
         raise NoGrant(f"the command is not modelled exactly, so no rule can name it ({why})")
     if analysis.accesses:
         raise NoGrant("the command reads or writes files: approve it once instead")
+    if not cwd:
+        raise NoGrant("the session's directory is unknown, so no rule can name where it runs")
     rules: list[str] = []
     for cmd in analysis.commands:
         if not cmd.words:
             continue
-        if not cmd.exact or not all(w.static and not w.glob for w in cmd.words):
+        if not cmd.exact or not all(
+            w.static and not w.glob for w in (*cmd.words, *(v for _n, v in cmd.assignments))
+        ):
             raise NoGrant(f"{cmd.text[:60]!r} is not known exactly until it runs")
-        text = f"{tool}({exact_grant(cmd.full_text, cwd)})"
+        argv, env = grant_key(cmd)
+        text = f"{tool}({exact_grant(argv, env, cwd)})"
         try:
             rule = Rule(text)
         except RuleSyntaxError as exc:
             raise NoGrant(str(exc)) from None
-        if not rule.matches_exact(cmd.full_text, cwd):
+        if not rule.matches_exact(argv, env, cwd):
             raise NoGrant(f"no exact rule matches {cmd.text[:60]!r}")
         if text not in rules:
             rules.append(text)
