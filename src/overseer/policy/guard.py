@@ -1608,4 +1608,102 @@ def _launched_program_reason(
             return _program_text_reason(inner, ctx, data, paths, run)
         if word.static and word.value.endswith(_PROGRAM_SUFFIXES):
             return _script_reason(cmd.basename, word.value, (), ctx, (), paths, True, run)
+    if cmd.basename in _PROJECT_RUNNERS:
+        return _project_script_reason(cmd.basename, words, ctx, paths, run or _Run())
+    return None
+
+
+#: Launchers that run a console script of the project they are in (``uv run mycmd``),
+#: or a task its pyproject.toml defines (``hatch run test``, ``pdm run x``, ``poe x``).
+_PROJECT_RUNNERS = frozenset({"uv", "poetry", "pdm", "hatch", "rye", "pipenv", "poe"})
+
+
+def _project_task_reason(
+    base: str,
+    names: set[str],
+    tool: object,
+    ctx: CallContext,
+    paths: PathsOf | None,
+    run: _Run,
+) -> str | None:
+    """The tasks pyproject.toml defines for ``hatch run`` (every environment's
+    ``scripts``), ``pdm run``, ``rye run`` and ``poe``: their command lines judged as the
+    shell command lines they are, a ``call`` as the module it imports."""
+    if not isinstance(tool, dict):
+        return None
+    tables: list[object] = [
+        (tool.get("pdm") or {}).get("scripts"),
+        (tool.get("rye") or {}).get("scripts"),
+        (tool.get("poe") or {}).get("tasks"),
+    ]
+    envs = (tool.get("hatch") or {}).get("envs")
+    if isinstance(envs, dict):
+        tables += [env.get("scripts") for env in envs.values() if isinstance(env, dict)]
+    for table in tables:
+        if not isinstance(table, dict):
+            continue
+        for name in names:
+            task = table.get(name.split(":")[-1])
+            if task is None:
+                continue
+            if isinstance(task, dict):
+                call = task.get("call")
+                if isinstance(call, str):
+                    why = _modules_reason(base, [call.split(":")[0].strip()], ctx, paths, run)
+                    if why is not None:
+                        return why
+                task = task.get("cmd") or task.get("shell") or task.get("chain") or ""
+            lines = task if isinstance(task, list) else [task]
+            for line in lines:
+                if not isinstance(line, str):
+                    return f"{base} runs the task {name[:40]}, which the guard cannot read{UNSEEN}"
+                why = _shell_text_reason(line, ctx, paths, run)
+                if why is not None:
+                    return f"{base} runs the task {name[:40]} of pyproject.toml: {why}"
+    return None
+
+
+def _project_script_reason(
+    base: str, words: Sequence[Word], ctx: CallContext, paths: PathsOf | None, run: _Run
+) -> str | None:
+    """``uv run mycmd``: a console script of the project (``[project.scripts]``,
+    ``[tool.poetry.scripts]`` in ./pyproject.toml) imports the module it names, read as
+    ``python3 -m MODULE`` would be (from the project's top, or its ``src``)."""
+    names = {w.value for w in words if w.static and not w.value.startswith("-")}
+    if not names:
+        return None
+    text = _read_script("pyproject.toml", ctx, paths, run)
+    if text is None or text is _MISSING:
+        return None
+    if isinstance(text, _Opaque):
+        return f"{base} runs a script of the project, whose pyproject.toml {text.why}{UNSEEN}"
+    import tomllib
+
+    try:
+        data = tomllib.loads(text)
+    except (tomllib.TOMLDecodeError, ValueError):
+        return f"{base} runs a script of the project, whose pyproject.toml it cannot read{UNSEEN}"
+    project, tool = data.get("project"), data.get("tool")
+    tables = [
+        project.get("scripts") if isinstance(project, dict) else None,
+        project.get("gui-scripts") if isinstance(project, dict) else None,
+        (tool.get("poetry") or {}).get("scripts") if isinstance(tool, dict) else None,
+    ]
+    why = _project_task_reason(base, names, tool, ctx, paths, run)
+    if why is not None:
+        return why
+    for table in tables:
+        if not isinstance(table, dict):
+            continue
+        for name in names & set(table):
+            target = table[name]
+            if isinstance(target, dict):
+                target = target.get("callable") or target.get("reference")
+            if not isinstance(target, str):
+                return f"{base} runs {name[:40]}, a script of the project it cannot read{UNSEEN}"
+            module = target.split(":")[0].strip()
+            for where in ("", "src"):
+                why = _modules_reason(base, [module], ctx, paths, run, where)
+                if why is not None:
+                    return why
     return None
