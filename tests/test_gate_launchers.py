@@ -30,7 +30,7 @@ match = {{ cwd = ["{proj}/**", "{proj}"] }}
 [agents.dev.tasks.work]
 allow = ["Bash(uv run:*)", "Bash(npx:*)", "Bash(poetry run:*)", "Bash(pipx run:*)",
          "Bash(npm exec:*)", "Bash(direnv exec:*)", "Bash(uv:*)", "Bash(op run:*)",
-         "Bash(pytest:*)", "Bash(ruff:*)"]
+         "Bash(pytest:*)", "Bash(ruff:*)", "Bash(uv run pytest:*)", "Bash(npx prettier:*)"]
 ask = ["Bash(git push:*)"]
 deny = ["Bash(rm:*)", "Bash(curl:*)"]
 default = "ask"
@@ -67,20 +67,24 @@ DENIED = [
     "uv run sudo rm -rf ~",  # a wrapper inside a launcher
     "uv run bash -c 'curl evil.example'",
     "uv run env X=1 curl evil.example",
+    # an option first: its value may be the next word, so every reading meets the rules
+    "uv run --with requests curl evil.example",
 ]
 ASKED = [
-    # An option first: its value may be the next word, so the command is not known exactly
-    # (here it is curl, after --with's value): gated, never allowed.
-    "uv run --with requests curl evil.example",
+    "uv run --with requests pytest -q",  # an option first: pytest is not known to be it
     "uv run git push origin main",  # an ask rule on the launched command
     "uv run make deploy",  # the launched command is not allowed by any rule
     "npx some-tool --fix",
+    # what a launcher starts is found where it looks (.venv/bin, node_modules/.bin, the npm
+    # registry): Bash(uv run:*) with Bash(ruff:*) does not allow it; a rule of the launcher
+    # naming the program does (below)
+    "uv run -- ruff check .",
+    "npx ruff check .",
     "uv run $TOOL",  # the program is known only at run time
 ]
 ALLOWED = [
-    "uv run pytest -q",
-    "uv run -- ruff check .",
-    "npx ruff check .",
+    "uv run pytest -q",  # Bash(uv run pytest:*)
+    "npx prettier --check src",  # Bash(npx prettier:*)
     "uv pip install requests",  # not a launcher subcommand: the rule Bash(uv:*) decides
     "uv run",  # nothing launched
 ]
@@ -107,7 +111,9 @@ def test_an_option_before_the_command_makes_it_inexact() -> None:
     commands = {c.text: c for c in analyse("uv run --with rm pytest").commands}
     assert "rm pytest" in commands and not commands["rm pytest"].allowable
     exact = {c.text: c for c in analyse("uv run pytest -q").commands}
-    assert exact["pytest -q"].allowable
+    assert exact["pytest -q"].known and not exact["pytest -q"].allowable  # launched
+    launcher, program = exact["pytest -q"].launcher or (None, -1)
+    assert launcher is exact["uv run pytest -q"] and program == 2
 
 
 def test_launchers_do_not_swallow_other_subcommands(tmp_path: Path) -> None:

@@ -671,12 +671,17 @@ def _evaluate_shell(
     if cmds and files_fine:
         used: list[str] = []
         for cmd in cmds:
-            if not cmd.allowable:
-                break
-            allowing = next(
-                (r for r in scope.allow if r.matches_tool(tool) and r.matches_command(cmd.text)),
-                None,
-            )
+            if cmd.allowable:
+                allowing = next(
+                    (
+                        r
+                        for r in scope.allow
+                        if r.matches_tool(tool) and r.matches_command(cmd.text)
+                    ),
+                    None,
+                )
+            else:
+                allowing = _naming_launcher_rule(scope, tool, cmd)
             if allowing is None:
                 break
             if allowing.text not in used:
@@ -689,6 +694,30 @@ def _evaluate_shell(
     if effective == "allow" and any(not c.allowable for c in cmds):
         effective = "ask"  # a word, prefix or argument not known until run time
     return ScopeDecision("unscoped", None, "default", effective)
+
+
+def _naming_launcher_rule(scope: Scope, tool: str, cmd: Any) -> Rule | None:
+    """The allow rule of the launcher that starts ``cmd`` when it names ``cmd``'s program
+    (``Bash(uv run pytest:*)`` for ``uv run pytest -q``): what a launcher starts is found
+    where the launcher looks (the project's environment, a package registry), so only a rule
+    the operator wrote for that launcher and that program allows it. ``Bash(uv run:*)`` with
+    ``Bash(ls *)`` does not allow ``uv run ls`` (``.venv/bin/ls`` would run)."""
+    if cmd.launcher is None or not cmd.known:
+        return None
+    launcher, program = cmd.launcher
+    if not launcher.allowable:
+        return None
+    unnamed = " ".join("\x00" if i == program else w.value for i, w in enumerate(launcher.words))
+    return next(
+        (
+            r
+            for r in scope.allow
+            if r.matches_tool(tool)
+            and r.matches_command(launcher.text)
+            and not r.matches_command(unnamed)
+        ),
+        None,
+    )
 
 
 def _granted_commands(

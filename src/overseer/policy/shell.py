@@ -26,7 +26,7 @@ command over :data:`MAX_COMMAND_CHARS` is refused unread (a problem, so the gate
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 #: Commands longer than this are not parsed at all: the gate asks, ingest records a problem.
@@ -102,6 +102,100 @@ _WRAPPER_ARGS: dict[str, frozenset[str]] = {
     "valgrind": frozenset(),  # its options are all --name=value
     "faketime": frozenset({"-f"}),
 }
+#: Options of a wrapper known to take no value. An option a wrapper has in neither table may
+#: take the next word: then every reading is judged (:func:`_readings`).
+_WRAPPER_FLAGS: dict[str, frozenset[str]] = {
+    "sudo": frozenset({"-E", "-H", "-n", "-S", "-b", "-i", "-s", "-k", "-K", "-l", "-v", "-A",
+                       "-P", "-B", "-N", "--preserve-env", "--non-interactive", "--login",
+                       "--shell", "--stdin", "--background", "--set-home", "--askpass"}),
+    "env": frozenset({"-i", "-0", "-v", "--ignore-environment", "--null", "--debug"}),
+    "timeout": frozenset({"--preserve-status", "--foreground", "-v", "--verbose"}),
+    "time": frozenset({"-p", "-v", "-a", "-q", "--verbose", "--portability", "--append",
+                       "--quiet"}),
+    "xargs": frozenset({"-0", "-r", "-t", "-p", "-x", "-o", "--null", "--no-run-if-empty",
+                        "--verbose", "--interactive", "--exit", "--open-tty"}),
+    "setsid": frozenset({"-f", "-w", "-c", "--fork", "--wait", "--ctty"}),
+    "ionice": frozenset({"-t", "--ignore"}),
+    "flock": frozenset({"-s", "-x", "-u", "-n", "-o", "-F", "--shared", "--exclusive",
+                        "--unlock", "--nonblock", "--close", "--no-fork"}),
+    "nohup": frozenset(), "nice": frozenset(), "stdbuf": frozenset(),
+    "strace": frozenset({"-f", "-ff", "-c", "-C", "-q", "-qq", "-t", "-tt", "-ttt", "-T", "-v",
+                         "-V", "-x", "-xx", "-y", "-yy", "-k", "-n", "-r", "-w", "-z", "-Z",
+                         "-D", "-d"}),
+    "watch": frozenset({"-t", "-b", "-e", "-g", "-c", "-x", "-p", "--no-title", "--beep",
+                        "--errexit", "--chgexit", "--color", "--exec", "--precise"}),
+}  # fmt: skip
+#: A command line holds at most this many commands once wrapper readings are added.
+_MAX_READINGS = 256
+#: ``$(shell CMD)`` / ``${shell CMD}`` in make text (not nested), and ``$(file <F)``.
+_MAKE_SHELL = re.compile(r"\$[({]shell\s+([^()}]*)[)}]")
+_MAKE_FILE = re.compile(r"\$[({]file\s*([<>]{1,2})\s*([^(),}]*)")
+#: A launcher's options whose value is a shell command line it runs (``npx -c 'CMD'``,
+#: ``npx --call=CMD``, ``mise exec -c``, ``doppler run --command``).
+_LAUNCHER_SCRIPTS: dict[str, tuple[str, ...]] = {
+    "npx": ("-c", "--call"), "npm exec": ("-c", "--call"), "npm x": ("-c", "--call"),
+    "mise exec": ("-c", "--command"), "mise x": ("-c", "--command"),
+    "rtx exec": ("-c", "--command"), "rtx x": ("-c", "--command"),
+    "doppler run": ("--command",), "infisical run": ("--command",),
+}  # fmt: skip
+#: Launchers whose operands are joined into one shell line (``pixi run 'CMD; CMD'``).
+_JOINED_LAUNCHERS = frozenset({"pixi run", "pixi exec"})
+#: Launchers whose command follows ``--``, tool specs before it (``mise exec node@20 -- CMD``).
+_TOOL_SPEC_LAUNCHERS = frozenset({"mise exec", "mise x", "rtx exec", "rtx x"})
+
+
+def _index(words: Sequence[Word], word: Word) -> int | None:
+    """Where ``word`` (that very object) is in ``words``."""
+    return next((i for i, w in enumerate(words) if w is word), None)
+
+
+def _readings(cmd: Command, wrapped: Command) -> list[Command]:
+    """Other commands a wrapper may run than the one its option tables give: each option it
+    has no table for may take the next word (``sudo --user root rm``), an option after the
+    operands is getopt's (``setarch x86_64 -R rm``), an operand ``timeout`` cannot read as a
+    duration may be one. The commands starting at each word that could be the program
+    then, up to as many words on as there were guesses (``--`` is the wrapper's)."""
+    words = cmd.words
+    head = _index(words, wrapped.words[0]) if wrapped.words else None
+    if head is None:
+        return []
+    name = cmd.basename
+    launcher = name in LAUNCHERS or name in PACKAGE_RUNNERS
+    valued = _WRAPPER_ARGS.get(name, frozenset())
+    flags = _WRAPPER_FLAGS.get(name, frozenset())
+    guesses = 0
+    for word in words[1:head]:
+        value = word.value
+        if not word.static or not value.startswith("-") or value in ("-", "--"):
+            continue
+        if launcher:
+            guesses += 1
+        elif value.startswith("--"):
+            guesses += "=" not in value and value not in valued and value not in flags
+        else:
+            for letter in value[1:]:
+                if "-" + letter in valued:
+                    break  # the rest of the word (or the next word) is its value
+                if "-" + letter not in flags:
+                    guesses += 1
+                    break
+    if words[head].value.startswith("-"):
+        guesses += 1
+    if name == "timeout" and (head < 2 or not _DURATION.match(words[head - 1].value)):
+        guesses += 1
+    out: list[Command] = []
+    at = head + 1
+    while guesses > 0 and at < len(words) and len(out) < 8:
+        word = words[at]
+        at += 1
+        if word.static and word.value == "--":
+            continue
+        guesses -= 1
+        if not (word.static and word.value.startswith("-")):
+            out.append(Command(words[at - 1 :], list(wrapped.assignments), exact=wrapped.exact))
+    return out
+
+
 #: Wrappers whose first operand is not the command (``chroot DIR cmd``, ``sg GROUP cmd``).
 _WRAPPER_OPERANDS = {
     "chroot": 1, "sg": 1, "taskset": 1, "chrt": 1, "flock": 1, "setarch": 1, "faketime": 1,
@@ -117,7 +211,12 @@ UNMODELLED_BUILTINS = frozenset({
     "compgen", "mapfile", "readarray", "declare", "typeset", "local", "readonly", "export",
     "unset", "source", ".", "set", "history",
 })  # fmt: skip
-_DURATION = re.compile(r"^\d+(?:\.\d+)?[smhd]?$")
+#: A duration as ``timeout`` reads it (``strtod``: ``5``, ``.5``, ``1e3``, ``0x10``, ``inf``).
+_DURATION = re.compile(
+    r"^(?:(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?|0[xX][0-9a-fA-F]+(?:\.[0-9a-fA-F]*)?"
+    r"|inf(?:inity)?)[smhd]?$",
+    re.IGNORECASE,
+)
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _DELIMITER = re.compile(r"^[A-Za-z0-9_.+-]+$")
 _GLOB_CHARS = frozenset("*?[")
@@ -225,7 +324,7 @@ class Access:
 class Command:
     """One simple command as bash runs it."""
 
-    __slots__ = ("assignments", "exact", "redirects", "via", "words")
+    __slots__ = ("assignments", "exact", "launched", "launcher", "redirects", "via", "words")
 
     def __init__(
         self,
@@ -234,6 +333,15 @@ class Command:
         via: tuple[str, ...] = (),
         exact: bool = True,
     ) -> None:
+        #: True when a launcher (``uv run``, ``npx``…) or a command under one starts it: its
+        #: program is found where the launcher looks (the project's environment, its
+        #: ``node_modules/.bin``, its tasks, a package registry), so its name says nothing
+        #: of what runs and its own allow rule does not apply (see :attr:`launcher`)
+        self.launched = False
+        #: the launcher command that starts this one and the index of this one's program
+        #: word in it: an allow rule of the launcher that names the program covers it
+        #: (``Bash(uv run pytest:*)``), one that does not (``Bash(uv run:*)``) does not
+        self.launcher: tuple[Command, int] | None = None
         self.words = words
         #: ``(operator, target)`` of its redirections, for display and the detectors (the
         #: files they reach are :attr:`Analysis.accesses`)
@@ -276,7 +384,13 @@ class Command:
 
     @property
     def allowable(self) -> bool:
-        """Whether an allow rule may match: every word known, no risky prefix, all args seen."""
+        """Whether an allow rule may match: every word known, no risky prefix, all args seen,
+        and not started by a launcher (whose rule must name it: :attr:`launcher`)."""
+        return self.known and not self.launched
+
+    @property
+    def known(self) -> bool:
+        """Every word known, no risky prefix, all args seen (launched or not)."""
         return (
             self.exact
             and bool(self.words)
@@ -473,6 +587,8 @@ def _analyse_into(analysis: Analysis, command: str, via: tuple[str, ...], depth:
         walk.add(Command([Word(w, w) for w in words], [], via), via, depth)
         return
     walk.run(_parser().parse(src).root_node)
+    for job in walk.after:
+        job()
 
 
 #: Characters bash gives no meaning in a word: no quote, escape, expansion, glob, brace,
@@ -497,7 +613,7 @@ def _plain_words(command: str) -> list[str] | None:
 class _Walk:
     """One pass over one parsed command line."""
 
-    __slots__ = ("analysis", "depth", "parents", "src", "via")
+    __slots__ = ("after", "analysis", "depth", "parents", "src", "via")
 
     def __init__(self, analysis: Analysis, src: bytes, via: tuple[str, ...], depth: int) -> None:
         self.parents: dict[int, Any] = {}
@@ -505,6 +621,8 @@ class _Walk:
         self.src = src
         self.via = via
         self.depth = depth
+        #: what must wait for the whole line (a makefile from a here-string that follows)
+        self.after: list[Callable[[], None]] = []
 
     def text(self, node: Any) -> str:
         return self.src[node.start_byte : node.end_byte].decode("utf-8", "surrogateescape")
@@ -893,14 +1011,102 @@ class _Walk:
             return
         inner = unwrap(cmd)
         if inner is not None:
-            wrapper, wrapped, script = inner
-            if script is not None:
-                self.script([script], (*via, f"{wrapper} -c"), depth)
-            if wrapped is not None:
-                self.add(wrapped, (*via, wrapper), depth + 1)
+            self.wrapped(cmd, inner, via, depth)
+        elif name in ("make", "gmake"):
+            self.make(cmd, via, depth)
         elif name == "find":
             for exec_cmd in find_execs(cmd):
                 self.add(exec_cmd, (*via, "find -exec"), depth + 1)
+
+    def wrapped(
+        self,
+        cmd: Command,
+        inner: tuple[str, Command | None, Word | None],
+        via: tuple[str, ...],
+        depth: int,
+    ) -> None:
+        """What a wrapper or launcher runs: its command, and every other reading of its
+        options (:func:`_readings`), each judged; the script it hands a shell. Under a
+        launcher each of them is *launched* (:attr:`Command.launched`), and the values of
+        the launcher's options are judged as files it may read (``--env-file .env``)."""
+        wrapper, wrapped, script = inner
+        launching = cmd.launched or cmd.basename in LAUNCHERS or cmd.basename in PACKAGE_RUNNERS
+        analysis = self.analysis
+        readings = [wrapped, *_readings(cmd, wrapped)] if wrapped is not None else []
+        if launching:
+            heads = [_index(cmd.words, r.words[0]) for r in readings if r.words]
+            last = max((h for h in heads if h is not None), default=len(cmd.words))
+            previous: Word | None = None
+            for word in cmd.words[1:last]:
+                if previous is not None and word.static and not word.value.startswith("-"):
+                    analysis.accesses.append(Access("read", word, cmd.basename))
+                option = word.static and word.value.startswith("-") and word.value != "--"
+                previous = word if option and "=" not in word.value else None
+        if script is not None:
+            if wrapper == "env":
+                # ``env -S``: ``\_`` separates arguments; its other escapes and ``${VAR}``
+                # are env's own, not the shell's
+                text = script.value.replace("\\_", " ")
+                if "\\" in text or "$" in text:
+                    analysis.problem("env -S escapes and variables are not modelled")
+                script = Word(text, script.raw)
+            before = len(analysis.commands)
+            self.script([script], (*via, f"{wrapper} -c"), depth)
+            if launching:
+                for started in analysis.commands[before:]:
+                    started.launched = True
+        for k, reading in enumerate(readings):
+            if k and len(analysis.commands) > _MAX_READINGS:
+                analysis.problem("too many readings of wrapper options")
+                break
+            if launching:
+                reading.launched = True
+                head = _index(cmd.words, reading.words[0])
+                if head is not None and not cmd.launched:
+                    reading.launcher = (cmd, head)
+            self.add(reading, (*via, wrapper), depth + 1)
+
+    def make(self, cmd: Command, via: tuple[str, ...], depth: int) -> None:
+        """``make``: the makefiles it is given (``-f FILE``) are read; text it evaluates
+        (``--eval``/``-E``) and a makefile from stdin are not modelled (never allowed), but
+        the shell commands in them (``$(shell CMD)``, recipe lines) meet the rules."""
+        words = cmd.words[1:]
+        analysis = self.analysis
+        texts: list[str] = []
+        for i, word in enumerate(words):
+            value = word.value
+            following = words[i + 1] if i + 1 < len(words) else None
+            if value in ("-f", "--file", "--makefile") and following is not None:
+                if following.value in ("-", "/dev/stdin") or following.value.startswith("/dev/fd/"):
+                    analysis.problem("make reads a makefile from stdin")
+                    # the here-document or here-string is read after the command
+                    self.after.append(lambda: self.make_text(analysis.data, via, depth))
+                else:
+                    analysis.accesses.append(Access("read", following, "make"))
+            elif value.startswith("-f") and len(value) > 2 and not value.startswith("--"):
+                analysis.accesses.append(Access("read", Word(value[2:], word.raw), "make"))
+            elif value in ("--eval", "-E") and following is not None:
+                texts.append(following.value)
+                analysis.problem("make evaluates text it is given")
+            elif value.startswith("--eval=") or (value.startswith("-E") and len(value) > 2):
+                texts.append(value.split("=", 1)[1] if value.startswith("--") else value[2:])
+                analysis.problem("make evaluates text it is given")
+        self.make_text(texts, via, depth)
+
+    def make_text(self, texts: Sequence[str], via: tuple[str, ...], depth: int) -> None:
+        """Make text (``--eval``, a makefile from stdin): its ``$(shell CMD)``, its recipe
+        lines (after a tab, or after ``;`` on a rule's line) and its ``$(file <F)``."""
+        analysis = self.analysis
+        for text in list(texts)[:16]:
+            for program in _MAKE_SHELL.findall(text)[:16]:
+                self.script([Word(program, program)], (*via, "make"), depth)
+            for line in text.splitlines()[:256]:
+                recipe = line[1:] if line.startswith("\t") else line.partition(";")[2]
+                if recipe.strip():
+                    self.script([Word(recipe, recipe)], (*via, "make"), depth)
+            for mode, target in _MAKE_FILE.findall(text)[:16]:
+                access = "write" if ">" in mode else "read"
+                analysis.accesses.append(Access(access, Word(target.strip(), target), "make"))
 
     def shell_script(self, cmd: Command, via: tuple[str, ...], depth: int) -> None:
         """``bash -c 'SCRIPT'``, ``sh -xc 'SCRIPT'``, ``bash -o x -c``: SCRIPT is parsed."""
@@ -1582,6 +1788,8 @@ def unwrap(cmd: Command) -> tuple[str, Command | None, Word | None] | None:
     if runner and len(rest) > 1 and rest[0].static and rest[0].value in (runner, "--command"):
         script = rest[1]  # ``flock FILE -c CMD``, ``sg GROUP -c CMD``
         rest = rest[2:]
+    if runner and script is None:
+        script = _late_script(cmd.words[1:], runner)
     if name == "script":
         return name, None, script  # its operand is the typescript file, never a program
     if name == "sg" and rest and script is None:
@@ -1597,6 +1805,25 @@ def unwrap(cmd: Command) -> tuple[str, Command | None, Word | None] | None:
         return name, Command(rest, assignments, exact=False), None
     inner = Command(rest, assignments, exact=exact) if rest else None
     return name, inner, script
+
+
+def _late_script(words: Sequence[Word], runner: str) -> Word | None:
+    """The script of a string runner given after its operands (getopt permutes:
+    ``script /dev/null -qc CMD``, ``sg - wheel -c CMD``): the word after its option,
+    wherever it is, or the rest of a cluster that ends in the option's letter."""
+    for i, word in enumerate(words):
+        value = word.value
+        following = words[i + 1] if i + 1 < len(words) else None
+        if value == "--":
+            return None
+        if value in (runner, "--command", "--session-command") and following is not None:
+            return following
+        if value.startswith(("--command=", "--session-command=")):
+            return Word(value.split("=", 1)[1], word.raw)
+        if value.startswith("-") and not value.startswith("--") and runner[1] in value[1:]:
+            rest = value[value.index(runner[1], 1) + 1 :]
+            return Word(rest, word.raw) if rest else following
+    return None
 
 
 def _short_cluster(
@@ -1660,29 +1887,53 @@ def _unwrap_launcher(cmd: Command) -> tuple[str, Command | None, Word | None] | 
             rest, key = rest[1:], ("uv", "tool run")
     else:
         exact = True
+    label = f"{name} {key[1]}" if key else name
     skip = _LAUNCHER_OPERANDS.get(key, 0) if key else 0
     exact = exact and cmd.exact
+    scripts = _LAUNCHER_SCRIPTS.get(label, ())
+    script: Word | None = None
+    if label in _TOOL_SPEC_LAUNCHERS:
+        # ``mise exec [TOOL@VERSION]... -- CMD``: without ``--`` no word is known to be it
+        dashes = next((i for i, w in enumerate(rest) if w.static and w.value == "--"), None)
+        if dashes is None:
+            exact = False
     while rest:
         word = rest[0]
+        value = word.value
         if not word.static:
             exact = False
             break
-        if word.value == "--":
+        if value == "--":
             rest = rest[1:]
             break
-        if word.value.startswith("-") and word.value != "-":
+        if value in scripts and len(rest) > 1:
+            script, rest = rest[1], rest[2:]  # ``npx -c 'CMD'``: a shell runs CMD
+            continue
+        inline = next((o for o in scripts if value.startswith(o) and len(value) > len(o)), None)
+        if inline is not None and (inline == "-c" or value[len(inline)] == "="):
+            text = value[len(inline) + (inline != "-c") :]
+            script, rest = Word(text, word.raw), rest[1:]  # ``--call=CMD``, ``-cCMD``
+            continue
+        if value.startswith("-") and value != "-":
             exact = False  # an option: it may take the next word as its value
             rest = rest[1:]
+            continue
+        if label in _TOOL_SPEC_LAUNCHERS and dashes is not None:
+            rest = rest[1:]  # a tool spec, before ``--``
             continue
         if skip:
             skip -= 1
             rest = rest[1:]
             continue
         break
+    if label in _JOINED_LAUNCHERS and rest and script is None:
+        # a task of that name, else the words joined as one line for pixi's own shell
+        if all(w.static for w in rest):
+            return label, None, Word(" ".join(w.value for w in rest), rest[0].raw)
+        exact = False
     if not rest:
-        return None
-    label = f"{name} {key[1]}" if key else name
-    return label, Command(rest, list(cmd.assignments), exact=exact), None
+        return (label, None, script) if script is not None else None
+    return label, Command(rest, list(cmd.assignments), exact=exact), script
 
 
 def _unwrap_su(cmd: Command) -> tuple[str, Command | None, Word | None]:
@@ -1706,11 +1957,11 @@ def _unwrap_su(cmd: Command) -> tuple[str, Command | None, Word | None]:
         if value == "--":
             operands.extend(words[i + 1 :])
             break
-        if value in ("-c", "--command") and i + 1 < len(words):
+        if value in ("-c", "--command", "--session-command") and i + 1 < len(words):
             script = words[i + 1]
             i += 2
             continue
-        if value.startswith("--command="):
+        if value.startswith(("--command=", "--session-command=")):
             script = Word(value.split("=", 1)[1], word.raw)
             i += 1
             continue
