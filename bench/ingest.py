@@ -42,6 +42,7 @@ from overseer.config import load_config
 from overseer.engine import Engine
 from overseer.model import Event, EventKind
 from overseer.sources.formats import make_parser
+from overseer.sources.formats.native import forget_call_forms
 
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG = ROOT / "config.toml"
@@ -188,6 +189,7 @@ def throughput(n: int, runs: int, with_store: bool) -> dict[str, float]:
 
     def pipeline(verdicts: bool, flags: bool, reference: bool = False) -> Callable[[], int]:
         def run() -> int:
+            forget_call_forms()  # every round starts cold, as a fresh process does
             parser = make_parser("native", "bench.jsonl")
             if reference:
                 parser.typed = False  # type: ignore[attr-defined]

@@ -179,7 +179,7 @@ class CallMemo:
             shown_paths = orjson.dumps(paths) if paths is not None else None
         except (TypeError, ValueError):
             return None
-        if len(text) > 65_536:
+        if len(text) > 4096:  # bounded memory: 16k keys of at most 4 KB
             return None
         return (event.tool, type(tool_input), text, shown_paths, history.cwd, history.home)
 

@@ -108,19 +108,22 @@ class _Line(msgspec.Struct, forbid_unknown_fields=True):
 
 _decode_line = msgspec.json.Decoder(_Line).decode
 _FAST_KINDS = frozenset({"tool_call", "tool_result", "message", "session_start", "session_end"})
-#: A parser keeps the summary and display form of the calls it has read, by (tool, raw input
-#: text): agents repeat their calls. Per parser (per file), bounded: cleared when full.
+#: The summary and display form of calls read, by (tool, raw input text): agents repeat
+#: their calls. One bounded cache for the process (a thousand tailed files do not hold a
+#: thousand caches), cleared when full; :func:`forget_call_forms` empties it.
+_CALL_FORMS: dict[tuple[str, bytes], tuple[str, str]] = {}
 _CALL_FORMS_LIMIT = 4096
 _CALL_FORMS_KEY_LIMIT = 2048
 
 
-def _call_forms(
-    cache: dict[tuple[str, bytes], tuple[str, str]],
-    tool: str,
-    raw_input: bytes,
-    tool_input: dict[str, Any],
-) -> tuple[str, str]:
+def forget_call_forms() -> None:
+    """Start cold (the bench does, each round, as a fresh process would)."""
+    _CALL_FORMS.clear()
+
+
+def _call_forms(tool: str, raw_input: bytes, tool_input: dict[str, Any]) -> tuple[str, str]:
     """``(summary, input_display)`` of a call; the same input text always gives the same."""
+    cache = _CALL_FORMS
     key = (tool, raw_input)
     forms = cache.get(key)
     if forms is None:
@@ -145,9 +148,6 @@ class NativeParser(BaseParser):
     format = "native"
     #: False reads every line through the dict path (the reference the typed path is held to).
     typed = True
-
-    def _restore(self, state: dict[str, Any]) -> None:
-        self._forms: dict[tuple[str, bytes], tuple[str, str]] = {}
 
     def feed(self, raw_line: bytes, lineno: int) -> list[Item]:
         if self.typed and len(raw_line) <= MAX_LINE_BYTES and b"\x00" not in raw_line:
@@ -184,7 +184,7 @@ class NativeParser(BaseParser):
                 value = {}
             elif not isinstance(value, dict):
                 raise BadRecord("'input' must be a JSON object")
-            summary, shown_input = _call_forms(self._forms, tool, raw_input, value)
+            summary, shown_input = _call_forms(tool, raw_input, value)
             return Event(
                 kind=EventKind.TOOL_CALL,
                 session=session,
