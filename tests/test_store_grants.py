@@ -161,3 +161,36 @@ def test_a_shell_grant_covers_the_exact_command_prefixes_and_directory() -> None
     assert verdict("git push origin main --force", here) == "ask"
     with pytest.raises(NoGrant):  # a prefix that changes what runs is never granted blind
         session_rules("Bash", {"command": "git push origin main > /etc/x"}, "/srv")
+
+
+def test_shell_grants_compare_argv_word_by_word() -> None:
+    """A grant names argv, prefixes and directory; no two commands share them, whatever the
+    text their words join to (issue 13)."""
+    from overseer.policy.rules import CallContext, Rule
+    from overseer.policy.scope import Scope, evaluate
+
+    scope = Scope.parse(allow=[], deny=[], ask=["Bash(git push:*)"])
+    here = CallContext(cwd="/srv/app")
+
+    def judged(grants: list[str], command: str, ctx: CallContext = here) -> str:
+        rules = [Rule(g) for g in grants]
+        return evaluate(scope, "Bash", {"command": command}, ctx, session_grants=rules).effective
+
+    exact = session_rules("Bash", {"command": "A='x y' git push origin main"}, "/srv/app")
+    assert exact == [
+        'Bash(exact:{"argv": ["git", "push", "origin", "main"], "cwd": "/srv/app", '
+        '"env": [["A", "x y"]]})'
+    ]
+    assert judged(exact, "A=x\\ y git push origin main") == "allow"
+    for other in ("A=x git push origin main", "'A=x y' git push origin main", "A=$x git push"):
+        assert judged(exact, other) == "ask", other
+    assert judged(exact, "A='x y' git push origin main", CallContext(cwd="/srv")) == "ask"
+    # the first form (words joined by spaces) matches nothing; a plain grant only one argv
+    legacy = 'Bash(exact:{"command": "git push origin main", "cwd": "/srv/app"})'
+    assert judged([legacy], "git push origin main") == "ask"
+    plain = "Bash(git push origin main --force)"
+    assert judged([plain], "git push origin main --force") == "allow"
+    for other in ("git push origin 'main --force'", "git push origin main --force ''"):
+        assert judged([plain], other) == "ask", other
+    with pytest.raises(NoGrant, match="directory is unknown"):
+        session_rules("Bash", {"command": "git push origin main"}, None)

@@ -725,7 +725,8 @@ def _granted_commands(
 ) -> list[str]:
     """The grants covering every command, or ``[]``. An exact grant names the command with
     its prefixes and directory; an older plain grant (``Bash(git push origin main)``) covers
-    the command only when it has no prefix at all. An exact grant compares argv and prefixes
+    the command only when it has no prefix at all and no word is empty or holds a blank (its
+    text is then its argv). An exact grant compares argv and prefixes
     word by word (:meth:`Rule.matches_exact`), each known before the command runs."""
     from overseer.policy.rules import grant_key
 
@@ -734,6 +735,8 @@ def _granted_commands(
         if not cmd.allowable and not (cmd.exact and all(w.static for w in cmd.words)):
             return []
         known = all(v.static for _n, v in cmd.assignments)
+        # a plain grant matches joined text: only where that text is one argv
+        split = all(w.value and not set(w.value) & set(" \t\n") for w in cmd.words)
         rule = next(
             (
                 g
@@ -741,7 +744,12 @@ def _granted_commands(
                 if g.matches_tool(tool)
                 and (
                     (known and g.matches_exact(*grant_key(cmd), ctx.cwd))
-                    or (not cmd.assignments and cmd.allowable and g.matches_command(cmd.text))
+                    or (
+                        not cmd.assignments
+                        and cmd.allowable
+                        and split
+                        and g.matches_command(cmd.text)
+                    )
                 )
             ),
             None,
