@@ -19,7 +19,13 @@ from overseer.report.gather import ReviewQuery
 from overseer.report.review import call_label, shell_input
 from overseer.store import SCHEMA_VERSION, open_store
 from overseer.store.db import Store, call_label_of
-from tests.store_support import call, db, fresh_pg_database, result  # noqa: F401  (db: fixture)
+from tests.store_support import (  # noqa: F401  (db: fixture)
+    call,
+    db,
+    flag,
+    fresh_pg_database,
+    result,
+)
 
 from .test_report_aggregate import assert_same_review
 
@@ -195,7 +201,14 @@ def test_the_reviews_reads_are_index_only(tmp_path: Path, query: ReviewQuery) ->
     from overseer.report.gather import session_conditions
 
     with open_store(str(tmp_path / "overseer.db")) as store:
-        batch(store, [call("c1", 1, input={"command": "ls"}), result("c1", 2)])
+        events = [
+            call(f"c{i}", i, session=f"s{i % 7}", input={"command": "ls"}) for i in range(300)
+        ]
+        events += [result(f"c{i}", i + 0.5, session=f"s{i % 7}") for i in range(300)]
+        events[5] = call("c5", 5, session="s5", flags=[flag("security")])
+        batch(store, events)
+        with store.engine.begin() as conn:
+            conn.exec_driver_sql("ANALYZE")  # as a store of some size has been (the bench's)
         window = Window(query.since, query.until, session_filter(session_conditions(query)))
         with store.engine.connect() as conn:
             groups = _plan(store, group_statement(_Sql(conn), window))

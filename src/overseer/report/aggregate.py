@@ -453,7 +453,6 @@ def flag_statement(window: Window) -> Any:
             *where,
         )
         .order_by(e.c.session, e.c.ts, e.c.id)
-        .with_hint(e, "INDEXED BY ix_events_flagged", "sqlite")  # the planner may not guess it
     )
 
 
