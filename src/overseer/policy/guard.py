@@ -552,6 +552,9 @@ def command_reason(
     why = _program_text_reason(cmd, ctx, data, paths, run)
     if why is not None:
         return why
+    why = _path_script_reason(cmd, ctx, paths, run)
+    if why is not None:
+        return why
     base = cmd.basename
     first = cmd.words[0] if cmd.words else None
     program = first.value if first else ""
@@ -576,6 +579,39 @@ def command_reason(
     if base in _INSPECTORS or (base in READERS and base not in _READERS_THAT_WRITE):
         return None
     return f"{base} is given {named[0]}, one of the files that judge or gate the agent"
+
+
+#: Directories of the system's own programs: a script found there is not one the agent
+#: wrote (a root-owned install), and is not read.
+_SYSTEM_DIRS = ("/usr/", "/bin/", "/sbin/", "/lib/", "/lib64/", "/opt/", "/nix/", "/snap/")
+
+
+def _path_script_reason(
+    cmd: Command, ctx: CallContext, paths: PathsOf | None, run: _Run
+) -> str | None:
+    """A command found on ``PATH`` (``tidy-up``, written into ``~/bin`` in an earlier call)
+    that is a script outside the system's directories: read for the names it holds (a
+    script that names overseer runs it). Only the names: a PATH script is often a version
+    manager's shim (pyenv, asdf), whose shell the guard does not model."""
+    program = cmd.words[0].value if cmd.words and cmd.words[0].static else ""
+    if ctx.resolve is None or not program or "/" in program or program in WRITES_NOTHING:
+        return None
+    for directory in os.environ.get("PATH", "").split(":"):
+        if not directory.startswith("/"):
+            continue  # a relative PATH entry: resolved against the cwd, as bash does
+        path = posixpath.join(directory, program)
+        if not os.path.isfile(path) or not os.access(path, os.X_OK):
+            continue
+        if (posixpath.realpath(path) + "/").startswith(_SYSTEM_DIRS):
+            return None
+        text = _read_script(path, ctx, paths, run)
+        where = f"runs {program[:40]} from {directory[:60]}"
+        if isinstance(text, _Opaque) and text is not _MISSING:
+            return f"{where}, which {text.why}{UNSEEN}"
+        if text is not None and text.startswith("#!") and _text_names_overseer(text):
+            return f"{where}, a script that names overseer{UNSEEN}"
+        return None
+    return None
 
 
 #: Programs that signal processes they find by name (``pgrep`` finds the pids ``kill`` is
