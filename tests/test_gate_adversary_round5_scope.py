@@ -575,6 +575,7 @@ TILDE_MORE = [
     _bash('cat ~"/.ssh/id_rsa"', "ask"),  # the same for ~: not the home directory
     _bash("cat a=~/.ssh/id_rsa", "ask"),  # an assignment-like word: bash expands the ~
     _bash("cat a=x:~/.ssh/id_rsa", "ask"),
+    _bash("echo x > ~+/.git/hooks/pre-commit", "ask"),  # the guard sees ./.git/hooks
 ]
 
 TILDE_ALLOWED = [
@@ -608,6 +609,10 @@ PATHSPEC_MORE = [
     _bash("git -C ~+ diff -- .env", "deny"),
     _bash("git diff -- ~+/sub/../.env", "deny"),
     _bash("git diff --no-index ~0/secrets/k.txt /dev/null", "deny"),
+    _bash("git log -p -- '.\\env'", "deny"),
+    _bash("git show HEAD -- '.\\env'", "deny"),
+    _bash("git grep KEY -- '.\\env'", "deny"),
+    _bash("git diff -- '.[e]\\nv'", "deny"),
     _bash("git diff -- ':(literal).\\env'", "allow"),  # literal: the name '.\env', no file
     _bash("git diff -- ~+/src", "allow"),
 ]
@@ -633,6 +638,8 @@ ROOT_MORE = [
     _case("Grep", {"pattern": "BEGIN", "path": "{home}/.."}, "deny"),
     _case("Glob", {"pattern": "**/id_rsa", "path": "/"}, "deny"),
     _case("Glob", {"pattern": "**", "path": "/"}, "deny"),
+    _case("Glob", {"pattern": "**/.ssh/id_rsa", "path": "/"}, "deny"),
+    _case("Grep", {"pattern": "BEGIN", "path": "/", "glob": "**/*"}, "deny"),
     # ripgrep never reads a denied file here, but the rest of / is too large to look through
     _case("Grep", {"pattern": "x", "path": "/", "glob": "*.py"}, "ask"),
 ]
@@ -672,3 +679,37 @@ def test_round5_more_grants(
 ) -> None:
     granted.grant(session, grant)
     assert granted.hook(session, command) == want
+
+
+# ``cd -`` is ``cd "$OLDPWD"``, which the shell inherits (a user who ran the agent after
+# ``cd ~/.ssh; cd ~/proj`` hands it ~/.ssh): where such a line goes is not known, and a scope
+# that allows cd and cat must ask about it rather than judge it as ``cd ~``.
+CD_SCOPE = {
+    "allow": ["Bash(cat *)", "Bash(cd *)", "Bash(pushd *)", "Read"],
+    "deny": ["Read(~/.ssh/**)", "Read(./.env)"],
+}
+UNKNOWN_CD = [
+    ("cd - && cat id_rsa", True),
+    ("cd -- - && cat id_rsa", True),
+    ("cd -P - && cat ~+/id_rsa", True),
+    ("pushd && cat id_rsa", False),  # swaps the top two of the stack
+    ("pushd +1 && cat id_rsa", False),  # rotates it
+]
+
+
+@pytest.mark.parametrize(("command", "reads_the_key"), UNKNOWN_CD)
+def test_round5_a_cd_the_line_cannot_place_is_never_allowed(
+    world: World3, command: str, reads_the_key: bool
+) -> None:
+    from overseer.control.fsview import context
+    from overseer.policy.scope import Scope, evaluate
+
+    if reads_the_key:  # bash itself, with OLDPWD where the user left it
+        env = {"PATH": "/usr/bin:/bin", "HOME": str(world.home), "OLDPWD": str(world.home / ".ssh")}
+        ran = subprocess.run(
+            ["bash", "-c", command], cwd=world.proj, env=env, capture_output=True, text=True
+        )
+        assert "BEGIN" in ran.stdout
+    ctx = context(str(world.proj), str(world.home))
+    decision = evaluate(Scope.parse(**CD_SCOPE), "Bash", {"command": command}, ctx)
+    assert decision.effective == "ask", decision

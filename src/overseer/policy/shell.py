@@ -991,7 +991,15 @@ class _Walk:
             analysis.problem(f"{name!r} changes how later commands are read")
         if name in ("cd", "pushd", "popd"):
             target = next((w for w in cmd.words[1:] if not w.value.startswith("-")), None)
-            if name == "popd" or (target is not None and not target.static):
+            if (
+                name == "popd"
+                or (target is not None and not target.static)
+                # ``cd -`` (``cd -- -``) is $OLDPWD; ``pushd`` alone swaps, ``pushd +N``
+                # rotates the stack; CDPATH (assigned anywhere in the line) moves a relative cd
+                or any(w.value == "-" for w in cmd.words[1:])
+                or (name == "pushd" and (target is None or re.fullmatch(r"[+-]\d+", target.value)))
+                or b"CDPATH" in self.src
+            ):
                 analysis.cd_targets.append(None)
             else:
                 analysis.cd_targets.append(target or Word("~", "~", tilde=True))
