@@ -25,6 +25,7 @@ command over :data:`MAX_COMMAND_CHARS` is refused unread (a problem, so the gate
 
 from __future__ import annotations
 
+import posixpath
 import re
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
@@ -1046,7 +1047,14 @@ class _Walk:
             last = max((h for h in heads if h is not None), default=len(cmd.words))
             previous: Word | None = None
             for word in cmd.words[1:last]:
-                if previous is not None and word.static and not word.value.startswith("-"):
+                if (
+                    previous is not None
+                    and word.static
+                    and not word.value.startswith("-")
+                    and posixpath.basename(word.value.rstrip("/")) not in ("", ".", "..")
+                ):
+                    # a file it may read (``--env-file .env``); a directory (``--spec .``,
+                    # ``--directory sub``) is where it works, not a file it reads whole
                     analysis.accesses.append(Access("read", word, cmd.basename))
                 option = word.static and word.value.startswith("-") and word.value != "--"
                 previous = word if option and "=" not in word.value else None
