@@ -38,7 +38,12 @@ pytestmark = pytest.mark.skipif(
 
 def config_text(root: Path, gated: bool | None) -> str:
     line = "" if gated is None else f"gated = {'true' if gated else 'false'}\n"
+    # A call the guard asks about (the transcript's script, /workspace/number_generator.py,
+    # is not there when the hook reads it) is answered by the timeout: still a decision.
     return f"""
+[defaults]
+gate_timeout = "2s"
+
 [agents.dev]
 owner = "dev@example.com"
 autonomy = "autonomous"
@@ -220,7 +225,7 @@ def test_an_unmarked_agent_the_hook_never_saw_stays_quiet(world_factory: Any) ->
 
 def test_defaults_gated_covers_every_agent_and_an_agent_may_opt_out(tmp_path: Path) -> None:
     text = config_text(tmp_path, gated=False).replace(
-        "[agents.dev]", "[defaults]\ngated = true\n\n[agents.dev]", 1
+        "[defaults]\n", "[defaults]\ngated = true\n", 1
     )
     config = parse_config(text)
     assert config.is_gated("unknown") and config.is_gated("someone-else")
