@@ -713,3 +713,32 @@ def test_round5_a_cd_the_line_cannot_place_is_never_allowed(
     ctx = context(str(world.proj), str(world.home))
     decision = evaluate(Scope.parse(**CD_SCOPE), "Bash", {"command": command}, ctx)
     assert decision.effective == "ask", decision
+
+
+#: ``read`` and ``getopts`` assign the variables tilde expansion and cd read (getopts puts the
+#: option letter in HOME: ``~`` is then ``a``, a relative path)
+ASSIGNED_HOME = [
+    ("read PWD <<< {home}/.ssh; cat ~+/id_rsa", True),
+    ("read -r HOME <<< {home}/.ssh; cat ~/id_rsa", True),
+    ("getopts a HOME -a; cat ~/id_rsa", False),
+]
+
+
+@pytest.mark.parametrize(("command", "reads_the_key"), ASSIGNED_HOME)
+def test_round5_a_line_that_assigns_home_or_pwd_is_never_allowed(
+    world: World3, command: str, reads_the_key: bool
+) -> None:
+    from overseer.control.fsview import context
+    from overseer.policy.scope import Scope, evaluate
+
+    command = world.expand(command)
+    if reads_the_key:  # bash itself
+        env = {"PATH": "/usr/bin:/bin", "HOME": str(world.home)}
+        ran = subprocess.run(["bash", "-c", command], cwd=world.proj, env=env, capture_output=True)
+        assert b"BEGIN" in ran.stdout
+    scope = Scope.parse(
+        allow=[*CD_SCOPE["allow"], "Bash(read *)", "Bash(getopts *)"], deny=CD_SCOPE["deny"]
+    )
+    ctx = context(str(world.proj), str(world.home))
+    decision = evaluate(scope, "Bash", {"command": command}, ctx)
+    assert decision.effective == "ask", decision

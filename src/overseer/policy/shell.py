@@ -988,6 +988,11 @@ class _Walk:
             analysis.problem(f"{name!r} may evaluate an array subscript that runs a command")
         if name == "printf" and any(w.value.startswith("-v") for w in cmd.words[1:]):
             analysis.problem("'printf -v' assigns a variable later commands read")
+        if name in ("read", "getopts") and any(
+            not w.static or w.value in ("HOME", "PWD", "OLDPWD", "CDPATH") for w in cmd.words[1:]
+        ):
+            # ``read PWD <<< /etc; cat ~+/shadow``: what ~, ~+ and cd expand to
+            analysis.problem(f"{name!r} may assign HOME or PWD, which tildes and cd read")
         if name in UNMODELLED_BUILTINS:
             analysis.problem(f"{name!r} changes how later commands are read")
         if name in ("cd", "pushd", "popd"):
