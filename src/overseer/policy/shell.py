@@ -191,10 +191,97 @@ def _readings(cmd: Command, wrapped: Command) -> list[Command]:
         at += 1
         if word.static and word.value == "--":
             continue
-        guesses -= 1
-        if not (word.static and word.value.startswith("-")):
-            out.append(Command(words[at - 1 :], list(wrapped.assignments), exact=wrapped.exact))
+        if word.static and word.value.startswith("-"):
+            # another option of the wrapper's (the head was a value): it may take one too
+            guesses += launcher or ("=" not in word.value and word.value not in flags)
+            continue
+        guesses -= 1  # this word is the program, or one more option's value
+        out.append(Command(words[at - 1 :], list(wrapped.assignments), exact=wrapped.exact))
     return out
+
+
+#: GNU make's long options (getopt_long takes any unambiguous prefix) and the short option
+#: each stands for; ``=`` marks one that takes a value the model reads.
+_MAKE_LONG = {
+    "--always-make": "B", "--directory": "C", "--debug": "d", "--environment-overrides": "e",
+    "--eval": "E", "--file": "f", "--makefile": "f", "--help": "h", "--ignore-errors": "i",
+    "--include-dir": "I", "--jobs": "j", "--keep-going": "k", "--load-average": "l",
+    "--max-load": "l", "--check-symlink-times": "L", "--just-print": "n", "--dry-run": "n",
+    "--recon": "n", "--old-file": "o", "--assume-old": "o", "--output-sync": "O",
+    "--print-data-base": "p", "--question": "q", "--no-builtin-rules": "r",
+    "--no-builtin-variables": "R", "--silent": "s", "--quiet": "s", "--no-silent": "-",
+    "--no-keep-going": "S", "--stop": "S", "--touch": "t", "--trace": "-", "--version": "v",
+    "--print-directory": "w", "--no-print-directory": "-", "--what-if": "W", "--new-file": "W",
+    "--assume-new": "W", "--warn-undefined-variables": "-", "--shuffle": "-",
+    "--jobserver-auth": "-", "--jobserver-style": "-",
+}  # fmt: skip
+#: make's short options that take a value (``j``, ``l``, ``O`` and ``d``'s long form take
+#: one only when attached).
+_MAKE_VALUED = frozenset("CEfIoW")
+_MAKE_OPTIONAL = frozenset("jlO")
+#: Variables that change how make runs (the recipes' shell, more options, more makefiles).
+_MAKE_CONTROL = frozenset({"SHELL", ".SHELLFLAGS", "MAKESHELL", "MAKEFLAGS", "MFLAGS",
+                           "MAKEFILES", "MAKE", "GNUMAKEFLAGS", "MAKEOVERRIDES"})  # fmt: skip
+#: The names of standard input a makefile may be read from.
+_STDIN_NAME = re.compile(r"^(?:/dev/stdin|/dev/fd/0|/proc/(?:self|thread-self|\d+)/fd/0)$")
+#: ``NAME=value`` (``:=``, ``::=``, ``:::=``, ``+=``, ``?=``, ``!=``) on make's command line.
+_MAKE_ASSIGNMENT = re.compile(r"^[^\s=:!?+$()]+\s*(?::{1,3}|\+|\?|!)?=")
+
+
+def _make_options(words: Sequence[Word], analysis: Analysis) -> Iterator[tuple[str, Word | None]]:
+    """make's options as ``(letter, value)``, and each command-line variable as ``("=",
+    value)`` when make will expand or run it; a word the model cannot read as make does is a
+    problem (never allowed)."""
+    i = 0
+    while i < len(words):
+        word = words[i]
+        value = word.value
+        following = words[i + 1] if i + 1 < len(words) else None
+        i += 1
+        if not word.static:
+            analysis.problem("make is given a word known only at run time")
+            continue
+        if value == "--":
+            break
+        if value.startswith("--"):
+            name, eq, inline = value.partition("=")
+            found = {_MAKE_LONG[o] for o in _MAKE_LONG if o.startswith(name)}
+            if name in _MAKE_LONG:
+                found = {_MAKE_LONG[name]}
+            if len(found) != 1:
+                analysis.problem(f"make option {name[:40]!r} is not one make knows exactly")
+                continue
+            letter = found.pop()
+            if letter in _MAKE_VALUED:
+                if eq:
+                    yield letter, Word(inline, word.raw)
+                elif following is not None:
+                    yield letter, following
+                    i += 1
+            continue
+        if value.startswith("-") and len(value) > 1:
+            for at in range(1, len(value)):
+                letter = value[at]
+                if letter in _MAKE_VALUED:
+                    rest = value[at + 1 :]
+                    if rest:
+                        yield letter, Word(rest, word.raw)
+                    elif following is not None:
+                        yield letter, following
+                        i += 1
+                    break
+                if letter in _MAKE_OPTIONAL:
+                    break  # ``-j4``: the rest is its number
+            continue
+        match = _MAKE_ASSIGNMENT.match(value)
+        if match is not None and match.group(0).rstrip(":+?!= ") in _MAKE_CONTROL:
+            analysis.problem(f"make's {match.group(0)[:20]!r} changes how make runs")
+            yield "=", Word(value[match.end() :], word.raw)
+        elif match is not None and ("$" in value or match.group(0).endswith("!=")):
+            analysis.problem("make expands a variable set on its command line")
+            text = value[match.end() :]
+            # ``X != CMD`` runs CMD in a shell: judged as a recipe line is
+            yield "=", Word(("\t" + text) if match.group(0).endswith("!=") else text, word.raw)
 
 
 #: Wrappers whose first operand is not the command (``chroot DIR cmd``, ``sg GROUP cmd``).
@@ -1088,30 +1175,45 @@ class _Walk:
             self.add(reading, (*via, wrapper), depth + 1)
 
     def make(self, cmd: Command, via: tuple[str, ...], depth: int) -> None:
-        """``make``: the makefiles it is given (``-f FILE``) are read; text it evaluates
-        (``--eval``/``-E``) and a makefile from stdin are not modelled (never allowed), but
-        the shell commands in them (``$(shell CMD)``, recipe lines) meet the rules."""
-        words = cmd.words[1:]
+        """``make``, its options read as GNU make's getopt_long reads them (a long option by
+        any unambiguous prefix, short ones in clusters, a value attached or next): the
+        makefiles it is given (``-f FILE``, under ``-C DIR``) are read; text it evaluates
+        (``--eval``/``-E``, a variable set on its command line to text holding ``$`` or
+        with ``!=``) and a makefile from stdin are not modelled (never allowed), but the shell
+        commands in them (``$(shell CMD)``, recipe lines) meet the rules."""
         analysis = self.analysis
         texts: list[str] = []
-        for i, word in enumerate(words):
-            value = word.value
-            following = words[i + 1] if i + 1 < len(words) else None
-            if value in ("-f", "--file", "--makefile") and following is not None:
-                if following.value in ("-", "/dev/stdin") or following.value.startswith("/dev/fd/"):
+        directory, home = "", False  # ``-C DIR`` moves where later -f names are found
+        for option, value in _make_options(cmd.words[1:], analysis):
+            if option == "C" and value is not None:
+                if not value.static or value.glob:
+                    analysis.problem("make -C names a directory known only at run time")
+                step = value.value.rstrip("/") or "/"
+                if step.startswith("/") or value.tilde:
+                    directory, home = step + "/", value.tilde
+                else:
+                    directory += step + "/"
+            elif option == "f" and value is not None:
+                name = "/" + value.value.lstrip("/") if value.value.startswith("/") else value.value
+                if name == "-" or _STDIN_NAME.match(posixpath.normpath(name)):
                     analysis.problem("make reads a makefile from stdin")
                     # the here-document or here-string is read after the command
                     self.after.append(lambda: self.make_text(analysis.data, via, depth))
                 else:
-                    analysis.accesses.append(Access("read", following, "make"))
-            elif value.startswith("-f") and len(value) > 2 and not value.startswith("--"):
-                analysis.accesses.append(Access("read", Word(value[2:], word.raw), "make"))
-            elif value in ("--eval", "-E") and following is not None:
-                texts.append(following.value)
+                    moved = bool(directory) and not name.startswith("/") and not value.tilde
+                    where = Word(
+                        directory + name if moved else name,
+                        value.raw,
+                        static=value.static,
+                        glob=value.glob,
+                        tilde=home if moved else value.tilde,
+                    )
+                    analysis.accesses.append(Access("read", where, "make"))
+            elif option == "E" and value is not None:
+                texts.append(value.value)
                 analysis.problem("make evaluates text it is given")
-            elif value.startswith("--eval=") or (value.startswith("-E") and len(value) > 2):
-                texts.append(value.split("=", 1)[1] if value.startswith("--") else value[2:])
-                analysis.problem("make evaluates text it is given")
+            elif option == "=" and value is not None:
+                texts.append(value.value)
         self.make_text(texts, via, depth)
 
     def make_text(self, texts: Sequence[str], via: tuple[str, ...], depth: int) -> None:
@@ -1828,6 +1930,14 @@ def unwrap(cmd: Command) -> tuple[str, Command | None, Word | None] | None:
     return name, inner, script
 
 
+def _long_command(name: str) -> bool:
+    """``--command`` or ``--session-command`` as getopt_long takes them: by any prefix that
+    names no other option of script's or su's (``--c``, ``--comm``, ``--se``)."""
+    return (len(name) >= 3 and "--command".startswith(name)) or (
+        len(name) >= 4 and "--session-command".startswith(name)
+    )
+
+
 def _late_script(words: Sequence[Word], runner: str) -> Word | None:
     """The script of a string runner given after its operands (getopt permutes:
     ``script /dev/null -qc CMD``, ``sg - wheel -c CMD``): the word after its option,
@@ -1837,10 +1947,11 @@ def _late_script(words: Sequence[Word], runner: str) -> Word | None:
         following = words[i + 1] if i + 1 < len(words) else None
         if value == "--":
             return None
-        if value in (runner, "--command", "--session-command") and following is not None:
+        name, eq, inline = value.partition("=")
+        if (value == runner or _long_command(name)) and following is not None and not eq:
             return following
-        if value.startswith(("--command=", "--session-command=")):
-            return Word(value.split("=", 1)[1], word.raw)
+        if eq and _long_command(name):
+            return Word(inline, word.raw)
         if value.startswith("-") and not value.startswith("--") and runner[1] in value[1:]:
             rest = value[value.index(runner[1], 1) + 1 :]
             return Word(rest, word.raw) if rest else following
@@ -1978,11 +2089,11 @@ def _unwrap_su(cmd: Command) -> tuple[str, Command | None, Word | None]:
         if value == "--":
             operands.extend(words[i + 1 :])
             break
-        if value in ("-c", "--command", "--session-command") and i + 1 < len(words):
+        if (value == "-c" or _long_command(value)) and i + 1 < len(words):
             script = words[i + 1]
             i += 2
             continue
-        if value.startswith(("--command=", "--session-command=")):
+        if "=" in value and _long_command(value.partition("=")[0]):
             script = Word(value.split("=", 1)[1], word.raw)
             i += 1
             continue
