@@ -725,8 +725,8 @@ def _granted_commands(
 ) -> list[str]:
     """The grants covering every command, or ``[]``. An exact grant names the command with
     its prefixes and directory; an older plain grant (``Bash(git push origin main)``) covers
-    the command only when it has no prefix at all and no word is empty or holds a blank (its
-    text is then its argv). An exact grant compares argv and prefixes
+    the command only when it has no prefix at all and the rule matches it with no quoted
+    blank or empty word taken for a word boundary. An exact grant compares argv and prefixes
     word by word (:meth:`Rule.matches_exact`), each known before the command runs."""
     from overseer.policy.rules import grant_key
 
@@ -735,8 +735,12 @@ def _granted_commands(
         if not cmd.allowable and not (cmd.exact and all(w.static for w in cmd.words)):
             return []
         known = all(v.static for _n, v in cmd.assignments)
-        # a plain grant matches joined text: only where that text is one argv
-        split = all(w.value and not set(w.value) & set(" \t\n") for w in cmd.words)
+        # a plain grant matches joined text: it covers the command only if it also matches
+        # the text with every blank inside a word (and every empty word) made a letter, so
+        # that no quoted blank stands in for a word boundary the rule relies on
+        solid = " ".join(
+            "".join("\x01" if c in " \t\n" else c for c in w.value) or "\x01" for w in cmd.words
+        )
         rule = next(
             (
                 g
@@ -747,8 +751,8 @@ def _granted_commands(
                     or (
                         not cmd.assignments
                         and cmd.allowable
-                        and split
                         and g.matches_command(cmd.text)
+                        and g.matches_command(solid)
                     )
                 )
             ),
