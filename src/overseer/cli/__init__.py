@@ -20,6 +20,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "audit": ("overseer.cli.store_cmds:audit", "Verify, checkpoint or export the audit chain."),
     "decide": ("overseer.cli.store_cmds:decide", "Approve or deny a pending approval."),
     "approvals": ("overseer.cli.store_cmds:approvals", "List pending approvals."),
+    "upgrade": (
+        "overseer.cli.store_cmds:upgrade",
+        "Bring the store's schema up to this version (once, after upgrading).",
+    ),
     "ingest": ("overseer.cli.ingest_cmds:ingest", "Ingest agent logs once (review, scripting)."),
     "hook": (
         "overseer.cli.control_cmds:hook",

@@ -387,3 +387,34 @@ def _approval_json(a: dict[str, Any], now: float) -> dict[str, Any]:
         "waiting_s": _waited_s(a["created_at"], now),
         "overdue": _is_overdue(a, now),
     }
+
+
+# ---------------------------------------------------------------------------------- upgrade
+
+
+@click.command("upgrade")
+@db_option
+def upgrade(db: str | None) -> None:
+    """Bring the store's schema up to this overseer's version, once after upgrading overseer.
+
+    The gate hook refuses (and so denies every call on) a store of an older schema rather
+    than migrating it inside a call: on a large store the migration takes longer than the
+    hook may run. The console, `ingest` and `review` upgrade on open too.
+    """
+    import time
+
+    from overseer.store import SCHEMA_VERSION, resolve_db
+    from overseer.store.db import open_store
+
+    target = resolve_db(db)
+    started = time.perf_counter()
+    with _store_errors():
+        store = open_store(target)
+        try:
+            version = store.schema_version()
+        finally:
+            store.close()
+    click.echo(
+        f"store at schema version {version} (this overseer: {SCHEMA_VERSION}), "
+        f"{time.perf_counter() - started:.1f} s"
+    )

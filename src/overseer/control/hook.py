@@ -142,7 +142,7 @@ def _answer(flavour: str, opts: Options, state: dict[str, Any]) -> str:
     from overseer.control import core, fsview
     from overseer.store import lean
 
-    conn = lean.connect(opts.db)
+    conn = lean.connect(opts.db, upgrade=False)  # never migrates: see lean.connect
     state["conn"] = conn
     conn.anchor_policy = _anchor_policy(config)
     # What install baked into the hook's command line beats the environment: whatever runs
@@ -419,7 +419,7 @@ def _record_failure(reason: str, state: dict[str, Any]) -> None:
 
     conn = state.get("conn")
     if conn is None:
-        conn = lean.connect(state.get("db"))
+        conn = lean.connect(state.get("db"), upgrade=False)
     call = state.get("call") or {}
     core.record_error(
         conn,

@@ -39,6 +39,7 @@ __all__ = [
     "SCHEMA_VERSION",
     "AlreadyDecided",
     "SchemaTooNew",
+    "SchemaTooOld",
     "Store",
     "StoreError",
     "UnknownApproval",
@@ -57,6 +58,11 @@ class StoreError(Exception):
 
 class SchemaTooNew(StoreError):
     """The database was written by a newer overseer; opening it here could corrupt it."""
+
+
+class SchemaTooOld(StoreError):
+    """The database was written by an older overseer and this caller does not migrate it
+    (the gate hook, read-only commands): ``overseer upgrade`` does, once."""
 
 
 class UnknownApproval(StoreError):

@@ -32,6 +32,7 @@ from overseer.secrets import fingerprint, mask_value
 from overseer.store import (
     SCHEMA_VERSION,
     AlreadyDecided,
+    SchemaTooOld,
     StoreError,
     UnknownApproval,
     check_version,
@@ -197,16 +198,23 @@ def default_operator() -> str:
 # ----------------------------------------------------------------------------------- connect
 
 
-def connect(db: str | None = None, *, create: bool = True) -> LeanConn:
+def connect(db: str | None = None, *, create: bool = True, upgrade: bool = True) -> LeanConn:
     """Connect to ``db`` (path or URL; ``None`` → ``$OVERSEER_DB`` → the default file).
 
     With ``create=False`` (read-only commands: ``audit verify``, ``approvals``...) a missing
     database is an error instead of a new empty one — a typo in ``--db`` must not verify an
-    empty chain as intact. Raises :class:`StoreError` (or
-    :class:`~overseer.store.SchemaTooNew`) with a one-line reason.
+    empty chain as intact. ``upgrade=False`` (the gate hook) refuses a store of an older
+    schema instead of migrating it: a migration of a large store takes longer than the hook
+    may run, so every call would be denied by the watchdog, the migration rolled back, and
+    the next call would start it again; the refusal says what to run once instead. Raises
+    :class:`StoreError` (:class:`~overseer.store.SchemaTooNew`,
+    :class:`~overseer.store.SchemaTooOld`) with a one-line reason.
     """
     target = resolve_db(db)
-    conn = _connect_pg(target, create) if is_postgres(target) else _connect_sqlite(target, create)
+    if is_postgres(target):
+        conn = _connect_pg(target, create, upgrade)
+    else:
+        conn = _connect_sqlite(target, create, upgrade)
     from overseer.store.anchor import after_chain_commit
 
     conn.after_chain = after_chain_commit  # the chain is anchored automatically
@@ -217,7 +225,15 @@ def _no_store(where: str) -> StoreError:
     return StoreError(f"{where}: no overseer database here (nothing has been recorded yet?)")
 
 
-def _connect_sqlite(target: str, create: bool) -> LeanConn:
+def _outdated(version: int, where: str) -> StoreError:
+    return SchemaTooOld(
+        f"{where}: the store's schema version {version} is older than this overseer's "
+        f"({SCHEMA_VERSION}); run `overseer upgrade --db {where}` once (the gate hook does not "
+        "upgrade a store: it could outlast its timeout)"
+    )
+
+
+def _connect_sqlite(target: str, create: bool, upgrade: bool) -> LeanConn:
     path = sqlite_path(target)
     if not os.path.exists(path):
         if not create:
@@ -239,7 +255,11 @@ def _connect_sqlite(target: str, create: bool) -> LeanConn:
             check_version(version, path)
             if version == SCHEMA_VERSION or attempt == 1:
                 return LeanConn(path, raw, is_pg=False)
-            version = None  # older: let the full store migrate it (once), then reconnect
+            raw.close()
+            if not (upgrade and create):
+                raise _outdated(version, path)
+            _bootstrap(target)  # older: let the full store migrate it (once), then reconnect
+            continue
         raw.close()
         if not create:
             raise _no_store(path)
@@ -258,7 +278,7 @@ def _sqlite_version(raw: sqlite3.Connection) -> int | None:
     return int(row[0]) if row else None
 
 
-def _connect_pg(target: str, create: bool) -> LeanConn:
+def _connect_pg(target: str, create: bool, upgrade: bool) -> LeanConn:
     import psycopg
 
     for attempt in range(2):
@@ -280,7 +300,11 @@ def _connect_pg(target: str, create: bool) -> LeanConn:
                 conn = LeanConn(target, raw, is_pg=True)
                 conn.team = team
                 return conn
-            version = None  # older: let the full store migrate it (once), then reconnect
+            raw.close()
+            if not (upgrade and create):
+                raise _outdated(version, _redact(target))
+            _bootstrap(target)  # older: let the full store migrate it (once), then reconnect
+            continue
         raw.close()
         if not create:
             raise _no_store(_redact(target))
