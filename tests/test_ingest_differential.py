@@ -399,3 +399,84 @@ def test_one_hint_check_over_a_calls_strings_hides_no_secret() -> None:
         assert view.input_secrets() == expected, tool_input
         found += bool(expected)
     assert found >= len(SECRET_SAMPLES) // 2
+
+
+def _summary_inputs(seed: int) -> list[tuple[str | None, object]]:
+    """Calls to summarise: the corpus's and generated ones, with keys and values of every
+    shape an agent can write (secrets, controls, lone surrogates, NaN, huge and nested)."""
+    rnd = random.Random(seed)
+    calls: list[tuple[str | None, object]] = []
+    for path, fmt in _corpus():
+        for item in _feed(make_parser(fmt, str(path)), path.read_bytes().split(b"\n")):
+            if isinstance(item, Event) and item.kind is EventKind.TOOL_CALL:
+                calls.append((item.tool, item.input))
+    keys = ["ticket_id", "query", "amount", "password", "api_key", "Token", "userId", "ID",
+            "body", "customer", "x" * 70, "k\x1b[2J", "a\u202eb", "\ud800", "", "value", "ttl",
+            "emailAddress", "note", "auth", "pwd", "items", "nested"]  # fmt: skip
+    values: list[object] = [
+        0,
+        -1,
+        2**63,
+        2**70,
+        1.5,
+        -0.0,
+        float("nan"),
+        float("inf"),
+        float("-inf"),
+        1e308,
+        True,
+        False,
+        None,
+        "",
+        "plain",
+        "two words",
+        'quote"d',
+        "back\\slash",
+        "x=y",
+        "ghp_abcdefghijklmnopqrstuvwxyz0123456789",
+        "Bearer abcdef0123456789abcdef",
+        "postgres://u:hunter2hunter2@db/x",
+        "\x1b]52;c;x\x07",
+        "bidi\u202e",
+        "\ud800 lone",
+        "é accent",
+        "tab\tnew\nline",
+        "y" * 90,
+        "z" * 5000,
+        [1, "a", {"b": 2}],
+        {"password": "p4ss-w0rd!", "deep": {"deeper": {"deepest": [1, [2, [3]]]}}},
+        list(range(20)),
+        {str(i): i for i in range(12)},
+    ]
+    tools = [None, "mcp__x__y", "Bash", "Read", "Grep", "Glob", "WebFetch", "exec_command",
+             "apply_patch", "Task", "weird\x1btool"]  # fmt: skip
+    for _ in range(3000):
+        size = rnd.choice([0, 1, 1, 2, 3, 5, 40])
+        tool_input = {rnd.choice(keys): rnd.choice(values) for _ in range(size)}
+        if rnd.random() < 0.3:
+            tool_input[rnd.choice(["command", "file_path", "pattern", "url", "path"])] = rnd.choice(
+                values
+            )
+        calls.append((rnd.choice(tools), tool_input))
+    calls += [(t, v) for t in tools for v in values]  # not a mapping, too
+    return calls
+
+
+@pytest.mark.parametrize("seed", [6, 7])
+def test_call_summaries_equal_the_reference_summariser(seed: int) -> None:
+    """:mod:`overseer.summary`'s fast paths (cached key forms, scalars without the json
+    encoder, no mask set-up for hint-free text) write exactly what it wrote before."""
+    from overseer.summary import summarise
+
+    from . import summary_reference
+
+    for tool, tool_input in _summary_inputs(seed):
+        try:
+            expected: object = summary_reference.summarise(tool, tool_input)
+        except Exception as exc:  # the same failure, if any (a parser turns it into a Problem)
+            expected = type(exc)
+        try:
+            got: object = summarise(tool, tool_input)
+        except Exception as exc:
+            got = type(exc)
+        assert got == expected, (tool, tool_input)

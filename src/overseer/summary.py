@@ -20,12 +20,13 @@ The tool's name is not part of the line: every screen shows it in a column of it
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Mapping
 from typing import Any
 
-from overseer.secrets import mask
+from overseer.secrets import has_hint, hint_form, mask
 from overseer.untrusted import SUMMARY_LIMIT, neutralise
 
 #: Known tools and the fields that say what a call of theirs does, most telling first.
@@ -86,7 +87,7 @@ def summarise(tool: str | None, tool_input: Any) -> str:
     if keys is not None:
         telling = _telling(tool_input, keys)
         if telling is not None:
-            head = mask(telling[:_WINDOW])
+            head = _mask(telling[:_WINDOW])
             extra = [k for k in _SECONDARY.get(tool or "", ()) if k in tool_input]
             if extra:
                 head = " ".join([head, *(_pair(k, tool_input[k]) for k in extra)])
@@ -100,8 +101,10 @@ def pairs(tool_input: Mapping[str, Any]) -> str:
     for position, (key, value) in enumerate(tool_input.items()):
         if position >= _MAX_FIELDS:
             break
-        fields.append((_rank(str(key), value), position, str(key), value))
-    fields.sort(key=lambda f: (f[0], f[1]))
+        name = key if type(key) is str else str(key)
+        fields.append((_rank(name, value), position, name, value))
+    if len(fields) > 1:
+        fields.sort(key=_order)
     out: list[str] = []
     length = 0
     for _, _, key, value in fields:
@@ -111,6 +114,10 @@ def pairs(tool_input: Mapping[str, Any]) -> str:
         out.append(pair)
         length += len(pair) + 1
     return " ".join(out)
+
+
+def _order(field: tuple[int, int, str, Any]) -> tuple[int, int]:
+    return field[0], field[1]
 
 
 def _telling(tool_input: Mapping[str, Any], keys: tuple[str, ...]) -> str | None:
@@ -127,27 +134,78 @@ def _telling(tool_input: Mapping[str, Any], keys: tuple[str, ...]) -> str | None
 
 
 def _rank(key: str, value: Any) -> int:
-    lowered = key.lower()
     if isinstance(value, dict | list | tuple) or (isinstance(value, str) and len(value) > 80):
         return 4  # long text and nested values last
-    if (
-        lowered in _TARGETS
-        or lowered.endswith(("_id", "_ids", "-id"))
-        or (key.endswith(("Id", "ID")) and len(key) > 2)
-    ):
+    named = _key_rank(key) if len(key) <= _KEY_CACHE_LEN else _name_rank(key)
+    if named == 0:
         return 0
-    if lowered in _AMOUNTS or (isinstance(value, int | float) and not isinstance(value, bool)):
+    if named == 1 or (isinstance(value, int | float) and not isinstance(value, bool)):
         return 1
     if isinstance(value, bool) or value is None or (isinstance(value, str) and len(value) <= 40):
         return 2
     return 3
 
 
+def _name_rank(key: str) -> int:
+    """What a key's name alone says: 0 a target, 1 an amount, 2 nothing."""
+    lowered = key.lower()
+    if (
+        lowered in _TARGETS
+        or lowered.endswith(("_id", "_ids", "-id"))
+        or (key.endswith(("Id", "ID")) and len(key) > 2)
+    ):
+        return 0
+    return 1 if lowered in _AMOUNTS else 2
+
+
+def _key_form(key: str) -> tuple[str, bool]:
+    """A key as a pair shows it (masked, cut) and whether its value is kept secret."""
+    return _cut(_mask(key[:_WINDOW]), 40), _SECRET_KEY.search(key) is not None
+
+
+#: Agents repeat their keys (``ticket_id``, ``query``): what a short key's name says is
+#: worked out once (a pure function of the key; bounded caches).
+_KEY_CACHE_LEN = 64
+_key_rank = functools.lru_cache(maxsize=4096)(_name_rank)
+_cached_key_form = functools.lru_cache(maxsize=4096)(_key_form)
+
+
 def _pair(key: str, value: Any) -> str:
-    shown_key = _cut(mask(key[:_WINDOW]), 40)
-    if isinstance(value, str) and value and _SECRET_KEY.search(key):
+    shown_key, secret = _cached_key_form(key) if len(key) <= _KEY_CACHE_LEN else _key_form(key)
+    if secret and isinstance(value, str) and value:
         return f"{shown_key}=‹secret›"
     return f"{shown_key}={_compact(value, VALUE_CAP)}"
+
+
+def _scalar(value: Any) -> str:
+    """``json.dumps`` of None, a bool, an int or a float (the same text, without its
+    encoder's set-up: ints and finite floats are their ``repr``)."""
+    kind = type(value)
+    if kind is int:
+        return int.__repr__(value)  # ValueError past the digit limit, as json.dumps raises
+    if value is None:
+        return "null"
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if kind is float and value - value == 0.0:  # finite (json.dumps writes NaN, Infinity)
+        return float.__repr__(value)
+    return json.dumps(value)
+
+
+def _mask(text: str) -> str:
+    """:func:`~overseer.secrets.mask`, without its set-up for text that holds no secret hint
+    (``find_secrets`` looks for one first and finds nothing without it)."""
+    return mask(text) if has_hint(hint_form(text)) else text
+
+
+def _quoted(text: str) -> str:
+    """``json.dumps(text, ensure_ascii=False)``; printable ASCII needs only ``\\`` and ``"``
+    escaped (and json's encoder set-up costs more than the text)."""
+    if text.isascii() and text.isprintable():
+        return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    return json.dumps(text, ensure_ascii=False)
 
 
 def _cut(text: str, cap: int) -> str:
@@ -157,13 +215,13 @@ def _cut(text: str, cap: int) -> str:
 def _compact(value: Any, cap: int, depth: int = 0) -> str:
     """A short JSON-like form of ``value``: strings masked, cut at ``cap``; bounded work."""
     if isinstance(value, str):
-        text = _cut(mask(value[:_WINDOW]), cap)
+        text = _cut(_mask(value[:_WINDOW]), cap)
         if _PLAIN.fullmatch(text) and depth == 0:
             return text
-        return json.dumps(text, ensure_ascii=False)
+        return _quoted(text)
     if value is None or isinstance(value, bool | int | float):
         try:
-            return json.dumps(value)
+            return _scalar(value)
         except (TypeError, ValueError):
             return str(value)
     if depth >= 3:
@@ -178,7 +236,7 @@ def _compact(value: Any, cap: int, depth: int = 0) -> str:
                 '"‹secret›"' if isinstance(item, str) and item and _SECRET_KEY.search(str(key))
                 else _compact(item, cap, depth + 1)
             )  # fmt: skip
-            parts.append(f"{json.dumps(_cut(mask(str(key)[:_WINDOW]), 40), ensure_ascii=False)}:"
+            parts.append(f"{_quoted(_cut(_mask(str(key)[:_WINDOW]), 40))}:"
                          f"{shown}")  # fmt: skip
         return _cut("{" + ",".join(parts) + "}", cap)
     if isinstance(value, list | tuple):
@@ -189,4 +247,4 @@ def _compact(value: Any, cap: int, depth: int = 0) -> str:
                 break
             parts.append(_compact(item, cap, depth + 1))
         return _cut("[" + ",".join(parts) + "]", cap)
-    return _cut(mask(str(value)[:_WINDOW]), cap)
+    return _cut(_mask(str(value)[:_WINDOW]), cap)

@@ -1,0 +1,175 @@
+"""overseer.summary as it was before issue 16's fast paths: the reference that
+``tests/test_ingest_differential.py`` holds :func:`overseer.summary.summarise` equal to."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from overseer.secrets import mask
+from overseer.untrusted import SUMMARY_LIMIT, neutralise
+
+#: Known tools and the fields that say what a call of theirs does, most telling first.
+_COMMAND = ("command", "cmd")
+_PATH = ("file_path", "notebook_path", "path")
+KNOWN_TOOLS: dict[str, tuple[str, ...]] = {
+    "Bash": _COMMAND, "BashOutput": ("bash_id",), "KillShell": ("shell_id",),
+    "exec_command": _COMMAND, "shell": _COMMAND, "local_shell": _COMMAND,
+    "container.exec": _COMMAND, "unified_exec": _COMMAND,
+    "Read": _PATH, "Write": _PATH, "Edit": _PATH, "MultiEdit": _PATH, "LS": _PATH,
+    "NotebookRead": _PATH, "NotebookEdit": _PATH, "view_image": _PATH,
+    "Glob": ("pattern",), "Grep": ("pattern",),
+    "WebFetch": ("url",), "WebSearch": ("query",), "web_search": ("query",),
+    "Task": ("description", "prompt"), "Agent": ("description", "prompt"),
+    "apply_patch": ("input", "patch"),
+}  # fmt: skip
+#: For these known tools, the fields shown as ``key=value`` after the telling one.
+_SECONDARY: dict[str, tuple[str, ...]] = {
+    "Grep": ("path", "glob", "type"),
+    "Glob": ("path",),
+}
+#: Fields named like this are where an MCP tool or an API keeps its target.
+_TARGETS = frozenset((
+    "id", "charge", "customer", "account", "user", "username", "email", "to", "cc", "recipient",
+    "target", "destination", "repo", "repository", "owner", "org", "organization", "branch",
+    "ref", "channel", "table", "database", "db", "bucket", "host", "hostname", "domain", "url",
+    "uri", "path", "file", "file_path", "filename", "name", "service", "env", "environment",
+    "project", "issue", "pr", "pull_request", "number", "namespace", "cluster", "region",
+    "queue", "topic",
+))  # fmt: skip
+_AMOUNTS = frozenset((
+    "amount", "currency", "quantity", "qty", "count", "price", "total", "limit", "value",
+    "size", "days", "hours", "duration", "ttl", "replicas",
+))  # fmt: skip
+#: A value under such a key is masked whatever its shape.
+_SECRET_KEY = re.compile(
+    r"(?i)passw(?:or)?d|passwd|^pwd$|secret|token|api[_-]?key|apikey|^auth$|authori[sz]ation"
+    r"|credential|private[_-]?key|cookie|access[_-]?key|signing[_-]?key"
+)
+#: A string shown without quotes: no blanks, quotes, ``=`` or backslashes.
+_PLAIN = re.compile(r"[^\s\"'=\\]+")
+#: How much of one value is shown, and how much of it is read for secrets first.
+VALUE_CAP = 60
+_WINDOW = SUMMARY_LIMIT * 4
+#: Fields looked at, at most (a call with ten thousand keys costs what one with 32 does).
+_MAX_FIELDS = 32
+
+
+def summarise(tool: str | None, tool_input: Any) -> str:
+    """The one line for a call of ``tool`` with ``tool_input`` (neutralised, masked, capped)."""
+    if not isinstance(tool_input, Mapping):
+        if tool_input is None or tool_input == "":
+            return ""
+        return neutralise(_compact(tool_input, _WINDOW), limit=SUMMARY_LIMIT)
+    if not tool_input:
+        return ""
+    keys = KNOWN_TOOLS.get(tool or "")
+    if keys is not None:
+        telling = _telling(tool_input, keys)
+        if telling is not None:
+            head = mask(telling[:_WINDOW])
+            extra = [k for k in _SECONDARY.get(tool or "", ()) if k in tool_input]
+            if extra:
+                head = " ".join([head, *(_pair(k, tool_input[k]) for k in extra)])
+            return neutralise(head, limit=SUMMARY_LIMIT)
+    return neutralise(pairs(tool_input), limit=SUMMARY_LIMIT)
+
+
+def pairs(tool_input: Mapping[str, Any]) -> str:
+    """``key=value`` pairs, most telling first, each value masked and cut (not neutralised)."""
+    fields = []
+    for position, (key, value) in enumerate(tool_input.items()):
+        if position >= _MAX_FIELDS:
+            break
+        fields.append((_rank(str(key), value), position, str(key), value))
+    fields.sort(key=lambda f: (f[0], f[1]))
+    out: list[str] = []
+    length = 0
+    for _, _, key, value in fields:
+        if length > SUMMARY_LIMIT:  # the rest would be cut off anyway
+            break
+        pair = _pair(key, value)
+        out.append(pair)
+        length += len(pair) + 1
+    return " ".join(out)
+
+
+def _telling(tool_input: Mapping[str, Any], keys: tuple[str, ...]) -> str | None:
+    for key in keys:
+        value = tool_input.get(key)
+        if isinstance(value, str) and value:
+            return value
+        if isinstance(value, list) and value:
+            words = [w for w in value if isinstance(w, str)]
+            if len(words) == 3 and words[0].endswith("sh") and words[1] in ("-c", "-lc"):
+                return words[2]  # Codex: ["bash", "-lc", "<script>"]
+            return " ".join(words)
+    return None
+
+
+def _rank(key: str, value: Any) -> int:
+    lowered = key.lower()
+    if isinstance(value, dict | list | tuple) or (isinstance(value, str) and len(value) > 80):
+        return 4  # long text and nested values last
+    if (
+        lowered in _TARGETS
+        or lowered.endswith(("_id", "_ids", "-id"))
+        or (key.endswith(("Id", "ID")) and len(key) > 2)
+    ):
+        return 0
+    if lowered in _AMOUNTS or (isinstance(value, int | float) and not isinstance(value, bool)):
+        return 1
+    if isinstance(value, bool) or value is None or (isinstance(value, str) and len(value) <= 40):
+        return 2
+    return 3
+
+
+def _pair(key: str, value: Any) -> str:
+    shown_key = _cut(mask(key[:_WINDOW]), 40)
+    if isinstance(value, str) and value and _SECRET_KEY.search(key):
+        return f"{shown_key}=‹secret›"
+    return f"{shown_key}={_compact(value, VALUE_CAP)}"
+
+
+def _cut(text: str, cap: int) -> str:
+    return text if len(text) <= cap else text[:cap] + "…"
+
+
+def _compact(value: Any, cap: int, depth: int = 0) -> str:
+    """A short JSON-like form of ``value``: strings masked, cut at ``cap``; bounded work."""
+    if isinstance(value, str):
+        text = _cut(mask(value[:_WINDOW]), cap)
+        if _PLAIN.fullmatch(text) and depth == 0:
+            return text
+        return json.dumps(text, ensure_ascii=False)
+    if value is None or isinstance(value, bool | int | float):
+        try:
+            return json.dumps(value)
+        except (TypeError, ValueError):
+            return str(value)
+    if depth >= 3:
+        return "…"
+    if isinstance(value, Mapping):
+        parts: list[str] = []
+        for position, (key, item) in enumerate(value.items()):
+            if position >= 8 or sum(len(p) + 2 for p in parts) > cap:
+                parts.append("…")
+                break
+            shown = (
+                '"‹secret›"' if isinstance(item, str) and item and _SECRET_KEY.search(str(key))
+                else _compact(item, cap, depth + 1)
+            )  # fmt: skip
+            parts.append(f"{json.dumps(_cut(mask(str(key)[:_WINDOW]), 40), ensure_ascii=False)}:"
+                         f"{shown}")  # fmt: skip
+        return _cut("{" + ",".join(parts) + "}", cap)
+    if isinstance(value, list | tuple):
+        parts = []
+        for position, item in enumerate(value):
+            if position >= 8 or sum(len(p) + 1 for p in parts) > cap:
+                parts.append("…")
+                break
+            parts.append(_compact(item, cap, depth + 1))
+        return _cut("[" + ",".join(parts) + "]", cap)
+    return _cut(mask(str(value)[:_WINDOW]), cap)
