@@ -55,6 +55,7 @@ PURE = [
         "overseer.policy",
         "overseer.engine",
         "overseer.sources.formats",
+        "overseer.labels",
     )
     for m in modules_under(pkg)
 ]
@@ -85,3 +86,24 @@ def test_the_pure_list_is_not_empty() -> None:
 @pytest.mark.parametrize("module", modules_under("overseer.sources"))
 def test_sources_never_import_the_tui(module: str) -> None:
     assert offenders(imported_by(module), ("overseer.tui", "textual")) == []
+
+
+@pytest.mark.parametrize("module", modules_under("overseer.store"))
+def test_the_store_never_imports_the_report(module: str) -> None:
+    """The store sits below the report: a call row's label comes from :mod:`overseer.labels`
+    (pure), not from the review that reads it."""
+    assert offenders(imported_by(module), ("overseer.report", "overseer.tui")) == []
+
+
+def test_the_store_fills_labels_without_the_report() -> None:
+    """Writing a shell call (which fills its ``label`` column) loads no report module."""
+    code = (
+        "import json, sys; from overseer.store.db import call_label_of; "
+        "call_label_of('Bash', json.dumps({'command': 'git push'})); "
+        "print(json.dumps(sorted(sys.modules)))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    assert offenders(set(json.loads(result.stdout)), ("overseer.report",)) == []

@@ -15,8 +15,8 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
+from overseer.labels import call_label, shell_input
 from overseer.report.gather import ReviewQuery
-from overseer.report.review import call_label, shell_input
 from overseer.store import SCHEMA_VERSION, open_store
 from overseer.store.db import Store, call_label_of
 from tests.store_support import (  # noqa: F401  (db: fixture)

@@ -46,20 +46,19 @@ rules stay in :attr:`ReviewBuilder.evidence`, never in the review.
 
 from __future__ import annotations
 
-import functools
 import math
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-import orjson
-
 from overseer.config import UNKNOWN_AGENT, Config
+from overseer.labels import call_label, shell_input
+from overseer.labels import json_object as _json_object
 from overseer.model import approval_label
-from overseer.policy.autonomy import action_label, assess_agent
+from overseer.policy.autonomy import assess_agent
 from overseer.policy.detectors import DETECTORS, owasp_title
-from overseer.policy.rules import SHELL_TOOLS, canonical_tool, command_of
+from overseer.policy.rules import SHELL_TOOLS, canonical_tool
 from overseer.policy.scope import Scope
 from overseer.report import FORMAT
 from overseer.secrets import mask
@@ -208,14 +207,6 @@ def safe(value: Any, limit: int = _TEXT_LIMIT) -> str:
     return mask(neutralise(str(value), limit=limit))
 
 
-def _json_object(text: str | bytes) -> dict[str, Any] | None:
-    try:
-        value = orjson.loads(text)
-    except orjson.JSONDecodeError:
-        return None
-    return value if isinstance(value, dict) else None
-
-
 def _opt(value: Any, limit: int = _TEXT_LIMIT) -> str | None:
     return None if value is None else safe(value, limit)
 
@@ -234,24 +225,6 @@ def _earlier(a: datetime | None, b: datetime | None) -> datetime | None:
     if b is None:
         return a
     return min(a, b)
-
-
-@functools.lru_cache(maxsize=8192)
-def _label_of_command(tool: str, command: str) -> str:
-    return action_label(tool, {"command": command})
-
-
-def call_label(tool: str, tool_input: Any) -> str:
-    """:func:`action_label` with a cache: a large store repeats the same commands, and
-    parsing a shell command is the costly part of a review."""
-    if canonical_tool(tool) not in SHELL_TOOLS or not isinstance(tool_input, Mapping):
-        return tool
-    command = command_of(tool_input)
-    if command is None:
-        return canonical_tool(tool)
-    if len(command) > 4096:  # too long to be worth parsing for a label
-        return canonical_tool(tool)
-    return _label_of_command(tool, command)
 
 
 def split_rule_texts(rule: str | None, known: Iterable[str]) -> list[str]:
@@ -297,14 +270,6 @@ def _grid(first: int, last: int, wanted_buckets: int) -> tuple[int, int, int]:
         size = math.ceil(span / wanted)
     start = first - first % size
     return start, size, (last - start) // size + 1
-
-
-def shell_input(tool: str, value: Any) -> Any:
-    """A call's input as the review reads it for its label: JSON text is parsed for shell
-    tools only (the others are labelled by their name); a parsed value is kept."""
-    if isinstance(value, str | bytes):
-        return _json_object(value) if canonical_tool(tool) in SHELL_TOOLS else None
-    return value
 
 
 _MIN_TIME = datetime.min.replace(tzinfo=UTC)

@@ -37,6 +37,7 @@ from urllib.parse import urlsplit
 
 from overseer.config import UNKNOWN_AGENT, Config, ConfigError, parse_config
 from overseer.engine import infer_home
+from overseer.labels import call_label
 from overseer.policy.autonomy import DESTRUCTIVE_PROBES, destructive_tool_name
 from overseer.policy.rules import (
     PATH_TOOLS,
@@ -51,7 +52,7 @@ from overseer.policy.rules import (
     split_shell,
 )
 from overseer.policy.scope import Scope, evaluate
-from overseer.report.review import Evidence, ReviewBuilder, call_label, iso
+from overseer.report.review import Evidence, ReviewBuilder, iso
 from overseer.report.toml_edit import ArrayEdit, TomlEditError, edit_arrays, scan
 from overseer.untrusted import neutralise
 

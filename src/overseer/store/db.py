@@ -457,39 +457,25 @@ def _result_status(status: str | None, is_error: bool) -> str:
     return status if status else "error" if is_error else "ok"
 
 
-_LABELS: Any = None
-
-
 def shell_tool_names() -> frozenset[str]:
-    """The tool names judged as shell commands (``canonical_tool`` maps them to a shell)."""
-    from overseer.policy.rules import SHELL_TOOLS, TOOL_ALIASES
+    """:func:`overseer.labels.shell_tool_names` (imported when first needed)."""
+    from overseer.labels import shell_tool_names as names
 
-    return frozenset(
-        {name for name, family in TOOL_ALIASES.items() if family in SHELL_TOOLS}
-        | {name for name in SHELL_TOOLS if TOOL_ALIASES.get(name, name) in SHELL_TOOLS}
-    )
+    return names()
+
+
+_STORED_LABEL: Any = None
 
 
 def call_label_of(tool: str | None, text: str | None) -> str | None:
-    """The ``label`` column of a tool call: for a shell tool the review's
-    :func:`overseer.report.review.call_label` of the stored input text (parsed as the review
-    parses it), ``None`` for other tools and for a shell call whose input is an object naming
-    no command the label could read (labelled by the tool alone: the review counts it as
-    unjudged)."""
-    global _LABELS
-    if _LABELS is None:
-        from overseer.policy.rules import SHELL_TOOLS, canonical_tool
-        from overseer.report.review import call_label, shell_input
+    """The ``label`` column of a tool call: :func:`overseer.labels.stored_label` (imported
+    when first needed: the policy's shell reading is not part of opening a store)."""
+    global _STORED_LABEL
+    if _STORED_LABEL is None:
+        from overseer.labels import stored_label
 
-        _LABELS = (SHELL_TOOLS, canonical_tool, call_label, shell_input)
-    shells, canonical_tool, call_label, shell_input = _LABELS
-    if tool is None or canonical_tool(tool) not in shells:
-        return None
-    value = shell_input(tool, text)
-    label = call_label(tool, value)
-    if label == canonical_tool(tool) and isinstance(value, Mapping) and value:
-        return None
-    return str(label)
+        _STORED_LABEL = stored_label
+    return _STORED_LABEL(tool, text)  # type: ignore[no-any-return]
 
 
 def _clean_sqlite(text: Any) -> Any:
