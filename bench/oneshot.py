@@ -12,7 +12,9 @@ the store's writes, the ungated-call pass, closing: everything a user waits for)
 ``--against SRC`` also runs the same ingest with another checkout's ``src`` first on
 ``PYTHONPATH`` (e.g. ``git archive HEAD~3 | tar -x -C /tmp/old``), interleaved, so that two
 versions are compared in one run on the same machine load. ``--profile`` prints cProfile's
-top entries of one in-process ingest (``overseer.sources.ingest.ingest_paths``).
+top entries of one in-process ingest (``overseer.sources.ingest.ingest_paths``). ``--store``
+times the store's own share alone: ``Store.record_batch`` of the batches the pipeline made
+(built once, beforehand), and the ungated-call pass (``--store --profile``: cProfile it).
 
 Run: ``.venv/bin/python -m bench.oneshot [--lines 200000] [--runs 3] [--against DIR]``.
 """
@@ -102,6 +104,76 @@ def profile(path: Path, tmp: Path) -> None:
     stats.sort_stats("tottime").print_stats(30)
 
 
+class _Recorder:
+    """A :class:`overseer.sources.ingest.Sink` that keeps every batch it is handed."""
+
+    def __init__(self) -> None:
+        self.batches: list[tuple[Any, ...]] = []
+
+    def load_offset(self, source: str) -> None:
+        return None
+
+    def offsets_of_file(self, dev: int, ino: int) -> list[Any]:
+        return []
+
+    def reassign_offsets(self, moves: dict[str, str]) -> int:
+        return 0
+
+    def record_batch(self, *args: Any) -> None:
+        self.batches.append(args)
+
+
+def store_only(path: Path, tmp: Path, runs: int, profile_it: bool = False) -> dict[str, Any]:
+    """The store's own share: the file parsed and judged once in this process (batches as
+    ``ingest_paths`` makes them), then ``Store.record_batch`` of those same batches into a
+    fresh SQLite store, timed alone (best of ``runs``), and the ungated-call pass after it."""
+    from overseer.config import load_config
+    from overseer.engine import Engine
+    from overseer.sources.ingest import ingest_paths
+    from overseer.store import open_store
+    from overseer.store.ungated import flag_ungated
+
+    config = load_config(str(CONFIG))
+    recorder = _Recorder()
+    ingest_paths([str(path)], engine=Engine(config, home=str(tmp)), store=recorder)  # type: ignore[arg-type]
+    events = sum(len(b[4]) for b in recorder.batches)
+    best: dict[str, float] = {}
+    for run in range(runs):
+        db = tmp / f"store-{run}.db"
+        store = open_store(str(db))
+        prof = cProfile.Profile() if profile_it and run == 0 else None
+        gc.collect()
+        start = time.perf_counter()
+        if prof is not None:
+            prof.enable()
+        for batch in recorder.batches:
+            store.record_batch(*batch)
+        written = time.perf_counter()
+        flag_ungated(store, config.is_gated)
+        done = time.perf_counter()
+        if prof is not None:
+            prof.disable()
+        store.close()
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{db}{suffix}").unlink(missing_ok=True)
+        log(
+            f"  run {run + 1}: record_batch {written - start:.2f} s "
+            f"({(written - start) / events * 1e6:.1f} µs an event), "
+            f"flag_ungated {done - written:.2f} s"
+        )
+        best["record_batch_s"] = min(best.get("record_batch_s", 1e9), written - start)
+        best["ungated_s"] = min(best.get("ungated_s", 1e9), done - written)
+        if prof is not None:
+            stats = pstats.Stats(prof, stream=sys.stderr)
+            stats.sort_stats("tottime").print_stats(25)
+    return {
+        "events": events,
+        "batches": len(recorder.batches),
+        **best,
+        "us_per_event": best["record_batch_s"] / events * 1e6,
+    }
+
+
 def measure(lines: int = 200_000, runs: int = 3, against: str | None = None) -> dict[str, Any]:
     """Best of ``runs`` of the anchor and of each version's whole-process ingest."""
     from bench.ingest import make_lines
@@ -152,7 +224,21 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--against", metavar="SRC", default=None, help="another checkout's src")
     parser.add_argument("--profile", action="store_true", help="cProfile one in-process ingest")
+    parser.add_argument(
+        "--store",
+        action="store_true",
+        help="time Store.record_batch alone on pre-built batches (with --profile: cProfile it)",
+    )
     args = parser.parse_args()
+    if args.store:
+        from bench.ingest import make_lines
+
+        with tempfile.TemporaryDirectory(prefix="overseer-oneshot-") as name:
+            tmp = Path(name)
+            path = tmp / "bench.jsonl"
+            path.write_bytes(b"\n".join(make_lines(args.lines)) + b"\n")
+            print(json.dumps(store_only(path, tmp, args.runs, args.profile)))
+        return 0
     if args.profile:
         from bench.ingest import make_lines
 
