@@ -41,6 +41,7 @@ import orjson
 from overseer.config import load_config
 from overseer.engine import Engine
 from overseer.model import Event, EventKind
+from overseer.policy.detectors._core import forget_quiet_texts
 from overseer.sources.formats import make_parser
 from overseer.sources.formats.native import forget_call_forms
 
@@ -190,6 +191,7 @@ def throughput(n: int, runs: int, with_store: bool) -> dict[str, float]:
     def pipeline(verdicts: bool, flags: bool, reference: bool = False) -> Callable[[], int]:
         def run() -> int:
             forget_call_forms()  # every round starts cold, as a fresh process does
+            forget_quiet_texts()
             parser = make_parser("native", "bench.jsonl")
             if reference:
                 parser.typed = False  # type: ignore[attr-defined]

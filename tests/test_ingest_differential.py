@@ -480,3 +480,24 @@ def test_call_summaries_equal_the_reference_summariser(seed: int) -> None:
         except Exception as exc:
             got = type(exc)
         assert got == expected, (tool, tool_input)
+
+
+@pytest.mark.parametrize("seed", [8, 9])
+def test_a_batch_scan_of_results_hides_nothing_the_per_text_scan_finds(seed: int) -> None:
+    """``quiet_texts`` (one pass over a batch's ASCII results, joined; answers kept per text)
+    calls a text quiet only where the per-text union on its lower-cased form finds nothing,
+    whatever texts stand around it in the batch, seen before or not."""
+    from overseer.policy.detectors._core import forget_quiet_texts, quiet_texts
+
+    rnd = random.Random(seed)
+    texts = [t for t in _result_texts() if t.isascii()]
+    texts += ["ignore all", "previous instructions", "to", "ken", "gh", "p_x", "", "\n", "a\n"]
+    forget_quiet_texts()
+    quiet = 0
+    for _ in range(60):
+        batch = rnd.sample(texts, rnd.randint(1, min(40, len(texts))))
+        for text, answer in zip(batch, quiet_texts(batch), strict=True):
+            if answer:
+                quiet += 1
+                assert ascii_result_scan(text)[1], text[:200]
+    assert quiet > 100

@@ -32,6 +32,8 @@ import orjson
 from overseer.config import UNKNOWN_AGENT, Config
 from overseer.model import Event, EventKind, Flag, FlagCategory, Verdict
 from overseer.policy.detectors import CallMemo, DetectorSettings, SessionHistory, run_detectors
+from overseer.policy.detectors._core import quiet_texts
+from overseer.policy.detectors.history import MAX_RESULT_SCAN
 from overseer.policy.rules import SHELL_TOOLS, CallContext, Rule, canonical_tool, command_of
 from overseer.policy.scope import Scope, ScopeDecision, evaluate, evaluate_call, reads_input
 
@@ -41,6 +43,8 @@ _CACHE_LIMIT = 8192
 #: Longer shell commands are not parsed for a verdict (parsing cost grows faster than their
 #: length, so one hostile line could stall ingestion); they stay unscoped: a gate asks.
 MAX_JUDGED_COMMAND = 65_536
+#: A call's judgement: verdict, rule, effective (what a gate would do), error (no verdict).
+Judgement = tuple[Verdict, str | None, str, str | None]
 
 
 def infer_home(cwd: str | None, fallback: str | None) -> str | None:
@@ -108,6 +112,7 @@ class Engine:
         self._sessions: dict[str, SessionState] = {}
         self._cache: dict[tuple[Any, ...], ScopeDecision] = {}
         self._input_matters: dict[tuple[Any, ...], bool] = {}
+        self._judged: dict[tuple[Any, ...], tuple[Any, Judgement]] = {}
         self.detectors = detectors
         self._settings = settings or DetectorSettings.from_defaults(self.config.defaults)
 
@@ -155,9 +160,34 @@ class Engine:
     def process(self, events: Iterable[Event], source: str | None = None) -> list[Event]:
         """Annotate ``events`` in place, in order; returns them as a list."""
         out = events if isinstance(events, list) else list(events)
-        for event in out:
-            self._one(event, source)
+        one = self._one
+        if self.detectors and self._memo is not None and len(out) > 1:
+            for event, quiet in zip(out, self._quiet_results(out), strict=True):
+                one(event, source, quiet)
+        else:
+            for event in out:
+                one(event, source)
         return out
+
+    def _quiet_results(self, events: list[Event]) -> list[bool]:
+        """Which results of a batch hold nothing a result detector or the history's secret
+        scan can find (:func:`quiet_texts`: one RE2 pass over the batch's ASCII outputs);
+        their detectors are skipped, as they would answer nothing."""
+        limit = min(self._settings.scan_limit, MAX_RESULT_SCAN)
+        result = EventKind.TOOL_RESULT
+        picked: list[int] = []
+        texts: list[str] = []
+        for i, event in enumerate(events):
+            if event.kind is result:
+                text = event.output
+                if text and len(text) <= limit and text.isascii():
+                    picked.append(i)
+                    texts.append(text)
+        quiet = [False] * len(events)
+        if texts:
+            for i, answer in zip(picked, quiet_texts(texts), strict=True):
+                quiet[i] = answer
+        return quiet
 
     def _new(self, session: str, source: str | None) -> SessionState:
         state = SessionState(session, source)
@@ -165,7 +195,7 @@ class Engine:
         self._resolve(state)
         return state
 
-    def _one(self, event: Event, source: str | None) -> None:
+    def _one(self, event: Event, source: str | None, quiet: bool = False) -> None:
         state = self._sessions.get(event.session)
         if state is None:
             state = SessionState(event.session, source or event.source)
@@ -192,12 +222,19 @@ class Engine:
         event.agent, event.task = state.agent, state.task
         state.last_ts = event.ts
         kind = event.kind
+        call_key = None
         if kind is EventKind.TOOL_CALL:
-            self._judge(event, state)
+            memo = self._memo
+            if memo is not None:
+                call_key = memo.call_text(event)
+            if call_key is None:
+                self._judge(event, state)
+            else:
+                self._judge_remembered(event, state, call_key)
         elif kind is EventKind.SESSION_END:
             state.ended = True
         if self.detectors:
-            self._flag(event, state)
+            self._flag(event, state, quiet, call_key)
 
     def _resolve(self, state: SessionState) -> None:
         agent, task = self.config.resolve(
@@ -223,13 +260,38 @@ class Engine:
     # ------------------------------------------------------------------ verdicts
 
     def _judge(self, event: Event, state: SessionState) -> None:
+        self._apply(event, state, self._judgement(event, state))
+
+    def _judge_remembered(
+        self, event: Event, state: SessionState, call_key: tuple[Any, ...]
+    ) -> None:
+        """:meth:`_judge` for a call judged before in the same place: the same tool, the
+        same input text and paths, the same scope, grants, cwd, start and home (everything
+        :meth:`_judgement` reads) give the same judgement; a repeat costs a lookup."""
+        scope = state.scope
+        key = (
+            call_key, id(scope), state.cwd, state.start_cwd, state.home, state.grants
+        )  # fmt: skip
+        hit = self._judged.get(key)
+        if hit is None or hit[0] is not scope:
+            judgement = self._judgement(event, state)
+            if len(self._judged) >= _CACHE_LIMIT:
+                self._judged.clear()
+            self._judged[key] = (scope, judgement)
+        else:
+            judgement = hit[1]
+        self._apply(event, state, judgement)
+
+    def _judgement(self, event: Event, state: SessionState) -> Judgement:
+        """``(verdict, rule, effective, error)`` of a call; ``error`` when no verdict could be
+        reached (unscoped, and a gate would ask: fail closed)."""
         tool = event.tool or ""
         tool_input = event.input or {}
         paths = event.extra.get("paths") if event.extra else None
         command = command_of(tool_input) if canonical_tool(tool) in SHELL_TOOLS else None
         if command is not None and len(command) > MAX_JUDGED_COMMAND:
-            self._unjudged(event, state, f"command too long to judge ({len(command)} characters)")
-            return
+            why = f"command too long to judge ({len(command)} characters)"
+            return Verdict.UNSCOPED, None, "ask", why
         try:
             known = [str(p) for p in paths] if isinstance(paths, list) else []
             decision = evaluate_call(
@@ -240,21 +302,19 @@ class Engine:
                 decide=lambda t, i: self._decide(state, t, i),
             )
         except Exception as exc:  # hostile input must not stop ingestion; fail visible
-            self._unjudged(event, state, f"{type(exc).__name__}: {exc}"[:300])
-            return
-        event.verdict = _VERDICT.get(decision.verdict, Verdict.UNSCOPED)
-        event.rule = decision.rule
-        event.extra["effective"] = decision.effective
-        state.calls += 1
-        state.verdicts[event.verdict.value] += 1
+            return Verdict.UNSCOPED, None, "ask", f"{type(exc).__name__}: {exc}"[:300]
+        verdict = _VERDICT.get(decision.verdict, Verdict.UNSCOPED)
+        return verdict, decision.rule, decision.effective, None
 
-    def _unjudged(self, event: Event, state: SessionState, why: str) -> None:
-        """No verdict could be reached: unscoped, and a gate would ask (fail closed)."""
-        event.verdict, event.rule = Verdict.UNSCOPED, None
-        event.extra["verdict_error"] = why
-        event.extra["effective"] = "ask"
+    @staticmethod
+    def _apply(event: Event, state: SessionState, judgement: Judgement) -> None:
+        verdict, rule, effective, error = judgement
+        event.verdict, event.rule = verdict, rule
+        if error is not None:
+            event.extra["verdict_error"] = error
+        event.extra["effective"] = effective
         state.calls += 1
-        state.verdicts[Verdict.UNSCOPED.value] += 1
+        state.verdicts[verdict.value] += 1
 
     def _decide(
         self, state: SessionState, tool: str, tool_input: Mapping[str, Any]
@@ -299,14 +359,22 @@ class Engine:
 
     # ------------------------------------------------------------------ flags
 
-    def _flag(self, event: Event, state: SessionState) -> None:
+    def _flag(
+        self,
+        event: Event,
+        state: SessionState,
+        quiet: bool = False,
+        call_key: tuple[Any, ...] | None = None,
+    ) -> None:
         history = state.history
         if history is None:  # detectors were off when the session began
             history = state.history = SessionHistory(
                 session=state.id, cwd=state.cwd, home=state.home, scope=state.scope
             )
         try:
-            flags = run_detectors(event, history, self._settings, self._memo)
+            flags = run_detectors(
+                event, history, self._settings, self._memo, quiet=quiet, call_key=call_key
+            )
         except Exception as exc:  # a detector bug must not stop ingestion: make it visible
             flags = [
                 Flag(
@@ -319,4 +387,4 @@ class Engine:
         if flags:
             event.flags = list(event.flags) + list(flags)
         with contextlib.suppress(Exception):  # same reason as above
-            history.observe(event)
+            history.observe(event, quiet)

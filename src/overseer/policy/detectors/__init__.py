@@ -127,6 +127,17 @@ def detector(detector_id: str) -> Detector:
 
 
 _ENABLED: dict[tuple[EventKind, frozenset[str]], tuple[Detector, ...]] = {}
+_LOUD: dict[tuple[Detector, ...], tuple[Detector, ...]] = {}
+
+
+def _loud(table: tuple[Detector, ...]) -> tuple[Detector, ...]:
+    """``table`` without the detectors that answer nothing on a quiet result."""
+    loud = _LOUD.get(table)
+    if loud is None:
+        loud = tuple(d for d in table if d.info.id not in _SILENT_ON_QUIET)
+        if len(_LOUD) < 256:
+            _LOUD[table] = loud
+    return loud
 
 
 def _enabled(kind: EventKind, disabled: frozenset[str]) -> tuple[Detector, ...]:
@@ -171,7 +182,10 @@ class CallMemo:
         self.views: dict[tuple[Any, ...], CallView] = {}
         self.answers: dict[tuple[Any, ...], Any] = {}
 
-    def key(self, event: Event, history: SessionHistory) -> tuple[Any, ...] | None:
+    @staticmethod
+    def call_text(event: Event) -> tuple[Any, ...] | None:
+        """The call itself as a key: its tool, its input's exact JSON text and the paths its
+        parser found; None when it cannot be written or is too long to keep."""
         tool_input = event.input
         paths = event.extra.get("paths") if event.extra else None
         try:
@@ -181,7 +195,17 @@ class CallMemo:
             return None
         if len(text) > 4096:  # bounded memory: 16k keys of at most 4 KB
             return None
-        return (event.tool, type(tool_input), text, shown_paths, history.cwd, history.home)
+        return (event.tool, type(tool_input), text, shown_paths)
+
+    def key(
+        self, event: Event, history: SessionHistory, call_key: tuple[Any, ...] | None = None
+    ) -> tuple[Any, ...] | None:
+        """The call in its place (``call_key``: :meth:`call_text`, when already known)."""
+        if call_key is None:
+            call_key = self.call_text(event)
+            if call_key is None:
+                return None
+        return (*call_key, history.cwd, history.home)
 
     def view(self, key: tuple[Any, ...], event: Event, history: SessionHistory) -> bool:
         """Put the shared view of ``key`` in the history's per-event slot (``view_of``);
@@ -201,7 +225,7 @@ class CallMemo:
 
     def answers_for(
         self, key: tuple[Any, ...], event: Event, history: SessionHistory, settings: Any
-    ) -> dict[str, Any]:
+    ) -> dict[Any, Any]:
         """The call-only answers known for this call here (filled in as detectors run)."""
         scope = history.scope
         slot_key = (key, event.verdict, id(scope), id(settings))
@@ -210,18 +234,35 @@ class CallMemo:
             if len(self.answers) >= self.limit:
                 self.answers.clear()
             slot = self.answers[slot_key] = (settings, scope, {})
-        answers: dict[str, Any] = slot[2]
+        answers: dict[Any, Any] = slot[2]
         return answers
 
 
-_PLANS: dict[tuple[Detector, ...], tuple[tuple[str, DetectorFunc, bool], ...]] = {}
+#: Detectors that read what earlier events left in the history only through one of its
+#: collections, and answer on the call alone (as :data:`_CALL_ONLY` ones do) while that
+#: collection is empty: retries compare with denials, acquired credentials with what results
+#: held, secrets in input leave out acquired ones, download-and-execute looks up downloads.
+_CALL_ONLY_WHILE_EMPTY: Mapping[str, str] = {
+    RETRY.id: "denials", ACQUIRED.id: "acquired", SECRET_IN_INPUT.id: "acquired",
+    DOWNLOAD_EXEC.id: "downloads",
+}  # fmt: skip
+#: On a result whose text is quiet (:func:`~._core.quiet_texts`), these answer nothing.
+_SILENT_ON_QUIET = frozenset({INJECTION.id})
+
+_PLANS: dict[tuple[Detector, ...], tuple[tuple[str, DetectorFunc, bool, str | None], ...]] = {}
 
 
-def _plan(table: tuple[Detector, ...]) -> tuple[tuple[str, DetectorFunc, bool], ...]:
-    """``(id, function, call-only)`` per detector of ``table``, worked out once."""
+def _plan(
+    table: tuple[Detector, ...],
+) -> tuple[tuple[str, DetectorFunc, bool, str | None], ...]:
+    """``(id, function, call-only, call-only while this history collection is empty)`` per
+    detector of ``table``, worked out once."""
     plan = _PLANS.get(table)
     if plan is None:
-        plan = tuple((d.info.id, d.func, d.info.id in _CALL_ONLY) for d in table)
+        plan = tuple(
+            (d.info.id, d.func, d.info.id in _CALL_ONLY, _CALL_ONLY_WHILE_EMPTY.get(d.info.id))
+            for d in table
+        )
         if len(_PLANS) < 256:
             _PLANS[table] = plan
     return plan
@@ -231,15 +272,104 @@ def _run_remembered(
     event: Event,
     history: SessionHistory,
     settings: DetectorSettings,
-    plan: tuple[tuple[str, DetectorFunc, bool], ...],
-    answers: dict[str, Any],
+    plan: tuple[tuple[str, DetectorFunc, bool, str | None], ...],
+    answers: dict[Any, Any],
 ) -> list[Flag]:
     """:func:`run_detectors` for a call with a memo: a call-only detector answers from
-    ``answers`` when it has answered (or failed) on this call here before."""
+    ``answers`` when it has answered (or failed) on this call here before; so does one of
+    :data:`_CALL_ONLY_WHILE_EMPTY` while the history collection it reads is empty (its
+    answer then kept apart, under ``(id, collection)``).
+
+    Once every such answer is known for the collections' present state (empty or not),
+    the answers are put together, in order, around the detectors that still have to run
+    (``burst``, and any whose collection is not empty): a repeat of the call then costs a
+    lookup, those detectors, and a list."""
+    state = (not history.denials, not history.acquired, not history.downloads)
+    composed = answers.get(state)
+    if composed is not None:
+        return _run_composed(event, history, settings, composed)
+    flags = _run_each(event, history, settings, plan, answers)
+    composed = _compose(history, plan, answers)
+    if composed is not None:
+        answers[state] = composed
+    return flags
+
+
+#: A composed plan: ``(flags, failed detector ids)`` known in advance, or a detector to run.
+_Composed = list[tuple[Any, Any]]
+
+
+def _compose(
+    history: SessionHistory,
+    plan: tuple[tuple[str, DetectorFunc, bool, str | None], ...],
+    answers: dict[Any, Any],
+) -> _Composed | None:
+    out: _Composed = []
+    known: list[Flag] = []
+    failed: list[str] = []
+    for detector_id, func, always, while_empty in plan:
+        if always or (while_empty is not None and not getattr(history, while_empty)):
+            result = answers.get(detector_id if always else (detector_id, while_empty), _MISSING)
+            if result is _MISSING:
+                return None
+            if result is _RAISED:
+                failed.append(detector_id)
+            elif result is not None:
+                known.append(result)
+            continue
+        if known or failed:
+            out.append((tuple(known), tuple(failed)))
+            known, failed = [], []
+        out.append((detector_id, func))
+    if known or failed:
+        out.append((tuple(known), tuple(failed)))
+    return out
+
+
+def _run_composed(
+    event: Event, history: SessionHistory, settings: DetectorSettings, composed: _Composed
+) -> list[Flag]:
     flags: list[Flag] = []
-    for detector_id, func, call_only in plan:
+    for first, second in composed:
+        if type(first) is tuple:
+            flags.extend(first)
+            if second:
+                errors = history.detector_errors
+                for detector_id in second:
+                    errors[detector_id] = errors.get(detector_id, 0) + 1
+            continue
+        try:
+            result = second(event, history, settings)
+        except Exception:  # one detector's bug must not stop the stream
+            errors = history.detector_errors
+            errors[first] = errors.get(first, 0) + 1
+            continue
+        if result is None:
+            continue
+        if isinstance(result, Flag):
+            flags.append(result)
+        else:
+            flags.extend(result)
+    return flags
+
+
+def _run_each(
+    event: Event,
+    history: SessionHistory,
+    settings: DetectorSettings,
+    plan: tuple[tuple[str, DetectorFunc, bool, str | None], ...],
+    answers: dict[Any, Any],
+) -> list[Flag]:
+    flags: list[Flag] = []
+    for detector_id, func, always, while_empty in plan:
+        call_only = always
+        if not always and while_empty is not None and not getattr(history, while_empty):
+            call_only = True
+            detector_id_key: Any = (detector_id, while_empty)
+        else:
+            detector_id_key = detector_id
         if call_only:
-            result = answers.get(detector_id, _MISSING)
+            result = answers.get(detector_id_key, _MISSING)
             if result is not _MISSING:
                 if result is _RAISED:
                     errors = history.detector_errors
@@ -253,15 +383,15 @@ def _run_remembered(
             errors = history.detector_errors
             errors[detector_id] = errors.get(detector_id, 0) + 1
             if call_only:
-                answers[detector_id] = _RAISED
+                answers[detector_id_key] = _RAISED
             continue
         if result is None:
             if call_only:
-                answers[detector_id] = None
+                answers[detector_id_key] = None
         elif isinstance(result, Flag):
             flags.append(result)
             if call_only:
-                answers[detector_id] = result
+                answers[detector_id_key] = result
         else:
             flags.extend(result)
     return flags
@@ -272,19 +402,29 @@ def run_detectors(
     history: SessionHistory,
     settings: DetectorSettings | None = None,
     memo: CallMemo | None = None,
+    *,
+    quiet: bool = False,
+    call_key: tuple[Any, ...] | None = None,
 ) -> list[Flag]:
     """Every flag the detectors raise on ``event``; call before ``history.observe(event)``.
 
     A detector that fails on odd input is skipped for that event (counted in
     ``history.detector_errors``) rather than stopping ingestion. ``memo`` (one per engine)
-    lets a repeated call reuse what was worked out for the same call before.
+    lets a repeated call reuse what was worked out for the same call before (``call_key``:
+    :meth:`CallMemo.call_text` of the call, when the caller has it). ``quiet``: the event
+    is a result whose text :func:`~._core.quiet_texts` found quiet; the detectors that
+    would find nothing in it are skipped.
     """
     settings = settings or _DEFAULT_SETTINGS
     table = _enabled(event.kind, settings.disabled)
     if not table:
         return []
+    if quiet and event.kind is EventKind.TOOL_RESULT:
+        table = _loud(table)
+        if not table:
+            return []
     if memo is not None and event.kind is EventKind.TOOL_CALL:
-        key = memo.key(event, history)
+        key = memo.key(event, history, call_key)
         if key is not None and memo.view(key, event, history):
             answers = memo.answers_for(key, event, history, settings)
             return _run_remembered(event, history, settings, _plan(table), answers)

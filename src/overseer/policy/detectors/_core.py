@@ -15,14 +15,17 @@ working directory is not carried from one call to the next; commands run on anot
 
 from __future__ import annotations
 
+import bisect
 import functools
 import posixpath
 import re
 from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
+import re2
+
 from overseer.model import Event, EventKind, Flag, FlagCategory
-from overseer.policy.prefilter import Prefilter, literals
+from overseer.policy.prefilter import Prefilter, _widen, literals
 from overseer.policy.rules import PATH_TOOLS, SHELL_TOOLS, canonical_tool, command_of, path_of
 from overseer.policy.shell import ShellParseError, simple_commands
 from overseer.secrets import (
@@ -284,8 +287,8 @@ class CallView:
     """A tool call parsed once for every detector."""
 
     __slots__ = (
-        "base", "canonical", "cmds", "command", "extra_paths", "input", "intents", "is_shell",
-        "path", "secrets", "strings", "tool", "unparsed",
+        "base", "canonical", "cmds", "command", "downloads", "extra_paths", "fingerprints",
+        "input", "intents", "is_shell", "path", "secrets", "strings", "tool", "unparsed",
     )  # fmt: skip
 
     def __init__(self, event: Event, history: SessionHistory) -> None:
@@ -316,6 +319,9 @@ class CallView:
         self.strings: list[str] | None = None
         self.secrets: list[tuple[str, str]] | None = None
         self.intents: frozenset[tuple[str, str]] | None = None  # see commands.intents_of
+        #: what the history keeps of the call, worked out once (see SessionHistory)
+        self.downloads: tuple[tuple[str, str], ...] | None = None
+        self.fingerprints: tuple[str, ...] | None = None
 
     def _parse(
         self,
@@ -473,9 +479,12 @@ _SCANNED: tuple[str | None, str, bool] = (None, "", False)
 
 def register_result_patterns(patterns: list[str]) -> None:
     """The injection patterns join the secret hints in :data:`_RESULT_UNION` (at import)."""
-    global _RESULT_UNION, _SCANNED
-    _RESULT_UNION = Prefilter([*literals(SECRET_HINTS), GITHUB_HINT, *patterns])
+    global _RESULT_UNION, _SCANNED, _BATCH_UNION
+    everything = [*literals(SECRET_HINTS), GITHUB_HINT, *patterns]
+    _RESULT_UNION = Prefilter(everything)
+    _BATCH_UNION = _compile_batch_union(everything)
     _SCANNED = (None, "", False)
+    forget_quiet_texts()
 
 
 def ascii_result_scan(text: str) -> tuple[str, bool]:
@@ -492,6 +501,86 @@ def ascii_result_scan(text: str) -> tuple[str, bool]:
     quiet = union is not None and not union.could_match(lowered)
     _SCANNED = (text, lowered, quiet)
     return lowered, quiet
+
+
+#: The same union for a batch of ASCII result texts, matched case-insensitively on the texts
+#: themselves (no lower-cased copies) and joined by newlines (``(?m)``: a ``^`` also matches
+#: where each text starts). For ASCII text, ``(?i)`` only widens what the union matches in
+#: ``text.lower()`` (a letter matches both cases; ``\\b``, ``\\s`` and the rest see no case).
+_BATCH_UNION: Any = None
+_UNANCHORED = re2._re2.RE2.Anchor.UNANCHORED
+#: What a result text's scan said (True: nothing can match), for texts agents repeat; keyed
+#: by the text itself (equal text, equal answer), bounded in entries and in characters.
+_QUIET: dict[str, bool] = {}
+_QUIET_LIMIT = 4096
+_QUIET_CHARS = 16 * 1024 * 1024
+_QUIET_KEY = 65_536
+_quiet_chars = 0
+
+
+def _compile_batch_union(patterns: list[str]) -> Any:
+    options = re2.Options()
+    options.never_capture = True
+    options.max_mem = 64 << 20
+    return re2.compile("(?im)" + "|".join(f"(?:{_widen(p)})" for p in patterns), options)
+
+
+def quiet_texts(texts: list[str]) -> list[bool]:
+    """For ASCII ``texts``: True where neither a secret hint nor an injection pattern can
+    match (what :func:`ascii_result_scan` calls quiet, or wider: True never hides a match).
+    One RE2 pass over the texts not seen before, joined; a hit marks the text it starts in
+    and the pass resumes at the next text, so a match in any text is found however the
+    joined texts around it read."""
+    global _quiet_chars
+    union = _BATCH_UNION
+    out = [False] * len(texts)
+    if union is None:
+        return out
+    cache = _QUIET
+    todo: list[int] = []
+    for i, text in enumerate(texts):
+        known = cache.get(text) if len(text) <= _QUIET_KEY else None
+        if known is None:
+            todo.append(i)
+        else:
+            out[i] = known
+    if not todo:
+        return out
+    joined = "\n".join([texts[i] for i in todo]).encode("ascii")
+    starts: list[int] = []
+    at = 0
+    for i in todo:
+        starts.append(at)
+        at += len(texts[i]) + 1
+    hits: set[int] = set()
+    regexp, end, pos = union._regexp, len(joined), 0
+    while pos <= end:
+        span = regexp.Match(_UNANCHORED, joined, pos, end)[0]
+        if span[0] < 0:
+            break
+        k = bisect.bisect_right(starts, span[0]) - 1
+        hits.add(k)
+        if k + 1 >= len(starts):
+            break
+        pos = starts[k + 1]
+    for k, i in enumerate(todo):
+        text = texts[i]
+        quiet = k not in hits
+        out[i] = quiet
+        if len(text) <= _QUIET_KEY:
+            if len(cache) >= _QUIET_LIMIT or _quiet_chars + len(text) > _QUIET_CHARS:
+                cache.clear()
+                _quiet_chars = 0
+            cache[text] = quiet
+            _quiet_chars += len(text)
+    return out
+
+
+def forget_quiet_texts() -> None:
+    """Start cold (the bench does, each round, as a fresh process would)."""
+    global _quiet_chars
+    _QUIET.clear()
+    _quiet_chars = 0
 
 
 def secret_fingerprints(text: str) -> Iterator[tuple[str, str]]:

@@ -148,13 +148,16 @@ class SessionHistory:
 
     # -- observing -----------------------------------------------------------------------------
 
-    def observe(self, event: Event) -> None:
-        """Remember what later detectors need from ``event`` (after run_detectors on it)."""
+    def observe(self, event: Event, quiet: bool = False) -> None:
+        """Remember what later detectors need from ``event`` (after run_detectors on it).
+        ``quiet``: the event is a result whose text no secret can be found in (a scan such
+        as :func:`~overseer.policy.detectors._core.quiet_texts` said so), so it is not
+        scanned again."""
         kind = event.kind
         if kind is EventKind.TOOL_CALL:
             self._observe_call(event)
         elif kind is EventKind.TOOL_RESULT:
-            self._observe_result(event)
+            self._observe_result(event, quiet)
         elif kind is EventKind.SESSION_START and event.cwd and self._cwd is None:
             self.cwd = event.cwd
 
@@ -175,22 +178,29 @@ class SessionHistory:
                 if hit:
                     intents = intents_of(view, self, hit)
             self._deny(intents, show(event.summary or _describe(view), 100), how, view.canonical)
-        for path, source in downloads_of(view, self):
+        downloads = view.downloads
+        if downloads is None:  # the same for every event sharing the view (same cwd, home)
+            downloads = view.downloads = tuple(downloads_of(view, self))
+        for path, source in downloads:
             if len(self.downloads) < MAX_FINGERPRINTS:
                 self.downloads[path] = source
-        for _kind, value in view.input_secrets():
-            for fp in value_fingerprints(value):
-                if len(self.input_fps) < MAX_FINGERPRINTS:
-                    self.input_fps.add(fp)
+        fps = view.fingerprints
+        if fps is None:
+            fps = view.fingerprints = tuple(
+                fp for _kind, value in view.input_secrets() for fp in value_fingerprints(value)
+            )
+        for fp in fps:
+            if len(self.input_fps) < MAX_FINGERPRINTS:
+                self.input_fps.add(fp)
 
-    def _observe_result(self, event: Event) -> None:
+    def _observe_result(self, event: Event, quiet: bool = False) -> None:
         self.results += 1
         call = self.pending.pop(event.call_id, None) if event.call_id else None
         how = _refusal(event)
         if how and call is not None and not call.denied:
             self._deny(intents_of(call.view, self), call.shown(), how, call.view.canonical)
         output = event.output
-        if not output or how:
+        if not output or how or quiet:
             return
         origin: str | None = None  # masked and capped only when a secret was found
         for kind, fp in secret_fingerprints(output[:MAX_RESULT_SCAN]):
