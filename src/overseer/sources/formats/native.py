@@ -8,6 +8,8 @@ unknown fields are kept in ``Event.extra``.
 
 from __future__ import annotations
 
+import dataclasses
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 import msgspec
@@ -16,6 +18,7 @@ import orjson
 from overseer.model import CallStatus, Event, EventKind
 from overseer.sources.formats._common import (
     MAX_DEPTH,
+    MAX_IDENT,
     MAX_LINE_BYTES,
     BadRecord,
     BaseParser,
@@ -107,6 +110,7 @@ class _Line(msgspec.Struct, forbid_unknown_fields=True):
 
 
 _decode_line = msgspec.json.Decoder(_Line).decode
+_loads = orjson.loads
 _FAST_KINDS = frozenset({"tool_call", "tool_result", "message", "session_start", "session_end"})
 #: The summary and display form of calls read, by (tool, raw input text): agents repeat
 #: their calls. One bounded cache for the process (a thousand tailed files do not hold a
@@ -118,7 +122,10 @@ _CALL_FORMS_KEY_LIMIT = 2048
 
 def forget_call_forms() -> None:
     """Start cold (the bench does, each round, as a fresh process would)."""
+    global _text_chars
     _CALL_FORMS.clear()
+    _TEXT_FORMS.clear()
+    _text_chars = 0
 
 
 def _call_forms(tool: str, raw_input: bytes, tool_input: dict[str, Any]) -> tuple[str, str]:
@@ -135,11 +142,70 @@ def _call_forms(tool: str, raw_input: bytes, tool_input: dict[str, Any]) -> tupl
     return forms
 
 
+#: The summary and display form of result and message texts, by the text: tools repeat
+#: their output (``ok``, a test run, the same file read again). Bounded in entries and in
+#: characters held; texts longer than :data:`_TEXT_KEY_LIMIT` are not kept.
+_TEXT_FORMS: dict[str, tuple[str, str]] = {}
+_TEXT_FORMS_LIMIT = 4096
+_TEXT_FORMS_CHARS = 16 * 1024 * 1024
+_TEXT_KEY_LIMIT = 65_536
+_text_chars = 0
+
+
+def _text_forms(text: str) -> tuple[str, str]:
+    """``(first_line(text), _shown(text))``; the same text always gives the same."""
+    global _text_chars
+    if len(text) > _TEXT_KEY_LIMIT:
+        return first_line(text), _shown(text)
+    cache = _TEXT_FORMS
+    forms = cache.get(text)
+    if forms is None:
+        forms = (first_line(text), _shown(text))
+        if len(cache) >= _TEXT_FORMS_LIMIT or _text_chars + len(text) > _TEXT_FORMS_CHARS:
+            cache.clear()
+            _text_chars = 0
+        cache[text] = forms
+        _text_chars += len(text)
+    return forms
+
+
 def _shown(text: str) -> str:
     """The multi-line display form of ``text``: itself when there is nothing to change."""
     if len(text) <= DEFAULT_LIMIT and plain_multiline(text):
         return text
     return neutralise(text, multiline=True)
+
+
+def _id(value: Any, what: str) -> str:
+    """:func:`ident` for a decoded string, without its checks when it is plain."""
+    if type(value) is str and 0 < len(value) <= MAX_IDENT and value.isprintable():
+        return value
+    return ident(value, what)
+
+
+def _ts(value: Any) -> datetime:
+    """:func:`parse_ts` of a decoded ``ts``; epoch seconds without its checks."""
+    if type(value) is float and -1e11 <= value <= 1e11:
+        try:
+            return _fromtimestamp(value, UTC)
+        except (OverflowError, OSError, ValueError):
+            pass  # parse_ts says why
+    return parse_ts(value)
+
+
+_fromtimestamp = datetime.fromtimestamp
+#: Event's fields in order: the typed path builds events positionally (a third of what
+#: keywords cost), so a change to :class:`Event` must be made here too (checked at import).
+_EVENT_FIELDS = (
+    "kind", "session", "ts", "agent", "task", "seq", "tool", "call_id", "input", "output",
+    "is_error", "status", "approval_id", "role", "text", "cwd", "pid", "host", "reason",
+    "parent_session", "source", "line", "verdict", "rule", "flags", "summary", "input_display",
+    "output_display", "extra",
+)  # fmt: skip
+if tuple(f.name for f in dataclasses.fields(Event)) != _EVENT_FIELDS:  # pragma: no cover
+    raise ImportError("overseer.model.Event's fields changed: update native._EVENT_FIELDS")
+_CALL, _RESULT, _MESSAGE = EventKind.TOOL_CALL, EventKind.TOOL_RESULT, EventKind.MESSAGE
+_PENDING, _OK, _ERROR = CallStatus.PENDING, CallStatus.OK, CallStatus.ERROR
 
 
 class NativeParser(BaseParser):
@@ -150,7 +216,9 @@ class NativeParser(BaseParser):
     typed = True
 
     def feed(self, raw_line: bytes, lineno: int) -> list[Item]:
-        if self.typed and len(raw_line) <= MAX_LINE_BYTES and b"\x00" not in raw_line:
+        # No NUL check here: msgspec refuses any raw control byte (in a string or between
+        # tokens), so a line with one fails the typed decode and the dict path says so.
+        if self.typed and len(raw_line) <= MAX_LINE_BYTES:
             try:
                 line = _decode_line(raw_line)
             except (msgspec.DecodeError, msgspec.ValidationError):
@@ -158,8 +226,12 @@ class NativeParser(BaseParser):
             else:
                 # Every field but ``input`` is a scalar here, so only the input can nest: the
                 # record is too deep only if its input is (one level less).
+                # Only a call's input is read (orjson checks its UTF-8, which msgspec.Raw
+                # does not): any other record that carries one goes the dict way.
                 raw_input = bytes(line.input)
-                if line.kind in _FAST_KINDS and _openers(raw_input) < MAX_DEPTH:
+                if line.kind in _FAST_KINDS and (
+                    not raw_input or (line.kind == "tool_call" and _openers(raw_input) < MAX_DEPTH)
+                ):
                     try:
                         return [self._typed(line, raw_input, lineno)]
                     except Exception:  # the dict path makes its Problem
@@ -170,86 +242,51 @@ class NativeParser(BaseParser):
         """The Event of a well-typed common record (raises on anything :meth:`_record`
         would turn into a Problem; the caller then reads the line that way)."""
         kind = line.kind
-        session = ident(line.session, "session")
-        ts = parse_ts(line.ts)
+        session = _id(line.session, "session")
+        ts = _ts(line.ts)
         agent = None if line.agent is None else opt_text(line.agent, 200)
         task = None if line.task is None else opt_text(line.task, 200)
         cwd = None if line.cwd is None else opt_text(line.cwd, 1000)
         parent = None if line.parent_session is None else opt_text(line.parent_session, 512)
         if kind == "tool_call":
-            tool = ident(line.tool, "tool")
-            call_id = ident(line.call_id, "call_id")
-            value = orjson.loads(raw_input) if raw_input else {}
+            tool = _id(line.tool, "tool")
+            call_id = _id(line.call_id, "call_id")
+            value = _loads(raw_input) if raw_input else {}
             if value is None:
                 value = {}
-            elif not isinstance(value, dict):
+            elif type(value) is not dict:
                 raise BadRecord("'input' must be a JSON object")
             summary, shown_input = _call_forms(tool, raw_input, value)
             return Event(
-                kind=EventKind.TOOL_CALL,
-                session=session,
-                ts=ts,
-                agent=agent,
-                task=task,
-                seq=line.seq,
-                tool=tool,
-                call_id=call_id,
-                input=value,
-                status=CallStatus.PENDING,
-                cwd=cwd,
-                parent_session=parent,
-                source=self.source,
-                line=lineno,
-                summary=summary,
-                input_display=shown_input,
-            )
+                _CALL, session, ts, agent, task, line.seq, tool, call_id, value, None,
+                False, _PENDING, None, None, None, cwd, None, None, None,
+                parent, self.source, lineno, None, None, [], summary, shown_input, "", {},
+            )  # fmt: skip
         if kind == "tool_result":
-            call_id = ident(line.call_id, "call_id")
+            call_id = _id(line.call_id, "call_id")
             raw_status = line.status
             if raw_status is None:
-                status = CallStatus.ERROR if line.is_error else CallStatus.OK
+                status = _ERROR if line.is_error else _OK
             else:
                 status = _RESULT_STATUSES[raw_status]  # KeyError: the dict path explains
             output = line.output or ""
+            summary, shown = _text_forms(output)
             return Event(
-                kind=EventKind.TOOL_RESULT,
-                session=session,
-                ts=ts,
-                agent=agent,
-                task=task,
-                seq=line.seq,
-                call_id=call_id,
-                output=output,
-                is_error=status is not CallStatus.OK,
-                status=status,
-                cwd=cwd,
-                parent_session=parent,
-                source=self.source,
-                line=lineno,
-                summary=first_line(output),
-                output_display=_shown(output),
-            )
+                _RESULT, session, ts, agent, task, line.seq, None, call_id, None, output,
+                status is not _OK, status, None, None, None, cwd, None, None, None,
+                parent, self.source, lineno, None, None, [], summary, "", shown, {},
+            )  # fmt: skip
         if kind == "message":
             text = line.text
             role = None if line.role is None else opt_text(line.role, 40)
             if text is None or not role:
                 raise BadRecord("missing field")
+            summary, shown = _text_forms(text)
             return Event(
-                kind=EventKind.MESSAGE,
-                session=session,
-                ts=ts,
-                agent=agent,
-                task=task,
-                seq=line.seq,
-                role=role,
-                text=text,
-                cwd=cwd,
-                parent_session=parent,
-                source=self.source,
-                line=lineno,
-                summary=first_line(text),
-                output_display=_shown(text),
-            )
+                _MESSAGE, session, ts, agent, task, line.seq, None, None, None, None,
+                False, None, None, role, text, cwd, None, None, None,
+                parent, self.source, lineno, None, None, [], summary, "", shown, {},
+            )  # fmt: skip
         if kind == "session_start":
             return Event(
                 kind=EventKind.SESSION_START,
