@@ -22,7 +22,6 @@ ingestion goes on.
 
 from __future__ import annotations
 
-import contextlib
 import re
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -31,7 +30,13 @@ import orjson
 
 from overseer.config import UNKNOWN_AGENT, Config
 from overseer.model import Event, EventKind, Flag, FlagCategory, Verdict
-from overseer.policy.detectors import CallMemo, DetectorSettings, SessionHistory, run_detectors
+from overseer.policy.detectors import (
+    CallMemo,
+    DetectorSettings,
+    SessionHistory,
+    quiet_results_silent,
+    run_detectors,
+)
 from overseer.policy.detectors._core import quiet_texts
 from overseer.policy.detectors.history import MAX_RESULT_SCAN
 from overseer.policy.rules import SHELL_TOOLS, CallContext, Rule, canonical_tool, command_of
@@ -115,6 +120,8 @@ class Engine:
         self._judged: dict[tuple[Any, ...], tuple[Any, Judgement]] = {}
         self.detectors = detectors
         self._settings = settings or DetectorSettings.from_defaults(self.config.defaults)
+        #: no detector runs on a quiet result with these settings (see _quiet_results)
+        self._quiet_results_silent = quiet_results_silent(self._settings)
 
     @property
     def sessions(self) -> Mapping[str, SessionState]:
@@ -371,6 +378,12 @@ class Engine:
             history = state.history = SessionHistory(
                 session=state.id, cwd=state.cwd, home=state.home, scope=state.scope
             )
+        if quiet and self._quiet_results_silent:  # a quiet result: no detector would speak
+            try:  # noqa: SIM105 (suppress() costs a context manager per event)
+                history.observe(event, quiet)
+            except Exception:  # same reason as below
+                pass
+            return
         try:
             flags = run_detectors(
                 event, history, self._settings, self._memo, quiet=quiet, call_key=call_key
@@ -386,5 +399,7 @@ class Engine:
             ]
         if flags:
             event.flags = list(event.flags) + list(flags)
-        with contextlib.suppress(Exception):  # same reason as above
+        try:  # noqa: SIM105 (suppress() costs a context manager per event)
             history.observe(event, quiet)
+        except Exception:  # same reason as above
+            pass

@@ -66,6 +66,7 @@ __all__ = [
     "detector",
     "owasp_label",
     "owasp_title",
+    "quiet_results_silent",
     "run_detectors",
     "view_of",
 ]
@@ -395,6 +396,12 @@ def _run_each(
         else:
             flags.extend(result)
     return flags
+
+
+def quiet_results_silent(settings: DetectorSettings) -> bool:
+    """True when no detector enabled in ``settings`` can flag a quiet result (so a caller
+    that knows a result is quiet may skip :func:`run_detectors` for it)."""
+    return not _loud(_enabled(EventKind.TOOL_RESULT, settings.disabled))
 
 
 def run_detectors(

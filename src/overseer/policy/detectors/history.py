@@ -10,7 +10,6 @@ from overseer.model import CallStatus, Event, EventKind, Verdict
 from overseer.policy.detectors._core import (
     CallView,
     Cmd,
-    seconds,
     secret_fingerprints,
     show,
     value_fingerprints,
@@ -163,7 +162,7 @@ class SessionHistory:
 
     def _observe_call(self, event: Event) -> None:
         self.calls += 1
-        self.call_times.append(seconds(event))
+        self.call_times.append(event.ts.timestamp())  # seconds(event)
         view = view_of(event, self)
         how = _refusal(event)
         if event.call_id:

@@ -24,6 +24,7 @@ Routine work is not flagged: ``rm -rf ./build`` inside the working directory, de
 
 from __future__ import annotations
 
+import functools
 import re
 
 from overseer.model import Event, EventKind, Flag, FlagCategory
@@ -97,6 +98,15 @@ _DB_TOOL = re.compile(
     r"(?i)sql|postgres|mysql|maria|sqlite|database|(?:^|_)db(?:_|$)|query|bigquery|snowflake|"
     r"redshift|clickhouse|supabase|mongo|redis|neon"
 )
+
+
+@functools.lru_cache(maxsize=1024)
+def _db_tool(tool: str) -> bool:
+    """Does the tool's name say it is a database tool? (Worked out once per name: the
+    alternation above costs a few µs per call of an MCP tool.)"""
+    return _DB_TOOL.search(tool) is not None
+
+
 _DISK_TOOLS = frozenset({"mkfs", "wipefs", "fdisk", "sfdisk", "parted", "gdisk", "diskutil"})
 _FIND_FILTERS = frozenset({
     "-name", "-iname", "-path", "-ipath", "-wholename", "-regex", "-iregex", "-type", "-mtime",
@@ -310,7 +320,7 @@ def destructive_command(
         _destructive_cmd(cmd, view, history, settings, found)
     if view.cmds:
         sources = _sql_sources(view)
-    elif not view.is_shell and _DB_TOOL.search(view.tool):
+    elif not view.is_shell and _db_tool(view.tool):
         sources = view.input_strings()
     else:
         sources = []
