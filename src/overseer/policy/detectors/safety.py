@@ -56,7 +56,12 @@ from overseer.policy.detectors.commands import (
 )
 from overseer.policy.detectors.history import Denial, SessionHistory
 
-SAFETY = FlagCategory.SAFETY
+#: Enum members as module globals: in CPython 3.11 each ``EventKind.X``-style lookup costs
+#: ~160 ns (the enum's class attribute path), a global ~7 ns; the hot path reads them per event.
+_F_SAFETY = FlagCategory.SAFETY
+_K_TOOL_CALL = EventKind.TOOL_CALL
+
+SAFETY = _F_SAFETY
 
 DESTRUCTIVE = DetectorInfo(
     "destructive_command", SAFETY, ("ASI02", "NHI5"), "Destructive command",
@@ -312,7 +317,7 @@ def _sql_sources(view: CallView) -> list[str]:
 def destructive_command(
     event: Event, history: SessionHistory, settings: DetectorSettings
 ) -> Flag | None:
-    if event.kind is not EventKind.TOOL_CALL:
+    if event.kind is not _K_TOOL_CALL:
         return None
     view = view_of(event, history)
     found: list[tuple[str, str]] = []
@@ -362,7 +367,7 @@ def _persistence_or_system(path: str, history: SessionHistory) -> bool:
 def write_outside_cwd(
     event: Event, history: SessionHistory, settings: DetectorSettings
 ) -> Flag | None:
-    if event.kind is not EventKind.TOOL_CALL or history.cwd is None:
+    if event.kind is not _K_TOOL_CALL or history.cwd is None:
         return None
     view = view_of(event, history)
     targets = list(file_tool_writes(view, history))
@@ -401,7 +406,7 @@ def _duration(value: float) -> str:
 def burst(event: Event, history: SessionHistory, settings: DetectorSettings) -> Flag | None:
     """Flags the call that makes the count in the window exceed the limit; the calls after it
     in the same burst are not flagged again (the count must first fall back to the limit)."""
-    if event.kind is not EventKind.TOOL_CALL:
+    if event.kind is not _K_TOOL_CALL:
         return None
     limit = settings.burst_calls
     start = seconds(event) - settings.burst_seconds
@@ -469,7 +474,7 @@ def _match(
 def retry_after_denial(
     event: Event, history: SessionHistory, settings: DetectorSettings
 ) -> Flag | None:
-    if event.kind is not EventKind.TOOL_CALL or not history.denials:
+    if event.kind is not _K_TOOL_CALL or not history.denials:
         return None
     view = view_of(event, history)
     intents = intents_of(view, history)

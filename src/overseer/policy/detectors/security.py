@@ -63,7 +63,15 @@ from overseer.policy.prefilter import Prefilter
 from overseer.policy.scope import Scope
 from overseer.secrets import CASE_FOLDS
 
-SECURITY = FlagCategory.SECURITY
+#: Enum members as module globals: in CPython 3.11 each ``EventKind.X``-style lookup costs
+#: ~160 ns (the enum's class attribute path), a global ~7 ns; the hot path reads them per event.
+_F_SECURITY = FlagCategory.SECURITY
+_K_TOOL_CALL = EventKind.TOOL_CALL
+_K_TOOL_RESULT = EventKind.TOOL_RESULT
+_V_ASK = Verdict.ASK
+_V_DENY = Verdict.DENY
+
+SECURITY = _F_SECURITY
 
 SECRET_READ = DetectorInfo(
     "secret_read", SECURITY, ("ASI03", "NHI2"), "Secret read",
@@ -93,7 +101,7 @@ INJECTION = DetectorInfo(
     "injected_instructions", SECURITY, ("ASI01", "ASI06"), "Instructions injected in a tool result",
     "Tool results that address the agent: 'ignore previous instructions' and kin, role "
     "reassignment, chat-template system markers, hidden Unicode tag characters.",
-    kinds=(EventKind.TOOL_RESULT,),
+    kinds=(_K_TOOL_RESULT,),
 )  # fmt: skip
 ACQUIRED = DetectorInfo(
     "credential_acquired", SECURITY, ("ASI03", "NHI2"), "Credential acquired in session",
@@ -247,7 +255,7 @@ def _classify_read(
 
 
 def secret_read(event: Event, history: SessionHistory, settings: DetectorSettings) -> Flag | None:
-    if event.kind is not EventKind.TOOL_CALL:
+    if event.kind is not _K_TOOL_CALL:
         return None
     view = view_of(event, history)
     found: list[tuple[str, str, str]] = []  # label, shown path, severity
@@ -285,7 +293,7 @@ def _acquired_value(value: str, history: SessionHistory) -> bool:
 def secret_in_input(
     event: Event, history: SessionHistory, settings: DetectorSettings
 ) -> Flag | None:
-    if event.kind is not EventKind.TOOL_CALL:
+    if event.kind is not _K_TOOL_CALL:
         return None
     view = view_of(event, history)
     kinds = [k for k, value in view.input_secrets() if not _acquired_value(value, history)]
@@ -332,7 +340,7 @@ def host_allowed(scope: Scope, host: str, url: str | None, cmd_text: str | None)
 def egress_unallowed(
     event: Event, history: SessionHistory, settings: DetectorSettings
 ) -> Flag | None:
-    if event.kind is not EventKind.TOOL_CALL:
+    if event.kind is not _K_TOOL_CALL:
         return None
     scope = history.scope
     if scope is None and not settings.egress_without_scope:
@@ -360,7 +368,7 @@ def egress_unallowed(
     why = "not allowed by scope" if scope is not None else "no scope to allow it"
     # A WebFetch the scope itself gates or denies was caught by the control: still reported
     # (reports count attempts), but it is not news to the operator watching the gate.
-    gated = view.canonical == "WebFetch" and event.verdict in (Verdict.ASK, Verdict.DENY)
+    gated = view.canonical == "WebFetch" and event.verdict in (_V_ASK, _V_DENY)
     severity = "low" if gated else "medium"
     return EGRESS.flag(f"network egress {why}: {summarise(denied)}", severity)
 
@@ -436,7 +444,7 @@ def _to_stdout(cmd: Cmd) -> bool:
 
 
 def download_exec(event: Event, history: SessionHistory, settings: DetectorSettings) -> Flag | None:
-    if event.kind is not EventKind.TOOL_CALL:
+    if event.kind is not _K_TOOL_CALL:
         return None
     view = view_of(event, history)
     if not view.cmds:
@@ -518,7 +526,7 @@ def _chmod_risk(cmd: Cmd) -> str | None:
 def privilege_change(
     event: Event, history: SessionHistory, settings: DetectorSettings
 ) -> Flag | None:
-    if event.kind is not EventKind.TOOL_CALL:
+    if event.kind is not _K_TOOL_CALL:
         return None
     view = view_of(event, history)
     found: list[tuple[str, str]] = []
@@ -682,7 +690,7 @@ def injection_matches(lowered: str) -> dict[str, str]:
 def injected_instructions(
     event: Event, history: SessionHistory, settings: DetectorSettings
 ) -> Flag | None:
-    if event.kind is not EventKind.TOOL_RESULT:
+    if event.kind is not _K_TOOL_RESULT:
         return None
     text = event.output
     if not text:
@@ -720,7 +728,7 @@ def injected_instructions(
 def credential_acquired(
     event: Event, history: SessionHistory, settings: DetectorSettings
 ) -> Flag | None:
-    if event.kind is not EventKind.TOOL_CALL or not history.acquired:
+    if event.kind is not _K_TOOL_CALL or not history.acquired:
         return None
     view = view_of(event, history)
     hits: dict[str, str] = {}  # kind → origin

@@ -18,8 +18,13 @@ from overseer.policy.guard import REASON_PREFIX, TAMPERING_FLAG, TAMPERING_OWASP
 from overseer.policy.rules import CallContext
 from overseer.policy.scope import tampering
 
+#: Enum members as module globals: in CPython 3.11 each ``EventKind.X``-style lookup costs
+#: ~160 ns (the enum's class attribute path), a global ~7 ns; the hot path reads them per event.
+_F_SECURITY = FlagCategory.SECURITY
+_K_TOOL_CALL = EventKind.TOOL_CALL
+
 TAMPERING = DetectorInfo(
-    TAMPERING_FLAG, FlagCategory.SECURITY, TAMPERING_OWASP, "Oversight tampering",
+    TAMPERING_FLAG, _F_SECURITY, TAMPERING_OWASP, "Oversight tampering",
     "A call that would change what judges or gates the agent: overseer's config, store or "
     "installation, agent hook settings, git config and hooks, shell start-up files; running "
     "overseer's operator commands or a database client on its store.",
@@ -29,7 +34,7 @@ TAMPERING = DetectorInfo(
 def oversight_tampering(
     event: Event, history: SessionHistory, settings: DetectorSettings
 ) -> Flag | None:
-    if event.kind is not EventKind.TOOL_CALL or not event.tool:
+    if event.kind is not _K_TOOL_CALL or not event.tool:
         return None
     ctx = history.ctx
     if settings.protected:

@@ -37,6 +37,18 @@ from overseer.sources.formats._common import (
 )
 from overseer.untrusted import DEFAULT_LIMIT, SUMMARY_LIMIT, neutralise, plain_multiline
 
+#: Enum members as module globals: in CPython 3.11 each ``EventKind.X``-style lookup costs
+#: ~160 ns (the enum's class attribute path), a global ~7 ns; the hot path reads them per event.
+_K_APPROVAL_REQUEST = EventKind.APPROVAL_REQUEST
+_K_MESSAGE = EventKind.MESSAGE
+_K_SESSION_END = EventKind.SESSION_END
+_K_SESSION_START = EventKind.SESSION_START
+_K_TOOL_CALL = EventKind.TOOL_CALL
+_K_TOOL_RESULT = EventKind.TOOL_RESULT
+_S_ERROR = CallStatus.ERROR
+_S_OK = CallStatus.OK
+_S_PENDING = CallStatus.PENDING
+
 KINDS = frozenset(k.value for k in EventKind)
 _KNOWN = frozenset(
     {
@@ -46,7 +58,7 @@ _KNOWN = frozenset(
     }
 )  # fmt: skip
 _OPTIONAL = (("agent", 200), ("task", 200), ("cwd", 1000), ("parent_session", 512))
-_RESULT_STATUSES = {s.value: s for s in CallStatus if s is not CallStatus.PENDING}
+_RESULT_STATUSES = {s.value: s for s in CallStatus if s is not _S_PENDING}
 
 
 def _input(record: dict[str, Any]) -> dict[str, Any]:
@@ -204,8 +216,8 @@ _EVENT_FIELDS = (
 )  # fmt: skip
 if tuple(f.name for f in dataclasses.fields(Event)) != _EVENT_FIELDS:  # pragma: no cover
     raise ImportError("overseer.model.Event's fields changed: update native._EVENT_FIELDS")
-_CALL, _RESULT, _MESSAGE = EventKind.TOOL_CALL, EventKind.TOOL_RESULT, EventKind.MESSAGE
-_PENDING, _OK, _ERROR = CallStatus.PENDING, CallStatus.OK, CallStatus.ERROR
+_CALL, _RESULT, _MESSAGE = _K_TOOL_CALL, _K_TOOL_RESULT, _K_MESSAGE
+_PENDING, _OK, _ERROR = _S_PENDING, _S_OK, _S_ERROR
 
 
 class NativeParser(BaseParser):
@@ -289,7 +301,7 @@ class NativeParser(BaseParser):
             )  # fmt: skip
         if kind == "session_start":
             return Event(
-                kind=EventKind.SESSION_START,
+                kind=_K_SESSION_START,
                 session=session,
                 ts=ts,
                 agent=agent,
@@ -306,7 +318,7 @@ class NativeParser(BaseParser):
         # session_end
         reason = None if line.reason is None else opt_text(line.reason)
         return Event(
-            kind=EventKind.SESSION_END,
+            kind=_K_SESSION_END,
             session=session,
             ts=ts,
             agent=agent,
@@ -369,7 +381,7 @@ class NativeParser(BaseParser):
             call_id = record.get("call_id")
             return [
                 Event(
-                    kind=EventKind.APPROVAL_REQUEST,
+                    kind=_K_APPROVAL_REQUEST,
                     approval_id=ident(record.get("approval_id"), "approval_id"),
                     call_id=ident(call_id, "call_id") if call_id is not None else None,
                     tool=(tool := ident(record.get("tool"), "tool")),
@@ -384,7 +396,7 @@ class NativeParser(BaseParser):
             cwd = common.get("cwd")
             return [
                 Event(
-                    kind=EventKind.SESSION_START,
+                    kind=_K_SESSION_START,
                     pid=_int(record.get("pid"), "pid"),
                     host=opt_text(record.get("host"), 255),
                     summary=neutralise(cwd or "", limit=SUMMARY_LIMIT),
@@ -395,7 +407,7 @@ class NativeParser(BaseParser):
         reason = opt_text(record.get("reason"))
         return [
             Event(
-                kind=EventKind.SESSION_END,
+                kind=_K_SESSION_END,
                 reason=reason,
                 summary=neutralise(reason or "", limit=SUMMARY_LIMIT),
                 **common,
@@ -408,7 +420,7 @@ class NativeParser(BaseParser):
             raise BadRecord("'is_error' must be true or false")
         raw_status = record.get("status")
         if raw_status is None:
-            status = CallStatus.ERROR if is_error else CallStatus.OK
+            status = _S_ERROR if is_error else _S_OK
         elif isinstance(raw_status, str) and raw_status in _RESULT_STATUSES:
             status = _RESULT_STATUSES[raw_status]
         else:
