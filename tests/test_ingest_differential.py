@@ -503,3 +503,37 @@ def test_a_batch_scan_of_results_hides_nothing_the_per_text_scan_finds(seed: int
                 quiet += 1
                 assert ascii_result_scan(text)[1], text[:200]
     assert quiet > 100
+
+
+def _reference_walk(value: object, depth: int = 0) -> list[str]:
+    """``_walk_strings`` as it was (every node through the ABC checks)."""
+    from collections.abc import Mapping
+
+    if depth > 20:
+        return []
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, Mapping):
+        return [s for item in value.values() for s in _reference_walk(item, depth + 1)]
+    if isinstance(value, list | tuple):
+        return [s for item in value for s in _reference_walk(item, depth + 1)]
+    return []
+
+
+def test_the_input_walk_finds_the_strings_it_found_before() -> None:
+    from overseer.policy.detectors._core import _walk_strings
+
+    values: list[object] = [
+        {"a": "x", "b": 1, "c": None, "d": True, "e": 1.5, "f": ["y", {"g": "z"}]}
+    ]
+    for depth in (18, 19, 20, 21, 22, 40):
+        nested: object = "leaf"
+        for level in range(depth):
+            nested = {"k": nested, "s": f"at {level}"} if level % 2 else [nested, f"at {level}"]
+        values.append(nested)
+    for path, fmt in _corpus():
+        for item in _feed(make_parser(fmt, str(path)), path.read_bytes().split(b"\n")):
+            if isinstance(item, Event) and item.input:
+                values.append(item.input)
+    for value in values:
+        assert list(_walk_strings(value)) == _reference_walk(value), value

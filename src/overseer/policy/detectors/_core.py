@@ -298,7 +298,10 @@ class CallView:
     def __init__(self, event: Event, history: SessionHistory) -> None:
         self.tool = event.tool or ""
         self.canonical = canonical_tool(self.tool)
-        self.input: Mapping[str, Any] = event.input if isinstance(event.input, Mapping) else {}
+        tool_input = event.input
+        self.input: Mapping[str, Any] = (
+            tool_input if type(tool_input) is dict or isinstance(tool_input, Mapping) else {}
+        )
         self.is_shell = self.canonical in SHELL_TOOLS
         self.command: str | None = command_of(self.input) if self.is_shell else None
         #: base directory of the call (Codex ``workdir``), else the session's cwd
@@ -426,10 +429,25 @@ def _inline_script(cmd: Cmd) -> str | None:
     return None
 
 
+_SCALARS = (int, float, bool)
+
+
 def _walk_strings(value: Any, depth: int = 0) -> Iterator[str]:
     if depth > 20:
         return
-    if isinstance(value, str):
+    kind = type(value)
+    if kind is str:
+        yield value
+    elif kind is dict:  # the common case: no ABC check, no generator per scalar
+        if depth >= 20:
+            return  # its items would be deeper than the walk goes
+        for item in value.values():
+            item_kind = type(item)
+            if item_kind is str:
+                yield item
+            elif item is not None and item_kind not in _SCALARS:
+                yield from _walk_strings(item, depth + 1)
+    elif isinstance(value, str):
         yield value
     elif isinstance(value, Mapping):
         for item in value.values():
