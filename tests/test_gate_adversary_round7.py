@@ -265,12 +265,12 @@ ORDINARY = [
 ]
 
 CD_CASES = [
-    _bh("cd -P lnk/.. && cat .ssh/id_rsa", "deny", CD_PHYSICAL),
-    _bh("cd -LP lnk/.. && cat .ssh/id_rsa", "deny", CD_PHYSICAL),
-    _bh("cd lnk && cd -P .. && cat .ssh/id_rsa", "deny", CD_PHYSICAL),
-    _bh("cd -P lnk && cd .. && cat .ssh/id_rsa", "deny", CD_PHYSICAL),
-    _bh("cd lnk/../.ssh && cat id_rsa", "deny", CD_RETRY),
-    _bh("cd lnk/../.ssh && ls", "deny", CD_RETRY),
+    _bash("cd -P lnk/.. && cat .ssh/id_rsa", "deny"),
+    _bash("cd -LP lnk/.. && cat .ssh/id_rsa", "deny"),
+    _bash("cd lnk && cd -P .. && cat .ssh/id_rsa", "deny"),
+    _bash("cd -P lnk && cd .. && cat .ssh/id_rsa", "deny"),
+    _bash("cd lnk/../.ssh && cat id_rsa", "deny"),
+    _bash("cd lnk/../.ssh && ls", "deny"),
     # held
     _bash("cd lnk && cat ../.ssh/id_rsa", "deny"),
     _bash("cd -P lnk/.. && cat .env", "deny"),
@@ -282,8 +282,8 @@ CD_CASES = [
 ]
 
 CDPATH_CASES = [
-    _bh("cd .ssh && cat id_rsa", "deny", CDPATH_ENV),
-    _bh("cd sub && cat ../.ssh/id_rsa", "deny", CDPATH_ENV),
+    _bash("cd .ssh && cat id_rsa", "deny"),
+    _bash("cd sub && cat ../.ssh/id_rsa", "deny"),
 ]
 
 

@@ -164,12 +164,14 @@ def context(
     db: str | None = None,
 ) -> CallContext:
     """A call context whose path rules see the real file system, and whose guard knows
-    overseer's own files here (``config``, ``db``: what this gate reads and writes)."""
+    overseer's own files here (``config``, ``db``: what this gate reads and writes). The
+    hook runs in the agent runtime's environment, which its shell inherits: its ``CDPATH``
+    is the one a relative ``cd`` searches."""
     from overseer.control.protected import protected_dirs, protected_files, with_hard_links
 
     files = protected_files(config, db)
     return CallContext(
         cwd, home, root=root, resolve=with_hard_links(real_paths, files), expand=expand_glob,
         walk=walk, protected=protected_dirs(), protected_files=files,
-        pg_store=bool(db and "://" in db),
+        pg_store=bool(db and "://" in db), cdpath=os.environ.get("CDPATH"),
     )  # fmt: skip

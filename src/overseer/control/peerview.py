@@ -170,14 +170,16 @@ def context(
     *,
     config: str | None = None,
     db: str | None = None,
+    cdpath: str | None = None,
 ) -> CallContext:
     """A call context whose path rules see what the server can see, and no more; the
-    built-in guard (where present) also knows the server's own config and store."""
+    built-in guard (where present) also knows the server's own config and store.
+    ``cdpath``: the ``CDPATH`` of the hook's environment, which the thin client sends."""
     from overseer.control.protected import protected_dirs, protected_files, with_hard_links
 
     files = protected_files(config, db)
     return CallContext(
         cwd, home, root=root, resolve=with_hard_links(real_paths, files), expand=expand_glob,
         walk=walk, protected=protected_dirs(), protected_files=files,
-        pg_store=bool(db and "://" in db),
+        pg_store=bool(db and "://" in db), cdpath=cdpath,
     )  # fmt: skip

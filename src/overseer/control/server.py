@@ -582,6 +582,8 @@ class GateServer:
         home = user_home(peer.uid)
         recorded = lean.session_owner(conn, session)
         started_in = lean.session_start_dir(conn, session)
+        sent = request.get("cdpath")  # the hook's CDPATH, which the agent's shell inherits
+        cdpath = sent if isinstance(sent, str) else None
         if recorded is not None:
             agent, task = recorded
         else:
@@ -598,7 +600,12 @@ class GateServer:
                 tool_input=call["tool_input"],
                 scope=config.scope_for(agent, task),
                 ctx=peerview.context(
-                    cwd, home, started_in or seen or cwd, config=self.config.path, db=self.db
+                    cwd,
+                    home,
+                    started_in or seen or cwd,
+                    config=self.config.path,
+                    db=self.db,
+                    cdpath=cdpath,
                 ),
                 agent=agent,
                 task=task,

@@ -151,6 +151,9 @@ def hook_answer(
         request: dict[str, Any] = {"op": "hook", "flavour": flavour, "call": call}
         if entry_timeout is not None:
             request["entry_timeout"] = entry_timeout  # it can only shorten the wait
+        cdpath = os.environ.get("CDPATH")
+        if cdpath:  # the agent's shell inherits it: a relative cd searches it
+            request["cdpath"] = cdpath
         send(sock, request)
         lines = Lines(sock)
         first = lines.next(CONNECT_TIMEOUT)

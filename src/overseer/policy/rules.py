@@ -75,8 +75,8 @@ class CallContext:
     """
 
     __slots__ = (
-        "cwd", "expand", "home", "pg_store", "protected", "protected_files", "resolve", "root",
-        "walk",
+        "cdpath", "cwd", "expand", "home", "pg_store", "protected", "protected_files",
+        "resolve", "root", "walk",
     )  # fmt: skip
 
     def __init__(
@@ -90,7 +90,11 @@ class CallContext:
         protected: tuple[str, ...] = (),
         protected_files: tuple[str, ...] = (),
         pg_store: bool = False,
+        cdpath: str | None = None,
     ) -> None:
+        #: ``$CDPATH`` of the environment the command runs in (the agent's: the hook's own),
+        #: given by the I/O layer: a relative ``cd NAME`` may land in any of its entries
+        self.cdpath = cdpath or None
         #: overseer's store is a PostgreSQL database: a PostgreSQL client may reach it by URL
         #: or PG* variables, which no path check sees
         self.pg_store = pg_store

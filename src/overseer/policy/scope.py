@@ -987,7 +987,13 @@ def _git_tops(directory: str, ctx: CallContext) -> list[str] | None:
 
 def _bases(analysis: Analysis, ctx: CallContext) -> list[str | None] | None:
     """Every directory a relative path in the command may be relative to: where it runs and
-    every ``cd`` target (None: a ``cd`` whose target cannot be told)."""
+    every ``cd`` target (None: a ``cd`` whose target cannot be told).
+
+    A target counts both as bash's logical ``cd`` reads it (``lnk/..`` is the directory
+    ``lnk`` is in) and as the kernel does (``lnk/..`` is the parent of where ``lnk``
+    points): ``cd -P`` goes the second way, and a logical ``cd`` whose lexical target is not
+    a directory retries that way (``cd lnk/../.ssh``). A relative name not starting with
+    ``.`` or ``..`` is also looked up in every entry of the environment's ``CDPATH``."""
     bases: list[str | None] = [ctx.cwd]
     for target in analysis.cd_targets:
         if target is None or not target.static or target.glob:
@@ -995,10 +1001,28 @@ def _bases(analysis: Analysis, ctx: CallContext) -> list[str | None] | None:
         value = target.value
         if target.tilde:
             value = (ctx.home or "/nonexistent-home") + value[1:]
+        searched = ctx.cdpath is not None and not _cd_skips_cdpath(value)
         for base in list(bases):
-            moved = resolve_path(value, ctx, base)
-            if moved not in bases:
-                bases.append(moved)
+            starts = [base]
+            if searched:
+                entries = (ctx.cdpath or "").split(":")
+                starts += [resolve_path(entry or ".", ctx, base) for entry in entries]
+            for start in starts:
+                moved = [resolve_path(value, ctx, start)]
+                if ctx.resolve is not None:
+                    raw = value
+                    if not value.startswith("/"):
+                        raw = posixpath.join(start or ctx.cwd or "/nonexistent-cwd", value)
+                    reals = ctx.resolve(raw)
+                    if reals is None:
+                        return None
+                    moved += [posixpath.normpath(real) for real in reals]
+                bases.extend(m for m in moved if m not in bases)
         if len(bases) > 16:
             return None
     return bases
+
+
+def _cd_skips_cdpath(value: str) -> bool:
+    """Bash's ``absolute_pathname``: ``cd`` searches ``CDPATH`` for every other name."""
+    return value.startswith("/") or value in (".", "..") or value.startswith(("./", "../"))
