@@ -66,6 +66,25 @@ def judge_rows() -> dict[str, float]:
     }
 
 
+def shape_rows() -> dict[str, float]:
+    """The shapes tree-sitter-bash parses in more than linear time, just under the caps
+    (``shell.MAX_PIPES``, ``shell.MAX_NESTING``) and padded to just under the size cap: the
+    most one line may cost the analyser."""
+    from overseer.policy.shell import MAX_NESTING, MAX_PIPES, analyse
+
+    def padded(text: str) -> str:
+        return text + " x" * ((MAX_COMMAND_CHARS - 10 - len(text)) // 2)
+
+    half = MAX_NESTING // 2
+    shapes = {
+        "pipeline": padded("ls -r x|" * MAX_PIPES + "rm -rf /"),
+        "pipe-amp": padded("ls -r x|&" * (MAX_PIPES // 2) + "rm"),
+        "arithmetic": padded("echo " + "$((1+" * half + "1" + "))" * half),
+        "subshells": ("(ls -r x);" * (MAX_COMMAND_CHARS // 10))[: MAX_COMMAND_CHARS - 10],
+    }
+    return {name: best(3, lambda text=text: analyse(text)) for name, text in shapes.items()}
+
+
 def transcript(n: int, hostile: bool) -> list[bytes]:
     lines = []
     for i in range(n):
@@ -128,6 +147,13 @@ def main() -> int:
     print(
         f"judge a {MAX_COMMAND_CHARS // 1000}k-character command: {full * 1000:.0f} ms; "
         f"half that size: {half * 1000:.0f} ms (ratio {full / half:.2f}: 2 is linear)"
+    )
+    shapes = shape_rows()
+    worst = max(shapes, key=lambda name: shapes[name])
+    print(
+        "slowest shapes just under the caps: "
+        + ", ".join(f"{name} {seconds * 1000:.0f} ms" for name, seconds in shapes.items())
+        + f" (worst: {worst})"
     )
     hostile = hostile_rows()
     print(

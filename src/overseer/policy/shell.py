@@ -32,6 +32,11 @@ from typing import Any
 
 #: Commands longer than this are not parsed at all: the gate asks, ingest records a problem.
 MAX_COMMAND_CHARS = 100_000
+#: More ``|`` than this (in operators, quotes or words alike) in a long line and it is not
+#: parsed: the grammar's time grows with the square of a pipeline's length.
+MAX_PIPES = 1024
+#: Parentheses nested deeper than this (``$((``, ``$(``, subshells) are not parsed either.
+MAX_NESTING = 64
 #: ``bash -c`` / ``eval`` / wrapper scripts nested deeper than this are not modelled.
 MAX_DEPTH = 6
 
@@ -658,6 +663,29 @@ def simple_commands(command: str, strict: bool = True) -> list[str]:
     return out
 
 
+#: Lines up to this long parse in a few milliseconds whatever their shape.
+_SHORT = 4096
+_PARENS = re.compile(r"[()]")
+
+
+def _too_slow_to_parse(command: str) -> str | None:
+    """Why tree-sitter-bash would take more than linear time over ``command``, or None.
+
+    Its time grows with the square of a pipeline's length (``ls|`` 20,000 times then
+    ``rm -rf /``: 69 s of one core) and faster still with nested arithmetic (``$((1+``
+    6,000 deep: 15 s): one such line would stall every session behind it. Both are
+    bounded by what a linear scan sees, quotes and all (``bench/shell.py`` times them)."""
+    if command.count("|") > MAX_PIPES:
+        return f"more than {MAX_PIPES} '|' characters: not judged in bounded time"
+    depth = deepest = 0
+    for match in _PARENS.finditer(command):
+        depth = depth + 1 if match.group() == "(" else max(0, depth - 1)
+        deepest = max(deepest, depth)
+    if deepest > MAX_NESTING:
+        return f"parentheses nested more than {MAX_NESTING} deep: not judged in bounded time"
+    return None
+
+
 def _analyse_into(analysis: Analysis, command: str, via: tuple[str, ...], depth: int) -> None:
     if depth > MAX_DEPTH:
         analysis.problem("scripts nested too deeply")
@@ -667,6 +695,9 @@ def _analyse_into(analysis: Analysis, command: str, via: tuple[str, ...], depth:
         return
     if "\x00" in command:
         analysis.problem("NUL byte in the command")
+        return
+    if len(command) > _SHORT and (why := _too_slow_to_parse(command)) is not None:
+        analysis.problem(why)
         return
     src = command.encode("utf-8", "surrogatepass")
     walk = _Walk(analysis, src, via, depth)
