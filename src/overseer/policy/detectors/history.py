@@ -6,7 +6,7 @@ from __future__ import annotations
 import posixpath
 from collections import deque
 
-from overseer.model import CallStatus, Event, EventKind, Verdict
+from overseer.model import CallStatus, Event, EventKind, Flag, Verdict
 from overseer.policy.detectors._core import (
     CallView,
     Cmd,
@@ -82,8 +82,9 @@ class SessionHistory:
     """
 
     __slots__ = (
-        "_cwd", "_home", "acquired", "call_times", "calls", "ctx", "denials", "detector_errors",
-        "downloads", "input_fps", "pending", "results", "scope", "session", "view_cache",
+        "_cwd", "_home", "acquired", "call_times", "calls", "ctx", "denials", "denials_version",
+        "detector_errors", "downloads", "input_fps", "pending", "results", "retries", "scope",
+        "session", "view_cache",
     )  # fmt: skip
 
     def __init__(
@@ -103,6 +104,12 @@ class SessionHistory:
         self.results = 0
         self.pending: dict[str, PendingCall] = {}
         self.denials: list[Denial] = []
+        #: changes whenever ``denials`` does (what ``retry_after_denial`` remembers is kept
+        #: only while it has not changed)
+        self.denials_version = 0
+        #: ``id(view) -> (view, denials_version, answer)`` of ``retry_after_denial``: a
+        #: repeated call (the call memo's shared view) is compared with the denials once
+        self.retries: dict[int, tuple[CallView, int, Flag | None]] = {}
         self.acquired: dict[str, AcquiredSecret] = {}
         self.input_fps: set[str] = set()
         self.downloads: dict[str, str] = {}  # resolved path → display-safe source
@@ -225,6 +232,7 @@ class SessionHistory:
         if len(self.denials) >= MAX_DENIALS:
             self.denials.pop(0)
         self.denials.append(Denial(intents, shown, how, tool))
+        self.denials_version += 1
 
 
 def _commands_hit_by(rule_text: str, view: CallView) -> list[Cmd]:

@@ -477,6 +477,23 @@ def retry_after_denial(
     if event.kind is not _K_TOOL_CALL or not history.denials:
         return None
     view = view_of(event, history)
+    # The answer depends on the call (its view: the memo shares one per call and place) and
+    # on the denials so far; a repeat with no new denial since is one lookup.
+    remembered = history.retries.get(id(view))
+    if (
+        remembered is not None
+        and remembered[0] is view
+        and remembered[1] == history.denials_version
+    ):
+        return remembered[2]
+    answer = _retry(view, history)
+    if len(history.retries) >= 1024:
+        history.retries.clear()
+    history.retries[id(view)] = (view, history.denials_version, answer)
+    return answer
+
+
+def _retry(view: CallView, history: SessionHistory) -> Flag | None:
     intents = intents_of(view, history)
     ordered = sorted(intents)
     for denial in reversed(history.denials):
