@@ -537,3 +537,26 @@ def test_the_input_walk_finds_the_strings_it_found_before() -> None:
                 values.append(item.input)
     for value in values:
         assert list(_walk_strings(value)) == _reference_walk(value), value
+
+
+def test_plain_multiline_text_is_its_own_display_form() -> None:
+    """The C-level check the display forms use (``plain_multiline``) says "unchanged" only
+    where ``neutralise(..., multiline=True)`` returns the text itself, and display_json
+    writes what it wrote before."""
+    from overseer.sources.formats._common import display_json
+    from overseer.untrusted import neutralise, plain_multiline
+
+    texts = [chr(c) for c in range(0x3000)] + [f"a{chr(c)}b\nc" for c in range(0x200)]
+    texts += _result_texts()
+    for text in texts:
+        if plain_multiline(text):
+            assert neutralise(text, multiline=True, limit=max(len(text), 1)) == text, repr(text)
+    for _tool, tool_input in _summary_inputs(10):
+        if isinstance(tool_input, dict):
+            try:
+                raw = orjson.dumps(
+                    tool_input, option=orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS
+                ).decode()
+            except (TypeError, ValueError):
+                continue
+            assert display_json(tool_input) == neutralise(raw, multiline=True), tool_input

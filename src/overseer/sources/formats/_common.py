@@ -18,7 +18,13 @@ import orjson
 
 from overseer.model import CallStatus, Event, EventKind, Problem
 from overseer.summary import summarise
-from overseer.untrusted import SUMMARY_LIMIT, neutralise, neutralise_json
+from overseer.untrusted import (
+    DEFAULT_LIMIT,
+    SUMMARY_LIMIT,
+    neutralise,
+    neutralise_json,
+    plain_multiline,
+)
 
 #: Enum members as module globals: in CPython 3.11 each ``EventKind.X``-style lookup costs
 #: ~160 ns (the enum's class attribute path), a global ~7 ns; the hot path reads them per event.
@@ -181,6 +187,8 @@ def display_json(value: Any) -> str:
         text = orjson.dumps(value, option=orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS).decode()
     except (TypeError, ValueError):
         return neutralise_json(value)
+    if len(text) <= DEFAULT_LIMIT and plain_multiline(text):
+        return text  # what neutralise would return, found in one C-level pass
     return neutralise(text, multiline=True)
 
 
