@@ -10,11 +10,14 @@ so the file-system checks (real paths, glob expansion) are the ones the hook rea
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sqlite3
 import subprocess
 import sys
+import threading
+import weakref
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -187,6 +190,49 @@ ALLOWED: list[tuple[str, dict[str, Any]]] = [
 ]
 
 
+_EXPLAINERS_LOCK = threading.Lock()
+
+
+class Explainer:
+    """One ``tests.explain_server`` process: explain command lines in, answers out."""
+
+    def __init__(self, key: tuple[tuple[str, str], ...], env: dict[str, str], cwd: Path) -> None:
+        self.key = key
+        root = str(Path(__file__).resolve().parent.parent)
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "tests.explain_server"], stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE, text=True, cwd=cwd,
+            env={**env, "PYTHONPATH": os.pathsep.join(filter(None, [root, env.get("PYTHONPATH")]))},
+        )  # fmt: skip
+        self.lock = threading.Lock()  # the rounds judge calls from a few threads at once
+        weakref.finalize(self, Explainer._stop, self.proc)
+
+    def ask(self, argv: list[str]) -> dict[str, Any]:
+        assert self.proc.stdin is not None and self.proc.stdout is not None
+        with self.lock:
+            self.proc.stdin.write(json.dumps(argv) + "\n")
+            self.proc.stdin.flush()
+            line = self.proc.stdout.readline()
+        assert line, f"the explain server exited ({self.proc.poll()})"
+        answer: dict[str, Any] = json.loads(line)
+        return answer
+
+    def close(self) -> None:
+        Explainer._stop(self.proc)
+
+    @staticmethod
+    def _stop(proc: subprocess.Popen[str]) -> None:
+        if proc.poll() is None:
+            with contextlib.suppress(OSError):
+                assert proc.stdin is not None
+                proc.stdin.close()
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+
+
 class World:
     """A project, a home directory and a store, as an agent session sees them."""
 
@@ -220,14 +266,24 @@ class World:
         return value
 
     def explain(self, tool: str, tool_input: dict[str, Any]) -> str:
-        result = subprocess.run(
-            [sys.executable, "-m", "overseer", "scope", "explain", "--config", str(self.config),
-             "--db", str(self.db), "--agent", "dev", "--cwd", str(self.proj), "--json", tool,
-             json.dumps(tool_input)],
-            capture_output=True, text=True, env=self.env, cwd=self.proj, timeout=60,
+        """``overseer scope explain``'s verdict, from one explain process per world and
+        environment (:mod:`tests.explain_server`: the same click command, served)."""
+        answer = self._explainer().ask(
+            ["scope", "explain", "--config", str(self.config), "--db", str(self.db),
+             "--agent", "dev", "--cwd", str(self.proj), "--json", tool, json.dumps(tool_input)]
         )  # fmt: skip
-        assert result.returncode == 0, result.stderr
-        return str(json.loads(result.stdout)["effective"])
+        assert answer["code"] == 0, answer["err"]
+        return str(json.loads(answer["out"])["effective"])
+
+    def _explainer(self) -> Explainer:
+        key = tuple(sorted(self.env.items()))
+        with _EXPLAINERS_LOCK:
+            current: Explainer | None = getattr(self, "_served", None)
+            if current is None or current.key != key:
+                if current is not None:
+                    current.close()
+                current = self._served = Explainer(key, self.env, self.proj)
+        return current
 
     def hook(self, tool: str, tool_input: dict[str, Any], n: int, cwd: Path | None = None) -> str:
         """The real hook's outcome as the audit chain records it, as allow/ask/deny."""

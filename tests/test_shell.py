@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 
 from overseer.policy.scope import Scope, evaluate
-from overseer.policy.shell import MAX_COMMAND_CHARS, analyse
+from overseer.policy.shell import _SHORT, MAX_COMMAND_CHARS, analyse
 
 #: Commands of the kind Claude Code and Codex run all day.
 ORDINARY = [
@@ -141,9 +141,11 @@ def test_shapes_the_grammar_parses_in_more_than_linear_time_are_refused(command:
     never a stall of every session behind them; and no allow rule allows them."""
     analysis = analyse(command)
     assert analysis.problems and "bounded time" in analysis.problems[0]
-    assert not analysis.commands
+    assert all(not c.exact for c in analysis.commands)  # pieces, for the deny rules only
     scope = Scope.parse(allow=["Bash(ls *)", "Bash(echo *)", "Bash(cat *)"], deny=["Bash(rm:*)"])
-    assert evaluate(scope, "Bash", {"command": command}).effective == "ask"
+    # the pieces meet the deny rule where there are few enough to read (not 5,000 "$(")
+    want = "deny" if command.count("$(") < 1000 and "rm" in command else "ask"
+    assert evaluate(scope, "Bash", {"command": command}).effective == want
 
 
 def test_the_plain_fast_path_agrees_with_the_grammar() -> None:
@@ -217,3 +219,14 @@ def test_a_patch_program_writes_the_files_its_patch_names() -> None:
     assert _writes("apply_patch a b") == [None]
     assert _writes("patch -p1 < fix.diff") == [None]
     assert _writes("echo '*** Add File: x' | cat") == []  # only a patch program writes it
+
+
+def test_a_refused_line_still_meets_the_deny_rules_it_dodges() -> None:
+    """Refused for its shape, the line is asked; what its pieces run is still shown to the
+    deny rules (never to an allow rule), so a denied command in it denies."""
+    scope = Scope.parse(allow=["Bash(ls *)", "Bash(cat *)"], deny=["Bash(rm:*)"])
+    for command in ("ls|" * 3_000 + "rm -rf ~", "ls|" * 3_000 + "(rm -rf ~)", "(" * 70 + "rm x"):
+        command = command + " " * (_SHORT - len(command) + 1) if len(command) <= _SHORT else command
+        assert analyse(command).problems
+        assert evaluate(scope, "Bash", {"command": command}).effective == "deny", command[-30:]
+    assert evaluate(scope, "Bash", {"command": "ls|" * 3_000 + "ls"}).effective == "ask"

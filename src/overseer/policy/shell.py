@@ -686,6 +686,39 @@ def _too_slow_to_parse(command: str) -> str | None:
     return None
 
 
+_OPERATOR_RUN = re.compile(r"[|&;\n()`]+")
+#: Pieces of a refused line read for the deny rules that need the grammar (the rest are
+#: plain words), at most: a bounded cost whatever the line.
+_MAX_GRAMMAR_PIECES = 256
+
+
+def _pieces_for_deny_rules(
+    analysis: Analysis, command: str, via: tuple[str, ...], depth: int
+) -> None:
+    """A line refused for its shape is asked; so that a deny rule it dodges still denies
+    (``ls|`` 3,000 times then ``rm -rf ~``), the text between its operator characters is
+    read piece by piece (quotes ignored: a piece may be no command at all) and what the
+    pieces run and touch is shown to the deny rules, never to an allow rule (the line's
+    problem already stands)."""
+    grammar = 0
+    for piece in _OPERATOR_RUN.split(command):
+        piece = piece.strip()
+        if not piece or len(piece) > _SHORT:
+            continue
+        if _plain_words(piece) is None:
+            grammar += 1
+            if grammar > _MAX_GRAMMAR_PIECES:
+                analysis.problem("too many pieces in a refused line to read them all")
+                return
+        part = Analysis()
+        _analyse_into(part, piece, via, depth)
+        for cmd in part.commands:
+            cmd.exact = False
+        analysis.commands.extend(part.commands)
+        analysis.accesses.extend(part.accesses)
+        analysis.cd_targets.extend(part.cd_targets)
+
+
 def _analyse_into(analysis: Analysis, command: str, via: tuple[str, ...], depth: int) -> None:
     if depth > MAX_DEPTH:
         analysis.problem("scripts nested too deeply")
@@ -698,6 +731,7 @@ def _analyse_into(analysis: Analysis, command: str, via: tuple[str, ...], depth:
         return
     if len(command) > _SHORT and (why := _too_slow_to_parse(command)) is not None:
         analysis.problem(why)
+        _pieces_for_deny_rules(analysis, command, via, depth)
         return
     src = command.encode("utf-8", "surrogatepass")
     walk = _Walk(analysis, src, via, depth)
