@@ -560,3 +560,42 @@ def test_plain_multiline_text_is_its_own_display_form() -> None:
             except (TypeError, ValueError):
                 continue
             assert display_json(tool_input) == neutralise(raw, multiline=True), tool_input
+
+
+@pytest.mark.parametrize("seed", [11, 12])
+def test_calls_that_skip_the_memo_and_calls_that_use_it_mix_exactly(seed: int) -> None:
+    """A tool whose calls rarely repeat skips the call memo (``CallMemo.worth``); which calls
+    do can change at any time, so events judged with and without it, interleaved in one
+    session, must still equal the per-event reference."""
+    rnd = random.Random(seed)
+    lines = generated(2500, seed)
+    fast_items, slow_items = _native_pair(lines)
+    from overseer.policy.detectors import CallMemo
+
+    class Coin(CallMemo):
+        def worth(self, tool: str | None) -> bool:
+            return rnd.random() < 0.5
+
+    fast_engine, slow_engine = _engines()
+    fast_engine._memo = Coin()
+    fast = [i for i in fast_items if isinstance(i, Event)]
+    slow = [i for i in slow_items if isinstance(i, Event)]
+    for start in range(0, len(fast), 50):
+        fast_engine.process(fast[start : start + 50], "gen.jsonl")
+        slow_engine.process(slow[start : start + 50], "gen.jsonl")
+    assert _annotations(fast) == _annotations(slow)
+    assert fast == slow
+    assert _errors(fast_engine) == _errors(slow_engine)
+    assert sum(len(e.flags) for e in fast) > 100
+
+
+def test_the_memo_is_skipped_for_tools_whose_calls_do_not_repeat() -> None:
+    from overseer.policy.detectors import CallMemo
+
+    memo = CallMemo()
+    for _ in range(64):
+        memo._count("mcp__x__create", repeat=False)
+        memo._count("Bash", repeat=True)
+    assert memo.worth("Bash") and memo.worth("new tool")
+    looked = sum(memo.worth("mcp__x__create") for _ in range(320))
+    assert looked == 10  # one in 32 still looked up

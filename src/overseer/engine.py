@@ -240,7 +240,7 @@ class Engine:
         call_key = None
         if kind is _K_TOOL_CALL:
             memo = self._memo
-            if memo is not None:
+            if memo is not None and memo.worth(event.tool):
                 call_key = memo.call_text(event)
             if call_key is None:
                 self._judge(event, state)
@@ -393,8 +393,9 @@ class Engine:
                 pass
             return
         try:
+            memo = self._memo if call_key is not None or event.kind is not _K_TOOL_CALL else None
             flags = run_detectors(
-                event, history, self._settings, self._memo, quiet=quiet, call_key=call_key
+                event, history, self._settings, memo, quiet=quiet, call_key=call_key
             )
         except Exception as exc:  # a detector bug must not stop ingestion: make it visible
             flags = [

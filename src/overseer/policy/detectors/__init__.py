@@ -181,12 +181,33 @@ class CallMemo:
     ``run_detectors`` with a memo raises exactly the flags it raises without one
     (``tests/test_ingest_differential.py``). Bounded: cleared when full."""
 
-    __slots__ = ("answers", "limit", "views")
+    __slots__ = ("answers", "limit", "stats", "views")
 
     def __init__(self, limit: int = 16_384) -> None:
         self.limit = limit
         self.views: dict[tuple[Any, ...], CallView] = {}
         self.answers: dict[tuple[Any, ...], Any] = {}
+        #: per tool: [repeats found, new calls, calls not looked up] (see :meth:`worth`)
+        self.stats: dict[str | None, list[int]] = {}
+
+    def worth(self, tool: str | None) -> bool:
+        """Whether to look this call up: a tool whose calls the memo has seen repeat less
+        than once in eight (after 64 new ones: ``create_refund`` with a new amount each
+        time) costs more to remember than to judge afresh, so its calls skip the memo, one
+        in 32 still looked up to notice a change. Either way the answers are the same."""
+        stat = self.stats.get(tool)
+        if stat is None or stat[1] < 64 or stat[0] * 8 >= stat[1]:
+            return True
+        stat[2] += 1
+        return stat[2] % 32 == 0
+
+    def _count(self, tool: str | None, repeat: bool) -> None:
+        stat = self.stats.get(tool)
+        if stat is None:
+            if len(self.stats) >= 4096:
+                self.stats.clear()
+            stat = self.stats[tool] = [0, 0, 0]
+        stat[0 if repeat else 1] += 1
 
     @staticmethod
     def call_text(event: Event) -> tuple[Any, ...] | None:
@@ -218,6 +239,7 @@ class CallMemo:
         False when the call cannot be viewed (each detector then fails on its own, as
         without a memo)."""
         view = self.views.get(key)
+        self._count(event.tool, view is not None)
         if view is None:
             try:
                 view = CallView(event, history)
@@ -295,10 +317,17 @@ def _run_remembered(
     if composed is not None:
         return _run_composed(event, history, settings, composed)
     flags = _run_each(event, history, settings, plan, answers)
-    composed = _compose(history, plan, answers)
-    if composed is not None:
-        answers[state] = composed
+    # Put together only for a call seen before here (most calls seen once never repeat).
+    if answers.get(_SEEN) is None:
+        answers[_SEEN] = True
+    else:
+        composed = _compose(history, plan, answers)
+        if composed is not None:
+            answers[state] = composed
     return flags
+
+
+_SEEN = "seen"
 
 
 #: A composed plan: ``(flags, failed detector ids)`` known in advance, or a detector to run.
