@@ -97,6 +97,9 @@ def summarise(tool: str | None, tool_input: Any) -> str:
 
 def pairs(tool_input: Mapping[str, Any]) -> str:
     """``key=value`` pairs, most telling first, each value masked and cut (not neutralised)."""
+    if len(tool_input) == 1:  # nothing to rank, and the first pair is always shown
+        for key, value in tool_input.items():
+            return _pair(key if type(key) is str else str(key), value)
     fields = []
     for position, (key, value) in enumerate(tool_input.items()):
         if position >= _MAX_FIELDS:
