@@ -146,10 +146,12 @@ def test_a_schema_5_store_is_migrated(tmp_path: Path) -> None:
         assert "result_status" not in {r[1] for r in raw.execute("PRAGMA table_info(events)")}
     raw.close()
     with open_store(str(path)) as store:
-        assert store.schema_version() == SCHEMA_VERSION == 6
+        assert store.schema_version() == SCHEMA_VERSION == 7
         _columns_filled(store)
         indexes = {i["name"] for i in sa.inspect(store.engine).get_indexes("events")}
-        assert {"ix_events_calls", "ix_events_sequence", "ix_events_flagged"} <= indexes
+        assert {
+            "ix_events_calls", "ix_events_sequence", "ix_events_flagged", "ix_events_activity"
+        } <= indexes  # fmt: skip
     assert_same_review(str(path), ReviewQuery())
 
 
@@ -163,7 +165,10 @@ def test_a_schema_5_store_is_migrated_on_postgres() -> None:
             batch(store, [call("c2", 3, input={"command": "ls -la"})])
             batch(store, [result("c2", 4, status="rejected"), call("c3", 5, tool="Read")])
             with store.engine.begin() as conn:
-                for index in ("ix_events_calls", "ix_events_sequence", "ix_events_flagged"):
+                for index in (
+                    "ix_events_calls", "ix_events_sequence", "ix_events_flagged",
+                    "ix_events_activity",
+                ):  # fmt: skip
                     conn.exec_driver_sql(f"DROP INDEX {index}")
                 for column in ("result_status", "label"):
                     conn.exec_driver_sql(f"ALTER TABLE events DROP COLUMN {column}")

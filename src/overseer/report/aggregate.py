@@ -307,12 +307,23 @@ _PREFIXES = ((10, 86400), (13, 3600), (16, 60), (19, 1))
 
 
 def activity(
-    conn: Connection, window: Window, grid: tuple[int, int, int]
+    conn: Connection, window: Window, grid: tuple[int, int, int], calls: int | None = None
 ) -> dict[tuple[int, str], int]:
-    """Calls per (bucket of the activity chart's ``grid``, verdict). The database counts them
-    per verdict and the coarsest stored-time prefix a bucket is made of (an hour, a minute:
-    the buckets start on multiples of their size), which costs no date arithmetic a call; each
-    prefix is then placed in its bucket here."""
+    """Calls per (bucket of the activity chart's ``grid``, verdict).
+
+    On SQLite, given ``calls`` (the review's number of calls; a review of every agent), each
+    (verdict, bucket) is one count over a range of ``ix_events_activity`` (verdict, time;
+    schema 7): a few hundred index range counts, no call read (:func:`_activity_by_ranges`).
+    Those count every call of the period, a superset of the review's (which are those of the
+    sessions under review): the same total means the same calls, else the chart is counted
+    the other way. Otherwise (PostgreSQL, a review of an agent or a session, a total that
+    differs) the database counts them per verdict and the coarsest stored-time prefix a
+    bucket is made of (an hour, a minute: the buckets start on multiples of their size),
+    which costs no date arithmetic a call; each prefix is then placed in its bucket here."""
+    if calls is not None and conn.dialect.name == "sqlite":
+        ranged = _activity_by_ranges(conn, window, grid)
+        if sum(ranged.values()) == calls:
+            return ranged
     c, where = _calls(window)
     start, size, _ = grid
     length = next((n for n, unit in _PREFIXES if size % unit == 0 and start % unit == 0), 19)
@@ -331,6 +342,59 @@ def activity(
         k = ((seconds - start) // size, str(verdict or "unscoped"))
         chart[k] = chart.get(k, 0) + int(count)
     return chart
+
+
+#: One (verdict, bucket) count, from the activity index alone.
+_RANGE_COUNT = (
+    "SELECT count(*) FROM events INDEXED BY ix_events_activity"
+    " WHERE kind = 'tool_call' AND {verdict} AND ts >= ? AND ts < ?"
+)
+_NULL = "verdict IS NULL"
+_FIRST_VERDICT = (
+    "SELECT min(verdict) FROM events INDEXED BY ix_events_activity"
+    " WHERE kind = 'tool_call' AND verdict IS NOT NULL"
+)
+_NEXT_VERDICT = (
+    "SELECT min(verdict) FROM events INDEXED BY ix_events_activity"
+    " WHERE kind = 'tool_call' AND verdict > ?"
+)
+
+
+def _activity_by_ranges(
+    conn: Connection, window: Window, grid: tuple[int, int, int]
+) -> dict[tuple[int, str], int]:
+    """:func:`activity` on SQLite over every session: the calls' verdicts (one index seek
+    each, skipping from one to the next), then one range count per verdict and bucket, the
+    bucket's bounds cut to the period. Stored times are fixed-width UTC text, so a bucket's
+    calls are exactly those whose text is between its bounds'."""
+    start, size, count = grid
+    bounds = [utc_text(start + i * size) for i in range(count + 1)]
+    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    try:
+        verdicts: list[str | None] = [None]
+        found = cursor.execute(_FIRST_VERDICT).fetchone()[0]
+        while found is not None:
+            verdicts.append(str(found))
+            found = cursor.execute(_NEXT_VERDICT, (found,)).fetchone()[0]
+        chart: dict[tuple[int, str], int] = {}
+        for verdict in verdicts:
+            sql = _RANGE_COUNT.format(verdict="verdict = ?" if verdict is not None else _NULL)
+            head: tuple[str, ...] = () if verdict is None else (verdict,)
+            name = verdict or "unscoped"
+            for i in range(count):
+                lo, hi = bounds[i], bounds[i + 1]
+                if window.since is not None and lo < window.since:
+                    lo = window.since
+                if window.until is not None and hi > window.until:
+                    hi = window.until
+                if lo >= hi:
+                    continue
+                n = cursor.execute(sql, (*head, lo, hi)).fetchone()[0]
+                if n:
+                    chart[(i, name)] = chart.get((i, name), 0) + int(n)
+        return chart
+    finally:
+        cursor.close()
 
 
 def _epoch_of_prefix(text: str) -> int:
@@ -526,7 +590,9 @@ def feed(
     grid = builder.activity_grid(*call_bounds(groups))
     builder.add_call_groups(groups)
     if grid is not None:
-        builder.set_activity(activity(conn, window, grid))
+        every_agent = builder.agent_filter is None and builder.session_filter is None
+        total = sum(int(g["count"]) for g in groups) if every_agent else None
+        builder.set_activity(activity(conn, window, grid, total))
     builder.set_sequences(sequences(conn, window, groups))
     oos_sessions = {str(g["session"]) for g in groups if _out_of_scope(g)}
     limit = builder.settings.detail_limit

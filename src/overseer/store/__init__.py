@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 #: chain on every call, :mod:`overseer.store.crosscheck`); 5: the notifications table (each
 #: page to an operator claimed once, :mod:`overseer.control.notify`); 6: each tool call holds
 #: its result's status and its action label, with the review's indexes (issue 16).
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 
 #: Environment variable naming the database (path or URL) when ``--db`` is not given.
 DB_ENV = "OVERSEER_DB"

@@ -405,8 +405,18 @@ def fill_call_columns(conn: Connection) -> None:
 
 _INDEXES_6 = ("ix_events_calls", "ix_events_sequence", "ix_events_flagged")
 
+
+def _migrate_7(conn: Connection, pg: bool) -> None:
+    """6 → 7: the index the review's activity chart counts from (verdict, time)."""
+    for index in _EVENTS.indexes:
+        if index.name == "ix_events_activity":
+            index.create(conn, checkfirst=True)
+
+
 #: version → the step that brings the previous version to it (run in order, one transaction).
-_MIGRATIONS = {2: _migrate_2, 3: _migrate_3, 4: _migrate_4, 5: _migrate_5, 6: _migrate_6}
+_MIGRATIONS = {
+    2: _migrate_2, 3: _migrate_3, 4: _migrate_4, 5: _migrate_5, 6: _migrate_6, 7: _migrate_7,
+}  # fmt: skip
 
 
 # ------------------------------------------------------------------------------ conversions
