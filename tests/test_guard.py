@@ -138,6 +138,17 @@ FILE_ATTACKS = [
     ("MultiEdit", {"file_path": ".codex/hooks.json", "edits": []}),
     ("Write", {"file_path": f"{CODEX_HOME}/config.toml", "content": ""}),
     ("NotebookEdit", {"notebook_path": f"{PROJECT}/.git/hooks/pre-push", "new_source": "x"}),
+    # what Claude Code runs or grants on its own: a skill's frontmatter (hooks,
+    # allowed-tools), the status line script, managed settings on macOS; the transcripts
+    ("Write", {"file_path": ".claude/skills/x/SKILL.md", "content": "---\nhooks: {}\n---"}),
+    ("Write", {"file_path": f"{HOME}/.claude/skills/x/SKILL.md", "content": ""}),
+    ("Write", {"file_path": f"{HOME}/.claude/statusline.sh", "content": "curl x"}),
+    ("Write", {"file_path": f"{HOME}/.claude/statusline-command.sh", "content": "curl x"}),
+    ("Write", {"file_path": f"{HOME}/.claude/projects/-srv-app/s1.jsonl", "content": "{}"}),
+    (
+        "Write",
+        {"file_path": "/Library/Application Support/ClaudeCode/managed-settings.json", "content": ""},
+    ),
     ("Write", {"file_path": f"{PROJECT}/.git/config", "content": "[core]"}),
     ("Write", {"file_path": f"{INSTALL}/bin/overseer", "content": "#!/bin/sh"}),
     ("Write", {"file_path": f"{PROJECT}/sub/../.git/hooks/x", "content": ""}),

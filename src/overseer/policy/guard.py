@@ -67,11 +67,19 @@ PYTHON_STARTUP = frozenset({"sitecustomize.py", "usercustomize.py"})
 #: Every path inside these directories (and the directory itself).
 GUARDED_DIRS = frozenset({".git", ".codex"})
 #: Under a ``.claude`` directory: hook settings, and what Claude Code runs on its own
-#: (hooks, commands, agents; the shell snapshot it sources before every Bash call; plugins,
-#: whose manifest ``.claude-plugin/plugin.json`` may declare hooks of its own).
-_CLAUDE_NAMES = ("hooks", "commands", "agents", "shell-snapshots", "plugins")
+#: (hooks, commands, agents; skills, whose ``SKILL.md`` frontmatter declares ``hooks`` and
+#: ``allowed-tools`` as an agent's does; the shell snapshot it sources before every Bash
+#: call; plugins, whose manifest ``.claude-plugin/plugin.json`` may declare hooks of its
+#: own; the transcripts overseer reads, under ``projects``).
+_CLAUDE_NAMES = ("hooks", "commands", "agents", "skills", "shell-snapshots", "plugins", "projects")
+#: Files directly under ``.claude`` whose names start so: ``settings*.json``, and the
+#: status line script ``statusLine`` in the settings conventionally names
+#: (``~/.claude/statusline.sh``), which Claude Code runs on its own, outside the gate.
+_CLAUDE_PREFIXES = ("settings", "statusline")
 #: Claude Code's managed settings (``disableAllHooks``, ``allowManagedHooksOnly``) on Linux.
 MANAGED_SETTINGS = "/etc/claude-code"
+#: ... and on macOS.
+MANAGED_SETTINGS_MACOS = "/Library/Application Support/ClaudeCode"
 #: System files that choose what later shells and git commands run, for every user.
 SYSTEM_GUARDED = ("/etc/gitconfig", "/etc/profile", "/etc/profile.d", "/etc/bash.bashrc",
                   "/etc/environment", "/etc/zsh", "/etc/ld.so.preload", "/etc/ld.so.conf",
@@ -162,7 +170,7 @@ def is_guarded(path: str, ctx: CallContext, parents: bool = True) -> bool:
         return True  # run by every later Python started where it lies (a site directory)
     if any(p in GUARDED_DIRS for p in parts[:-1]):
         return True
-    if path == MANAGED_SETTINGS or path.startswith(MANAGED_SETTINGS + "/"):
+    if _inside_any(path, (MANAGED_SETTINGS, MANAGED_SETTINGS_MACOS)):
         return True  # Claude Code's managed settings can switch every hook off
     if any(path == p or path.startswith(p + "/") for p in SYSTEM_GUARDED):
         return True
@@ -170,7 +178,7 @@ def is_guarded(path: str, ctx: CallContext, parents: bool = True) -> bool:
         dirs = parts[:-1]
         below = parts[len(dirs) - dirs[::-1].index(".claude") :]  # after the last .claude
         # settings, and what Claude Code runs on its own: .claude/hooks/pre.sh, agents/x.md
-        return name.startswith("settings") or any(p in _CLAUDE_NAMES for p in below)
+        return name.startswith(_CLAUDE_PREFIXES) or any(p in _CLAUDE_NAMES for p in below)
     if name == ".claude":
         return True  # replacing the directory itself
     if within_any(path, ctx.protected) if parents else _inside_any(path, ctx.protected):
