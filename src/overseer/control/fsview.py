@@ -167,11 +167,18 @@ def context(
     overseer's own files here (``config``, ``db``: what this gate reads and writes). The
     hook runs in the agent runtime's environment, which its shell inherits: its ``CDPATH``
     is the one a relative ``cd`` searches."""
-    from overseer.control.protected import protected_dirs, protected_files, with_hard_links
+    from overseer.control.protected import (
+        GitView,
+        protected_dirs,
+        protected_files,
+        with_hard_links,
+    )
 
     files = protected_files(config, db)
+    git = GitView()
     return CallContext(
-        cwd, home, root=root, resolve=with_hard_links(real_paths, files), expand=expand_glob,
-        walk=walk, protected=protected_dirs(), protected_files=files,
+        cwd, home, root=root, resolve=with_hard_links(real_paths, files, git),
+        expand=expand_glob, walk=walk, protected=protected_dirs(), protected_files=files,
+        git_dir=git.git_dir,
         pg_store=bool(db and "://" in db), cdpath=os.environ.get("CDPATH"),
     )  # fmt: skip

@@ -175,11 +175,18 @@ def context(
     """A call context whose path rules see what the server can see, and no more; the
     built-in guard (where present) also knows the server's own config and store.
     ``cdpath``: the ``CDPATH`` of the hook's environment, which the thin client sends."""
-    from overseer.control.protected import protected_dirs, protected_files, with_hard_links
+    from overseer.control.protected import (
+        GitView,
+        protected_dirs,
+        protected_files,
+        with_hard_links,
+    )
 
     files = protected_files(config, db)
+    git = GitView(strict=True)  # a directory the server cannot search: not known
     return CallContext(
-        cwd, home, root=root, resolve=with_hard_links(real_paths, files), expand=expand_glob,
-        walk=walk, protected=protected_dirs(), protected_files=files,
+        cwd, home, root=root, resolve=with_hard_links(real_paths, files, git),
+        expand=expand_glob, walk=walk, protected=protected_dirs(), protected_files=files,
+        git_dir=git.git_dir,
         pg_store=bool(db and "://" in db), cdpath=cdpath,
     )  # fmt: skip

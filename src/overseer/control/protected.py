@@ -91,12 +91,19 @@ def protected_dirs() -> tuple[str, ...]:
 
 
 def with_hard_links(
-    resolve: Callable[[str], list[str] | None], files: tuple[str, ...]
+    resolve: Callable[[str], list[str] | None],
+    files: tuple[str, ...],
+    git: GitView | None = None,
 ) -> Callable[[str], list[str] | None]:
     """``resolve`` that also answers a *hard link* to one of ``files`` (the config or the
     store) with that file: a second name for the store is the store, and no path check sees
-    it. One ``stat`` per path judged; the files' identities are read lazily, once."""
+    it. One ``stat`` per path judged; the files' identities are read lazily, once.
+
+    It answers, besides, the other name git gives a path (:class:`GitView`): a file that
+    makes or is part of a git directory other than ``.git`` (a bare repository the agent
+    writes file by file)."""
     ids: dict[tuple[int, int], str] | None = None
+    git = git or GitView()  # the context's, whose git_dir the guard asks (one cache)
 
     def identities() -> dict[tuple[int, int], str]:
         nonlocal ids
@@ -112,9 +119,9 @@ def with_hard_links(
 
     def resolved(path: str) -> list[str] | None:
         found = resolve(path)
-        bare = _in_bare_repository(path)
-        if bare is not None and found is not None:
-            found = [*found, bare]
+        if found is not None:
+            extra = git.names(path)
+            found = [*found, *(e for e in dict.fromkeys(extra) if e != path and e not in found)]
         try:
             st = os.stat(path)
         except (OSError, ValueError):
@@ -129,22 +136,144 @@ def with_hard_links(
     return resolved
 
 
-def _in_bare_repository(path: str) -> str | None:
-    """A bare repository's ``config`` and ``hooks/`` are git's config and hooks, as under a
-    ``.git`` directory (``git --git-dir=/tmp/b log`` or a ``cd`` there runs what they
-    name): such a path is answered also as the same path under ``<repo>/.git/``, which the
-    guard knows. A bare repository is a directory holding ``HEAD``, ``objects`` and
-    ``refs``; two ``stat`` calls for a path named ``config`` or below ``hooks``."""
+# ----------------------------------------------------------------------------- git's names
+
+#: What git's discovery (``setup.c``, ``is_git_directory``) needs in a directory to take it
+#: for a git directory: ``HEAD``, ``objects`` (or ``$GIT_OBJECT_DIRECTORY``) and ``refs``
+#: (or a ``commondir`` file naming where those two are). Compared case-insensitively.
+_GIT_PARTS = ("head", "objects", "refs")
+#: What git reads from a git directory that chooses the commands it runs.
+_GIT_RUNS = ("config", "config.worktree", "commondir", "hooks")
+
+
+def _exists(path: str) -> bool:
+    return os.path.lexists(path)
+
+
+def in_git_directory(path: str, exists: Callable[[str], bool] = _exists) -> str | None:
+    """``path`` as the same path under ``<dir>/.git/`` (which the guard knows) when it is,
+    or makes, a part of a git directory ``<dir>`` that is no ``.git``: a bare repository
+    (``git diff`` there or below runs its config's ``core.fsmonitor``). Asked in whatever
+    order the files come: the write of one of ``HEAD``, ``objects/``, ``refs/`` or
+    ``commondir`` beside what git runs from (``config``, ``config.worktree``, ``hooks/``),
+    the write of one of those beside one of the former, and the write that completes a git
+    directory (the last of ``HEAD``, ``objects/``, ``refs/``). Names compared
+    case-insensitively (APFS); a few ``lstat`` calls for a path so named, none otherwise."""
     parts = path.rstrip("/").split("/")
-    for depth in (1, 2):  # …/repo/config, …/repo/hooks/x (and …/repo/hooks itself)
-        if len(parts) <= depth:
-            break
+    if ".git" in parts:
+        return None  # already git's by name
+    objects_env = bool(os.environ.get("GIT_OBJECT_DIRECTORY"))
+    for depth in range(1, len(parts) - 1):
         top = "/".join(parts[:-depth])
         below = parts[-depth:]
-        if below[0] not in ("config", "hooks") or (below[0] == "config" and depth == 2):
+        first = below[0].casefold()
+        if first not in _GIT_PARTS and first not in _GIT_RUNS:
             continue
-        if os.path.isfile(os.path.join(top, "HEAD")) and os.path.isdir(
-            os.path.join(top, "objects")
-        ):
+        if depth > 1 and first in ("head", "config", "config.worktree", "commondir"):
+            continue  # a file of git's: nothing below it
+
+        def present(name: str, top: str = top, first: str = first) -> bool:
+            on_disk = "HEAD" if name == "head" else name
+            return name == first or exists(os.path.join(top, on_disk))
+
+        parts_there = [n for n in (*_GIT_PARTS, "commondir") if present(n)]
+        runs_there = [n for n in ("config", "config.worktree", "hooks") if present(n)]
+        complete = "head" in parts_there and (
+            "commondir" in parts_there
+            or (("objects" in parts_there or objects_env) and "refs" in parts_there)
+        )
+        if complete or (parts_there and runs_there):
             return "/".join([top, ".git", *below])
     return None
+
+
+class Unreadable(Exception):
+    """The file system would not say (permission denied): in the gate server's view of an
+    agent's files, which it may not be allowed to search (hardened mode)."""
+
+
+def _there(path: str, strict: bool) -> bool:
+    try:
+        os.lstat(path)
+    except PermissionError:
+        if strict:
+            raise Unreadable(path) from None
+        return False
+    except (OSError, ValueError):
+        return False
+    return True
+
+
+def _is_git_directory(path: str, strict: bool = False) -> bool:
+    """git's own test (``is_git_directory``), as a superset: ``HEAD``, and ``objects`` and
+    ``refs`` (or a ``commondir`` naming where they are) present, whatever they hold."""
+    if not _there(os.path.join(path, "HEAD"), strict):
+        return False
+    if _there(os.path.join(path, "commondir"), strict):
+        return True
+    objects = bool(os.environ.get("GIT_OBJECT_DIRECTORY")) or _there(
+        os.path.join(path, "objects"), strict
+    )
+    return objects and _there(os.path.join(path, "refs"), strict)
+
+
+def discover_git_dir(start: str, strict: bool = False) -> str | None:
+    """The git directory git's discovery finds from directory ``start`` (``$GIT_DIR``
+    first; then, in ``start`` and each parent, ``.git`` — a directory, or a file naming one
+    — and the directory itself as a bare repository), or None. A superset of git's own:
+    ``GIT_CEILING_DIRECTORIES``, ``safe.directory`` and file system boundaries are not
+    modelled (git stops earlier, never later). ``strict``: a directory that cannot be
+    searched raises :class:`Unreadable` instead of counting as empty."""
+    env_dir = os.environ.get("GIT_DIR")
+    if env_dir:
+        return os.path.abspath(os.path.join(start, env_dir))
+    current = os.path.abspath(start)
+    while True:
+        dotgit = os.path.join(current, ".git")
+        if _there(dotgit, strict) and os.path.isfile(dotgit):
+            try:
+                with open(dotgit, encoding="utf-8", errors="replace") as handle:
+                    line = handle.read(4096).strip()
+            except OSError:
+                if strict:
+                    raise Unreadable(dotgit) from None
+                line = ""
+            if line.startswith("gitdir:"):
+                target = line[len("gitdir:") :].strip()
+                return os.path.normpath(os.path.join(current, target))
+        elif os.path.isdir(dotgit) and _is_git_directory(dotgit, strict):
+            return dotgit
+        if _is_git_directory(current, strict):
+            return current
+        parent = os.path.dirname(current)
+        if parent == current:
+            return None
+        current = parent
+
+
+class GitView:
+    """What git makes of paths, read from the file system once per directory: the git
+    directory git's discovery finds (:func:`discover_git_dir`)."""
+
+    __slots__ = ("_dirs", "strict")
+
+    def __init__(self, strict: bool = False) -> None:
+        #: a directory that cannot be searched is "not known" (the gate server's view)
+        self.strict = strict
+        self._dirs: dict[str, str | None] = {}
+
+    def git_dir(self, directory: str) -> str | None:
+        """The git directory git run in ``directory`` would use; None: none; ``""``: not
+        known (``strict``, and a directory on the way could not be searched)."""
+        if directory not in self._dirs:
+            try:
+                self._dirs[directory] = discover_git_dir(directory, self.strict)
+            except Unreadable:
+                self._dirs[directory] = ""
+        return self._dirs[directory]
+
+    def names(self, path: str) -> list[str]:
+        """The other names git gives ``path``: under ``<dir>/.git/`` when it is part of a
+        bare repository (:func:`in_git_directory`)."""
+        bare = in_git_directory(path)
+        return [] if bare is None else [bare]

@@ -554,7 +554,7 @@ def command_reason(
         if why is not None:
             return why
     if cmd.basename == "git":
-        why = _git_reason(cmd, ctx, paths, run)
+        why = _git_reason(cmd, ctx, paths, run) or _git_dir_reason(cmd, ctx, paths, line)
         if why is not None:
             return why
     why = _program_text_reason(cmd, ctx, data, paths, run)
@@ -763,6 +763,129 @@ def _git_reason(
         why = _shell_text_reason(text, ctx, paths, run)
         if why is not None:
             return f"git runs {key[:40]} as a command: {why}"
+    return None
+
+
+#: Names that make a directory a git directory to git's discovery (compared folded).
+_GIT_DIR_PARTS = frozenset({"head", "objects", "refs", "commondir"})
+
+
+def _normal_git_dir(path: str) -> bool:
+    """Is ``path`` a git directory whose config and hooks the guard knows by name: one
+    with a ``.git`` component (a repository's ``.git``, a worktree's or submodule's)?"""
+    return ".git" in path.casefold().split("/")
+
+
+def _git_dir_reason(
+    cmd: Command, ctx: CallContext, paths: PathsOf | None, line: Analysis | None
+) -> str | None:
+    """A git command that would use a git directory that is no ``.git``: one named by
+    ``--git-dir``, ``GIT_DIR`` or ``GIT_COMMON_DIR``, or one git's discovery finds from
+    where it starts (the cwd or ``-C DIR``, and each parent): a bare repository the agent
+    wrote file by file (``HEAD``, ``objects/``, ``refs/``, a ``config`` naming
+    ``core.fsmonitor``), whose config nothing guards. Also one whose discovery another
+    command of the line may change first (it writes ``HEAD``, ``objects``, ``refs``, or
+    the directory git starts in, or files it does not name). Needs the file system's
+    view (``ctx.git_dir``, given by the I/O layer: :class:`overseer.control.protected.
+    GitView`); the pure engine does not look."""
+    discover = ctx.git_dir
+    if discover is None:
+        return None
+
+    def where(word: Word) -> list[str] | None:
+        if not word.static:
+            return None
+        value = word.value
+        if word.tilde:
+            value = (ctx.home or "/nonexistent-home") + value[1:]
+        return paths(value) if paths is not None else [_lexical(value, ctx)]
+
+    # GIT_COMMON_DIR: where git reads the config shared by a repository's worktrees
+    named = ("GIT_DIR", "GIT_COMMON_DIR")
+    explicit: list[Word] = [value for name, value in cmd.assignments if name in named]
+    starts: list[list[Word]] = [[]]
+    words = cmd.words[1:]
+    i = 0
+    while i < len(words) and words[i].value.startswith("-"):
+        value = words[i].value
+        taken = words[i + 1] if i + 1 < len(words) else None
+        if value == "--git-dir" and taken is not None:
+            explicit.append(taken)
+        elif value.startswith("--git-dir="):
+            rest = value.split("=", 1)[1]
+            explicit.append(Word(rest, rest, words[i].static))
+        elif value == "-C" and taken is not None:
+            starts[0].append(taken)
+        i += 2 if value in _GIT_VALUED else 1
+    for word in explicit:
+        found = where(word)
+        if found is None:
+            return f"git is given a git directory known only when bash runs it{UNSEEN}"
+        odd = next((p for p in found if not _normal_git_dir(p)), None)
+        if odd is not None:
+            return (
+                f"git is told to use {odd[:80]} as its git directory, whose config and "
+                "hooks (what git runs) no guard covers"
+            )
+    if explicit:
+        return None
+    chain = starts[0]
+    if any(not w.static for w in chain):
+        return f"git starts in a directory known only when bash runs it{UNSEEN}"
+    start = "."
+    for word in chain:  # -C a -C b is a/b, and an absolute one starts again
+        value = word.value
+        if word.tilde:
+            value = (ctx.home or "/nonexistent-home") + value[1:]
+        start = value if value.startswith("/") else posixpath.join(start, value)
+    found = paths(start) if paths is not None else [_lexical(start, ctx)]
+    if found is None:
+        return f"git starts in a directory the guard cannot tell{UNSEEN}"
+    for directory in found:
+        git_dir = discover(directory)
+        if git_dir == "":
+            return f"git's repository from {directory[:80]} cannot be told{UNSEEN}"
+        if git_dir is not None and not _normal_git_dir(git_dir):
+            return (
+                f"git would use {git_dir[:80]} as its git directory (a bare repository, not "
+                "a .git), whose config and hooks (what git runs) no guard covers"
+            )
+    return _git_line_reason(cmd, line, found, paths, ctx)
+
+
+def _git_line_reason(
+    cmd: Command,
+    line: Analysis | None,
+    starts: list[str],
+    paths: PathsOf | None,
+    ctx: CallContext,
+) -> str | None:
+    """Another command of the line that may make a git directory where git will look
+    before git starts: a write of ``HEAD``, ``objects``, ``refs`` or ``commondir``, of the
+    directory git starts in or one above it (``cp -r tmpl/. .``), or of files not named."""
+    if line is None:
+        return None
+    for access in line.accesses:
+        if access.mode != "write" or access.via.startswith("git"):
+            continue
+        word = access.word
+        if word is None or not word.static:
+            return f"{access.via[:20]} writes files the guard cannot name before git runs{UNSEEN}"
+        if word.value in _NO_FILE:
+            continue
+        value = (ctx.home or "/nonexistent-home") + word.value[1:] if word.tilde else word.value
+        targets = paths(value) if paths is not None else [_lexical(value, ctx)]
+        if targets is None:
+            return f"{access.via[:20]} writes a file the guard cannot tell before git runs{UNSEEN}"
+        for target in targets:
+            folded = target.casefold().split("/")
+            if _GIT_DIR_PARTS & set(folded) or any(
+                s == target or s.startswith(target.rstrip("/") + "/") for s in starts
+            ):
+                return (
+                    f"{access.via[:20]} writes {target[:80]} before git looks for its "
+                    "repository: it may make a bare repository there, whose config git runs"
+                )
     return None
 
 

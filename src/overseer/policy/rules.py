@@ -70,13 +70,14 @@ class CallContext:
     and ask rules match against both). ``resolve`` and ``expand`` are the file system's
     answers, given by the I/O layer (the hook, ``scope explain``): every real path a path
     may reach (symlinks; None: not known), the names a glob may expand to (None: not
-    known), and what lies below a directory (``walk``). The pure
-    engine passes neither and judges paths lexically.
+    known), and what lies below a directory (``walk``); ``git_dir`` the git directory
+    git's discovery finds from a directory. The pure engine passes none of them and judges
+    paths lexically.
     """
 
     __slots__ = (
-        "cdpath", "cwd", "expand", "home", "pg_store", "protected", "protected_files",
-        "resolve", "root", "walk",
+        "cdpath", "cwd", "expand", "git_dir", "home", "pg_store", "protected",
+        "protected_files", "resolve", "root", "walk",
     )  # fmt: skip
 
     def __init__(
@@ -91,7 +92,11 @@ class CallContext:
         protected_files: tuple[str, ...] = (),
         pg_store: bool = False,
         cdpath: str | None = None,
+        git_dir: Any = None,
     ) -> None:
+        #: ``git_dir(directory)``: the git directory git run there would use (None: none),
+        #: for the guard (a bare repository the agent wrote has a config nothing guards)
+        self.git_dir = git_dir
         #: ``$CDPATH`` of the environment the command runs in (the agent's: the hook's own),
         #: given by the I/O layer: a relative ``cd NAME`` may land in any of its entries
         self.cdpath = cdpath or None

@@ -1,0 +1,104 @@
+"""The guard's view of git and of letter case (issue 13, round 7's fixes).
+
+``protected.in_git_directory`` (a bare repository the agent writes file by file, in any
+order), ``protected.discover_git_dir`` (against git's own ``rev-parse``),
+``protected.config_values`` / ``GitView.hooks_dirs`` (``core.hooksPath`` as ``git config``
+reads it) and ``protected.on_disk_names`` (a path spelled as a case-insensitive file system
+has it). This machine's kernel mounts no case-insensitive file system (no tmpfs or ext4
+``casefold``, no vfat), so the case mapping is tested on a fake file-system view with
+APFS's semantics, and through the policy with it as the context's ``resolve``.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import stat
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from overseer.control import protected
+
+GIT = shutil.which("git")
+needs_git = pytest.mark.skipif(GIT is None, reason="git is not installed")
+
+
+def _rev_parse(where: Path) -> str | None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
+    env["GIT_CEILING_DIRECTORIES"] = str(where.parent.parent)
+    done = subprocess.run(
+        ["git", "rev-parse", "--absolute-git-dir"], cwd=where, env=env, capture_output=True,
+        text=True, check=False,
+    )  # fmt: skip
+    return done.stdout.strip() if done.returncode == 0 else None
+
+
+# ----------------------------------------------------------------------------- discovery
+
+LAYOUTS = {
+    "nothing": [],
+    "config only": ["config"],
+    "HEAD objects": ["HEAD", "objects/"],
+    "HEAD objects refs": ["HEAD", "objects/", "refs/"],
+    "bare beside an empty .git": [".git/", "HEAD", "objects/", "refs/"],
+    "a repository's .git": [".git/HEAD", ".git/objects/", ".git/refs/"],
+    "objects as an executable file": ["HEAD", "objects*", "refs/"],
+}
+
+
+@needs_git
+@pytest.mark.parametrize("layout", list(LAYOUTS))
+@pytest.mark.parametrize("start", [".", "src"])
+def test_discovery_finds_what_git_finds_or_more(tmp_path: Path, layout: str, start: str) -> None:
+    proj = tmp_path / "a" / "proj"
+    (proj / "src").mkdir(parents=True)
+    for name in LAYOUTS[layout]:
+        if name.endswith("/"):
+            (proj / name).mkdir(parents=True, exist_ok=True)
+        elif name.endswith("*"):
+            (proj / name[:-1]).write_text("")
+            (proj / name[:-1]).chmod(stat.S_IRWXU)
+        else:
+            (proj / name).parent.mkdir(parents=True, exist_ok=True)
+            (proj / name).write_text("ref: refs/heads/main\n" if "HEAD" in name else "")
+    git = _rev_parse(proj / start)
+    ours = protected.discover_git_dir(str(proj / start))
+    if git is not None:
+        assert ours == git, (git, ours)
+    if ours is not None and git is None:
+        assert ours.startswith(str(tmp_path)), ours  # more than git: fine, never less
+
+
+@pytest.mark.parametrize(
+    ("there", "written", "asked"),
+    [
+        (["config"], "HEAD", True),
+        (["config"], "objects/x", True),
+        (["config"], "refs/heads/main", True),
+        (["HEAD", "objects"], "refs/heads/main", True),  # completes it
+        (["HEAD", "refs"], "objects/info/alternates", True),
+        (["objects", "refs"], "HEAD", True),
+        (["HEAD", "objects", "refs"], "config", True),
+        (["HEAD", "objects", "refs"], "hooks/pre-commit", True),
+        (["HEAD"], "commondir", True),
+        (["commondir"], "HEAD", True),
+        (["hooks"], "HEAD", True),
+        (["Config"], "HEAD", True),  # APFS: the same file
+        ([], "HEAD", False),
+        (["HEAD"], "objects/x", False),
+        (["config"], "src/HEAD", False),
+        (["config"], "config", False),
+        (["objects"], "hooks/x", True),
+        (["objects"], "notes/hooks.md", False),
+    ],
+)
+def test_a_bare_repository_is_guarded_whatever_the_order(
+    there: list[str], written: str, asked: bool
+) -> None:
+    existing = {f"/p/{n}".casefold() for n in there}
+    found = protected.in_git_directory(f"/p/{written}", lambda p: p.casefold() in existing)
+    assert (found is not None) == asked, found
+    if asked:
+        assert found == f"/p/.git/{written}"
