@@ -102,3 +102,57 @@ def test_a_bare_repository_is_guarded_whatever_the_order(
     assert (found is not None) == asked, found
     if asked:
         assert found == f"/p/.git/{written}"
+
+
+# ----------------------------------------------------------------------------- hooksPath
+
+
+@needs_git
+@pytest.mark.parametrize(
+    "text",
+    [
+        "[core]\n\thooksPath = .husky\n",
+        '[core]\n\thooksPath = ".husky" # husky\n',
+        "[CORE]\n\tHooksPath=.husky\n",
+        "[core] hooksPath = .husky\n",
+        "[core]\n\tbare = false\n[user]\n\tname = a\n[core]\n\thookspath = .husky\n",
+        "[include]\n\tpath = inc\n",
+        '[includeIf "gitdir:/"]\n\tpath = inc\n',
+    ],
+)
+def test_hooks_path_is_read_as_git_reads_it(tmp_path: Path, text: str) -> None:
+    (tmp_path / "config").write_text(text)
+    (tmp_path / "inc").write_text("[core]\n\thooksPath = .husky\n")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
+    done = subprocess.run(
+        ["git", "config", "--file", str(tmp_path / "config"), "--includes", "--get-all",
+         "core.hooksPath"],
+        env=env, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    ours = protected.config_values(str(tmp_path / "config"), "core.hooksPath")
+    assert set(done.stdout.split()) <= set(ours), (done.stdout, ours)
+    assert ours == [".husky"]
+
+
+def test_hooks_dirs_of_a_repository_and_of_the_user(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / ".gitconfig").write_text("[core]\n\thooksPath = ~/.githooks\n")
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.delenv("GIT_CONFIG_GLOBAL", raising=False)
+    monkeypatch.setenv("GIT_CONFIG_PARAMETERS", "'core.hooksPath=/srv/hooks'")
+    repo = tmp_path / "repo"
+    (repo / ".git" / "objects").mkdir(parents=True)
+    (repo / ".git" / "refs").mkdir()
+    (repo / ".git" / "HEAD").write_text("ref: refs/heads/main\n")
+    (repo / ".git" / "config").write_text("[core]\n\thooksPath = .husky\n")
+    view = protected.GitView()
+    dirs = view.hooks_dirs(view.git_dir(str(repo)))
+    assert str(repo / ".husky") in dirs
+    assert str(home / ".githooks") in dirs
+    assert "/srv/hooks" in dirs
+    names = view.names(str(repo / ".husky" / "pre-commit"))
+    assert str(repo / ".git" / "hooks" / "pre-commit") in names
+    assert view.names(str(repo / "src" / "a.py")) == []

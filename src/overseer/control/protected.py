@@ -99,9 +99,9 @@ def with_hard_links(
     store) with that file: a second name for the store is the store, and no path check sees
     it. One ``stat`` per path judged; the files' identities are read lazily, once.
 
-    It answers, besides, the other name git gives a path (:class:`GitView`): a file that
+    It answers, besides, the other names git gives a path (:class:`GitView`): a file that
     makes or is part of a git directory other than ``.git`` (a bare repository the agent
-    writes file by file)."""
+    writes file by file), a file in a ``core.hooksPath`` directory."""
     ids: dict[tuple[int, int], str] | None = None
     git = git or GitView()  # the context's, whose git_dir the guard asks (one cache)
 
@@ -253,14 +253,18 @@ def discover_git_dir(start: str, strict: bool = False) -> str | None:
 
 class GitView:
     """What git makes of paths, read from the file system once per directory: the git
-    directory git's discovery finds (:func:`discover_git_dir`)."""
+    directory a path's repository has (:func:`discover_git_dir`), and the directories its
+    hooks are run from (``core.hooksPath`` in the repository's config, the global and
+    system config and the environment: every value, a superset of ``git config --get``)."""
 
-    __slots__ = ("_dirs", "strict")
+    __slots__ = ("_dirs", "_global", "_hooks", "strict")
 
     def __init__(self, strict: bool = False) -> None:
         #: a directory that cannot be searched is "not known" (the gate server's view)
         self.strict = strict
         self._dirs: dict[str, str | None] = {}
+        self._hooks: dict[str | None, list[str]] = {}
+        self._global: list[str] | None = None
 
     def git_dir(self, directory: str) -> str | None:
         """The git directory git run in ``directory`` would use; None: none; ``""``: not
@@ -272,8 +276,167 @@ class GitView:
                 self._dirs[directory] = ""
         return self._dirs[directory]
 
+    def hooks_dirs(self, git_dir: str | None) -> list[str]:
+        """Where hooks run from for the repository of ``git_dir`` (None: no repository;
+        only the absolute ``core.hooksPath`` values of the global config count)."""
+        if git_dir in self._hooks:
+            return self._hooks[git_dir]
+        if self._global is None:
+            self._global = _env_values("core.hooksPath")
+            for name in _global_config_files():
+                self._global += config_values(name, "core.hooksPath")
+        values = list(self._global)
+        if git_dir is not None:
+            for name in ("config", "config.worktree"):
+                values += config_values(os.path.join(git_dir, name), "core.hooksPath")
+            common = os.path.join(git_dir, "commondir")
+            if os.path.isfile(common):
+                try:
+                    with open(common, encoding="utf-8", errors="replace") as handle:
+                        there = os.path.join(git_dir, handle.read(4096).strip())
+                except OSError:
+                    there = ""
+                if there:
+                    values += config_values(os.path.join(there, "config"), "core.hooksPath")
+        found: list[str] = []
+        for value in values:
+            if value in ("", "/dev/null"):
+                continue
+            value = os.path.expanduser(value)
+            if os.path.isabs(value):
+                found.append(os.path.normpath(value))
+            elif git_dir is not None:
+                # relative to where hooks run: the work tree's top (or a bare repository)
+                bases = {os.path.dirname(git_dir), git_dir}
+                found += [os.path.normpath(os.path.join(b, value)) for b in sorted(bases)]
+        # and where each leads: git follows a link (.husky -> tools/hooks) to what it runs
+        found += [os.path.realpath(f) for f in found]
+        self._hooks[git_dir] = list(dict.fromkeys(found))
+        return self._hooks[git_dir]
+
     def names(self, path: str) -> list[str]:
         """The other names git gives ``path``: under ``<dir>/.git/`` when it is part of a
-        bare repository (:func:`in_git_directory`)."""
+        bare repository (:func:`in_git_directory`), or as ``<git dir>/hooks/...`` when it
+        is in (or is) a directory hooks are run from."""
+        found: list[str] = []
         bare = in_git_directory(path)
-        return [] if bare is None else [bare]
+        if bare is not None:
+            found.append(bare)
+        directory = os.path.dirname(path.rstrip("/")) or "/"
+        while not os.path.isdir(directory) and directory != "/":
+            directory = os.path.dirname(directory)  # a file not there yet, in a new dir
+        git_dir = self.git_dir(directory) or None
+        for hooks in self.hooks_dirs(git_dir):
+            if (
+                path == hooks
+                or path.startswith(hooks.rstrip("/") + "/")
+                or (hooks.startswith(path.rstrip("/") + "/"))
+            ):
+                rest = path[len(hooks) :].lstrip("/") if path.startswith(hooks) else ""
+                base = git_dir if git_dir is not None and ".git" in git_dir.split("/") else None
+                where = base or os.path.join(hooks, ".git")
+                found.append(os.path.join(where, "hooks", rest).rstrip("/"))
+        return found
+
+
+# ----------------------------------------------------------------------------- core.hooksPath
+
+
+def _unquote(value: str) -> str:
+    """A git config value as git reads it, near enough: quotes dropped, a comment cut."""
+    out: list[str] = []
+    quoted = False
+    i = 0
+    while i < len(value):
+        c = value[i]
+        if c == '"':
+            quoted = not quoted
+        elif c == "\\" and i + 1 < len(value):
+            i += 1
+            out.append({"n": "\n", "t": "\t", "b": "\b"}.get(value[i], value[i]))
+        elif c in "#;" and not quoted:
+            break
+        else:
+            out.append(c)
+        i += 1
+    return "".join(out).strip()
+
+
+def config_values(path: str, key: str, depth: int = 0) -> list[str]:
+    """Every value of ``section.name`` ``key`` in the git config file ``path`` and the
+    files it includes (``include.path``, and ``includeIf.*.path`` whatever its condition: a
+    superset). Read by hand, not by running git: no subprocess on the hook's path."""
+    section, _, name = key.lower().rpartition(".")
+    try:
+        with open(path, encoding="utf-8", errors="replace") as handle:
+            text = handle.read(1 << 20)
+    except (OSError, ValueError):
+        return []
+    found: list[str] = []
+    current = ""
+    for raw in text.splitlines():
+        line = raw.strip()
+        if line.startswith("["):
+            head = line[1 : line.find("]")] if "]" in line else line[1:]
+            current = head.split('"', 1)[0].strip().lower()
+            sub = head.split('"')[1] if head.count('"') >= 2 else None
+            current = f"{current}.{sub}" if sub is not None else current
+            if "]" in line:
+                line = line[line.find("]") + 1 :].strip()  # [core] hooksPath = x
+            else:
+                continue
+        if not line or line[0] in "#;":
+            continue
+        var, eq, value = line.partition("=")
+        var = var.strip().lower()
+        low_section = current.lower()
+        if low_section == section and var == name and eq:
+            found.append(_unquote(value))
+        if (
+            var == "path"
+            and eq
+            and (low_section == "include" or low_section.startswith("includeif."))
+        ) and depth < 10:
+            target = os.path.expanduser(_unquote(value))
+            if not os.path.isabs(target):
+                target = os.path.join(os.path.dirname(path), target)
+            found += config_values(target, key, depth + 1)
+    return found
+
+
+def _global_config_files() -> list[str]:
+    """git's global and system config files, as git finds them."""
+    env = os.environ
+    home = env.get("HOME") or os.path.expanduser("~")
+    xdg = env.get("XDG_CONFIG_HOME") or os.path.join(home, ".config")
+    found = [
+        env.get("GIT_CONFIG_GLOBAL") or "",
+        os.path.join(home, ".gitconfig"),
+        os.path.join(xdg, "git", "config"),
+        env.get("GIT_CONFIG_SYSTEM") or "",
+        "/etc/gitconfig",
+    ]
+    return [f for f in found if f]
+
+
+def _env_values(key: str) -> list[str]:
+    """``key``'s values in git's config from the environment (``GIT_CONFIG_PARAMETERS``,
+    ``GIT_CONFIG_COUNT``/``GIT_CONFIG_KEY_n``/``GIT_CONFIG_VALUE_n``)."""
+    import shlex
+
+    env = os.environ
+    found: list[str] = []
+    params = env.get("GIT_CONFIG_PARAMETERS")
+    if params:
+        try:
+            items = shlex.split(params)
+        except ValueError:
+            items = params.split()
+        for item in items:
+            name, _, value = item.partition("=")
+            if name.lower() == key.lower():
+                found.append(value)
+    for name, value in env.items():
+        if name.startswith("GIT_CONFIG_KEY_") and value.lower() == key.lower():
+            found.append(env.get("GIT_CONFIG_VALUE_" + name[len("GIT_CONFIG_KEY_") :], ""))
+    return found
