@@ -20,6 +20,8 @@ from pathlib import Path
 import pytest
 
 from overseer.control import protected
+from overseer.policy.rules import CallContext
+from overseer.policy.scope import Scope, evaluate
 
 GIT = shutil.which("git")
 needs_git = pytest.mark.skipif(GIT is None, reason="git is not installed")
@@ -156,3 +158,98 @@ def test_hooks_dirs_of_a_repository_and_of_the_user(
     names = view.names(str(repo / ".husky" / "pre-commit"))
     assert str(repo / ".git" / "hooks" / "pre-commit") in names
     assert view.names(str(repo / "src" / "a.py")) == []
+
+
+# ----------------------------------------------------------------------------- letter case
+
+
+class FakeFS:
+    """A case-insensitive (APFS-like) file system under ``/ci`` and a case-sensitive one
+    elsewhere, holding the given paths as spelled."""
+
+    def __init__(self, paths: list[str]) -> None:
+        self.entries: dict[str, list[str]] = {"/": []}
+        self.inodes: dict[str, int] = {"/": 1}
+        for path in paths:
+            parent = "/"
+            for part in [p for p in path.split("/") if p]:
+                here = os.path.join(parent, part)
+                if here not in self.inodes:
+                    self.inodes[here] = len(self.inodes) + 1
+                    self.entries.setdefault(parent, []).append(part)
+                    self.entries.setdefault(here, [])
+                parent = here
+
+    def _find(self, path: str) -> str:
+        parent = "/"
+        for part in [p for p in path.split("/") if p]:
+            names = self.entries.get(parent, [])
+            insensitive = parent == "/ci" or parent.startswith("/ci/")
+            match = next(
+                (
+                    n
+                    for n in names
+                    if n == part or (insensitive and n.casefold() == part.casefold())
+                ),
+                None,
+            )
+            if match is None:
+                raise FileNotFoundError(path)
+            parent = os.path.join(parent, match)
+        return parent
+
+    def lstat(self, path: str) -> os.stat_result:
+        inode = self.inodes[self._find(path)]
+        return os.stat_result((stat.S_IFDIR, inode, 7, 1, 0, 0, 0, 0, 0, 0))
+
+    def listdir(self, path: str) -> list[str]:
+        return list(self.entries[self._find(path)])
+
+
+FS = FakeFS(["/ci/proj/.env", "/ci/proj/.claude/settings.json", "/ci/proj/src/a.py",
+             "/cs/proj/.env", "/ci/home/.ssh/id_rsa"])  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("path", "want"),
+    [
+        ("/ci/proj/.ENV", ["/ci/proj/.env"]),
+        ("/CI/proj/.Env", []),  # / itself is case-sensitive here: /CI is not there
+        ("/ci/PROJ/.CLAUDE/Settings.JSON", ["/ci/proj/.claude/settings.json"]),
+        ("/ci/proj/.Claude/new.json", ["/ci/proj/.claude/new.json"]),  # not there yet
+        ("/ci/Home/.SSH/id_RSA", ["/ci/home/.ssh/id_rsa"]),
+        ("/ci/proj/.env", []),  # spelled as on disk
+        ("/cs/proj/.ENV", []),  # case-sensitive: another file
+        ("/ci/proj/src/A.py", ["/ci/proj/src/a.py"]),
+    ],
+)
+def test_on_disk_names_on_a_case_insensitive_view(path: str, want: list[str]) -> None:
+    assert protected.on_disk_names(path, [], FS.lstat, FS.listdir) == want
+
+
+def test_a_deny_rule_meets_the_file_a_case_insensitive_system_opens() -> None:
+    def resolve(path: str) -> list[str]:
+        return protected.on_disk_names(os.path.normpath(path), [], FS.lstat, FS.listdir)
+
+    ctx = CallContext("/ci/proj", "/ci/home", resolve=resolve)
+    scope = Scope.parse(allow=["Bash(cat *)", "Read", "Edit(./**)"], deny=["Read(./.env)"])
+    for command in ("cat .ENV", "cat .Env", "cat ./src/../.eNv", "cat < .ENV"):
+        decision = evaluate(scope, "Bash", {"command": command}, ctx)
+        assert decision.effective == "deny", (command, decision)
+    assert evaluate(scope, "Read", {"file_path": "/ci/proj/.ENV"}, ctx).effective == "deny"
+    assert evaluate(scope, "Bash", {"command": "cat src/A.py"}, ctx).effective == "allow"
+    assert evaluate(scope, "Bash", {"command": "cat README.md"}, ctx).effective == "allow"
+
+
+def test_on_disk_names_costs_one_failing_lstat_per_component_on_linux(tmp_path: Path) -> None:
+    (tmp_path / "Sub").mkdir()
+    (tmp_path / "Sub" / "file.txt").write_text("x")
+    calls: list[str] = []
+
+    def counting(path: str) -> os.stat_result:
+        calls.append(path)
+        return os.lstat(path)
+
+    path = str(tmp_path / "Sub" / "file.txt")
+    assert protected.on_disk_names(path, [], counting, os.listdir) == []
+    assert len(calls) <= 2 * len([p for p in path.split("/") if p])

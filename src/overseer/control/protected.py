@@ -101,9 +101,11 @@ def with_hard_links(
 
     It answers, besides, the other names git gives a path (:class:`GitView`): a file that
     makes or is part of a git directory other than ``.git`` (a bare repository the agent
-    writes file by file), a file in a ``core.hooksPath`` directory."""
+    writes file by file), a file in a ``core.hooksPath`` directory; and the path spelled as
+    it is on disk where a directory on the way is case-insensitive (APFS)."""
     ids: dict[tuple[int, int], str] | None = None
     git = git or GitView()  # the context's, whose git_dir the guard asks (one cache)
+    insensitive: dict[str, bool] = {}  # directory: is it case-insensitive
 
     def identities() -> dict[tuple[int, int], str]:
         nonlocal ids
@@ -120,7 +122,8 @@ def with_hard_links(
     def resolved(path: str) -> list[str] | None:
         found = resolve(path)
         if found is not None:
-            extra = git.names(path)
+            spelled = on_disk_names(path, found, cache=insensitive)
+            extra = [*spelled, *(n for p in (path, *spelled) for n in git.names(p))]
             found = [*found, *(e for e in dict.fromkeys(extra) if e != path and e not in found)]
         try:
             st = os.stat(path)
@@ -440,3 +443,80 @@ def _env_values(key: str) -> list[str]:
         if name.startswith("GIT_CONFIG_KEY_") and value.lower() == key.lower():
             found.append(env.get("GIT_CONFIG_VALUE_" + name[len("GIT_CONFIG_KEY_") :], ""))
     return found
+
+
+# ----------------------------------------------------------------------------- letter case
+
+
+def _swapped(name: str) -> str | None:
+    """``name`` with the case of its letters swapped, or None when it has none to swap."""
+    swapped = name.swapcase()
+    return swapped if swapped != name else None
+
+
+def on_disk_names(
+    path: str,
+    found: list[str],
+    lstat: Callable[[str], os.stat_result] = os.lstat,
+    listdir: Callable[[str], list[str]] = os.listdir,
+    cache: dict[str, bool] | None = None,
+) -> list[str]:
+    """``path`` (and each of ``found``, where it really leads) spelled as the file system
+    has it where a directory on the way is case-insensitive (macOS's APFS, by default):
+    ``cat .ENV`` opens ``.env`` there, which a ``Read(./.env)`` deny rule must meet. A
+    directory is case-insensitive when the case-swapped spelling of an existing name in it
+    is the same file (one ``lstat``); only then is it listed for the name on disk. On a
+    case-sensitive file system: one failing ``lstat`` per directory (``cache`` keeps what
+    each directory was found to be, for one call's paths)."""
+    out: list[str] = []
+    insensitive = {} if cache is None else cache
+    for one in (path, *found):
+        spelled = _on_disk(one, lstat, listdir, insensitive)
+        if spelled is not None and spelled != one and spelled not in out:
+            out.append(spelled)
+    return out
+
+
+def _on_disk(
+    path: str,
+    lstat: Callable[[str], os.stat_result],
+    listdir: Callable[[str], list[str]],
+    insensitive: dict[str, bool],
+) -> str | None:
+    if not path.startswith("/"):
+        return None
+    parts = [p for p in path.split("/") if p]
+    current = "/"
+    changed = False
+    for k, part in enumerate(parts):
+        if part in (".", ".."):
+            return None  # not normalised: left to realpath's answer
+        here = os.path.join(current, part)
+        try:
+            st = lstat(here)
+        except (OSError, ValueError):
+            # not there as written; on a case-insensitive directory it would be found
+            # under any spelling, so nothing below can be there either
+            rest = parts[k:]
+            return os.path.join(current, *rest) if changed else None
+        swapped = _swapped(part)
+        name = part
+        if swapped is not None and current not in insensitive:
+            try:
+                other = lstat(os.path.join(current, swapped))
+            except (OSError, ValueError):
+                other = None
+            same = other is not None and (other.st_dev, other.st_ino) == (st.st_dev, st.st_ino)
+            insensitive[current] = same
+        if swapped is not None and insensitive.get(current):
+            try:
+                names = listdir(current)
+            except (OSError, ValueError):
+                names = []
+            if part not in names:
+                folded = part.casefold()
+                name = next((n for n in names if n.casefold() == folded), part)
+        if name != part:
+            changed = True
+        current = os.path.join(current, name)
+    return current if changed else None

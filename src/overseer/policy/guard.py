@@ -80,6 +80,7 @@ _CLAUDE_PREFIXES = ("settings", "statusline")
 MANAGED_SETTINGS = "/etc/claude-code"
 #: ... and on macOS.
 MANAGED_SETTINGS_MACOS = "/Library/Application Support/ClaudeCode"
+_FOLDED_MANAGED = (MANAGED_SETTINGS, MANAGED_SETTINGS_MACOS.lower())
 #: System files that choose what later shells and git commands run, for every user.
 SYSTEM_GUARDED = ("/etc/gitconfig", "/etc/profile", "/etc/profile.d", "/etc/bash.bashrc",
                   "/etc/environment", "/etc/zsh", "/etc/ld.so.preload", "/etc/ld.so.conf",
@@ -161,7 +162,57 @@ _HEREDOCS = frozenset({"<<", "<<-", "<<<"})
 
 def is_guarded(path: str, ctx: CallContext, parents: bool = True) -> bool:
     """Is ``path`` (absolute, normalised) a file a write to which changes the oversight?
-    ``parents``: a directory above one of overseer's own files counts (``mv ~/.config``)."""
+    ``parents``: a directory above one of overseer's own files counts (``mv ~/.config``).
+
+    Also judged with letter case folded (and the code points HFS+ ignores dropped): on a
+    case-insensitive file system (macOS's APFS by default) ``.Claude/settings.json`` and
+    ``.GIT/config`` are the guarded files; on Linux the extra ask is harmless."""
+    managed = (MANAGED_SETTINGS, MANAGED_SETTINGS_MACOS)
+    if _guarded_as_spelled(path, ctx.protected, ctx.home, parents, managed):
+        return True
+    folded, protected, home = _fold(path), *_folded_places(ctx.protected, ctx.home)
+    if folded == path and protected == ctx.protected and home == ctx.home:
+        return False
+    return _guarded_as_spelled(folded, protected, home, parents, _FOLDED_MANAGED)
+
+
+#: Code points HFS+ ignores in a name (git's ``is_hfs_dotgit`` list): ``.g\u200cit`` is
+#: ``.git`` there.
+_HFS_IGNORED = re.compile("[\u200c-\u200f\u202a-\u202e\u206a-\u206f\ufeff]")
+
+
+def _fold(path: str) -> str:
+    """``path`` as a case-insensitive file system compares it."""
+    if path.isascii():
+        return path.lower()
+    import unicodedata
+
+    return unicodedata.normalize("NFC", _HFS_IGNORED.sub("", path)).casefold()
+
+
+_FOLDED_CACHE: dict[tuple[tuple[str, ...], str | None], tuple[tuple[str, ...], str | None]] = {}
+
+
+def _folded_places(
+    protected: tuple[str, ...], home: str | None
+) -> tuple[tuple[str, ...], str | None]:
+    key = (protected, home)
+    found = _FOLDED_CACHE.get(key)
+    if found is None:
+        if len(_FOLDED_CACHE) > 64:
+            _FOLDED_CACHE.clear()
+        found = (tuple(_fold(p) for p in protected), _fold(home) if home else home)
+        _FOLDED_CACHE[key] = found
+    return found
+
+
+def _guarded_as_spelled(
+    path: str,
+    protected: tuple[str, ...],
+    home: str | None,
+    parents: bool,
+    managed: tuple[str, ...],
+) -> bool:
     parts = path.split("/")
     name = parts[-1]
     if name in GUARDED_NAMES or name in GUARDED_DIRS or name in COMMAND_NAMES:
@@ -170,7 +221,7 @@ def is_guarded(path: str, ctx: CallContext, parents: bool = True) -> bool:
         return True  # run by every later Python started where it lies (a site directory)
     if any(p in GUARDED_DIRS for p in parts[:-1]):
         return True
-    if _inside_any(path, (MANAGED_SETTINGS, MANAGED_SETTINGS_MACOS)):
+    if _inside_any(path, managed):
         return True  # Claude Code's managed settings can switch every hook off
     if any(path == p or path.startswith(p + "/") for p in SYSTEM_GUARDED):
         return True
@@ -181,9 +232,8 @@ def is_guarded(path: str, ctx: CallContext, parents: bool = True) -> bool:
         return name.startswith(_CLAUDE_PREFIXES) or any(p in _CLAUDE_NAMES for p in below)
     if name == ".claude":
         return True  # replacing the directory itself
-    if within_any(path, ctx.protected) if parents else _inside_any(path, ctx.protected):
+    if within_any(path, protected) if parents else _inside_any(path, protected):
         return True
-    home = ctx.home
     if not home:
         return False
     if posixpath.dirname(path) == home and name in GUARDED_HOME:
