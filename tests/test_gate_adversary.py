@@ -256,7 +256,7 @@ class World:
         self.config.write_text(SCOPE.format(proj=self.proj))
         self.db = root / "overseer.db"
         self.env = {k: v for k, v in os.environ.items() if not k.startswith("OVERSEER_")}
-        self.env |= {"HOME": str(self.home), "OVERSEER_GATE_TIMEOUT": "0.3"}
+        self.env |= {"HOME": str(self.home), "OVERSEER_GATE_TIMEOUT": "0.05"}
 
     def expand(self, value: Any) -> Any:
         if isinstance(value, str):
