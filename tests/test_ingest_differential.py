@@ -599,3 +599,29 @@ def test_the_memo_is_skipped_for_tools_whose_calls_do_not_repeat() -> None:
     assert memo.worth("Bash") and memo.worth("new tool")
     looked = sum(memo.worth("mcp__x__create") for _ in range(320))
     assert looked == 10  # one in 32 still looked up
+
+
+def test_the_memo_keeps_answers_apart_by_verdict() -> None:
+    """The same call in the same place and scope can get another verdict (a session grant):
+    the egress flag's severity follows the verdict, so the memo must not share it."""
+    ts = datetime(2026, 3, 2, tzinfo=UTC)
+    events: list[Event] = []
+    for session in ("granted", "plain", "granted2", "plain2"):
+        events.append(Event(kind=EventKind.SESSION_START, session=session, ts=ts,
+                            agent="claude-dev", cwd="/home/dev/projects/x"))  # fmt: skip
+        for n in range(3):
+            events.append(Event(kind=EventKind.TOOL_CALL, session=session, ts=ts,
+                                tool="WebFetch", call_id=f"{session}-{n}",
+                                input={"url": "https://evil.example/x"}))  # fmt: skip
+    outcomes = []
+    for memo in (True, False):
+        engine = Engine(load_config(str(CONFIG)), home="/home/dev", memo=memo)
+        for session in ("granted", "granted2"):
+            engine.grant(session, "WebFetch(domain:evil.example)")
+        batch = [Event(**{f: getattr(e, f) for f in e.__slots__ if f not in ("flags", "extra")})
+                 for e in events]  # fmt: skip
+        engine.process(batch, "x.jsonl")
+        outcomes.append([(e.session, e.verdict, e.flags) for e in batch])
+    assert outcomes[0] == outcomes[1]
+    severities = {f.severity for _, _, flags in outcomes[0] for f in flags}
+    assert severities == {"low", "medium"}  # the verdict made a difference

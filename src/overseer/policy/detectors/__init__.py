@@ -181,12 +181,15 @@ class CallMemo:
     ``run_detectors`` with a memo raises exactly the flags it raises without one
     (``tests/test_ingest_differential.py``). Bounded: cleared when full."""
 
-    __slots__ = ("answers", "limit", "stats", "views")
+    __slots__ = ("answers", "composed", "limit", "stats", "views")
 
     def __init__(self, limit: int = 16_384) -> None:
         self.limit = limit
         self.views: dict[tuple[Any, ...], CallView] = {}
         self.answers: dict[tuple[Any, ...], Any] = {}
+        #: (call in its place, verdict, scope, settings, which history collections are
+        #: empty) -> (settings, scope, view, composed answers): a repeat in one lookup
+        self.composed: dict[tuple[Any, ...], tuple[Any, Any, CallView, Any]] = {}
         #: per tool: [repeats found, new calls, calls not looked up] (see :meth:`worth`)
         self.stats: dict[str | None, list[int]] = {}
 
@@ -466,9 +469,27 @@ def run_detectors(
             return []
     if memo is not None and event.kind is _K_TOOL_CALL:
         key = memo.key(event, history, call_key)
-        if key is not None and memo.view(key, event, history):
-            answers = memo.answers_for(key, event, history, settings)
-            return _run_remembered(event, history, settings, _plan(table), answers)
+        if key is not None:
+            scope = history.scope
+            fast_key = (
+                key, event.verdict, id(scope), id(settings),
+                not history.denials, not history.acquired, not history.downloads,
+            )  # fmt: skip
+            hit = memo.composed.get(fast_key)
+            if hit is not None and hit[0] is settings and hit[1] is scope:
+                memo._count(event.tool, True)
+                history.view_cache = (event, hit[2])
+                return _run_composed(event, history, settings, hit[3])
+            if memo.view(key, event, history):
+                answers = memo.answers_for(key, event, history, settings)
+                remembered = _run_remembered(event, history, settings, _plan(table), answers)
+                composed = answers.get(fast_key[4:])
+                cached = history.view_cache
+                if composed is not None and cached is not None and cached[0] is event:
+                    if len(memo.composed) >= memo.limit:
+                        memo.composed.clear()
+                    memo.composed[fast_key] = (settings, scope, cached[1], composed)
+                return remembered
     flags: list[Flag] = []
     for entry in table:
         try:
