@@ -160,6 +160,32 @@ def test_hooks_dirs_of_a_repository_and_of_the_user(
     assert view.names(str(repo / "src" / "a.py")) == []
 
 
+def test_a_config_file_git_includes_is_guarded_as_git_config(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    home = tmp_path / "home"
+    (home / "dotfiles").mkdir(parents=True)
+    (home / ".gitconfig").write_text("[include]\n\tpath = dotfiles/gitconfig\n")
+    (home / "dotfiles" / "gitconfig").write_text("[user]\n\tname = a\n")
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.delenv("GIT_CONFIG_GLOBAL", raising=False)
+    monkeypatch.delenv("GIT_CONFIG_PARAMETERS", raising=False)
+    repo = tmp_path / "repo"
+    (repo / ".git" / "objects").mkdir(parents=True)
+    (repo / ".git" / "refs").mkdir()
+    (repo / ".git" / "HEAD").write_text("ref: refs/heads/main\n")
+    (repo / ".git" / "config").write_text(
+        '[includeIf "onbranch:main"]\n\tpath = ../team.gitconfig\n'
+    )
+    (repo / "team.gitconfig").write_text("")
+    view = protected.GitView()
+    assert view.names(str(repo / "team.gitconfig")) == [str(repo / ".gitconfig")]
+    assert view.names(str(home / "dotfiles" / "gitconfig")) == [
+        str(home / "dotfiles" / ".gitconfig")
+    ]
+    assert view.names(str(repo / "README.md")) == []
+
+
 # ----------------------------------------------------------------------------- letter case
 
 
@@ -253,3 +279,24 @@ def test_on_disk_names_costs_one_failing_lstat_per_component_on_linux(tmp_path: 
     path = str(tmp_path / "Sub" / "file.txt")
     assert protected.on_disk_names(path, [], counting, os.listdir) == []
     assert len(calls) <= 2 * len([p for p in path.split("/") if p])
+
+
+@pytest.mark.parametrize(
+    ("command", "asked"),
+    [
+        ("echo 'ref: refs/heads/m' > HEAD && echo '[core]' > config", True),
+        ("echo x > src/config; echo y > src/objects; echo z > src/refs", True),
+        ("echo x > src/hooks; echo y > src/HEAD", True),
+        ("mkdir -p sub/Objects && cp a sub/Config", True),
+        ("echo x > src/config && echo y > src/b.py", False),
+        ("echo x > src/HEAD && echo y > config", False),
+    ],
+)
+def test_one_line_writing_a_bare_repositorys_parts_and_its_config(
+    command: str, asked: bool
+) -> None:
+    scope = Scope.parse(allow=["Bash", "Edit(./**)"])
+    decision = evaluate(scope, "Bash", {"command": command}, CallContext("/srv/app", "/home/u"))
+    assert (decision.effective == "ask") == asked, decision
+    if asked:
+        assert decision.reason.startswith("oversight tampering:"), decision.reason

@@ -260,7 +260,7 @@ class GitView:
     hooks are run from (``core.hooksPath`` in the repository's config, the global and
     system config and the environment: every value, a superset of ``git config --get``)."""
 
-    __slots__ = ("_dirs", "_global", "_hooks", "strict")
+    __slots__ = ("_dirs", "_global", "_hooks", "_included", "strict")
 
     def __init__(self, strict: bool = False) -> None:
         #: a directory that cannot be searched is "not known" (the gate server's view)
@@ -268,6 +268,10 @@ class GitView:
         self._dirs: dict[str, str | None] = {}
         self._hooks: dict[str | None, list[str]] = {}
         self._global: list[str] | None = None
+        #: config files git reads by ``include.path`` from the configs read so far (a
+        #: repository's ``.git/config`` naming ``../team.gitconfig`` makes that file its
+        #: config, ``core.fsmonitor`` and all)
+        self._included: list[str] = []
 
     def git_dir(self, directory: str) -> str | None:
         """The git directory git run in ``directory`` would use; None: none; ``""``: not
@@ -287,11 +291,13 @@ class GitView:
         if self._global is None:
             self._global = _env_values("core.hooksPath")
             for name in _global_config_files():
-                self._global += config_values(name, "core.hooksPath")
+                self._global += config_values(name, "core.hooksPath", 0, self._included)
         values = list(self._global)
         if git_dir is not None:
             for name in ("config", "config.worktree"):
-                values += config_values(os.path.join(git_dir, name), "core.hooksPath")
+                values += config_values(
+                    os.path.join(git_dir, name), "core.hooksPath", 0, self._included
+                )
             common = os.path.join(git_dir, "commondir")
             if os.path.isfile(common):
                 try:
@@ -300,7 +306,9 @@ class GitView:
                 except OSError:
                     there = ""
                 if there:
-                    values += config_values(os.path.join(there, "config"), "core.hooksPath")
+                    values += config_values(
+                        os.path.join(there, "config"), "core.hooksPath", 0, self._included
+                    )
         found: list[str] = []
         for value in values:
             if value in ("", "/dev/null"):
@@ -319,8 +327,9 @@ class GitView:
 
     def names(self, path: str) -> list[str]:
         """The other names git gives ``path``: under ``<dir>/.git/`` when it is part of a
-        bare repository (:func:`in_git_directory`), or as ``<git dir>/hooks/...`` when it
-        is in (or is) a directory hooks are run from."""
+        bare repository (:func:`in_git_directory`), as ``<git dir>/hooks/...`` when it is
+        in (or is) a directory hooks are run from, and as a ``.gitconfig`` when git's
+        config includes it (``include.path``: the repository's or the user's)."""
         found: list[str] = []
         bare = in_git_directory(path)
         if bare is not None:
@@ -339,6 +348,9 @@ class GitView:
                 base = git_dir if git_dir is not None and ".git" in git_dir.split("/") else None
                 where = base or os.path.join(hooks, ".git")
                 found.append(os.path.join(where, "hooks", rest).rstrip("/"))
+        included = {*self._included, *(os.path.realpath(i) for i in self._included)}
+        if path in included:  # a config file git includes: as guarded as the one naming it
+            found.append(os.path.join(os.path.dirname(path), ".gitconfig"))
         return found
 
 
@@ -365,10 +377,13 @@ def _unquote(value: str) -> str:
     return "".join(out).strip()
 
 
-def config_values(path: str, key: str, depth: int = 0) -> list[str]:
+def config_values(
+    path: str, key: str, depth: int = 0, included: list[str] | None = None
+) -> list[str]:
     """Every value of ``section.name`` ``key`` in the git config file ``path`` and the
     files it includes (``include.path``, and ``includeIf.*.path`` whatever its condition: a
-    superset). Read by hand, not by running git: no subprocess on the hook's path."""
+    superset), whose paths are added to ``included``. Read by hand, not by running git: no
+    subprocess on the hook's path."""
     section, _, name = key.lower().rpartition(".")
     try:
         with open(path, encoding="utf-8", errors="replace") as handle:
@@ -403,7 +418,9 @@ def config_values(path: str, key: str, depth: int = 0) -> list[str]:
             target = os.path.expanduser(_unquote(value))
             if not os.path.isabs(target):
                 target = os.path.join(os.path.dirname(path), target)
-            found += config_values(target, key, depth + 1)
+            if included is not None:
+                included.append(os.path.normpath(target))
+            found += config_values(target, key, depth + 1, included)
     return found
 
 

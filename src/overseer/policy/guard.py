@@ -607,6 +607,10 @@ def command_reason(
         why = _git_reason(cmd, ctx, paths, run) or _git_dir_reason(cmd, ctx, paths, line)
         if why is not None:
             return why
+    if line is not None and cmd is next((c for c in line.commands if c.words), None):
+        why = _line_git_dir_reason(line, paths, ctx)  # once a line, with its first command
+        if why is not None:
+            return why
     why = _program_text_reason(cmd, ctx, data, paths, run)
     if why is not None:
         return why
@@ -936,6 +940,40 @@ def _git_line_reason(
                     f"{access.via[:20]} writes {target[:80]} before git looks for its "
                     "repository: it may make a bare repository there, whose config git runs"
                 )
+    return None
+
+
+#: What git runs from a git directory (compared folded), beside :data:`_GIT_DIR_PARTS`.
+_GIT_DIR_RUNS = frozenset({"config", "config.worktree", "hooks"})
+
+
+def _line_git_dir_reason(line: Analysis, paths: PathsOf | None, ctx: CallContext) -> str | None:
+    """One line that writes both a part of a git directory (``HEAD``, ``objects``,
+    ``refs``, ``commondir``) and what git runs from one (``config``, ``hooks``) in the same
+    directory: each write alone is judged against the files there before the line runs
+    (``protected.in_git_directory``), which the other write has not made yet."""
+    wanted = _GIT_DIR_PARTS | _GIT_DIR_RUNS
+    found: dict[str, set[str]] = {}
+    for access in line.accesses:
+        word = access.word
+        if access.mode != "write" or word is None or not word.static:
+            continue
+        if not wanted & set(word.value.casefold().split("/")):
+            continue
+        value = (ctx.home or "/nonexistent-home") + word.value[1:] if word.tilde else word.value
+        targets = paths(value) if paths is not None else [_lexical(value, ctx)]
+        for target in targets or [_lexical(value, ctx)]:
+            parts = target.split("/")
+            for k in range(1, len(parts)):
+                name = parts[k].casefold()
+                if name in wanted:
+                    found.setdefault("/".join(parts[:k]) or "/", set()).add(name)
+    for directory, names in found.items():
+        if names & _GIT_DIR_PARTS and names & _GIT_DIR_RUNS:
+            return (
+                f"the line writes {', '.join(sorted(names))} in {directory[:80]}: a bare "
+                "repository's parts and its config, which git run there would run"
+            )
     return None
 
 
