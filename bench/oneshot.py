@@ -27,6 +27,7 @@ import gc
 import json
 import os
 import pstats
+import resource
 import subprocess
 import sys
 import tempfile
@@ -73,11 +74,15 @@ def _ingest(path: Path, tmp: Path, src: str | None, run: int) -> tuple[float, di
     argv = [sys.executable, "-m", "overseer", "ingest", str(path), "--db", str(db)]
     argv += ["--config", str(CONFIG), "--json"]
     start = time.perf_counter()
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     done = subprocess.run(argv, env=env, capture_output=True, text=True, check=False)
     elapsed = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     if done.returncode != 0:
         raise RuntimeError(f"overseer ingest failed: {done.stderr[-800:]}")
     counts = json.loads(done.stdout.strip().splitlines()[-1])
+    counts["cpu_s"] = cpu
     for suffix in ("", "-wal", "-shm"):
         Path(f"{db}{suffix}").unlink(missing_ok=True)
     return elapsed, counts
@@ -186,18 +191,23 @@ def measure(lines: int = 200_000, runs: int = 3, against: str | None = None) -> 
         bare: list[float] = []
         this: list[float] = []
         other: list[float] = []
+        this_cpu: list[float] = []
+        other_cpu: list[float] = []
         counts: dict[str, Any] = {}
         for run in range(runs):
             bare.append(_bare(path))
             elapsed, counts = _ingest(path, tmp, None, run)
             this.append(elapsed)
+            this_cpu.append(counts["cpu_s"])
             line = (
                 f"  run {run + 1}: orjson.loads {bare[-1]:.2f} s, overseer ingest {elapsed:.1f} s"
+                f" ({this_cpu[-1]:.1f} s CPU)"
             )
             if against:
-                elapsed_other, _ = _ingest(path, tmp, against, run)
+                elapsed_other, other_counts = _ingest(path, tmp, against, run)
                 other.append(elapsed_other)
-                line += f", against {elapsed_other:.1f} s"
+                other_cpu.append(other_counts["cpu_s"])
+                line += f", against {elapsed_other:.1f} s ({other_cpu[-1]:.1f} s CPU)"
             log(line)
     bare_rate = lines / min(bare)
     out: dict[str, Any] = {
@@ -208,12 +218,16 @@ def measure(lines: int = 200_000, runs: int = 3, against: str | None = None) -> 
         "ingest_s": min(this),
         "ratio": (lines / min(this)) / bare_rate,
         "runs": [round(t, 2) for t in this],
+        "cpu_s": min(this_cpu),
+        "cpu_ratio": (lines / min(this_cpu)) / bare_rate,
     }
     if other:
         out.update(
             against_s=min(other),
             against_ratio=(lines / min(other)) / bare_rate,
             against_runs=[round(t, 2) for t in other],
+            against_cpu_s=min(other_cpu),
+            against_cpu_ratio=(lines / min(other_cpu)) / bare_rate,
         )
     return out
 
@@ -253,12 +267,14 @@ def main() -> int:
         f"| one-shot `overseer ingest`, {r['lines']:,} native lines ({r['events']:,} events), "
         f"fresh SQLite store, whole process | ≥ 1/15 of bare `orjson.loads` | "
         f"1/{1 / r['ratio']:.0f} ({r['ingest_s']:.1f} s vs {r['bare_s']:.2f} s; "
-        f"{r['lines'] / r['ingest_s']:,.0f} lines/s; best of {args.runs}: {r['runs']}) |"
+        f"{r['lines'] / r['ingest_s']:,.0f} lines/s; best of {args.runs}: {r['runs']}; "
+        f"CPU {r['cpu_s']:.1f} s, 1/{1 / r['cpu_ratio']:.0f}) |"
     )
     if "against_s" in r:
         print(
             f"| … {args.against} | | 1/{1 / r['against_ratio']:.0f} ({r['against_s']:.1f} s; "
-            f"best of {args.runs}: {r['against_runs']}) |"
+            f"best of {args.runs}: {r['against_runs']}; CPU {r['against_cpu_s']:.1f} s, "
+            f"1/{1 / r['against_cpu_ratio']:.0f}) |"
         )
     print(json.dumps(r))
     return 0
