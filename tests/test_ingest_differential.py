@@ -484,13 +484,18 @@ def test_call_summaries_equal_the_reference_summariser(seed: int) -> None:
         assert got == expected, (tool, tool_input)
 
 
-@pytest.mark.parametrize("seed", [8, 9])
-def test_a_batch_scan_of_results_hides_nothing_the_per_text_scan_finds(seed: int) -> None:
+@pytest.mark.parametrize(("seed", "chunk"), [(8, None), (9, None), (10, 50), (13, 1)])
+def test_a_batch_scan_of_results_hides_nothing_the_per_text_scan_finds(
+    seed: int, chunk: int | None, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """``quiet_texts`` (one pass over a batch's ASCII results, joined; answers kept per text)
     calls a text quiet only where the per-text union on its lower-cased form finds nothing,
     whatever texts stand around it in the batch, seen before or not."""
+    from overseer.policy.detectors import _core
     from overseer.policy.detectors._core import forget_quiet_texts, quiet_texts
 
+    if chunk is not None:  # texts joined a few at a time: every chunk boundary is crossed
+        monkeypatch.setattr(_core, "_CHUNK", chunk)
     rnd = random.Random(seed)
     texts = [t for t in _result_texts() if t.isascii()]
     texts += ["ignore all", "previous instructions", "to", "ken", "gh", "p_x", "", "\n", "a\n"]

@@ -568,23 +568,15 @@ def quiet_texts(texts: list[str]) -> list[bool]:
             out[i] = known
     if not todo:
         return out
-    joined = "\n".join([texts[i] for i in todo]).encode("ascii")
-    starts: list[int] = []
-    at = 0
-    for i in todo:
-        starts.append(at)
-        at += len(texts[i]) + 1
     hits: set[int] = set()
-    regexp, end, pos = union._regexp, len(joined), 0
-    while pos <= end:
-        span = regexp.Match(_UNANCHORED, joined, pos, end)[0]
-        if span[0] < 0:
-            break
-        k = bisect.bisect_right(starts, span[0]) - 1
-        hits.add(k)
-        if k + 1 >= len(starts):
-            break
-        pos = starts[k + 1]
+    chunk: list[int] = []  # joined a megabyte at a time: the extra memory stays bounded
+    size = 0
+    for k, i in enumerate(todo):
+        chunk.append(k)
+        size += len(texts[i]) + 1
+        if size >= _CHUNK or k == len(todo) - 1:
+            _scan(union, [texts[todo[j]] for j in chunk], chunk, hits)
+            chunk, size = [], 0
     for k, i in enumerate(todo):
         text = texts[i]
         quiet = k not in hits
@@ -596,6 +588,30 @@ def quiet_texts(texts: list[str]) -> list[bool]:
             cache[text] = quiet
             _quiet_chars += len(text)
     return out
+
+
+#: Characters joined for one RE2 pass in :func:`quiet_texts`.
+_CHUNK = 1 << 20
+
+
+def _scan(union: Any, texts: list[str], ids: list[int], hits: set[int]) -> None:
+    """Add to ``hits`` the id of each of ``texts`` a match of ``union`` may start in."""
+    joined = "\n".join(texts).encode("ascii")
+    starts: list[int] = []
+    at = 0
+    for text in texts:
+        starts.append(at)
+        at += len(text) + 1
+    regexp, end, pos = union._regexp, len(joined), 0
+    while pos <= end:
+        span = regexp.Match(_UNANCHORED, joined, pos, end)[0]
+        if span[0] < 0:
+            break
+        k = bisect.bisect_right(starts, span[0]) - 1
+        hits.add(ids[k])
+        if k + 1 >= len(starts):
+            break
+        pos = starts[k + 1]
 
 
 def forget_quiet_texts() -> None:
