@@ -291,8 +291,9 @@ class CallView:
     """A tool call parsed once for every detector."""
 
     __slots__ = (
-        "base", "canonical", "cmds", "command", "downloads", "extra_paths", "fingerprints",
-        "input", "intents", "is_shell", "path", "secrets", "strings", "tool", "unparsed",
+        "__weakref__", "base", "canonical", "cmds", "command", "downloads", "extra_paths",
+        "fingerprints", "input", "intents", "is_shell", "path", "secrets", "strings", "tool",
+        "unparsed",
     )  # fmt: skip
 
     def __init__(self, event: Event, history: SessionHistory) -> None:

@@ -4,6 +4,7 @@ tried, secrets seen in inputs and results, files downloaded. Bounded: old entrie
 from __future__ import annotations
 
 import posixpath
+import weakref
 from collections import deque
 
 from overseer.model import CallStatus, Event, EventKind, Flag, Verdict
@@ -107,9 +108,10 @@ class SessionHistory:
         #: changes whenever ``denials`` does (what ``retry_after_denial`` remembers is kept
         #: only while it has not changed)
         self.denials_version = 0
-        #: ``id(view) -> (view, denials_version, answer)`` of ``retry_after_denial``: a
-        #: repeated call (the call memo's shared view) is compared with the denials once
-        self.retries: dict[int, tuple[CallView, int, Flag | None]] = {}
+        #: ``id(view) -> (weak view, denials_version, answer)`` of ``retry_after_denial``: a
+        #: repeated call (the call memo's shared view) is compared with the denials once.
+        #: Weak, and bounded, so the views of calls that never repeat are not kept here.
+        self.retries: dict[int, tuple[weakref.ref[CallView], int, Flag | None]] = {}
         self.acquired: dict[str, AcquiredSecret] = {}
         self.input_fps: set[str] = set()
         self.downloads: dict[str, str] = {}  # resolved path → display-safe source

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import functools
 import re
+import weakref
 
 from overseer.model import Event, EventKind, Flag, FlagCategory
 from overseer.policy.detectors._core import (
@@ -482,14 +483,14 @@ def retry_after_denial(
     remembered = history.retries.get(id(view))
     if (
         remembered is not None
-        and remembered[0] is view
+        and remembered[0]() is view
         and remembered[1] == history.denials_version
     ):
         return remembered[2]
     answer = _retry(view, history)
-    if len(history.retries) >= 1024:
+    if len(history.retries) >= 256:
         history.retries.clear()
-    history.retries[id(view)] = (view, history.denials_version, answer)
+    history.retries[id(view)] = (weakref.ref(view), history.denials_version, answer)
     return answer
 
 
