@@ -172,10 +172,10 @@ def _check_not_allowed(world: World3, tool: str, tool_input: dict[str, Any]) -> 
 # ----------------------------------------------------------------------------- cases
 
 HOLES = [
-    _bh("trap 'rm -rf ~' EXIT; ls", "deny", EVAL_STRING),
-    _bh("mapfile -C 'rm -rf ~' -c 1 < README.md", "deny", EVAL_STRING),
-    _bh("[[ 'a[$(rm -rf ~)]' -eq 0 ]]", "deny", EVAL_STRING),
-    _bh("shopt -s expand_aliases\nalias ls='rm -rf ~'\nls", "deny", EVAL_STRING),
+    _bash("trap 'rm -rf ~' EXIT; ls", "deny"),  # was EVAL_STRING
+    _bash("mapfile -C 'rm -rf ~' -c 1 < README.md", "deny"),  # was EVAL_STRING
+    _bash("[[ 'a[$(rm -rf ~)]' -eq 0 ]]", "deny"),  # was EVAL_STRING
+    _bash("shopt -s expand_aliases\nalias ls='rm -rf ~'\nls", "deny"),  # was EVAL_STRING
     _bh("echo x >! /etc/cron.d/x", "deny", ZSH),
     _bh("ls *(e:'rm -rf ~':)", "deny", ZSH),
     _case("Write", {"file_path": ".claude/skills/x/SKILL.md", "content": SKILL}, "ask", SKILLS),
@@ -341,3 +341,78 @@ def test_round7_hooks_path_scripts_are_guarded(husky: World3) -> None:
 
 def test_round7_git_hooks_stay_guarded(husky: World3) -> None:
     _check(husky, "Write", {"file_path": ".git/hooks/pre-commit", "content": "curl x\n"}, "ask")
+
+
+# ----------------------------------------------------------------------------- after the fixes
+# Attempts against the fixes of issue 13's round-7 holes (shell code held in strings, zsh's
+# clobbering redirections and glob qualifiers). Each deny case was run by hand with a fake
+# ``rm`` first on PATH: bash 5.2 (``bash -c``, as a user: root ignores an inherited PS4)
+# runs it unless the comment says otherwise; judged stricter than bash is fine (an ask or a
+# deny), never allowed.
+
+AFTER_STRINGS = [
+    _bash('trap "rm -rf ~" EXIT', "deny"),
+    _bash("trap $'rm -rf ~' EXIT", "deny"),
+    _bash("trap -- 'rm -rf ~' 0", "deny"),
+    _bash("bash -c \"trap 'rm -rf ~' EXIT\"", "deny"),
+    _bash("trap 'r''m -rf ~' EXIT", "deny"),
+    _bash("builtin trap 'rm -rf ~' EXIT", "deny"),
+    _bash("command trap 'rm -rf ~' EXIT", "deny"),
+    _bash("eval \"trap 'rm -rf ~' EXIT\"", "deny"),
+    _bash("trap 'eval \"rm -rf ~\"' EXIT", "deny"),
+    _bash("trap 'bash -c \"rm -rf ~\"' ERR; false", "deny"),
+    _bash("trap 'rm -rf ~' DEBUG; ls", "deny"),
+    _bash("f() { trap 'rm -rf ~' RETURN; }; f", "deny"),
+    _bash('trap "$(echo rm) -rf ~" EXIT', "ask"),  # not static: asked
+    _bash("x='rm -rf ~'; trap \"$x\" EXIT", "ask"),
+    _bash("trap -p EXIT", "ask"),
+    _bash("mapfile -c1 -C 'rm -rf ~' < README.md", "deny"),
+    _bash("readarray -C 'rm -rf ~' -c 1 arr < README.md", "deny"),
+    _bash("mapfile -tC'rm -rf ~' -c1 < README.md", "deny"),
+    _bash("mapfile -C rm -c 1 < README.md", "deny"),  # rm 0 'l1': run with arguments
+    _bash('mapfile -C "$x" -c 1 < README.md', "ask"),
+    _bash("alias ls='rm -rf ~' && ls", "deny"),  # not run (no expand_aliases): judged anyway
+    _bash("shopt -s expand_aliases; alias -- ls='rm -rf ~'\nls", "deny"),
+    _bash("shopt -s expand_aliases; alias 'ls=rm -rf ~'\nls", "deny"),
+    _bash("shopt -s expand_aliases; alias x=rm\nx -rf ~", "deny"),
+    _bash('shopt -s expand_aliases; alias ls="$x"\nls', "ask"),
+    _bash("[[ 'a[`rm -rf ~`]' -lt 1 ]]", "deny"),
+    _bash("[[ $'a[\\x24(rm -rf ~)]' -eq 0 ]] && ls", "deny"),  # was allowed by Bash(ls *)
+    _bash("[[ 0 -eq 'a[$(rm -rf ~)]' ]]", "deny"),
+    _bash("[[ -v 'a[$(rm -rf ~)]' ]]", "deny"),
+    _bash("test -v 'a[$(rm -rf ~)]'", "deny"),
+    _bash("[ -v 'a[$(rm -rf ~)]' ]", "deny"),
+    _bash("let 'x=a[$(rm -rf ~)]'", "deny"),
+    _bash("declare -i x='a[$(rm -rf ~)]'", "deny"),
+    _bash("f() { local -i x='a[$(rm -rf ~)]'; }; f", "deny"),
+    _bash("typeset -i x; x='a[$(rm -rf ~)]'", "deny"),
+    _bash("(( 'a[$(rm -rf ~)]' ))", "deny"),
+    _bash("x='a[$(rm -rf ~)]'; echo ${!x}", "deny"),
+    _bash("printf -v 'a[$(rm -rf ~)]' x", "deny"),
+    _bash("read 'a[$(rm -rf ~)]' <<< x", "deny"),
+    _bash("x=abc; echo ${x:'$(rm -rf ~)'}", "deny"),  # the offset is arithmetic, quotes and all
+    _bash("for (( i='a[$(rm -rf ~)]'; i<1; i++ )); do ls; done", "deny"),
+    _bash("[[ 'a[$x]' -eq 0 ]] && ls", "ask"),
+    _bash("PS4='$(rm -rf ~)' bash -xc ls", "deny"),
+    _bash("export PS4='$(rm -rf ~)'; set -x; ls", "deny"),
+    _bash("PS4='`rm -rf ~`'; set -x; ls", "deny"),
+    _bash("env PS4='$(rm -rf ~)' bash -x -c ls", "deny"),
+    _bash("declare PS4='$(rm -rf ~)'; set -o xtrace; ls", "deny"),
+    _bash("compgen -C 'rm -rf ~' x", "deny"),
+    _bash("compgen -W '$(rm -rf ~)' x", "deny"),
+    _bash("complete -C 'rm -rf ~' ls", "deny"),  # interactive only: judged anyway
+    _bash("bind -x '\"\\C-x\":rm -rf ~'", "deny"),  # interactive only: judged anyway
+    # bash -c never runs these (checked): not modelled, asked as every assignment is
+    _bash("PROMPT_COMMAND='rm -rf ~'; ls", "ask"),
+    _bash("PS0='$(rm -rf ~)'; ls", "ask"),
+    # ordinary
+    _bash("echo 'a[$(rm -rf ~)]'", "allow"),  # echo evaluates nothing
+    _bash("echo '$(( 1 + 1 ))'", "allow"),
+]
+
+
+@pytest.mark.parametrize(("tool", "tool_input", "want"), AFTER_STRINGS)
+def test_round7_code_in_strings_after_the_fix(
+    world: World3, tool: str, tool_input: dict[str, Any], want: str
+) -> None:
+    _check(world, tool, tool_input, want)

@@ -39,6 +39,8 @@ MAX_PIPES = 1024
 MAX_NESTING = 64
 #: ``bash -c`` / ``eval`` / wrapper scripts nested deeper than this are not modelled.
 MAX_DEPTH = 6
+#: Code held in strings (:meth:`_Walk.code`) parsed per command line, at most.
+MAX_STRING_SCRIPTS = 256
 
 #: Environment prefixes that never change what a program executes or where it writes.
 #: Any other ``NAME=value`` before a command means no allow rule matches it.
@@ -507,10 +509,13 @@ class Command:
 class Analysis:
     """Everything one command line runs and touches, and what could not be modelled."""
 
-    __slots__ = ("accesses", "cd_targets", "commands", "data", "problems")
+    __slots__ = ("accesses", "cd_targets", "commands", "data", "problems", "strings")
 
     def __init__(self) -> None:
         self.commands: list[Command] = []
+        #: shell code read out of strings (trap actions, aliases, subscripts…), by what
+        #: runs it: each is parsed once, and at most :data:`MAX_STRING_SCRIPTS` of them
+        self.strings: set[tuple[str, str]] = set()
         #: here-document bodies and here-strings: text fed to a command, never run by bash
         self.data: list[str] = []
         self.accesses: list[Access] = []
@@ -797,6 +802,8 @@ class _Walk:
                 if kind not in _TOKENS:
                     self.analysis.problem(f"{kind!r} is not modelled")
                 continue
+            if kind in _HOLDS_CODE:
+                self.held_code(node)
             if kind not in _STRUCTURE:
                 self.analysis.problem(f"{kind.replace('_', ' ')} is not modelled")
                 continue
@@ -818,14 +825,27 @@ class _Walk:
                         )
             elif kind == "compound_statement" and not self.src.startswith(b"{", node.start_byte):
                 self.analysis.problem("arithmetic command (( )) is not modelled")
+                self.arithmetic(self.text(node))
             elif kind == "expansion":
                 self.expansion(node)
+                self.arithmetic(self.text(node))
             elif kind == "test_command":
+                self.subscripts(
+                    [
+                        text
+                        for n in _nodes(node)
+                        if n.type in _WORD_KINDS
+                        for text in (self.text(n), self.word(n).value)
+                    ],
+                    self.via,
+                    self.depth,
+                )
                 inner = list(_nodes(node))
                 if any(n.type in _EXPANDING for n in inner) or any(
                     b"[" in self.src[n.start_byte : n.end_byte]
                     for n in inner
-                    if n.type in ("word", "raw_string", "string", "string_content")
+                    # ``$'a[\x24(cmd)]'`` too: an ANSI-C string's subscript runs as well
+                    if n.type in ("word", "raw_string", "string", "string_content", "ansi_c_string")
                 ):
                     self.analysis.problem("[[ ]] with expansions or subscripts is not modelled")
             elif kind in ("file_redirect", "herestring_redirect"):
@@ -882,10 +902,37 @@ class _Walk:
         if pos < len(src) and not _blank(src[pos:]):
             self.analysis.problem("text the bash grammar does not account for")
 
+    def held_code(self, node: Any) -> None:
+        """Nodes the walk does not model that hold text bash evaluates: ``$(( ))``/``$[ ]``,
+        a C-style ``for``'s three expressions, ``declare``/``export``/``local`` operands
+        (a ``PS4=`` among them, a subscript, a value ``declare -i`` evaluates)."""
+        if node.type in ("arithmetic_expansion", "c_style_for_statement"):
+            body = node.child_by_field_name("body") if node.type != "arithmetic_expansion" else None
+            end = body.start_byte if body is not None else node.end_byte
+            self.arithmetic(self.src[node.start_byte : end].decode("utf-8", "surrogateescape"))
+            return
+        for child in node.named_children:  # declaration_command
+            if child.type not in _WORD_KINDS:
+                continue  # assignments are read by :meth:`assignment`
+            word = self.word(child)
+            self.subscripts([word.value], self.via, self.depth)
+            if "=" in word.value:
+                key, _, value = word.value.partition("=")
+                self.assigned(key, Word(value, word.raw, word.static), self.via, self.depth)
+
     def expansion(self, node: Any) -> None:
         """``${x}`` is modelled (its value is unknown); operators (``${x:-$(cmd)}``,
         ``${x@P}``, ``${!x}``, ``${#x}``…) are not."""
         kinds = [c.type for c in node.children]
+        if any(c.is_missing for c in node.children):
+            # ``${x:'$(cmd)'}``: the grammar ends the expansion early; its offset (evaluated
+            # arithmetically, quotes and all) is in the text after it on the line
+            end = self.src.find(b"\n", node.start_byte)
+            self.arithmetic(
+                self.src[node.start_byte : end if end >= 0 else len(self.src)].decode(
+                    "utf-8", "surrogateescape"
+                )
+            )
         if kinds not in (["${", "variable_name", "}"], ["${", "special_variable_name", "}"]):
             self.analysis.problem("parameter expansion operators are not modelled")
 
@@ -909,6 +956,8 @@ class _Walk:
                 value = self.word(child)
         if not name:
             self.analysis.problem("an assignment this analyser cannot read")
+        self.subscripts([self.text(node)], self.via, self.depth)
+        self.assigned(name, value, self.via, self.depth)
         return name, value
 
     def command(self, node: Any) -> None:
@@ -1147,6 +1196,12 @@ class _Walk:
             analysis.problem(f"{name!r} may assign HOME or PWD, which tildes and cd read")
         if name in UNMODELLED_BUILTINS:
             analysis.problem(f"{name!r} changes how later commands are read")
+        if name in _STRING_CODE:
+            self.builtin_code(cmd, via, depth)
+        if name in _ARITHMETIC_OPERANDS:
+            self.subscripts([w.value for w in cmd.words[1:]], via, depth)
+        for key, value in cmd.assignments:
+            self.assigned(key, value, via, depth)
         if name in ("cd", "pushd", "popd"):
             target = next((w for w in cmd.words[1:] if not w.value.startswith("-")), None)
             if (
@@ -1336,6 +1391,121 @@ class _Walk:
         text = " ".join(w.value for w in words) if joined else words[0].value
         _analyse_into(self.analysis, text, via, depth + 1)
 
+    def code(
+        self, texts: Sequence[str], label: str, via: tuple[str, ...], depth: int, exact: bool = True
+    ) -> None:
+        """Shell code bash (or zsh) runs out of a string: a trap's action, an alias's value,
+        a ``$(…)`` in a subscript it evaluates. Each text is parsed as a command line of its
+        own, so the deny and ask rules meet what it runs; the construct that holds it is a
+        problem of its own (never allowed). ``exact``: False when bash adds arguments (the
+        ``mapfile -C`` callback is run with an index and a line)."""
+        analysis = self.analysis
+        for text in texts:
+            key = (label, text)
+            if key in analysis.strings or not text.strip():
+                continue
+            if (
+                len(analysis.strings) >= MAX_STRING_SCRIPTS
+                or sum(len(t) for _, t in analysis.strings) + len(text) > MAX_COMMAND_CHARS
+            ):
+                analysis.problem("too much shell code held in strings to judge")
+                return
+            analysis.strings.add(key)
+            before = len(analysis.commands)
+            _analyse_into(analysis, text, (*via, label), depth + 1)
+            if not exact:
+                for started in analysis.commands[before:]:
+                    started.exact = False
+
+    def string_code(
+        self, word: Word, label: str, via: tuple[str, ...], depth: int, exact: bool = True
+    ) -> None:
+        """One word whose value is shell code (``trap 'CODE' EXIT``): parsed when static."""
+        if not word.static:
+            self.analysis.problem(f"{label} runs text not known until run time")
+            return
+        self.code([word.value], label, via, depth, exact)
+
+    def assigned(self, name: str, value: Word, via: tuple[str, ...], depth: int) -> None:
+        """A variable's value may be evaluated later (``(( x ))``, ``[[ $x -eq 0 ]]``,
+        ``${!x}``, a child's arithmetic): its subscripts are judged; ``PS4`` is expanded
+        as a prompt (command substitution included) before each command under ``set -x``."""
+        self.subscripts([value.value], via, depth)
+        if name in _PROMPTS and ("$(" in value.value or "`" in value.value):
+            self.code(_substitutions(value.value), name, via, depth)
+
+    def arithmetic(self, text: str) -> None:
+        """``(( … ))``, ``$(( … ))``, ``$[ … ]``, ``${x:OFFSET}``: the text is expanded as in
+        double quotes (a ``$(…)`` inside single quotes runs too), then evaluated."""
+        if "`" in text or _COMMAND_SUBSTITUTION.search(text):
+            self.code(_substitutions(text), "arithmetic", self.via, self.depth)
+
+    def subscripts(self, texts: Sequence[str], via: tuple[str, ...], depth: int) -> None:
+        """Text bash may evaluate arithmetically (a ``[[ … -eq … ]]`` or ``let`` operand, a
+        variable's value, ``declare -i``): a ``$(…)`` or backquote after a ``[`` is in an
+        array subscript, which bash expands and runs (``'a[$(cmd)]'``)."""
+        for text in texts:
+            at = text.find("[")
+            if at >= 0 and ("$(" in text[at:] or "`" in text[at:]):
+                self.code(_substitutions(text[at:]), "a subscript", via, depth)
+
+    def builtin_code(self, cmd: Command, via: tuple[str, ...], depth: int) -> None:
+        """The code a builtin keeps in a string and runs later: ``trap CODE SIG…`` (every
+        signal, ``trap -- CODE``), ``mapfile -C CODE`` / ``readarray -C``, ``alias
+        name=CODE`` (bash and zsh's ``-g``/``-s`` alike), ``complete``/``compgen -C CODE``
+        and ``-W WORDS`` (expanded: its ``$(…)`` run), ``bind -x 'KEYS: CODE'``."""
+        name = cmd.basename
+        args = cmd.words[1:]
+        if name == "trap":
+            if args and args[0].value == "--":
+                args = args[1:]
+            # the first operand is the action (``trap -p``: bash prints, zsh takes ``-p`` as
+            # the action); ``-`` resets
+            if args and args[0].value != "-":
+                self.string_code(args[0], "trap", via, depth)
+            return
+        if name == "alias":
+            for word in args:
+                if "=" in word.value and not word.value.startswith("="):
+                    value = word.value.partition("=")[2]
+                    self.string_code(Word(value, word.raw, word.static), "alias", via, depth)
+            return
+        valued = {
+            "mapfile": "dnOsuCc", "readarray": "dnOsuCc", "complete": "oAGWFXPSC",
+            "compgen": "oAGWFXPSC", "bind": "mfqurx",
+        }[name]  # fmt: skip
+        i = 0
+        while i < len(args):
+            value = args[i].value
+            i += 1
+            if value == "--":
+                break
+            if not value.startswith("-") or len(value) < 2:
+                continue  # bash stops at an operand; reading on only judges more
+            for j in range(1, len(value)):
+                letter = value[j]
+                if letter not in valued:
+                    continue
+                if j + 1 < len(value):
+                    given: Word | None = Word(value[j + 1 :], args[i - 1].raw, args[i - 1].static)
+                elif i < len(args):
+                    given = args[i]
+                    i += 1
+                else:
+                    given = None
+                if given is None:
+                    break
+                if letter == "C":  # run with arguments (an index and a line; the words)
+                    self.string_code(given, f"{name} -C", via, depth, exact=False)
+                elif letter == "W":
+                    self.code(_substitutions(given.value), f"{name} -W", via, depth)
+                elif letter == "x" and name == "bind":
+                    if not given.static:
+                        self.analysis.problem("bind -x runs text not known until run time")
+                    else:
+                        self.code(_bind_commands(given.value), "bind -x", via, depth)
+                break
+
     def redirect(self, node: Any) -> None:
         op = next((c.type for c in node.children if not c.is_named), "")
         operands = [c for c in node.named_children if c.type != "file_descriptor"]
@@ -1514,6 +1684,67 @@ class _Walk:
         return Word("".join(out), raw)
 
 
+def _substitutions(text: str) -> list[str]:
+    """The script of each ``$(…)`` and backquote in ``text``, read as every way it may end
+    (at its matching ``)`` counted plainly, and, when it holds a quote, at the last one: a
+    quoted ``)`` inside it would end it later), for text bash expands that the grammar saw
+    as literal."""
+    out: list[str] = []
+    i = 0
+    while len(out) < 16:
+        dollar = text.find("$(", i)
+        tick = text.find("`", i)
+        if dollar < 0 and tick < 0:
+            break
+        if dollar >= 0 and (tick < 0 or dollar < tick):
+            body = dollar + 2
+            if text.startswith("(", body):
+                i = body + 1  # ``$((``: arithmetic; a ``$(…)`` inside it is found on
+                continue
+            depth, j = 1, body
+            while j < len(text) and depth:
+                depth += (text[j] == "(") - (text[j] == ")")
+                j += 1
+            end = j - 1 if depth == 0 else len(text)
+            out.append(text[body:end])
+            if any(q in text[body:end] for q in "'\"\\"):
+                # a quoted ``)`` may end it later: read on to the last one
+                last = text.rfind(")")
+                out.append(text[body : last if last >= end else len(text)])
+            i = body
+        else:
+            close = text.find("`", tick + 1)
+            last = text.rfind("`")
+            ends = {close if close > 0 else len(text), last if last > tick else len(text)}
+            out.extend(text[tick + 1 : end].replace("\\`", "`") for end in sorted(ends))
+            i = close + 1 if close > 0 else len(text)
+    return list(dict.fromkeys(out))
+
+
+#: ``$(`` that is not ``$((``.
+_COMMAND_SUBSTITUTION = re.compile(r"\$\((?!\()")
+
+
+def _bind_commands(value: str) -> list[str]:
+    """The shell command of ``bind -x 'KEYSEQ: COMMAND'`` (or ``"KEYSEQ" COMMAND``), as
+    every reading of where the key sequence ends and whether quotes surround the command."""
+    text = value.lstrip()
+    rest = text
+    if text[:1] in ('"', "'"):
+        j = 1
+        while j < len(text) and text[j] != text[0]:
+            j += 2 if text[j] == "\\" else 1
+        rest = text[j + 1 :]
+    found = [rest, rest.partition(":")[2], text.partition(":")[2]]
+    out: list[str] = []
+    for candidate in found:
+        candidate = candidate.strip()
+        out.append(candidate)
+        if len(candidate) >= 2 and candidate[0] in ('"', "'") and candidate[-1] == candidate[0]:
+            out.append(candidate[1:-1])
+    return [c for c in dict.fromkeys(out) if c]
+
+
 def _blank(gap: bytes) -> bool:
     """Whitespace (line continuations included) between two tokens."""
     return not gap.replace(b"\\\n", b"").strip(b" \t\n")
@@ -1524,6 +1755,19 @@ RESERVED = frozenset({
     "if", "then", "else", "elif", "fi", "do", "done", "while", "until", "case", "esac",
     "for", "select", "function", "in", "{", "}", "[[", "]]", "!", "time", "coproc",
 })  # fmt: skip
+#: Builtins that keep shell code in a string and run it (:meth:`_Walk.builtin_code`).
+_STRING_CODE = frozenset({"trap", "mapfile", "readarray", "alias", "complete", "compgen", "bind"})
+#: Commands whose operands bash may evaluate arithmetically (or as a variable name with a
+#: subscript): a ``$(…)`` in a subscript among them runs.
+_ARITHMETIC_OPERANDS = frozenset({
+    "let", "test", "[", "read", "wait", "getopts", "printf", "unset", "mapfile", "readarray",
+    "declare", "typeset", "local", "export", "readonly",
+})  # fmt: skip
+#: Variables bash expands as prompts in a non-interactive shell (checked with ``bash -c``:
+#: ``PS4`` under ``set -x``; ``PROMPT_COMMAND``, ``PS0``, ``PS1``, ``PS2`` are never used there).
+_PROMPTS = frozenset({"PS4"})
+#: Node kinds outside the walk's model whose text bash evaluates (:meth:`_Walk.held_code`).
+_HOLDS_CODE = frozenset({"arithmetic_expansion", "c_style_for_statement", "declaration_command"})
 #: Builtins that evaluate a literal operand as an array subscript (``read 'a[$(cmd)]'``).
 _SUBSCRIPT_EVALUATORS = frozenset({"test", "[", "read", "wait", "getopts", "printf", "unset"})
 
