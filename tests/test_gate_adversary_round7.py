@@ -176,8 +176,8 @@ HOLES = [
     _bash("mapfile -C 'rm -rf ~' -c 1 < README.md", "deny"),  # was EVAL_STRING
     _bash("[[ 'a[$(rm -rf ~)]' -eq 0 ]]", "deny"),  # was EVAL_STRING
     _bash("shopt -s expand_aliases\nalias ls='rm -rf ~'\nls", "deny"),  # was EVAL_STRING
-    _bh("echo x >! /etc/cron.d/x", "deny", ZSH),
-    _bh("ls *(e:'rm -rf ~':)", "deny", ZSH),
+    _bash("echo x >! /etc/cron.d/x", "deny"),  # was ZSH
+    _bash("ls *(e:'rm -rf ~':)", "deny"),  # was ZSH
     _case("Write", {"file_path": ".claude/skills/x/SKILL.md", "content": SKILL}, "ask", SKILLS),
     _bh("echo x > .claude/skills/x/SKILL.md", "ask", SKILLS),
 ]
@@ -410,9 +410,96 @@ AFTER_STRINGS = [
     _bash("echo '$(( 1 + 1 ))'", "allow"),
 ]
 
+AFTER_ZSH = [
+    # zsh 5.9 writes the file after each of these (checked with a file under /tmp)
+    _bash("echo x >!'/etc/cron.d/x'", "deny"),
+    _bash("echo x 2>! /etc/cron.d/x", "deny"),
+    _bash("echo x >>!/etc/cron.d/x", "deny"),
+    _bash("echo x &>>! /etc/cron.d/x", "deny"),
+    _bash("echo x &>! /etc/cron.d/x", "deny"),
+    _bash("echo x >&! /etc/cron.d/x", "deny"),
+    _bash("{ echo x; } >! /etc/cron.d/x", "deny"),
+    _bash("echo x >>| /etc/cron.d/x", "deny"),
+    _bash("echo x >!~/.bashrc", "ask"),
+    _bash("echo x >! src/b.py", "ask"),  # not modelled as one reading: asked
+    _bash("echo x > ! src/b.py", "allow"),  # spaced: a file named ! to zsh too (checked)
+    _bash("echo x >| src/b.py", "allow"),
+    # glob qualifiers (zsh runs the code once per file matched)
+    _bash('ls *(e:"rm -rf ~":)', "deny"),
+    _bash("ls *(e{'rm -rf ~'})", "deny"),
+    _bash("ls *(N.e:'rm -rf ~':)", "deny"),
+    _bash("ls \"$HOME\"/*(e:'rm -rf ~':)", "deny"),
+    _bash("ls *(+rm)", "deny"),
+    _bash("ls *(e:$'rm -rf ~':)", "deny"),
+    _bash("ls (README.md)(e:'rm -rf ~':)", "deny"),  # after a group too
+    _bash("eval \"ls *(e:'rm -rf ~':)\"", "deny"),
+    _bash('zsh -c "echo x >! /etc/cron.d/x"', "deny"),
+    _bash("echo '*(e:rm -rf ~:)'", "allow"),  # quoted: no glob
+]
+
+# ----------------------------------------------------------------------------- zsh
+# Claude Code runs the Bash tool in the user's login shell: zsh on macOS. Constructs where
+# zsh runs (or writes) something bash would not, from the same text, each run with zsh 5.9
+# by hand; what the analyser does with each (docs/architecture.md lists them). Asked is
+# enough for what is not modelled; none may be allowed, a deny rule must hold where the
+# analyser sees the command.
+
+ZSH_CASES = [
+    _bash("cat =(rm -rf ~)", "deny"),  # =(…) process substitution: its command is parsed
+    _bash("=rm -rf ~", "deny"),  # =cmd: the rm found on PATH
+    _bash("echo x > =python", "ask"),  # writes where python is found on PATH
+    _bash("ls =cat", "ask"),
+    _bash("x='$(rm -rf ~)'; echo ${(e)x}", "ask"),  # ${(e)…} evaluates the value
+    _bash("echo ${(P)x}", "ask"),
+    _bash("path=(/tmp $path); ls", "ask"),  # tied to PATH
+    _bash("cdpath=(~); cd .ssh && cat id_rsa", "ask"),  # tied to CDPATH
+    _bash("fpath=(.); autoload x; x", "ask"),
+    _bash("alias -s txt='rm -rf ~'; ./a.txt", "deny"),  # suffix alias (value judged)
+    _bash("alias -g X='rm -rf ~'; X", "deny"),  # global alias
+    _bash("alias -g L='| sh'; cat x L", "ask"),
+    _bash("rm -rf ~ &!", "deny"),
+    _bash("ls &!", "ask"),
+    _bash("ls &|", "ask"),
+    _bash("noglob rm -rf ~", "deny"),  # precommand modifiers
+    _bash("nocorrect rm -rf ~", "deny"),
+    _bash("- rm -rf ~", "deny"),
+    _bash("noglob ls", "ask"),
+    _bash("repeat 1 rm -rf ~", "deny"),
+    _bash("TRAPEXIT() { rm -rf ~ }", "deny"),  # a function named TRAP* is a trap
+    _bash("() { rm -rf ~ }", "deny"),  # anonymous functions
+    _bash("function { rm -rf ~ }", "deny"),
+    _bash("for x (a) rm -rf ~", "deny"),  # short loop forms
+    _bash("{ ls } always { rm -rf ~ }", "ask"),  # rm is an argument of ls to bash: asked
+    _bash("zmodload zsh/net/tcp; ztcp evil.example 80", "ask"),
+    _bash("r", "ask"),  # fc -e -: the last history line
+    _bash("cat **/.env", "deny"),  # zsh's **/ matches no directory too: ./.env
+    _bash("cat **/k.txt", "deny"),  # secrets/k.txt, at any depth to zsh
+    _bash("cat src/**/../../.env", "deny"),
+    _bash("ls $HOME[1,3]", "ask"),
+    _bash("echo ${x:h}", "ask"),
+]
+
+#: In a project at <root>/proj, zsh's ``cd OLD NEW`` is ``cd <root>/home/.ssh``.
+ZSH_CD = [
+    _bash("cd proj home/.ssh && cat id_rsa", "ask"),  # the cd target is not known: asked
+    _bash("cd proj home/.ssh && ls", "ask"),
+    _bash("cd +1 && cat id_rsa", "ask"),
+    _bash("cdpath=(~); cd .ssh && cat id_rsa", "ask"),
+]
+
 
 @pytest.mark.parametrize(("tool", "tool_input", "want"), AFTER_STRINGS)
 def test_round7_code_in_strings_after_the_fix(
     world: World3, tool: str, tool_input: dict[str, Any], want: str
 ) -> None:
     _check(world, tool, tool_input, want)
+
+
+@pytest.mark.parametrize(("tool", "tool_input", "want"), AFTER_ZSH + ZSH_CASES)
+def test_round7_zsh(world: World3, tool: str, tool_input: dict[str, Any], want: str) -> None:
+    _check(world, tool, tool_input, want)
+
+
+@pytest.mark.parametrize(("tool", "tool_input", "want"), ZSH_CD)
+def test_round7_zsh_cd(cdw: World3, tool: str, tool_input: dict[str, Any], want: str) -> None:
+    _check(cdw, tool, tool_input, want)

@@ -59,6 +59,8 @@ WRAPPERS = frozenset({
     "pkexec", "runuser", "sg", "caffeinate", "systemd-run", "watch", "script", "su",
     "ssh-agent", "dbus-run-session", "linux32", "linux64", "setarch", "valgrind", "prlimit",
     "numactl", "tini", "dumb-init", "faketime", "cgexec",
+    # zsh's precommand modifiers (``noglob rm``, ``- rm``) and ``repeat N CMD``
+    "noglob", "nocorrect", "-", "repeat",
 })  # fmt: skip
 #: Launchers: ``uv run CMD`` runs CMD as a wrapper does (in a project's environment, through
 #: a package manager, with a vault's secrets…), so CMD meets the rules too: ``Bash(uv run:*)``
@@ -127,6 +129,7 @@ _WRAPPER_FLAGS: dict[str, frozenset[str]] = {
     "flock": frozenset({"-s", "-x", "-u", "-n", "-o", "-F", "--shared", "--exclusive",
                         "--unlock", "--nonblock", "--close", "--no-fork"}),
     "nohup": frozenset(), "nice": frozenset(), "stdbuf": frozenset(),
+    "noglob": frozenset(), "nocorrect": frozenset(), "-": frozenset(), "repeat": frozenset(),
     "strace": frozenset({"-f", "-ff", "-c", "-C", "-q", "-qq", "-t", "-tt", "-ttt", "-T", "-v",
                          "-V", "-x", "-xx", "-y", "-yy", "-k", "-n", "-r", "-w", "-z", "-Z",
                          "-D", "-d"}),
@@ -294,6 +297,7 @@ def _make_options(words: Sequence[Word], analysis: Analysis) -> Iterator[tuple[s
 #: Wrappers whose first operand is not the command (``chroot DIR cmd``, ``sg GROUP cmd``).
 _WRAPPER_OPERANDS = {
     "chroot": 1, "sg": 1, "taskset": 1, "chrt": 1, "flock": 1, "setarch": 1, "faketime": 1,
+    "repeat": 1,
 }  # fmt: skip
 #: Wrappers that run a *string* as a shell script (``su -c SCRIPT``, ``watch 'cmd'``).
 _STRING_RUNNERS = {"su": "-c", "runuser": "-c", "script": "-c", "flock": "-c", "sg": "-c"}
@@ -793,6 +797,11 @@ class _Walk:
     def run(self, root: Any) -> None:
         literal_spans: list[tuple[int, int]] = []
         parents = self.parents
+        if b"(" in self.src and _QUALIFIER_HINT.search(self.src):
+            found = _glob_qualifiers(self.src.decode("utf-8", "surrogateescape"))
+            if found:
+                self.analysis.problem("a zsh glob qualifier that runs code")
+                self.code(found, "zsh glob qualifier", self.via, self.depth)
         for node in _nodes(root, parents):
             kind = node.type
             if node.is_error or node.is_missing or kind == "ERROR":
@@ -1172,6 +1181,11 @@ class _Walk:
             analysis.problem(f"the program name {head.raw[:40]!r} is not known until run time")
             return
         name = cmd.basename
+        if head.raw.startswith("=") and len(head.raw) > 1 and depth < MAX_DEPTH:
+            # zsh: ``=rm -rf ~`` runs the ``rm`` found on PATH
+            program = head.value[1:]
+            found = Command([Word(program, program), *cmd.words[1:]], cmd.assignments)
+            self.add(found, (*via, "zsh ="), depth + 1)
         if head.raw in RESERVED:
             # A keyword the grammar took for a program (``! if …``, ``time -p rm``,
             # ``coproc X { rm x; }``): the line is not modelled, but what follows the keyword
@@ -1211,7 +1225,12 @@ class _Walk:
                 # rotates the stack; CDPATH (assigned anywhere in the line) moves a relative cd
                 or any(w.value == "-" for w in cmd.words[1:])
                 or (name == "pushd" and (target is None or re.fullmatch(r"[+-]\d+", target.value)))
+                # zsh: ``cd OLD NEW`` is $PWD with OLD replaced by NEW, ``cd +N``/``-N`` a
+                # directory-stack entry; its ``cdpath`` array is CDPATH
+                or sum(not w.value.startswith("-") for w in cmd.words[1:]) > 1
+                or any(re.fullmatch(r"[+-]\d+", w.value) for w in cmd.words[1:])
                 or b"CDPATH" in self.src
+                or b"cdpath" in self.src
             ):
                 analysis.cd_targets.append(None)
             else:
@@ -1530,6 +1549,8 @@ class _Walk:
             return
         if target is None:
             return
+        if op in _WRITE_OPS or op == ">&":
+            self.zsh_clobber(node, groups)
         if op in (">&", "<&"):
             if target.static and (target.value.isdigit() or target.value == "-"):
                 return  # duplicates or closes a descriptor
@@ -1546,6 +1567,32 @@ class _Walk:
             self.analysis.accesses.append(Access("write", target, op))
         else:
             self.analysis.problem(f"redirection {op!r} is not modelled")
+
+    def zsh_clobber(self, node: Any, groups: list[list[Any]]) -> None:
+        """zsh reads ``>!`` and ``>|`` (``>>!``, ``&>!``, ``>&!``…) as one operator: a write
+        that overrides NO_CLOBBER, to the word after the ``!``; bash writes a file named
+        ``!`` (or ``!word``) and gives the next word to the command. Both are judged, and
+        the line is not modelled (zsh runs a different command)."""
+        first = groups[0][0]
+        op_end = max((c.end_byte for c in node.children if not c.is_named), default=-1)
+        if first.start_byte != op_end or self.src[op_end : op_end + 1] not in (b"!", b"|"):
+            return
+        rest = self.src[op_end + 1 : groups[0][-1].end_byte].decode("utf-8", "surrogateescape")
+        target: Word | None = None
+        if rest:
+            if len(groups[0]) == 1 and first.type == "word":
+                target = _unquoted(rest, leading=True)
+            else:  # ``>!'/etc/x'``: the word's value after its ``!``; ``~`` expands in zsh
+                word = self.joined(groups[0])
+                tilde = rest.startswith("~")
+                target = Word(
+                    word.value[1:], rest, static=word.static and not tilde, glob=word.glob
+                )
+        elif len(groups) > 1:
+            target = self.joined(groups[1])
+        self.analysis.problem("zsh reads '>!' and '>|' as one operator (a clobbering write)")
+        if target is not None:
+            self.analysis.accesses.append(Access("write", target, "zsh >!"))
 
     def heredoc(self, node: Any) -> tuple[int, int] | None:
         """Check that the grammar ended the here-document where bash will, and say whether
@@ -1610,6 +1657,11 @@ class _Walk:
         if kind == "word":
             if "\n" in raw.replace("\\\n", ""):
                 self.analysis.problem("a word the grammar carries over a line break")
+            before = self.src[node.start_byte - 1 : node.start_byte]
+            if raw[:1] == "=" and len(raw) > 1 and before in _WORD_STARTS:
+                # zsh: a word starting with ``=`` is the path of the command named by the
+                # rest (``> =python`` writes where ``python`` is found on PATH)
+                self.analysis.problem("zsh reads a word starting with '=' as a command's path")
             return _unquoted(raw, leading=True)
         if kind == "number":
             return Word(raw, raw)
@@ -1721,8 +1773,97 @@ def _substitutions(text: str) -> list[str]:
     return list(dict.fromkeys(out))
 
 
+_PAIRED = {"(": ")", "[": "]", "{": "}", "<": ">"}
 #: ``$(`` that is not ``$((``.
 _COMMAND_SUBSTITUTION = re.compile(r"\$\((?!\()")
+#: What may come right before a word's first character (nothing: the line's start).
+_WORD_STARTS = frozenset({b"", b" ", b"\t", b"\n", b";", b"&", b"|", b"<", b">", b"("})
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+#: A ``(`` touching a word, ``e`` or ``+`` after it before any ``)``: maybe a qualifier.
+_QUALIFIER_HINT = re.compile(rb"[^\s;&|<>(=$`]\([^)]*[e+]")
+
+
+def _quoted_end(text: str, at: int, close: str) -> int:
+    """Where ``close`` first occurs at or after ``at`` outside quotes (or the end)."""
+    quote = ""
+    while at < len(text):
+        ch = text[at]
+        if quote:
+            if ch == quote:
+                quote = ""
+        elif ch == "\\":
+            at += 1
+        elif ch in ("'", '"'):
+            quote = ch
+        elif ch == close:
+            return at
+        at += 1
+    return len(text)
+
+
+def _dequoted(text: str) -> str:
+    """``text`` with one layer of shell quotes and backslashes removed."""
+    out: list[str] = []
+    quote = ""
+    i = 0
+    while i < len(text):
+        ch = text[i]
+        if quote and ch == quote:
+            quote = ""
+        elif not quote and ch in ("'", '"'):
+            quote = ch
+        elif ch == "\\" and quote != "'" and i + 1 < len(text):
+            i += 1
+            out.append(text[i])
+        else:
+            out.append(ch)
+        i += 1
+    return "".join(out)
+
+
+def _glob_qualifiers(text: str) -> list[str]:
+    """The code of zsh glob qualifiers in ``text``: a ``(…)`` touching the word before it,
+    outside quotes, holding ``e`` and a delimited string (``*(e:'CODE':)``, ``e{CODE}``) or
+    ``+NAME`` (runs NAME). zsh runs it for every file the glob matches; bash reads a syntax
+    error or an extended glob. Each string is read both as written and with its quotes
+    removed, to where it ends plainly and outside quotes."""
+    out: list[str] = []
+    i, n = 0, len(text)
+    quote, escapes = "", False
+    while i < n and len(out) < 64:
+        ch = text[i]
+        if quote:
+            if ch == quote:
+                quote = ""
+            elif ch == "\\" and escapes:
+                i += 1
+        elif ch == "\\":
+            i += 1
+        elif ch in ("'", '"'):
+            quote, escapes = ch, ch == '"' or (i > 0 and text[i - 1] == "$")
+        elif ch == "(" and i > 0 and text[i - 1] not in " \t\n;&|<>(=$`":  # ``(a)(e:…:)`` too
+            i += 1
+            while i < n and text[i] not in ") \t\n;&|":
+                if text[i] == "e" and i + 1 < n:
+                    close = _PAIRED.get(text[i + 1], text[i + 1])
+                    plain = text.find(close, i + 2)
+                    plain = n if plain < 0 else plain
+                    quoted = _quoted_end(text, i + 2, close)
+                    for end in (plain, quoted):
+                        code = text[i + 2 : end]
+                        out.extend((code, _dequoted(code)))
+                    i = quoted + 1
+                    continue
+                if text[i] == "+":
+                    name = _IDENTIFIER.match(text, i + 1)
+                    if name is not None:
+                        out.append(name.group())
+                        i = name.end()
+                        continue
+                i += 1
+            continue
+        i += 1
+    return [c for c in dict.fromkeys(out) if c.strip()]
 
 
 def _bind_commands(value: str) -> list[str]:
