@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -105,3 +106,22 @@ def test_a_new_sqlite_store_has_16k_pages(tmp_path: object) -> None:
     with sqlite3.connect(path) as conn:
         assert conn.execute("PRAGMA page_size").fetchone() == (16384,)
         assert conn.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+
+
+def test_a_new_batch_is_not_read_back(tmp_path: object) -> None:
+    """When the driver's count says every row went in, the inserted rows are the batch's own
+    (no read-back of the table); a batch with a row seen before reads back what went in."""
+    statements: list[str] = []
+    with open_store(f"{tmp_path}/s/overseer.db") as store:
+        store.engine.dispose()
+
+        @sa.event.listens_for(store.engine, "connect")
+        def _trace(dbapi_conn: Any, _record: Any) -> None:
+            dbapi_conn.set_trace_callback(statements.append)
+
+        store.record_batch("log", 1, {}, {}, [call("c1", 1), result("c1", 2)], [])
+        assert not [s for s in statements if "WHERE id > " in s]
+        store.record_batch("log", 2, {}, {}, [call("c1", 1), call("c2", 3)], [])
+        assert [s for s in statements if "WHERE id > " in s]
+        [session] = store.list_sessions()
+        assert session.events == 3 and session.tool_calls == 2

@@ -852,23 +852,35 @@ class Store:
         """
         pg = self.is_postgres
         rows = [_event_row(ev, pg) for ev in events]
+        # One pass: each result's status by (session, call id), the first one's; the calls.
         results: dict[tuple[str, str], str] = {}
+        calls: list[list[Any]] = []
         for r in rows:
-            if r[_KIND] == "tool_result" and r[_CALL_ID] is not None:
-                results.setdefault(
-                    (r[_SESSION], r[_CALL_ID]), _result_status(r[_STATUS], r[_IS_ERROR])
-                )
+            if r[_CALL_ID] is None:
+                continue
+            kind = r[_KIND]
+            if kind == "tool_call":
+                calls.append(r)
+            elif kind == "tool_result":
+                key = (r[_SESSION], r[_CALL_ID])
+                if key not in results:
+                    results[key] = _result_status(r[_STATUS], r[_IS_ERROR])
         if results:
-            for r in rows:
-                if r[_KIND] == "tool_call" and r[_CALL_ID] is not None:
-                    r[_RESULT_STATUS] = results.get((r[_SESSION], r[_CALL_ID]))
+            for r in calls:
+                r[_RESULT_STATUS] = results.get((r[_SESSION], r[_CALL_ID]))
         now = utc_text()
         with self._write() as conn:
             cur = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
             try:
-                inserted = self._insert_events(cur, rows) if rows else []
+                inserted, cleaned = self._insert_events(cur, rows) if rows else ([], False)
+                if cleaned:  # the texts changed: the keys too
+                    results = {
+                        (r[_SESSION], r[_CALL_ID]): _result_status(r[_STATUS], r[_IS_ERROR])
+                        for r in reversed(rows)
+                        if r[_KIND] == "tool_result" and r[_CALL_ID] is not None
+                    }
                 if rows:
-                    self._pair_results(cur, rows, inserted)
+                    self._pair_results(cur, rows, inserted, results, calls)
                 deltas = self._deltas(events, rows, inserted, source)
                 self._write_sessions(cur, deltas)
                 agents = sorted({r[_AGENT] for r in rows if r[_AGENT]})
@@ -901,58 +913,64 @@ class Store:
         """A statement written with ``?`` placeholders, in the driver's style."""
         return text.replace("?", "%s") if self.is_postgres else text
 
-    def _insert_events(self, cur: Any, rows: list[list[Any]]) -> list[Any]:
+    def _insert_events(self, cur: Any, rows: list[list[Any]]) -> tuple[list[Any], bool]:
         """Insert-or-ignore ``rows``; the rows actually inserted, as ``(session, kind, tool,
-        ts, flags_safety, flags_security, call_id)``."""
+        ts, flags_safety, flags_security, call_id)``, and whether ``rows`` had to be cleaned
+        for the driver first (:func:`_clean_rows`, in place)."""
         if self.is_postgres:
             cur.executemany(_EVENT_INSERT_PG, rows, returning=True)
             out: list[Any] = []
             while True:
                 out.extend(cur.fetchall())
                 if not cur.nextset():
-                    return out
+                    return out, False
         before = cur.execute("SELECT coalesce(max(id), 0) FROM events").fetchone()[0]
+        cleaned = False
         cur.execute("SAVEPOINT overseer_rows")
         try:
             cur.executemany(_EVENT_INSERT_SQLITE, rows)
         except UnicodeEncodeError:  # a text the driver cannot encode: clean the batch, again
             cur.execute("ROLLBACK TO overseer_rows")
             _clean_rows(rows)
+            cleaned = True
             cur.executemany(_EVENT_INSERT_SQLITE, rows)
+        count = cur.rowcount  # before RELEASE, which sets it to -1
         cur.execute("RELEASE overseer_rows")
-        if cur.rowcount == len(rows):  # the usual case: nothing was there already
-            return [
+        if count == len(rows):  # the usual case: nothing was there already
+            inserted = [
                 (r[_SESSION], r[_KIND], r[_TOOL], r[_TS], r[_SAFETY], r[_SECURITY], r[_CALL_ID])
                 for r in rows
             ]
-        return list(cur.execute(_INSERTED_SQLITE, (before,)).fetchall())
+        else:
+            inserted = list(cur.execute(_INSERTED_SQLITE, (before,)).fetchall())
+        return inserted, cleaned
 
-    def _pair_results(self, cur: Any, rows: list[list[Any]], inserted: list[Any]) -> None:
+    def _pair_results(
+        self,
+        cur: Any,
+        rows: list[list[Any]],
+        inserted: list[Any],
+        results: Mapping[tuple[str, str], str],
+        calls: Sequence[list[Any]],
+    ) -> None:
         """Keep each call's ``result_status`` right when its call and result are not both new
         in this batch: a new result whose call was stored before gives it its status; a new
         call whose result was stored first takes the stored one. When a row was ignored (seen
         before: a re-read, the hook's copy) the batch's calls are all read again from the
-        stored results: a duplicate result must not lend its status to a new call."""
-        keys = {
-            (r[_SESSION], r[_CALL_ID])
-            for r in rows
-            if r[_CALL_ID] is not None and r[_KIND] in ("tool_call", "tool_result")
-        }
-        if not keys:
+        stored results: a duplicate result must not lend its status to a new call.
+        ``results``: the batch's results' statuses by (session, call id); ``calls``: its
+        calls with a call id (``record_batch``'s pass over the rows)."""
+        if not results and not calls:
             return
+        call_keys = {(r[_SESSION], r[_CALL_ID]) for r in calls}
         if len(inserted) != len(rows):
-            cur.executemany(self._sql(_RESULT_STATUS_RECOMPUTE), sorted(keys))
+            cur.executemany(self._sql(_RESULT_STATUS_RECOMPUTE), sorted(call_keys | set(results)))
             return
-        calls = {(r[_SESSION], r[_CALL_ID]) for r in rows if r[_KIND] == "tool_call"}
-        results = {(r[_SESSION], r[_CALL_ID]): r for r in rows if r[_KIND] == "tool_result"}
-        late = [
-            (_result_status(r[_STATUS], r[_IS_ERROR]), *key)
-            for key, r in results.items()
-            if key not in calls and r[_CALL_ID] is not None
-        ]
+        # Every row is new, so no (session, call id) of a kind is in the batch twice.
+        late = [(status, *key) for key, status in results.items() if key not in call_keys]
         if late:
             cur.executemany(self._sql(_RESULT_STATUS_SET), late)
-        early = sorted(key for key in calls if key not in results and key[1] is not None)
+        early = sorted(key for key in call_keys if key not in results)
         if early:
             cur.executemany(self._sql(_RESULT_STATUS_IF_STORED), [(*k, *k) for k in early])
 
