@@ -236,6 +236,22 @@ SLOW_SHAPES = [
                     "))' (0.5 s at 30k chars, 4.3 s at 99k); two parentheses only. Fix: "
                     "count '[' nesting with the parens"),
     ),
+    pytest.param(
+        _analyse, "ls " + "x(a) " * 12000,
+        id="analyse 'ls x(a) ' x12000 (60k chars): tree-sitter, flat parentheses",
+        marks=_hole(SLOW + "tree-sitter-bash is quadratic in words followed by '(...)' "
+                    "on one line (zsh glob qualifiers *(e:ls:), extglob-like @(a), x(a): "
+                    "1.2 s at 40k chars, 4.5-4.9 s at 80k, 'ls *(e:ls:) ' x11000 4.6 s), "
+                    "nesting 1, fewer than 1,024 '|'. Fix: cap the count of '(' in a long "
+                    "line too, or of '(' that follow a word character"),
+    ),
+    pytest.param(
+        _analyse, "x[" + "a[" * 16000 + "1" + "]" * 16000 + "]=1",
+        id="analyse x[a[ nested 16000 (48k chars): tree-sitter, [ not counted",
+        marks=_hole(SLOW + "tree-sitter-bash is quadratic in nested subscripts of an "
+                    "assignment (1.2 s at 48k chars, 5.0 s at 96k). Fix: count '[' "
+                    "nesting with the parens"),
+    ),
 ]  # fmt: skip
 
 
