@@ -59,6 +59,14 @@ REDIRECT = (
     "'>|', '>&', '<&', '&>' (and '|&') whole when splitting, or split on operators only "
     "where they are no part of a redirection"
 )
+QUOTED_CODE = (
+    "shell._OPERATOR_RUN splits inside quotes: the code string of sh -c, eval or trap that "
+    "holds an operator (sh -c 'cat .env|head', eval \"rm -rf ~;\", trap 'rm -rf ~;' EXIT) "
+    "is cut into a piece with an unclosed quote, which the grammar reads as an error with "
+    "no command in it: the call is only asked. Fix: split only on operator characters "
+    "outside quotes (one linear quote-aware scan), or also read each piece with its quote "
+    "characters removed"
+)
 SLOW = "CPU time over 0.5 s for one call (a stall of every session behind it): "
 
 
@@ -148,6 +156,9 @@ PIECES = [
     _piece("257 quoted pieces, then cat", PAD + QUOTED + "cat .env", "deny", GRAMMAR_CAP),
     _piece("clobber >|", PAD + "echo x >|/etc/hosts", "deny", REDIRECT),
     _piece("redirect >&FILE", PAD + "echo x >&/etc/hosts", "deny", REDIRECT),
+    _piece("sh -c string", PAD + "sh -c 'cat .env|head'", "deny", QUOTED_CODE),
+    _piece("eval string", PAD + 'eval "rm -rf ~;"', "deny", QUOTED_CODE),
+    _piece("trap string", PAD + "trap 'rm -rf ~;' EXIT", "deny", QUOTED_CODE),
     # held
     _piece("rm", PAD + "rm -rf ~", "deny"),
     _piece("2>&1", PAD + "cat .env 2>&1", "deny"),
@@ -155,6 +166,8 @@ PIECES = [
     _piece("fd 3", PAD + "cat 3<.env <&3", "deny"),
     _piece("ansi-c name", PAD + "$'\\x72m' -rf ~", "deny"),
     _piece("process substitution", PAD + "cat <(cat .env)", "deny"),
+    _piece("bash -c string", PAD + "bash -c 'ls;rm -rf ~'", "deny"),
+    _piece("cd in one piece, cat in the next", PAD + "cd -P lnk/..;cat .ssh/id_rsa", "deny"),
     _piece("bash -c", "bash -c '" + PAD + "rm -rf ~'", "deny"),
     _piece("nested $((", "$((" * 70 + "1" + "))" * 70 + ";" + "a" * 4100 + ";rm -rf ~", "deny"),
     _piece("a refused line is never allowed", PAD + "ls", "ask"),
