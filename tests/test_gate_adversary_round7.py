@@ -178,8 +178,9 @@ HOLES = [
     _bash("shopt -s expand_aliases\nalias ls='rm -rf ~'\nls", "deny"),  # was EVAL_STRING
     _bash("echo x >! /etc/cron.d/x", "deny"),  # was ZSH
     _bash("ls *(e:'rm -rf ~':)", "deny"),  # was ZSH
-    _case("Write", {"file_path": ".claude/skills/x/SKILL.md", "content": SKILL}, "ask", SKILLS),
-    _bh("echo x > .claude/skills/x/SKILL.md", "ask", SKILLS),
+    # SKILLS, closed: guard._CLAUDE_NAMES has 'skills'
+    _case("Write", {"file_path": ".claude/skills/x/SKILL.md", "content": SKILL}, "ask"),
+    _bash("echo x > .claude/skills/x/SKILL.md", "ask"),
 ]
 
 HELD = [
@@ -320,12 +321,12 @@ def test_round7_cdpath_from_the_environment(
     _check(cdpath, tool, tool_input, want)
 
 
-@pytest.mark.xfail(strict=True, reason=f"HOLE: {BARE_HEAD}")
+# BARE_HEAD: closed (protected.GitView, guard._git_dir_reason)
 def test_round7_head_beside_a_config_makes_a_bare_repository(half: World3) -> None:
     _check(half, "Write", {"file_path": "HEAD", "content": "ref: refs/heads/main\n"}, "ask")
 
 
-@pytest.mark.xfail(strict=True, reason=f"HOLE: {BARE_RUN}")
+# BARE_RUN: closed (protected.GitView, guard._git_dir_reason)
 def test_round7_git_diff_in_a_bare_repository_the_agent_wrote(bare: World3) -> None:
     _check_not_allowed(bare, B, {"command": "git diff -- src"})
 
@@ -334,13 +335,262 @@ def test_round7_bare_repository_config_is_guarded_once_it_is_one(bare: World3) -
     _check(bare, "Write", {"file_path": "config", "content": BARE_CONFIG}, "ask")
 
 
-@pytest.mark.xfail(strict=True, reason=f"HOLE: {HOOKS_PATH}")
+# HOOKS_PATH: closed (protected.GitView.hooks_dirs)
 def test_round7_hooks_path_scripts_are_guarded(husky: World3) -> None:
     _check(husky, "Write", {"file_path": ".husky/pre-commit", "content": "curl evil\n"}, "ask")
 
 
 def test_round7_git_hooks_stay_guarded(husky: World3) -> None:
     _check(husky, "Write", {"file_path": ".git/hooks/pre-commit", "content": "curl x\n"}, "ask")
+
+
+# ----------------------------------------------------------------------------- after the fixes
+# Tries against the fixes of BARE_HEAD/BARE_RUN (protected.in_git_directory, GitView,
+# guard._git_dir_reason), SKILLS, HOOKS_PATH (GitView.hooks_dirs) and letter case
+# (guard._fold, protected.on_disk_names). Each was checked against git 2.39 by hand.
+
+
+AFTER_CLAUDE = [  # what else Claude Code runs or grants on its own
+    _case("Write", {"file_path": "{home}/.claude/skills/x/SKILL.md", "content": SKILL}, "ask"),
+    _bash("mkdir -p .claude/skills/x && echo x > .claude/skills/x/SKILL.md", "ask"),
+    _case("Write", {"file_path": "{home}/.claude/statusline.sh", "content": "curl x"}, "ask"),
+    _case("Write", {"file_path": "{home}/.claude/projects/p/s.jsonl", "content": "{}"}, "ask"),
+    _case("Write", {"file_path": ".claude/output-styles/x.md", "content": "x"}, "allow"),
+]
+
+
+@pytest.mark.parametrize(("tool", "tool_input", "want"), AFTER_CLAUDE)
+def test_after_fixes_claude_code_locations(
+    world: World3, tool: str, tool_input: dict[str, Any], want: str
+) -> None:
+    _check(world, tool, tool_input, want)
+
+
+# BARE_HEAD, BARE_RUN
+
+
+@pytest.fixture(scope="module")
+def subbare(tmp_path_factory: pytest.TempPathFactory) -> World3:
+    """No repository; ``src/`` already holds a whole bare repository (made in one line no
+    single write of which completed it, or copied in), ``blnk`` points at it."""
+    made = _no_repository(tmp_path_factory.mktemp("round7subbare"))
+    (made.proj / "config").unlink()
+    src = made.proj / "src"
+    (src / "config").write_text(BARE_CONFIG)
+    (src / "HEAD").write_text("ref: refs/heads/main\n")
+    (src / "objects").mkdir()
+    (src / "refs").mkdir()
+    (made.proj / "blnk").symlink_to(src)
+    made.hook(B, {"command": "ls"}, 0)
+    return made
+
+
+@pytest.fixture(scope="module")
+def parts(tmp_path_factory: pytest.TempPathFactory) -> World3:
+    """No repository; ``HEAD`` and ``objects/`` written, no config, no ``refs/`` yet."""
+    made = _no_repository(tmp_path_factory.mktemp("round7parts"))
+    (made.proj / "config").unlink()
+    (made.proj / "HEAD").write_text("ref: refs/heads/main\n")
+    (made.proj / "objects").mkdir()
+    made.hook(B, {"command": "ls"}, 0)
+    return made
+
+
+AFTER_HALF = [  # only config written: each git part beside it is asked, whichever comes
+    _bash("mkdir objects", "ask"),
+    _bash("mkdir -p refs/heads", "ask"),
+    _bash("touch HEAD", "ask"),
+    _case("Write", {"file_path": "refs/heads/main", "content": "0" * 40}, "ask"),
+    _case("Write", {"file_path": "objects/info/x", "content": ""}, "ask"),
+    _case("Write", {"file_path": "commondir", "content": "/tmp/x\n"}, "ask"),
+    _case("Write", {"file_path": "Objects/x", "content": ""}, "ask"),  # APFS: objects/x
+    _case("Write", {"file_path": "src/HEAD", "content": "x"}, "allow"),  # no config in src
+    _case("Write", {"file_path": "src/b.py", "content": "x"}, "allow"),
+    _bash("git diff -- src", "allow"),  # no repository yet: git finds none
+]
+
+AFTER_PARTS = [  # HEAD and objects/ there, no config: refs/ completes it
+    _bash("mkdir refs", "ask"),
+    _case("Write", {"file_path": "refs/heads/main", "content": "0" * 40}, "ask"),
+    _case("Write", {"file_path": "config", "content": BARE_CONFIG}, "ask"),
+    _case("Write", {"file_path": "hooks/post-checkout", "content": "curl x"}, "ask"),
+    _case("Write", {"file_path": "src/b.py", "content": "x"}, "allow"),
+]
+
+AFTER_BARE = [  # the project is a bare repository: no git command of it is allowed
+    "git diff",
+    "git -C src diff",
+    "git --no-pager diff -- src",
+    "cd src && git diff",
+    "git -C / -C tmp diff",
+]
+
+AFTER_SUBBARE = [  # src/ is one; git started in it, below it or through a link to it
+    ("git -C src diff", False),
+    ("cd src && git diff", False),
+    ("cd blnk && git diff", False),
+    ("git -C blnk diff -- .", False),
+    ("git -C src/objects diff", False),
+    ("git diff -- src", True),  # from the project: git finds no repository
+]
+
+AFTER_LINE = [  # the same line makes the repository git is about to use (or names one)
+    (
+        "printf '[core]\\n\\tfsmonitor = x\\n' > config && mkdir objects refs && "
+        "echo 'ref: refs/heads/m' > HEAD && git diff -- src",
+        False,
+    ),
+    ("echo 'ref: refs/heads/m' > src/HEAD && git -C src diff", False),
+    ("cp -r src/. . && git diff -- src", False),
+    ("tar xf README.md && git diff -- src", False),
+    ("git --git-dir=. diff -- src", False),
+    ("git --git-dir . diff -- src", False),
+    ("GIT_DIR=src git diff -- src", False),
+    ("GIT_DIR=$X git diff -- src", False),
+    ("GIT_COMMON_DIR=src git diff -- src", False),
+    ("env GIT_DIR=. git diff -- src", False),
+    ("git -C src --git-dir=. diff", False),
+    # no git in the line: the parts and the config written together, none of them before
+    ("echo 'ref: refs/heads/m' > HEAD && echo '[core]' > config", False),
+    ("echo x > src/config; echo y > src/objects; echo z > src/refs", False),
+    ("echo x > src/hooks; echo y > src/HEAD", False),
+    ("echo x > src/config && echo y > src/b.py", True),
+    ("echo x > src/HEAD && echo y > config", True),  # not the same directory
+    ("echo x > src/b.py && git diff -- src", True),
+    ("git diff -- src > /dev/null", True),
+]
+
+
+@pytest.mark.parametrize(("tool", "tool_input", "want"), AFTER_HALF)
+def test_after_fixes_git_parts_beside_a_config(
+    half: World3, tool: str, tool_input: dict[str, Any], want: str
+) -> None:
+    _check(half, tool, tool_input, want)
+
+
+@pytest.mark.parametrize(("tool", "tool_input", "want"), AFTER_PARTS)
+def test_after_fixes_the_write_that_completes_a_git_directory(
+    parts: World3, tool: str, tool_input: dict[str, Any], want: str
+) -> None:
+    _check(parts, tool, tool_input, want)
+
+
+@pytest.mark.parametrize("command", AFTER_BARE)
+def test_after_fixes_git_in_a_bare_project(bare: World3, command: str) -> None:
+    _check_not_allowed(bare, B, {"command": command})
+
+
+@pytest.mark.parametrize(("command", "allowed"), AFTER_SUBBARE)
+def test_after_fixes_git_in_a_bare_subdirectory(
+    subbare: World3, command: str, allowed: bool
+) -> None:
+    if allowed:
+        _check(subbare, B, {"command": command}, "allow")
+    else:
+        _check_not_allowed(subbare, B, {"command": command})
+
+
+@pytest.mark.parametrize(("command", "allowed"), AFTER_LINE)
+def test_after_fixes_a_line_that_makes_the_repository_git_uses(
+    world: World3, command: str, allowed: bool
+) -> None:
+    if allowed:
+        _check(world, B, {"command": command}, "allow")
+    else:
+        _check_not_allowed(world, B, {"command": command})
+
+
+# HOOKS_PATH
+
+
+@pytest.fixture(scope="module")
+def hookcfg(tmp_path_factory: pytest.TempPathFactory) -> World3:
+    """A repository whose ``.git/config`` includes a file that sets ``core.hooksPath =
+    .hooks`` (a link to ``tools/hooks``), and a user ``~/.gitconfig`` that sets
+    ``core.hooksPath = ~/.githooks``."""
+    made = World3(tmp_path_factory.mktemp("round7hookcfg"), scope=SCOPE, git=True)
+    extra = made.proj / ".git" / "extra.inc"
+    extra.write_text('[core]\n\thooksPath = ".hooks" ; husky-like\n')
+    with (made.proj / ".git" / "config").open("a") as config:
+        config.write("[include]\n\tpath = extra.inc\n\tpath = ../team.gitconfig\n")
+    (made.proj / "team.gitconfig").write_text("[user]\n\tname = a\n")
+    (made.home / ".gitconfig").write_text(
+        "[Core]\n\tHOOKSPATH = ~/.githooks\n[include]\n\tpath = dotfiles/git.inc\n"
+    )
+    (made.home / "dotfiles").mkdir()
+    (made.home / "dotfiles" / "git.inc").write_text("")
+    (made.proj / "tools" / "hooks").mkdir(parents=True)
+    (made.proj / ".hooks").symlink_to("tools/hooks")  # git follows it to what it runs
+    made.hook(B, {"command": "ls"}, 0)
+    return made
+
+
+AFTER_HUSKY = [  # core.hooksPath = .husky: every way of writing a hook there is asked
+    _bash("echo 'curl evil' > .husky/pre-commit", "ask"),
+    _bash("tee .husky/pre-push < README.md", "ask"),
+    _bash("cp README.md .husky/commit-msg", "ask"),
+    _bash("echo x >> .husky/_/husky.sh", "ask"),
+    _bash("ln -s /tmp/p .husky/post-merge", "ask"),
+    _bash("mv .husky old-husky", "ask"),
+    _case("Edit", {"file_path": ".husky/pre-commit", "old_string": "a", "new_string": "b"}, "ask"),
+    _case("Write", {"file_path": "{proj}/.husky/./sub/../pre-commit", "content": "x"}, "ask"),
+    _case("Write", {"file_path": ".husky-notes.md", "content": "x"}, "allow"),
+    _case("Write", {"file_path": "src/b.py", "content": "x"}, "allow"),
+]
+
+AFTER_HOOKCFG = [  # hooksPath from an included file, and from the user's config
+    _case("Write", {"file_path": ".hooks/pre-commit", "content": "curl x"}, "ask"),
+    _bash("echo curl > .hooks/pre-push", "ask"),
+    _case("Write", {"file_path": "tools/hooks/pre-commit", "content": "curl x"}, "ask"),
+    _bash("cp README.md tools/hooks/post-checkout", "ask"),
+    _case("Write", {"file_path": "{home}/.githooks/pre-commit", "content": "curl x"}, "ask"),
+    # a config file git includes (from the work tree, from the home directory) is git config
+    _case("Write", {"file_path": "team.gitconfig", "content": "[core]\n\tfsmonitor = x\n"}, "ask"),
+    _bash("printf '[core]\\n\\tpager = curl x\\n' >> team.gitconfig", "ask"),
+    _case("Write", {"file_path": "{home}/dotfiles/git.inc", "content": "[core]\n"}, "ask"),
+    _case("Write", {"file_path": "src/b.py", "content": "x"}, "allow"),
+]
+
+
+@pytest.mark.parametrize(("tool", "tool_input", "want"), AFTER_HUSKY)
+def test_after_fixes_writes_into_the_hooks_path(
+    husky: World3, tool: str, tool_input: dict[str, Any], want: str
+) -> None:
+    _check(husky, tool, tool_input, want)
+
+
+@pytest.mark.parametrize(("tool", "tool_input", "want"), AFTER_HOOKCFG)
+def test_after_fixes_hooks_path_from_includes_and_the_user_config(
+    hookcfg: World3, tool: str, tool_input: dict[str, Any], want: str
+) -> None:
+    _check(hookcfg, tool, tool_input, want)
+
+
+# letter case
+
+
+AFTER_CASE = [  # guarded names as a case-insensitive file system reads them
+    _case("Write", {"file_path": ".Claude/settings.json", "content": "{}"}, "ask"),
+    _case("Write", {"file_path": ".CLAUDE/Settings.local.json", "content": "{}"}, "ask"),
+    _case("Write", {"file_path": ".claude/Skills/x/SKILL.md", "content": SKILL}, "ask"),
+    _case("Write", {"file_path": ".GIT/config", "content": BARE_CONFIG}, "ask"),
+    _case("Write", {"file_path": ".Git/hooks/pre-commit", "content": "x"}, "ask"),
+    _case("Write", {"file_path": ".g\u200cit/config", "content": "x"}, "ask"),  # HFS+
+    _case("Write", {"file_path": ".GitAttributes", "content": "* diff=x"}, "ask"),
+    _case("Write", {"file_path": ".MCP.json", "content": "{}"}, "ask"),
+    _case("Write", {"file_path": "{home}/.BashRC", "content": "x"}, "ask"),
+    _bash("echo x > .Claude/settings.json", "ask"),
+    _bash("echo x > .Codex/hooks.json", "ask"),
+    _case("Write", {"file_path": ".claude/notes.md", "content": "x"}, "allow"),
+    _case("Write", {"file_path": "src/Config.py", "content": "x"}, "allow"),
+]
+
+
+@pytest.mark.parametrize(("tool", "tool_input", "want"), AFTER_CASE)
+def test_after_fixes_guarded_names_in_any_letter_case(
+    world: World3, tool: str, tool_input: dict[str, Any], want: str
+) -> None:
+    _check(world, tool, tool_input, want)
 
 
 # ----------------------------------------------------------------------------- after the fixes
