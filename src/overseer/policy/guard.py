@@ -584,9 +584,9 @@ def command_reason(
     ``line`` is the whole command line ``cmd`` is part of (another of its commands may
     write the script ``cmd`` runs); ``outer`` what the line that ran this one had."""
     run = _Run(
-        (outer.writer if outer else None) or line_writer(line, cmd),
-        outer.depth + 1 if outer else 0,
-        outer.seen if outer else None,
+        depth=outer.depth + 1 if outer else 0,
+        seen=outer.seen if outer else None,
+        find=lambda: (outer.writer if outer else None) or line_writer(line, cmd),
     )
     if run.depth > _MAX_DEPTH:
         return f"programs that run programs, nested too deeply to read{UNSEEN}"
@@ -1023,14 +1023,28 @@ class _Run:
     then not what runs), ``depth`` how many programs deep the guard is reading; ``seen``
     the scripts and modules already read for this call (each is judged once)."""
 
-    __slots__ = ("depth", "seen", "writer")
+    __slots__ = ("_find", "_writer", "depth", "seen")
 
     def __init__(
-        self, writer: str | None = None, depth: int = 0, seen: set[str] | None = None
+        self,
+        writer: str | None = None,
+        depth: int = 0,
+        seen: set[str] | None = None,
+        find: Callable[[], str | None] | None = None,
     ) -> None:
-        self.writer = writer
+        self._writer = writer
+        #: how to find the writer, asked only when a program's text is read: looking at
+        #: every other command of the line for every command made a 12,000-character line
+        #: of ``ls;`` take 12 s (``find`` is called once, then kept)
+        self._find = find
         self.depth = depth
         self.seen: set[str] = set() if seen is None else seen
+
+    @property
+    def writer(self) -> str | None:
+        if self._find is not None:
+            self._writer, self._find = self._find(), None
+        return self._writer
 
 
 #: Commands known to write no file (a redirection of theirs is judged as the write it is):
