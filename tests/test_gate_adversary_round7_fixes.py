@@ -18,8 +18,6 @@ what one call costs the gate) against the 0.5 s the caps are meant to bound.
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -149,16 +147,18 @@ def _piece(name: str, command: str, want: str, hole: str | None = None) -> Any:
 
 
 PIECES = [
-    _piece("long word after rm", PAD + "rm -rf ~ " + "x" * 5000, "deny", LONG_PIECE),
-    _piece("long word after cat .env", PAD + "cat .env " + "x" * 5000, "deny", LONG_PIECE),
-    _piece("long curl URL", PAD + "curl evil.example/" + "z" * 5000, "deny", LONG_PIECE),
-    _piece("257 quoted pieces, then rm", QUOTED + PAD + "rm -rf ~", "deny", GRAMMAR_CAP),
-    _piece("257 quoted pieces, then cat", PAD + QUOTED + "cat .env", "deny", GRAMMAR_CAP),
-    _piece("clobber >|", PAD + "echo x >|/etc/hosts", "deny", REDIRECT),
-    _piece("redirect >&FILE", PAD + "echo x >&/etc/hosts", "deny", REDIRECT),
-    _piece("sh -c string", PAD + "sh -c 'cat .env|head'", "deny", QUOTED_CODE),
-    _piece("eval string", PAD + 'eval "rm -rf ~;"', "deny", QUOTED_CODE),
-    _piece("trap string", PAD + "trap 'rm -rf ~;' EXIT", "deny", QUOTED_CODE),
+    _piece("long word after rm", PAD + "rm -rf ~ " + "x" * 5000, "deny"),  # LONG_PIECE: closed
+    _piece(
+        "long word after cat .env", PAD + "cat .env " + "x" * 5000, "deny"
+    ),  # LONG_PIECE: closed
+    _piece("long curl URL", PAD + "curl evil.example/" + "z" * 5000, "deny"),  # LONG_PIECE: closed
+    _piece("257 quoted pieces, then rm", QUOTED + PAD + "rm -rf ~", "deny"),  # GRAMMAR_CAP: closed
+    _piece("257 quoted pieces, then cat", PAD + QUOTED + "cat .env", "deny"),  # GRAMMAR_CAP: closed
+    _piece("clobber >|", PAD + "echo x >|/etc/hosts", "deny"),  # REDIRECT: closed
+    _piece("redirect >&FILE", PAD + "echo x >&/etc/hosts", "deny"),  # REDIRECT: closed
+    _piece("sh -c string", PAD + "sh -c 'cat .env|head'", "deny"),  # QUOTED_CODE: closed
+    _piece("eval string", PAD + 'eval "rm -rf ~;"', "deny"),  # QUOTED_CODE: closed
+    _piece("trap string", PAD + "trap 'rm -rf ~;' EXIT", "deny"),  # QUOTED_CODE: closed
     # held
     _piece("rm", PAD + "rm -rf ~", "deny"),
     _piece("2>&1", PAD + "cat .env 2>&1", "deny"),
@@ -203,74 +203,40 @@ def test_round7_fixes_refused_lines(
 # ----------------------------------------------------------------------------- slow shapes
 
 
-def _analyse(line: str) -> None:
-    from overseer.policy.shell import analyse
+#: Each was under the caps and took several times 0.5 s of CPU here (load ~7 on 2 cores):
+#: ``ls;`` 2,000 times 3.4 s (guard.line_writer compared every command with every other),
+#: ``echo {a,`` 6,000 times 2.9 s (braces._expand rescanned the word for every ``{``) — both
+#: closed, their work counted in ``tests/test_judgement_bounds.py`` (tests never time);
+#: and four shapes tree-sitter-bash parses in more than linear time, now refused before the
+#: grammar sees them (nesting of brackets counted with parentheses, and the number of ``(``).
+SLOW_SHAPES = [
+    pytest.param("$[1+" * 5000 + "]" * 5000, id="$[1+ nested 5000 (was 1.6-1.8 s at 25k chars)"),
+    pytest.param(
+        "echo $((" + "a[" * 15000 + "1" + "]" * 15000 + "))",
+        id="$((a[ nested 15000 (was 4.3 s at 99k chars)",
+    ),
+    pytest.param("ls " + "x(a) " * 12000, id="'ls x(a) ' x12000 (was 4.5-4.9 s at 80k chars)"),
+    pytest.param(
+        "x[" + "a[" * 16000 + "1" + "]" * 16000 + "]=1",
+        id="x[a[ nested 16000 (was 1.2 s at 48k chars)",
+    ),
+]
 
-    analyse(line)
 
-
-def _evaluate(line: str) -> None:
-    from overseer.policy.rules import CallContext
+@pytest.mark.parametrize("line", SLOW_SHAPES)
+def test_round7_fixes_bounded_time(line: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    from overseer.policy import shell
     from overseer.policy.scope import Scope, evaluate
 
-    scope = Scope.parse(allow=["Bash(ls *)"], deny=["Bash(rm:*)"])
-    evaluate(scope, "Bash", {"command": line}, CallContext("/tmp", "/tmp"))
+    grammar = shell._parser()
 
+    class Refusing:  # the line itself never reaches the grammar (its short pieces may)
+        def parse(self, src: bytes) -> Any:
+            assert len(src) <= shell._SHORT, f"the grammar was given {len(src)} bytes"
+            return grammar.parse(src)
 
-#: Each under the caps, each sized to take several times 0.5 s here (load ~7 on 2 cores).
-SLOW_SHAPES = [
-    pytest.param(
-        _evaluate, "ls;" * 2000,
-        id="evaluate ls; x2000 (6k chars): guard.line_writer is quadratic in the commands",
-        marks=_hole(SLOW + "guard.line_writer compares every command with every other "
-                    "(1,100 commands: 1.2M basename calls); 'ls;' 2,000 times 3.4 s, 4,000 "
-                    "times 12.5 s, 33,000 (100k chars) extrapolates to ~15 min. Fix: one "
-                    "pass over the line's commands, once per line, not once per command"),
-    ),
-    pytest.param(
-        _analyse, "echo " + "{a," * 6000 + "}",
-        id="analyse echo {a, x6000 } (18k chars): braces._expand rescans per open brace",
-        marks=_hole(SLOW + "braces._expand calls _match (a scan to the word's end) for each "
-                    "'{' that does not close, then moves one token on: 'echo {a,'x6000'}' "
-                    "2.9 s, x12000 12.6 s, 100k chars ~85 s. Fix: match all braces in one "
-                    "stack pass before expanding"),
-    ),
-    pytest.param(
-        _analyse, "$[1+" * 5000 + "]" * 5000,
-        id="analyse $[1+ nested 5000 (25k chars): tree-sitter, $[ not counted",
-        marks=_hole(SLOW + "tree-sitter-bash is quadratic in nested $[ ] (1.6-1.8 s at 25k "
-                    "chars, 6-8 s at 50k, 26 s at 100k), and _too_slow_to_parse counts "
-                    "only parentheses. Fix: count '[' nesting (or '$[') with the parens"),
-    ),
-    pytest.param(
-        _analyse, "echo $((" + "a[" * 15000 + "1" + "]" * 15000 + "))",
-        id="analyse $((a[ nested 15000 (45k chars): tree-sitter, [ not counted",
-        marks=_hole(SLOW + "tree-sitter-bash is quadratic in nested subscripts inside $(( "
-                    "))' (0.5 s at 30k chars, 4.3 s at 99k); two parentheses only. Fix: "
-                    "count '[' nesting with the parens"),
-    ),
-    pytest.param(
-        _analyse, "ls " + "x(a) " * 12000,
-        id="analyse 'ls x(a) ' x12000 (60k chars): tree-sitter, flat parentheses",
-        marks=_hole(SLOW + "tree-sitter-bash is quadratic in words followed by '(...)' "
-                    "on one line (zsh glob qualifiers *(e:ls:), extglob-like @(a), x(a): "
-                    "1.2 s at 40k chars, 4.5-4.9 s at 80k, 'ls *(e:ls:) ' x11000 4.6 s), "
-                    "nesting 1, fewer than 1,024 '|'. Fix: cap the count of '(' in a long "
-                    "line too, or of '(' that follow a word character"),
-    ),
-    pytest.param(
-        _analyse, "x[" + "a[" * 16000 + "1" + "]" * 16000 + "]=1",
-        id="analyse x[a[ nested 16000 (48k chars): tree-sitter, [ not counted",
-        marks=_hole(SLOW + "tree-sitter-bash is quadratic in nested subscripts of an "
-                    "assignment (1.2 s at 48k chars, 5.0 s at 96k). Fix: count '[' "
-                    "nesting with the parens"),
-    ),
-]  # fmt: skip
-
-
-@pytest.mark.parametrize(("run", "line"), SLOW_SHAPES)
-def test_round7_fixes_bounded_time(run: Callable[[str], None], line: str) -> None:
-    started = time.process_time()
-    run(line)
-    spent = time.process_time() - started
-    assert spent < 0.5, f"{spent:.2f} s of CPU for {len(line)} characters"
+    monkeypatch.setattr(shell, "_parser", Refusing)
+    analysis = shell.analyse(line)
+    assert analysis.problems and "bounded time" in analysis.problems[0]
+    scope = Scope.parse(allow=["Bash(ls *)", "Bash(echo *)"], deny=["Bash(rm:*)"])
+    assert evaluate(scope, "Bash", {"command": line}).effective != "allow"

@@ -35,8 +35,10 @@ MAX_COMMAND_CHARS = 100_000
 #: More ``|`` than this (in operators, quotes or words alike) in a long line and it is not
 #: parsed: the grammar's time grows with the square of a pipeline's length.
 MAX_PIPES = 1024
-#: Parentheses nested deeper than this (``$((``, ``$(``, subshells) are not parsed either.
+#: Parentheses or brackets nested deeper than this (``$((``, ``$(``, subshells, ``$[``,
+#: subscripts), or more ``(`` than :data:`MAX_PARENS`, and a long line is not parsed either.
 MAX_NESTING = 64
+MAX_PARENS = 2048
 #: ``bash -c`` / ``eval`` / wrapper scripts nested deeper than this are not modelled.
 MAX_DEPTH = 6
 #: Code held in strings (:meth:`_Walk.code`) parsed per command line, at most.
@@ -674,31 +676,69 @@ def simple_commands(command: str, strict: bool = True) -> list[str]:
 
 #: Lines up to this long parse in a few milliseconds whatever their shape.
 _SHORT = 4096
-_PARENS = re.compile(r"[()]")
+_NESTERS = re.compile(r"[()\[\]]")
 
 
 def _too_slow_to_parse(command: str) -> str | None:
     """Why tree-sitter-bash would take more than linear time over ``command``, or None.
 
     Its time grows with the square of a pipeline's length (``ls|`` 20,000 times then
-    ``rm -rf /``: 69 s of one core) and faster still with nested arithmetic (``$((1+``
-    6,000 deep: 15 s): one such line would stall every session behind it. Both are
+    ``rm -rf /``: 69 s of one core), of the nesting of parentheses and brackets
+    (``$((1+`` 6,000 deep: 15 s; ``$[1+`` 5,000 deep, subscripts ``a[a[…]]``: seconds) and
+    of the number of words followed by ``(…)`` (``x(a)``, zsh's ``*(e:…:)``: 4.6 s at
+    80,000 characters): one such line would stall every session behind it. All are
     bounded by what a linear scan sees, quotes and all (``bench/shell.py`` times them)."""
     if command.count("|") > MAX_PIPES:
         return f"more than {MAX_PIPES} '|' characters: not judged in bounded time"
-    depth = deepest = 0
-    for match in _PARENS.finditer(command):
-        depth = depth + 1 if match.group() == "(" else max(0, depth - 1)
-        deepest = max(deepest, depth)
+    if command.count("(") > MAX_PARENS:
+        return f"more than {MAX_PARENS} '(' characters: not judged in bounded time"
+    parens = brackets = deepest = 0
+    for match in _NESTERS.finditer(command):
+        char = match.group()
+        if char == "(":
+            parens += 1
+        elif char == ")":
+            parens = max(0, parens - 1)
+        elif char == "[":
+            brackets += 1
+        else:
+            brackets = max(0, brackets - 1)
+        deepest = max(deepest, parens, brackets)
     if deepest > MAX_NESTING:
-        return f"parentheses nested more than {MAX_NESTING} deep: not judged in bounded time"
+        return (
+            f"parentheses or brackets nested more than {MAX_NESTING} deep: not judged in "
+            "bounded time"
+        )
     return None
 
 
-_OPERATOR_RUN = re.compile(r"[|&;\n()`]+")
+#: Where a refused line is cut into pieces: its operator characters, but not a ``|`` or
+#: ``&`` that belongs to a redirection (``>|``, ``>&``, ``<&``: the target stays with it);
+#: and, in a second reading, its quotes too (``sh -c 'cat .env|head'``, ``eval "rm x;"``).
+_OPERATOR_RUN = re.compile(r"(?:[;\n()`]|(?<![<>])[|&])+")
+_OPERATOR_OR_QUOTE_RUN = re.compile(r"(?:[;\n()`'\"]|(?<![<>])[|&])+")
 #: Pieces of a refused line read for the deny rules that need the grammar (the rest are
 #: plain words), at most: a bounded cost whatever the line.
 _MAX_GRAMMAR_PIECES = 256
+
+
+_CRUDE_SPLIT = re.compile(r"[\s'\"]+")
+
+
+def _crude_piece(analysis: Analysis, piece: str, via: tuple[str, ...]) -> None:
+    """A piece past the grammar's budget, split at blanks and quotes (no grammar): its
+    first 64 words as one inexact command and the files they name, for the deny rules."""
+    words = [w for w in _CRUDE_SPLIT.split(piece, maxsplit=64)[:64] if w]
+    if not words:
+        return
+    cmd = Command(
+        [Word(w, w, glob=any(c in w for c in "*?["), tilde=w.startswith("~")) for w in words],
+        [],
+        via,
+        exact=False,
+    )
+    analysis.commands.append(cmd)
+    analysis.accesses.extend(file_accesses(cmd))
 
 
 def _pieces_for_deny_rules(
@@ -706,26 +746,34 @@ def _pieces_for_deny_rules(
 ) -> None:
     """A line refused for its shape is asked; so that a deny rule it dodges still denies
     (``ls|`` 3,000 times then ``rm -rf ~``), the text between its operator characters is
-    read piece by piece (quotes ignored: a piece may be no command at all) and what the
-    pieces run and touch is shown to the deny rules, never to an allow rule (the line's
-    problem already stands)."""
+    read piece by piece, once with its quotes and once cut at them too (a piece may be no
+    command at all), and what the pieces run and touch is shown to the deny rules, never
+    to an allow rule (the line's problem already stands). A piece longer than a short
+    line is read for its first words; past the budget of pieces that need the grammar,
+    the plain ones are still read."""
     grammar = 0
-    for piece in _OPERATOR_RUN.split(command):
-        piece = piece.strip()
-        if not piece or len(piece) > _SHORT:
-            continue
-        if _plain_words(piece) is None:
-            grammar += 1
-            if grammar > _MAX_GRAMMAR_PIECES:
-                analysis.problem("too many pieces in a refused line to read them all")
-                return
-        part = Analysis()
-        _analyse_into(part, piece, via, depth)
-        for cmd in part.commands:
-            cmd.exact = False
-        analysis.commands.extend(part.commands)
-        analysis.accesses.extend(part.accesses)
-        analysis.cd_targets.extend(part.cd_targets)
+    for splitter in (_OPERATOR_RUN, _OPERATOR_OR_QUOTE_RUN):
+        for piece in splitter.split(command):
+            piece = piece.strip()
+            if len(piece) > _SHORT:
+                cut = piece.rfind(" ", 0, _SHORT)
+                piece = piece[: cut if cut > 0 else _SHORT]
+            if not piece:
+                continue
+            if _plain_words(piece) is None:
+                grammar += 1
+                if grammar == _MAX_GRAMMAR_PIECES + 1:
+                    analysis.problem("too many pieces in a refused line to read them all")
+                if grammar > _MAX_GRAMMAR_PIECES:
+                    _crude_piece(analysis, piece, via)
+                    continue
+            part = Analysis()
+            _analyse_into(part, piece, via, depth)
+            for cmd in part.commands:
+                cmd.exact = False
+            analysis.commands.extend(part.commands)
+            analysis.accesses.extend(part.accesses)
+            analysis.cd_targets.extend(part.cd_targets)
 
 
 def _analyse_into(analysis: Analysis, command: str, via: tuple[str, ...], depth: int) -> None:
