@@ -12,8 +12,10 @@ Harness and worlds are round 5's and round 7's (:mod:`tests.test_gate_adversary_
 the project has no ``.ssh``. Every ``cd`` attempt was run in real bash 5.2 in the same layout
 (the key is read where the gate says deny or ask); every piece hole was run too (``rm -rf``
 removed its target, ``cat`` printed ``.env``). Held attempts are ordinary cases; holes are
-``xfail(strict=True)`` named ``HOLE: …``; the slow shapes are timed in process (CPU time,
-what one call costs the gate) against the 0.5 s the caps are meant to bound.
+``xfail(strict=True)`` named ``HOLE: …`` (all closed in the same sitting). The slow shapes
+(over 0.5 s of CPU when found) are held by asserting that the line never reaches the grammar,
+never by the clock; the quadratic loops of ours are counted in
+``tests/test_judgement_bounds.py``.
 """
 
 from __future__ import annotations
