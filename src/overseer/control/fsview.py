@@ -177,7 +177,9 @@ def context(
     files = protected_files(config, db)
     git = GitView()
     return CallContext(
-        cwd, home, root=root, resolve=with_hard_links(real_paths, files, git),
+        cwd, home, root=root, resolve=with_hard_links(
+            real_paths, files, git, home, tuple(p for p in dict.fromkeys((cwd, root)) if p)
+        ),
         expand=expand_glob, walk=walk, protected=protected_dirs(), protected_files=files,
         git_dir=git.git_dir,
         pg_store=bool(db and "://" in db), cdpath=os.environ.get("CDPATH"),

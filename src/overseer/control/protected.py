@@ -11,7 +11,9 @@ Lean: the hook calls this on every call (stdlib only, a few ``realpath`` calls).
 
 from __future__ import annotations
 
+import contextlib
 import os
+import stat
 import sys
 from collections.abc import Callable
 
@@ -90,10 +92,64 @@ def protected_dirs() -> tuple[str, ...]:
     return tuple(dict.fromkeys(found))
 
 
+#: Guarded files and directories, by where they are, that may be a link to a file the
+#: agent can write (a dotfiles repository, shared git hooks): ``~/NAME``, ``DIR/NAME`` for
+#: the session's directories, ``GITDIR/NAME``; and directories whose entries are read too.
+_HOME_LINKED = (".claude", ".codex", ".config/git", ".bashrc.d", ".claude.json")
+_PROJECT_LINKED = (".claude", ".mcp.json", ".gitattributes", ".gitmodules", ".codex")
+_GIT_LINKED = ("config", "config.worktree", "hooks")
+_LISTED = (".claude", ".codex", ".config/git", ".bashrc.d", "hooks")
+
+
+def guarded_links(
+    home: str | None, places: tuple[str, ...], git: GitView
+) -> tuple[dict[str, str], dict[str, str], dict[tuple[int, int], str]]:
+    """Where the guarded files that are links lead: ``(files, directories, inodes)`` —
+    the real path a guarded file's symlink leads to (dangling too: the file a write would
+    make) → that guarded file; the same for a guarded directory (``.git/hooks -> ../hooks``:
+    every path under the target is a hook); and a guarded file's inode when it has other
+    hard links. A write to ``dot/bashrc`` is a write to ``~/.bashrc`` when that is a link to
+    it; the path written never shows it. A few dozen ``lstat`` calls and a listing of the
+    guarded directories, once per call."""
+    candidates: list[str] = []
+    if home:
+        from overseer.policy.guard import GUARDED_HOME
+
+        candidates += [os.path.join(home, n) for n in (*sorted(GUARDED_HOME), *_HOME_LINKED)]
+    for place in places:
+        candidates += [os.path.join(place, n) for n in _PROJECT_LINKED]
+        git_dir = git.git_dir(place) or None
+        if git_dir:
+            candidates += [os.path.join(git_dir, n) for n in _GIT_LINKED]
+        candidates += git.hooks_dirs(git_dir)
+    listed: list[str] = []
+    for candidate in dict.fromkeys(candidates):
+        if os.path.basename(candidate) in _LISTED or candidate.endswith("/.config/git"):
+            with contextlib.suppress(OSError, ValueError):
+                listed += [os.path.join(candidate, n) for n in os.listdir(candidate)[:256]]
+    files: dict[str, str] = {}
+    dirs: dict[str, str] = {}
+    inodes: dict[tuple[int, int], str] = {}
+    for candidate in dict.fromkeys([*candidates, *listed]):
+        try:
+            st = os.lstat(candidate)
+        except (OSError, ValueError):
+            continue
+        if stat.S_ISLNK(st.st_mode):
+            real = os.path.realpath(candidate)
+            if real != candidate:
+                (dirs if os.path.isdir(real) else files)[real] = candidate
+        elif stat.S_ISREG(st.st_mode) and st.st_nlink > 1:
+            inodes[(st.st_dev, st.st_ino)] = candidate
+    return files, dirs, inodes
+
+
 def with_hard_links(
     resolve: Callable[[str], list[str] | None],
     files: tuple[str, ...],
     git: GitView | None = None,
+    home: str | None = None,
+    places: tuple[str, ...] = (),
 ) -> Callable[[str], list[str] | None]:
     """``resolve`` that also answers a *hard link* to one of ``files`` (the config or the
     store) with that file: a second name for the store is the store, and no path check sees
@@ -102,8 +158,11 @@ def with_hard_links(
     It answers, besides, the other names git gives a path (:class:`GitView`): a file that
     makes or is part of a git directory other than ``.git`` (a bare repository the agent
     writes file by file), a file in a ``core.hooksPath`` directory; and the path spelled as
-    it is on disk where a directory on the way is case-insensitive (APFS)."""
+    it is on disk where a directory on the way is case-insensitive (APFS); and, given the
+    ``home`` and the session's ``places``, the guarded file a path is the target of
+    (:func:`guarded_links`)."""
     ids: dict[tuple[int, int], str] | None = None
+    links: tuple[dict[str, str], dict[str, str], dict[tuple[int, int], str]] | None = None
     git = git or GitView()  # the context's, whose git_dir the guard asks (one cache)
     insensitive: dict[str, bool] = {}  # directory: is it case-insensitive
 
@@ -132,10 +191,21 @@ def with_hard_links(
         return None if answer is None else list(answer)
 
     def _resolved(path: str) -> list[str] | None:
+        nonlocal links
         found = resolve(path)
         if found is not None:
             spelled = on_disk_names(path, found, cache=insensitive)
             extra = [*spelled, *(n for p in (path, *spelled) for n in git.names(p))]
+            if home is not None or places:
+                if links is None:
+                    links = guarded_links(home, places, git)
+                file_links, dir_links, _inodes = links
+                for reached in (path, *found):
+                    if reached in file_links:
+                        extra.append(file_links[reached])
+                    for real, guarded in dir_links.items():
+                        if reached == real or reached.startswith(real.rstrip("/") + "/"):
+                            extra.append(guarded + reached[len(real) :])
             found = [*found, *(e for e in dict.fromkeys(extra) if e != path and e not in found)]
         try:
             st = os.stat(path)
@@ -144,6 +214,8 @@ def with_hard_links(
         if st.st_nlink < 2:
             return found
         same = identities().get((st.st_dev, st.st_ino))
+        if same is None and links is not None:
+            same = links[2].get((st.st_dev, st.st_ino))
         if same is None or same == path:
             return found
         return [*(found or ()), same] if found is not None else None
