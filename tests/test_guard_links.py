@@ -83,3 +83,27 @@ def test_a_hard_link_to_a_hook_or_an_rc_file(world: tuple[Path, Path]) -> None:
     os.link(proj / "zshrc", home / ".zshrc")
     for name in ("notes.sh", "zshrc"):
         assert _effective(home, proj, "Write", _write(str(proj / name))) == "ask", name
+
+
+def test_the_scripts_hook_commands_run_are_guarded(world: tuple[Path, Path]) -> None:
+    """Claude Code (and Codex) run their settings' hook commands themselves: the files
+    those commands name are as guarded as ``.claude/hooks``."""
+    home, proj = world
+    (proj / ".claude").mkdir()
+    (proj / ".claude" / "settings.json").write_text(
+        '{"hooks": {"PostToolUse": [{"matcher": "Edit", "hooks": [{"type": "command", '
+        '"command": "bash scripts/lint.sh --fix"}]}]}, '
+        '"statusLine": {"type": "command", "command": "${CLAUDE_PROJECT_DIR}/tools/line"}}'
+    )
+    (home / ".claude").mkdir()
+    (home / ".claude" / "settings.json").write_text(
+        '{"hooks": {"Stop": [{"hooks": [{"type": "command", "command": "~/bin/notify.sh"}]}]}}'
+    )
+    (proj / "bin").mkdir()
+    (home / ".codex").mkdir()
+    (home / ".codex" / "hooks.json").write_text(
+        '{"hooks": {"PreToolUse": [{"hooks": [{"command": "' + str(proj) + '/bin/gate"}]}]}}'
+    )
+    for path in ("scripts/lint.sh", "tools/line", "bin/gate"):
+        assert _effective(home, proj, "Write", _write(str(proj / path))) == "ask", path
+    assert _effective(home, proj, "Write", _write(str(proj / "scripts/other.sh"))) == "allow"

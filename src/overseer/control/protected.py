@@ -12,10 +12,13 @@ Lean: the hook calls this on every call (stdlib only, a few ``realpath`` calls).
 from __future__ import annotations
 
 import contextlib
+import json
 import os
+import shlex
 import stat
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from typing import Any
 
 #: Beside a SQLite store: its journal files, and the anchors kept next to it.
 STORE_SUFFIXES = ("", "-wal", "-shm", "-journal", ".anchors")
@@ -127,7 +130,7 @@ def guarded_links(
         if os.path.basename(candidate) in _LISTED or candidate.endswith("/.config/git"):
             with contextlib.suppress(OSError, ValueError):
                 listed += [os.path.join(candidate, n) for n in os.listdir(candidate)[:256]]
-    files: dict[str, str] = {}
+    files: dict[str, str] = dict(hook_scripts(home, places))
     dirs: dict[str, str] = {}
     inodes: dict[tuple[int, int], str] = {}
     for candidate in dict.fromkeys([*candidates, *listed]):
@@ -142,6 +145,74 @@ def guarded_links(
         elif stat.S_ISREG(st.st_mode) and st.st_nlink > 1:
             inodes[(st.st_dev, st.st_ino)] = candidate
     return files, dirs, inodes
+
+
+#: Settings files whose hook commands the agents run on their own (Claude Code's, Codex's).
+_HOOK_SETTINGS = (
+    ".claude/settings.json", ".claude/settings.local.json", ".codex/hooks.json",
+    ".codex/config.json",
+)  # fmt: skip
+_SETTINGS_LIMIT = 1 << 20
+
+
+def hook_scripts(home: str | None, places: tuple[str, ...]) -> list[tuple[str, str]]:
+    """The files the hook commands of the settings in view run, each paired with a name
+    under that settings file's ``hooks`` directory (which the guard guards): a PostToolUse
+    hook ``"$CLAUDE_PROJECT_DIR"/scripts/fmt.sh`` makes ``scripts/fmt.sh`` as guarded as
+    ``.claude/hooks/fmt.sh`` — Claude Code runs it itself, outside any tool call. Every
+    ``command`` string in the file counts (a superset: hooks, the status line), each word
+    with a ``/`` in it a path, relative ones from the project's directory."""
+    project = places[-1] if places else None
+    settings = [os.path.join(home, n) for n in _HOOK_SETTINGS] if home else []
+    for place in places:
+        settings += [os.path.join(place, n) for n in _HOOK_SETTINGS]
+    settings.append("/etc/claude-code/managed-settings.json")
+    found: list[tuple[str, str]] = []
+    for name in dict.fromkeys(settings):
+        try:
+            with open(name, "rb") as handle:
+                data = json.loads(handle.read(_SETTINGS_LIMIT))
+        except (OSError, ValueError):
+            continue
+        guarded_dir = os.path.join(os.path.dirname(name), "hooks")
+        for command in _commands(data, 0):
+            for word in _words(command, project, home):
+                for path in dict.fromkeys((word, os.path.realpath(word))):
+                    found.append((path, os.path.join(guarded_dir, os.path.basename(path))))
+    return found
+
+
+def _commands(value: Any, depth: int) -> Iterator[str]:
+    if depth > 16:
+        return
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if key == "command" and isinstance(item, str):
+                yield item
+            else:
+                yield from _commands(item, depth + 1)
+    elif isinstance(value, list):
+        for item in value[:1000]:
+            yield from _commands(item, depth + 1)
+
+
+def _words(command: str, project: str | None, home: str | None) -> list[str]:
+    for variable in ("${CLAUDE_PROJECT_DIR}", "$CLAUDE_PROJECT_DIR"):
+        command = command.replace(variable, project or "/nonexistent-project")
+    try:
+        words = shlex.split(command[:4096])
+    except ValueError:
+        words = command[:4096].split()
+    found: list[str] = []
+    for word in words:
+        if "/" not in word:
+            continue
+        if word.startswith("~/") and home:
+            word = home + word[1:]
+        if not word.startswith("/"):
+            word = os.path.join(project or "/nonexistent-project", word)
+        found.append(os.path.normpath(word))
+    return found
 
 
 def with_hard_links(
