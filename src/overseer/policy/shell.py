@@ -968,11 +968,13 @@ class _Walk:
             end = body.start_byte if body is not None else node.end_byte
             self.arithmetic(self.src[node.start_byte : end].decode("utf-8", "surrogateescape"))
             return
-        for child in node.named_children:  # declaration_command
+        for child in node.named_children:  # declaration_command, unset_command
             if child.type not in _WORD_KINDS:
                 continue  # assignments are read by :meth:`assignment`
             word = self.word(child)
-            self.subscripts([word.value], self.via, self.depth)
+            self.subscripts([word.value], self.via, self.depth)  # unset 'a[$(cmd)]' runs it
+            if node.type == "unset_command":
+                continue
             if "=" in word.value:
                 key, _, value = word.value.partition("=")
                 self.assigned(key, Word(value, word.raw, word.static), self.via, self.depth)
@@ -1249,8 +1251,20 @@ class _Walk:
             "[" in w.value and ("$" in w.value or "`" in w.value) for w in cmd.words[1:]
         ):
             analysis.problem(f"{name!r} may evaluate an array subscript that runs a command")
+            if name not in _ARITHMETIC_OPERANDS:  # its commands meet the deny rules
+                self.subscripts([w.value for w in cmd.words[1:]], via, depth)
         if name == "printf" and any(w.value.startswith("-v") for w in cmd.words[1:]):
             analysis.problem("'printf -v' assigns a variable later commands read")
+            self.printed_prompt(cmd.words[1:], via, depth)
+        for word in cmd.words[1:]:
+            if word.value.startswith("BASH_FUNC_") and "=" in word.value:
+                # ``env 'BASH_FUNC_ls%%=() { rm …; }' bash -c ls``: a child bash imports the
+                # function from its environment, and ``ls`` runs its body
+                analysis.problem("a function exported through the environment (BASH_FUNC_)")
+                body = word.value.partition("=")[2].strip()
+                if body.startswith("()"):
+                    body = body[2:]
+                self.string_code(Word(body, word.raw, word.static), "BASH_FUNC_", via, depth)
         if name in ("read", "getopts") and any(
             not w.static or w.value in ("HOME", "PWD", "OLDPWD", "CDPATH") for w in cmd.words[1:]
         ):
@@ -1500,6 +1514,24 @@ class _Walk:
         self.subscripts([value.value], via, depth)
         if name in _PROMPTS and ("$(" in value.value or "`" in value.value):
             self.code(_substitutions(value.value), name, via, depth)
+
+    def printed_prompt(self, args: Sequence[Word], via: tuple[str, ...], depth: int) -> None:
+        """``printf -v PS4 FORMAT …``: the value is the format and its arguments, and a
+        prompt's value is expanded (its ``$(…)`` run) under ``set -x``."""
+        for i, word in enumerate(args):
+            if word.value == "-v" and i + 1 < len(args):
+                target, rest = args[i + 1].value, args[i + 2 :]
+            elif word.value.startswith("-v") and len(word.value) > 2:
+                target, rest = word.value[2:], args[i + 1 :]
+            else:
+                continue
+            if target in _PROMPTS or not args[i + 1 if word.value == "-v" else i].static:
+                texts = [w.value for w in rest if "$(" in w.value or "`" in w.value]
+                if texts:
+                    self.code(
+                        [t for text in texts for t in _substitutions(text)], target, via, depth
+                    )
+            return
 
     def arithmetic(self, text: str) -> None:
         """``(( … ))``, ``$(( … ))``, ``$[ … ]``, ``${x:OFFSET}``: the text is expanded as in
@@ -1956,7 +1988,9 @@ _ARITHMETIC_OPERANDS = frozenset({
 #: ``PS4`` under ``set -x``; ``PROMPT_COMMAND``, ``PS0``, ``PS1``, ``PS2`` are never used there).
 _PROMPTS = frozenset({"PS4"})
 #: Node kinds outside the walk's model whose text bash evaluates (:meth:`_Walk.held_code`).
-_HOLDS_CODE = frozenset({"arithmetic_expansion", "c_style_for_statement", "declaration_command"})
+_HOLDS_CODE = frozenset(
+    {"arithmetic_expansion", "c_style_for_statement", "declaration_command", "unset_command"}
+)
 #: Builtins that evaluate a literal operand as an array subscript (``read 'a[$(cmd)]'``).
 _SUBSCRIPT_EVALUATORS = frozenset({"test", "[", "read", "wait", "getopts", "printf", "unset"})
 
