@@ -37,6 +37,7 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 BIN = Path(sys.executable).parent
 OVERSEER = (
@@ -265,6 +266,20 @@ def measure_hardened(env: dict[str, str], tmp: str, runs: int, gated_runs: int) 
 
     if os.getuid() != 0:
         return "run as root: the thin client refuses a gate server of its own non-root user"
+    # the server places the session where the kernel says the hook runs, not where the
+    # request says: the hook must run in the agent's directory, as the agents start it
+    os.makedirs("/tmp/bench", exist_ok=True)
+    here = os.getcwd()
+    os.chdir("/tmp/bench")
+    try:
+        return _measure_hardened(env, tmp, runs, gated_runs, thin)
+    finally:
+        os.chdir(here)
+
+
+def _measure_hardened(
+    env: dict[str, str], tmp: str, runs: int, gated_runs: int, thin: Any
+) -> Measured | str:
     with hardened_server(tmp, env) as (sock, store):
         argv = [*HOOK, "--server", sock]
         measured = Measured(*auto_decided(env, runs, hook_argv=argv))
