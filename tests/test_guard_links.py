@@ -107,3 +107,16 @@ def test_the_scripts_hook_commands_run_are_guarded(world: tuple[Path, Path]) -> 
     for path in ("scripts/lint.sh", "tools/line", "bin/gate"):
         assert _effective(home, proj, "Write", _write(str(proj / path))) == "ask", path
     assert _effective(home, proj, "Write", _write(str(proj / "scripts/other.sh"))) == "allow"
+
+
+def test_every_guarded_home_directory_that_is_a_link(world: tuple[Path, Path]) -> None:
+    """The guard's own list of home directories (fish's config, systemd user units,
+    overseer's config dir) is the list of links looked at: none written a second time."""
+    home, proj = world
+    for name in (".config/fish", ".config/systemd/user", ".config/overseer"):
+        target = proj / "dot" / name.replace("/", "_")
+        target.mkdir(parents=True)
+        (home / name).parent.mkdir(parents=True, exist_ok=True)
+        (home / name).symlink_to(target)
+        assert _effective(home, proj, "Write", _write(str(target / "x.conf"))) == "ask", name
+    assert _effective(home, proj, "Write", _write(str(proj / "dot" / "README"))) == "allow"

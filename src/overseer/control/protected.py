@@ -95,13 +95,13 @@ def protected_dirs() -> tuple[str, ...]:
     return tuple(dict.fromkeys(found))
 
 
-#: Guarded files and directories, by where they are, that may be a link to a file the
-#: agent can write (a dotfiles repository, shared git hooks): ``~/NAME``, ``DIR/NAME`` for
-#: the session's directories, ``GITDIR/NAME``; and directories whose entries are read too.
-_HOME_LINKED = (".claude", ".codex", ".config/git", ".bashrc.d", ".claude.json")
-_PROJECT_LINKED = (".claude", ".mcp.json", ".gitattributes", ".gitmodules", ".codex")
+#: Besides the guard's own lists (:mod:`overseer.policy.guard`: the home's rc files and
+#: directories, the guarded names and directories of a project), what lies under the home
+#: and the session's directories that may be a link to a file the agent can write (a
+#: dotfiles repository, shared git hooks), and the git directory's parts.
+_HOME_LINKED = (".claude", ".codex", ".claude.json")
+_PROJECT_LINKED = (".claude",)
 _GIT_LINKED = ("config", "config.worktree", "hooks")
-_LISTED = (".claude", ".codex", ".config/git", ".bashrc.d", "hooks")
 
 
 def guarded_links(
@@ -114,20 +114,22 @@ def guarded_links(
     hard links. A write to ``dot/bashrc`` is a write to ``~/.bashrc`` when that is a link to
     it; the path written never shows it. A few dozen ``lstat`` calls and a listing of the
     guarded directories, once per call."""
+    from overseer.policy.guard import _HOME_DIRS, GUARDED_DIRS, GUARDED_HOME, GUARDED_NAMES
+
     candidates: list[str] = []
     if home:
-        from overseer.policy.guard import GUARDED_HOME
-
-        candidates += [os.path.join(home, n) for n in (*sorted(GUARDED_HOME), *_HOME_LINKED)]
+        homes = (*sorted(GUARDED_HOME), *_HOME_DIRS, *_HOME_LINKED)
+        candidates += [os.path.join(home, n) for n in homes]
     for place in places:
-        candidates += [os.path.join(place, n) for n in _PROJECT_LINKED]
+        names = (*sorted(GUARDED_NAMES), *sorted(GUARDED_DIRS), *_PROJECT_LINKED)
+        candidates += [os.path.join(place, n) for n in names]
         git_dir = git.git_dir(place) or None
         if git_dir:
             candidates += [os.path.join(git_dir, n) for n in _GIT_LINKED]
         candidates += git.hooks_dirs(git_dir)
     listed: list[str] = []
     for candidate in dict.fromkeys(candidates):
-        if os.path.basename(candidate) in _LISTED or candidate.endswith("/.config/git"):
+        if os.path.basename(candidate) != ".git" and os.path.isdir(candidate):
             with contextlib.suppress(OSError, ValueError):
                 listed += [os.path.join(candidate, n) for n in os.listdir(candidate)[:256]]
     files: dict[str, str] = dict(hook_scripts(home, places))
