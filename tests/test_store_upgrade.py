@@ -114,10 +114,36 @@ def test_read_only_commands_say_the_store_is_older_rather_than_missing(tmp_path:
 
 
 def test_other_writers_still_upgrade_on_open(tmp_path: Path) -> None:
-    """The decide/kill/gate library paths keep migrating (they are not bounded by a hook
-    entry's timeout): an upgraded overseer keeps working for them without a step."""
+    """The decide/kill library paths keep migrating (they are not bounded by a hook entry's
+    timeout): an upgraded overseer keeps working for them without a step. The in-house gate
+    does not (below)."""
     db = tmp_path / "overseer.db"
     _v5_store(db)
     conn = lean.connect(str(db))
     conn.close()
     assert _version_and_rows(db)[0] == str(SCHEMA_VERSION)
+
+
+def test_the_in_house_gate_refuses_an_older_store_like_the_hook(tmp_path: Path) -> None:
+    """``overseer.gate`` is a gate too: it judges a running agent's call within a bound, so it
+    must not migrate the store under it. An older store is a closed ``errored`` decision
+    naming the command to run once, and nothing is migrated or written; registering a
+    session refuses the same way (it raises: an agent that cannot be killed must not start)."""
+    from overseer.gate import request_approval, start_session
+
+    db = tmp_path / "overseer.db"
+    _v5_store(db)
+    before = _version_and_rows(db)
+    config = tmp_path / "config.toml"
+    config.write_text(CONFIG)
+    decision = request_approval(
+        "Bash", {"command": "ls -la"}, session="sess-gate", db=str(db), config=str(config),
+        agent="dev", cwd=str(tmp_path),
+    )  # fmt: skip
+    assert not decision.allowed and decision.outcome == "errored", decision
+    assert "schema version 5" in decision.reason, decision.reason
+    assert f"overseer upgrade --db {db}" in decision.reason, decision.reason
+    assert _version_and_rows(db) == before  # nothing migrated, nothing written
+    with pytest.raises(SchemaTooOld, match="overseer upgrade"):
+        start_session("sess-gate", agent="dev", cwd=str(tmp_path), db=str(db))
+    assert _version_and_rows(db) == before

@@ -15,7 +15,9 @@ It speaks exactly the hook's store protocol (:mod:`overseer.control.core`): the 
 evaluated when the agent is known, a gated call waits as a pending approval the TUI and
 ``overseer decide`` answer, every outcome is an audit row, and a killed session is refused.
 It fails closed — a store or config problem is a ``Decision`` with ``allowed`` false and
-outcome ``errored``, never an exception (``KeyboardInterrupt`` still interrupts).
+outcome ``errored``, never an exception (``KeyboardInterrupt`` still interrupts). Like the
+hook, it never migrates a store of an older schema: it refuses it, naming
+``overseer upgrade --db PATH``.
 
 :func:`start_session` writes the native ``session_start`` record with the process id and its
 start time (``pid_started``), and registers both in the store, so ``overseer kill`` can stop
@@ -120,7 +122,10 @@ def request_approval(
         if isinstance(db, lean.LeanConn):
             conn = db
         else:
-            conn, owned = lean.connect(db), True
+            # Never migrates: a migration of a large store outlasts any call's bound, and a
+            # gate that upgrades the store under a running agent is what the hook refuses
+            # (see lean.connect); an older store is refused with the command to run once.
+            conn, owned = lean.connect(db, upgrade=False), True
         result = core.judge(
             conn,
             session=session,
@@ -219,7 +224,7 @@ def start_session(
             log.write(line)
             log.flush()
     if register:
-        conn = db if isinstance(db, lean.LeanConn) else lean.connect(db)
+        conn = db if isinstance(db, lean.LeanConn) else lean.connect(db, upgrade=False)
         try:
             core.register_process(
                 conn, session, record["pid"], record["host"],
