@@ -1611,6 +1611,10 @@ class _Walk:
         if op == "<" and operands and operands[0].is_error and self.text(operands[0]) == ">":
             # ``1<>/etc/x``: the grammar has no ``<>``; bash opens the file to read and write
             op, operands = "<>", operands[1:]
+        elif op == ">" and self._after_lone_less_than(node):
+            # ``cat <>f`` / ``cat 0<>f``: the grammar splits ``<>`` into an ERROR and ``>``;
+            # bash opens f to read and write (stdin by default), so the read is judged too
+            op = "<>"
         if not any(c.type == "file_descriptor" for c in node.children):
             at = node.start_byte
             while at > 0 and 0x30 <= self.src[at - 1] <= 0x39:
@@ -1647,6 +1651,17 @@ class _Walk:
             self.analysis.accesses.append(Access("write", target, op))
         else:
             self.analysis.problem(f"redirection {op!r} is not modelled")
+
+    def _after_lone_less_than(self, node: Any) -> bool:
+        """True when the ``>`` of ``node`` directly follows a ``<`` the grammar left out."""
+        token = next((c for c in node.children if not c.is_named), None)
+        at = token.start_byte if token is not None else node.start_byte
+        if at == 0 or self.src[at - 1 : at] != b"<":
+            return False
+        run = 0  # an odd run of backslashes before the '<' makes it a word's character
+        while at - 2 - run >= 0 and self.src[at - 2 - run] == 0x5C:
+            run += 1
+        return run % 2 == 0
 
     def zsh_clobber(self, node: Any, groups: list[list[Any]]) -> None:
         """zsh reads ``>!`` and ``>|`` (``>>!``, ``&>!``, ``>&!``…) as one operator: a write
