@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import shlex
 import stat
 import sys
@@ -106,7 +107,7 @@ _GIT_LINKED = ("config", "config.worktree", "hooks")
 
 def guarded_links(
     home: str | None, places: tuple[str, ...], git: GitView
-) -> tuple[dict[str, str], dict[str, str], dict[tuple[int, int], str]]:
+) -> tuple[dict[str, str], dict[str, str], dict[tuple[int, int], str], dict[str, str]]:
     """Where the guarded files that are links lead: ``(files, directories, inodes)`` —
     the real path a guarded file's symlink leads to (dangling too: the file a write would
     make) → that guarded file; the same for a guarded directory (``.git/hooks -> ../hooks``:
@@ -132,8 +133,10 @@ def guarded_links(
         if os.path.basename(candidate) != ".git" and os.path.isdir(candidate):
             with contextlib.suppress(OSError, ValueError):
                 listed += [os.path.join(candidate, n) for n in os.listdir(candidate)[:256]]
-    files: dict[str, str] = dict(hook_scripts(home, places))
-    dirs: dict[str, str] = {}
+    reach = hook_scripts(home, places)
+    files: dict[str, str] = dict(reach.files)
+    dirs: dict[str, str] = dict(reach.dirs)
+    pyroots: dict[str, str] = dict(reach.pyroots)
     inodes: dict[tuple[int, int], str] = {}
     for candidate in dict.fromkeys([*candidates, *listed]):
         try:
@@ -146,7 +149,34 @@ def guarded_links(
                 (dirs if os.path.isdir(real) else files)[real] = candidate
         elif stat.S_ISREG(st.st_mode) and st.st_nlink > 1:
             inodes[(st.st_dev, st.st_ino)] = candidate
-    return files, dirs, inodes
+    for project, prefixes, guarded in reach.names:
+        for prefix in prefixes:
+            pyroots[f"{project}\0{prefix}"] = guarded
+    return files, dirs, inodes, pyroots
+
+
+def _importable(path: str, root: str) -> bool:
+    """``root`` ``PROJECT\\0PREFIX``: is ``path`` under ``PROJECT`` named ``PREFIX…``. Else:
+    would a Python whose ``sys.path`` starts with ``root`` import ``path`` in place of a
+    module it meant: a module directly in ``root`` (``json.py``, ``x.so``), a package's
+    ``__init__`` there, its byte code, or a new directory (or other non-file) named like a
+    module (a package moved into place)."""
+    if "\0" in root:
+        project, prefix = root.split("\0", 1)
+        inside = path.startswith(project.rstrip("/") + "/")
+        return inside and os.path.basename(path).startswith(prefix)
+    rest = path[len(root.rstrip("/")) + 1 :] if path.startswith(root.rstrip("/") + "/") else ""
+    if not rest:
+        return False
+    parts = rest.split("/")
+    if parts[0] == "__pycache__":
+        return True
+    name = parts[-1]
+    if len(parts) == 1:
+        if name.endswith((".py", ".pyc", ".pyw", ".so", ".pyd", ".zip", ".egg")):
+            return True
+        return name.isidentifier() and not os.path.isfile(path)
+    return len(parts) == 2 and parts[0].isidentifier() and name.startswith("__init__.")
 
 
 #: Settings files whose hook commands the agents run on their own (Claude Code's, Codex's).
@@ -157,19 +187,53 @@ _HOOK_SETTINGS = (
 _SETTINGS_LIMIT = 1 << 20
 
 
-def hook_scripts(home: str | None, places: tuple[str, ...]) -> list[tuple[str, str]]:
+class HookReach:
+    """What the hook commands of the settings in view run, each paired with a guarded name
+    (under that settings file's ``hooks`` directory): ``files`` (a path), ``dirs`` (every
+    path under one), ``pyroots`` (a directory on a ``sys.path`` the hook's Python puts first:
+    a module written directly in it shadows whatever the command imports)."""
+
+    __slots__ = ("dirs", "files", "names", "pyroots")
+
+    def __init__(self) -> None:
+        self.files: list[tuple[str, str]] = []
+        self.dirs: list[tuple[str, str]] = []
+        self.pyroots: list[tuple[str, str]] = []
+        #: (project, name prefixes, guarded): a configuration file that holds code
+        #: (``.prettierrc.js``), anywhere under the project
+        self.names: list[tuple[str, tuple[str, ...], str]] = []
+
+
+def hook_scripts(home: str | None, places: tuple[str, ...]) -> HookReach:
     """The files the hook commands of the settings in view run, each paired with a name
     under that settings file's ``hooks`` directory (which the guard guards): a PostToolUse
     hook ``"$CLAUDE_PROJECT_DIR"/scripts/fmt.sh`` makes ``scripts/fmt.sh`` as guarded as
     ``.claude/hooks/fmt.sh`` — Claude Code runs it itself, outside any tool call. Every
-    ``command`` string in the file counts (a superset: hooks, the status line), each word
-    with a ``/`` in it a path, relative ones from the project's directory."""
+    ``command`` string in the file counts (a superset: hooks, the status line): each word
+    with a ``/`` in it a path, relative ones from the project's directory, and what the
+    command runs indirectly (:func:`command_reach`: ``npm run`` → ``package.json`` and
+    ``node_modules``, ``make`` → the makefiles, ``python -m pkg.mod`` → the package and the
+    modules that would shadow it, ``bash x.sh`` → ``x.sh``). A command whose reach is not
+    modelled (code in a string, an unknown program in the project) guards the project."""
     project = places[-1] if places else None
     settings = [os.path.join(home, n) for n in _HOOK_SETTINGS] if home else []
     for place in places:
         settings += [os.path.join(place, n) for n in _HOOK_SETTINGS]
     settings.append("/etc/claude-code/managed-settings.json")
-    found: list[tuple[str, str]] = []
+    reach = HookReach()
+    real_dirs: dict[str, str] = {}
+
+    def both(path: str) -> tuple[str, ...]:
+        """``path`` and where it leads: its directory resolved once per directory, the
+        path itself only when it is a link (one ``lstat``)."""
+        parent, base = os.path.split(path)
+        if parent not in real_dirs:
+            real_dirs[parent] = os.path.realpath(parent)
+        real = os.path.join(real_dirs[parent], base)
+        if os.path.islink(real):
+            real = os.path.realpath(real)
+        return (path,) if real == path else (path, real)
+
     for name in dict.fromkeys(settings):
         try:
             with open(name, "rb") as handle:
@@ -178,10 +242,19 @@ def hook_scripts(home: str | None, places: tuple[str, ...]) -> list[tuple[str, s
             continue
         guarded_dir = os.path.join(os.path.dirname(name), "hooks")
         for command in _commands(data, 0):
-            for word in _words(command, project, home):
-                for path in dict.fromkeys((word, os.path.realpath(word))):
-                    found.append((path, os.path.join(guarded_dir, os.path.basename(path))))
-    return found
+            files, dirs, pyroots, names = command_reach(command, project, home)
+            for word in dict.fromkeys([*_words(command, project, home), *files]):
+                for path in both(word):
+                    reach.files.append((path, os.path.join(guarded_dir, os.path.basename(path))))
+            for where in dict.fromkeys(dirs):
+                for path in both(where):
+                    reach.dirs.append((path, guarded_dir))
+            for where in dict.fromkeys(pyroots):
+                for path in both(where):
+                    reach.pyroots.append((path, guarded_dir))
+            if names and project:
+                reach.names.append((project, tuple(names), guarded_dir))
+    return reach
 
 
 def _commands(value: Any, depth: int) -> Iterator[str]:
@@ -198,9 +271,17 @@ def _commands(value: Any, depth: int) -> Iterator[str]:
             yield from _commands(item, depth + 1)
 
 
-def _words(command: str, project: str | None, home: str | None) -> list[str]:
+def _expand_words(command: str, project: str | None, home: str | None) -> str:
     for variable in ("${CLAUDE_PROJECT_DIR}", "$CLAUDE_PROJECT_DIR"):
         command = command.replace(variable, project or "/nonexistent-project")
+    if home:
+        for variable in ("${HOME}", "$HOME"):
+            command = command.replace(variable, home)
+    return command
+
+
+def _words(command: str, project: str | None, home: str | None) -> list[str]:
+    command = _expand_words(command, project, home)
     try:
         words = shlex.split(command[:4096])
     except ValueError:
@@ -215,6 +296,440 @@ def _words(command: str, project: str | None, home: str | None) -> list[str]:
             word = os.path.join(project or "/nonexistent-project", word)
         found.append(os.path.normpath(word))
     return found
+
+
+# ------------------------------------------------------------- what a hook command runs
+
+#: Assignments before a command that change nothing it runs (the scope's safe list).
+_SAFE_ASSIGNMENT = re.compile(
+    r"^(?:LANG|LANGUAGE|LC_[A-Z]+|TZ|TERM|NO_COLOR|FORCE_COLOR|CLICOLOR|COLUMNS|LINES|CI)="
+)
+_ASSIGNMENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*\+?=")
+
+
+def _unmodelled(command: str) -> bool:
+    """Has ``command`` shell syntax its words are not modelled through (a command that has
+    any is judged as running the whole project): an expansion or substitution (``$x``,
+    ``$(…)``, backquotes) outside single quotes, a here-document, a process substitution,
+    a group or subshell, a brace outside quotes."""
+    quote = ""
+    k = 0
+    while k < len(command):
+        c = command[k]
+        nxt = command[k + 1] if k + 1 < len(command) else ""
+        if quote == "'":
+            if c == "'":
+                quote = ""
+        elif c == "\\":
+            k += 1
+        elif c == "`" or (c == "$" and nxt and not nxt.isspace()):
+            return True
+        elif quote == '"':
+            if c == '"':
+                quote = ""
+        elif c in "'\"":
+            quote = c
+        elif c in "(){}" or (c in "<>" and nxt in "<("):
+            return True
+        k += 1
+    return bool(quote)  # an unterminated quote: not the words shlex reads
+
+
+_OPERATORS = frozenset({";", "&&", "||", "|", "&", "|&", ";;", "\n"})
+_REDIRECTIONS = frozenset({">", ">>", "<", "<>", ">&", "<&", "&>", "&>>", ">|"})
+_SHELLS = frozenset({"sh", "bash", "dash", "zsh", "ksh", "mksh", "ash", "fish", "yash"})
+_PYTHON = re.compile(r"^(?:python|pypy)[0-9.]*[a-z]*$")
+#: Interpreters whose first operand is a script they run (and ``-e``/``-c`` code).
+_SCRIPT_RUNNERS = frozenset({
+    "node", "nodejs", "deno", "bun", "ruby", "perl", "php", "lua", "luajit", "Rscript",
+    "tsx", "ts-node", "awk", "gawk", "tclsh", "julia", "pwsh", "osascript",
+})  # fmt: skip
+#: Programs that run their operands as a command: ``env``, ``nice``, ``timeout 5``...
+_WRAPPERS = frozenset({"env", "command", "exec", "nohup", "time", "nice", "timeout", "stdbuf",
+                       "chronic", "ionice", "setsid", "caffeinate", "xargs"})  # fmt: skip
+#: Options of the wrappers that take the next word as their value.
+_WRAPPER_VALUES = frozenset({"-u", "-C", "-S", "-n", "-s", "-k", "-I", "-L", "-P", "-d", "-E",
+                             "-a", "-i", "-o", "-e", "--signal", "--kill-after", "--chdir",
+                             "--unset", "--split-string"})  # fmt: skip
+_NODE_RUNNERS = frozenset({"npm", "npx", "pnpm", "pnpx", "yarn", "bunx", "corepack", "volta"})
+#: What a Node package runner reads from the project and runs: the manifest's ``scripts``
+#: and ``bin``, its config (``.npmrc``'s ``script-shell``, ``node-options``; ``.yarnrc.yml``'s
+#: ``yarnPath``; ``.pnpmfile.cjs``), the lockfiles it installs from, and the installed code.
+_NODE_FILES = (
+    "package.json", ".npmrc", ".yarnrc", ".yarnrc.yml", ".pnpmfile.cjs", "package-lock.json",
+    "npm-shrinkwrap.json", "yarn.lock", "pnpm-lock.yaml", "pnpm-workspace.yaml", "bun.lockb",
+    "bun.lock", "bunfig.toml", ".nvmrc", ".node-version",
+)  # fmt: skip
+_NODE_DIRS = ("node_modules", ".yarn", ".pnp.cjs", ".pnp.loader.mjs")
+_MAKES = frozenset({"make", "gmake", "bmake"})
+_MAKEFILES = ("GNUmakefile", "makefile", "Makefile")
+#: Python project tools that build or sync the project's environment before they run a
+#: command (a build backend runs ``setup.py``): the project's manifests and its virtualenv.
+_PY_LAUNCHERS = frozenset({"uv", "uvx", "poetry", "pdm", "hatch", "pipenv", "rye"})
+_PY_FILES = (
+    "pyproject.toml", "uv.lock", "uv.toml", "setup.py", "setup.cfg", ".python-version",
+    "poetry.lock", "Pipfile", "Pipfile.lock", "pdm.lock", "hatch.toml", "requirements.txt",
+)  # fmt: skip
+_PY_DIRS = (".venv", "venv", ".tox", ".nox")
+#: Programs that build or run the project's own code (tests, build scripts, task files):
+#: their reach is the project.
+_PROJECT_RUNNERS = frozenset({
+    "cargo", "go", "just", "task", "rake", "bundle", "gradle", "gradlew", "mvn", "mvnw",
+    "mix", "dotnet", "cmake", "ninja", "meson", "bazel", "bazelisk", "pixi", "tox", "nox",
+    "pytest", "py.test", "jest", "vitest", "mocha", "pre-commit", "lefthook", "husky",
+    "invoke", "inv", "doit", "scons", "ant", "sbt", "lein", "stack", "cabal", "swift",
+    "webpack", "vite", "rollup", "turbo", "nx", "lerna", "direnv", "mise", "rtx", "asdf",
+    "devbox", "nix", "nix-shell", "devenv",
+})  # fmt: skip
+#: Node tools that load code from configuration files they look up from each file's
+#: directory upwards: a file of one of these names anywhere in the project.
+_CONFIG_LOADERS: dict[str, tuple[str, ...]] = {
+    "prettier": ("prettier.config.", ".prettierrc"),
+    "eslint": ("eslint.config.", ".eslintrc"),
+    "stylelint": ("stylelint.config.", ".stylelintrc"),
+    "biome": ("biome.json",),
+    "tsc": ("tsconfig",),
+    "esbuild": ("esbuild.config.",),
+    "lint-staged": ("lint-staged.config.", ".lintstagedrc"),
+    "commitlint": ("commitlint.config.", ".commitlintrc"),
+    "babel": ("babel.config.", ".babelrc"),
+    "postcss": ("postcss.config.", ".postcssrc"),
+    "tailwindcss": ("tailwind.config.",),
+}
+_MAX_DEPTH = 4
+
+
+class _Reached:
+    __slots__ = ("dirs", "files", "names", "pyroots", "whole")
+
+    def __init__(self) -> None:
+        self.files: list[str] = []
+        self.dirs: list[str] = []
+        self.pyroots: list[str] = []
+        self.names: list[str] = []  # name prefixes, anywhere under the project
+        self.whole = False
+
+
+def command_reach(
+    command: str, project: str | None, home: str | None
+) -> tuple[list[str], list[str], list[str], list[str]]:
+    """The project files a hook ``command`` runs without naming them: ``(files, dirs,
+    pyroots, names)`` (see :class:`HookReach`; ``names``: prefixes of the names of
+    configuration files that hold code, anywhere under the project), for a command run in
+    ``project`` (the hook's working directory).
+
+    A superset where it models the program: package runners, make, Python's ``-m`` and its
+    ``sys.path``, interpreters' scripts, ``sh -c`` strings, the ``PATH`` entries inside the
+    project. Where it does not (code handed as a string to Python or Node, shell
+    expansions, an unknown program found in the project, a program that builds or runs the
+    project's code) the whole project is what it runs. A system program with no project
+    file argument reaches nothing. Reads ``package.json`` and the makefiles only when a
+    command needs them, and a few ``stat`` calls for ``PATH``."""
+    reached = _Reached()
+    if project:
+        _reach(command, project, home, reached, 0)
+        if reached.whole:
+            return [], [project], [], []
+    return reached.files, reached.dirs, reached.pyroots, reached.names
+
+
+def _reach(command: str, project: str, home: str | None, out: _Reached, depth: int) -> None:
+    if depth > _MAX_DEPTH or out.whole:
+        out.whole = True
+        return
+    command = _expand_words(command[:8192], project, home)
+    if _unmodelled(command):
+        out.whole = True
+        return
+    lexer = shlex.shlex(command.replace("\n", " ; "), posix=True, punctuation_chars=";&|<>")
+    lexer.whitespace_split = True
+    lexer.commenters = "#"
+    try:
+        tokens = list(lexer)
+    except ValueError:
+        out.whole = True
+        return
+    simple: list[str] = []
+    for token in [*tokens, ";"]:
+        if token in _OPERATORS or (token and set(token) <= set(";&|")):
+            if simple:
+                _reach_simple(simple, project, home, out, depth)
+            simple = []
+        else:
+            simple.append(token)
+
+
+def _in_project(path: str, project: str) -> bool:
+    return path == project or path.startswith(project.rstrip("/") + "/")
+
+
+def _path(word: str, project: str, home: str | None) -> str:
+    if word.startswith("~/") and home:
+        word = home + word[1:]
+    return os.path.normpath(os.path.join(project, word))
+
+
+def _reach_simple(
+    words: list[str], project: str, home: str | None, out: _Reached, depth: int
+) -> None:
+    kept: list[str] = []
+    k = 0
+    while k < len(words):  # redirections' targets are files written or read, not run
+        word = words[k]
+        if word.isdigit() and k + 1 < len(words) and words[k + 1] in _REDIRECTIONS:
+            k += 1  # 2>/dev/null: the descriptor
+        elif word in _REDIRECTIONS:
+            k += 2
+        else:
+            kept.append(word)
+            k += 1
+    words = kept
+    while words and _ASSIGNMENT.match(words[0]):
+        if not _SAFE_ASSIGNMENT.match(words[0]):
+            out.whole = True  # PATH=, NODE_OPTIONS=, PYTHONPATH=...: chooses what runs
+            return
+        words = words[1:]
+    if not words:
+        return
+    program = words[0]
+    name = os.path.basename(program)
+    rest = words[1:]
+    if name in _WRAPPERS:
+        while rest and (rest[0].startswith("-") or _ASSIGNMENT.match(rest[0])):
+            if _ASSIGNMENT.match(rest[0]) and not _SAFE_ASSIGNMENT.match(rest[0]):
+                out.whole = True
+                return
+            if rest[0] in ("-S", "--split-string", "-C", "--chdir") or rest[0].startswith(
+                ("-S", "--split-string=", "-C", "--chdir=")
+            ):
+                out.whole = True  # env -S 'cmd…', env -C dir: not followed
+                return
+            rest = rest[2:] if rest[0] in _WRAPPER_VALUES else rest[1:]
+        if name == "timeout" and rest:
+            rest = rest[1:]  # the duration
+        if rest:
+            _reach_simple(rest, project, home, out, depth + 1)
+        return
+    if "/" in program:
+        where = _path(program, project, home)
+        if _in_project(where, project) or _in_project(os.path.realpath(where), project):
+            out.files.append(where)  # named directly (also judged as a word with a /)
+            if os.path.isfile(where) and not _is_text_script(where):
+                out.whole = True  # a program built from the project: its reach is unknown
+                return
+    else:
+        found = _on_path(name, project, out)
+        if found is not None and _in_project(os.path.realpath(found), project):
+            # a program installed in the project (.venv/bin/black, node_modules/.bin/x):
+            # the installation it belongs to runs
+            out.dirs.append(os.path.dirname(os.path.dirname(found)))
+    if name in ("source", "."):
+        if rest:
+            out.files.append(_path(rest[0], project, home))
+        return
+    if name == "eval":
+        out.whole = True
+        return
+    if name in _SHELLS:
+        _reach_shell(rest, project, home, out, depth)
+    elif _PYTHON.match(name):
+        _reach_python(rest, project, home, out)
+    elif name in _SCRIPT_RUNNERS:
+        _reach_script_runner(name, rest, project, home, out, depth)
+    elif name in _NODE_RUNNERS:
+        _reach_node(project, out, depth, home)
+    elif name in _MAKES:
+        _reach_make(rest, project, home, out, depth)
+    elif name in _PY_LAUNCHERS:
+        out.files += [os.path.join(project, n) for n in _PY_FILES]
+        out.dirs += [os.path.join(project, n) for n in _PY_DIRS]
+        if "run" in rest[:3] or name == "uvx":
+            after = rest[rest.index("run") + 1 :] if "run" in rest[:3] else rest
+            while after and after[0].startswith("-"):
+                after = after[1:]  # options (a value-taking one is a superset's miss)
+            if after:
+                _reach_simple(after, project, home, out, depth + 1)
+    elif name in _PROJECT_RUNNERS:
+        out.whole = True
+    elif name in _CONFIG_LOADERS:
+        out.files += [os.path.join(project, n) for n in _NODE_FILES]
+        out.dirs += [os.path.join(project, n) for n in _NODE_DIRS]
+        out.names += _CONFIG_LOADERS[name]
+
+
+def _is_text_script(path: str) -> bool:
+    try:
+        with open(path, "rb") as handle:
+            return handle.read(2) == b"#!"
+    except OSError:
+        return True
+
+
+def _on_path(name: str, project: str, out: _Reached) -> str | None:
+    """Where ``PATH`` finds ``name``; each entry before it inside the project (or relative:
+    from the hook's working directory) is where a program of that name would come first."""
+    for entry in os.environ.get("PATH", "").split(os.pathsep)[:64]:
+        where = os.path.normpath(os.path.join(project, entry or "."))
+        candidate = os.path.join(where, name)
+        if _in_project(where, project):
+            out.files.append(candidate)
+        if os.path.isfile(candidate) and os.access(candidate, os.X_OK):
+            return candidate
+    return None
+
+
+def _reach_shell(
+    rest: list[str], project: str, home: str | None, out: _Reached, depth: int
+) -> None:
+    for k, word in enumerate(rest):
+        if word == "--":
+            if k + 1 < len(rest):
+                out.files.append(_path(rest[k + 1], project, home))
+            return
+        if word.startswith("-") or word.startswith("+"):
+            if "c" in word.lstrip("-+") and not word.startswith("--"):
+                if k + 1 < len(rest):
+                    _reach(rest[k + 1], project, home, out, depth + 1)  # sh -c 'CMD'
+                else:
+                    out.whole = True
+                return
+            if word in ("-o", "+o", "-O", "+O", "--rcfile", "--init-file"):
+                out.whole = word in ("--rcfile", "--init-file")
+                return
+            continue
+        out.files.append(_path(word, project, home))  # the script
+        return
+    # no script: the shell reads its commands from stdin, which no settings file shows
+    out.whole = True
+
+
+def _reach_python(rest: list[str], project: str, home: str | None, out: _Reached) -> None:
+    k = 0
+    while k < len(rest):
+        word = rest[k]
+        if word in ("-W", "-X", "--check-hash-based-pycs"):
+            k += 2
+            continue
+        if word.startswith("-") and not word.startswith("--") and "c" in word:
+            out.whole = True  # code in a string imports whatever it names
+            return
+        if word.startswith("-") and not word.startswith("--") and "m" in word:
+            module = word[word.index("m") + 1 :]
+            if not module and k + 1 < len(rest):
+                module = rest[k + 1]
+            if not module:
+                return
+            top = module.split(".")[0]
+            out.pyroots.append(project)  # sys.path[0] is the working directory
+            out.dirs.append(os.path.join(project, top))
+            out.files.append(os.path.join(project, top + ".py"))
+            return
+        if word.startswith("-"):
+            k += 1
+            continue
+        script = _path(word, project, home)
+        out.files.append(script)
+        out.pyroots.append(os.path.dirname(script))  # sys.path[0]: the script's directory
+        if os.path.isdir(script):
+            out.dirs.append(script)  # a directory (or a zip) with a __main__.py
+        return
+    out.whole = True  # no script: stdin
+
+
+def _reach_script_runner(
+    name: str, rest: list[str], project: str, home: str | None, out: _Reached, depth: int
+) -> None:
+    if name in ("node", "nodejs", "deno", "bun", "tsx", "ts-node"):
+        out.files += [os.path.join(project, n) for n in _NODE_FILES]
+        out.dirs += [os.path.join(project, n) for n in _NODE_DIRS]
+    if name in ("bun", "deno") and rest and rest[0] in ("run", "task", "x", "test"):
+        if rest[0] in ("task", "test") or name == "bun":
+            if name == "bun":
+                _reach_node(project, out, depth, home)
+            else:
+                out.whole = True
+                return
+        rest = rest[1:]
+    for word in rest:
+        if word in ("-e", "-p", "--eval", "--print", "-E", "-r", "--require", "--import", "-f"):
+            if word in ("-f",):
+                continue
+            out.whole = True  # code in a string, or a module preloaded by name
+            return
+        if word.startswith("-"):
+            continue
+        out.files.append(_path(word, project, home))
+        return
+    out.whole = True  # no script: stdin
+
+
+def _reach_node(project: str, out: _Reached, depth: int, home: str | None) -> None:
+    out.files += [os.path.join(project, n) for n in _NODE_FILES]
+    out.dirs += [os.path.join(project, n) for n in _NODE_DIRS]
+    try:
+        with open(os.path.join(project, "package.json"), "rb") as handle:
+            manifest = json.loads(handle.read(_SETTINGS_LIMIT))
+    except (OSError, ValueError):
+        return  # none yet: writing one is asked (above)
+    scripts = manifest.get("scripts") if isinstance(manifest, dict) else None
+    if isinstance(scripts, dict):
+        for script in list(scripts.values())[:200]:  # every script: a superset of the one run
+            if isinstance(script, str):
+                for word in _words(script, project, home):
+                    out.files.append(word)
+                _reach(script, project, home, out, depth + 1)
+    if isinstance(manifest, dict) and manifest.get("workspaces"):
+        out.whole = True  # the workspaces' manifests and scripts: not followed
+
+
+def _reach_make(rest: list[str], project: str, home: str | None, out: _Reached, depth: int) -> None:
+    base = project
+    files: list[str] = []
+    for k, word in enumerate(rest):
+        value = rest[k + 1] if k + 1 < len(rest) else ""
+        if word in ("-C", "--directory"):
+            base = _path(value, base, home)
+        elif word.startswith("-C") and len(word) > 2:
+            base = _path(word[2:], base, home)
+        elif word in ("-f", "--file", "--makefile"):
+            files.append(value)
+        elif word.startswith("-f") and len(word) > 2:
+            files.append(word[2:])
+        elif word.startswith(("--file=", "--makefile=", "--directory=")):
+            key, _, value = word.partition("=")
+            if key == "--directory":
+                base = _path(value, base, home)
+            else:
+                files.append(value)
+    paths = [_path(n, base, home) for n in (files or _MAKEFILES)]
+    out.files += paths
+    for path in paths:
+        try:
+            with open(path, encoding="utf-8", errors="replace") as handle:
+                text = handle.read(1 << 20)
+        except OSError:
+            continue
+        _reach_makefile(text, base, project, home, out, depth)
+
+
+def _reach_makefile(
+    text: str, base: str, project: str, home: str | None, out: _Reached, depth: int
+) -> None:
+    for line in text.replace("\\\n", " ").splitlines()[:5000]:
+        word = line.split(None, 1)
+        if word and word[0].lstrip("-") in ("include", "sinclude"):
+            for name in word[1].split() if len(word) > 1 else []:
+                if "$" in name or "*" in name:
+                    out.whole = True
+                    return
+                out.files.append(_path(name, base, home))
+        elif line.startswith("\t"):
+            recipe = line.lstrip("\t").lstrip("@-+ ")
+            for found in _words(recipe, base, home):
+                out.files.append(found)
+            _reach(recipe, project, home, out, depth + 1)
+        if out.whole:
+            return
 
 
 def with_hard_links(
@@ -235,7 +750,9 @@ def with_hard_links(
     ``home`` and the session's ``places``, the guarded file a path is the target of
     (:func:`guarded_links`)."""
     ids: dict[tuple[int, int], str] | None = None
-    links: tuple[dict[str, str], dict[str, str], dict[tuple[int, int], str]] | None = None
+    links: (
+        tuple[dict[str, str], dict[str, str], dict[tuple[int, int], str], dict[str, str]] | None
+    ) = None
     git = git or GitView()  # the context's, whose git_dir the guard asks (one cache)
     insensitive: dict[str, bool] = {}  # directory: is it case-insensitive
 
@@ -272,13 +789,16 @@ def with_hard_links(
             if home is not None or places:
                 if links is None:
                     links = guarded_links(home, places, git)
-                file_links, dir_links, _inodes = links
+                file_links, dir_links, _inodes, pyroots = links
                 for reached in (path, *found):
                     if reached in file_links:
                         extra.append(file_links[reached])
                     for real, guarded in dir_links.items():
                         if reached == real or reached.startswith(real.rstrip("/") + "/"):
                             extra.append(guarded + reached[len(real) :])
+                    for root, guarded in pyroots.items():
+                        if _importable(reached, root):
+                            extra.append(os.path.join(guarded, os.path.basename(reached)))
             found = [*found, *(e for e in dict.fromkeys(extra) if e != path and e not in found)]
         try:
             st = os.stat(path)
