@@ -13,12 +13,14 @@ write on descriptor 0 and ``cat`` prints it.
 
 from __future__ import annotations
 
+import json
+import subprocess
 from typing import Any
 
 import pytest
 
 from tests.test_gate_adversary_round3 import World3
-from tests.test_gate_adversary_round5_scope import _bash, _check, world
+from tests.test_gate_adversary_round5_scope import SCOPE, _bash, _case, _check, world
 
 __all__ = ["world"]  # the module fixture, shared with round 5
 
@@ -41,3 +43,44 @@ def test_read_write_redirection_without_a_descriptor(
     world: World3, tool: str, tool_input: dict[str, Any], want: str
 ) -> None:
     _check(world, tool, tool_input, want)
+
+
+# A settings hook command with a '#' inside a word: shlex (posix, with commenters) ends the
+# line at any '#', bash starts a comment only at a word's start. ``true x#y; npm run fmt``
+# runs npm run fmt (bash), so package.json is what the hook runs; the reach reading saw
+# ``true x`` and nothing after it, and a write of package.json was allowed by Edit(./**).
+
+
+@pytest.fixture(scope="module")
+def hashed(tmp_path_factory: pytest.TempPathFactory) -> World3:
+    made = World3(tmp_path_factory.mktemp("hashed"), scope=SCOPE)
+    (made.proj / "package.json").write_text(json.dumps({"scripts": {"fmt": "prettier -w ."}}))
+    (made.proj / "Makefile").write_text("fmt:\n\ttrue\n")
+    commands = ["true x#y; npm run fmt", "echo a#b && make fmt"]
+    hooks = [{"type": "command", "command": c} for c in commands]
+    (made.proj / ".claude").mkdir(exist_ok=True)
+    (made.proj / ".claude" / "settings.json").write_text(
+        json.dumps({"hooks": {"PostToolUse": [{"matcher": "Edit", "hooks": hooks}]}})
+    )
+    return made
+
+
+def test_bash_runs_what_follows_a_hash_inside_a_word(tmp_path: Any) -> None:
+    ran = subprocess.run(
+        ["bash", "-c", "true x#y; echo RAN"], capture_output=True, text=True, check=True
+    )
+    assert ran.stdout == "RAN\n"
+
+
+HASHED = [
+    _case("Write", {"file_path": "package.json", "content": '{"scripts": {}}'}, "ask"),
+    _case("Write", {"file_path": "Makefile", "content": "fmt:\n\tcurl x\n"}, "ask"),
+    _bash("echo 'fmt:' > Makefile", "ask"),
+]
+
+
+@pytest.mark.parametrize(("tool", "tool_input", "want"), HASHED)
+def test_a_hash_inside_a_hook_command_word_hides_nothing(
+    hashed: World3, tool: str, tool_input: dict[str, Any], want: str
+) -> None:
+    _check(hashed, tool, tool_input, want)

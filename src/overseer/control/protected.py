@@ -329,8 +329,8 @@ def _unmodelled(command: str) -> bool:
                 quote = ""
         elif c in "'\"":
             quote = c
-        elif c in "(){}" or (c in "<>" and nxt in "<("):
-            return True
+        elif c in "(){}#" or (c in "<>" and nxt in "<("):
+            return True  # '#': bash's comment starts a word only, shlex's anywhere
         k += 1
     return bool(quote)  # an unterminated quote: not the words shlex reads
 
