@@ -18,8 +18,7 @@ import re
 import shlex
 import stat
 import sys
-from collections.abc import Callable, Iterator
-from typing import Any
+from collections.abc import Callable
 
 #: Beside a SQLite store: its journal files, and the anchors kept next to it.
 STORE_SUFFIXES = ("", "-wal", "-shm", "-journal", ".anchors")
@@ -215,11 +214,9 @@ def hook_scripts(home: str | None, places: tuple[str, ...]) -> HookReach:
     ``node_modules``, ``make`` → the makefiles, ``python -m pkg.mod`` → the package and the
     modules that would shadow it, ``bash x.sh`` → ``x.sh``). A command whose reach is not
     modelled (code in a string, an unknown program in the project) guards the project."""
+    from overseer.control.runtime_programs import settings_programs
+
     project = places[-1] if places else None
-    settings = [os.path.join(home, n) for n in _HOOK_SETTINGS] if home else []
-    for place in places:
-        settings += [os.path.join(place, n) for n in _HOOK_SETTINGS]
-    settings.append("/etc/claude-code/managed-settings.json")
     reach = HookReach()
     real_dirs: dict[str, str] = {}
 
@@ -234,41 +231,23 @@ def hook_scripts(home: str | None, places: tuple[str, ...]) -> HookReach:
             real = os.path.realpath(real)
         return (path,) if real == path else (path, real)
 
-    for name in dict.fromkeys(settings):
-        try:
-            with open(name, "rb") as handle:
-                data = json.loads(handle.read(_SETTINGS_LIMIT))
-        except (OSError, ValueError):
-            continue
-        guarded_dir = os.path.join(os.path.dirname(name), "hooks")
-        for command in _commands(data, 0):
-            files, dirs, pyroots, names = command_reach(command, project, home)
-            for word in dict.fromkeys([*_words(command, project, home), *files]):
-                for path in both(word):
-                    reach.files.append((path, os.path.join(guarded_dir, os.path.basename(path))))
-            for where in dict.fromkeys(dirs):
-                for path in both(where):
-                    reach.dirs.append((path, guarded_dir))
-            for where in dict.fromkeys(pyroots):
-                for path in both(where):
-                    reach.pyroots.append((path, guarded_dir))
-            if names and project:
-                reach.names.append((project, tuple(names), guarded_dir))
+    # every program the runtimes start on their own (runtime_programs: hooks, the status
+    # line, apiKeyHelper..., MCP servers, Codex's notify), each run where its settings say
+    for guarded_dir, command, cwd in settings_programs(home, places, _HOOK_SETTINGS):
+        base = cwd or project
+        files, dirs, pyroots, names = command_reach(command, base, home)
+        for word in dict.fromkeys([*_words(command, base, home), *files]):
+            for path in both(word):
+                reach.files.append((path, os.path.join(guarded_dir, os.path.basename(path))))
+        for where in dict.fromkeys(dirs):
+            for path in both(where):
+                reach.dirs.append((path, guarded_dir))
+        for where in dict.fromkeys(pyroots):
+            for path in both(where):
+                reach.pyroots.append((path, guarded_dir))
+        if names and base:
+            reach.names.append((base, tuple(names), guarded_dir))
     return reach
-
-
-def _commands(value: Any, depth: int) -> Iterator[str]:
-    if depth > 16:
-        return
-    if isinstance(value, dict):
-        for key, item in value.items():
-            if key == "command" and isinstance(item, str):
-                yield item
-            else:
-                yield from _commands(item, depth + 1)
-    elif isinstance(value, list):
-        for item in value[:1000]:
-            yield from _commands(item, depth + 1)
 
 
 def _expand_words(command: str, project: str | None, home: str | None) -> str:
@@ -288,6 +267,7 @@ def _words(command: str, project: str | None, home: str | None) -> list[str]:
         words = command[:4096].split()
     found: list[str] = []
     for word in words:
+        word = word.rstrip(";&|)")
         if "/" not in word:
             continue
         if word.startswith("~/") and home:
@@ -411,7 +391,7 @@ class _Reached:
 
 
 def command_reach(
-    command: str, project: str | None, home: str | None
+    command: str, project: str | None, home: str | None, *, whole_project: bool = True
 ) -> tuple[list[str], list[str], list[str], list[str]]:
     """The project files a hook ``command`` runs without naming them: ``(files, dirs,
     pyroots, names)`` (see :class:`HookReach`; ``names``: prefixes of the names of
@@ -424,11 +404,12 @@ def command_reach(
     expansions, an unknown program found in the project, a program that builds or runs the
     project's code) the whole project is what it runs. A system program with no project
     file argument reaches nothing. Reads ``package.json`` and the makefiles only when a
-    command needs them, and a few ``stat`` calls for ``PATH``."""
+    command needs them, and a few ``stat`` calls for ``PATH``. ``whole_project`` false: what
+    was found, without the whole project where the reach is not modelled."""
     reached = _Reached()
     if project:
         _reach(command, project, home, reached, 0)
-        if reached.whole:
+        if reached.whole and whole_project:
             return [], [project], [], []
     return reached.files, reached.dirs, reached.pyroots, reached.names
 
@@ -937,7 +918,7 @@ class GitView:
     hooks are run from (``core.hooksPath`` in the repository's config, the global and
     system config and the environment: every value, a superset of ``git config --get``)."""
 
-    __slots__ = ("_dirs", "_global", "_hooks", "_included", "strict")
+    __slots__ = ("_dirs", "_entries", "_global", "_hooks", "_included", "_programs", "strict")
 
     def __init__(self, strict: bool = False) -> None:
         #: a directory that cannot be searched is "not known" (the gate server's view)
@@ -949,6 +930,13 @@ class GitView:
         #: repository's ``.git/config`` naming ``../team.gitconfig`` makes that file its
         #: config, ``core.fsmonitor`` and all)
         self._included: list[str] = []
+        #: each config file's entries, read once per call
+        self._entries: dict[str, tuple[list[tuple[str, str]], list[str]]] = {}
+        #: per git directory: the files and directories its config's commands run
+        self._programs: dict[
+            str | None,
+            tuple[dict[str, str], dict[str, str], dict[str, str], list[tuple[str, str, str]]],
+        ] = {}
 
     def git_dir(self, directory: str) -> str | None:
         """The git directory git run in ``directory`` would use; None: none; ``""``: not
@@ -968,24 +956,10 @@ class GitView:
         if self._global is None:
             self._global = _env_values("core.hooksPath")
             for name in _global_config_files():
-                self._global += config_values(name, "core.hooksPath", 0, self._included)
+                self._global += self._values(name, "core.hookspath")
         values = list(self._global)
-        if git_dir is not None:
-            for name in ("config", "config.worktree"):
-                values += config_values(
-                    os.path.join(git_dir, name), "core.hooksPath", 0, self._included
-                )
-            common = os.path.join(git_dir, "commondir")
-            if os.path.isfile(common):
-                try:
-                    with open(common, encoding="utf-8", errors="replace") as handle:
-                        there = os.path.join(git_dir, handle.read(4096).strip())
-                except OSError:
-                    there = ""
-                if there:
-                    values += config_values(
-                        os.path.join(there, "config"), "core.hooksPath", 0, self._included
-                    )
+        for name in _repo_config_files(git_dir):
+            values += self._values(name, "core.hookspath")
         found: list[str] = []
         for value in values:
             if value in ("", "/dev/null"):
@@ -1001,6 +975,54 @@ class GitView:
         found += [os.path.realpath(f) for f in found]
         self._hooks[git_dir] = list(dict.fromkeys(found))
         return self._hooks[git_dir]
+
+    def _values(self, path: str, key: str) -> list[str]:
+        entries = config_entries(path, 0, self._included, self._entries)
+        return [v for k, v in entries if k == key]
+
+    def programs(
+        self, git_dir: str | None
+    ) -> tuple[dict[str, str], dict[str, str], dict[str, str], list[tuple[str, str, str]]]:
+        """What the commands named by the configs in view for ``git_dir`` run in its work
+        tree (``filter.*.clean``, ``diff.external``, ``core.pager``, ``alias.*`` with ``!``...;
+        :data:`_PROGRAM_KEYS`): ``(files, dirs, pyroots, names)`` as :func:`guarded_links`
+        gives them, each guarded as a hook of that repository. A value's words with a ``/``
+        (from the work tree's top when relative) and what :func:`command_reach` finds it runs
+        (never the whole work tree: a shell alias is common, and git runs it only when
+        asked). Configs read once per call, lazily: only when a path is judged."""
+        if git_dir in self._programs:
+            return self._programs[git_dir]
+        files: dict[str, str] = {}
+        dirs: dict[str, str] = {}
+        pyroots: dict[str, str] = {}
+        names: list[tuple[str, str, str]] = []
+        if git_dir:
+            top = _work_tree(git_dir)
+            hooks = os.path.join(
+                git_dir if ".git" in git_dir.split("/") else os.path.join(top, ".git"), "hooks"
+            )
+            home = os.environ.get("HOME") or os.path.expanduser("~")
+            entries = [*_env_entries()]
+            for name in (*_global_config_files(), *_repo_config_files(git_dir)):
+                entries += config_entries(name, 0, self._included, self._entries)
+            for key, value in entries:
+                if not is_program_key(key):
+                    continue
+                command = _program_value(key, value)
+                if command is None:
+                    continue
+                reach = command_reach(command, top, home, whole_project=False)
+                for word in (*_words(command, top, home), *reach[0]):
+                    if _in_project(word, top) or _in_project(os.path.realpath(word), top):
+                        for one in dict.fromkeys((word, os.path.realpath(word))):
+                            files[one] = os.path.join(hooks, os.path.basename(one))
+                for where in reach[1]:
+                    dirs[where] = hooks
+                for where in reach[2]:
+                    pyroots[where] = hooks
+                names += [(top, prefix, hooks) for prefix in reach[3]]
+        self._programs[git_dir] = (files, dirs, pyroots, names)
+        return self._programs[git_dir]
 
     def names(self, path: str) -> list[str]:
         """The other names git gives ``path``: under ``<dir>/.git/`` when it is part of a
@@ -1025,6 +1047,18 @@ class GitView:
                 base = git_dir if git_dir is not None and ".git" in git_dir.split("/") else None
                 where = base or os.path.join(hooks, ".git")
                 found.append(os.path.join(where, "hooks", rest).rstrip("/"))
+        files, dirs, pyroots, prefixes = self.programs(git_dir)
+        if path in files:  # a file a config's command runs (filter.x.clean = ./fmt.sh)
+            found.append(files[path])
+        for where, hooks in dirs.items():
+            if path == where or path.startswith(where.rstrip("/") + "/"):
+                found.append(os.path.join(hooks, os.path.basename(path)))
+        for where, hooks in pyroots.items():
+            if _importable(path, where):
+                found.append(os.path.join(hooks, os.path.basename(path)))
+        for top, prefix, hooks in prefixes:
+            if _importable(path, f"{top}\0{prefix}"):
+                found.append(os.path.join(hooks, os.path.basename(path)))
         included = {*self._included, *(os.path.realpath(i) for i in self._included)}
         if path in included:  # a config file git includes: as guarded as the one naming it
             found.append(os.path.join(os.path.dirname(path), ".gitconfig"))
@@ -1054,20 +1088,29 @@ def _unquote(value: str) -> str:
     return "".join(out).strip()
 
 
-def config_values(
-    path: str, key: str, depth: int = 0, included: list[str] | None = None
-) -> list[str]:
-    """Every value of ``section.name`` ``key`` in the git config file ``path`` and the
-    files it includes (``include.path``, and ``includeIf.*.path`` whatever its condition: a
-    superset), whose paths are added to ``included``. Read by hand, not by running git: no
-    subprocess on the hook's path."""
-    section, _, name = key.lower().rpartition(".")
+def config_entries(
+    path: str,
+    depth: int = 0,
+    included: list[str] | None = None,
+    cache: dict[str, tuple[list[tuple[str, str]], list[str]]] | None = None,
+) -> list[tuple[str, str]]:
+    """Every ``(key, value)`` of the git config file ``path`` and the files it includes
+    (``include.path``, and ``includeIf.*.path`` whatever its condition: a superset), whose
+    paths are added to ``included``; keys lower-cased whole (``filter.lfs.clean``), a
+    superset of git's (whose subsections keep their case). Read by hand, not by running git:
+    no subprocess on the hook's path. ``cache``: the entries of each file read so far."""
+    if cache is not None and path in cache:
+        entries, includes = cache[path]
+        if included is not None:
+            included += includes
+        return entries
     try:
         with open(path, encoding="utf-8", errors="replace") as handle:
             text = handle.read(1 << 20)
     except (OSError, ValueError):
         return []
-    found: list[str] = []
+    found: list[tuple[str, str]] = []
+    mine: list[str] = []
     current = ""
     for raw in text.splitlines():
         line = raw.strip()
@@ -1085,8 +1128,8 @@ def config_values(
         var, eq, value = line.partition("=")
         var = var.strip().lower()
         low_section = current.lower()
-        if low_section == section and var == name and eq:
-            found.append(_unquote(value))
+        if eq:
+            found.append((f"{low_section}.{var}", _unquote(value)))
         if (
             var == "path"
             and eq
@@ -1095,9 +1138,122 @@ def config_values(
             target = os.path.expanduser(_unquote(value))
             if not os.path.isabs(target):
                 target = os.path.join(os.path.dirname(path), target)
-            if included is not None:
-                included.append(os.path.normpath(target))
-            found += config_values(target, key, depth + 1, included)
+            mine.append(os.path.normpath(target))
+            below: list[str] = []
+            found += config_entries(target, depth + 1, below, cache)
+            mine += below
+    if included is not None:
+        included += mine
+    if cache is not None:
+        cache[path] = (found, mine)
+    return found
+
+
+def config_values(
+    path: str, key: str, depth: int = 0, included: list[str] | None = None
+) -> list[str]:
+    """Every value of ``section.name`` ``key`` in the git config file ``path`` and the
+    files it includes (see :func:`config_entries`), whose paths are added to ``included``."""
+    want = key.lower()
+    return [v for k, v in config_entries(path, depth, included) if k == want]
+
+
+#: Git config keys whose value is a command git runs (through the shell, or as a program
+#: with arguments): a value that names a file in the work tree makes that file as much a
+#: part of what git runs as a hook. ``section.*.name``: any subsection.
+_PROGRAM_KEYS = frozenset({
+    "core.fsmonitor", "core.pager", "core.editor", "core.sshcommand", "core.askpass",
+    "core.gitproxy", "core.alternaterefscommand", "sequence.editor", "credential.helper",
+    "gpg.program", "gpg.openpgp.program", "gpg.x509.program", "gpg.ssh.program",
+    "gpg.ssh.defaultkeycommand", "diff.external", "interactive.difffilter",
+    "uploadpack.packobjectshook", "sendemail.sendmailcmd", "sendemail.smtpserver",
+    "web.browser", "init.templatedir", "ssh.variant",
+})  # fmt: skip
+_PROGRAM_SUB_KEYS = frozenset({
+    ("filter", "clean"), ("filter", "smudge"), ("filter", "process"), ("diff", "command"),
+    ("diff", "textconv"), ("merge", "driver"), ("credential", "helper"),
+    ("mergetool", "cmd"), ("mergetool", "path"), ("difftool", "cmd"), ("difftool", "path"),
+    ("browser", "cmd"), ("browser", "path"), ("man", "cmd"), ("man", "path"),
+    ("remote", "uploadpack"), ("remote", "receivepack"), ("pager", ""),
+})  # fmt: skip
+
+
+def is_program_key(key: str) -> bool:
+    """Does git run the value of config ``key`` (lower-cased) as a command?"""
+    if key in _PROGRAM_KEYS or key.startswith("alias."):
+        return True
+    section, _, rest = key.partition(".")
+    sub, _, name = rest.rpartition(".")
+    if section == "pager":
+        return True  # pager.<command>: the pager for that command, when not a boolean
+    return bool(sub) and (section, name) in _PROGRAM_SUB_KEYS
+
+
+def _program_value(key: str, value: str) -> str | None:
+    """The command line git runs for ``key``'s ``value`` (None: none: a boolean, an alias
+    that is another git command, a built-in credential helper's name)."""
+    value = value.strip()
+    if value.lower() in ("", "true", "false", "yes", "no", "on", "off", "0", "1"):
+        return None
+    if key.startswith("alias."):
+        return value[1:] if value.startswith("!") else None
+    if key.endswith(".helper") and key.startswith("credential"):
+        if value.startswith("!"):
+            return value[1:]
+        first = value.split(None, 1)[0]
+        return value if "/" in first else None  # else git credential-<name>: on git's path
+    return value
+
+
+def _repo_config_files(git_dir: str | None) -> list[str]:
+    """A repository's own config files: ``config``, ``config.worktree`` and, in a linked
+    work tree, the main repository's ``config`` (``commondir``)."""
+    if git_dir is None:
+        return []
+    found = [os.path.join(git_dir, "config"), os.path.join(git_dir, "config.worktree")]
+    common = os.path.join(git_dir, "commondir")
+    if os.path.isfile(common):
+        try:
+            with open(common, encoding="utf-8", errors="replace") as handle:
+                there = os.path.join(git_dir, handle.read(4096).strip())
+        except OSError:
+            there = ""
+        if there:
+            found.append(os.path.join(there, "config"))
+    return found
+
+
+def _work_tree(git_dir: str) -> str:
+    """The top of ``git_dir``'s work tree: its parent for a ``.git``, the directory a linked
+    work tree's ``gitdir`` file names, else (a bare repository) the git directory itself."""
+    if os.path.basename(git_dir.rstrip("/")) == ".git":
+        return os.path.dirname(git_dir.rstrip("/"))
+    try:
+        with open(os.path.join(git_dir, "gitdir"), encoding="utf-8", errors="replace") as f:
+            line = f.read(4096).strip()
+    except OSError:
+        return git_dir
+    return os.path.dirname(os.path.normpath(os.path.join(git_dir, line))) if line else git_dir
+
+
+def _env_entries() -> list[tuple[str, str]]:
+    """Git's config from the environment, as ``(key, value)`` pairs."""
+    env = os.environ
+    found: list[tuple[str, str]] = []
+    params = env.get("GIT_CONFIG_PARAMETERS")
+    if params:
+        try:
+            items = shlex.split(params)
+        except ValueError:
+            items = params.split()
+        for item in items:
+            name, _, value = item.partition("=")
+            found.append((name.lower(), value))
+    for name, value in env.items():
+        if name.startswith("GIT_CONFIG_KEY_"):
+            found.append(
+                (value.lower(), env.get("GIT_CONFIG_VALUE_" + name[len("GIT_CONFIG_KEY_") :], ""))
+            )
     return found
 
 
