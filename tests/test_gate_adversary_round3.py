@@ -280,7 +280,8 @@ HELD: list[tuple[str, dict[str, Any], str]] = [
     (B, {"command": "ls -la \\\n; rm -rf ~"}, "deny"),
     (B, {"command": "rm${IFS}-rf ~"}, "ask"),
     (B, {"command": "x=rm; $x -rf ~"}, "ask"),
-    (B, {"command": "PROMPT_COMMAND='rm -rf ~' bash -i"}, "ask"),
+    # bash -i runs PROMPT_COMMAND before its first prompt: judged as code (round 8)
+    (B, {"command": "PROMPT_COMMAND='rm -rf ~' bash -i"}, "deny"),
     # files reached through the shell
     (B, {"command": 'echo "$(<.env)"'}, "deny"),
     (B, {"command": "exec 3<.env; cat <&3"}, "deny"),

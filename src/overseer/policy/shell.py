@@ -515,7 +515,10 @@ class Command:
 class Analysis:
     """Everything one command line runs and touches, and what could not be modelled."""
 
-    __slots__ = ("accesses", "cd_targets", "commands", "data", "problems", "strings")
+    __slots__ = (
+        "accesses", "cd_targets", "commands", "data", "evaluates", "problems", "strings",
+        "values",
+    )  # fmt: skip
 
     def __init__(self) -> None:
         self.commands: list[Command] = []
@@ -530,6 +533,10 @@ class Analysis:
         #: every ``cd``/``pushd`` target (None: unknown), in order: relative paths may be
         #: relative to any of them
         self.cd_targets: list[Word | None] = []
+        #: every value assigned in the line (at most :data:`MAX_STRING_SCRIPTS`), and
+        #: whether a zsh ``${(e)…}`` may evaluate them (:meth:`_Walk.zsh`)
+        self.values: list[str] = []
+        self.evaluates = False
 
     @property
     def exact(self) -> bool:
@@ -913,6 +920,39 @@ class _Walk:
                     literal_spans.append(body)
         self.continuations(literal_spans)
         self.coverage(root)
+        if (
+            (b"(" in self.src or b"${" in self.src)
+            and "zsh reading" not in self.via  # the line it is read from had its own
+            and _ZSH_HINT.search(text := self.src.decode("utf-8", "surrogateescape"))
+        ):
+            reading = _zsh_reading(text)
+            if reading is not None:
+                self.zsh(text, *reading)
+
+    def zsh(self, text: str, reading: str, codes: list[str], evaluates: bool) -> None:
+        """What zsh makes of a line bash cannot read (:func:`_zsh_reading`): the line is not
+        modelled, and for the deny rules the line as zsh reads it (its glob groups as brace
+        expansions, ``${:-WORD}`` as WORD) is read too, never as exact; the code an ``(e)``
+        flag evaluates is judged, and with it every value assigned in the line (and after
+        it): ``x='$(CODE)'; echo ${(e)x}`` runs CODE."""
+        analysis = self.analysis
+        analysis.problem("zsh reads glob groups, ${:-word} or ${(e)…} here")
+        if codes:
+            self.code(codes, "zsh (e) flag", self.via, self.depth)
+        if evaluates and not analysis.evaluates:
+            analysis.evaluates = True
+            values = [s for value in analysis.values for s in _substitutions(value)]
+            self.code(values, "zsh (e) flag", self.via, self.depth)
+        if reading == text or self.depth >= MAX_DEPTH:
+            return
+        part = Analysis()
+        part.values, part.evaluates = analysis.values, analysis.evaluates
+        _analyse_into(part, reading, (*self.via, "zsh reading"), self.depth + 1)
+        for cmd in part.commands:
+            cmd.exact = False
+        analysis.commands.extend(part.commands)
+        analysis.accesses.extend(part.accesses)
+        analysis.cd_targets.extend(part.cd_targets)
 
     # -- pieces -----------------------------------------------------------------------
 
@@ -1013,6 +1053,12 @@ class _Walk:
                 if any(n.type == "process_substitution" for n in _nodes(child)):
                     self.analysis.problem("process substitution in an assignment")
                 value = self.word(child)
+                if child.type == "array" and name:
+                    # ``PROMPT_COMMAND=('CODE')``, zsh's ``functions+=(NAME 'CODE')``: each
+                    # element is a value later commands may read (or run)
+                    for element in child.named_children:
+                        if element.type != "comment":
+                            self.assigned(name, self.word(element), self.via, self.depth)
         if not name:
             self.analysis.problem("an assignment this analyser cannot read")
         self.subscripts([self.text(node)], self.via, self.depth)
@@ -1510,10 +1556,20 @@ class _Walk:
     def assigned(self, name: str, value: Word, via: tuple[str, ...], depth: int) -> None:
         """A variable's value may be evaluated later (``(( x ))``, ``[[ $x -eq 0 ]]``,
         ``${!x}``, a child's arithmetic): its subscripts are judged; ``PS4`` is expanded
-        as a prompt (command substitution included) before each command under ``set -x``."""
+        as a prompt (command substitution included) before each command under ``set -x``,
+        ``PS0``-``PS2`` in an interactive shell; a :data:`_CODE_VARIABLES` value is code."""
         self.subscripts([value.value], via, depth)
-        if name in _PROMPTS and ("$(" in value.value or "`" in value.value):
-            self.code(_substitutions(value.value), name, via, depth)
+        analysis = self.analysis
+        if len(analysis.values) < MAX_STRING_SCRIPTS:
+            analysis.values.append(value.value)
+        if analysis.evaluates:  # a zsh ``${(e)x}`` seen: the value may be evaluated
+            self.code(_substitutions(value.value), "zsh (e) flag", via, depth)
+        base = name.partition("[")[0]  # ``functions[ls]=CODE``, ``PROMPT_COMMAND[1]=CODE``
+        if base in _CODE_VARIABLES:
+            self.analysis.problem(f"{base} holds shell code run later")
+            self.string_code(value, base, via, depth)
+        elif base in _PROMPTS and ("$(" in value.value or "`" in value.value):
+            self.code(_substitutions(value.value), base, via, depth)
 
     def printed_prompt(self, args: Sequence[Word], via: tuple[str, ...], depth: int) -> None:
         """``printf -v PS4 FORMAT …``: the value is the format and its arguments, and a
@@ -1525,6 +1581,10 @@ class _Walk:
                 target, rest = word.value[2:], args[i + 1 :]
             else:
                 continue
+            if target.partition("[")[0] in _CODE_VARIABLES:
+                # ``printf -v PROMPT_COMMAND 'CODE'`` (checked): the value is the format
+                # (and its arguments): each is judged as the code it may be
+                self.code([w.value for w in rest if w.static], target, via, depth)
             if target in _PROMPTS or not args[i + 1 if word.value == "-v" else i].static:
                 texts = [w.value for w in rest if "$(" in w.value or "`" in w.value]
                 if texts:
@@ -1961,6 +2021,240 @@ def _glob_qualifiers(text: str) -> list[str]:
     return [c for c in dict.fromkeys(out) if c.strip()]
 
 
+#: A zsh reading is looked for when a line has a ``(`` that starts no substitution, or a
+#: ``${`` with flags or no name (cheap: most lines have neither).
+_ZSH_HINT = re.compile(r"\$\{[=~^]*[(:]|(?<![$<>=])\((?!\))")
+#: At most this many ``(`` and ``${`` of one line are read for zsh (a bounded cost).
+_MAX_ZSH_PARTS = 256
+_ZSH_EXPANSION = re.compile(r"\$\{([=~^]*)(?:\(([^)]*)\))?")
+#: Words after which zsh is still at a command's name (a group there is a subshell).
+_ZSH_PREFIXES = frozenset({
+    "if", "then", "else", "elif", "do", "while", "until", "!", "time", "{", "noglob",
+    "nocorrect", "command", "builtin", "exec", "-", "coproc",
+})  # fmt: skip
+
+
+def _matching(text: str, at: int, opening: str, closing: str) -> int:
+    """The index of the ``closing`` that matches the ``opening`` at ``text[at]`` (quotes
+    and backslashes skipped), or -1."""
+    depth, quote, j = 0, "", at
+    while j < len(text):
+        ch = text[j]
+        if quote:
+            if ch == quote:
+                quote = ""
+            elif ch == "\\" and quote == '"':
+                j += 1
+        elif ch == "\\":
+            j += 1
+        elif ch in ("'", '"'):
+            quote = ch
+        elif ch == opening:
+            depth += 1
+        elif ch == closing:
+            depth -= 1
+            if depth == 0:
+                return j
+        j += 1
+    return -1
+
+
+def _alternatives(body: str) -> list[str]:
+    """A zsh glob group's body cut at its own ``|`` (not one in a nested group or quotes)."""
+    out: list[str] = []
+    depth, quote, start, j = 0, "", 0, 0
+    while j < len(body):
+        ch = body[j]
+        if quote:
+            if ch == quote:
+                quote = ""
+            elif ch == "\\" and quote == '"':
+                j += 1
+        elif ch == "\\":
+            j += 1
+        elif ch in ("'", '"'):
+            quote = ch
+        elif ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+        elif ch == "|" and depth == 0:
+            out.append(body[start:j])
+            start = j + 1
+        j += 1
+    out.append(body[start:])
+    return out
+
+
+def _zsh_group(body: str, trailing: bool, depth: int = 0) -> str:
+    """A zsh glob group ``(a|b)`` as the brace expansion bash makes the same names of
+    (``{a,b}``); a group with no ``|`` is its body, or, ending the word, either that or
+    nothing (zsh reads a last ``(…)`` as glob qualifiers: ``{,body}``)."""
+    pieces = [_zsh_pattern(a, depth + 1) for a in _alternatives(body)]
+    if len(pieces) == 1:
+        return "{," + pieces[0] + "}" if trailing else pieces[0]
+    return "{" + ",".join(pieces) + "}"
+
+
+def _zsh_pattern(text: str, depth: int) -> str:
+    """One alternative of a zsh glob group in bash's words: nested groups as brace
+    expansions (at most 16 deep), and the blanks, commas and braces zsh reads as its
+    letters escaped."""
+    if depth > 16:
+        return text  # not read further: the line is not modelled all the same
+    out: list[str] = []
+    i = 0
+    while i < len(text):
+        ch = text[i]
+        if ch == "\\" and i + 1 < len(text):
+            out.append(text[i : i + 2])
+            i += 2
+        elif ch in ("'", '"'):
+            end = _quoted_end(text, i + 1, ch) if ch == '"' else text.find("'", i + 1)
+            end = len(text) - 1 if end < 0 else end
+            out.append(text[i : end + 1])
+            i = end + 1
+        elif ch == "(" and (end := _matching(text, i, "(", ")")) > i:
+            out.append(_zsh_group(text[i + 1 : end], end + 1 == len(text), depth))
+            i = end + 1
+        else:
+            out.append("\\" + ch if ch in " \t,{}" else ch)
+            i += 1
+    return "".join(out)
+
+
+def _zsh_reading(text: str) -> tuple[str, list[str], bool] | None:
+    """How zsh reads what bash cannot (checked with zsh 5.9, ``zsh -f``), in bash's terms:
+    the line with each glob group (``cat (.env|x)``, ``.(e)nv``: a ``(…)`` in a word, or
+    starting one where no command name is due) as a brace expansion, and each
+    ``${:-WORD}`` (``${(L):-WORD}``…: no name) as WORD (``${:+WORD}`` as nothing); the
+    code an ``(e)`` flag evaluates in a literal WORD; and whether an ``(e)`` flag evaluates
+    a variable's value. None when zsh reads none of these."""
+    out: list[str] = []
+    codes: list[str] = []
+    evaluates = changed = False
+    at_name = True  # a word here is a command's name (``(`` starts a subshell)
+    word = ""
+    dq = False
+    i, n = 0, len(text)
+
+    budget = _MAX_ZSH_PARTS  # groups and expansions read: each may look to the line's end
+    name = ""  # the command's name, once read
+
+    def end_word() -> None:
+        nonlocal at_name, word, name
+        if word == "in" and name == "case":
+            at_name = True  # ``case $x in (a|b) …``: a pattern (bash's syntax too)
+        elif word and at_name and not (word in _ZSH_PREFIXES or _ASSIGNMENT_LIKE.match(word)):
+            at_name, name = False, word
+        word = ""
+
+    while i < n:
+        ch = text[i]
+        if ch == "\\":
+            out.append(text[i : i + 2])
+            word += text[i : i + 2]
+            i += 2
+            continue
+        if ch == "'" and not dq:
+            if i and text[i - 1] == "$":
+                end = _quoted_end(text, i + 1, "'")
+            else:
+                end = text.find("'", i + 1)
+            end = n - 1 if end < 0 else end
+            out.append(text[i : end + 1])
+            word += "'"
+            i = end + 1
+            continue
+        if ch == '"':
+            dq = not dq
+            out.append(ch)
+            word += ch
+            i += 1
+            continue
+        if (ch == "$" and text.startswith("${", i)) or (ch == "(" and not dq):
+            budget -= 1
+            if budget < 0:  # past it, no reading: the line is not modelled (never allowed)
+                return text, codes, evaluates
+        if ch == "$" and text.startswith("${", i):
+            match = _ZSH_EXPANSION.match(text, i)
+            assert match is not None
+            flags = match.group(2) or ""
+            after = match.end()
+            if "e" in flags:
+                evaluates = True
+                end = _matching(text, i + 1, "{", "}")
+                if end < 0:
+                    out.append(text[i:])
+                    break  # unclosed: the rest is no expansion zsh reads
+                inner = text[after:end]
+                codes.extend(_substitutions(inner))  # ``${(e)${:-'$(CODE)'}}``
+                codes.extend(_substitutions(_dequoted(inner)))
+            if text.startswith((":-", ":+"), after):
+                end = _matching(text, i + 1, "{", "}")
+                if end < 0:
+                    out.append(text[i:])
+                    changed = True
+                    break  # unclosed: the rest is no expansion zsh reads
+                if end > after:
+                    value = text[after + 2 : end]
+                    if text[after + 1] == "+":
+                        value = ""  # no name: never set
+                    elif flags and set(flags) <= set("LUC") and _PLAIN.issuperset(value):
+                        value = {"L": value.lower(), "U": value.upper()}.get(
+                            flags[-1], value.capitalize()
+                        )
+                    out.append(value)
+                    word += value or "$"
+                    changed = True
+                    i = end + 1
+                    continue
+            out.append(text[i:after])
+            word += "$"
+            i = after
+            continue
+        if dq:
+            out.append(ch)
+            i += 1
+            continue
+        if ch == "(":
+            if (i and text[i - 1] in "$<>=") or not (word or not at_name):
+                out.append(ch)  # a substitution, an array, a subshell
+                at_name, word, name = True, "", ""
+                i += 1
+                continue
+            end = _matching(text, i, "(", ")")
+            if end < 0:
+                out.append(text[i:])
+                break
+            body = text[i + 1 : end]
+            if not body:
+                out.append("()")  # ``f() …``: a function
+                i = end + 1
+                continue
+            trailing = end + 1 >= n or text[end + 1] in " \t\n;&|<>)"
+            out.append(_zsh_group(body, trailing))
+            word += "x"
+            changed = True
+            i = end + 1
+            continue
+        if ch in " \t":
+            end_word()
+        elif ch in ";&|\n`{":
+            end_word()
+            at_name, name = True, ""
+        elif ch == ")":
+            end_word()
+            at_name = False
+        elif ch not in "<>":
+            word += ch
+        out.append(ch)
+        i += 1
+    if not (changed or codes or evaluates):
+        return None
+    return "".join(out), codes, evaluates
+
+
 def _bind_commands(value: str) -> list[str]:
     """The shell command of ``bind -x 'KEYSEQ: COMMAND'`` (or ``"KEYSEQ" COMMAND``), as
     every reading of where the key sequence ends and whether quotes surround the command."""
@@ -1999,9 +2293,16 @@ _ARITHMETIC_OPERANDS = frozenset({
     "let", "test", "[", "read", "wait", "getopts", "printf", "unset", "mapfile", "readarray",
     "declare", "typeset", "local", "export", "readonly",
 })  # fmt: skip
-#: Variables bash expands as prompts in a non-interactive shell (checked with ``bash -c``:
-#: ``PS4`` under ``set -x``; ``PROMPT_COMMAND``, ``PS0``, ``PS1``, ``PS2`` are never used there).
-_PROMPTS = frozenset({"PS4"})
+#: Variables bash expands as prompts, their ``$(…)`` run: ``PS4`` under ``set -x``, and in an
+#: interactive shell (``bash -i`` reading stdin, checked) ``PS0``, ``PS1`` and ``PS2``.
+_PROMPTS = frozenset({"PS0", "PS1", "PS2", "PS4"})
+#: Variables whose value is shell code run later: ``PROMPT_COMMAND`` (each element of it as
+#: an array) before each prompt of ``bash -i``; zsh's ``functions[NAME]`` (zsh/parameter)
+#: defines ``NAME``, ``aliases[NAME]`` an alias (checked with zsh 5.9).
+_CODE_VARIABLES = frozenset({
+    "PROMPT_COMMAND", "functions", "dis_functions", "aliases", "galiases", "saliases",
+    "dis_aliases", "dis_galiases", "dis_saliases",
+})  # fmt: skip
 #: Node kinds outside the walk's model whose text bash evaluates (:meth:`_Walk.held_code`).
 _HOLDS_CODE = frozenset(
     {"arithmetic_expansion", "c_style_for_statement", "declaration_command", "unset_command"}
