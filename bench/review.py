@@ -2,7 +2,8 @@
 
 Builds a real store file (the store's own schema: ``open_store`` creates it, then rows go in
 by ``executemany``, the setup is not what is measured; each call row carries the result status
-and the shell label ``record_batch`` would give it) once into a cache file under the temp
+and the shell label ``record_batch`` would give it, and the review's call counts it keeps are
+then filled by the store's own fold, ``fill_review_counts``) once into a cache file under the temp
 dir, keyed by the schema version and the sizes. The mix is what a review has to count:
 five configured agents, one unconfigured and ``unknown`` sessions; verdicts from the real
 scope evaluation of ``config.toml`` (allow, ask, deny, unscoped; compound rules), shell
@@ -35,7 +36,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG = ROOT / "config.toml"
-CACHE_VERSION = 2
+CACHE_VERSION = 3
 TARGET_S = 2.0
 #: When the generated activity ends: fixed, so the cached store and the periods agree.
 END = datetime(2026, 3, 8, tzinfo=UTC)
@@ -144,6 +145,7 @@ def build(path: Path, sessions: int, events: int) -> float:
     from overseer.config import load_config
     from overseer.store import open_store, utc_text
     from overseer.store.chain import COLUMNS, FIELDS, GENESIS, fast_json
+    from overseer.store.db import fill_review_counts
 
     start = time.perf_counter()
     config = load_config(CONFIG)
@@ -267,6 +269,11 @@ def build(path: Path, sessions: int, events: int) -> float:
     conn.executemany(a_insert, approvals)
     conn.executemany(d_insert, decisions)
     conn.execute("COMMIT")
+    conn.close()
+    # The review's call counts record_batch keeps as it writes, by the store's own fold.
+    with open_store(str(tmp)) as store, store.engine.begin() as sa_conn:
+        fill_review_counts(sa_conn)
+    conn = sqlite3.connect(tmp, isolation_level=None)
     conn.execute("ANALYZE")
     conn.close()
     tmp.rename(path)
@@ -392,7 +399,10 @@ def copy_to_postgres(path: Path, url: str) -> float:
     src = sqlite3.connect(path)
     plain = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
     with psycopg.connect(plain) as dst:
-        for table in ("sessions", "events", "approvals", "decisions"):
+        for table in (
+            "sessions", "events", "approvals", "decisions", "call_groups", "session_calls",
+            "call_sequences",
+        ):  # fmt: skip
             columns = [r[1] for r in src.execute(f"PRAGMA table_info({table})")]
             booleans = {
                 name

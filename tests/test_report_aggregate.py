@@ -29,7 +29,7 @@ from overseer.report.render_html import render_html
 from overseer.report.render_md import render_md
 from overseer.report.review import ReviewSettings
 from overseer.store import lean, open_store, utc_text
-from overseer.store.db import fill_call_columns
+from overseer.store.db import fill_call_columns, fill_review_counts
 from overseer.store.tables import EventRow, SessionRow
 
 from .conftest import CONFIG, CORPUS, FIXTURES
@@ -246,6 +246,7 @@ def build_edge_store(db: str) -> None:
             row["summary"] = row["summary"] or ""
         conn.execute(sa.insert(EventRow.__table__), rows)  # type: ignore[attr-defined]
         fill_call_columns(conn)  # what record_batch derives of each call, for raw rows
+        fill_review_counts(conn)  # and the review's counts it keeps
     _gate_rows(db, events)
 
 
@@ -339,3 +340,200 @@ def test_edge_store_is_edgy(edge_db: str) -> None:
     items = review["decisions"]["items"]
     assert any(i.get("edited") for i in items)  # an operator's edit
     assert any("nothing ran" in i["outcome_label"] for i in items)  # ... then denied
+
+
+# ------------------------------------------------- the counts record_batch keeps (schema 8)
+
+_B_TOOLS: list[tuple[str, Any]] = [
+    ("Bash", {"command": "git status"}),
+    ("Bash", {"command": "git push origin main"}),
+    ("Bash", {"command": "rm -rf build"}),
+    ("Bash", {"description": "names no command"}),
+    ("exec_command", {"cmd": ["git", "status"]}),
+    ("Read", {"file_path": ".env"}),
+    ("Read", {"file_path": "src/app.py"}),
+    ("mcp__stripe__create_refund", {"amount": 10}),
+]
+
+
+def _batch_events(seed: int) -> list[Any]:
+    """Calls and results of a dozen sessions (configured, unconfigured and unknown agents;
+    every verdict and status; calls with no call id, never answered, flagged; ties in
+    time), in time order."""
+    from overseer.model import CallStatus, Verdict
+
+    from .store_support import call, flag, result
+
+    rnd = random.Random(seed)
+    events: list[Any] = []
+    agents = ["claude-dev", "support-agent", "ghost-agent", None]
+    for s in range(12):
+        sid = f"b-{s:02d}"
+        agent = agents[s % len(agents)]
+        for c in range(rnd.randint(4, 40)):
+            at = s * 40 + c * 2 + rnd.choice([0, 0, 1])
+            tool, tool_input = rnd.choice(_B_TOOLS)
+            call_id = None if rnd.random() < 0.06 else f"{sid}-c{c}"
+            events.append(
+                call(
+                    call_id, at, tool=tool, session=sid, input=tool_input, agent=agent,  # type: ignore[arg-type]
+                    verdict=rnd.choice([Verdict.ALLOW, Verdict.ASK, Verdict.DENY, None]),
+                    rule=rnd.choice([None, "Bash(git status)", "Read", "Bash(rm:*)"]),
+                    status=rnd.choice([None, CallStatus.OK, CallStatus.BLOCKED]),
+                    flags=[flag("security")] if rnd.random() < 0.1 else [],
+                )
+            )  # fmt: skip
+            if call_id is not None and rnd.random() < 0.85:
+                status = rnd.choice([None, None, CallStatus.REJECTED, CallStatus.INTERRUPTED])
+                events.append(
+                    result(
+                        call_id, at + 1, session=sid, agent=agent, status=status,
+                        is_error=rnd.random() < 0.2,
+                    )
+                )  # fmt: skip
+    return events
+
+
+def _batchings(events: list[Any], seed: int) -> dict[str, list[list[Any]]]:
+    """Ways the same events reach ``record_batch``."""
+    rnd = random.Random(seed)
+    split: list[list[Any]] = []
+    i = 0
+    while i < len(events):  # calls and results often in different batches
+        n = rnd.randint(1, 7)
+        split.append(events[i : i + n])
+        i += n
+    twice = [events[i : i + 9] for i in range(0, len(events), 5)]  # each seen once or twice
+    twice.append(events)  # and the whole file read again
+    results = [e for e in events if e.kind.value == "tool_result"]
+    calls = [e for e in events if e.kind.value != "tool_result"]
+    shuffled = list(events)
+    rnd.shuffle(shuffled)  # out of time order: sequences kept no longer, read from the index
+    return {
+        "one batch": [events],
+        "split": split,
+        "seen twice": twice,
+        "results first": [results[: len(results) // 2], calls, results],
+        "shuffled": [shuffled[i : i + 11] for i in range(0, len(shuffled), 11)],
+        "calls only, then results": [calls, results[::2], results[1::2]],
+    }
+
+
+def _derived(conn: Any) -> tuple[list[Any], list[Any], dict[str, Any]]:
+    """The kept counts: the groups, each session's calls and span, and its folded sequence
+    (``None`` once stale)."""
+    groups = sorted(  # the rejected calls' ids: a set, in the order their results came
+        (*r[:-1], None if r[-1] is None else sorted(int(i) for i in r[-1].split(",")))
+        for r in conn.execute(sa.text("SELECT * FROM call_groups"))
+    )
+    spans = sorted(
+        tuple(r)
+        for r in conn.execute(
+            sa.text("SELECT session, calls, first_ts, last_ts, last_id FROM session_calls")
+        )
+    )
+    sequences: dict[str, Any] = {}
+    for session, tail, stale in conn.execute(
+        sa.text("SELECT session, tail, stale FROM session_calls")
+    ):
+        chunks = conn.execute(
+            sa.text("SELECT labels FROM call_sequences WHERE session = :s ORDER BY chunk"),
+            {"s": session},
+        ).all()
+        labels = [x for (text,) in chunks for x in json.loads(text)] + json.loads(tail or "[]")
+        sequences[session] = None if stale else labels
+    return groups, spans, sequences
+
+
+def _rebuilt(store: Any) -> tuple[list[Any], list[Any], dict[str, Any]]:
+    """:func:`_derived` of the counts rebuilt from the stored events (then rolled back)."""
+    with store.engine.connect() as conn:
+        trans = conn.begin()
+        fill_review_counts(conn)
+        out = _derived(conn)
+        trans.rollback()
+    return out
+
+
+def _check_kept_counts(db: str, periods: list[ReviewQuery]) -> dict[str, int]:
+    with open_store(db) as store:
+        with store.engine.connect() as conn:
+            kept = _derived(conn)
+            pending = conn.execute(
+                sa.text(
+                    "SELECT count(*) FROM events WHERE kind = 'tool_call'"
+                    " AND result_status IS NULL AND call_id IS NOT NULL"
+                )
+            ).scalar_one()
+        rebuilt = _rebuilt(store)
+    assert kept[0] == rebuilt[0]  # every group, to the first and latest call
+    assert kept[1] == rebuilt[1]  # each session's calls and span
+    stale = 0
+    for session, labels in kept[2].items():
+        if labels is None:
+            stale += 1
+        else:
+            assert labels == rebuilt[2][session], session
+    for query in periods:
+        assert_same_review(db, query)
+    return {"stale": stale, "pending": int(pending), "groups": len(kept[0])}
+
+
+_B_T0 = datetime(2025, 1, 31, 14, 0, tzinfo=UTC)  # store_support.T0
+_B_PERIODS = [
+    ReviewQuery(),
+    ReviewQuery(since=_B_T0 + timedelta(seconds=115)),  # cuts sessions
+    ReviewQuery(until=_B_T0 + timedelta(seconds=260)),
+    ReviewQuery(since=_B_T0 + timedelta(seconds=61), until=_B_T0 + timedelta(seconds=300)),
+    ReviewQuery(agent="claude-dev"),
+    ReviewQuery(session="b-03", since=_B_T0 + timedelta(seconds=125)),
+]
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def batch_db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A store of its own, written by ``record_batch``: SQLite, and PostgreSQL."""
+    if request.param == "sqlite":
+        yield str(tmp_path / "overseer.db")
+        return
+    yield from fresh_pg_database(with_schema=True)
+
+
+@pytest.mark.parametrize(
+    "how",
+    ["one batch", "split", "seen twice", "results first", "shuffled", "calls only, then results"],
+)
+def test_kept_counts_are_the_calls_counted(how: str, batch_db: str) -> None:
+    """However the calls reach ``record_batch`` — one batch or many, call and result in
+    different batches, each event seen twice (inserts ignored must not count twice), results
+    before their calls, out of time order — the counts it keeps are those rebuilt from the
+    events, and the review read from them is the call-by-call review, byte for byte, over
+    whole sessions and periods that cut them, on SQLite and PostgreSQL."""
+    events = _batch_events(16)
+    db = batch_db
+    with open_store(db) as store:
+        for i, part in enumerate(_batchings(events, 16)[how]):
+            store.record_batch(f"log-{i % 3}", i, {}, {}, part, [])
+    seen = _check_kept_counts(db, _B_PERIODS)
+    assert seen["groups"] > 100
+    if how == "shuffled":
+        assert seen["stale"] > 0  # the sequences read from the index are compared too
+    if how == "calls only, then results":
+        with open_store(db) as store, store.engine.connect() as conn:
+            assert conn.execute(sa.text("SELECT count(*) FROM session_calls")).scalar_one() == 12
+
+
+def test_pending_calls_are_counted_from_their_index(tmp_path: Path) -> None:
+    """Calls still waiting for their result are in no kept group: the review groups them
+    from ``ix_events_pending`` (and counts them once their result is stored)."""
+    events = _batch_events(7)
+    calls = [e for e in events if e.kind.value != "tool_result"]
+    results = [e for e in events if e.kind.value == "tool_result"]
+    db = str(tmp_path / "overseer.db")
+    with open_store(db) as store:
+        store.record_batch("log", 1, {}, {}, calls, [])
+    seen = _check_kept_counts(db, _B_PERIODS[:2])
+    assert seen["pending"] > 100
+    with open_store(db) as store:
+        store.record_batch("log", 2, {}, {}, results, [])
+    assert _check_kept_counts(db, _B_PERIODS[:2])["pending"] < seen["pending"] // 4

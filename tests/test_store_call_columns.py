@@ -146,7 +146,7 @@ def test_a_schema_5_store_is_migrated(tmp_path: Path) -> None:
         assert "result_status" not in {r[1] for r in raw.execute("PRAGMA table_info(events)")}
     raw.close()
     with open_store(str(path)) as store:
-        assert store.schema_version() == SCHEMA_VERSION == 7
+        assert store.schema_version() == SCHEMA_VERSION == 8
         _columns_filled(store)
         indexes = {i["name"] for i in sa.inspect(store.engine).get_indexes("events")}
         assert {

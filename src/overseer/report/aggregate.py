@@ -44,12 +44,23 @@ from sqlalchemy.engine import Connection
 from overseer.policy.rules import SHELL_TOOLS, TOOL_ALIASES, canonical_tool
 from overseer.report.review import AUTOMATIC_OUTCOMES, ReviewBuilder
 from overseer.store import utc_text
-from overseer.store.tables import ApprovalRow, DecisionRow, EventRow, SessionRow
+from overseer.store.tables import (
+    ApprovalRow,
+    CallGroupRow,
+    CallSequenceRow,
+    DecisionRow,
+    EventRow,
+    SessionCallsRow,
+    SessionRow,
+)
 
 _SESSIONS: sa.Table = SessionRow.__table__  # type: ignore[attr-defined]
 _EVENTS: sa.Table = EventRow.__table__  # type: ignore[attr-defined]
 _APPROVALS: sa.Table = ApprovalRow.__table__  # type: ignore[attr-defined]
 _DECISIONS: sa.Table = DecisionRow.__table__  # type: ignore[attr-defined]
+_CALL_GROUPS: sa.Table = CallGroupRow.__table__  # type: ignore[attr-defined]
+_SESSION_CALLS: sa.Table = SessionCallsRow.__table__  # type: ignore[attr-defined]
+_CALL_SEQUENCES: sa.Table = CallSequenceRow.__table__  # type: ignore[attr-defined]
 _IN_CHUNK = 500
 #: Reads one approval row into the builder's form (gather's ``_approval_dict``).
 AsApproval = Callable[[Mapping[Any, Any]], dict[str, Any]]
@@ -177,7 +188,9 @@ _GROUP_KEY = (
 )  # fmt: skip
 
 
-def group_statement(sql: _Sql, window: Window) -> Any:
+def group_statement(
+    sql: _Sql, window: Window, extra: Callable[[Any], list[Any]] | None = None
+) -> Any:
     """The ``GROUP BY`` of :func:`call_groups`: over the call index, in its order. Each
     group's first and latest call are ``ts + SEP + id`` text (the latest ``+ SEP + call_id``).
 
@@ -185,6 +198,8 @@ def group_statement(sql: _Sql, window: Window) -> Any:
     per group then name the call at each (the lowest id at the first time, the highest at the
     latest): building a comparable text for every call cost more than the whole grouping."""
     c, where = _calls(window)
+    if extra is not None:  # more conditions on the calls' alias
+        where = [*where, *extra(c)]
     status = _status(c)
     keys = [c.c[name] for name in _GROUP_KEY]
     rejected = sql.id_list(sa.case((status == "rejected", c.c.id), else_=sa.null()))
@@ -237,46 +252,130 @@ def group_statement(sql: _Sql, window: Window) -> Any:
     )
 
 
+def _whole(window: Window, sc: Any) -> list[Any]:
+    """A session's calls all in the review's period (its span in ``session_calls``)."""
+    out: list[Any] = []
+    if window.since is not None:
+        out.append(sc.first_ts >= window.since)
+    if window.until is not None:
+        out.append(sc.last_ts < window.until)
+    return out
+
+
+def whole_sessions(window: Window, *, sequence: bool = False) -> sa.Select[Any]:
+    """The sessions under review whose calls are all in the period (``sequence``: and whose
+    folded sequence is kept): counted from the tables ``record_batch`` keeps (schema 8)."""
+    sc = _SESSION_CALLS.c
+    where = [*_in_window(window, sc.session), *_whole(window, sc)]
+    if sequence:
+        where.append(sc.stale == 0)
+    return sa.select(sc.session).where(*where)
+
+
+def other_sessions(window: Window, *, sequence: bool = False) -> sa.Select[Any] | None:
+    """The sessions under review not in :func:`whole_sessions` (cut by the period, or with no
+    kept sequence): counted from the index. ``None`` when there are none to look for."""
+    sc = _SESSION_CALLS.c
+    whole = _whole(window, sc)
+    cond: list[Any] = []
+    if whole:
+        cond.append(sa.not_(sa.and_(*whole)))
+    if sequence:
+        cond.append(sc.stale != 0)
+    if not cond:
+        return None
+    return sa.select(sc.session).where(*_in_window(window, sc.session), sa.or_(*cond))
+
+
+def _in_window(window: Window, column: Any) -> list[Any]:
+    return [] if window.sessions is None else [column.in_(window.sessions)]
+
+
 def call_groups(conn: Connection, window: Window) -> list[dict[str, Any]]:
-    """The calls of the review, grouped (see :meth:`ReviewBuilder.add_call_groups`): one
-    ``GROUP BY`` over the call index, then the groups alike in what the review counts (the
-    derived status) merged here. A shell group's ``input`` is one of its calls' input (every
+    """The calls of the review, grouped (see :meth:`ReviewBuilder.add_call_groups`). A session
+    whose calls are all in the period reads its groups from ``call_groups`` (kept by the
+    store as it writes the calls, schema 8), plus those of its calls still waiting for their
+    result, grouped from ``ix_events_pending``; a session the period cuts is grouped from the
+    call index (one ``GROUP BY``). The groups alike in what the review counts (the derived
+    status) are merged here. A shell group's ``input`` is one of its calls' input (every
     call of the group has the same label: the builder reads the same from any of them); an
     out-of-scope group's ``summary`` is its first call's."""
     merged: dict[tuple[Any, ...], dict[str, Any]] = {}
-    for row in conn.execute(group_statement(_Sql(conn), window)):
-        session, agent, task, tool, verdict, rule, result_status, own, label = row[:9]
-        count, first, last, rejected = row[9:]
-        derived = _status_of(result_status, own)
-        first_ts, first_id = str(first).split(_SEP, 1)
-        last_ts, last_id, last_call = str(last).split(_SEP, 2)
-        k = (session, agent, task, tool, verdict, rule, derived, label)
+    sql = _Sql(conn)
+
+    def merge(
+        k: tuple[Any, ...],
+        count: int,
+        first: tuple[str, int],
+        last: tuple[str, int, str],
+        rejected: Any,
+        summary: Any = None,
+    ) -> None:
         group = merged.get(k)
         if group is None:
+            session, agent, task, tool, verdict, rule, derived, label = k
             merged[k] = {
                 "session": session, "agent": agent, "task": task, "tool": tool,
                 "verdict": verdict, "rule": rule, "status": derived, "label": label,
-                "count": int(count), "first": (first_ts, int(first_id)),
-                "last": (last_ts, int(last_id), last_call), "rejected": rejected,
+                "count": count, "first": first, "last": last, "rejected": rejected,
+                "summary_of": (first[1], summary),
             }  # fmt: skip
-            continue
-        group["count"] += int(count)
-        group["first"] = min(group["first"], (first_ts, int(first_id)))
-        group["last"] = max(group["last"], (last_ts, int(last_id), last_call))
+            return
+        group["count"] += count
+        if first < group["first"]:
+            group["first"] = first
+            group["summary_of"] = (first[1], summary)
+        group["last"] = max(group["last"], last)
         if rejected:
             group["rejected"] = f"{group['rejected']},{rejected}" if group["rejected"] else rejected
+
+    def grouped(extra: Callable[[Any], list[Any]]) -> None:
+        for row in conn.execute(group_statement(sql, window, extra)):
+            session, agent, task, tool, verdict, rule, result_status, own, label = row[:9]
+            count, first, last, rejected = row[9:]
+            first_ts, first_id = str(first).split(_SEP, 1)
+            last_ts, last_id, last_call = str(last).split(_SEP, 2)
+            k = (session, agent, task, tool, verdict, rule, _status_of(result_status, own), label)
+            merge(
+                k, int(count), (first_ts, int(first_id)),
+                (last_ts, int(last_id), last_call), rejected,
+            )  # fmt: skip
+
+    whole = whole_sessions(window)
+    g = _CALL_GROUPS.c
+    stmt = sa.select(
+        g.session, g.agent, g.task, g.tool, g.verdict, g.rule, g.status, g.label, g.calls,
+        g.first_ts, g.first_id, g.last_ts, g.last_id, g.last_call_id, g.summary, g.rejected,
+    ).where(g.session.in_(whole))  # fmt: skip
+    for row in _raw_rows(conn, stmt):
+        merge(
+            row[:8], int(row[8]), (row[9], int(row[10])),
+            (row[11], int(row[12]), row[13] or ""), row[15], row[14],
+        )  # fmt: skip
+    grouped(
+        lambda c: [
+            c.c.result_status.is_(None),
+            c.c.call_id.is_not(None),
+            c.c.session.in_(whole_sessions(window)),
+        ]
+    )
+    cut = other_sessions(window)
+    if cut is not None:
+        grouped(lambda c: [c.c.session.in_(cut)])
     out = []
     for group in merged.values():
         first_ts, first_id = group.pop("first")
         last_ts, last_id, last_call = group.pop("last")
+        summary_id, summary = group.pop("summary_of")
         group.update(
             first_ts=first_ts,
             first_id=first_id,
             last_ts=last_ts,
             last_id=last_id,
             last_call_id=last_call or None,
-            summary="",
+            summary=summary if summary_id == first_id and summary is not None else "",
             input=None,
+            summary_read=summary_id == first_id and summary is not None,
         )
         out.append(group)
     _inputs_and_examples(conn, out)
@@ -290,7 +389,9 @@ def _inputs_and_examples(conn: Connection, groups: list[dict[str, Any]]) -> None
     for g in groups:
         if g["tool"] in SHELL_NAMES:
             by_label.setdefault((g["tool"], g["label"]), g["first_id"])
-    oos = [g for g in groups if _out_of_scope(g)]
+    oos = [g for g in groups if _out_of_scope(g) and not g.pop("summary_read", False)]
+    for g in groups:
+        g.pop("summary_read", None)
     e = _EVENTS.c
     wanted = sorted(set(by_label.values()) | {int(g["first_id"]) for g in oos})
     rows = {r["id"]: r for r in _by_ids(conn, wanted, e.input, e.summary)}
@@ -447,9 +548,12 @@ def _sequence_label(c: Any) -> Any:
     )
 
 
-def sequence_statement(window: Window) -> Any:
-    """Each call's session and label, in time order (:func:`sequences`)."""
+def sequence_statement(window: Window, sessions: Any = None) -> Any:
+    """Each call's session and label, in time order (:func:`sequences`), of ``sessions`` (a
+    subquery) when given."""
     c, where = _calls(window)
+    if sessions is not None:
+        where = [*where, c.c.session.in_(sessions)]
     return (
         sa.select(c.c.session, _sequence_label(c))
         .where(*where)
@@ -461,17 +565,34 @@ def sequences(
     conn: Connection, window: Window, groups: Sequence[Mapping[str, Any]]
 ) -> dict[str, list[str]]:
     """Each session's call labels in time order, consecutive repeats folded and padded with
-    the last label to the session's call count (all autonomy reads). The calls are read in
-    order from the sequence index (``ix_events_sequence``: session, time, tool and label),
-    two values each: SQLite's window functions (``LAG``) were slower than this."""
+    the last label to the session's call count (all autonomy reads). A session whose calls
+    are all in the period reads its folded sequence as the store keeps it (``session_calls``
+    and ``call_sequences``, schema 8); the others (cut by the period, or with a call stored
+    out of time order) have their calls read in order from the sequence index
+    (``ix_events_sequence``: session, time, tool and label), two values each."""
     counts: dict[str, int] = {}
     for g in groups:
         counts[str(g["session"])] = counts.get(str(g["session"]), 0) + int(g["count"])
     out: dict[str, list[str]] = {}
+    kept = whole_sessions(window, sequence=True)
+    sc, cs = _SESSION_CALLS.c, _CALL_SEQUENCES.c
+    chunks: dict[str, list[str]] = {}
+    stmt = sa.select(cs.session, cs.labels).where(cs.session.in_(kept))
+    for session, labels in _raw_rows(conn, stmt.order_by(cs.session, cs.chunk)):
+        chunks.setdefault(str(session), []).extend(orjson.loads(labels))
+    for session, tail in _raw_rows(
+        conn, sa.select(sc.session, sc.tail).where(sc.session.in_(kept))
+    ):
+        folded = chunks.pop(str(session), [])
+        folded.extend(orjson.loads(tail or "[]"))
+        if folded:
+            out[str(session)] = folded
     current: list[str] = []
     last_session: Any = None
     previous: Any = None
-    for session, label in _raw_rows(conn, sequence_statement(window)):
+    others = other_sessions(window, sequence=True)
+    rows = _raw_rows(conn, sequence_statement(window, others)) if others is not None else []
+    for session, label in rows:
         if session != last_session:
             current = out.setdefault(str(session), [])
             last_session, previous = session, None

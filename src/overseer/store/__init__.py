@@ -28,8 +28,10 @@ if TYPE_CHECKING:
 #: 4: a partial index of the chain's ``killed`` rows (the gate reads a session's kill from the
 #: chain on every call, :mod:`overseer.store.crosscheck`); 5: the notifications table (each
 #: page to an operator claimed once, :mod:`overseer.control.notify`); 6: each tool call holds
-#: its result's status and its action label, with the review's indexes (issue 16).
-SCHEMA_VERSION = 7
+#: its result's status and its action label, with the review's indexes (issue 16); 7: the
+#: activity chart's index; 8: the review's call counts kept as calls are written
+#: (``call_groups``, ``session_calls``, ``call_sequences``, :mod:`overseer.store.callsum`).
+SCHEMA_VERSION = 8
 
 #: Environment variable naming the database (path or URL) when ``--db`` is not given.
 DB_ENV = "OVERSEER_DB"

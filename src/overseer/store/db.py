@@ -45,6 +45,7 @@ from overseer.store import (
     utc_text,
 )
 from overseer.store import audit as _audit
+from overseer.store import callsum as _callsum
 from overseer.store import edits as _edits
 from overseer.store import lean as _lean
 from overseer.store.chain import COLUMNS, VerifyResult
@@ -55,6 +56,8 @@ from overseer.store.tables import (
     REVEALS_APPEND_ONLY_SQLITE,
     AgentRow,
     ApprovalRow,
+    CallGroupRow,
+    CallSequenceRow,
     CheckpointRow,
     DecisionRow,
     EventRow,
@@ -64,6 +67,7 @@ from overseer.store.tables import (
     OffsetRow,
     ProblemRow,
     RevealRow,
+    SessionCallsRow,
     SessionRow,
 )
 from overseer.untrusted import neutralise
@@ -78,7 +82,8 @@ _EVENTS_CHANNEL = "overseer_events"
 
 TABLES: tuple[type[SQLModel], ...] = (
     MetaRow, AgentRow, SessionRow, EventRow, ApprovalRow, DecisionRow, OffsetRow, ProblemRow,
-    CheckpointRow, GrantRow, RevealRow, NotificationRow,
+    CheckpointRow, GrantRow, RevealRow, NotificationRow, CallGroupRow, SessionCallsRow,
+    CallSequenceRow,
 )  # fmt: skip
 _META: sa.Table = MetaRow.__table__  # type: ignore[attr-defined]
 _AGENTS: sa.Table = AgentRow.__table__  # type: ignore[attr-defined]
@@ -413,9 +418,33 @@ def _migrate_7(conn: Connection, pg: bool) -> None:
             index.create(conn, checkfirst=True)
 
 
+def _migrate_8(conn: Connection, pg: bool) -> None:
+    """7 → 8: the review's call counts kept as calls are written (``call_groups``,
+    ``session_calls``, ``call_sequences``: derived data, :mod:`overseer.store.callsum`) and
+    the index of calls still waiting for their result, all filled from the stored calls."""
+    tables = [CallGroupRow.__table__, SessionCallsRow.__table__, CallSequenceRow.__table__]  # type: ignore[attr-defined]
+    SQLModel.metadata.create_all(conn, tables=tables)
+    for index in _EVENTS.indexes:
+        if index.name == "ix_events_pending":
+            index.create(conn, checkfirst=True)
+    fill_review_counts(conn)
+
+
+def fill_review_counts(conn: Connection) -> None:
+    """Rebuild the review's call counts (``call_groups``, ``session_calls``,
+    ``call_sequences``) from the stored calls, in ``conn``'s transaction, with the fold
+    ``record_batch`` uses (:func:`overseer.store.callsum.fill_call_summaries`): for rows
+    written another way (a migrated store, rows inserted as stored, after
+    :func:`fill_call_columns`)."""
+    _callsum.fill_call_summaries(
+        conn.connection.driver_connection, conn.dialect.name == "postgresql"
+    )
+
+
 #: version → the step that brings the previous version to it (run in order, one transaction).
 _MIGRATIONS = {
     2: _migrate_2, 3: _migrate_3, 4: _migrate_4, 5: _migrate_5, 6: _migrate_6, 7: _migrate_7,
+    8: _migrate_8,
 }  # fmt: skip
 
 
@@ -456,7 +485,8 @@ EVENT_COLUMNS = (
     "label",
 )  # fmt: skip
 _SESSION, _KIND, _TS, _AGENT, _TASK, _TOOL, _CALL_ID = 0, 1, 2, 4, 5, 6, 7
-_INPUT, _IS_ERROR, _STATUS, _SAFETY, _SECURITY = 11, 15, 16, 20, 21
+_INPUT, _IS_ERROR, _STATUS, _VERDICT, _RULE, _SAFETY, _SECURITY = 11, 15, 16, 17, 18, 20, 21
+_SUMMARY = 22
 _REASON, _PARENT, _SOURCE, _RESULT_STATUS, _LABEL = 25, 26, 27, 30, 31
 
 #: The status a stored result gives its call, in SQL over the result row ``r`` (the
@@ -623,11 +653,21 @@ _EVENT_INSERT = (
 _EVENT_INSERT_SQLITE = _EVENT_INSERT
 _EVENT_INSERT_PG = (
     _EVENT_INSERT.replace("?", "%s")
-    + " RETURNING session, kind, tool, ts, flags_safety, flags_security, call_id"
+    + " RETURNING session, kind, tool, ts, flags_safety, flags_security, call_id, id"
 )
 _INSERTED_SQLITE = (
-    "SELECT session, kind, tool, ts, flags_safety, flags_security, call_id FROM events"
+    "SELECT session, kind, tool, ts, flags_safety, flags_security, call_id, id FROM events"
     " WHERE id > ? ORDER BY id"
+)
+#: Stored results' statuses for some calls of one session (``{marks}``: the call ids).
+_STORED_RESULTS = (
+    "SELECT r.session, r.call_id, " + _RESULT_STATUS_SQL + " FROM events r"
+    " WHERE r.session = ? AND r.kind = 'tool_result' AND r.call_id IN ({marks})"
+)
+#: Stored calls still waiting for their result, of one session (``{marks}``: the call ids).
+_PENDING_CALLS = (
+    _callsum.CALL_SELECT + " WHERE session = ? AND kind = 'tool_call'"
+    " AND result_status IS NULL AND call_id IN ({marks})"
 )
 _RESULT_STATUS_SET = (
     "UPDATE events SET result_status = ? WHERE session = ? AND kind = 'tool_call' AND call_id = ?"
@@ -637,11 +677,6 @@ _RESULT_STATUS_RECOMPUTE = (
     " WHERE r.session = events.session AND r.kind = 'tool_result'"
     " AND r.call_id = events.call_id)"
     " WHERE session = ? AND kind = 'tool_call' AND call_id = ?"
-)
-_RESULT_STATUS_IF_STORED = (
-    _RESULT_STATUS_RECOMPUTE
-    + " AND EXISTS (SELECT 1 FROM events r WHERE r.session = ? AND r.kind = 'tool_result'"
-    " AND r.call_id = ?)"
 )
 _AGENT_UPSERT = (
     "INSERT INTO agents (name, first_seen, last_seen) VALUES (?, ?, ?)"
@@ -872,6 +907,9 @@ class Store:
         with self._write() as conn:
             cur = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
             try:
+                early = [r for r in calls if r[_RESULT_STATUS] is None]
+                if early:  # a call whose result was stored first takes its status
+                    self._stored_results(cur, early)
                 inserted, cleaned = self._insert_events(cur, rows) if rows else ([], False)
                 if cleaned:  # the texts changed: the keys too
                     results = {
@@ -879,8 +917,12 @@ class Store:
                         for r in reversed(rows)
                         if r[_KIND] == "tool_result" and r[_CALL_ID] is not None
                     }
+                whole = not cleaned and len(inserted) == len(rows)
                 if rows:
-                    self._pair_results(cur, rows, inserted, results, calls)
+                    call_keys = {(r[_SESSION], r[_CALL_ID]) for r in calls}
+                    late = self._late_calls(cur, inserted, results, call_keys, whole)
+                    self._pair_results(cur, results, call_keys, whole)
+                    self._count_calls(cur, rows, inserted, late, whole)
                 deltas = self._deltas(events, rows, inserted, source)
                 self._write_sessions(cur, deltas)
                 agents = sorted({r[_AGENT] for r in rows if r[_AGENT]})
@@ -915,13 +957,14 @@ class Store:
 
     def _insert_events(self, cur: Any, rows: list[list[Any]]) -> tuple[list[Any], bool]:
         """Insert-or-ignore ``rows``; the rows actually inserted, as ``(session, kind, tool,
-        ts, flags_safety, flags_security, call_id)``, and whether ``rows`` had to be cleaned
-        for the driver first (:func:`_clean_rows`, in place)."""
+        ts, flags_safety, flags_security, call_id, id)`` in the order of ``rows``, and
+        whether ``rows`` had to be cleaned for the driver first (:func:`_clean_rows`, in
+        place)."""
         if self.is_postgres:
             cur.executemany(_EVENT_INSERT_PG, rows, returning=True)
             out: list[Any] = []
             while True:
-                out.extend(cur.fetchall())
+                out.extend(cur.fetchall())  # in the order of ``rows`` (an ignored row: none)
                 if not cur.nextset():
                     return out, False
         before = cur.execute("SELECT coalesce(max(id), 0) FROM events").fetchone()[0]
@@ -937,9 +980,10 @@ class Store:
         count = cur.rowcount  # before RELEASE, which sets it to -1
         cur.execute("RELEASE overseer_rows")
         if count == len(rows):  # the usual case: nothing was there already
+            # The rowid after the largest: the batch's ids are ``before + 1`` on, in order.
             inserted = [
-                (r[_SESSION], r[_KIND], r[_TOOL], r[_TS], r[_SAFETY], r[_SECURITY], r[_CALL_ID])
-                for r in rows
+                (r[_SESSION], r[_KIND], r[_TOOL], r[_TS], r[_SAFETY], r[_SECURITY], r[_CALL_ID], i)
+                for i, r in enumerate(rows, before + 1)
             ]
         else:
             inserted = list(cur.execute(_INSERTED_SQLITE, (before,)).fetchall())
@@ -948,31 +992,138 @@ class Store:
     def _pair_results(
         self,
         cur: Any,
-        rows: list[list[Any]],
-        inserted: list[Any],
         results: Mapping[tuple[str, str], str],
-        calls: Sequence[list[Any]],
+        call_keys: set[tuple[str, str]],
+        whole: bool,
     ) -> None:
         """Keep each call's ``result_status`` right when its call and result are not both new
-        in this batch: a new result whose call was stored before gives it its status; a new
-        call whose result was stored first takes the stored one. When a row was ignored (seen
-        before: a re-read, the hook's copy) the batch's calls are all read again from the
-        stored results: a duplicate result must not lend its status to a new call.
-        ``results``: the batch's results' statuses by (session, call id); ``calls``: its
-        calls with a call id (``record_batch``'s pass over the rows)."""
-        if not results and not calls:
+        in this batch: a new result whose call was stored before gives it its status (a new
+        call whose result was stored first took it before the insert: ``_stored_results``).
+        When a row was ignored (seen before: a re-read, the hook's copy) or the batch had to
+        be cleaned, the batch's calls are all read again from the stored results: a duplicate
+        result must not lend its status to a new call. ``results``: the batch's results'
+        statuses by (session, call id); ``call_keys``: its calls' (session, call id)."""
+        if not results and not call_keys:
             return
-        call_keys = {(r[_SESSION], r[_CALL_ID]) for r in calls}
-        if len(inserted) != len(rows):
+        if not whole:
             cur.executemany(self._sql(_RESULT_STATUS_RECOMPUTE), sorted(call_keys | set(results)))
             return
         # Every row is new, so no (session, call id) of a kind is in the batch twice.
         late = [(status, *key) for key, status in results.items() if key not in call_keys]
         if late:
             cur.executemany(self._sql(_RESULT_STATUS_SET), late)
-        early = sorted(key for key in call_keys if key not in results)
-        if early:
-            cur.executemany(self._sql(_RESULT_STATUS_IF_STORED), [(*k, *k) for k in early])
+
+    def _by_call_ids(
+        self, cur: Any, statement: str, keys: Sequence[tuple[str, str]]
+    ) -> list[tuple[Any, ...]]:
+        """``statement`` (``{marks}`` for the call ids) over ``keys``, a session at a time."""
+        by_session: dict[str, list[str]] = {}
+        for session_id, call_id in keys:
+            by_session.setdefault(session_id, []).append(call_id)
+        mark = "%s" if self.is_postgres else "?"
+        out: list[tuple[Any, ...]] = []
+        for session_id, ids in by_session.items():
+            for start in range(0, len(ids), 500):
+                part = ids[start : start + 500]
+                sql = self._sql(statement.format(marks=", ".join(mark for _ in part)))
+                cur.execute(sql, [session_id, *part])
+                out.extend(cur.fetchall())
+        return out
+
+    def _stored_results(self, cur: Any, early: Sequence[list[Any]]) -> None:
+        """Set ``result_status`` on the batch's calls whose result is already stored (before
+        they are inserted). A key the driver cannot encode is left: the batch is then cleaned
+        and every call read again (``_pair_results``)."""
+        wanted: dict[tuple[str, str], list[list[Any]]] = {}
+        for r in early:
+            wanted.setdefault((r[_SESSION], r[_CALL_ID]), []).append(r)
+        try:
+            found = self._by_call_ids(cur, _STORED_RESULTS, list(wanted))
+        except UnicodeEncodeError:
+            return
+        for session_id, call_id, status in found:
+            for r in wanted.get((session_id, call_id), ()):
+                r[_RESULT_STATUS] = status
+
+    def _late_calls(
+        self,
+        cur: Any,
+        inserted: Sequence[Any],
+        results: Mapping[tuple[str, str], str],
+        call_keys: set[tuple[str, str]],
+        whole: bool,
+    ) -> list[list[Any]]:
+        """The stored calls a new result of this batch completes (read before their status is
+        set: still waiting), as :data:`callsum.CALL_COLUMNS` with that status."""
+        if not results:
+            return []
+        if whole:
+            keys = [k for k in results if k not in call_keys]
+        else:
+            new_results = set()
+            new_calls = set()
+            for session_id, kind, _tool, _ts, _a, _b, call_id, _id in inserted:
+                if call_id is None:
+                    continue
+                if kind == "tool_result":
+                    new_results.add((session_id, call_id))
+                elif kind == "tool_call":
+                    new_calls.add((session_id, call_id))
+            keys = sorted(new_results - new_calls)
+        if not keys:
+            return []
+        out = []
+        for row in self._by_call_ids(cur, _PENDING_CALLS, keys):
+            status = results.get((row[0], row[11]))
+            if status is not None:
+                call = list(row)
+                call[9] = status
+                out.append(call)
+        return out
+
+    def _count_calls(
+        self,
+        cur: Any,
+        rows: Sequence[list[Any]],
+        inserted: Sequence[Any],
+        late: Sequence[Sequence[Any]],
+        whole: bool,
+    ) -> None:
+        """The review's call counts (:mod:`overseer.store.callsum`): the batch's new calls
+        folded into their groups (those whose status is final) and their sessions' sequences,
+        and the stored calls a new result completed into their groups."""
+        fold = _callsum.Fold()
+        if whole:  # every row is new: the fold reads them as written, ids in order
+            group, item = fold._group, fold._item
+            for r, ins in zip(rows, inserted, strict=True):
+                if r[_KIND] != "tool_call":
+                    continue
+                result = r[_RESULT_STATUS]
+                call_id, tool, label = r[_CALL_ID], r[_TOOL], r[_LABEL]
+                if result is not None or call_id is None:
+                    own = r[_STATUS]
+                    status = (
+                        result if result is not None else own if own and own != "ok" else "pending"
+                    )
+                    key = (r[_SESSION], r[_AGENT], r[_TASK], tool, r[_VERDICT], r[_RULE],
+                           status, label)  # fmt: skip
+                    group(key, r[_TS], ins[7], call_id, r[_SUMMARY])
+                item(r[_SESSION], r[_TS], ins[7], tool, label)
+        else:  # as stored, after the statuses were read again
+            ids = [ins[7] for ins in inserted if ins[1] == "tool_call"]
+            mark = "%s" if self.is_postgres else "?"
+            for start in range(0, len(ids), 500):
+                part = ids[start : start + 500]
+                cur.execute(
+                    _callsum.CALL_SELECT
+                    + f" WHERE id IN ({', '.join(mark for _ in part)}) ORDER BY id",
+                    part,
+                )
+                for c in cur.fetchall():
+                    fold.add_call(c, group=_callsum.is_final(c))
+        for c in late:
+            fold.add_call(c, sequence=False)
+        fold.write(cur, self.is_postgres)
 
     @staticmethod
     def _deltas(
@@ -1012,7 +1163,7 @@ class Store:
                 # ``stopped``, never shown as a session that finished on its own.
                 status = "stopped" if ev.extra and ev.extra.get("stopped_by") else "ended"
                 d.ended_at, d.end_reason, d.status = ts, r[_REASON], status
-        for session_id, kind, tool, ts, safety, security, _call in inserted:  # new rows only
+        for session_id, kind, tool, ts, safety, security, _call, _id in inserted:  # new rows
             d = deltas[session_id]
             d.events += 1
             d.safety += safety or 0

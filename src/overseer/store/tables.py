@@ -20,6 +20,8 @@ from sqlmodel import Field, SQLModel
 #: rowid alias (autoincrementing), hence the variant.
 _BIGINT_ID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 _ZERO = {"server_default": "0"}
+#: A tool call still waiting for its result (``ix_events_pending``; not yet in ``call_groups``).
+_PENDING = "kind = 'tool_call' AND result_status IS NULL AND call_id IS NOT NULL"
 #: Events with a ``call_id`` dedupe on (session, kind, call_id): the same call seen by a hook
 #: and by a tailed transcript is stored once (insert-or-ignore, see Store.record_batch). A plain
 #: unique index, not a partial one: NULL call_ids never collide (NULLs are distinct in unique
@@ -143,6 +145,25 @@ class EventRow(SQLModel, table=True):
             sqlite_where=sa.text("flags IS NOT NULL"),
             postgresql_where=sa.text("flags IS NOT NULL"),
         ),
+        # Calls whose result is not stored yet (schema 8): the review groups these from here,
+        # the others are counted in ``call_groups`` as they are written.
+        sa.Index(
+            "ix_events_pending",
+            "session",
+            "agent",
+            "task",
+            "tool",
+            "verdict",
+            "rule",
+            "result_status",
+            "status",
+            "label",
+            "ts",
+            "call_id",
+            "kind",
+            sqlite_where=sa.text(_PENDING),
+            postgresql_where=sa.text(_PENDING),
+        ),
     )
     id: int | None = Field(default=None, primary_key=True, sa_type=_BIGINT_ID)
     session: str
@@ -183,6 +204,73 @@ class EventRow(SQLModel, table=True):
     #: the stored input), ``NULL`` for other tools and for a shell call whose input names no
     #: command the label could read (the review counts those as unjudged). Schema 6.
     label: str | None = None
+
+
+class CallGroupRow(SQLModel, table=True):
+    """A session's tool calls alike in everything the review counts them by (schema 8, issue
+    16): ``agent``, ``task``, ``tool``, ``verdict``, ``rule``, the status the timeline reads
+    (``status``: the result's, else the call's own unless ``ok``, else ``pending``) and the
+    shell ``label``, with their number, the first and the latest call, the first call's
+    summary (out-of-scope groups only) and the ids of those rejected in the agent's UI.
+
+    Derived data, kept by ``record_batch`` (:mod:`overseer.store.callsum`) as it writes the
+    calls, so that a review of whole sessions reads a row a group instead of grouping the
+    calls. It holds only the calls whose status is final: a call with a call id and no stored
+    result yet (``result_status IS NULL``) is counted here once its result is stored; until
+    then the review groups it from ``ix_events_pending``. Never trusted over the events: the
+    audit chain is verified from ``decisions`` alone, and ``gather(by_rows=True)`` reads the
+    events themselves (the reference this table is tested against). ``gkey`` is the group's
+    key columns as JSON text (a NULL and an empty text are different groups)."""
+
+    __tablename__ = "call_groups"
+    session: str = Field(primary_key=True)
+    gkey: str = Field(primary_key=True, sa_type=sa.Text)
+    agent: str | None = None
+    task: str | None = None
+    tool: str | None = None
+    verdict: str | None = None
+    rule: str | None = None
+    status: str
+    label: str | None = None
+    calls: int = Field(default=0, sa_column_kwargs=_ZERO)
+    first_ts: str
+    first_id: int = Field(sa_type=sa.BigInteger)
+    last_ts: str
+    last_id: int = Field(sa_type=sa.BigInteger)
+    last_call_id: str | None = None
+    summary: str | None = Field(default=None, sa_type=sa.Text)
+    rejected: str | None = Field(default=None, sa_type=sa.Text)
+
+
+class SessionCallsRow(SQLModel, table=True):
+    """Each session's tool calls in time order (schema 8, issue 16): how many, the first and
+    the latest (``last_ts``, ``last_id``), and the labels autonomy is judged on with
+    consecutive repeats folded: full chunks in ``call_sequences``, the rest in ``tail`` (JSON
+    list), ``last_label`` the latest. ``stale`` once a call was stored before the latest one
+    in time order: the folded sequence is then no longer kept and the review reads that
+    session's sequence from ``ix_events_sequence``. Derived data like :class:`CallGroupRow`
+    (kept by ``record_batch``, never trusted over the events)."""
+
+    __tablename__ = "session_calls"
+    session: str = Field(primary_key=True)
+    calls: int = Field(default=0, sa_column_kwargs=_ZERO)
+    first_ts: str
+    last_ts: str
+    last_id: int = Field(sa_type=sa.BigInteger)
+    last_label: str | None = None
+    chunks: int = Field(default=0, sa_column_kwargs=_ZERO)
+    tail: str | None = Field(default=None, sa_type=sa.Text)
+    stale: int = Field(default=0, sa_column_kwargs=_ZERO)
+
+
+class CallSequenceRow(SQLModel, table=True):
+    """A full chunk of a session's folded label sequence (JSON list; :class:`SessionCallsRow`),
+    written once. Derived data (schema 8)."""
+
+    __tablename__ = "call_sequences"
+    session: str = Field(primary_key=True)
+    chunk: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    labels: str = Field(sa_type=sa.Text)
 
 
 class ApprovalRow(SQLModel, table=True):

@@ -1,0 +1,308 @@
+"""The review's tool-call counts, kept as the calls are written (schema 8, issue 16).
+
+``record_batch`` folds each batch's tool calls in Python and writes the result with one
+fixed-shape ``executemany`` upsert a table:
+
+* ``call_groups``: per session, the calls alike in everything the review counts them by
+  (:class:`~overseer.store.tables.CallGroupRow`), for the calls whose status is final (a
+  stored result, or no call id to pair one with). A call still waiting for its result is in
+  the partial index ``ix_events_pending`` instead, and joins its group when the result is
+  stored (:func:`fold_groups` of the call with the result's status).
+* ``session_calls`` / ``call_sequences``: per session, every call's count and time span, and
+  the labels autonomy reads with consecutive repeats folded (appended while calls arrive in
+  time order; ``stale`` once one does not, and the review reads that session from the index).
+
+A review of whole sessions then reads a row a group and a row or two a session; a session
+the review's period cuts is still grouped from the index (``overseer.report.aggregate``).
+
+These tables are derived data: a cache of counts over ``events``, never a record. Nothing
+trusts them over the events — the audit chain is verified from ``decisions`` alone, the
+call-by-call review (``gather(by_rows=True)``) reads the events, and the tests hold the two
+reviews equal byte for byte. :func:`fill_call_summaries` rebuilds them from the events (the
+migration to schema 8; a store whose rows were written another way, like the review bench).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import orjson
+
+#: Runs of a folded sequence per ``call_sequences`` row: the tail rewritten per batch stays
+#: bounded, a long session is a few rows.
+CHUNK = 512
+_IN_CHUNK = 500
+
+#: What a call contributes, as the fold reads it (one tuple a call):
+#: session, id, ts, agent, task, tool, verdict, rule, status, result_status, label, call_id,
+#: summary.
+CALL_COLUMNS = (
+    "session", "id", "ts", "agent", "task", "tool", "verdict", "rule", "status",
+    "result_status", "label", "call_id", "summary",
+)  # fmt: skip
+CALL_SELECT = "SELECT " + ", ".join(CALL_COLUMNS) + " FROM events"
+
+_GROUP_UPSERT = (
+    "INSERT INTO call_groups (session, gkey, agent, task, tool, verdict, rule, status, label,"
+    " calls, first_ts, first_id, last_ts, last_id, last_call_id, summary, rejected)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    " ON CONFLICT (session, gkey) DO UPDATE SET"
+    " calls = call_groups.calls + excluded.calls,"
+    " first_ts = CASE WHEN {first} THEN excluded.first_ts ELSE call_groups.first_ts END,"
+    " first_id = CASE WHEN {first} THEN excluded.first_id ELSE call_groups.first_id END,"
+    " summary = CASE WHEN {first} THEN excluded.summary ELSE call_groups.summary END,"
+    " last_ts = CASE WHEN {last} THEN excluded.last_ts ELSE call_groups.last_ts END,"
+    " last_id = CASE WHEN {last} THEN excluded.last_id ELSE call_groups.last_id END,"
+    " last_call_id = CASE WHEN {last} THEN excluded.last_call_id"
+    " ELSE call_groups.last_call_id END,"
+    " rejected = CASE WHEN excluded.rejected IS NULL THEN call_groups.rejected"
+    " WHEN call_groups.rejected IS NULL THEN excluded.rejected"
+    " ELSE call_groups.rejected || ',' || excluded.rejected END"
+).format(
+    first="(excluded.first_ts < call_groups.first_ts OR (excluded.first_ts = call_groups.first_ts"
+    " AND excluded.first_id < call_groups.first_id))",
+    last="(excluded.last_ts > call_groups.last_ts OR (excluded.last_ts = call_groups.last_ts"
+    " AND excluded.last_id > call_groups.last_id))",
+)
+_STATE_COLUMNS = (
+    "session", "calls", "first_ts", "last_ts", "last_id", "last_label", "chunks", "tail", "stale",
+)  # fmt: skip
+_STATE_UPSERT = (
+    f"INSERT INTO session_calls ({', '.join(_STATE_COLUMNS)})"
+    f" VALUES ({', '.join('?' * len(_STATE_COLUMNS))})"
+    " ON CONFLICT (session) DO UPDATE SET "
+    + ", ".join(f"{c} = excluded.{c}" for c in _STATE_COLUMNS[1:])
+)
+_CHUNK_INSERT = "INSERT INTO call_sequences (session, chunk, labels) VALUES (?, ?, ?)"
+_STATE_SELECT = "SELECT " + ", ".join(_STATE_COLUMNS) + " FROM session_calls WHERE session IN "
+
+#: Each shell tool name's family (imported when first needed: the policy's shell reading is
+#: not part of opening a store).
+_FAMILY: dict[str, str] | None = None
+
+
+def _families() -> dict[str, str]:
+    global _FAMILY
+    if _FAMILY is None:
+        from overseer.labels import shell_tool_names
+        from overseer.policy.rules import canonical_tool
+
+        _FAMILY = {name: canonical_tool(name) for name in shell_tool_names()}
+    return _FAMILY
+
+
+def sequence_label(tool: str | None, label: str | None) -> str:
+    """A call's label in its session's sequence (``aggregate._sequence_label`` in SQL): a
+    shell call's stored label, else its tool's family; any other call's tool."""
+    if tool is not None:
+        family = _families().get(tool)
+        if family is not None:
+            return label if label is not None else family
+    return tool or ""
+
+
+def status_of(result_status: str | None, status: str | None) -> str:
+    """The status the review counts a call by (the timeline's reading): its result's, else
+    its own unless ``ok``, else ``pending``."""
+    if result_status is not None:
+        return result_status
+    return status if status and status != "ok" else "pending"
+
+
+def is_final(call: Sequence[Any]) -> bool:
+    """Whether a call (:data:`CALL_COLUMNS`) is counted in ``call_groups``: its status can no
+    longer change (a result is stored, or it has no call id to pair one with)."""
+    return call[9] is not None or call[11] is None
+
+
+class Fold:
+    """One batch's calls, folded: their groups (the final ones) and, per session, the new
+    calls in order for the sequences. :meth:`add_call` takes a call as :data:`CALL_COLUMNS`;
+    ``record_batch`` adds its new rows through :meth:`add_new_rows` (the same fold, without
+    a tuple a call)."""
+
+    __slots__ = ("families", "groups", "items", "unordered")
+
+    def __init__(self) -> None:
+        #: group key → [count, first_ts, first_id, last_ts, last_id, last_call_id, summary,
+        #: rejected ids or None, out of scope]
+        self.groups: dict[tuple[Any, ...], list[Any]] = {}
+        #: session → its new calls as (ts, id, sequence label)
+        self.items: dict[str, list[tuple[str, int, str]]] = {}
+        self.unordered: set[str] = set()  # sessions whose items are not in (ts, id) order
+        self.families = _families()
+
+    def _group(
+        self, key: tuple[Any, ...], ts: str, row_id: int, call_id: Any, summary: Any
+    ) -> None:
+        g = self.groups.get(key)
+        if g is None:
+            status = key[6]
+            oos = (key[4] or "unscoped") in ("unscoped", "deny") or status in _REFUSED
+            self.groups[key] = [
+                1, ts, row_id, ts, row_id, call_id, summary if oos else None,
+                [row_id] if status == "rejected" else None, oos,
+            ]  # fmt: skip
+            return
+        g[0] += 1
+        if ts < g[1] or (ts == g[1] and row_id < g[2]):
+            g[1], g[2] = ts, row_id
+            if g[8]:
+                g[6] = summary
+        if ts > g[3] or (ts == g[3] and row_id > g[4]):
+            g[3], g[4], g[5] = ts, row_id, call_id
+        if g[7] is not None:
+            g[7].append(row_id)
+
+    def _item(self, session: str, ts: str, row_id: int, tool: Any, label: Any) -> None:
+        family = None if tool is None else self.families.get(tool)
+        text = (tool or "") if family is None else family if label is None else label
+        items = self.items.get(session)
+        if items is None:
+            self.items[session] = [(ts, row_id, text)]
+            return
+        last = items[-1]
+        if ts < last[0] or (ts == last[0] and row_id < last[1]):
+            self.unordered.add(session)
+        items.append((ts, row_id, text))
+
+    def add_call(self, c: Sequence[Any], *, group: bool = True, sequence: bool = True) -> None:
+        """One call (:data:`CALL_COLUMNS`): into its group (``group``: a final call) and its
+        session's sequence (``sequence``: a call newly stored)."""
+        session, row_id, ts = c[0], c[1], c[2]
+        if group:
+            key = (session, c[3], c[4], c[5], c[6], c[7], status_of(c[9], c[8]), c[10])
+            self._group(key, ts, row_id, c[11], c[12])
+        if sequence:
+            self._item(session, ts, row_id, c[5], c[10])
+
+    def group_rows(self) -> list[tuple[Any, ...]]:
+        """The groups as parameters of the ``call_groups`` upsert."""
+        out = []
+        for key, g in self.groups.items():
+            session, agent, task, tool, verdict, rule, status, label = key
+            gkey = orjson.dumps([agent, task, tool, verdict, rule, status, label]).decode()
+            rejected = None if g[7] is None else ",".join(str(i) for i in g[7])
+            out.append(
+                (session, gkey, agent, task, tool, verdict, rule, status, label, g[0], g[1],
+                 g[2], g[3], g[4], g[5], g[6], rejected)
+            )  # fmt: skip
+        return out
+
+    def write(self, cur: Any, pg: bool) -> None:
+        """The groups (one ``executemany`` upsert) and the sequences (:func:`_write_items`)."""
+        rows = self.group_rows()
+        if rows:
+            cur.executemany(_sql(_GROUP_UPSERT, pg), rows)
+        if self.items:
+            for session in self.unordered:
+                self.items[session].sort()
+            _write_items(cur, self.items, pg)
+
+
+_REFUSED = ("rejected", "blocked")
+
+
+def fold_groups(calls: Iterable[Sequence[Any]]) -> list[tuple[Any, ...]]:
+    """Final ``calls`` (:data:`CALL_COLUMNS`) folded into ``call_groups`` upsert rows."""
+    fold = Fold()
+    for c in calls:
+        fold.add_call(c, sequence=False)
+    return fold.group_rows()
+
+
+def _sql(text: str, pg: bool) -> str:
+    return text.replace("?", "%s") if pg else text
+
+
+def _states(cur: Any, sessions: Sequence[str], pg: bool) -> dict[str, list[Any]]:
+    out: dict[str, list[Any]] = {}
+    for start in range(0, len(sessions), _IN_CHUNK):
+        part = sessions[start : start + _IN_CHUNK]
+        marks = ", ".join(("%s" if pg else "?") for _ in part)
+        cur.execute(f"{_STATE_SELECT}({marks})", list(part))
+        for row in cur.fetchall():
+            out[str(row[0])] = list(row)
+    return out
+
+
+def _write_items(cur: Any, by_session: dict[str, list[tuple[str, int, str]]], pg: bool) -> None:
+    """Append each session's newly stored calls (``(ts, id, label)`` in order) to its count,
+    span and folded label sequence (``session_calls``, one ``executemany`` upsert;
+    ``call_sequences`` for each chunk filled)."""
+    states = _states(cur, list(by_session), pg)
+    updates: list[tuple[Any, ...]] = []
+    chunks: list[tuple[Any, ...]] = []
+    for session, items in by_session.items():
+        state = states.get(session)
+        tail: list[str] | None
+        if state is None:
+            count, first_ts, last_ts, last_id, last_label, full, tail, stale = (
+                0, items[0][0], items[0][0], items[0][1], None, 0, [], 0,
+            )  # fmt: skip
+        else:
+            _, count, first_ts, last_ts, last_id, last_label, full, tail_text, stale = state
+            tail = None if stale or tail_text is None else orjson.loads(tail_text)
+            if not stale and (items[0][0], items[0][1]) < (last_ts, last_id):
+                stale, tail = 1, None
+        count += len(items)
+        first_ts = min(first_ts, items[0][0])
+        if (items[-1][0], items[-1][1]) > (last_ts, last_id):
+            last_ts, last_id = items[-1][0], items[-1][1]
+        if not stale:
+            assert tail is not None
+            for _, _, label in items:
+                if label != last_label:
+                    tail.append(label)
+                    last_label = label
+                    if len(tail) >= CHUNK:
+                        chunks.append((session, full, orjson.dumps(tail).decode()))
+                        full += 1
+                        tail = []
+        tail_out = None if stale or tail is None else orjson.dumps(tail).decode()
+        updates.append(
+            (session, count, first_ts, last_ts, last_id, last_label, full, tail_out, stale)
+        )
+    if chunks:
+        cur.executemany(_sql(_CHUNK_INSERT, pg), chunks)
+    cur.executemany(_sql(_STATE_UPSERT, pg), updates)
+
+
+def fill_call_summaries(conn: Any, pg: bool) -> None:
+    """Rebuild ``call_groups``, ``session_calls`` and ``call_sequences`` from the stored calls
+    with the fold ``record_batch`` uses (``conn``: the driver's connection, in the caller's
+    transaction): the migration to schema 8, and stores written row by row (the bench)."""
+    cur = conn.cursor()
+    read = conn.cursor()
+    try:
+        for table in ("call_groups", "session_calls", "call_sequences"):
+            cur.execute(f"DELETE FROM {table}")
+        read.execute(CALL_SELECT + " WHERE kind = 'tool_call' ORDER BY session, ts, id")
+        batch: list[Sequence[Any]] = []
+        while True:
+            rows = read.fetchmany(20_000)
+            if not rows:
+                break
+            batch.extend(rows)
+            # A session's calls stay together in one write (the sequence is appended in order).
+            last = batch[-1][0]
+            cut = len(batch)
+            while cut > 0 and batch[cut - 1][0] == last:
+                cut -= 1
+            if cut == 0:
+                continue
+            _write(cur, batch[:cut], pg)
+            batch = batch[cut:]
+        if batch:
+            _write(cur, batch, pg)
+    finally:
+        read.close()
+        cur.close()
+
+
+def _write(cur: Any, calls: Sequence[Sequence[Any]], pg: bool) -> None:
+    fold = Fold()
+    for c in calls:
+        fold.add_call(c, group=is_final(c))
+    fold.write(cur, pg)
