@@ -14,6 +14,7 @@ several periods, filters and list caps, on SQLite and PostgreSQL.
 from __future__ import annotations
 
 import json
+import os
 import random
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -537,3 +538,47 @@ def test_pending_calls_are_counted_from_their_index(tmp_path: Path) -> None:
     with open_store(db) as store:
         store.record_batch("log", 2, {}, {}, results, [])
     assert _check_kept_counts(db, _B_PERIODS[:2])["pending"] < seen["pending"] // 4
+
+
+def _to_schema_7(db: str) -> None:
+    """Bring a store back to schema 7: no kept counts, no index of pending calls."""
+    with open_store(db) as store, store.engine.begin() as conn:
+        for table in ("call_groups", "session_calls", "call_sequences"):
+            conn.exec_driver_sql(f"DROP TABLE {table}")
+        conn.exec_driver_sql("DROP INDEX ix_events_pending")
+        conn.exec_driver_sql("UPDATE meta SET value = '7' WHERE key = 'schema_version'")
+
+
+def test_a_schema_7_store_gains_the_kept_counts(batch_db: str, tmp_path: Path) -> None:
+    """A store of schema 7 (its sessions written before the counts were kept, some calls
+    still waiting for their result) upgraded by ``overseer upgrade``: the counts are filled
+    from its rows, those sessions go on (their results, more calls) beside new ones, and
+    the review is the call-by-call review, byte for byte, over whole and cut sessions."""
+    import subprocess
+    import sys
+
+    db = batch_db
+    events = _batch_events(23)
+    first, second = events[: len(events) // 2], events[len(events) // 2 :]
+    first_calls = [e for e in first if e.kind.value != "tool_result"]
+    with open_store(db) as store:
+        store.record_batch("log", 1, {}, {}, first_calls, [])
+        store.record_batch("log", 2, {}, {}, first[::3], [])
+    _to_schema_7(db)
+    with sa.create_engine(db if "://" in db else f"sqlite:///{db}").connect() as conn:
+        tables = set(sa.inspect(conn).get_table_names())
+        version = conn.exec_driver_sql("SELECT value FROM meta WHERE key = 'schema_version'")
+        assert version.scalar_one() == "7" and "call_groups" not in tables
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OVERSEER_")}
+    upgraded = subprocess.run(
+        [sys.executable, "-m", "overseer", "upgrade", "--db", db],
+        capture_output=True, text=True, env=env | {"HOME": str(tmp_path)}, timeout=120,
+    )  # fmt: skip
+    assert upgraded.returncode == 0, upgraded.stderr
+    assert "schema version 8" in upgraded.stdout
+    seen = _check_kept_counts(db, _B_PERIODS[:2])
+    assert seen["groups"] > 30 and seen["pending"] > 20
+    with open_store(db) as store:
+        store.record_batch("log", 3, {}, {}, first, [])  # the rest of the first half, again
+        store.record_batch("log", 4, {}, {}, second, [])  # more calls, new sessions too
+    assert _check_kept_counts(db, _B_PERIODS)["pending"] < seen["pending"]
