@@ -19,7 +19,7 @@ from __future__ import annotations
 import fnmatch
 import os
 import posixpath
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 from overseer.control.fsview import MAX_MATCHES, through_reader_links
 from overseer.policy.rules import CallContext
@@ -171,10 +171,15 @@ def context(
     config: str | None = None,
     db: str | None = None,
     cdpath: str | None = None,
+    agent_env: Mapping[str, str] | None = None,
 ) -> CallContext:
     """A call context whose path rules see what the server can see, and no more; the
     built-in guard (where present) also knows the server's own config and store.
-    ``cdpath``: the ``CDPATH`` of the hook's environment, which the thin client sends."""
+    ``cdpath``: the ``CDPATH`` of the hook's environment, which the thin client sends.
+    ``agent_env``: the rest of that environment it sends (``HOME``, ``PATH``, ``GIT_DIR``,
+    ``GIT_CONFIG_*``, ``XDG_*``...): the guard judges with git and the shells as they run
+    for the agent *and* as the server's own environment has them — the agent's word can
+    only add what is guarded, never take away from it."""
     from overseer.control.protected import (
         GitView,
         protected_dirs,
@@ -184,11 +189,17 @@ def context(
 
     files = protected_files(config, db)
     git = GitView(strict=True)  # a directory the server cannot search: not known
+    others: tuple[tuple[GitView, str | None], ...] = ()
+    if agent_env is not None:
+        agent_home = agent_env.get("HOME")
+        agent_home = agent_home if agent_home and agent_home.startswith("/") else None
+        others = ((GitView(strict=True, env=agent_env), agent_home),)
     return CallContext(
         cwd, home, root=root, resolve=with_hard_links(
-            real_paths, files, git, home, tuple(p for p in dict.fromkeys((cwd, root)) if p)
+            real_paths, files, git, home, tuple(p for p in dict.fromkeys((cwd, root)) if p),
+            others,
         ),
-        expand=expand_glob, walk=walk, protected=protected_dirs(), protected_files=files,
+        expand=expand_glob, walk=walk, protected=protected_dirs(agent_env), protected_files=files,
         git_dir=git.git_dir,
         pg_store=bool(db and "://" in db), cdpath=cdpath,
     )  # fmt: skip

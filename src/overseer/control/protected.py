@@ -18,7 +18,7 @@ import re
 import shlex
 import stat
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 #: Beside a SQLite store: its journal files, and the anchors kept next to it.
@@ -67,9 +67,11 @@ def interpreter_libs() -> list[str]:
     return [p for p in dict.fromkeys(found) if p]
 
 
-def protected_dirs() -> tuple[str, ...]:
+def protected_dirs(env: Mapping[str, str] | None = None) -> tuple[str, ...]:
     """overseer's installation and interpreter (with the base installation a virtualenv's
-    interpreter runs from), and the agents' hook homes."""
+    interpreter runs from), and the agents' hook homes — from this process's environment
+    and, given ``env`` (the agent's, which the gate server is sent), from that one too:
+    its ``XDG_*`` overseer directories, ``CODEX_HOME``, ``CLAUDE_CONFIG_DIR``, ``ZDOTDIR``."""
     found: list[str] = []
     package = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     found += _both(package)
@@ -87,12 +89,17 @@ def protected_dirs() -> tuple[str, ...]:
     if started and os.path.isfile(started):
         found += _both(started)
     for name in ("XDG_CONFIG_HOME", "XDG_CACHE_HOME", "XDG_DATA_HOME", "XDG_STATE_HOME"):
-        base = os.environ.get(name)
-        if base:
-            found += _both(os.path.join(base, "overseer"))
+        for environ in (os.environ, env or {}):
+            base = environ.get(name)
+            if base and os.path.isabs(base):
+                found += _both(os.path.join(base, "overseer"))
     codex_home = os.environ.get("CODEX_HOME")
     if codex_home:
         found += _both(codex_home)
+    for name in ("CODEX_HOME", "CLAUDE_CONFIG_DIR", "ZDOTDIR"):
+        there = (env or {}).get(name)
+        if there and os.path.isabs(there):
+            found += _both(there)  # what the agent's Codex, Claude Code and zsh read
     return tuple(dict.fromkeys(found))
 
 
@@ -133,7 +140,7 @@ def guarded_links(
         if os.path.basename(candidate) != ".git" and os.path.isdir(candidate):
             with contextlib.suppress(OSError, ValueError):
                 listed += [os.path.join(candidate, n) for n in os.listdir(candidate)[:256]]
-    reach = hook_scripts(home, places)
+    reach = hook_scripts(home, places, git.env.get("PATH", ""))
     files: dict[str, str] = dict(reach.files)
     dirs: dict[str, str] = dict(reach.dirs)
     pyroots: dict[str, str] = dict(reach.pyroots)
@@ -204,7 +211,7 @@ class HookReach:
         self.names: list[tuple[str, tuple[str, ...], str]] = []
 
 
-def hook_scripts(home: str | None, places: tuple[str, ...]) -> HookReach:
+def hook_scripts(home: str | None, places: tuple[str, ...], search: str | None = None) -> HookReach:
     """The files the hook commands of the settings in view run, each paired with a name
     under that settings file's ``hooks`` directory (which the guard guards): a PostToolUse
     hook ``"$CLAUDE_PROJECT_DIR"/scripts/fmt.sh`` makes ``scripts/fmt.sh`` as guarded as
@@ -242,7 +249,7 @@ def hook_scripts(home: str | None, places: tuple[str, ...]) -> HookReach:
             continue
         guarded_dir = os.path.join(os.path.dirname(name), "hooks")
         for command in _commands(data, 0):
-            files, dirs, pyroots, names = command_reach(command, project, home)
+            files, dirs, pyroots, names = command_reach(command, project, home, search=search)
             for word in dict.fromkeys([*_words(command, project, home), *files]):
                 for path in both(word):
                     reach.files.append((path, os.path.join(guarded_dir, os.path.basename(path))))
@@ -401,9 +408,10 @@ _MAX_DEPTH = 4
 
 
 class _Reached:
-    __slots__ = ("dirs", "files", "names", "pyroots", "whole")
+    __slots__ = ("dirs", "files", "names", "pyroots", "search", "whole")
 
     def __init__(self) -> None:
+        self.search = ""
         self.files: list[str] = []
         self.dirs: list[str] = []
         self.pyroots: list[str] = []
@@ -412,7 +420,12 @@ class _Reached:
 
 
 def command_reach(
-    command: str, project: str | None, home: str | None, *, whole_project: bool = True
+    command: str,
+    project: str | None,
+    home: str | None,
+    *,
+    whole_project: bool = True,
+    search: str | None = None,
 ) -> tuple[list[str], list[str], list[str], list[str]]:
     """The project files a hook ``command`` runs without naming them: ``(files, dirs,
     pyroots, names)`` (see :class:`HookReach`; ``names``: prefixes of the names of
@@ -426,8 +439,10 @@ def command_reach(
     project's code) the whole project is what it runs. A system program with no project
     file argument reaches nothing. Reads ``package.json`` and the makefiles only when a
     command needs them, and a few ``stat`` calls for ``PATH``. ``whole_project`` false: what
-    was found, without the whole project where the reach is not modelled."""
+    was found, without the whole project where the reach is not modelled. ``search``: the
+    ``PATH`` the command runs with (default this process's)."""
     reached = _Reached()
+    reached.search = os.environ.get("PATH", "") if search is None else search
     if project:
         _reach(command, project, home, reached, 0)
         if reached.whole and whole_project:
@@ -570,7 +585,7 @@ def _is_text_script(path: str) -> bool:
 def _on_path(name: str, project: str, out: _Reached) -> str | None:
     """Where ``PATH`` finds ``name``; each entry before it inside the project (or relative:
     from the hook's working directory) is where a program of that name would come first."""
-    for entry in os.environ.get("PATH", "").split(os.pathsep)[:64]:
+    for entry in out.search.split(os.pathsep)[:64]:
         where = os.path.normpath(os.path.join(project, entry or "."))
         candidate = os.path.join(where, name)
         if _in_project(where, project):
@@ -734,12 +749,51 @@ def _reach_makefile(
             return
 
 
+def other_names(
+    git: GitView,
+    home: str | None,
+    places: tuple[str, ...],
+    path: str,
+    found: list[str],
+    cache: dict[int, tuple[Any, ...]],
+) -> list[str]:
+    """The guarded names ``path`` has in another environment than this process's (the
+    agent's, in the gate server: its ``HOME``, ``GIT_DIR``, ``GIT_CONFIG_GLOBAL``, ``PATH``):
+    what ``git`` (a :class:`GitView` of that environment) names it, the guarded file of
+    that ``home`` it is or leads to (:func:`guarded_links`), and, when it is itself one of
+    that home's guarded files (``$HOME/.bashrc``), that file under ``.claude/hooks`` there,
+    which the guard guards whatever home it knows."""
+    from overseer.policy.guard import _guarded_as_spelled
+
+    names = [n for p in (path, *found) for n in git.names(p)]
+    if home is not None or places:
+        key = id(git)
+        if key not in cache:
+            cache[key] = guarded_links(home, places, git)
+        file_links, dir_links, _inodes, pyroots = cache[key]
+        for reached in (path, *found):
+            if reached in file_links:
+                names.append(file_links[reached])
+            for real, guarded in dir_links.items():
+                if reached == real or reached.startswith(real.rstrip("/") + "/"):
+                    names.append(guarded + reached[len(real) :])
+            for root, guarded in pyroots.items():
+                if _importable(reached, root):
+                    names.append(os.path.join(guarded, os.path.basename(reached)))
+    if home:
+        for reached in (path, *found):
+            if _guarded_as_spelled(reached, (), home, True, ()):
+                names.append(os.path.join(home, ".claude", "hooks", os.path.basename(reached)))
+    return names
+
+
 def with_hard_links(
     resolve: Callable[[str], list[str] | None],
     files: tuple[str, ...],
     git: GitView | None = None,
     home: str | None = None,
     places: tuple[str, ...] = (),
+    others: tuple[tuple[GitView, str | None], ...] = (),
 ) -> Callable[[str], list[str] | None]:
     """``resolve`` that also answers a *hard link* to one of ``files`` (the config or the
     store) with that file: a second name for the store is the store, and no path check sees
@@ -750,7 +804,9 @@ def with_hard_links(
     writes file by file), a file in a ``core.hooksPath`` directory; and the path spelled as
     it is on disk where a directory on the way is case-insensitive (APFS); and, given the
     ``home`` and the session's ``places``, the guarded file a path is the target of
-    (:func:`guarded_links`)."""
+    (:func:`guarded_links`); and the names ``others`` give it, each a :class:`GitView` of
+    another environment with its home (:func:`other_names`: the agent's, in the gate
+    server)."""
     ids: dict[tuple[int, int], str] | None = None
     links: (
         tuple[dict[str, str], dict[str, str], dict[tuple[int, int], str], dict[str, str]] | None
@@ -770,6 +826,7 @@ def with_hard_links(
                 ids.setdefault((st.st_dev, st.st_ino), name)
         return ids
 
+    other_links: dict[int, tuple[Any, ...]] = {}
     memo: dict[str, list[str] | None] = {}  # one call's answers: a line may name a path
     # thousands of times (``ls;`` 20,000 times took 8 s of lstat and joins)
 
@@ -801,6 +858,8 @@ def with_hard_links(
                     for root, guarded in pyroots.items():
                         if _importable(reached, root):
                             extra.append(os.path.join(guarded, os.path.basename(reached)))
+            for view, other_home in others:  # the agent's environment, as the server is told
+                extra += other_names(view, other_home, places, path, found, other_links)
             found = [*found, *(e for e in dict.fromkeys(extra) if e != path and e not in found)]
         try:
             st = os.stat(path)
@@ -886,27 +945,33 @@ def _there(path: str, strict: bool) -> bool:
     return True
 
 
-def _is_git_directory(path: str, strict: bool = False) -> bool:
+def _is_git_directory(
+    path: str, strict: bool = False, env: Mapping[str, str] | None = None
+) -> bool:
     """git's own test (``is_git_directory``), as a superset: ``HEAD``, and ``objects`` and
     ``refs`` (or a ``commondir`` naming where they are) present, whatever they hold."""
     if not _there(os.path.join(path, "HEAD"), strict):
         return False
     if _there(os.path.join(path, "commondir"), strict):
         return True
-    objects = bool(os.environ.get("GIT_OBJECT_DIRECTORY")) or _there(
+    objects = bool((os.environ if env is None else env).get("GIT_OBJECT_DIRECTORY")) or _there(
         os.path.join(path, "objects"), strict
     )
     return objects and _there(os.path.join(path, "refs"), strict)
 
 
-def discover_git_dir(start: str, strict: bool = False) -> str | None:
+def discover_git_dir(
+    start: str, strict: bool = False, env: Mapping[str, str] | None = None
+) -> str | None:
     """The git directory git's discovery finds from directory ``start`` (``$GIT_DIR``
     first; then, in ``start`` and each parent, ``.git`` — a directory, or a file naming one
     — and the directory itself as a bare repository), or None. A superset of git's own:
     ``GIT_CEILING_DIRECTORIES``, ``safe.directory`` and file system boundaries are not
     modelled (git stops earlier, never later). ``strict``: a directory that cannot be
-    searched raises :class:`Unreadable` instead of counting as empty."""
-    env_dir = os.environ.get("GIT_DIR")
+    searched raises :class:`Unreadable` instead of counting as empty. ``env``: the
+    environment git runs in (default this process's)."""
+    env = os.environ if env is None else env
+    env_dir = env.get("GIT_DIR")
     if env_dir:
         return os.path.abspath(os.path.join(start, env_dir))
     current = os.path.abspath(start)
@@ -923,9 +988,9 @@ def discover_git_dir(start: str, strict: bool = False) -> str | None:
             if line.startswith("gitdir:"):
                 target = line[len("gitdir:") :].strip()
                 return os.path.normpath(os.path.join(current, target))
-        elif os.path.isdir(dotgit) and _is_git_directory(dotgit, strict):
+        elif os.path.isdir(dotgit) and _is_git_directory(dotgit, strict, env):
             return dotgit
-        if _is_git_directory(current, strict):
+        if _is_git_directory(current, strict, env):
             return current
         parent = os.path.dirname(current)
         if parent == current:
@@ -939,11 +1004,16 @@ class GitView:
     hooks are run from (``core.hooksPath`` in the repository's config, the global and
     system config and the environment: every value, a superset of ``git config --get``)."""
 
-    __slots__ = ("_dirs", "_entries", "_global", "_hooks", "_included", "_programs", "strict")
+    __slots__ = (
+        "_dirs", "_entries", "_global", "_hooks", "_included", "_programs", "env", "strict",
+    )  # fmt: skip
 
-    def __init__(self, strict: bool = False) -> None:
+    def __init__(self, strict: bool = False, env: Mapping[str, str] | None = None) -> None:
         #: a directory that cannot be searched is "not known" (the gate server's view)
         self.strict = strict
+        #: the environment git runs in: this process's, or the agent's (the gate server's
+        #: view of an agent: ``GIT_DIR``, ``GIT_CONFIG_GLOBAL``, ``HOME``...)
+        self.env: Mapping[str, str] = os.environ if env is None else env
         self._dirs: dict[str, str | None] = {}
         self._hooks: dict[str | None, list[str]] = {}
         self._global: list[str] | None = None
@@ -964,7 +1034,7 @@ class GitView:
         known (``strict``, and a directory on the way could not be searched)."""
         if directory not in self._dirs:
             try:
-                self._dirs[directory] = discover_git_dir(directory, self.strict)
+                self._dirs[directory] = discover_git_dir(directory, self.strict, self.env)
             except Unreadable:
                 self._dirs[directory] = ""
         return self._dirs[directory]
@@ -975,8 +1045,8 @@ class GitView:
         if git_dir in self._hooks:
             return self._hooks[git_dir]
         if self._global is None:
-            self._global = _env_values("core.hooksPath")
-            for name in _global_config_files():
+            self._global = _env_values("core.hooksPath", self.env)
+            for name in _global_config_files(self.env):
                 self._global += self._values(name, "core.hookspath")
         values = list(self._global)
         for name in _repo_config_files(git_dir):
@@ -1022,9 +1092,9 @@ class GitView:
             hooks = os.path.join(
                 git_dir if ".git" in git_dir.split("/") else os.path.join(top, ".git"), "hooks"
             )
-            home = os.environ.get("HOME") or os.path.expanduser("~")
-            entries = [*_env_entries()]
-            for name in (*_global_config_files(), *_repo_config_files(git_dir)):
+            home = self.env.get("HOME") or os.path.expanduser("~")
+            entries = [*_env_entries(self.env)]
+            for name in (*_global_config_files(self.env), *_repo_config_files(git_dir)):
                 entries += config_entries(name, 0, self._included, self._entries)
             for key, value in entries:
                 if not is_program_key(key):
@@ -1032,7 +1102,9 @@ class GitView:
                 command = _program_value(key, value)
                 if command is None:
                     continue
-                reach = command_reach(command, top, home, whole_project=False)
+                reach = command_reach(
+                    command, top, home, whole_project=False, search=self.env.get("PATH", "")
+                )
                 for word in (*_words(command, top, home), *reach[0]):
                     if _in_project(word, top) or _in_project(os.path.realpath(word), top):
                         for one in dict.fromkeys((word, os.path.realpath(word))):
@@ -1068,6 +1140,12 @@ class GitView:
                 base = git_dir if git_dir is not None and ".git" in git_dir.split("/") else None
                 where = base or os.path.join(hooks, ".git")
                 found.append(os.path.join(where, "hooks", rest).rstrip("/"))
+        if (
+            git_dir
+            and ".git" not in git_dir.split("/")
+            and (path == git_dir or path.startswith(git_dir.rstrip("/") + "/"))
+        ):  # $GIT_DIR=/tmp/g: its config and hooks are as guarded as .git's
+            found.append(os.path.join(git_dir, ".git", path[len(git_dir) :].lstrip("/")))
         files, dirs, pyroots, prefixes = self.programs(git_dir)
         if path in files:  # a file a config's command runs (filter.x.clean = ./fmt.sh)
             found.append(files[path])
@@ -1080,7 +1158,10 @@ class GitView:
         for top, prefix, hooks in prefixes:
             if _importable(path, f"{top}\0{prefix}"):
                 found.append(os.path.join(hooks, os.path.basename(path)))
-        included = {*self._included, *(os.path.realpath(i) for i in self._included)}
+        # a config file git reads (an include, GIT_CONFIG_GLOBAL=./team.gitconfig, the
+        # user's): as guarded as a .gitconfig
+        named = [*self._included, *_global_config_files(self.env)[:3]]
+        included = {*named, *(os.path.realpath(i) for i in named)}
         if path in included:  # a config file git includes: as guarded as the one naming it
             found.append(os.path.join(os.path.dirname(path), ".gitconfig"))
         return found
@@ -1257,9 +1338,8 @@ def _work_tree(git_dir: str) -> str:
     return os.path.dirname(os.path.normpath(os.path.join(git_dir, line))) if line else git_dir
 
 
-def _env_entries() -> list[tuple[str, str]]:
+def _env_entries(env: Mapping[str, str]) -> list[tuple[str, str]]:
     """Git's config from the environment, as ``(key, value)`` pairs."""
-    env = os.environ
     found: list[tuple[str, str]] = []
     params = env.get("GIT_CONFIG_PARAMETERS")
     if params:
@@ -1278,9 +1358,9 @@ def _env_entries() -> list[tuple[str, str]]:
     return found
 
 
-def _global_config_files() -> list[str]:
-    """git's global and system config files, as git finds them."""
-    env = os.environ
+def _global_config_files(env: Mapping[str, str] | None = None) -> list[str]:
+    """git's global and system config files, as git finds them (in ``env``)."""
+    env = os.environ if env is None else env
     home = env.get("HOME") or os.path.expanduser("~")
     xdg = env.get("XDG_CONFIG_HOME") or os.path.join(home, ".config")
     found = [
@@ -1293,12 +1373,12 @@ def _global_config_files() -> list[str]:
     return [f for f in found if f]
 
 
-def _env_values(key: str) -> list[str]:
+def _env_values(key: str, env: Mapping[str, str] | None = None) -> list[str]:
     """``key``'s values in git's config from the environment (``GIT_CONFIG_PARAMETERS``,
     ``GIT_CONFIG_COUNT``/``GIT_CONFIG_KEY_n``/``GIT_CONFIG_VALUE_n``)."""
     import shlex
 
-    env = os.environ
+    env = os.environ if env is None else env
     found: list[str] = []
     params = env.get("GIT_CONFIG_PARAMETERS")
     if params:

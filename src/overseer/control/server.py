@@ -134,6 +134,36 @@ def user_home(uid: int) -> str | None:
         return None
 
 
+#: The agent's environment variables the guard reads (git's discovery and config, the
+#: shells' and runtimes' start-up files, ``PATH`` for the programs a hook command runs):
+#: the thin client sends them, the server judges with them as well as with its own.
+AGENT_ENV = frozenset({
+    "HOME", "PATH", "GIT_DIR", "GIT_WORK_TREE", "GIT_COMMON_DIR", "GIT_OBJECT_DIRECTORY",
+    "GIT_CONFIG_GLOBAL", "GIT_CONFIG_SYSTEM", "GIT_CONFIG_NOSYSTEM", "GIT_CONFIG_PARAMETERS",
+    "GIT_CONFIG_COUNT", "XDG_CONFIG_HOME", "XDG_CACHE_HOME", "XDG_DATA_HOME", "XDG_STATE_HOME",
+    "CODEX_HOME", "CLAUDE_CONFIG_DIR", "ZDOTDIR",
+})  # fmt: skip
+_AGENT_ENV_PREFIXES = ("GIT_CONFIG_KEY_", "GIT_CONFIG_VALUE_")
+
+
+def agent_environment(sent: object, home: str | None) -> dict[str, str] | None:
+    """The agent's environment as the thin client sent it (names of :data:`AGENT_ENV` and
+    ``GIT_CONFIG_KEY_n``/``VALUE_n``; a value at most 4 KiB, 256 names), or, when it sent
+    none, the passwd home alone. Only ever *added* to the server's own view of git and
+    the home (:func:`overseer.control.peerview.context`), so a false value asks more, never
+    less."""
+    found: dict[str, str] = {}
+    if isinstance(sent, dict):
+        for name, value in list(sent.items())[:256]:
+            if not (isinstance(name, str) and isinstance(value, str)) or len(value) > 4096:
+                continue
+            if name in AGENT_ENV or name.startswith(_AGENT_ENV_PREFIXES):
+                found[name] = value
+    if "HOME" not in found and home:
+        found["HOME"] = home
+    return found or None
+
+
 def resolve_operators(items: Iterable[str | int]) -> frozenset[int]:
     """``[server] operators`` → uids. An unknown name refuses the start: a typo must not
     silently leave nobody (or the wrong user) able to decide."""
@@ -584,6 +614,7 @@ class GateServer:
         started_in = lean.session_start_dir(conn, session)
         sent = request.get("cdpath")  # the hook's CDPATH, which the agent's shell inherits
         cdpath = sent if isinstance(sent, str) else None
+        agent_env = agent_environment(request.get("env"), home)
         if recorded is not None:
             agent, task = recorded
         else:
@@ -606,6 +637,7 @@ class GateServer:
                     config=self.config.path,
                     db=self.db,
                     cdpath=cdpath,
+                    agent_env=agent_env,
                 ),
                 agent=agent,
                 task=task,

@@ -135,6 +135,28 @@ def request(path: str, payload: dict[str, Any], timeout: float = 60.0) -> dict[s
     return answer
 
 
+#: The environment the gate server's guard judges with, besides its own (see
+#: ``overseer.control.server.AGENT_ENV``, which filters it again): git's discovery and
+#: config, the home and the start-up directories, ``PATH``.
+_SENT_ENV = (
+    "HOME", "PATH", "GIT_DIR", "GIT_WORK_TREE", "GIT_COMMON_DIR", "GIT_OBJECT_DIRECTORY",
+    "GIT_CONFIG_GLOBAL", "GIT_CONFIG_SYSTEM", "GIT_CONFIG_NOSYSTEM", "GIT_CONFIG_PARAMETERS",
+    "GIT_CONFIG_COUNT", "XDG_CONFIG_HOME", "XDG_CACHE_HOME", "XDG_DATA_HOME", "XDG_STATE_HOME",
+    "CODEX_HOME", "CLAUDE_CONFIG_DIR", "ZDOTDIR",
+)  # fmt: skip
+
+
+def agent_environment() -> dict[str, str]:
+    """This hook's environment as far as the server's guard reads it: the agent runtime's,
+    which the agent's commands (and git, and the shells they start) inherit."""
+    env = os.environ
+    found = {name: env[name] for name in _SENT_ENV if name in env}
+    for name, value in env.items():
+        if name.startswith(("GIT_CONFIG_KEY_", "GIT_CONFIG_VALUE_")):
+            found[name] = value
+    return found
+
+
 def hook_answer(
     path: str,
     flavour: str,
@@ -154,6 +176,7 @@ def hook_answer(
         cdpath = os.environ.get("CDPATH")
         if cdpath:  # the agent's shell inherits it: a relative cd searches it
             request["cdpath"] = cdpath
+        request["env"] = agent_environment()
         send(sock, request)
         lines = Lines(sock)
         first = lines.next(CONNECT_TIMEOUT)
