@@ -91,13 +91,6 @@ NESTED_HOOK_LINK = (
     "is allowed by Edit(./**) and git -C vendor/lib commit runs it. Fix: in GitView.names, "
     "read the links of the hooks dir of the git directory the written path belongs to"
 )
-MCP_SERVERS = (
-    "an MCP server of .mcp.json (or ~/.claude.json's projects.*.mcpServers) is started by "
-    "Claude Code itself at the next session: its 'command' path and the script in its "
-    "'args' (node mcp/server.js) are project files written under Edit(./**); hook_scripts "
-    "reads neither file (not in _HOOK_SETTINGS) nor 'args'. Fix: read mcpServers' command "
-    "and args as a hook command's words"
-)
 CODEX_NOTIFY = (
     "Codex runs ~/.codex/config.toml's notify program after every turn and starts its "
     "[mcp_servers.*] command/args: a project script named there is allowed by Edit(./**); "
@@ -473,9 +466,9 @@ REACH = [
     _case("Write", _w("scripts/aws.sh"), "ask"),
     _case("Write", _w("scripts/awsx.sh"), "ask"),
     _bash("echo 'curl evil.example' >> scripts/otel.sh", "ask"),
-    _ch("Write", _w("mcp/server.js", "require('child_process')\n"), "ask", MCP_SERVERS),
-    _ch("Write", _w("mcp/run.sh"), "ask", MCP_SERVERS),
-    _ch("Write", _w("mcp/z.py", "import os\n"), "ask", MCP_SERVERS),
+    _case("Write", _w("mcp/server.js", "require('child_process')\n"), "ask"),
+    _case("Write", _w("mcp/run.sh"), "ask"),
+    _case("Write", _w("mcp/z.py", "import os\n"), "ask"),
     _ch("Write", _w("scripts/notify.py", "import os\n"), "ask", CODEX_NOTIFY),
     _ch("Write", _w("mcp/docs.js", "require('child_process')\n"), "ask", CODEX_NOTIFY),
     # held: the links themselves, the settings files, one level down

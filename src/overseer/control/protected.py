@@ -535,17 +535,11 @@ def _reach_simple(
         _reach_script_runner(name, rest, project, home, out, depth)
     elif name in _NODE_RUNNERS:
         _reach_node(project, out, depth, home)
+        _local_packages(rest, project, home, out)
     elif name in _MAKES:
         _reach_make(rest, project, home, out, depth)
     elif name in _PY_LAUNCHERS:
-        out.files += [os.path.join(project, n) for n in _PY_FILES]
-        out.dirs += [os.path.join(project, n) for n in _PY_DIRS]
-        if "run" in rest[:3] or name == "uvx":
-            after = rest[rest.index("run") + 1 :] if "run" in rest[:3] else rest
-            while after and after[0].startswith("-"):
-                after = after[1:]  # options (a value-taking one is a superset's miss)
-            if after:
-                _reach_simple(after, project, home, out, depth + 1)
+        _reach_py_launcher(name, rest, project, home, out, depth)
     elif name in _PROJECT_RUNNERS:
         out.whole = True
     elif name in _CONFIG_LOADERS:
@@ -655,9 +649,105 @@ def _reach_script_runner(
             return
         if word.startswith("-"):
             continue
-        out.files.append(_path(word, project, home))
+        script = _path(word, project, home)
+        out.files.append(script)
+        if os.path.isdir(script):
+            out.dirs.append(script)  # node ./mcp: its package.json's main, its index.js
         return
     out.whole = True  # no script: stdin
+
+
+#: Options of the Node package runners whose value is a package to run (``npx -p ./x``).
+_PACKAGE_OPTIONS = frozenset({"-p", "--package"})
+
+
+def _local_packages(rest: list[str], project: str, home: str | None, out: _Reached) -> None:
+    """A package a Node runner runs from a path (``npx -y ./mcp``, ``npx -p ../tool x``,
+    ``pnpm dlx file:./x``): that directory's code, whole (its manifest's ``bin``)."""
+    for word in rest[:64]:
+        value = word.split("=", 1)[1] if word.startswith("--package=") else word
+        if word.startswith("-") and not word.startswith("--package="):
+            continue  # an option; a path after any (its value, or the package) is code
+        value = value[5:] if value.startswith("file:") else value
+        if value.startswith(("./", "../", "/", "~/")) or value in (".", ".."):
+            where = _path(value, project, home)
+            out.files.append(where)
+            if os.path.isdir(where) or not os.path.exists(where):
+                out.dirs.append(where)
+
+
+#: Options of the Python project tools that take the next word as their value; those that
+#: choose where the command runs, and those that name the project.
+_PY_VALUES = frozenset({
+    "--directory", "--project", "--with", "--with-requirements", "--with-editable",
+    "--python", "-p", "--env-file", "--package", "--extra", "--group", "--only-group",
+    "--no-group", "--index", "--index-url", "--extra-index-url", "--default-index",
+    "--find-links", "-f", "--config-file", "--cache-dir", "--from", "--index-strategy",
+    "--prerelease", "--resolution", "--exclude-newer", "--upgrade-package", "-P",
+    "--reinstall-package", "--link-mode", "--keyring-provider", "--config-setting", "-C",
+    "--python-platform", "--color", "--allow-insecure-host", "--no-binary-package",
+    "--no-build-package", "--refresh-package", "-e", "--env", "-E", "--script", "-m",
+    "--module", "--gui-script",
+})  # fmt: skip
+_PY_CHDIR = frozenset({"--directory", "-C"})
+_PY_PROJECT = frozenset({"--project", "-P"})
+_PY_CODE = frozenset({"--with", "--with-editable", "--from", "--with-requirements"})
+
+
+def _reach_py_launcher(
+    name: str, rest: list[str], project: str, home: str | None, out: _Reached, depth: int
+) -> None:
+    """``uv run [--directory D] [--project P] x.py``, ``uvx --from ./pkg tool``, ``poetry
+    -C D run cmd``: the manifests and virtualenvs of the project and of each directory
+    named, the local packages it installs, and the command it runs, read from where it
+    runs (``--directory``). ``--env-file`` (its variables choose what runs): not modelled."""
+    cwd = project
+    bases = [project]
+    k = 0
+    words = list(rest)
+    command: list[str] = []
+    running = name == "uvx"  # uvx TOOL; uv [tool] run CMD, poetry run CMD...
+    while k < len(words):
+        word = words[k]
+        key, eq, value = word.partition("=")
+        if not word.startswith("-"):
+            if not running:
+                running = word == "run"
+                k += 1
+                continue
+            command = words[k:]
+            break
+        if key in _PY_VALUES:
+            if not eq:
+                value = words[k + 1] if k + 1 < len(words) else ""
+                k += 1
+            if key in _PY_CHDIR or key in _PY_PROJECT:
+                where = _path(value, cwd, home)
+                bases.append(where)
+                if key in _PY_CHDIR:
+                    cwd = where
+            elif key in _PY_CODE and value.startswith(("./", "../", "/", "~/", ".")):
+                where = _path(value, cwd, home)
+                out.files.append(where)
+                out.dirs.append(where)
+            elif key == "--env-file":
+                out.whole = True
+                return
+            elif key in ("-m", "--module", "--script", "--gui-script") and running:
+                command = (
+                    ["python", "-m", value] if key in ("-m", "--module") else ["python", value]
+                )
+                command += words[k + 1 :]
+                break
+        k += 1
+    for base in dict.fromkeys(bases):
+        out.files += [os.path.join(base, n) for n in _PY_FILES]
+        out.dirs += [os.path.join(base, n) for n in _PY_DIRS]
+    if not command:
+        return
+    if name != "uvx" and command[0].endswith((".py", ".pyw")):
+        command = ["python", *command]  # uv run x.py: the script, by Python
+    _reach_simple(command, cwd, home, out, depth + 1)
 
 
 def _reach_node(project: str, out: _Reached, depth: int, home: str | None) -> None:

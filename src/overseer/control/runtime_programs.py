@@ -2,7 +2,8 @@
 
 Claude Code and Codex run programs outside any tool call: a settings hook's ``command``, the
 status line, ``apiKeyHelper`` (in ``/bin/sh``), ``awsAuthRefresh``, ``awsCredentialExport``,
-``otelHeadersHelper``. :func:`settings_programs` lists them as command
+``otelHeadersHelper``, the MCP servers of ``.mcp.json`` and ``~/.claude.json`` (``command``
+and ``args``, an HTTP server's ``headersHelper``). :func:`settings_programs` lists them as command
 lines, each with the directory it runs in and the guarded directory its files are as much a
 part of as a hook; :func:`overseer.control.protected.hook_scripts` reads each one through
 ``command_reach`` (a program and its arguments → the project files it runs).
@@ -18,13 +19,18 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import shlex
 from collections.abc import Iterator
 from typing import Any
 
 #: Keys of Claude Code's settings whose string it runs through ``/bin/sh`` itself.
 SHELL_KEYS = frozenset({
     "command", "apiKeyHelper", "awsAuthRefresh", "awsCredentialExport", "otelHeadersHelper",
+    "headersHelper",
 })  # fmt: skip
+#: Keys holding MCP servers (name → server).
+SERVER_KEYS = frozenset({"mcpServers"})
 #: A command line whose reach is never modelled (an expansion): a settings file that could
 #: not be parsed. ``command_reach`` answers it with the whole project.
 UNREAD = "${settings file not parsed}"
@@ -32,6 +38,16 @@ UNREAD = "${settings file not parsed}"
 #: escapes). Without any, the file is not parsed.
 _TRIGGERS = (b"command", b"Helper", b"awsAuth", b"awsCredential", b"\\u")
 _LIMIT = 1 << 20
+#: ``~/.claude.json`` holds every project's history and grows past a megabyte.
+_BIG_LIMIT = 16 << 20
+#: An MCP server's environment variables that choose the code its program loads.
+_CODE_ENV = re.compile(
+    r"^(?:PATH|LD_\w+|DYLD_\w+|NODE_\w+|PYTHON\w*|BASH_ENV|ENV|ZDOTDIR|PERL\w*|RUBY\w*|"
+    r"GEM_\w+|BUNDLE_\w+|npm_config_\w+|NPM_CONFIG_\w+|UV_\w+|VIRTUAL_ENV|CONDA_\w+|"
+    r"JAVA_TOOL_OPTIONS|_JAVA_OPTIONS|JDK_JAVA_OPTIONS|CLASSPATH|GIT_\w+|DENO_\w+|BUN_\w+|"
+    r"LUA_\w+|TCLLIBPATH|R_\w+|SHELLOPTS|BASHOPTS|PS4|PROMPT_COMMAND|IFS)$"
+)
+
 Program = tuple[str, str, str | None]  # (guarded directory, command line, working dir)
 
 
@@ -49,6 +65,9 @@ def settings_programs(
     for base in ([home] if home else []) + list(places):
         jsons += [(os.path.join(base, n), "") for n in hook_settings]
     jsons.append(("/etc/claude-code/managed-settings.json", ""))
+    jsons.append(("/etc/claude-code/managed-mcp.json", "/etc/claude-code/hooks"))
+    for place in places:
+        jsons.append((os.path.join(place, ".mcp.json"), os.path.join(place, ".claude", "hooks")))
     for name, guarded in dict.fromkeys(jsons):
         guarded = guarded or os.path.join(os.path.dirname(name), "hooks")
         data = _load(name, _LIMIT, "json")
@@ -58,6 +77,8 @@ def settings_programs(
             found.append((guarded, UNREAD, None))
             continue
         found += [(guarded, c, b) for c, b in _programs(data, project, 0)]
+    if home:
+        found += _claude_json(home, places, project)
     return found
 
 
@@ -87,15 +108,103 @@ def _load(path: str, limit: int, kind: str) -> Any:
 
 def _programs(value: Any, project: str | None, depth: int) -> Iterator[tuple[str, str | None]]:
     """``(command line, working directory)`` for each program a settings tree names: a
-    :data:`SHELL_KEYS` string."""
+    :data:`SHELL_KEYS` string, an MCP server."""
     if depth > 16:
         return
     if isinstance(value, dict):
         for key, item in list(value.items())[:1000]:
             if key in SHELL_KEYS and isinstance(item, str):
                 yield item, None
+            elif key in SERVER_KEYS and isinstance(item, dict):
+                for server in list(item.values())[:200]:
+                    yield from server_programs(server, project)
             else:
                 yield from _programs(item, project, depth + 1)
     elif isinstance(value, list):
         for item in value[:1000]:
             yield from _programs(item, project, depth + 1)
+
+
+def _is_argv(value: Any) -> bool:
+    return isinstance(value, list) and bool(value) and all(isinstance(v, str) for v in value)
+
+
+def server_programs(server: Any, project: str | None) -> Iterator[tuple[str, str | None]]:
+    """An MCP server's command lines: its program and ``args`` (started without a shell),
+    each of its ``env`` values that names a path, and an HTTP server's ``headersHelper``.
+    An ``env`` variable that chooses the code the program loads (``NODE_OPTIONS``,
+    ``PYTHONPATH``…) is put before the command, where ``command_reach`` reads it as not
+    modelled. ``cwd``: where it runs (from the project when relative)."""
+    if not isinstance(server, dict):
+        return
+    base: str | None = None
+    cwd = server.get("cwd")
+    if isinstance(cwd, str) and cwd:
+        base = os.path.normpath(os.path.join(project or "/nonexistent-project", cwd))
+    helper = server.get("headersHelper")
+    if isinstance(helper, str):
+        yield helper, base
+    command: Any = server.get("command")
+    argv: list[str] = []
+    if isinstance(command, str) and command:
+        argv = [command]
+    elif _is_argv(command):
+        argv = list(command)
+    args: Any = server.get("args")
+    if argv and _is_argv(args):
+        argv += args[:256]
+    env = server.get("env")
+    prefix: list[str] = []
+    if isinstance(env, dict):
+        for key, val in list(env.items())[:256]:
+            if not isinstance(key, str) or not isinstance(val, str):
+                continue
+            if _CODE_ENV.match(key):
+                prefix.append(f"{key}={val}")
+            elif "/" in val:
+                yield f": {shlex.quote(val)}", base  # a path it is handed: a word, not run
+    if argv:
+        yield shlex.join([*prefix, *argv]), base
+    elif prefix:
+        yield UNREAD, base
+
+
+def _claude_json(home: str, places: tuple[str, ...], project: str | None) -> list[Program]:
+    """``~/.claude.json``: the user's MCP servers (top-level ``mcpServers``, run in the
+    session's project) and each project's (``projects.<dir>.mcpServers``, run in ``<dir>``):
+    those of a place, of a directory above or below one, and any other naming a place."""
+    guarded = os.path.join(home, ".claude", "hooks")
+    data = _load(os.path.join(home, ".claude.json"), _BIG_LIMIT, "json")
+    if data is _MISSING:
+        return []
+    if data is _BROKEN or not isinstance(data, dict):
+        return [(guarded, UNREAD, None)]
+    found: list[Program] = []
+    servers = data.get("mcpServers")
+    if isinstance(servers, dict):
+        for server in list(servers.values())[:200]:
+            found += [(guarded, c, b) for c, b in server_programs(server, project)]
+    projects = data.get("projects")
+    if not isinstance(projects, dict):
+        return found
+    for where, entry in list(projects.items())[:4096]:
+        if not isinstance(entry, dict) or not isinstance(where, str):
+            continue
+        servers = entry.get("mcpServers")
+        if not isinstance(servers, dict) or not servers:
+            continue
+        if not where.startswith("/"):
+            continue
+        where = os.path.normpath(where)
+        near = any(_related(where, place) for place in places)
+        for server in list(servers.values())[:200]:
+            for command, base in server_programs(server, where):
+                if near or any(place in command for place in places):
+                    found.append((guarded, command, base or where))
+    return found
+
+
+def _related(a: str, b: str) -> bool:
+    """Is one of the directories ``a``, ``b`` the other or below it."""
+    a, b = a.rstrip("/") + "/", b.rstrip("/") + "/"
+    return a.startswith(b) or b.startswith(a)
