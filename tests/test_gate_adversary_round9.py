@@ -14,7 +14,8 @@ Most new holes are again a guarded file reached by a way the guard does not look
 - ``hook_scripts`` reads only ``command`` keys of the hook settings: ``apiKeyHelper``,
   ``awsAuthRefresh``, ``awsCredentialExport``, ``otelHeadersHelper``, the MCP servers of
   ``.mcp.json`` / ``~/.claude.json`` and Codex's ``config.toml`` (``notify``,
-  ``mcp_servers``) run project files too, outside any tool call;
+  ``mcp_servers``) run project files too, outside any tool call (closed since:
+  ``control.runtime_programs``; variants in ``tests/test_guard_runtime_programs.py``);
 - ``GitView.hooks_dirs`` resolves a relative ``core.hooksPath`` from the git directory's
   parent, which is the work tree only for a plain ``.git``: in a linked worktree
   (``git worktree add``) or a repository with a separate git dir (``--separate-git-dir``,
@@ -90,12 +91,6 @@ NESTED_HOOK_LINK = (
     "reads only the git directory of the session's places, so vendor/lib/hooks/pre-commit "
     "is allowed by Edit(./**) and git -C vendor/lib commit runs it. Fix: in GitView.names, "
     "read the links of the hooks dir of the git directory the written path belongs to"
-)
-CODEX_NOTIFY = (
-    "Codex runs ~/.codex/config.toml's notify program after every turn and starts its "
-    "[mcp_servers.*] command/args: a project script named there is allowed by Edit(./**); "
-    "hook_scripts reads only JSON settings (config.toml is never parsed). Fix: read "
-    "notify and mcp_servers from config.toml (tomllib) as hook commands"
 )
 WORKTREE_HOOKS = (
     "a linked worktree inside the project (git worktree add wt) of a repository whose "
@@ -469,8 +464,8 @@ REACH = [
     _case("Write", _w("mcp/server.js", "require('child_process')\n"), "ask"),
     _case("Write", _w("mcp/run.sh"), "ask"),
     _case("Write", _w("mcp/z.py", "import os\n"), "ask"),
-    _ch("Write", _w("scripts/notify.py", "import os\n"), "ask", CODEX_NOTIFY),
-    _ch("Write", _w("mcp/docs.js", "require('child_process')\n"), "ask", CODEX_NOTIFY),
+    _case("Write", _w("scripts/notify.py", "import os\n"), "ask"),
+    _case("Write", _w("mcp/docs.js", "require('child_process')\n"), "ask"),
     # held: the links themselves, the settings files, one level down
     _case("Write", _w(".claude/skills/deploy/SKILL.md"), "ask"),
     _case("Write", _w(".claude/agents/reviewer.md"), "ask"),

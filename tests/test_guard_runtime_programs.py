@@ -1,7 +1,12 @@
-"""The programs the agents' runtimes start by themselves (issue 13, round 9's
-HELPER_SCRIPTS and MCP_SERVERS): variants of the round's cases, through ``overseer scope
-explain`` and the real hook, which must agree (round 5's harness). A project file one of them runs is as
-guarded as a hook (a write is asked); a file none runs stays allowed.
+"""The programs the agents' runtimes start by themselves (issue 13, round 9's HELPER_SCRIPTS,
+MCP_SERVERS and CODEX_NOTIFY): variants of the round's cases, through ``overseer scope
+explain`` and the real hook, which must agree (round 5's harness).
+
+Claude Code runs ``apiKeyHelper`` & co. in ``/bin/sh`` and starts the MCP servers of
+``.mcp.json`` / ``~/.claude.json`` (``command`` + ``args``, without a shell); Codex runs
+``config.toml``'s ``notify`` and starts its ``[mcp_servers.*]`` (``cwd`` too). A project file
+one of them runs is as guarded as a hook (a write is asked); a file none runs stays allowed;
+a settings file that cannot be parsed guards the project it governs (fail closed).
 """
 
 from __future__ import annotations
@@ -55,6 +60,11 @@ def runtime(tmp_path_factory: pytest.TempPathFactory) -> World3:
             }
         )
     )
+    (proj / ".codex").mkdir()
+    (proj / ".codex" / "config.toml").write_text(
+        'notify = ["python3", "notify.py"]\n\n'
+        '[mcp_servers.s]\ncommand = "python3"\nargs = ["-m", "mcpsrv"]\ncwd = "srv"\n'
+    )
     made.hook("Bash", {"command": "ls"}, 0)
     return made
 
@@ -64,6 +74,16 @@ def broken(tmp_path_factory: pytest.TempPathFactory) -> World3:
     """A ``.mcp.json`` that is no JSON (half written): what it starts cannot be told."""
     made = World3(tmp_path_factory.mktemp("runtimebroken"), scope=SCOPE, git=True)
     (made.proj / ".mcp.json").write_text('{"mcpServers": {"x": {"command": "node", "args": [')
+    _file(made.proj / "src" / "app.py")
+    made.hook("Bash", {"command": "ls"}, 0)
+    return made
+
+
+@pytest.fixture(scope="module")
+def broken_toml(tmp_path_factory: pytest.TempPathFactory) -> World3:
+    made = World3(tmp_path_factory.mktemp("runtimetoml"), scope=SCOPE, git=True)
+    (made.home / ".codex").mkdir()
+    (made.home / ".codex" / "config.toml").write_text('notify = ["python3", "n.py"\n')
     _file(made.proj / "src" / "app.py")
     made.hook("Bash", {"command": "ls"}, 0)
     return made
@@ -81,6 +101,9 @@ RUNTIME = [
     _case("Write", _w("mcpc/main.mjs", "import 'child_process'\n"), "ask"),
     _case("Write", _w("tools/headers.sh"), "ask"),
     _case("Write", _w("conf/server.yaml", "x: 1\n"), "ask"),
+    # CODEX_NOTIFY: the project's .codex/config.toml, notify relative; a server's cwd
+    _case("Write", _w("notify.py", "import os\n"), "ask"),
+    _case("Write", _w("srv/mcpsrv/__init__.py", "import os\n"), "ask"),
     # held: a file none of them runs
     _case("Write", _w("src/app.py", "print()\n"), "allow"),
     _case("Write", _w("mcpd/other.js", "x\n"), "allow"),
@@ -96,3 +119,7 @@ def test_what_the_runtimes_start_is_guarded(
 
 def test_an_unparsable_mcp_json_guards_the_project(broken: World3) -> None:
     _check(broken, "Write", _w("src/app.py", "print()\n"), "ask")
+
+
+def test_an_unparsable_codex_config_guards_the_project(broken_toml: World3) -> None:
+    _check(broken_toml, "Write", _w("src/app.py", "print()\n"), "ask")

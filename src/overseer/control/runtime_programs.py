@@ -3,14 +3,15 @@
 Claude Code and Codex run programs outside any tool call: a settings hook's ``command``, the
 status line, ``apiKeyHelper`` (in ``/bin/sh``), ``awsAuthRefresh``, ``awsCredentialExport``,
 ``otelHeadersHelper``, the MCP servers of ``.mcp.json`` and ``~/.claude.json`` (``command``
-and ``args``, an HTTP server's ``headersHelper``). :func:`settings_programs` lists them as command
+and ``args``, an HTTP server's ``headersHelper``), and Codex's ``config.toml``: ``notify``,
+``[mcp_servers.*]``, inline ``[hooks]``. :func:`settings_programs` lists them as command
 lines, each with the directory it runs in and the guarded directory its files are as much a
 part of as a hook; :func:`overseer.control.protected.hook_scripts` reads each one through
 ``command_reach`` (a program and its arguments → the project files it runs).
 
 Read once per call (the guard's ``guarded_links``, the first time a path is resolved), each
-file once, a file without any key that names a program is never parsed (a byte search). A
-file that exists but cannot
+file once, a file without any key that names a program is never parsed (a byte search), and
+``tomllib`` is imported only for a ``config.toml`` that has one. A file that exists but cannot
 be read as its format is :data:`UNREAD`: its reach is not modelled, so the project it would
 run in is guarded whole (the gate fails closed: a write there is asked).
 """
@@ -29,14 +30,14 @@ SHELL_KEYS = frozenset({
     "command", "apiKeyHelper", "awsAuthRefresh", "awsCredentialExport", "otelHeadersHelper",
     "headersHelper",
 })  # fmt: skip
-#: Keys holding MCP servers (name → server).
-SERVER_KEYS = frozenset({"mcpServers"})
+#: Keys holding MCP servers (name → server): Claude Code's and Codex's spelling.
+SERVER_KEYS = frozenset({"mcpServers", "mcp_servers"})
 #: A command line whose reach is never modelled (an expansion): a settings file that could
 #: not be parsed. ``command_reach`` answers it with the whole project.
 UNREAD = "${settings file not parsed}"
 #: Bytes one of which a file that names a program holds (``\\u`` : a JSON key spelled with
 #: escapes). Without any, the file is not parsed.
-_TRIGGERS = (b"command", b"Helper", b"awsAuth", b"awsCredential", b"\\u")
+_TRIGGERS = (b"command", b"Helper", b"awsAuth", b"awsCredential", b"notify", b"\\u")
 _LIMIT = 1 << 20
 #: ``~/.claude.json`` holds every project's history and grows past a megabyte.
 _BIG_LIMIT = 16 << 20
@@ -79,6 +80,18 @@ def settings_programs(
         found += [(guarded, c, b) for c, b in _programs(data, project, 0)]
     if home:
         found += _claude_json(home, places, project)
+    tomls = [os.environ.get("CODEX_HOME") or "", os.path.join(home, ".codex") if home else ""]
+    tomls = [t for t in tomls if t] + ["/etc/codex"]  # the user's (either home), the system's
+    tomls += [os.path.join(place, ".codex") for place in places]
+    for where in dict.fromkeys(tomls):
+        data = _load(os.path.join(where, "config.toml"), _LIMIT, "toml")
+        guarded = os.path.join(where, "hooks")
+        if data is _MISSING:
+            continue
+        if data is _BROKEN:
+            found.append((guarded, UNREAD, None))
+            continue
+        found += [(guarded, c, b) for c, b in _programs(data, project, 0)]
     return found
 
 
@@ -101,6 +114,10 @@ def _load(path: str, limit: int, kind: str) -> Any:
     if not any(t in raw for t in _TRIGGERS):
         return _MISSING
     try:
+        if kind == "toml":
+            import tomllib
+
+            return tomllib.loads(raw.decode("utf-8"))
         return json.loads(raw)
     except (ValueError, UnicodeDecodeError, RecursionError):
         return _BROKEN
@@ -108,13 +125,17 @@ def _load(path: str, limit: int, kind: str) -> Any:
 
 def _programs(value: Any, project: str | None, depth: int) -> Iterator[tuple[str, str | None]]:
     """``(command line, working directory)`` for each program a settings tree names: a
-    :data:`SHELL_KEYS` string, an MCP server."""
+    :data:`SHELL_KEYS` string, a ``notify`` argument vector, an MCP server."""
     if depth > 16:
         return
     if isinstance(value, dict):
         for key, item in list(value.items())[:1000]:
             if key in SHELL_KEYS and isinstance(item, str):
                 yield item, None
+            elif key in SHELL_KEYS and _is_argv(item):
+                yield shlex.join(item), None  # Codex: command = ["prog", "arg"]
+            elif key == "notify" and _is_argv(item):
+                yield shlex.join(item), None
             elif key in SERVER_KEYS and isinstance(item, dict):
                 for server in list(item.values())[:200]:
                     yield from server_programs(server, project)
