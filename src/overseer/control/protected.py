@@ -388,10 +388,11 @@ _MAX_DEPTH = 4
 
 
 class _Reached:
-    __slots__ = ("dirs", "files", "names", "pyroots", "search", "whole")
+    __slots__ = ("dirs", "files", "names", "pyroots", "root", "search", "whole")
 
     def __init__(self) -> None:
         self.search = ""
+        self.root = ""  # the project: what $CLAUDE_PROJECT_DIR is, wherever a cd went
         self.files: list[str] = []
         self.dirs: list[str] = []
         self.pyroots: list[str] = []
@@ -423,6 +424,7 @@ def command_reach(
     ``PATH`` the command runs with (default this process's)."""
     reached = _Reached()
     reached.search = os.environ.get("PATH", "") if search is None else search
+    reached.root = project or ""
     if project:
         _reach(command, project, home, reached, 0)
         if reached.whole and whole_project:
@@ -434,7 +436,7 @@ def _reach(command: str, project: str, home: str | None, out: _Reached, depth: i
     if depth > _MAX_DEPTH or out.whole:
         out.whole = True
         return
-    command = _expand_words(command[:8192], project, home)
+    command = _expand_words(command[:8192], out.root or project, home)
     if _unmodelled(command):
         out.whole = True
         return
@@ -447,13 +449,38 @@ def _reach(command: str, project: str, home: str | None, out: _Reached, depth: i
         out.whole = True
         return
     simple: list[str] = []
+    bases = [project]  # where each command may run: a cd moves the rest (all kept: a superset)
     for token in [*tokens, ";"]:
         if token in _OPERATORS or (token and set(token) <= set(";&|")):
-            if simple:
-                _reach_simple(simple, project, home, out, depth)
+            if simple and simple[0] in _CHDIRS:
+                where = _cd_target(simple[1:], bases[-1], home)
+                if where is None:
+                    out.whole = True  # cd -, cd with no home known, pushd +1: not followed
+                    return
+                bases.append(where)
+            elif simple:
+                for base in dict.fromkeys(bases):
+                    _reach_simple(simple, base, home, out, depth)
             simple = []
         else:
             simple.append(token)
+
+
+#: Builtins that change the directory the rest of the command line runs in.
+_CHDIRS = frozenset({"cd", "pushd", "chdir"})
+
+
+def _cd_target(words: list[str], base: str, home: str | None) -> str | None:
+    """Where ``cd WORDS`` run in ``base`` lands (None: not known)."""
+    operands = [w for w in words if not (w.startswith("-") and len(w) > 1)]
+    if not operands:
+        return home if words == [] else None
+    target = operands[0]
+    if target in ("-",) or target.startswith(("+", "-")):
+        return None
+    if target == "~":
+        return home
+    return _path(target, base, home)
 
 
 def _in_project(path: str, project: str) -> bool:
@@ -1075,7 +1102,8 @@ class GitView:
     system config and the environment: every value, a superset of ``git config --get``)."""
 
     __slots__ = (
-        "_dirs", "_entries", "_global", "_hooks", "_included", "_programs", "env", "strict",
+        "_dirs", "_entries", "_global", "_hooks", "_included", "_programs", "_templates", "env",
+        "strict",
     )  # fmt: skip
 
     def __init__(self, strict: bool = False, env: Mapping[str, str] | None = None) -> None:
@@ -1091,6 +1119,7 @@ class GitView:
         #: repository's ``.git/config`` naming ``../team.gitconfig`` makes that file its
         #: config, ``core.fsmonitor`` and all)
         self._included: list[str] = []
+        self._templates: list[str] | None = None
         #: each config file's entries, read once per call
         self._entries: dict[str, tuple[list[tuple[str, str]], list[str]]] = {}
         #: per git directory: the files and directories its config's commands run
@@ -1187,6 +1216,26 @@ class GitView:
         self._programs[git_dir] = (files, dirs, pyroots, names)
         return self._programs[git_dir]
 
+    def templates(self) -> list[str]:
+        """The template directories of the configs git reads wherever it runs (the
+        environment's, the user's, the system's ``init.templateDir``, and
+        ``$GIT_TEMPLATE_DIR``): every later ``git init`` and ``git clone`` copies their hooks
+        and config into the new repository and runs its ``post-checkout``."""
+        if self._templates is None:
+            values = [v for k, v in _env_entries(self.env) if k == "init.templatedir"]
+            for name in _global_config_files(self.env):
+                values += self._values(name, "init.templatedir")
+            values.append(self.env.get("GIT_TEMPLATE_DIR", ""))
+            home = self.env.get("HOME") or os.path.expanduser("~")
+            found: list[str] = []
+            for value in values:
+                if value.startswith("~/"):
+                    value = home + value[1:]
+                if os.path.isabs(value):
+                    found += dict.fromkeys((os.path.normpath(value), os.path.realpath(value)))
+            self._templates = list(dict.fromkeys(found))
+        return self._templates
+
     def names(self, path: str) -> list[str]:
         """The other names git gives ``path``: under ``<dir>/.git/`` when it is part of a
         bare repository (:func:`in_git_directory`), as ``<git dir>/hooks/...`` when it is
@@ -1230,6 +1279,9 @@ class GitView:
                 found.append(os.path.join(hooks, os.path.basename(path)))
         # a config file git reads (an include, GIT_CONFIG_GLOBAL=./team.gitconfig, the
         # user's): as guarded as a .gitconfig
+        for template in self.templates():  # git init / clone copy its hooks and run them
+            if path == template or path.startswith(template.rstrip("/") + "/"):
+                found.append(os.path.join(template, ".git", path[len(template) :].lstrip("/")))
         named = [*self._included, *_global_config_files(self.env)[:3]]
         included = {*named, *(os.path.realpath(i) for i in named)}
         if path in included:  # a config file git includes: as guarded as the one naming it

@@ -828,13 +828,52 @@ def automatic_decisions(
     return out
 
 
+def _automatic(d: Any) -> Any:
+    """An automatic outcome (counted by the builder as such, whatever its approval)."""
+    return sa.and_(d.outcome.is_not(None), d.outcome.in_(sorted(AUTOMATIC_OUTCOMES)))
+
+
+def _gated(d: Any) -> Any:
+    """An audit row the review itemises (while ``detail_limit`` lasts): not automatic."""
+    return sa.not_(_automatic(d))
+
+
+def item_cutoff(
+    conn: Connection, window: Window, agent: str | None, session: str | None, limit: int
+) -> int | None:
+    """The chain position of the last audit row the review itemises (the ``limit``-th row
+    that is not automatic) when more follow it, else ``None`` (every one is itemised)."""
+    d = _DECISIONS.alias("d").c
+    where = [_gated(d), *_decision_filter(d, window, agent, session)]
+    if limit <= 0:
+        return -(2**31)  # before every chain position (an INTEGER on PostgreSQL)
+    stmt = sa.select(d.seq).where(*where).order_by(d.seq).offset(limit - 1).limit(1)
+    seq = conn.execute(stmt).scalar_one_or_none()
+    if seq is None:
+        return None
+    later = sa.select(d.seq).where(*where, d.seq > seq).limit(1)
+    return int(seq) if conn.execute(later).first() is not None else None
+
+
 def other_decisions(
-    conn: Connection, window: Window, agent: str | None, session: str | None
+    conn: Connection,
+    window: Window,
+    agent: str | None,
+    session: str | None,
+    cutoff: int | None = None,
 ) -> list[dict[str, Any]]:
-    """The audit rows a review itemises (every outcome but the automatic ones), in chain
-    order, ``has_event`` set."""
+    """The audit rows read one by one (every outcome but the automatic ones about no
+    approval), in chain order, ``has_event`` set: all of them, or given ``cutoff`` (see
+    :func:`item_cutoff`) those up to it and after it only the automatic ones (a deny after
+    an approval: it marks that approval's item); the others after it are counted in groups
+    (:func:`gated_tallies`, :func:`gated_waits`). ``has_event`` is looked up for automatic
+    rows only (the builder reads it of no other)."""
     d = _DECISIONS.alias("d")
     c = d.c
+    where = [sa.not_(_grouped(c)), *_decision_filter(c, window, agent, session)]
+    if cutoff is not None:
+        where.append(sa.or_(c.seq <= cutoff, _automatic(c)))
+    has_event = sa.case((sa.and_(_automatic(c), _has_event(c)), True), else_=False)
     stmt = (
         sa.select(
             c.seq,
@@ -850,12 +889,9 @@ def other_decisions(
             c.tool,
             c.rule,
             c.reason,
-            sa.case((_has_event(c), True), else_=False).label("has_event"),
+            has_event.label("has_event"),
         )
-        .where(
-            sa.not_(_grouped(c)),
-            *_decision_filter(c, window, agent, session),
-        )
+        .where(*where)
         .order_by(c.seq)
     )
     out = []
@@ -864,6 +900,41 @@ def other_decisions(
         item["has_event"] = bool(item["has_event"])
         out.append(item)
     return out
+
+
+def gated_tallies(
+    conn: Connection, window: Window, agent: str | None, session: str | None, cutoff: int
+) -> list[dict[str, Any]]:
+    """The audit rows after ``cutoff`` that are not automatic, counted by outcome, agent and
+    session (:meth:`~overseer.report.review.ReviewBuilder.add_decision_tally`)."""
+    d = _DECISIONS.alias("d").c
+    stmt = (
+        sa.select(d.outcome, d.agent, d.session, sa.func.count().label("count"))
+        .where(_gated(d), *_decision_filter(d, window, agent, session), d.seq > cutoff)
+        .group_by(d.outcome, d.agent, d.session)
+    )
+    return [dict(row) for row in conn.execute(stmt).mappings()]
+
+
+def gated_waits(
+    conn: Connection, window: Window, agent: str | None, session: str | None, cutoff: int
+) -> list[tuple[Any, ...]]:
+    """Each decided or timed-out audit row after ``cutoff`` that has its approval: (outcome,
+    time, the approval's ``created_at``), what time to decide is computed from (the builder
+    finds an approval by the row's ``approval_id``, or the empty text)."""
+    d_table = _DECISIONS.alias("d")
+    a_table = _APPROVALS.alias("a")
+    d, a = d_table.c, a_table.c
+    stmt = (
+        sa.select(d.outcome, d.ts, a.created_at)
+        .select_from(d_table.join(a_table, a.id == sa.func.coalesce(d.approval_id, "")))
+        .where(
+            d.outcome.in_(("approved", "denied", "timed_out")),
+            *_decision_filter(d, window, agent, session),
+            d.seq > cutoff,
+        )
+    )
+    return _raw_rows(conn, stmt)
 
 
 def feed_gate(
@@ -876,18 +947,28 @@ def feed_gate(
     as_approval: AsApproval,
 ) -> None:
     """Approvals and audit rows into ``builder``: automatic decisions counted in groups, the
-    rest row by row (they are itemised, and time to decide needs each). ``as_approval``
-    reads an approval row (gather's, so that both readings agree)."""
+    others row by row while they are itemised (``detail_limit``), then counted in groups by
+    outcome, agent and session, with each one's wait read beside its approval's time (time
+    to decide needs each). ``as_approval`` reads an approval row (gather's, so that both
+    readings agree)."""
     for approval in approvals(conn, window, order, as_approval):
         builder.add_approval(approval)
     for group in automatic_decisions(conn, window, agent, session):
         builder.add_decision_group(group, int(group["count"]))
-    rows = other_decisions(conn, window, agent, session)
+    cutoff = item_cutoff(conn, window, agent, session, builder.settings.detail_limit)
+    rows = other_decisions(conn, window, agent, session, cutoff)
     wanted = {str(d["approval_id"]) for d in rows if d["approval_id"]} - set(builder.approvals)
     for approval in _approvals_by_id(conn, sorted(wanted), as_approval):
         builder.approvals[str(approval["id"])] = approval  # for time to decide only
     for decision in rows:
         builder.add_decision(decision)
+    if cutoff is None:
+        return
+    # Past the itemised rows: counted in groups, and each one's wait.
+    for tally in gated_tallies(conn, window, agent, session, cutoff):
+        builder.add_decision_tally(tally, int(tally["count"]))
+    for outcome, ts, created in gated_waits(conn, window, agent, session, cutoff):
+        builder.add_decision_wait(str(outcome or "errored"), ts, created)
 
 
 def _approvals_by_id(

@@ -1047,6 +1047,50 @@ class ReviewBuilder:
             if outcome == "approved" and row.get("approval_id"):
                 self._approved_items[str(row["approval_id"])] = self.decision_items[-1]
 
+    def add_decision_tally(self, row: Mapping[str, Any], count: int) -> None:
+        """``count`` audit rows that are not automatic, alike in ``outcome``, ``agent`` and
+        ``session``, fed after the itemised ones (:meth:`add_decision` of each once
+        ``detail_limit`` items are listed): the same counts. Their waits come separately
+        (:meth:`add_decision_wait`)."""
+        outcome = str(row.get("outcome") or "errored")
+        if outcome in AUTOMATIC_OUTCOMES:
+            raise ValueError("automatic rows are counted by add_decision_group")
+        agent = str(row.get("agent") or UNKNOWN_AGENT)
+        self.decision_counts[outcome] += count
+        self.decision_agents[(agent, outcome)] += count
+        session_id = row.get("session")
+        if session_id is not None and str(session_id) in self.sessions:
+            self.sessions[str(session_id)].decisions += count
+
+    def add_decision_wait(self, outcome: str, ts: Any, created: Any) -> None:
+        """The wait of one audit row counted by :meth:`add_decision_tally`: its time and its
+        approval's ``created_at`` (as :meth:`add_decision` reads them)."""
+        if outcome not in HUMAN_OUTCOMES and outcome != "timed_out":
+            return
+        waited: float | None = None
+        if (
+            type(ts) is str
+            and type(created) is str
+            and len(ts) == len(created) == 27
+            and ts[-1] == created[-1] == "Z"
+        ):  # the store's fixed-width UTC text: parsed without its offset, same difference
+            try:
+                waited = (
+                    datetime.fromisoformat(ts[:-1]) - datetime.fromisoformat(created[:-1])
+                ).total_seconds()
+            except ValueError:
+                waited = None
+        if waited is None:
+            moment, began = to_datetime(ts), to_datetime(created)
+            waited = (moment - began).total_seconds() if (moment and began) else None
+        if waited is None:
+            return
+        waited = max(waited, 0.0)
+        if outcome in HUMAN_OUTCOMES:
+            self.decide_times.append(waited)
+        else:
+            self.timeout_waits.append(waited)
+
     @staticmethod
     def _edit_fields(
         outcome: str, row: Mapping[str, Any], approval: Mapping[str, Any] | None
