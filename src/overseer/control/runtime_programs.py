@@ -39,8 +39,12 @@ UNREAD = "${settings file not parsed}"
 #: escapes). Without any, the file is not parsed.
 _TRIGGERS = (b"command", b"Helper", b"awsAuth", b"awsCredential", b"notify", b"\\u")
 _LIMIT = 1 << 20
-#: ``~/.claude.json`` holds every project's history and grows past a megabyte.
+#: ``~/.claude.json`` holds every project's history and grows past a megabyte: it is parsed
+#: only when a server has a program (``"command"`` as a key: in a string of the history its
+#: quotes are escaped) or a ``headersHelper``. Claude Code writes it; the guard asks for any
+#: other writer, so a key spelled with escapes is not looked for there.
 _BIG_LIMIT = 16 << 20
+_SERVER_TRIGGERS = (b'"command"', b'"headersHelper"')
 #: An MCP server's environment variables that choose the code its program loads.
 _CODE_ENV = re.compile(
     r"^(?:PATH|LD_\w+|DYLD_\w+|NODE_\w+|PYTHON\w*|BASH_ENV|ENV|ZDOTDIR|PERL\w*|RUBY\w*|"
@@ -99,9 +103,11 @@ _MISSING: Any = object()  # no such file, or one that names no program
 _BROKEN: Any = object()  # there, and not readable as its format
 
 
-def _load(path: str, limit: int, kind: str) -> Any:
+def _load(path: str, limit: int, kind: str, triggers: tuple[bytes, ...] = _TRIGGERS) -> Any:
     try:
         with open(path, "rb") as handle:
+            if os.fstat(handle.fileno()).st_size > limit:
+                return _BROKEN  # too big to read on the hook's path: not modelled
             raw = handle.read(limit + 1)
     except FileNotFoundError:
         return _MISSING
@@ -111,7 +117,7 @@ def _load(path: str, limit: int, kind: str) -> Any:
         return _MISSING if not os.path.lexists(path) else _BROKEN
     if len(raw) > limit:
         return _BROKEN
-    if not any(t in raw for t in _TRIGGERS):
+    if not any(t in raw for t in triggers):
         return _MISSING
     try:
         if kind == "toml":
@@ -195,7 +201,7 @@ def _claude_json(home: str, places: tuple[str, ...], project: str | None) -> lis
     session's project) and each project's (``projects.<dir>.mcpServers``, run in ``<dir>``):
     those of a place, of a directory above or below one, and any other naming a place."""
     guarded = os.path.join(home, ".claude", "hooks")
-    data = _load(os.path.join(home, ".claude.json"), _BIG_LIMIT, "json")
+    data = _load(os.path.join(home, ".claude.json"), _BIG_LIMIT, "json", _SERVER_TRIGGERS)
     if data is _MISSING:
         return []
     if data is _BROKEN or not isinstance(data, dict):
