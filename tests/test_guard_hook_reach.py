@@ -91,6 +91,8 @@ MODELLED = [
     _case("Write", {"file_path": "scripts/other.sh", "content": "x\n"}, "allow"),
     _case("Write", {"file_path": "src/util.py", "content": "x\n"}, "allow"),
     _case("Write", {"file_path": "README.md", "content": "x\n"}, "allow"),
+    # a bare operand is no module the working directory shadows (git diff -- src: "src")
+    _bash("git diff -- src", "allow"),
 ]
 
 

@@ -166,8 +166,7 @@ def _importable(path: str, root: str) -> bool:
     """``root`` ``PROJECT\\0PREFIX``: is ``path`` under ``PROJECT`` named ``PREFIX…``. Else:
     would a Python whose ``sys.path`` starts with ``root`` import ``path`` in place of a
     module it meant: a module directly in ``root`` (``json.py``, ``x.so``), a package's
-    ``__init__`` there, its byte code, or a new directory (or other non-file) named like a
-    module (a package moved into place)."""
+    ``__init__`` there, its byte code, or an existing package directory there."""
     if "\0" in root:
         project, prefix = root.split("\0", 1)
         inside = path.startswith(project.rstrip("/") + "/")
@@ -182,7 +181,9 @@ def _importable(path: str, root: str) -> bool:
     if len(parts) == 1:
         if name.endswith((".py", ".pyc", ".pyw", ".so", ".pyd", ".zip", ".egg")):
             return True
-        return name.isidentifier() and not os.path.isfile(path)
+        # an existing package directory (a rename over it): not any bare name, which
+        # every command's operand would be (git status: "status")
+        return name.isidentifier() and os.path.isfile(os.path.join(path, "__init__.py"))
     return len(parts) == 2 and parts[0].isidentifier() and name.startswith("__init__.")
 
 
