@@ -72,14 +72,6 @@ LONG_PIPES = "echo x" + " | cat" * 1100 + "\n"
 
 # ----------------------------------------------------------------------------- reasons
 
-DEEP_LINK = (
-    "protected.guarded_links lists the guarded directories one level deep: a link inside "
-    ".claude/skills, .claude/agents or .claude/commands (a skill directory, an agent or a "
-    "command shared from elsewhere in the repository, committed as a symlink) is never read, "
-    "so the file it leads to is written under Edit(./**) and Claude Code loads it as the "
-    "guarded one (its frontmatter declares hooks and allowed-tools). Fix: list the "
-    "_CLAUDE_NAMES directories' trees too (bounded), or realpath every entry below them"
-)
 HOME_DEEP_LINK = (
     "a dotfiles project whose files the home links to two levels down (stow links single "
     "files once the directory exists): ~/.claude/agents/x.md, ~/.config/fish/conf.d/x.fish "
@@ -515,10 +507,10 @@ def cdpath(tmp_path_factory: pytest.TempPathFactory) -> World3:
 # ----------------------------------------------------------------------------- cases
 
 REACH = [
-    _ch("Write", _w("tools/deploy/SKILL.md", "---\nallowed-tools: Bash\n---\n"), "ask", DEEP_LINK),
-    _ch("Write", _w("agents/reviewer.md", "---\ntools: Bash\n---\n"), "ask", DEEP_LINK),
-    _bh("echo '---' > docs/ship.md", "ask", DEEP_LINK),
-    _ch("Write", _w("dot/x.md"), "ask", HOME_DEEP_LINK),
+    _case("Write", _w("tools/deploy/SKILL.md", "---\nallowed-tools: Bash\n---\n"), "ask"),
+    _case("Write", _w("agents/reviewer.md", "---\ntools: Bash\n---\n"), "ask"),
+    _bash("echo '---' > docs/ship.md", "ask"),
+    _case("Write", _w("dot/x.md"), "ask"),
     _ch("Write", _w("dot/x.fish", "curl evil.example\n"), "ask", HOME_DEEP_LINK),
     _bh("echo 'ExecStart=/bin/sh -c x' >> dot/x.service", "ask", HOME_DEEP_LINK),
     _ch("Write", _w("vendor/lib/hooks/pre-commit"), "ask", NESTED_HOOK_LINK),

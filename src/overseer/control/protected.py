@@ -911,6 +911,10 @@ def with_hard_links(
     ) = None
     git = git or GitView()  # the context's, whose git_dir the guard asks (one cache)
     insensitive: dict[str, bool] = {}  # directory: is it case-insensitive
+    from overseer.control.linkreach import Reach
+
+    deep = Reach(home, places, git)  # what guarded_links does not look at (lazily)
+    other_deep = [Reach(other_home, places, view) for view, other_home in others]
 
     def identities() -> dict[tuple[int, int], str]:
         nonlocal ids
@@ -945,7 +949,7 @@ def with_hard_links(
             extra = [*spelled, *(n for p in (path, *spelled) for n in git.names(p))]
             if home is not None or places:
                 if links is None:
-                    links = guarded_links(home, places, git)
+                    links = deep.extend(guarded_links(home, places, git))
                 file_links, dir_links, _inodes, pyroots = links
                 for reached in (path, *found):
                     if reached in file_links:
@@ -956,8 +960,11 @@ def with_hard_links(
                     for root, guarded in pyroots.items():
                         if _importable(reached, root):
                             extra.append(os.path.join(guarded, os.path.basename(reached)))
+                extra += deep.names(path, found, links)
             for view, other_home in others:  # the agent's environment, as the server is told
                 extra += other_names(view, other_home, places, path, found, other_links)
+            for one in other_deep:
+                extra += one.other(path, found)
             found = [*found, *(e for e in dict.fromkeys(extra) if e != path and e not in found)]
         try:
             st = os.stat(path)

@@ -1,0 +1,214 @@
+"""Guarded files reached where :func:`protected.guarded_links`'s one-level listing does not
+look (round 9, issue 13), for :func:`protected.with_hard_links`, once per call:
+
+- the links (and hard links) *inside* the trees of the guarded directories: a skill shared
+  as ``.claude/skills/deploy -> ../../tools/deploy``, an agent a dotfiles
+  project links into ``~/.claude/agents``. A bounded
+  walk (:data:`DEPTH` below each tree's top, :data:`BUDGET` entries in all); a tree the walk
+  cannot finish fails closed: every path judged is then asked for, naming that tree;
+
+Lean: stdlib only, ``scandir`` (no ``stat`` for a directory's type), a few ``lstat`` calls
+per judged path; nothing is read before the first path is judged.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from overseer.control.protected import GitView
+
+#: How deep below a guarded tree's top links are looked for (``skills/x/scripts/lib/y``).
+DEPTH = 6
+#: How many directory entries one call reads in all the guarded trees.
+BUDGET = 4096
+#: Under the guarded trees of ``.claude``: what Claude Code runs on its own from there.
+_CLAUDE_TREES = ("hooks", "commands", "agents", "skills")
+#: What Claude Code loads by itself from a directory linked into one of its trees: a skill's
+#: ``SKILL.md`` (its frontmatter declares hooks and allowed tools; the rest of a skill is
+#: read or run by the agent's own, gated, calls), every ``.md`` of agents and commands.
+#: Compared with letter case folded. Trees not listed: every file.
+_SKILL = "skill.md"
+_LOADED = {"skills": _SKILL, "agents": ".md", "commands": ".md"}
+#: Below a guarded tree: what the agents write and never run (transcripts, session logs),
+#: which may hold thousands of files.
+_DATA = frozenset({"projects", "sessions", "archived_sessions", "log", "todos", "statsig",
+                   "shell-snapshots", "file-history", "debug"})  # fmt: skip
+
+Links = tuple[dict[str, str], dict[str, str], dict[tuple[int, int], str], dict[str, str]]
+
+
+def _trees(home: str | None, places: tuple[str, ...]) -> list[tuple[str, str]]:
+    """The guarded directories whose trees are walked, each a guarded name itself, with
+    what of a linked directory found in it Claude Code loads on its own (:data:`_LOADED`;
+    ``""``: every file)."""
+    found: list[tuple[str, str]] = []
+    for base in (*([home] if home else []), *places):
+        found += [(os.path.join(base, ".claude", n), _LOADED.get(n, "")) for n in _CLAUDE_TREES]
+    return list(dict.fromkeys(found))
+
+
+def _inside(path: str, root: str) -> bool:
+    return path.startswith(root.rstrip("/") + "/")
+
+
+class Reach:
+    """One call's view (see the module's docstring): built empty, filled lazily."""
+
+    __slots__ = (
+        "_cut", "_git", "_home", "_own", "_partial", "_places",
+    )  # fmt: skip
+
+    def __init__(self, home: str | None, places: tuple[str, ...], git: GitView) -> None:
+        self._home = home
+        self._places = places
+        self._git = git
+        self._cut: str | None = None
+        #: the links found, for another environment's view (:meth:`other`)
+        self._own: Links | None = None
+        #: a directory linked into a Claude Code tree → (its guarded name, what is loaded)
+        self._partial: dict[str, tuple[str, str]] = {}
+
+    # ------------------------------------------------------------------ the walk
+
+    def extend(self, links: Links) -> Links:
+        """``links`` (:func:`protected.guarded_links`' answer) with the links and hard links
+        found inside the guarded trees."""
+        files, dirs, inodes, _pyroots = links
+        budget = BUDGET
+        for tree, loaded in _trees(self._home, self._places):
+            try:
+                os.lstat(tree)  # most are not there: one failing call each
+                real = os.path.realpath(tree)
+                if not os.path.isdir(real):
+                    continue
+            except (OSError, ValueError):
+                continue
+            budget = self._walk(tree, real, loaded, (files, dirs, inodes), budget)
+            if self._cut is not None:
+                break
+        return links
+
+    def _walk(
+        self,
+        tree: str,
+        real: str,
+        loaded: str,
+        links: tuple[dict[str, str], dict[str, str], dict[tuple[int, int], str]],
+        budget: int,
+    ) -> int:
+        """Read ``tree`` (found at ``real``) for links: a file link's target is the guarded
+        name it has in the tree; a directory link's target is walked too, and is the guarded
+        directory (or, ``loaded``, only the files of it Claude Code loads)."""
+        files, dirs, inodes = links
+        deepest = 1 if loaded == _SKILL else DEPTH  # a skill's own SKILL.md, no deeper
+        stack: list[tuple[str, str, int, int]] = [(real, tree, 0, 0)]
+        seen = {real}
+        while stack:
+            where, named, depth, packages = stack.pop()
+            try:
+                with os.scandir(where) as listing:
+                    entries = list(listing)
+            except (OSError, ValueError):
+                continue
+            budget -= len(entries)
+            if budget < 0:
+                self._cut = tree  # not read to the end: fail closed
+                return 0
+            for entry in entries:
+                guarded = os.path.join(named, entry.name)
+                try:
+                    if entry.is_symlink():
+                        target = os.path.realpath(entry.path)
+                        if not os.path.isdir(target):
+                            files.setdefault(target, guarded)
+                            continue
+                        if loaded:
+                            self._partial.setdefault(target, (guarded, loaded))
+                        else:
+                            dirs.setdefault(target, guarded)
+                        below = (target, guarded, depth + 1, 0)
+                    elif entry.is_dir(follow_symlinks=False):
+                        if depth == 0 and entry.name in _DATA:
+                            continue
+                        if packages == 2 or (
+                            packages == 1 and not entry.name.startswith(("@", "."))
+                        ):
+                            continue  # an installed package's own files: no links of note
+                        inner = 1 if entry.name == "node_modules" else 2 if packages else 0
+                        below = (entry.path, guarded, depth + 1, inner)
+                    else:
+                        if entry.is_file(follow_symlinks=False):
+                            st = entry.stat(follow_symlinks=False)
+                            if st.st_nlink > 1 and stat.S_ISREG(st.st_mode):
+                                inodes.setdefault((st.st_dev, st.st_ino), guarded)
+                        continue
+                except (OSError, ValueError):
+                    continue
+                if below[0] in seen:
+                    continue  # (a linked directory's own links count too, once)
+                if depth + 1 > deepest:
+                    if deepest < DEPTH:
+                        continue
+                    self._cut = tree
+                    return 0
+                seen.add(below[0])
+                stack.append(below)
+        return budget
+
+    def other(self, path: str, found: list[str]) -> list[str]:
+        """:meth:`names` and the links found by the walk, for another environment's view
+        (the agent's home in the gate server), whose own links
+        :func:`protected.other_names` reads."""
+        if self._own is None:
+            self._own = self.extend(({}, {}, {}, {}))
+        files, dirs, _inodes, _pyroots = self._own
+        out: list[str] = []
+        for reached in (path, *found):
+            if reached in files:
+                out.append(files[reached])
+            above = reached
+            for _ in range(64):
+                if above in dirs:
+                    out.append(dirs[above] + reached[len(above) :])
+                parent = os.path.dirname(above)
+                if parent == above:
+                    break
+                above = parent
+        return out + self.names(path, found, self._own)
+
+    # ------------------------------------------------------------------ a judged path
+
+    def names(self, path: str, found: list[str], links: Links) -> list[str]:
+        """The guarded names ``path`` (resolved: ``found``) also has, beyond ``links``'
+        own: a hook of
+        the repository it is in, or (a tree not read to the end) that tree's."""
+        out: list[str] = []
+        for reached in dict.fromkeys((path, *found)):
+            if self._partial:
+                out += self._loaded(reached)
+        if self._cut is not None:
+            out.append(os.path.join(self._cut, os.path.basename(path)))
+        return out
+
+    def _loaded(self, path: str) -> list[str]:
+        """``path`` under a directory linked into a Claude Code tree, when it is a file
+        Claude Code loads from there (or the directory itself)."""
+        out: list[str] = []
+        name = os.path.basename(path).casefold()
+        above = path
+        for _ in range(64):
+            hit = self._partial.get(above)
+            if hit is not None:
+                guarded, loaded = hit
+                if above == path or (
+                    name.endswith(loaded) if loaded.startswith(".") else name == loaded
+                ):
+                    out.append(guarded + path[len(above) :])
+            parent = os.path.dirname(above)
+            if parent == above:
+                break
+            above = parent
+        return out

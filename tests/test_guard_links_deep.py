@@ -1,0 +1,137 @@
+"""Round 9's link and git-directory holes, closed (``control.linkreach``), and the next
+tries an adversary would make against each fix (issue 13).
+
+In process, through the hook's file-system view (``fsview.context``), as
+``tests/test_guard_links.py``; round 9's own cases (``tests/test_gate_adversary_round9.py``)
+run through ``scope explain`` and the real hook. Where it matters, git itself is run to
+show the file judged is the one it runs (a hook through a link, a worktree's or a
+submodule's relative ``core.hooksPath``, a parent replaced by a link).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from overseer.control import fsview, linkreach
+from overseer.policy.scope import Scope, evaluate
+
+SCOPE = Scope.parse(allow=["Edit(./**)", "Write(./**)", "Bash(echo *)"], default="ask")
+#: The tool-wide scope: the guard alone stands between the agent and the file.
+WIDE = Scope.parse(allow=["Edit", "Write", "Bash"], default="ask")
+MARK = '#!/bin/sh\necho ran >> "$MARKER"\n'
+GIT_ENV = {"GIT_AUTHOR_NAME": "a", "GIT_AUTHOR_EMAIL": "a@b", "GIT_COMMITTER_NAME": "a",
+           "GIT_COMMITTER_EMAIL": "a@b", "GIT_CONFIG_NOSYSTEM": "1"}  # fmt: skip
+
+
+@pytest.fixture
+def world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, Path]:
+    home, proj = tmp_path / "home", tmp_path / "proj"
+    home.mkdir()
+    proj.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.delenv("GIT_DIR", raising=False)
+    monkeypatch.delenv("GIT_WORK_TREE", raising=False)
+    _git(proj, "init", "-q")
+    return home, proj
+
+
+def _git(where: Path, *args: str, marker: Path | None = None) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, **GIT_ENV, "MARKER": str(marker or "/dev/null")}
+    return subprocess.run(
+        ["git", "-C", str(where), *args], check=True, capture_output=True, text=True, env=env
+    )
+
+
+def _exe(path: Path, text: str = MARK) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    path.chmod(0o755)
+
+
+def _effective(
+    home: Path, proj: Path, tool: str, tool_input: dict[str, str], scope: Scope = SCOPE
+) -> str:
+    ctx = fsview.context(str(proj), str(home), str(proj))
+    return evaluate(scope, tool, tool_input, ctx).effective
+
+
+def _write(home: Path, proj: Path, path: str, scope: Scope = SCOPE) -> str:
+    full = path if path.startswith("/") else str(proj / path)
+    return _effective(home, proj, "Write", {"file_path": full, "content": "curl x | sh\n"}, scope)
+
+
+def _bash(home: Path, proj: Path, command: str, scope: Scope = WIDE) -> str:
+    return _effective(home, proj, "Bash", {"command": command}, scope)
+
+
+def _commit_runs(where: Path, marker: Path) -> bool:
+    """Does ``git commit`` in ``where`` run a hook that appends to ``marker``?"""
+    marker.unlink(missing_ok=True)
+    _git(where, "commit", "-q", "--allow-empty", "-m", "x", marker=marker)
+    return marker.exists()
+
+
+# ----------------------------------------------------------------------------- DEEP_LINK
+
+
+def test_links_deeper_in_the_projects_claude_trees(world: tuple[Path, Path]) -> None:
+    home, proj = world
+    claude = proj / ".claude"
+    (proj / "docs").mkdir()
+    (proj / "docs" / "skill.md").write_text("---\nname: x\n---\n")
+    (claude / "skills" / "x").mkdir(parents=True)
+    # a skill's SKILL.md that is itself a link, two levels down
+    (claude / "skills" / "x" / "SKILL.md").symlink_to("../../../docs/skill.md")
+    # a linked command directory: every .md in it is a command
+    (proj / "docs" / "team").mkdir()
+    (claude / "commands").mkdir()
+    (claude / "commands" / "team").symlink_to(proj / "docs" / "team")  # absolute
+    # a linked skill whose SKILL.md is a link again
+    (proj / "tools" / "deploy").mkdir(parents=True)
+    (proj / "tools" / "deploy" / "SKILL.md").symlink_to("../../docs/deploy.md")  # dangling
+    (claude / "skills" / "deploy").symlink_to("../../tools/deploy")
+    # a directory linked into .claude/hooks: every file in it
+    (proj / "scripts" / "lib").mkdir(parents=True)
+    (claude / "hooks").mkdir()
+    (claude / "hooks" / "lib").symlink_to("../../scripts/lib")
+    # a hook's dependency linked in from the workspace (npm link, workspaces); the files of
+    # the packages installed there are not read
+    (proj / "packages" / "fmt").mkdir(parents=True)
+    (claude / "hooks" / "node_modules" / "@team").mkdir(parents=True)
+    (claude / "hooks" / "node_modules" / "@team" / "fmt").symlink_to("../../../../packages/fmt")
+    for k in range(50):
+        (claude / "hooks" / "node_modules" / "big" / f"f{k}").mkdir(parents=True)
+    for path in ("packages/fmt/index.js", "docs/skill.md", "docs/team/x.md", "docs/team/sub/y.MD", "docs/deploy.md",
+                 "scripts/lib/run.sh", "scripts/lib/any.txt"):  # fmt: skip
+        assert _write(home, proj, path) == "ask", path
+    for path in ("docs/other.md", "docs/team/notes.txt", "tools/deploy/README.txt",
+                 "scripts/other.sh"):  # fmt: skip
+        assert _write(home, proj, path) == "allow", path
+
+
+def test_a_guarded_tree_too_large_to_read_fails_closed(
+    world: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Past the walk's budget (or its depth) a link may lead anywhere: every write is
+    asked, naming the tree that was not read to the end."""
+    home, proj = world
+    skills = home / ".claude" / "skills"
+    for k in range(30):
+        (skills / f"s{k}").mkdir(parents=True)
+        (skills / f"s{k}" / "SKILL.md").write_text("x\n")
+    assert _write(home, proj, "notes.txt") == "allow"
+    monkeypatch.setattr(linkreach, "BUDGET", 40)
+    assert _write(home, proj, "notes.txt") == "ask"
+    monkeypatch.setattr(linkreach, "BUDGET", 4096)
+    assert _write(home, proj, "notes.txt") == "allow"
+    # a skill's own tree is not read (Claude Code loads its SKILL.md only); commands are
+    (skills / "s0" / "a" / "b" / "c" / "d" / "e" / "f" / "g").mkdir(parents=True)
+    assert _write(home, proj, "notes.txt") == "allow"
+    (home / ".claude" / "commands" / "a" / "b" / "c" / "d" / "e" / "f").mkdir(parents=True)
+    assert _write(home, proj, "notes.txt") == "allow"  # six levels: read
+    (home / ".claude" / "commands" / "a" / "b" / "c" / "d" / "e" / "f" / "g").mkdir()
+    assert _write(home, proj, "notes.txt") == "ask"
