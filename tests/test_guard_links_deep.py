@@ -135,3 +135,33 @@ def test_a_guarded_tree_too_large_to_read_fails_closed(
     assert _write(home, proj, "notes.txt") == "allow"  # six levels: read
     (home / ".claude" / "commands" / "a" / "b" / "c" / "d" / "e" / "f" / "g").mkdir()
     assert _write(home, proj, "notes.txt") == "ask"
+
+
+# ----------------------------------------------------------------------------- HOME_DEEP_LINK
+
+
+def test_links_deeper_in_the_homes_guarded_trees(world: tuple[Path, Path]) -> None:
+    home, proj = world
+    dot = proj / "dot"
+    dot.mkdir()
+    # fish autoloads every function of a linked functions directory
+    (dot / "functions").mkdir()
+    (home / ".config" / "fish").mkdir(parents=True)
+    (home / ".config" / "fish" / "functions").symlink_to(dot / "functions")
+    # a relative link two levels down, and a hard link
+    (home / ".config" / "systemd" / "user" / "default.target.wants").mkdir(parents=True)
+    (dot / "x.service").write_text("[Service]\n")
+    rel = os.path.relpath(dot / "x.service", home / ".config/systemd/user/default.target.wants")
+    (home / ".config/systemd/user/default.target.wants/x.service").symlink_to(rel)
+    (home / ".config" / "fish" / "conf.d").mkdir()
+    (dot / "y.fish").write_text("set x 1\n")
+    os.link(dot / "y.fish", home / ".config" / "fish" / "conf.d" / "y.fish")
+    # ~/.claude itself a link into the project, and a link inside the tree it leads to
+    (dot / "claude" / "agents").mkdir(parents=True)
+    (proj / "agents2").mkdir()
+    (dot / "claude" / "agents" / "r.md").symlink_to("../../../agents2/r.md")
+    (home / ".claude").symlink_to(dot / "claude")
+    for path in ("dot/functions/ls.fish", "dot/x.service", "dot/y.fish", "agents2/r.md"):
+        assert _write(home, proj, path) == "ask", path
+    for path in ("dot/README", "agents2/notes.txt"):
+        assert _write(home, proj, path) == "allow", path

@@ -2,8 +2,8 @@
 look (round 9, issue 13), for :func:`protected.with_hard_links`, once per call:
 
 - the links (and hard links) *inside* the trees of the guarded directories: a skill shared
-  as ``.claude/skills/deploy -> ../../tools/deploy``, an agent a dotfiles
-  project links into ``~/.claude/agents``. A bounded
+  as ``.claude/skills/deploy -> ../../tools/deploy``, a stow-managed
+  ``~/.config/fish/conf.d/x.fish``, ``~/.config/systemd/user/*.wants/x.service``. A bounded
   walk (:data:`DEPTH` below each tree's top, :data:`BUDGET` entries in all); a tree the walk
   cannot finish fails closed: every path judged is then asked for, naming that tree;
 
@@ -44,9 +44,14 @@ def _trees(home: str | None, places: tuple[str, ...]) -> list[tuple[str, str]]:
     """The guarded directories whose trees are walked, each a guarded name itself, with
     what of a linked directory found in it Claude Code loads on its own (:data:`_LOADED`;
     ``""``: every file)."""
+    from overseer.policy.guard import _HOME_DIRS
+
     found: list[tuple[str, str]] = []
     for base in (*([home] if home else []), *places):
         found += [(os.path.join(base, ".claude", n), _LOADED.get(n, "")) for n in _CLAUDE_TREES]
+        found.append((os.path.join(base, ".codex"), ""))
+    if home:
+        found += [(os.path.join(home, n), "") for n in _HOME_DIRS]
     return list(dict.fromkeys(found))
 
 
