@@ -582,3 +582,33 @@ def test_a_schema_7_store_gains_the_kept_counts(batch_db: str, tmp_path: Path) -
         store.record_batch("log", 3, {}, {}, first, [])  # the rest of the first half, again
         store.record_batch("log", 4, {}, {}, second, [])  # more calls, new sessions too
     assert _check_kept_counts(db, _B_PERIODS)["pending"] < seen["pending"]
+
+
+def test_kept_counts_with_writers_racing(batch_db: str) -> None:
+    """Two ingests writing the same sessions at once (two connections, batches interleaved by
+    the database): no batch's count or sequence is lost to the other's."""
+    import threading
+
+    events = _batch_events(31)
+    parts = _batchings(events, 31)["split"]
+    open_store(batch_db).close()
+    errors: list[BaseException] = []
+
+    def write(mine: list[list[Any]], source: str) -> None:
+        try:
+            with open_store(batch_db) as store:
+                for i, part in enumerate(mine):
+                    store.record_batch(source, i, {}, {}, part, [])
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [
+        threading.Thread(target=write, args=(parts[0::2], "a")),
+        threading.Thread(target=write, args=(parts[1::2], "b")),
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors, errors
+    _check_kept_counts(batch_db, _B_PERIODS[:2])

@@ -231,7 +231,9 @@ def _write_items(cur: Any, by_session: dict[str, list[tuple[str, int, str]]], pg
     """Append each session's newly stored calls (``(ts, id, label)`` in order) to its count,
     span and folded label sequence (``session_calls``, one ``executemany`` upsert;
     ``call_sequences`` for each chunk filled)."""
-    states = _states(cur, list(by_session), pg)
+    # The state is read, then written: the caller holds each session's write (record_batch's
+    # session locks on PostgreSQL; SQLite's writers are serialised).
+    states = _states(cur, sorted(by_session), pg)
     updates: list[tuple[Any, ...]] = []
     chunks: list[tuple[Any, ...]] = []
     for session, items in by_session.items():

@@ -664,6 +664,24 @@ _STORED_RESULTS = (
     "SELECT r.session, r.call_id, " + _RESULT_STATUS_SQL + " FROM events r"
     " WHERE r.session = ? AND r.kind = 'tool_result' AND r.call_id IN ({marks})"
 )
+#: A session's write lock for the rest of the transaction (PostgreSQL).
+_SESSION_LOCK_PG = "SELECT pg_advisory_xact_lock(hashtextextended(%s, 8))"
+#: On PostgreSQL: a stored call still waiting for its result given its status, read back.
+_PENDING_CALLS_SET_PG = (
+    "UPDATE events SET result_status = %s WHERE session = %s AND kind = 'tool_call'"
+    " AND call_id = %s AND result_status IS NULL RETURNING " + ", ".join(_callsum.CALL_COLUMNS)
+)
+#: The calls of a (session, call id) whose result another writer stored while they were
+#: being written (PostgreSQL): given its status, read back.
+_PENDING_RECOMPUTE_PG = (
+    "UPDATE events SET result_status = (SELECT " + _RESULT_STATUS_SQL + " FROM events r"
+    " WHERE r.session = events.session AND r.kind = 'tool_result'"
+    " AND r.call_id = events.call_id)"
+    " WHERE session = %s AND kind = 'tool_call' AND call_id = %s AND result_status IS NULL"
+    " AND EXISTS (SELECT 1 FROM events r WHERE r.session = events.session"
+    " AND r.kind = 'tool_result' AND r.call_id = events.call_id) RETURNING "
+    + ", ".join(_callsum.CALL_COLUMNS)
+)
 #: Stored calls still waiting for their result, of one session (``{marks}``: the call ids).
 _PENDING_CALLS = (
     _callsum.CALL_SELECT + " WHERE session = ? AND kind = 'tool_call'"
@@ -907,6 +925,14 @@ class Store:
         with self._write() as conn:
             cur = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
             try:
+                if pg and rows:
+                    # One batch at a time per session: a call and its result written at once
+                    # by two ingests (the hook's copy, a transcript) would each miss the other
+                    # (read committed), leaving the call's status unset; and the kept
+                    # sequences are read, then written. Sorted: no two batches wait on each
+                    # other.
+                    sessions = sorted({r[_SESSION] for r in rows if r[_SESSION] is not None})
+                    cur.executemany(_SESSION_LOCK_PG, [(s,) for s in sessions])
                 early = [r for r in calls if r[_RESULT_STATUS] is None]
                 if early:  # a call whose result was stored first takes its status
                     self._stored_results(cur, early)
@@ -921,7 +947,11 @@ class Store:
                 if rows:
                     call_keys = {(r[_SESSION], r[_CALL_ID]) for r in calls}
                     late = self._late_calls(cur, inserted, results, call_keys, whole)
-                    self._pair_results(cur, results, call_keys, whole)
+                    recomputed: list[list[Any]] = []
+                    self._pair_results(cur, results, call_keys, whole, recomputed)
+                    if recomputed:  # not this batch's new calls: they are read as stored
+                        new_ids = {ins[7] for ins in inserted}
+                        late = [*late, *(c for c in recomputed if c[1] not in new_ids)]
                     self._count_calls(cur, rows, inserted, late, whole)
                 deltas = self._deltas(events, rows, inserted, source)
                 self._write_sessions(cur, deltas)
@@ -995,6 +1025,7 @@ class Store:
         results: Mapping[tuple[str, str], str],
         call_keys: set[tuple[str, str]],
         whole: bool,
+        recomputed: list[list[Any]],
     ) -> None:
         """Keep each call's ``result_status`` right when its call and result are not both new
         in this batch: a new result whose call was stored before gives it its status (a new
@@ -1002,12 +1033,23 @@ class Store:
         When a row was ignored (seen before: a re-read, the hook's copy) or the batch had to
         be cleaned, the batch's calls are all read again from the stored results: a duplicate
         result must not lend its status to a new call. ``results``: the batch's results'
-        statuses by (session, call id); ``call_keys``: its calls' (session, call id)."""
+        statuses by (session, call id); ``call_keys``: its calls' (session, call id).
+        ``recomputed`` gets, on PostgreSQL, the calls that were still waiting for a result
+        another writer stored meanwhile (to be counted)."""
         if not results and not call_keys:
             return
         if not whole:
-            cur.executemany(self._sql(_RESULT_STATUS_RECOMPUTE), sorted(call_keys | set(results)))
+            keys = sorted(call_keys | set(results))
+            if self.is_postgres:  # calls another writer's result completed meanwhile
+                cur.executemany(_PENDING_RECOMPUTE_PG, keys, returning=True)
+                while True:
+                    recomputed.extend(list(row) for row in cur.fetchall())
+                    if not cur.nextset():
+                        break
+            cur.executemany(self._sql(_RESULT_STATUS_RECOMPUTE), keys)
             return
+        if self.is_postgres:
+            return  # set by ``_late_calls``
         # Every row is new, so no (session, call id) of a kind is in the batch twice.
         late = [(status, *key) for key, status in results.items() if key not in call_keys]
         if late:
@@ -1072,7 +1114,15 @@ class Store:
             keys = sorted(new_results - new_calls)
         if not keys:
             return []
-        out = []
+        out: list[list[Any]] = []
+        if self.is_postgres:  # set and read in one statement: a call committed meanwhile by
+            # another writer is either both set and counted here, or neither
+            params = [(results[k], *k) for k in keys if k in results]
+            cur.executemany(_PENDING_CALLS_SET_PG, params, returning=True)
+            while True:
+                out.extend(list(row) for row in cur.fetchall())
+                if not cur.nextset():
+                    return out
         for row in self._by_call_ids(cur, _PENDING_CALLS, keys):
             status = results.get((row[0], row[11]))
             if status is not None:
