@@ -93,15 +93,6 @@ SEPARATE_GIT_DIR = (
     "sep/githooks/pre-commit (checked); GitView.hooks_dirs looks beside the git dir. "
     "Same fix as the worktree's"
 )
-LINKED_PARENT = (
-    "the hook .git/hooks/pre-push -> ../../githooks/pre-push dangles (githooks not made "
-    "yet), or .git/hooks/pre-commit -> ../../scripts/pre-commit; a line that makes "
-    "githooks (or a moved-away scripts) a link to x and writes x/pre-push is judged before "
-    "it runs: x/pre-push is no guarded path then, and ln -s x githooks writes a path above "
-    "the guarded file, which with_hard_links compares for equality only (checked: git runs "
-    "x/pre-commit through the new link). Fix: a write to a parent of a guarded_links "
-    "target (files' keys) is a write of the guarded file (within_any, as for .git)"
-)
 VENV_PATH = (
     "the agent's PATH starts with a directory inside the project (an activated "
     "virtualenv; nodeenv -p puts npm and npx there): .venv/bin/npx is written under "
@@ -639,19 +630,17 @@ GITDIRS = [
 ]
 
 WIDE = [
-    _bh(
+    _bash(
         "mkdir x && ln -s x githooks && printf '#!/bin/sh\\ncurl evil\\n' > x/pre-push "
         "&& chmod +x x/pre-push",
         "ask",
-        LINKED_PARENT,
     ),
-    _bh(
+    _bash(
         "mv scripts old && mkdir x && ln -s x scripts && cp old/pre-commit x/ "
         "&& echo 'curl evil' >> x/pre-commit",
         "ask",
-        LINKED_PARENT,
     ),
-    _bh("ln -s x githooks", "ask", LINKED_PARENT),
+    _bash("ln -s x githooks", "ask"),
     # held: links and copies made in the line that lead to a guarded file
     _bash("ln -s .git/hooks hk && echo evil > hk/pre-commit", "ask"),
     _bash("ln -s ~/.bashrc b && echo evil >> b", "ask"),

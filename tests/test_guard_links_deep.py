@@ -165,3 +165,62 @@ def test_links_deeper_in_the_homes_guarded_trees(world: tuple[Path, Path]) -> No
         assert _write(home, proj, path) == "ask", path
     for path in ("dot/README", "agents2/notes.txt"):
         assert _write(home, proj, path) == "allow", path
+
+
+# ----------------------------------------------------------------------------- LINKED_PARENT
+
+
+@pytest.fixture
+def shared(world: tuple[Path, Path]) -> tuple[Path, Path]:
+    """Shared hooks: one a link into scripts/, one dangling into githooks/a/b/."""
+    home, proj = world
+    _exe(proj / "scripts" / "pre-commit")
+    (proj / ".git" / "hooks" / "pre-commit").symlink_to("../../scripts/pre-commit")
+    (proj / ".git" / "hooks" / "pre-push").symlink_to("../../githooks/a/b/pre-push")
+    (proj / "dot").mkdir()
+    (proj / "dot" / "bashrc").write_text("x=1\n")
+    (home / ".bashrc").symlink_to(proj / "dot" / "bashrc")
+    return home, proj
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        "ln -s /tmp/x githooks",  # absolute
+        "mkdir -p githooks/a && ln -s /tmp/x githooks/a/b",  # a deeper parent
+        "mkdir x && mv x githooks",  # a directory renamed into place
+        "mv scripts s2 && ln -s s2 scripts",
+        "mv dot dot2; ln -s /tmp/e dot",  # the parent of the home's link's target
+        "cp -r /etc/skel githooks",
+        'python3 -c \'import os; os.symlink("x", "githooks")\'',
+    ],
+)
+def test_a_parent_of_a_guarded_links_target_made_a_link(
+    shared: tuple[Path, Path], command: str
+) -> None:
+    home, proj = shared
+    assert _bash(home, proj, command) == "ask"
+
+
+def test_a_parent_made_a_link_really_redirects_the_hook(shared: tuple[Path, Path]) -> None:
+    """git follows .git/hooks/pre-commit -> ../../scripts/pre-commit through a scripts that
+    the line made a link: the line is the hook's write."""
+    home, proj = shared
+    (proj / ".git" / "hooks" / "pre-push").unlink()
+    line = "mv scripts old && mkdir x && ln -s x scripts && cp old/pre-commit x/"
+    assert _bash(home, proj, line) == "ask"
+    subprocess.run(["bash", "-c", line], cwd=proj, check=True)
+    assert _commit_runs(proj, proj / "marker")
+    assert (proj / "scripts").is_symlink()
+
+
+@pytest.mark.parametrize(
+    "command",
+    ["mkdir -p scripts/sub", "echo x > scripts/notes", "ln -s x other", "mkdir x && mv x y",
+     "rm -rf build", "mkdir -p githooks2/a"],
+)  # fmt: skip
+def test_ordinary_writes_beside_a_guarded_links_target(
+    shared: tuple[Path, Path], command: str
+) -> None:
+    home, proj = shared
+    assert _bash(home, proj, command) == "allow"

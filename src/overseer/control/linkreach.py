@@ -6,6 +6,9 @@ look (round 9, issue 13), for :func:`protected.with_hard_links`, once per call:
   ``~/.config/fish/conf.d/x.fish``, ``~/.config/systemd/user/*.wants/x.service``. A bounded
   walk (:data:`DEPTH` below each tree's top, :data:`BUDGET` entries in all); a tree the walk
   cannot finish fails closed: every path judged is then asked for, naming that tree;
+- a write to a *parent* of a guarded link's target (``ln -s x githooks`` where
+  ``.git/hooks/pre-push -> ../../githooks/pre-push``; ``mv scripts old``): the line replaces
+  the directory the guarded file is found through, which no path check before it runs sees;
 
 Lean: stdlib only, ``scandir`` (no ``stat`` for a directory's type), a few ``lstat`` calls
 per judged path; nothing is read before the first path is judged.
@@ -63,7 +66,7 @@ class Reach:
     """One call's view (see the module's docstring): built empty, filled lazily."""
 
     __slots__ = (
-        "_cut", "_git", "_home", "_own", "_partial", "_places",
+        "_ancestors", "_cut", "_git", "_home", "_own", "_partial", "_places",
     )  # fmt: skip
 
     def __init__(self, home: str | None, places: tuple[str, ...], git: GitView) -> None:
@@ -73,6 +76,8 @@ class Reach:
         self._cut: str | None = None
         #: the links found, for another environment's view (:meth:`other`)
         self._own: Links | None = None
+        #: a directory written (or replaced) → the guarded file found through it
+        self._ancestors: dict[str, str] | None = None
         #: a directory linked into a Claude Code tree → (its guarded name, what is loaded)
         self._partial: dict[str, tuple[str, str]] = {}
 
@@ -188,10 +193,18 @@ class Reach:
 
     def names(self, path: str, found: list[str], links: Links) -> list[str]:
         """The guarded names ``path`` (resolved: ``found``) also has, beyond ``links``'
-        own: a hook of
+        own: a parent of a guarded link's target, a hook of
         the repository it is in, or (a tree not read to the end) that tree's."""
         out: list[str] = []
+        if self._ancestors is None:
+            self._ancestors = self._parents([*links[0].items(), *links[1].items()])
+            entries = [(os.path.join(d, "-"), g) for d, (g, _) in self._partial.items()]
+            for above, guarded in self._parents(entries).items():
+                self._ancestors.setdefault(above, guarded)
         for reached in dict.fromkeys((path, *found)):
+            hit = self._ancestors.get(reached)
+            if hit is not None:
+                out.append(hit)
             if self._partial:
                 out += self._loaded(reached)
         if self._cut is not None:
@@ -216,4 +229,18 @@ class Reach:
             if parent == above:
                 break
             above = parent
+        return out
+
+    def _parents(self, targets: list[tuple[str, str]]) -> dict[str, str]:
+        """Each directory above a target (below a place or the home, but no place or a
+        parent of one) → the guarded name found through it."""
+        bases = [*self._places, *([self._home] if self._home else [])]
+        out: dict[str, str] = {}
+        for target, guarded in targets:
+            above = os.path.dirname(target)
+            while above not in out and any(_inside(above, b) for b in bases):
+                if above in self._places or any(_inside(p, above) for p in self._places):
+                    break
+                out[above] = guarded
+                above = os.path.dirname(above)
         return out
