@@ -37,7 +37,8 @@ def runtime(tmp_path_factory: pytest.TempPathFactory) -> World3:
     proj, home = made.proj, made.home
     for name in ("tools/key.sh", "mcpa/index.js", "mcpa/package.json", "mcpb/server.py",
                  "mcpc/main.mjs", "srv/mcpsrv/__init__.py", "notify.py", "src/app.py",
-                 "tools/headers.sh", "conf/server.yaml"):  # fmt: skip
+                 "tools/headers.sh", "conf/server.yaml", "tools/cfg.sh", "tools/q.js",
+                 "tools/up.py"):  # fmt: skip
         _file(proj / name, "#!/bin/sh\n" if name.endswith(".sh") else "x\n")
     (home / ".claude").mkdir(exist_ok=True)
     (home / ".claude" / "settings.json").write_text(
@@ -64,6 +65,19 @@ def runtime(tmp_path_factory: pytest.TempPathFactory) -> World3:
     (proj / ".codex" / "config.toml").write_text(
         'notify = ["python3", "notify.py"]\n\n'
         '[mcp_servers.s]\ncommand = "python3"\nargs = ["-m", "mcpsrv"]\ncwd = "srv"\n'
+    )
+    # Claude Code's config moved (CLAUDE_CONFIG_DIR): its settings and its .claude.json, a
+    # server whose command is one string; a Codex config above the project (a monorepo's)
+    cfg = made.proj.parent / "cfg"
+    cfg.mkdir()
+    made.env["CLAUDE_CONFIG_DIR"] = str(cfg)
+    (cfg / "settings.json").write_text(json.dumps({"awsAuthRefresh": "sh tools/cfg.sh"}))
+    (cfg / ".claude.json").write_text(
+        json.dumps({"mcpServers": {"q": {"type": "stdio", "command": "node tools/q.js"}}})
+    )
+    (made.proj.parent / ".codex").mkdir()
+    (made.proj.parent / ".codex" / "config.toml").write_text(
+        'notify = ["python3", "tools/up.py"]\n'
     )
     made.hook("Bash", {"command": "ls"}, 0)
     return made
@@ -104,6 +118,10 @@ RUNTIME = [
     # CODEX_NOTIFY: the project's .codex/config.toml, notify relative; a server's cwd
     _case("Write", _w("notify.py", "import os\n"), "ask"),
     _case("Write", _w("srv/mcpsrv/__init__.py", "import os\n"), "ask"),
+    # CLAUDE_CONFIG_DIR's settings and .claude.json; a .codex/config.toml above the project
+    _case("Write", _w("tools/cfg.sh"), "ask"),
+    _case("Write", _w("tools/q.js", "require('child_process')\n"), "ask"),
+    _case("Write", _w("tools/up.py", "import os\n"), "ask"),
     # held: a file none of them runs
     _case("Write", _w("src/app.py", "print()\n"), "allow"),
     _case("Write", _w("mcpd/other.js", "x\n"), "allow"),

@@ -69,6 +69,11 @@ def settings_programs(
     jsons: list[tuple[str, str]] = []
     for base in ([home] if home else []) + list(places):
         jsons += [(os.path.join(base, n), "") for n in hook_settings]
+    config_dir = os.environ.get("CLAUDE_CONFIG_DIR") or ""  # Claude Code's ~/.claude, moved
+    if config_dir:
+        jsons += [
+            (os.path.join(config_dir, n), "") for n in ("settings.json", "settings.local.json")
+        ]
     jsons.append(("/etc/claude-code/managed-settings.json", ""))
     jsons.append(("/etc/claude-code/managed-mcp.json", "/etc/claude-code/hooks"))
     for place in places:
@@ -82,11 +87,21 @@ def settings_programs(
             found.append((guarded, UNREAD, None))
             continue
         found += [(guarded, c, b) for c, b in _programs(data, project, 0)]
-    if home:
-        found += _claude_json(home, places, project)
+    # ~/.claude.json beside ~/.claude; with $CLAUDE_CONFIG_DIR, its .claude.json inside it
+    claude_jsons = [(home, os.path.join(home, ".claude"))] if home else []
+    claude_jsons += [(config_dir, config_dir)] if config_dir else []
+    for where, guarded_dir in dict.fromkeys(claude_jsons):
+        name = os.path.join(where, ".claude.json")
+        found += _claude_json(name, os.path.join(guarded_dir, "hooks"), places, project)
     tomls = [os.environ.get("CODEX_HOME") or "", os.path.join(home, ".codex") if home else ""]
     tomls = [t for t in tomls if t] + ["/etc/codex"]  # the user's (either home), the system's
-    tomls += [os.path.join(place, ".codex") for place in places]
+    for place in places:  # a project's .codex, and each one above it (Codex looks upwards)
+        up = place
+        for _ in range(32):
+            tomls.append(os.path.join(up, ".codex"))
+            if os.path.dirname(up) == up:
+                break
+            up = os.path.dirname(up)
     for where in dict.fromkeys(tomls):
         data = _load(os.path.join(where, "config.toml"), _LIMIT, "toml")
         guarded = os.path.join(where, "hooks")
@@ -192,16 +207,19 @@ def server_programs(server: Any, project: str | None) -> Iterator[tuple[str, str
                 yield f": {shlex.quote(val)}", base  # a path it is handed: a word, not run
     if argv:
         yield shlex.join([*prefix, *argv]), base
+        if isinstance(command, str) and not _is_argv(args) and len(command.split()) > 1:
+            yield " ".join([*map(shlex.quote, prefix), command]), base  # "node x.js": a shell's
     elif prefix:
         yield UNREAD, base
 
 
-def _claude_json(home: str, places: tuple[str, ...], project: str | None) -> list[Program]:
+def _claude_json(
+    name: str, guarded: str, places: tuple[str, ...], project: str | None
+) -> list[Program]:
     """``~/.claude.json``: the user's MCP servers (top-level ``mcpServers``, run in the
     session's project) and each project's (``projects.<dir>.mcpServers``, run in ``<dir>``):
     those of a place, of a directory above or below one, and any other naming a place."""
-    guarded = os.path.join(home, ".claude", "hooks")
-    data = _load(os.path.join(home, ".claude.json"), _BIG_LIMIT, "json", _SERVER_TRIGGERS)
+    data = _load(name, _BIG_LIMIT, "json", _SERVER_TRIGGERS)
     if data is _MISSING:
         return []
     if data is _BROKEN or not isinstance(data, dict):
