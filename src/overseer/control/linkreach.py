@@ -10,7 +10,10 @@ look (round 9, issue 13), for :func:`protected.with_hard_links`, once per call:
   ``.git/hooks/pre-push -> ../../githooks/pre-push``; ``mv scripts old``): the line replaces
   the directory the guarded file is found through, which no path check before it runs sees;
 - the git directory the written path belongs to, whatever repository that is: its hooks
-  that are links into its work tree (a nested repository, a submodule).
+  that are links into its work tree (a nested repository, a submodule), and a relative
+  ``core.hooksPath`` resolved from the top of the work tree the path is in (git runs
+  ``<work tree>/githooks/pre-commit`` in a linked worktree or beside a separate git dir,
+  not ``<git dir>/../githooks``).
 
 Lean: stdlib only, ``scandir`` (no ``stat`` for a directory's type), a few ``lstat`` calls
 per judged path; nothing is read before the first path is judged.
@@ -69,7 +72,8 @@ class Reach:
     """One call's view (see the module's docstring): built empty, filled lazily."""
 
     __slots__ = (
-        "_ancestors", "_cut", "_git", "_home", "_own", "_partial", "_places", "_repos",
+        "_ancestors", "_cut", "_git", "_home", "_hooks", "_own", "_partial", "_places",
+        "_repos", "_texts", "_tops",
     )  # fmt: skip
 
     def __init__(self, home: str | None, places: tuple[str, ...], git: GitView) -> None:
@@ -85,6 +89,12 @@ class Reach:
         self._partial: dict[str, tuple[str, str]] = {}
         #: per git directory: its hooks' links (target → hook) and their parents
         self._repos: dict[str, tuple[dict[str, str], dict[str, str], dict[str, str]]] = {}
+        #: per directory: the top of the work tree it is in (None: none)
+        self._tops: dict[str, str | None] = {}
+        #: per git directory and work tree: where its relative core.hooksPath leads
+        self._hooks: dict[str, list[str]] = {}
+        #: per git config file: its text, lower-cased (read once a call)
+        self._texts: dict[str, bytes] = {}
 
     # ------------------------------------------------------------------ the walk
 
@@ -269,6 +279,14 @@ class Reach:
                 out.append(guarded + path[len(real) :])
         if path in parents:
             out.append(parents[path])
+        top = self._top(directory, git_dir)
+        if top is not None:
+            for hooks in self._relative_hooks(git_dir, top):
+                if path == hooks or _inside(path, hooks):
+                    rest = path[len(hooks) :].lstrip("/")
+                    out.append(os.path.join(top, ".git", "hooks", rest).rstrip("/"))
+                elif _inside(hooks, path) and _inside(path, top):
+                    out.append(os.path.join(top, ".git", "hooks"))
         return out
 
     def _hook_links(self, git_dir: str) -> tuple[dict[str, str], dict[str, str], dict[str, str]]:
@@ -302,6 +320,79 @@ class Reach:
     def _own_git_dirs(self) -> set[str]:
         return {g for p in self._places if (g := self._git.git_dir(p))}
 
+    def _top(self, directory: str, git_dir: str) -> str | None:
+        """The top of the work tree ``directory`` is in: where git's discovery from it finds
+        the ``.git`` (a directory, or a file naming ``git_dir``) that leads to ``git_dir``;
+        None for a bare repository (or a ``$GIT_DIR``), unless ``$GIT_WORK_TREE`` says."""
+        if directory in self._tops:
+            return self._tops[directory]
+        env = self._git.env.get("GIT_WORK_TREE")
+        found: str | None = os.path.abspath(env) if env else None
+        current = directory
+        while found is None:
+            dotgit = os.path.join(current, ".git")
+            if os.path.lexists(dotgit):
+                line = _read_line(dotgit) if os.path.isfile(dotgit) else ""
+                there = line[len("gitdir:") :].strip() if line.startswith("gitdir:") else ""
+                named = os.path.normpath(os.path.join(current, there)) if there else dotgit
+                if named == git_dir or os.path.realpath(named) == os.path.realpath(git_dir):
+                    found = current
+                break
+            parent = os.path.dirname(current)
+            if parent == current:
+                break
+            current = parent
+        self._tops[directory] = found
+        return found
+
+    def _relative_hooks(self, git_dir: str, top: str) -> list[str]:
+        """Where git run in the work tree ``top`` runs hooks from, for each relative
+        ``core.hooksPath`` in view: from ``top`` (and ``core.worktree``'s directory)."""
+        key = f"{git_dir}\0{top}"
+        if key not in self._hooks:
+            self._hooks[key] = self._read_hooks(git_dir, top)
+        return self._hooks[key]
+
+    def _read_hooks(self, git_dir: str, top: str) -> list[str]:
+        from overseer.control.protected import _env_values, _global_config_files, config_values
+
+        own = _repo_configs(git_dir)
+        tops = [top]
+        for name in own:  # a repository's own setting (git reads it from no other file)
+            if _may_set(name, b"worktree", self._texts):
+                for value in config_values(name, "core.worktree"):
+                    if value:
+                        where = os.path.join(git_dir, os.path.expanduser(value))
+                        tops.append(os.path.normpath(where))
+        if tops == [os.path.dirname(git_dir)]:
+            return []  # a plain .git: GitView.hooks_dirs resolves from its parent already
+        env = self._git.env  # git reads GIT_CONFIG_KEY_n only below GIT_CONFIG_COUNT
+        in_env = "GIT_CONFIG_PARAMETERS" in env or "GIT_CONFIG_COUNT" in env
+        values = list(_env_values("core.hooksPath", env)) if in_env else []
+        for name in (*_global_config_files(env), *own):
+            if _may_set(name, b"hookspath", self._texts):
+                values += config_values(name, "core.hooksPath")
+        relative = [v for v in values if v and not v.startswith(("/", "~")) and v != "/dev/null"]
+        found: list[str] = []
+        for base in dict.fromkeys(tops):
+            for value in relative:
+                hooks = os.path.normpath(os.path.join(base, value))
+                found += [hooks, os.path.realpath(hooks)]
+        return list(dict.fromkeys(found))
+
+
+def _may_set(path: str, key: bytes, seen: dict[str, bytes]) -> bool:
+    """May the git config file ``path`` set ``key`` (lower-cased): does it name it, or
+    include another file (read before parsing it: most configs do neither)."""
+    if path not in seen:
+        try:
+            with open(path, "rb") as handle:
+                seen[path] = handle.read(1 << 20).lower()
+        except (OSError, ValueError):
+            seen[path] = b""
+    text = seen[path]
+    return key in text or b"include" in text
+
 
 def _read_line(path: str) -> str:
     try:
@@ -309,3 +400,12 @@ def _read_line(path: str) -> str:
             return handle.read(4096).strip()
     except (OSError, ValueError):
         return ""
+
+
+def _repo_configs(git_dir: str) -> list[str]:
+    """A repository's own config files (and, in a linked worktree, the main one's)."""
+    found = [os.path.join(git_dir, "config"), os.path.join(git_dir, "config.worktree")]
+    common = _read_line(os.path.join(git_dir, "commondir"))
+    if common:
+        found.append(os.path.join(os.path.normpath(os.path.join(git_dir, common)), "config"))
+    return found
