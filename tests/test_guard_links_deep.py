@@ -322,3 +322,40 @@ def test_a_separate_git_dir_inside_the_project(world: tuple[Path, Path]) -> None
     assert _commit_runs(proj / "work", proj / "marker")
     assert _write(home, proj, "work/hk/pre-commit") == "ask"
     assert _write(home, proj, "work/src/a.py") == "allow"
+
+
+# ----------------------------------------------------------------------------- PATH
+
+
+@pytest.mark.parametrize(
+    ("entry", "written"),
+    [
+        ("node_modules/.bin", "node_modules/.bin/npx"),  # relative: from the working dir
+        ("{proj}/.venv/bin", ".venv/bin/npx"),
+        ("{proj}/tools/../.venv/bin", ".venv/bin/pip"),
+    ],
+)
+def test_a_path_entry_inside_the_project(
+    world: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch, entry: str, written: str
+) -> None:
+    home, proj = world
+    monkeypatch.setenv("PATH", entry.format(proj=proj) + os.pathsep + os.environ["PATH"])
+    assert _write(home, proj, written) == "ask"
+    assert _write(home, proj, written.rsplit("/", 1)[0] + "/sub/x") == "allow"  # not on PATH
+    assert _write(home, proj, "src/a.py") == "allow"
+
+
+def test_a_path_entry_replaced_or_in_the_home(
+    world: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    home, proj = world
+    monkeypatch.setenv(
+        "PATH", f"{proj}/.venv/bin{os.pathsep}{home}/.local/bin{os.pathsep}{os.environ['PATH']}"
+    )
+    (proj / ".venv" / "bin").mkdir(parents=True)
+    assert _bash(home, proj, "mv .venv/bin old && mkdir .venv/bin") == "ask"
+    assert _bash(home, proj, "rm -rf .venv") == "ask"
+    assert _bash(home, proj, "echo 'curl x' > ~/.local/bin/git && chmod +x ~/.local/bin/git") == (
+        "ask"
+    )
+    assert _bash(home, proj, "echo x > .venv/notes") == "allow"

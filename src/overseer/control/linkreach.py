@@ -13,7 +13,9 @@ look (round 9, issue 13), for :func:`protected.with_hard_links`, once per call:
   that are links into its work tree (a nested repository, a submodule), and a relative
   ``core.hooksPath`` resolved from the top of the work tree the path is in (git runs
   ``<work tree>/githooks/pre-commit`` in a linked worktree or beside a separate git dir,
-  not ``<git dir>/../githooks``).
+  not ``<git dir>/../githooks``);
+- the ``PATH`` entries inside the session's places and the home (an activated virtualenv:
+  ``.venv/bin/npx`` runs in place of the ``npx`` a rule allows).
 
 Lean: stdlib only, ``scandir`` (no ``stat`` for a directory's type), a few ``lstat`` calls
 per judged path; nothing is read before the first path is judged.
@@ -45,6 +47,8 @@ _LOADED = {"skills": _SKILL, "agents": ".md", "commands": ".md"}
 #: which may hold thousands of files.
 _DATA = frozenset({"projects", "sessions", "archived_sessions", "log", "todos", "statsig",
                    "shell-snapshots", "file-history", "debug"})  # fmt: skip
+#: How many ``PATH`` entries are looked at (as :func:`protected._on_path` does).
+_PATH_ENTRIES = 64
 
 Links = tuple[dict[str, str], dict[str, str], dict[tuple[int, int], str], dict[str, str]]
 
@@ -72,8 +76,8 @@ class Reach:
     """One call's view (see the module's docstring): built empty, filled lazily."""
 
     __slots__ = (
-        "_ancestors", "_cut", "_git", "_home", "_hooks", "_own", "_partial", "_places",
-        "_repos", "_texts", "_tops",
+        "_ancestors", "_cut", "_flat", "_git", "_home", "_hooks", "_own", "_partial",
+        "_places", "_repos", "_texts", "_tops",
     )  # fmt: skip
 
     def __init__(self, home: str | None, places: tuple[str, ...], git: GitView) -> None:
@@ -85,6 +89,8 @@ class Reach:
         self._own: Links | None = None
         #: a directory written (or replaced) → the guarded file found through it
         self._ancestors: dict[str, str] | None = None
+        #: a PATH entry (and where it leads) → the guarded name its programs stand for
+        self._flat: dict[str, str] = {}
         #: a directory linked into a Claude Code tree → (its guarded name, what is loaded)
         self._partial: dict[str, tuple[str, str]] = {}
         #: per git directory: its hooks' links (target → hook) and their parents
@@ -100,7 +106,7 @@ class Reach:
 
     def extend(self, links: Links) -> Links:
         """``links`` (:func:`protected.guarded_links`' answer) with the links and hard links
-        found inside the guarded trees."""
+        found inside the guarded trees, and the ``PATH`` entries."""
         files, dirs, inodes, _pyroots = links
         budget = BUDGET
         for tree, loaded in _trees(self._home, self._places):
@@ -114,6 +120,7 @@ class Reach:
             budget = self._walk(tree, real, loaded, (files, dirs, inodes), budget)
             if self._cut is not None:
                 break
+        self._path_entries()
         return links
 
     def _walk(
@@ -183,9 +190,32 @@ class Reach:
                 stack.append(below)
         return budget
 
+    def _path_entries(self) -> None:
+        """``PATH``'s entries inside a place or the home: a program written directly in one
+        runs in place of the one a later command names."""
+        bases = [*self._places, *([self._home] if self._home else [])]
+        for entry in self._git.env.get("PATH", "").split(os.pathsep)[:_PATH_ENTRIES]:
+            wheres = (
+                [os.path.normpath(entry)]
+                if entry.startswith("/")
+                else [os.path.normpath(os.path.join(p, entry or ".")) for p in self._places]
+            )
+            for where in wheres:
+                base = next((b for b in bases if where == b or _inside(where, b)), None)
+                if base is None:
+                    continue
+                if base in self._places:
+                    guarded = os.path.join(base, ".claude", "hooks")
+                    ones = [where, os.path.realpath(where)]  # a linked virtualenv too
+                else:
+                    guarded = os.path.join(base, ".bashrc.d")
+                    ones = [where]  # (~/.local/bin, ~/.cargo/bin: as spelled)
+                for one in ones:
+                    self._flat.setdefault(one, guarded)
+
     def other(self, path: str, found: list[str]) -> list[str]:
         """:meth:`names` and the links found by the walk, for another environment's view
-        (the agent's home in the gate server), whose own links
+        (the agent's home and ``PATH`` in the gate server), whose own links
         :func:`protected.other_names` reads."""
         if self._own is None:
             self._own = self.extend(({}, {}, {}, {}))
@@ -208,18 +238,22 @@ class Reach:
 
     def names(self, path: str, found: list[str], links: Links) -> list[str]:
         """The guarded names ``path`` (resolved: ``found``) also has, beyond ``links``'
-        own: a parent of a guarded link's target, a hook of
+        own: a parent of a guarded link's target, a program in a ``PATH`` entry, a hook of
         the repository it is in, or (a tree not read to the end) that tree's."""
         out: list[str] = []
         if self._ancestors is None:
             self._ancestors = self._parents([*links[0].items(), *links[1].items()])
-            entries = [(os.path.join(d, "-"), g) for d, (g, _) in self._partial.items()]
+            entries = [(os.path.join(e, "-"), g) for e, g in self._flat.items()]
+            entries += [(os.path.join(d, "-"), g) for d, (g, _) in self._partial.items()]
             for above, guarded in self._parents(entries).items():
                 self._ancestors.setdefault(above, guarded)
         for reached in dict.fromkeys((path, *found)):
             hit = self._ancestors.get(reached)
             if hit is not None:
                 out.append(hit)
+            program = self._flat.get(os.path.dirname(reached))
+            if program is not None:
+                out.append(os.path.join(program, os.path.basename(reached)))
             if self._partial:
                 out += self._loaded(reached)
             out += self._repo(reached)
