@@ -79,6 +79,25 @@ def runtime(tmp_path_factory: pytest.TempPathFactory) -> World3:
     (made.proj.parent / ".codex" / "config.toml").write_text(
         'notify = ["python3", "tools/up.py"]\n'
     )
+    # plugin marketplaces in local directories: one the project's settings declare, one
+    # registered in ~/.claude/plugins (their plugins' hooks and MCP servers run)
+    (proj / ".claude").mkdir(exist_ok=True)
+    (proj / ".claude" / "settings.json").write_text(
+        json.dumps(
+            {
+                "extraKnownMarketplaces": {
+                    "team": {"source": {"source": "directory", "path": "./plugins"}}
+                },
+                "enabledPlugins": {"fmt@team": True},
+            }
+        )
+    )
+    _file(proj / "plugins" / "fmt" / "hooks" / "hooks.json", "{}\n")
+    (home / ".claude" / "plugins").mkdir(parents=True)
+    (home / ".claude" / "plugins" / "known_marketplaces.json").write_text(
+        json.dumps({"mine": {"source": {"source": "directory", "path": f"{proj}/market"}}})
+    )
+    _file(proj / "market" / "p" / ".claude-plugin" / "plugin.json", "{}\n")
     made.hook("Bash", {"command": "ls"}, 0)
     return made
 
@@ -122,6 +141,10 @@ RUNTIME = [
     _case("Write", _w("tools/cfg.sh"), "ask"),
     _case("Write", _w("tools/q.js", "require('child_process')\n"), "ask"),
     _case("Write", _w("tools/up.py", "import os\n"), "ask"),
+    # a local marketplace's plugins: their hooks, scripts and MCP servers
+    _case("Write", _w("plugins/fmt/hooks/hooks.json", '{"hooks": {}}\n'), "ask"),
+    _case("Write", _w("plugins/fmt/scripts/fmt.sh"), "ask"),
+    _bash("echo 'x' > market/p/server.js", "ask"),
     # held: a file none of them runs
     _case("Write", _w("src/app.py", "print()\n"), "allow"),
     _case("Write", _w("mcpd/other.js", "x\n"), "allow"),

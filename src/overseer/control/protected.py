@@ -223,7 +223,7 @@ def hook_scripts(home: str | None, places: tuple[str, ...], search: str | None =
     ``node_modules``, ``make`` → the makefiles, ``python -m pkg.mod`` → the package and the
     modules that would shadow it, ``bash x.sh`` → ``x.sh``). A command whose reach is not
     modelled (code in a string, an unknown program in the project) guards the project."""
-    from overseer.control.runtime_programs import settings_programs
+    from overseer.control.runtime_programs import TREE, settings_programs
 
     project = places[-1] if places else None
     reach = HookReach()
@@ -244,6 +244,10 @@ def hook_scripts(home: str | None, places: tuple[str, ...], search: str | None =
     # line, apiKeyHelper..., MCP servers, Codex's notify), each run where its settings say
     for guarded_dir, command, cwd in settings_programs(home, places, _HOOK_SETTINGS):
         base = cwd or project
+        if command.startswith(TREE):  # a local plugin marketplace: everything in it
+            for path in both(_path(command[len(TREE) :], base or "/nonexistent-project", home)):
+                reach.dirs.append((path, guarded_dir))
+            continue
         files, dirs, pyroots, names = command_reach(command, base, home, search=search)
         for word in dict.fromkeys([*_words(command, base, home), *files]):
             for path in both(word):

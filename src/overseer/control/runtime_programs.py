@@ -32,12 +32,16 @@ SHELL_KEYS = frozenset({
 })  # fmt: skip
 #: Keys holding MCP servers (name → server): Claude Code's and Codex's spelling.
 SERVER_KEYS = frozenset({"mcpServers", "mcp_servers"})
+#: A "command line" that is a directory tree the runtime loads programs from (a plugin
+#: marketplace in a local directory: its plugins' hooks and MCP servers): the text after
+#: this prefix is the path, and the tree is guarded whole.
+TREE = "\x00tree:"
 #: A command line whose reach is never modelled (an expansion): a settings file that could
 #: not be parsed. ``command_reach`` answers it with the whole project.
 UNREAD = "${settings file not parsed}"
 #: Bytes one of which a file that names a program holds (``\\u`` : a JSON key spelled with
 #: escapes). Without any, the file is not parsed.
-_TRIGGERS = (b"command", b"Helper", b"awsAuth", b"awsCredential", b"notify", b"\\u")
+_TRIGGERS = (b"command", b"Helper", b"awsAuth", b"awsCredential", b"notify", b'"source"', b"\\u")
 _LIMIT = 1 << 20
 #: ``~/.claude.json`` holds every project's history and grows past a megabyte: it is parsed
 #: only when a server has a program (``"command"`` as a key: in a string of the history its
@@ -78,6 +82,11 @@ def settings_programs(
     jsons.append(("/etc/claude-code/managed-mcp.json", "/etc/claude-code/hooks"))
     for place in places:
         jsons.append((os.path.join(place, ".mcp.json"), os.path.join(place, ".claude", "hooks")))
+    for where in ([os.path.join(home, ".claude")] if home else []) + (
+        [config_dir] if config_dir else []
+    ):  # the marketplaces registered with /plugin marketplace add
+        name = os.path.join(where, "plugins", "known_marketplaces.json")
+        jsons.append((name, os.path.join(where, "hooks")))
     for name, guarded in dict.fromkeys(jsons):
         guarded = guarded or os.path.join(os.path.dirname(name), "hooks")
         data = _load(name, _LIMIT, "json")
@@ -157,6 +166,10 @@ def _programs(value: Any, project: str | None, depth: int) -> Iterator[tuple[str
                 yield shlex.join(item), None  # Codex: command = ["prog", "arg"]
             elif key == "notify" and _is_argv(item):
                 yield shlex.join(item), None
+            elif key == "source" and isinstance(item, dict) and _is_local(item):
+                yield TREE + _local_root(item["path"], item["source"]), None
+            elif key == "installLocation" and isinstance(item, str) and item:
+                yield TREE + item, None  # a registered marketplace's copy (or its directory)
             elif key in SERVER_KEYS and isinstance(item, dict):
                 for server in list(item.values())[:200]:
                     yield from server_programs(server, project)
@@ -165,6 +178,22 @@ def _programs(value: Any, project: str | None, depth: int) -> Iterator[tuple[str
     elif isinstance(value, list):
         for item in value[:1000]:
             yield from _programs(item, project, depth + 1)
+
+
+def _is_local(source: dict[str, Any]) -> bool:
+    """A plugin marketplace source that is a path here (``{"source": "directory", "path":
+    "./plugins"}``, or a ``file`` source naming its ``marketplace.json``)."""
+    kind, path = source.get("source"), source.get("path")
+    return kind in ("directory", "file", "local") and isinstance(path, str) and bool(path)
+
+
+def _local_root(path: str, kind: str) -> str:
+    """The tree a local marketplace's plugins come from: the directory, or for a ``file``
+    source the directory its ``marketplace.json`` is in (above ``.claude-plugin``)."""
+    if kind != "file":
+        return path
+    where = os.path.dirname(path) or "."
+    return os.path.dirname(where) or "." if os.path.basename(where) == ".claude-plugin" else where
 
 
 def _is_argv(value: Any) -> bool:
