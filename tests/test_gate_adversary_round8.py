@@ -253,6 +253,15 @@ SHELL = [
     _bash("cat ((.env))", "deny"),
     _bash("cat ./(.env|q)", "deny"),
     _bash("cat (ls|echo .env)", "ask"),  # one pattern, blank and all: not .env
+    _bash("cat < (.env|x)", "deny"),
+    _bash('cat "."(e)nv', "deny"),
+    _bash('cat .e""(n)v', "deny"),
+    _bash("cat ${:-.e}(n|)v", "deny"),
+    _bash("command cat (.env|x)", "deny"),
+    _bash("x=1 cat (x|.env)", "deny"),
+    _bash("echo hi; cat -- (x|.env)", "deny"),
+    _bash("cat ~/(.ssh|x)/id_rsa", "deny"),
+    _bash("cat (.env|x) > /dev/null && echo ok", "deny"),
     # zsh's ${:-WORD}, flags and all (each printed .env); ${:+WORD} is nothing
     _bash("cat ${:-.e}nv", "deny"),
     _bash('cat "${:-.env}"', "deny"),
@@ -260,6 +269,7 @@ SHELL = [
     _bash("cat ${(L):-.ENV}", "deny"),
     _bash("cat ${=:-.env}", "deny"),
     _bash("cat ${:-~/.ssh/id_rsa}", "deny"),
+    _bash("cat ${:-${:-.env}}", "deny"),
     _bash("cat ${:+.env}", "ask"),
     # zsh's (e) flag on a variable, however spelt (each ran the substitution)
     _bash("x='$(rm -rf ~)'; echo \"${(e)x}\"", "deny"),

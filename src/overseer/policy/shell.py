@@ -2130,6 +2130,25 @@ def _zsh_pattern(text: str, depth: int) -> str:
 
 
 def _zsh_reading(text: str) -> tuple[str, list[str], bool] | None:
+    """:func:`_zsh_scan` until the line holds no more it rewrites (``${:-${:-.env}}``), at
+    most four times."""
+    found = _zsh_scan(text)
+    if found is None:
+        return None
+    reading, codes, evaluates = found
+    for _ in range(3):
+        if reading == text or ("${" not in reading and "(" not in reading):
+            break
+        again = _zsh_scan(reading)
+        if again is None or again[0] == reading:
+            break
+        reading, more, also = again
+        codes += more
+        evaluates = evaluates or also
+    return reading, codes, evaluates
+
+
+def _zsh_scan(text: str) -> tuple[str, list[str], bool] | None:
     """How zsh reads what bash cannot (checked with zsh 5.9, ``zsh -f``), in bash's terms:
     the line with each glob group (``cat (.env|x)``, ``.(e)nv``: a ``(…)`` in a word, or
     starting one where no command name is due) as a brace expansion, and each
@@ -2239,7 +2258,14 @@ def _zsh_reading(text: str) -> tuple[str, list[str], bool] | None:
                 i = end + 1
                 continue
             trailing = end + 1 >= n or text[end + 1] in " \t\n;&|<>)"
-            out.append(_zsh_group(body, trailing))
+            before = "".join(out).rstrip(" \t")
+            op = before[len(before.rstrip("<>&|!")) :]
+            alternatives = _alternatives(body)
+            if op and not word and trailing and len(alternatives) > 1:
+                # ``cat < (.env|x)``: zsh opens each (MULTIOS); one redirection each
+                out.append(f" {op} ".join(_zsh_pattern(a, 1) for a in alternatives))
+            else:
+                out.append(_zsh_group(body, trailing))
             word += "x"
             changed = True
             i = end + 1
