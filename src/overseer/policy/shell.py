@@ -934,14 +934,16 @@ class _Walk:
         modelled, and for the deny rules the line as zsh reads it (its glob groups as brace
         expansions, ``${:-WORD}`` as WORD) is read too, never as exact; the code an ``(e)``
         flag evaluates is judged, and with it every value assigned in the line (and after
-        it): ``x='$(CODE)'; echo ${(e)x}`` runs CODE."""
+        it) and every here-string or here-document it feeds (``read`` may assign it):
+        ``x='$(CODE)'; echo ${(e)x}`` runs CODE."""
         analysis = self.analysis
         analysis.problem("zsh reads glob groups, ${:-word} or ${(e)…} here")
         if codes:
             self.code(codes, "zsh (e) flag", self.via, self.depth)
         if evaluates and not analysis.evaluates:
             analysis.evaluates = True
-            values = [s for value in analysis.values for s in _substitutions(value)]
+            held = [*analysis.values, *analysis.data]  # ``read x <<< '$(CODE)'`` too
+            values = [s for value in held for s in _substitutions(value)]
             self.code(values, "zsh (e) flag", self.via, self.depth)
         if reading == text or self.depth >= MAX_DEPTH:
             return
