@@ -102,6 +102,31 @@ def runtime(tmp_path_factory: pytest.TempPathFactory) -> World3:
     return made
 
 
+def _env_world(factory: pytest.TempPathFactory, env: dict[str, str]) -> World3:
+    made = World3(factory.mktemp("runtimeenv"), scope=SCOPE, git=True)
+    (made.proj / ".claude").mkdir(exist_ok=True)
+    hook = {"type": "command", "command": "python3 -m fmt"}
+    env = {k: v.format(proj=made.proj) for k, v in env.items()}
+    (made.proj / ".claude" / "settings.json").write_text(
+        json.dumps({"env": env, "hooks": {"Stop": [{"hooks": [hook]}]}})
+    )
+    _file(made.proj / "lib" / "fmt.py")
+    made.hook("Bash", {"command": "ls"}, 0)
+    return made
+
+
+@pytest.fixture(scope="module")
+def settings_pythonpath(tmp_path_factory: pytest.TempPathFactory) -> World3:
+    """Claude Code starts its hooks with the settings' env: PYTHONPATH chooses the code."""
+    return _env_world(tmp_path_factory, {"PYTHONPATH": "lib"})
+
+
+@pytest.fixture(scope="module")
+def settings_path(tmp_path_factory: pytest.TempPathFactory) -> World3:
+    """A PATH entry in the project: the programs found there are the hooks' ones."""
+    return _env_world(tmp_path_factory, {"PATH": "{proj}/bin:/usr/bin:/bin"})
+
+
 @pytest.fixture(scope="module")
 def broken(tmp_path_factory: pytest.TempPathFactory) -> World3:
     """A ``.mcp.json`` that is no JSON (half written): what it starts cannot be told."""
@@ -164,3 +189,17 @@ def test_an_unparsable_mcp_json_guards_the_project(broken: World3) -> None:
 
 def test_an_unparsable_codex_config_guards_the_project(broken_toml: World3) -> None:
     _check(broken_toml, "Write", _w("src/app.py", "print()\n"), "ask")
+
+
+@pytest.mark.parametrize("path", ["lib/fmt.py", "src/app.py"])
+def test_a_settings_env_that_picks_the_code_guards_the_project(
+    settings_pythonpath: World3, path: str
+) -> None:
+    _check(settings_pythonpath, "Write", _w(path, "import os\n"), "ask")
+
+
+@pytest.mark.parametrize(("path", "want"), [("bin/python3", "ask"), ("src/app.py", "allow")])
+def test_a_settings_path_entry_in_the_project_is_guarded(
+    settings_path: World3, path: str, want: str
+) -> None:
+    _check(settings_path, "Write", _w(path, "import os\n"), want)

@@ -41,7 +41,10 @@ TREE = "\x00tree:"
 UNREAD = "${settings file not parsed}"
 #: Bytes one of which a file that names a program holds (``\\u`` : a JSON key spelled with
 #: escapes). Without any, the file is not parsed.
-_TRIGGERS = (b"command", b"Helper", b"awsAuth", b"awsCredential", b"notify", b'"source"', b"\\u")
+_TRIGGERS = (
+    b"command", b"Helper", b"awsAuth", b"awsCredential", b"notify", b'"source"', b'"env"',
+    b"\\u",
+)  # fmt: skip
 _LIMIT = 1 << 20
 #: ``~/.claude.json`` holds every project's history and grows past a megabyte: it is parsed
 #: only when a server has a program (``"command"`` as a key: in a string of the history its
@@ -87,6 +90,7 @@ def settings_programs(
     ):  # the marketplaces registered with /plugin marketplace add
         name = os.path.join(where, "plugins", "known_marketplaces.json")
         jsons.append((name, os.path.join(where, "hooks")))
+    assignments: list[str] = []  # the settings' env that chooses the code programs load
     for name, guarded in dict.fromkeys(jsons):
         guarded = guarded or os.path.join(os.path.dirname(name), "hooks")
         data = _load(name, _LIMIT, "json")
@@ -96,12 +100,21 @@ def settings_programs(
             found.append((guarded, UNREAD, None))
             continue
         found += [(guarded, c, b) for c, b in _programs(data, project, 0)]
+        if isinstance(data, dict) and isinstance(data.get("env"), dict):
+            for key, value in list(data["env"].items())[:256]:
+                if key == "PATH" and isinstance(value, str):
+                    found += [(guarded, TREE + e, None) for e in _own_entries(value, home, places)]
+                elif isinstance(key, str) and _CODE_ENV.match(key) and isinstance(value, str):
+                    assignments.append(f"{key}={value}")
     # ~/.claude.json beside ~/.claude; with $CLAUDE_CONFIG_DIR, its .claude.json inside it
     claude_jsons = [(home, os.path.join(home, ".claude"))] if home else []
     claude_jsons += [(config_dir, config_dir)] if config_dir else []
     for where, guarded_dir in dict.fromkeys(claude_jsons):
         name = os.path.join(where, ".claude.json")
         found += _claude_json(name, os.path.join(guarded_dir, "hooks"), places, project)
+    if assignments:  # Claude Code starts its hooks, helpers and servers with the env
+        prefix = " ".join(shlex.quote(a) for a in assignments) + " "
+        found = [(g, c if c.startswith(TREE) else prefix + c, b) for g, c, b in found]
     tomls = [os.environ.get("CODEX_HOME") or "", os.path.join(home, ".codex") if home else ""]
     tomls = [t for t in tomls if t] + ["/etc/codex"]  # the user's (either home), the system's
     for place in places:  # a project's .codex, and each one above it (Codex looks upwards)
@@ -178,6 +191,19 @@ def _programs(value: Any, project: str | None, depth: int) -> Iterator[tuple[str
     elif isinstance(value, list):
         for item in value[:1000]:
             yield from _programs(item, project, depth + 1)
+
+
+def _own_entries(path: str, home: str | None, places: tuple[str, ...]) -> list[str]:
+    """The entries of a ``PATH`` a settings file sets that are relative (from where a
+    program runs) or inside the home or a place: the programs found there are theirs."""
+    found: list[str] = []
+    for entry in path.split(os.pathsep)[:64]:
+        mine = [*places, *([home] if home else [])]
+        if not entry.startswith("/") or any(
+            entry == p or entry.startswith(p.rstrip("/") + "/") for p in mine
+        ):
+            found.append(entry or ".")
+    return found
 
 
 def _is_local(source: dict[str, Any]) -> bool:
