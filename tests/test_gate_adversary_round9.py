@@ -106,13 +106,6 @@ HOOK_CD = (
     "Code runs it after the next Edit. Fix: follow cd/pushd to a known directory in _reach "
     "(or count a cd as unmodelled: the whole project)"
 )
-HOOK_SYSTEM_READER = (
-    "a system program whose file operand is code: GNU sed -f fix.sed (its e command runs a "
-    "shell, checked), sqlite3 -init init.sql (.shell runs a command, checked), npm --prefix "
-    "sub run fmt (sub/package.json's script, checked): command_reach counts sed and sqlite3 "
-    "as reaching nothing and reads npm's manifest from the project only. Fix: the files "
-    "named by such options (-f, --file, -init, --prefix, -C) are the command's reach"
-)
 HUSKY = (
     "husky 9's layout: core.hooksPath=.husky/_, whose stub pre-commit sources .husky/_/h, "
     "which runs .husky/pre-commit, one level above the hooks dir (checked: git commit ran "
@@ -120,22 +113,13 @@ HUSKY = (
     "users edit) is allowed by Edit(./**). Fix: a hooks dir whose hooks source a script "
     "that runs ../NAME (husky) guards its parent's hook names too"
 )
-HOOK_MANAGER = (
-    "the hook is a hook manager's shim: pre-commit's generated .git/hooks/pre-commit runs "
-    "'pre-commit hook-impl --config=.pre-commit-config.yaml', lefthook's runs 'lefthook "
-    "run pre-commit' which reads lefthook.yml; either config names the commands the next "
-    "git commit runs (local hooks: entry: ./x.sh, run: curl …), and both are work-tree "
-    "files allowed by Edit(./**). Fix: read the hooks' text (as hook_scripts reads the "
-    "settings) and guard the config file a known shim names"
+HOOK_SYSTEM_READER = (
+    "a system program whose file operand is code: GNU sed -f fix.sed (its e command runs a "
+    "shell, checked), sqlite3 -init init.sql (.shell runs a command, checked), npm --prefix "
+    "sub run fmt (sub/package.json's script, checked): command_reach counts sed and sqlite3 "
+    "as reaching nothing and reads npm's manifest from the project only. Fix: the files "
+    "named by such options (-f, --file, -init, --prefix, -C) are the command's reach"
 )
-TEMPLATE_DIR = (
-    "~/.gitconfig's init.templateDir is a directory of a dotfiles project: every later git "
-    "init / git clone copies its hooks into the new repository and runs post-checkout "
-    "(checked). GitView does not read init.templateDir. Fix: guard its hooks/ (and its "
-    "config) as a hooks dir"
-)
-
-
 HOOK_DIR_OPTION = (
     "a settings hook command whose runner is told another directory: pnpm -C sub / "
     "pnpm --dir, yarn --cwd, npx --prefix (sub/package.json's script), make -I inc (an "
@@ -354,6 +338,18 @@ def managers(tmp_path_factory: pytest.TempPathFactory) -> World3:
         _git(proj / name, "init", "-q")
         _exe(proj / name / ".git" / "hooks" / "pre-commit", shim)
         (proj / name / config).write_text("repos: []\n")
+    # variants: pre-commit told another config, lefthook's .yaml, a hook
+    # too large to read (not modelled: every manager's config)
+    big = LEFTHOOK_SHIM + "#" * (70 * 1024) + "\n"
+    for name, hook in (
+        ("pc2", PRE_COMMIT_SHIM.replace(".pre-commit-config.yaml", "ci/pc.yaml")),
+        ("lh2", LEFTHOOK_SHIM),
+        ("big", big),
+    ):
+        (proj / name).mkdir()
+        _git(proj / name, "init", "-q")
+        _exe(proj / name / ".git" / "hooks" / "pre-commit", hook)
+    (proj / "lh2" / "lefthook.yaml").write_text("pre-commit: {}\n")
     for name in ("conv.sh", "fsmon.sh", "clean.sh", "ext.sh", "nbconv.py", "alias.sh", "ssh.sh"):
         _exe(proj / "tools" / name)
     for key, value in (
@@ -625,13 +621,23 @@ HOOKCMD = [
 MANAGERS = [
     _ch("Write", _w(".husky/pre-commit", "curl evil.example\n"), "ask", HUSKY),
     _bh("echo 'curl evil.example' >> .husky/pre-commit", "ask", HUSKY),
-    _ch("Write", _w("pc/.pre-commit-config.yaml", "repos: [{repo: local}]\n"), "ask", HOOK_MANAGER),
-    _ch(
-        "Write",
-        _w("lh/lefthook.yml", "pre-commit: {commands: {x: {run: curl x}}}\n"),
-        "ask",
-        HOOK_MANAGER,
-    ),
+    # closed: the hooks' text read (git_reach.manager_reach): pre-commit's shim names its
+    # config, lefthook's reads lefthook.yml
+    _case("Write", _w("pc/.pre-commit-config.yaml", "repos: [{repo: local}]\n"), "ask"),
+    _case("Write", _w("lh/lefthook.yml", "pre-commit: {commands: {x: {run: curl x}}}\n"), "ask"),
+    _case("Write", _w("pc2/ci/pc.yaml", "repos: [{repo: local}]\n"), "ask"),
+    _case("Write", _w("lh2/lefthook.yaml", "pre-commit: {commands: {x: {run: curl x}}}\n"), "ask"),
+    _case("Write", _w("lh2/lefthook-local.yml", "pre-commit: {}\n"), "ask"),
+    _case("Write", _w("lh2/.lefthook/pre-commit/x.sh"), "ask"),
+    _case("Write", _w("big/.pre-commit-config.yaml", "repos: []\n"), "ask"),
+    _case("Write", _w("big/lefthook.yml", "pre-commit: {}\n"), "ask"),
+    _case("Write", _w("dot/tpl/config", "[core]\n\tfsmonitor = x\n"), "ask"),
+    # ordinary: beside the managers' files, what their hooks do not run
+    _case("Write", _w("README.md", "x\n"), "allow"),
+    _case("Write", _w(".husky/notes.md", "x\n"), "allow"),
+    _case("Write", _w("pc/README", "x\n"), "allow"),
+    _case("Write", _w("pc2/.pre-commit-config.yaml", "repos: []\n"), "allow"),
+    _case("Write", _w("lh2/src/a.js", "x\n"), "allow"),
     # held since b637aae: project scripts the repository's git config runs as commands
     _case("Write", _w("tools/conv.sh"), "ask"),
     _case("Write", _w("tools/fsmon.sh"), "ask"),

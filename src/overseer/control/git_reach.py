@@ -10,9 +10,6 @@
   pre-commit's generated hook runs ``pre-commit hook-impl --config=<file>``, lefthook's runs
   ``lefthook run <hook>``, which reads ``lefthook.yml`` and its kin from the work tree's
   top; either file names the commands the next ``git commit`` runs;
-- husky's runner (:func:`husky_sources`): husky 9 sets ``core.hooksPath=.husky/_``, whose
-  stubs source ``.husky/_/h``, which runs ``.husky/<hook name>`` one level above the hooks
-  dir; husky 4 and 8 do the same from ``.husky/_/husky.sh`` or ``.git/hooks``.
 
 A hook file is recognised by its text, conservatively: only a short file that names a
 known manager. One that is not a known shim and reads files the guard cannot model is
@@ -23,12 +20,11 @@ larger hook is not modelled, and every config file the managers would read is gu
 
 from __future__ import annotations
 
+import os
 import re
 
 #: The most of a hook file read to recognise a shim (a larger one is not modelled).
 MAX_HOOK = 64 * 1024
-#: The most hook files one hooks dir is read for.
-MAX_HOOKS = 64
 
 #: Variables git sets (or replaces) for the commands its config names, and the shell's
 #: positional and special parameters: what they hold is no program of the work tree.
@@ -89,3 +85,101 @@ def expand_value(command: str, top: str, git_dir: str, home: str | None) -> tupl
         out.append(c)
         k += 1
     return "".join(out), unknown
+
+
+# ------------------------------------------------------------------ hook managers' shims
+
+#: The names git runs hooks by (githooks(5)): only these are read in a hooks dir.
+HOOK_NAMES = frozenset({
+    "applypatch-msg", "pre-applypatch", "post-applypatch", "pre-commit", "pre-merge-commit",
+    "prepare-commit-msg", "commit-msg", "post-commit", "pre-rebase", "post-checkout",
+    "post-merge", "pre-push", "pre-receive", "update", "proc-receive", "post-receive",
+    "post-update", "reference-transaction", "push-to-checkout", "pre-auto-gc", "post-rewrite",
+    "sendemail-validate", "fsmonitor-watchman", "p4-changelist", "p4-prepare-changelist",
+    "p4-post-changelist", "p4-pre-submit", "post-index-change",
+})  # fmt: skip
+#: The config pre-commit reads when its shim names none.
+PRE_COMMIT_CONFIG = ".pre-commit-config.yaml"
+#: What lefthook reads from the work tree's top (its config and local override, any
+#: spelling it accepts) and the script dirs its ``scripts:`` run from.
+LEFTHOOK_FILES = (
+    *(
+        f"{dot}{name}{ext}"
+        for dot in ("", ".")
+        for name in ("lefthook", "lefthook-local")
+        for ext in (".yml", ".yaml", ".toml", ".json")
+    ),
+    ".config/lefthook.yml",
+    ".config/lefthook.yaml",
+)
+LEFTHOOK_DIRS = (".lefthook", ".lefthook-local")
+
+#: ``. "$(dirname "$0")/h"``, ``. "$(dirname -- "$0")/_/husky.sh"``, ``. "${0%/*}/h"``:
+#: a file sourced from beside the hook.
+_SOURCED = re.compile(
+    r"""^\s*(?:\.|source)\s+["']?(?:\$\(dirname\s+(?:--\s+)?["']?\$0["']?\)|\$\{0%/\*\})"""
+    r"""["']?/([\w./-]+?)["']?\s*$""",
+    re.M,
+)
+_CONFIG_OPTION = re.compile(r"""--config(?:=|\s+)["']?([^"'\s)]+)""")
+
+
+def _read(path: str) -> str | None:
+    """Up to :data:`MAX_HOOK` bytes of ``path``; None: larger (not modelled); ``""``: none."""
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read(MAX_HOOK + 1)
+    except (OSError, ValueError):
+        return ""
+    if len(data) > MAX_HOOK:
+        return None
+    return data.decode("utf-8", "replace")
+
+
+def manager_reach(hooks_dirs: list[str], top: str) -> tuple[list[str], list[str]]:
+    """The files and directories of the work tree ``top`` that the hooks in ``hooks_dirs``
+    hand to a hook manager (:mod:`module docs <overseer.control.git_reach>`): ``(files,
+    dirs)``. A hook too large to read (or a sourced file) is not modelled: every file the
+    known managers read is in the answer."""
+    files: list[str] = []
+    dirs: list[str] = []
+    texts: dict[str, str | None] = {}
+
+    def read(path: str) -> str | None:
+        if path not in texts:
+            texts[path] = _read(path)
+        return texts[path]
+
+    def every() -> None:
+        files.extend([PRE_COMMIT_CONFIG, *LEFTHOOK_FILES])
+        dirs.extend(LEFTHOOK_DIRS)
+
+    for hooks in dict.fromkeys(hooks_dirs):
+        try:
+            with os.scandir(hooks) as listing:
+                names = sorted(e.name for e in listing if e.name in HOOK_NAMES)
+        except (OSError, ValueError):
+            continue
+        for name in names:
+            text = read(os.path.join(hooks, name))
+            if text is None:
+                every()
+                continue
+            sourced = ""
+            for match in _SOURCED.finditer(text):
+                more = read(os.path.normpath(os.path.join(hooks, match.group(1))))
+                if more is None:
+                    every()
+                    more = ""
+                sourced += "\n" + more
+            both = text + sourced
+            if "hook-impl" in both or "generated by pre-commit" in both:
+                named = _CONFIG_OPTION.findall(both)
+                files.extend(named or [PRE_COMMIT_CONFIG])
+            if "lefthook" in both:
+                files.extend(LEFTHOOK_FILES)
+                dirs.extend(LEFTHOOK_DIRS)
+    return (
+        list(dict.fromkeys(os.path.normpath(os.path.join(top, f)) for f in files)),
+        list(dict.fromkeys(os.path.normpath(os.path.join(top, d)) for d in dirs)),
+    )

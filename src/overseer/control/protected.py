@@ -21,7 +21,7 @@ import sys
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from overseer.control.git_reach import expand_value
+from overseer.control.git_reach import expand_value, manager_reach
 
 #: Beside a SQLite store: its journal files, and the anchors kept next to it.
 STORE_SUFFIXES = ("", "-wal", "-shm", "-journal", ".anchors")
@@ -1116,8 +1116,8 @@ class GitView:
     system config and the environment: every value, a superset of ``git config --get``)."""
 
     __slots__ = (
-        "_dirs", "_entries", "_global", "_hooks", "_included", "_programs", "_templates", "env",
-        "strict",
+        "_dirs", "_entries", "_global", "_hooks", "_included", "_managers", "_programs",
+        "_templates", "env", "strict",
     )  # fmt: skip
 
     def __init__(self, strict: bool = False, env: Mapping[str, str] | None = None) -> None:
@@ -1134,6 +1134,8 @@ class GitView:
         #: config, ``core.fsmonitor`` and all)
         self._included: list[str] = []
         self._templates: list[str] | None = None
+        #: per git directory: the work-tree files its hooks hand a hook manager (git_reach)
+        self._managers: dict[str, tuple[list[str], list[str], str]] = {}
         #: each config file's entries, read once per call
         self._entries: dict[str, tuple[list[tuple[str, str]], list[str]]] = {}
         #: per git directory: the files and directories its config's commands run
@@ -1235,6 +1237,28 @@ class GitView:
         self._programs[git_dir] = (files, dirs, pyroots, names)
         return self._programs[git_dir]
 
+    def _manager_names(self, git_dir: str, path: str) -> list[str]:
+        """``path`` as the hook of ``git_dir`` that hands it to a hook manager, when it is
+        one (:func:`git_reach.manager_reach`). The hooks are read only for a path in the
+        work tree, once per call."""
+        top = _work_tree(git_dir)
+        if not _in_project(path, top):
+            return []
+        if git_dir not in self._managers:
+            common = _repo_config_files(git_dir)[2:]  # a linked worktree's main git dir
+            base = os.path.dirname(common[0]) if common else git_dir
+            hooks = os.path.join(
+                git_dir if ".git" in git_dir.split("/") else top + "/.git", "hooks"
+            )
+            dirs = [*self.hooks_dirs(git_dir), os.path.join(base, "hooks")]
+            self._managers[git_dir] = (*manager_reach(dirs, top), hooks)
+        files, trees, hooks = self._managers[git_dir]
+        found = [os.path.join(hooks, os.path.basename(path)) for f in files if f == path]
+        for tree in trees:
+            if _in_project(path, tree):
+                found.append(os.path.join(hooks, os.path.basename(path)))
+        return found[:1]
+
     def templates(self) -> list[str]:
         """The template directories of the configs git reads wherever it runs (the
         environment's, the user's, the system's ``init.templateDir``, and
@@ -1296,6 +1320,8 @@ class GitView:
         for top, prefix, hooks in prefixes:
             if _importable(path, f"{top}\0{prefix}"):
                 found.append(os.path.join(hooks, os.path.basename(path)))
+        if git_dir:  # a hook manager's config (pre-commit, lefthook, husky's .husky/NAME)
+            found += self._manager_names(git_dir, path)
         # a config file git reads (an include, GIT_CONFIG_GLOBAL=./team.gitconfig, the
         # user's): as guarded as a .gitconfig
         for template in self.templates():  # git init / clone copy its hooks and run them
