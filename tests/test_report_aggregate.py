@@ -430,7 +430,7 @@ def _derived(conn: Any) -> tuple[list[Any], list[Any], dict[str, Any]]:
     spans = sorted(
         tuple(r)
         for r in conn.execute(
-            sa.text("SELECT session, calls, first_ts, last_ts, last_id FROM session_calls")
+            sa.text("SELECT session, calls, first_ts, last_ts, last_id, pending FROM session_calls")
         )
     )
     sequences: dict[str, Any] = {}

@@ -196,12 +196,14 @@ def test_the_reviews_reads_are_index_only(tmp_path: Path, query: ReviewQuery) ->
     """On SQLite the review's call groups are read from their index in its order (no sort,
     no table row), its sequences likewise, and its flagged rows from their partial index."""
     from overseer.report.aggregate import (
+        _CALL_GROUPS,
         Window,
         _Sql,
         flag_statement,
         group_statement,
         sequence_statement,
         session_filter,
+        whole_sessions,
     )
     from overseer.report.gather import session_conditions
 
@@ -217,9 +219,27 @@ def test_the_reviews_reads_are_index_only(tmp_path: Path, query: ReviewQuery) ->
         window = Window(query.since, query.until, session_filter(session_conditions(query)))
         with store.engine.connect() as conn:
             groups = _plan(store, group_statement(_Sql(conn), window))
+            pending = _plan(
+                store,
+                group_statement(
+                    _Sql(conn),
+                    window,
+                    lambda c: [
+                        c.c.result_status.is_(None),
+                        c.c.call_id.is_not(None),
+                        c.c.session.in_(whole_sessions(window, pending=True)),
+                    ],
+                ),
+            )
+        g = _CALL_GROUPS.c
+        kept = _plan(
+            store, sa.select(g.session, g.calls).where(g.session.in_(whole_sessions(window)))
+        )
         sequence = _plan(store, sequence_statement(window))
         flagged = _plan(store, flag_statement(window))
     assert "COVERING INDEX ix_events_calls" in groups and "TEMP B-TREE" not in groups, groups
+    assert "session_calls" in pending, pending  # the sessions with calls waiting, only
+    assert "call_groups" in kept and "ix_events" not in kept, kept  # no call read
     assert "COVERING INDEX ix_events_sequence" in sequence, sequence
     assert "TEMP B-TREE" not in sequence, sequence
     assert "ix_events_flagged" in flagged and "TEMP B-TREE" not in flagged, flagged

@@ -262,13 +262,18 @@ def _whole(window: Window, sc: Any) -> list[Any]:
     return out
 
 
-def whole_sessions(window: Window, *, sequence: bool = False) -> sa.Select[Any]:
+def whole_sessions(
+    window: Window, *, sequence: bool = False, pending: bool = False
+) -> sa.Select[Any]:
     """The sessions under review whose calls are all in the period (``sequence``: and whose
-    folded sequence is kept): counted from the tables ``record_batch`` keeps (schema 8)."""
+    folded sequence is kept; ``pending``: and that have calls waiting for their result):
+    counted from the tables ``record_batch`` keeps (schema 8)."""
     sc = _SESSION_CALLS.c
     where = [*_in_window(window, sc.session), *_whole(window, sc)]
     if sequence:
         where.append(sc.stale == 0)
+    if pending:
+        where.append(sc.pending > 0)
     return sa.select(sc.session).where(*where)
 
 
@@ -356,7 +361,7 @@ def call_groups(conn: Connection, window: Window) -> list[dict[str, Any]]:
         lambda c: [
             c.c.result_status.is_(None),
             c.c.call_id.is_not(None),
-            c.c.session.in_(whole_sessions(window)),
+            c.c.session.in_(whole_sessions(window, pending=True)),
         ]
     )
     cut = other_sessions(window)

@@ -7,7 +7,7 @@ fixed-shape ``executemany`` upsert a table:
   (:class:`~overseer.store.tables.CallGroupRow`), for the calls whose status is final (a
   stored result, or no call id to pair one with). A call still waiting for its result is in
   the partial index ``ix_events_pending`` instead, and joins its group when the result is
-  stored (:func:`fold_groups` of the call with the result's status).
+  stored (:meth:`Fold.add_call` of the call with the result's status).
 * ``session_calls`` / ``call_sequences``: per session, every call's count and time span, and
   the labels autonomy reads with consecutive repeats folded (appended while calls arrive in
   time order; ``stale`` once one does not, and the review reads that session from the index).
@@ -24,7 +24,7 @@ migration to schema 8; a store whose rows were written another way, like the rev
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import orjson
@@ -74,6 +74,7 @@ _STATE_UPSERT = (
     " ON CONFLICT (session) DO UPDATE SET "
     + ", ".join(f"{c} = excluded.{c}" for c in _STATE_COLUMNS[1:])
 )
+_PENDING_ADD = "UPDATE session_calls SET pending = pending + ? WHERE session = ?"
 _CHUNK_INSERT = "INSERT INTO call_sequences (session, chunk, labels) VALUES (?, ?, ?)"
 _STATE_SELECT = "SELECT " + ", ".join(_STATE_COLUMNS) + " FROM session_calls WHERE session IN "
 
@@ -117,33 +118,41 @@ def is_final(call: Sequence[Any]) -> bool:
 
 
 class Fold:
-    """One batch's calls, folded: their groups (the final ones) and, per session, the new
-    calls in order for the sequences. :meth:`add_call` takes a call as :data:`CALL_COLUMNS`;
-    ``record_batch`` adds its new rows through :meth:`add_new_rows` (the same fold, without
-    a tuple a call)."""
+    """One batch's calls, folded: their groups (the final ones) and, per session, its new
+    calls' count, span and labels with consecutive repeats folded. :meth:`add_call` takes
+    a call as :data:`CALL_COLUMNS`; ``record_batch`` folds its new rows in its own loop into
+    the same structures (the rows as written, ids increasing)."""
 
-    __slots__ = ("families", "groups", "items", "unordered")
+    __slots__ = ("families", "groups", "pending", "seqs")
 
     def __init__(self) -> None:
         #: group key → [count, first_ts, first_id, last_ts, last_id, last_call_id, summary,
         #: rejected ids or None, out of scope]
         self.groups: dict[tuple[Any, ...], list[Any]] = {}
-        #: session → its new calls as (ts, id, sequence label)
-        self.items: dict[str, list[tuple[str, int, str]]] = {}
-        self.unordered: set[str] = set()  # sessions whose items are not in (ts, id) order
+        #: session → [first_ts, first_id, last_ts, last_id, count, folded labels, in order]
+        #: of its new calls (in order: each after the one before, by time then id)
+        self.seqs: dict[str, list[Any]] = {}
+        #: session → change in its number of calls waiting for their result
+        self.pending: dict[str, int] = {}
+        #: shell tool name → its family (a call's sequence label: :func:`sequence_label`)
         self.families = _families()
+
+    def new_group(
+        self, key: tuple[Any, ...], ts: str, row_id: int, call_id: Any, summary: Any
+    ) -> None:
+        status = key[6]
+        oos = (key[4] or "unscoped") in ("unscoped", "deny") or status in _REFUSED
+        self.groups[key] = [
+            1, ts, row_id, ts, row_id, call_id, summary if oos else None,
+            [row_id] if status == "rejected" else None, oos,
+        ]  # fmt: skip
 
     def _group(
         self, key: tuple[Any, ...], ts: str, row_id: int, call_id: Any, summary: Any
     ) -> None:
         g = self.groups.get(key)
         if g is None:
-            status = key[6]
-            oos = (key[4] or "unscoped") in ("unscoped", "deny") or status in _REFUSED
-            self.groups[key] = [
-                1, ts, row_id, ts, row_id, call_id, summary if oos else None,
-                [row_id] if status == "rejected" else None, oos,
-            ]  # fmt: skip
+            self.new_group(key, ts, row_id, call_id, summary)
             return
         g[0] += 1
         if ts < g[1] or (ts == g[1] and row_id < g[2]):
@@ -155,27 +164,39 @@ class Fold:
         if g[7] is not None:
             g[7].append(row_id)
 
-    def _item(self, session: str, ts: str, row_id: int, tool: Any, label: Any) -> None:
-        family = None if tool is None else self.families.get(tool)
-        text = (tool or "") if family is None else family if label is None else label
-        items = self.items.get(session)
-        if items is None:
-            self.items[session] = [(ts, row_id, text)]
+    def _item(self, session: str, ts: str, row_id: int, label: str) -> None:
+        st = self.seqs.get(session)
+        if st is None:
+            self.seqs[session] = [ts, row_id, ts, row_id, 1, [label], True]
             return
-        last = items[-1]
-        if ts < last[0] or (ts == last[0] and row_id < last[1]):
-            self.unordered.add(session)
-        items.append((ts, row_id, text))
+        st[4] += 1
+        if ts < st[2] or (ts == st[2] and row_id < st[3]):
+            st[6] = False  # out of order: the sequence is read from the index from now on
+            if ts < st[0] or (ts == st[0] and row_id < st[1]):
+                st[0], st[1] = ts, row_id
+            return
+        st[2], st[3] = ts, row_id
+        if label != st[5][-1]:
+            st[5].append(label)
 
-    def add_call(self, c: Sequence[Any], *, group: bool = True, sequence: bool = True) -> None:
-        """One call (:data:`CALL_COLUMNS`): into its group (``group``: a final call) and its
-        session's sequence (``sequence``: a call newly stored)."""
-        session, row_id, ts = c[0], c[1], c[2]
-        if group:
+    def add_call(self, c: Sequence[Any], *, new: bool = True) -> None:
+        """One call (:data:`CALL_COLUMNS`). ``new``: stored now, into its session's sequence,
+        and into its group if its status is final (else it waits for its result); else a
+        stored call its result just completed, into its group."""
+        session = c[0]
+        final = not new or is_final(c)
+        if final:
             key = (session, c[3], c[4], c[5], c[6], c[7], status_of(c[9], c[8]), c[10])
-            self._group(key, ts, row_id, c[11], c[12])
-        if sequence:
-            self._item(session, ts, row_id, c[5], c[10])
+            self._group(key, c[2], c[1], c[11], c[12])
+        if new:
+            tool, label = c[5], c[10]
+            family = None if tool is None else self.families.get(tool)
+            text = (tool or "") if family is None else family if label is None else label
+            self._item(session, c[2], c[1], text)
+            if not final:
+                self.pending[session] = self.pending.get(session, 0) + 1
+        else:
+            self.pending[session] = self.pending.get(session, 0) - 1
 
     def group_rows(self) -> list[tuple[Any, ...]]:
         """The groups as parameters of the ``call_groups`` upsert."""
@@ -191,25 +212,19 @@ class Fold:
         return out
 
     def write(self, cur: Any, pg: bool) -> None:
-        """The groups (one ``executemany`` upsert) and the sequences (:func:`_write_items`)."""
+        """The groups (one ``executemany`` upsert), the sequences (:func:`_write_seqs`) and
+        the pending counts (one ``executemany``)."""
         rows = self.group_rows()
         if rows:
             cur.executemany(_sql(_GROUP_UPSERT, pg), rows)
-        if self.items:
-            for session in self.unordered:
-                self.items[session].sort()
-            _write_items(cur, self.items, pg)
+        if self.seqs:
+            _write_seqs(cur, self.seqs, pg)
+        moved = [(n, session) for session, n in self.pending.items() if n]
+        if moved:
+            cur.executemany(_sql(_PENDING_ADD, pg), moved)
 
 
 _REFUSED = ("rejected", "blocked")
-
-
-def fold_groups(calls: Iterable[Sequence[Any]]) -> list[tuple[Any, ...]]:
-    """Final ``calls`` (:data:`CALL_COLUMNS`) folded into ``call_groups`` upsert rows."""
-    fold = Fold()
-    for c in calls:
-        fold.add_call(c, sequence=False)
-    return fold.group_rows()
 
 
 def _sql(text: str, pg: bool) -> str:
@@ -227,42 +242,44 @@ def _states(cur: Any, sessions: Sequence[str], pg: bool) -> dict[str, list[Any]]
     return out
 
 
-def _write_items(cur: Any, by_session: dict[str, list[tuple[str, int, str]]], pg: bool) -> None:
-    """Append each session's newly stored calls (``(ts, id, label)`` in order) to its count,
-    span and folded label sequence (``session_calls``, one ``executemany`` upsert;
-    ``call_sequences`` for each chunk filled)."""
+def _write_seqs(cur: Any, seqs: dict[str, list[Any]], pg: bool) -> None:
+    """Each session's newly stored calls (:attr:`Fold.seqs`) onto its count, span and folded
+    label sequence (``session_calls``, one ``executemany`` upsert; ``call_sequences`` for
+    each chunk filled). The sequence goes stale (read from the index by the review) when a
+    call is stored before one already stored, or the batch's own are out of order."""
     # The state is read, then written: the caller holds each session's write (record_batch's
     # session locks on PostgreSQL; SQLite's writers are serialised).
-    states = _states(cur, sorted(by_session), pg)
+    states = _states(cur, sorted(seqs), pg)
     updates: list[tuple[Any, ...]] = []
     chunks: list[tuple[Any, ...]] = []
-    for session, items in by_session.items():
+    for session, (first_ts, first_id, last_ts, last_id, n, runs, ordered) in seqs.items():
         state = states.get(session)
         tail: list[str] | None
         if state is None:
-            count, first_ts, last_ts, last_id, last_label, full, tail, stale = (
-                0, items[0][0], items[0][0], items[0][1], None, 0, [], 0,
-            )  # fmt: skip
+            count, last_label, full, tail, stale = 0, None, 0, [], 0
         else:
-            _, count, first_ts, last_ts, last_id, last_label, full, tail_text, stale = state
+            _, count, was_first, was_ts, was_id, last_label, full, tail_text, stale = state
+            if (first_ts, first_id) < (was_ts, was_id):
+                stale = 1
+            first_ts = min(first_ts, was_first)
+            if (last_ts, last_id) < (was_ts, was_id):
+                last_ts, last_id = was_ts, was_id
             tail = None if stale or tail_text is None else orjson.loads(tail_text)
-            if not stale and (items[0][0], items[0][1]) < (last_ts, last_id):
-                stale, tail = 1, None
-        count += len(items)
-        first_ts = min(first_ts, items[0][0])
-        if (items[-1][0], items[-1][1]) > (last_ts, last_id):
-            last_ts, last_id = items[-1][0], items[-1][1]
-        if not stale:
+        if not ordered:
+            stale = 1
+        count += n
+        if stale:
+            tail = None
+        else:
             assert tail is not None
-            for _, _, label in items:
-                if label != last_label:
-                    tail.append(label)
-                    last_label = label
-                    if len(tail) >= CHUNK:
-                        chunks.append((session, full, orjson.dumps(tail).decode()))
-                        full += 1
-                        tail = []
-        tail_out = None if stale or tail is None else orjson.dumps(tail).decode()
+            for label in runs[1:] if runs[0] == last_label else runs:
+                tail.append(label)
+                if len(tail) >= CHUNK:
+                    chunks.append((session, full, orjson.dumps(tail).decode()))
+                    full += 1
+                    tail = []
+            last_label = runs[-1]
+        tail_out = None if tail is None else orjson.dumps(tail).decode()
         updates.append(
             (session, count, first_ts, last_ts, last_id, last_label, full, tail_out, stale)
         )
@@ -306,5 +323,5 @@ def fill_call_summaries(conn: Any, pg: bool) -> None:
 def _write(cur: Any, calls: Sequence[Sequence[Any]], pg: bool) -> None:
     fold = Fold()
     for c in calls:
-        fold.add_call(c, group=is_final(c))
+        fold.add_call(c)
     fold.write(cur, pg)

@@ -946,9 +946,10 @@ class Store:
                 whole = not cleaned and len(inserted) == len(rows)
                 if rows:
                     call_keys = {(r[_SESSION], r[_CALL_ID]) for r in calls}
-                    late = self._late_calls(cur, inserted, results, call_keys, whole)
+                    late_keys = self._late_keys(inserted, results, call_keys, whole)
+                    late = self._late_calls(cur, late_keys, results)
                     recomputed: list[list[Any]] = []
-                    self._pair_results(cur, results, call_keys, whole, recomputed)
+                    self._pair_results(cur, results, call_keys, late_keys, whole, recomputed)
                     if recomputed:  # not this batch's new calls: they are read as stored
                         new_ids = {ins[7] for ins in inserted}
                         late = [*late, *(c for c in recomputed if c[1] not in new_ids)]
@@ -1024,6 +1025,7 @@ class Store:
         cur: Any,
         results: Mapping[tuple[str, str], str],
         call_keys: set[tuple[str, str]],
+        late_keys: Sequence[tuple[str, str]],
         whole: bool,
         recomputed: list[list[Any]],
     ) -> None:
@@ -1033,7 +1035,8 @@ class Store:
         When a row was ignored (seen before: a re-read, the hook's copy) or the batch had to
         be cleaned, the batch's calls are all read again from the stored results: a duplicate
         result must not lend its status to a new call. ``results``: the batch's results'
-        statuses by (session, call id); ``call_keys``: its calls' (session, call id).
+        statuses by (session, call id); ``call_keys``: its calls' (session, call id);
+        ``late_keys``: its new results' whose calls were stored before (``_late_keys``).
         ``recomputed`` gets, on PostgreSQL, the calls that were still waiting for a result
         another writer stored meanwhile (to be counted)."""
         if not results and not call_keys:
@@ -1051,9 +1054,8 @@ class Store:
         if self.is_postgres:
             return  # set by ``_late_calls``
         # Every row is new, so no (session, call id) of a kind is in the batch twice.
-        late = [(status, *key) for key, status in results.items() if key not in call_keys]
-        if late:
-            cur.executemany(self._sql(_RESULT_STATUS_SET), late)
+        if late_keys:
+            cur.executemany(_RESULT_STATUS_SET, [(results[k], *k) for k in late_keys])
 
     def _by_call_ids(
         self, cur: Any, statement: str, keys: Sequence[tuple[str, str]]
@@ -1087,31 +1089,37 @@ class Store:
             for r in wanted.get((session_id, call_id), ()):
                 r[_RESULT_STATUS] = status
 
-    def _late_calls(
-        self,
-        cur: Any,
+    @staticmethod
+    def _late_keys(
         inserted: Sequence[Any],
         results: Mapping[tuple[str, str], str],
         call_keys: set[tuple[str, str]],
         whole: bool,
-    ) -> list[list[Any]]:
-        """The stored calls a new result of this batch completes (read before their status is
-        set: still waiting), as :data:`callsum.CALL_COLUMNS` with that status."""
+    ) -> list[tuple[str, str]]:
+        """The (session, call id) of the batch's new results whose calls were stored before."""
         if not results:
             return []
         if whole:
-            keys = [k for k in results if k not in call_keys]
-        else:
-            new_results = set()
-            new_calls = set()
-            for session_id, kind, _tool, _ts, _a, _b, call_id, _id in inserted:
-                if call_id is None:
-                    continue
-                if kind == "tool_result":
-                    new_results.add((session_id, call_id))
-                elif kind == "tool_call":
-                    new_calls.add((session_id, call_id))
-            keys = sorted(new_results - new_calls)
+            return [k for k in results if k not in call_keys]
+        new_results = set()
+        new_calls = set()
+        for session_id, kind, _tool, _ts, _a, _b, call_id, _id in inserted:
+            if call_id is None:
+                continue
+            if kind == "tool_result":
+                new_results.add((session_id, call_id))
+            elif kind == "tool_call":
+                new_calls.add((session_id, call_id))
+        return sorted(new_results - new_calls)
+
+    def _late_calls(
+        self,
+        cur: Any,
+        keys: Sequence[tuple[str, str]],
+        results: Mapping[tuple[str, str], str],
+    ) -> list[list[Any]]:
+        """The stored calls the batch's new results (``keys``) complete (read before their
+        status is set: still waiting), as :data:`callsum.CALL_COLUMNS` with that status."""
         if not keys:
             return []
         out: list[list[Any]] = []
@@ -1143,22 +1151,49 @@ class Store:
         folded into their groups (those whose status is final) and their sessions' sequences,
         and the stored calls a new result completed into their groups."""
         fold = _callsum.Fold()
-        if whole:  # every row is new: the fold reads them as written, ids in order
-            group, item = fold._group, fold._item
+        if whole:  # every row is new: the fold reads them as written, ids increasing
+            groups, seqs, pending, families = fold.groups, fold.seqs, fold.pending, fold.families
             for r, ins in zip(rows, inserted, strict=True):
                 if r[_KIND] != "tool_call":
                     continue
-                result = r[_RESULT_STATUS]
-                call_id, tool, label = r[_CALL_ID], r[_TOOL], r[_LABEL]
+                session, ts, row_id = r[_SESSION], r[_TS], ins[7]
+                result, call_id, tool, label = r[_RESULT_STATUS], r[_CALL_ID], r[_TOOL], r[_LABEL]
                 if result is not None or call_id is None:
-                    own = r[_STATUS]
-                    status = (
-                        result if result is not None else own if own and own != "ok" else "pending"
-                    )
-                    key = (r[_SESSION], r[_AGENT], r[_TASK], tool, r[_VERDICT], r[_RULE],
-                           status, label)  # fmt: skip
-                    group(key, r[_TS], ins[7], call_id, r[_SUMMARY])
-                item(r[_SESSION], r[_TS], ins[7], tool, label)
+                    if result is None:
+                        own = r[_STATUS]
+                        result = own if own and own != "ok" else "pending"
+                    key = (session, r[_AGENT], r[_TASK], tool, r[_VERDICT], r[_RULE], result,
+                           label)  # fmt: skip
+                    g = groups.get(key)
+                    if g is None:
+                        fold.new_group(key, ts, row_id, call_id, r[_SUMMARY])
+                    else:  # a later id: the latest unless earlier in time
+                        g[0] += 1
+                        if ts < g[1]:
+                            g[1], g[2] = ts, row_id
+                            if g[8]:
+                                g[6] = r[_SUMMARY]
+                        if ts >= g[3]:
+                            g[3], g[4], g[5] = ts, row_id, call_id
+                        if g[7] is not None:
+                            g[7].append(row_id)
+                else:  # waits for its result
+                    pending[session] = pending.get(session, 0) + 1
+                family = None if tool is None else families.get(tool)
+                text = (tool or "") if family is None else family if label is None else label
+                st = seqs.get(session)
+                if st is None:
+                    seqs[session] = [ts, row_id, ts, row_id, 1, [text], True]
+                    continue
+                st[4] += 1
+                if ts < st[2]:  # out of order (a later id, an earlier time)
+                    st[6] = False
+                    if ts < st[0]:
+                        st[0], st[1] = ts, row_id
+                    continue
+                st[2], st[3] = ts, row_id
+                if text != st[5][-1]:
+                    st[5].append(text)
         else:  # as stored, after the statuses were read again
             ids = [ins[7] for ins in inserted if ins[1] == "tool_call"]
             mark = "%s" if self.is_postgres else "?"
@@ -1170,9 +1205,9 @@ class Store:
                     part,
                 )
                 for c in cur.fetchall():
-                    fold.add_call(c, group=_callsum.is_final(c))
+                    fold.add_call(c)  # in id order
         for c in late:
-            fold.add_call(c, sequence=False)
+            fold.add_call(c, new=False)
         fold.write(cur, self.is_postgres)
 
     @staticmethod

@@ -261,6 +261,9 @@ class SessionCallsRow(SQLModel, table=True):
     chunks: int = Field(default=0, sa_column_kwargs=_ZERO)
     tail: str | None = Field(default=None, sa_type=sa.Text)
     stale: int = Field(default=0, sa_column_kwargs=_ZERO)
+    #: Its calls still waiting for their result (in ``ix_events_pending``, in no group yet):
+    #: the review groups those of the sessions that have some.
+    pending: int = Field(default=0, sa_column_kwargs=_ZERO)
 
 
 class CallSequenceRow(SQLModel, table=True):
