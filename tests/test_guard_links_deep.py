@@ -189,6 +189,20 @@ def test_a_nested_repositorys_hook_links_two_levels_down(world: tuple[Path, Path
     assert _write(home, proj, "other/README") == "allow"
 
 
+def test_a_nested_repositorys_hook_hard_linked(world: tuple[Path, Path]) -> None:
+    """A hook hard-linked to a work-tree file of its (nested) repository, and a
+    submodule's: one inode, so git runs what is written to the file (checked)."""
+    home, proj = world
+    _git(proj, "init", "-q", "nest")
+    _exe(proj / "nest" / ".git" / "hooks" / "pre-commit")
+    os.link(proj / "nest" / ".git" / "hooks" / "pre-commit", proj / "nest" / "notes.sh")
+    (proj / "nest" / "notes.sh").write_text(MARK)  # in place: the same inode
+    assert _commit_runs(proj / "nest", proj / "marker")
+    assert _write(home, proj, "nest/notes.sh") == "ask"
+    assert _bash(home, proj, "cd nest && echo evil >> notes.sh") == "ask"
+    assert _write(home, proj, "nest/other.sh") == "allow"
+
+
 def test_a_submodules_hook_link(world: tuple[Path, Path]) -> None:
     home, proj = world
     lib = proj.parent / "lib"

@@ -51,6 +51,9 @@ _DATA = frozenset({"projects", "sessions", "archived_sessions", "log", "todos", 
 _PATH_ENTRIES = 64
 
 Links = tuple[dict[str, str], dict[str, str], dict[tuple[int, int], str], dict[str, str]]
+#: A git directory's hooks that are links (target → hook: files, directories, the targets'
+#: parents) or hard links (inode → hook).
+_Hooks = tuple[dict[str, str], dict[str, str], dict[str, str], dict[tuple[int, int], str]]
 
 
 def _trees(home: str | None, places: tuple[str, ...]) -> list[tuple[str, str]]:
@@ -94,7 +97,7 @@ class Reach:
         #: a directory linked into a Claude Code tree → (its guarded name, what is loaded)
         self._partial: dict[str, tuple[str, str]] = {}
         #: per git directory: its hooks' links (target → hook) and their parents
-        self._repos: dict[str, tuple[dict[str, str], dict[str, str], dict[str, str]]] = {}
+        self._repos: dict[str, _Hooks] = {}
         #: per directory: the top of the work tree it is in (None: none)
         self._tops: dict[str, str | None] = {}
         #: per git directory and work tree: where its relative core.hooksPath leads
@@ -304,10 +307,18 @@ class Reach:
             return []
         if git_dir not in self._repos:
             self._repos[git_dir] = self._hook_links(git_dir)
-        files, dirs, parents = self._repos[git_dir]
+        files, dirs, parents, inodes = self._repos[git_dir]
         out: list[str] = []
         if path in files:
             out.append(files[path])
+        if inodes:
+            try:
+                st = os.stat(path)
+                hook = inodes.get((st.st_dev, st.st_ino)) if st.st_nlink > 1 else None
+            except (OSError, ValueError):
+                hook = None
+            if hook is not None and hook != path:
+                out.append(hook)  # a work-tree file hard-linked to one of its hooks
         for real, guarded in dirs.items():
             if path == real or _inside(path, real):
                 out.append(guarded + path[len(real) :])
@@ -323,10 +334,11 @@ class Reach:
                     out.append(os.path.join(top, ".git", "hooks"))
         return out
 
-    def _hook_links(self, git_dir: str) -> tuple[dict[str, str], dict[str, str], dict[str, str]]:
+    def _hook_links(self, git_dir: str) -> _Hooks:
         """The links among a git directory's hooks (and of its common directory's, for a
-        linked worktree): target → the hook, for files and directories, and the targets'
-        parents. A place's own git directory is :func:`protected.guarded_links`' already."""
+        linked worktree): target → the hook, for files and directories, the targets'
+        parents, and the hooks' inodes that have other hard links. A place's own git
+        directory is :func:`protected.guarded_links`' already."""
         from overseer.control.protected import _GIT_LINKED
 
         roots = [] if git_dir in self._own_git_dirs() else [git_dir]
@@ -334,11 +346,18 @@ class Reach:
         if common:
             roots.append(os.path.normpath(os.path.join(git_dir, common)))
         links: list[str] = []
+        inodes: dict[tuple[int, int], str] = {}
         for root in roots:
             links += [c for n in _GIT_LINKED if os.path.islink(c := os.path.join(root, n))]
             try:
                 with os.scandir(os.path.join(root, "hooks")) as listing:
-                    links += [e.path for e in itertools.islice(listing, 256) if e.is_symlink()]
+                    for entry in itertools.islice(listing, 256):
+                        if entry.is_symlink():
+                            links.append(entry.path)
+                        elif entry.is_file(follow_symlinks=False):
+                            st = entry.stat(follow_symlinks=False)
+                            if st.st_nlink > 1:
+                                inodes.setdefault((st.st_dev, st.st_ino), entry.path)
             except (OSError, ValueError):
                 pass
         files: dict[str, str] = {}
@@ -349,7 +368,7 @@ class Reach:
             except (OSError, ValueError):
                 continue
             (dirs if os.path.isdir(real) else files).setdefault(real, link)
-        return files, dirs, self._parents([*files.items(), *dirs.items()])
+        return files, dirs, self._parents([*files.items(), *dirs.items()]), inodes
 
     def _own_git_dirs(self) -> set[str]:
         return {g for p in self._places if (g := self._git.git_dir(p))}
