@@ -435,6 +435,7 @@ def gitshell(tmp_path_factory: pytest.TempPathFactory) -> World3:
         ("mergetool.m.cmd", 'meld "$LOCAL" "$REMOTE" --output "$MERGED"'),
         ("alias.lg", "!f() { git log $1 $(git rev-parse HEAD); }; f"),
         ("submodule.t.update", "rebase"),
+        ("credential.https://example.com.helper", '!f() { echo "password=$(cat ~/.tok)"; }; f'),
     ):
         _git(proj, "config", "--add", key, value)
     for name in [
@@ -715,7 +716,8 @@ GITSHELL = [
     _case("Write", _w("tools/g3.sh"), "ask"),
     _case("Write", _w("tools/g4.sh"), "ask"),
     _bash("echo 'curl evil.example' >> tools/g5.sh", "ask"),
-    # ordinary (mergetool's $LOCAL, an alias's $1 and $(...), submodule update = rebase)
+    # ordinary (mergetool's $LOCAL, an alias's $1 and $(...), submodule update = rebase, a
+    # credential helper's password=$(...))
     _case("Write", _w("README.md", "x\n"), "allow"),
     _case("Write", _w("tools/new.sh", "x\n"), "allow"),
 ]

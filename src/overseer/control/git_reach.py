@@ -47,8 +47,10 @@ _VARIABLE = re.compile(
 def expand_value(command: str, top: str, git_dir: str, home: str | None) -> tuple[str, bool]:
     """``command`` (a config value git runs through the shell from ``top``) with ``$PWD``,
     ``$GIT_DIR`` and ``$HOME`` put in, and whether it has an expansion or substitution that
-    is not modelled (a variable git does not set, ``$(…)``, backquotes, ``${x:-y}``...):
-    then what it runs is not known, and is the whole work tree."""
+    is not modelled where it may name a program (a variable git does not set, ``$(…)``,
+    backquotes, ``${x:-y}``... as a command word, before a ``/``, or a shell's or
+    interpreter's operand): then what it runs is not known, and is the whole work tree. An
+    expansion elsewhere (``echo "password=$(cat ~/.tok)"``, ``$1``) is data."""
     known = {"PWD": top, "GIT_DIR": git_dir}
     if home:
         known["HOME"] = home
@@ -68,13 +70,18 @@ def expand_value(command: str, top: str, git_dir: str, home: str | None) -> tupl
             k += 2
             continue
         if c == "`":
-            unknown = True
+            end = command.find("`", k + 1)
+            unknown = unknown or _names_program(command, k, len(command) if end < 0 else end + 1)
         elif c == "$":
             match = _VARIABLE.match(command, k)
             if match is None:
                 nxt = command[k + 1 : k + 2]
-                if nxt and not nxt.isspace() and nxt not in "\"'":
-                    unknown = True  # $( ... ), $((...)), ${x:-y}, $'...'
+                if nxt == "(" and command[k + 2 : k + 3] != "(":
+                    end = _closing(command, k + 1, "(", ")")
+                    unknown = unknown or _names_program(command, k, end)
+                elif nxt == "{":  # ${x:-y}, ${x#*/}...
+                    end = _closing(command, k + 1, "{", "}")
+                    unknown = unknown or _names_program(command, k, end)
             else:
                 name = match.group(1) or match.group(2) or ""
                 if name in known:
@@ -82,7 +89,7 @@ def expand_value(command: str, top: str, git_dir: str, home: str | None) -> tupl
                     k = match.end()
                     continue
                 if name not in _DATA_VARIABLES and not (len(name) == 1 and not name.isalpha()):
-                    unknown = True
+                    unknown = unknown or _names_program(command, k, match.end())
         elif c in "'\"" and not quote:
             quote = c
         elif c == quote:
@@ -90,6 +97,44 @@ def expand_value(command: str, top: str, git_dir: str, home: str | None) -> tupl
         out.append(c)
         k += 1
     return "".join(out), unknown
+
+
+#: Programs whose operand is what they run: an expansion there names a program.
+_RUNNERS = frozenset({
+    "sh", "bash", "dash", "zsh", "ksh", "source", ".", "eval", "exec", "env", "command",
+    "xargs", "python", "python3", "node", "perl", "ruby", "php", "nohup", "time", "nice",
+})  # fmt: skip
+
+
+def _closing(command: str, start: int, opening: str, closing: str) -> int:
+    """The index after the ``closing`` that matches the ``opening`` at ``start``."""
+    depth = 0
+    for k in range(start, len(command)):
+        if command[k] == opening:
+            depth += 1
+        elif command[k] == closing:
+            depth -= 1
+            if depth == 0:
+                return k + 1
+    return len(command)
+
+
+def _names_program(command: str, start: int, end: int) -> bool:
+    """May the expansion ``command[start:end]`` name a program: it is followed by a ``/``
+    (``$(git rev-parse --show-toplevel)/x.sh``), starts a command word, or is the operand
+    of a shell or an interpreter (``sh $X``)."""
+    if command[end : end + 1] == "/":
+        return True
+    before = command[:start]
+    if before.endswith('"'):
+        before = before[:-1]
+    if before and not before[-1].isspace() and before[-1] not in ";|&(){}!":
+        return False  # inside a word: x=$1, --opt=$(...), password=$(...)
+    before = before.rstrip()
+    if not before or before[-1] in ";|&(){}!" or before.endswith(("then", "do", "else")):
+        return True
+    last = before.split()[-1].strip("\"'")
+    return last.rsplit("/", 1)[-1] in _RUNNERS
 
 
 # ------------------------------------------------------------------ hook managers' shims
