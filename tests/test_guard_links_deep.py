@@ -105,8 +105,9 @@ def test_links_deeper_in_the_projects_claude_trees(world: tuple[Path, Path]) -> 
     (claude / "hooks" / "node_modules" / "@team" / "fmt").symlink_to("../../../../packages/fmt")
     for k in range(50):
         (claude / "hooks" / "node_modules" / "big" / f"f{k}").mkdir(parents=True)
-    for path in ("packages/fmt/index.js", "docs/skill.md", "docs/team/x.md", "docs/team/sub/y.MD", "docs/deploy.md",
-                 "scripts/lib/run.sh", "scripts/lib/any.txt"):  # fmt: skip
+    for path in ("packages/fmt/index.js", "docs/skill.md", "docs/team/x.md",
+                 "docs/team/sub/y.MD", "docs/deploy.md", "scripts/lib/run.sh",
+                 "scripts/lib/any.txt"):  # fmt: skip
         assert _write(home, proj, path) == "ask", path
     for path in ("docs/other.md", "docs/team/notes.txt", "tools/deploy/README.txt",
                  "scripts/other.sh"):  # fmt: skip
@@ -187,6 +188,25 @@ def test_a_nested_repositorys_hook_links_two_levels_down(world: tuple[Path, Path
     assert _write(home, proj, "other/myhooks/post-checkout") == "ask"
     assert _write(home, proj, "vendor/a/b/hooks/README") == "allow"
     assert _write(home, proj, "other/README") == "allow"
+
+
+def test_links_below_the_hooks_dirs(world: tuple[Path, Path]) -> None:
+    """A hook that runs the scripts of a directory beside it, one a link into the work
+    tree, in .git/hooks and in a core.hooksPath directory (checked: git runs it)."""
+    home, proj = world
+    hooks = proj / ".git" / "hooks"
+    _exe(hooks / "pre-commit", '#!/bin/sh\nfor f in "$0.d"/*; do "$f"; done\n')
+    (hooks / "pre-commit.d").mkdir()
+    _exe(proj / "scripts" / "lint.sh")
+    (hooks / "pre-commit.d" / "lint").symlink_to("../../../scripts/lint.sh")
+    assert _commit_runs(proj, proj / "marker")
+    _exe(proj / "tools" / "fmt.sh")
+    (proj / "githooks" / "lib").mkdir(parents=True)
+    (proj / "githooks" / "lib" / "fmt").symlink_to("../../tools/fmt.sh")
+    _git(proj, "config", "core.hooksPath", "githooks")
+    for path in ("scripts/lint.sh", "tools/fmt.sh"):
+        assert _write(home, proj, path) == "ask", path
+    assert _write(home, proj, "scripts/other.sh") == "allow"
 
 
 def test_a_nested_repositorys_hook_hard_linked(world: tuple[Path, Path]) -> None:

@@ -112,7 +112,9 @@ class Reach:
         found inside the guarded trees, and the ``PATH`` entries."""
         files, dirs, inodes, _pyroots = links
         budget = BUDGET
-        for tree, loaded in _trees(self._home, self._places):
+        trees = [(t, t, loaded) for t, loaded in _trees(self._home, self._places)]
+        trees += self._hook_trees()
+        for tree, named, loaded in trees:
             try:
                 os.lstat(tree)  # most are not there: one failing call each
                 real = os.path.realpath(tree)
@@ -120,11 +122,24 @@ class Reach:
                     continue
             except (OSError, ValueError):
                 continue
-            budget = self._walk(tree, real, loaded, (files, dirs, inodes), budget)
+            budget = self._walk(named, real, loaded, (files, dirs, inodes), budget)
             if self._cut is not None:
                 break
         self._path_entries()
         return links
+
+    def _hook_trees(self) -> list[tuple[str, str, str]]:
+        """The hooks directories of the places' repositories (``.git/hooks`` and each
+        ``core.hooksPath``), each with the name under ``<git dir>/hooks`` its files have:
+        a hook may run the scripts of a directory beside it (``pre-commit.d/*``)."""
+        found: list[tuple[str, str, str]] = []
+        for git_dir in sorted(self._own_git_dirs()):
+            hooks = os.path.join(git_dir, "hooks")
+            found.append((hooks, hooks, ""))
+            plain = ".git" in git_dir.split("/")  # else: a name the guard knows
+            for where in self._git.hooks_dirs(git_dir):
+                found.append((where, hooks if plain else os.path.join(where, ".git", "hooks"), ""))
+        return list(dict.fromkeys(found))
 
     def _walk(
         self,
