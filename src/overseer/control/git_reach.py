@@ -248,3 +248,65 @@ def manager_reach(hooks_dirs: list[str], top: str) -> tuple[list[str], list[str]
         list(dict.fromkeys(os.path.normpath(os.path.join(top, f)) for f in files)),
         list(dict.fromkeys(os.path.normpath(os.path.join(top, d)) for d in dirs)),
     )
+
+
+#: ``entry: ./x.sh`` (pre-commit), ``run: curl …`` (lefthook: YAML, TOML or JSON), at a
+#: line's start or in a flow mapping.
+_COMMAND_KEY = re.compile(r"""(?:^|[\s{,'"-])["']?(entry|run)["']?\s*[:=]\s*""")
+
+
+def _scalar(value: str, flow: bool) -> str:
+    value = value.strip()
+    if flow:  # {run: curl x, tags: y}: the value ends at the first ',' or '}'
+        cut = [i for i in (value.find(","), value.find("}")) if i >= 0]
+        value = value[: min(cut)] if cut else value
+    value = value.rstrip(",").strip()
+    if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+        value = value[1:-1].replace('\\"', '"')
+    return value
+
+
+def config_commands(paths: list[str]) -> tuple[list[str], bool]:
+    """The commands the hook manager configs ``paths`` name (pre-commit's ``entry``,
+    lefthook's ``run``, husky 4's ``"hooks"`` in ``package.json`` or a ``.huskyrc``), read
+    by hand; and whether one could not be read whole (larger than :data:`MAX_HOOK`)."""
+    commands: list[str] = []
+    partial = False
+    for path in paths:
+        text = _read(path)
+        if text is None:
+            partial = True
+            continue
+        base = os.path.basename(path)
+        if base == "package.json" or base.startswith(".huskyrc"):
+            commands += _husky4_commands(text, base == "package.json")
+            continue
+        lines = text.splitlines()
+        for k, line in enumerate(lines):
+            for match in _COMMAND_KEY.finditer(line):
+                value = line[match.end() :]
+                if value.strip() in ("|", ">", "|-", ">-", "|+", ">+", ""):
+                    indent = len(line) - len(line.lstrip())
+                    for more in lines[k + 1 :]:
+                        if more.strip() and len(more) - len(more.lstrip()) <= indent:
+                            break
+                        if more.strip():
+                            commands.append(more.strip())
+                    continue
+                commands.append(_scalar(value, "{" in line[: match.start() + 1]))
+    return [c for c in commands if c], partial
+
+
+def _husky4_commands(text: str, manifest: bool) -> list[str]:
+    import json
+
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return [text] if not manifest else []  # a .huskyrc.js: its words
+    if manifest:
+        data = data.get("husky") if isinstance(data, dict) else None
+    hooks = data.get("hooks") if isinstance(data, dict) else None
+    if not isinstance(hooks, dict):
+        return []
+    return [v for v in hooks.values() if isinstance(v, str)]

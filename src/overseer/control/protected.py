@@ -21,7 +21,7 @@ import sys
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from overseer.control.git_reach import expand_value, manager_reach
+from overseer.control.git_reach import config_commands, expand_value, manager_reach
 
 #: Beside a SQLite store: its journal files, and the anchors kept next to it.
 STORE_SUFFIXES = ("", "-wal", "-shm", "-journal", ".anchors")
@@ -1291,7 +1291,22 @@ class GitView:
                 git_dir if ".git" in git_dir.split("/") else top + "/.git", "hooks"
             )
             dirs = [*self.hooks_dirs(git_dir), os.path.join(base, "hooks")]
-            self._managers[git_dir] = (*manager_reach(dirs, top), hooks)
+            files, trees = manager_reach(dirs, top)
+            # what the configs name (entry: ./scripts/check.sh, run: sh tools/x.sh), as
+            # the config commands of programs() are read: never the whole work tree
+            commands, partial = config_commands(files)
+            if partial:  # a config too large to read: all it could name
+                trees.append(top)
+            home = self.env.get("HOME") or os.path.expanduser("~")
+            for command in commands:
+                reach = command_reach(
+                    command, top, home, whole_project=False, search=self.env.get("PATH", "")
+                )
+                for word in (*_words(command, top, home), *reach[0]):
+                    if _in_project(word, top):
+                        files.append(word)
+                trees += reach[1]
+            self._managers[git_dir] = (files, trees, hooks)
         files, trees, hooks = self._managers[git_dir]
         found = [os.path.join(hooks, os.path.basename(path)) for f in files if f == path]
         for tree in trees:
