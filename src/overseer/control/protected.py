@@ -421,7 +421,8 @@ def command_reach(
     ``project`` (the hook's working directory).
 
     A superset where it models the program: package runners, make, Python's ``-m`` and its
-    ``sys.path``, interpreters' scripts, ``sh -c`` strings, the ``PATH`` entries inside the
+    ``sys.path``, interpreters' scripts (and what a script may load beside itself: its
+    directory tree, :func:`_script_siblings`), ``sh -c`` strings, the ``PATH`` entries inside the
     project. Where it does not (code handed as a string to Python or Node, shell
     expansions, an unknown program found in the project, a program that builds or runs the
     project's code) the whole project is what it runs. A system program with no project
@@ -548,6 +549,7 @@ def _reach_simple(
             if os.path.isfile(where) and not _is_text_script(where):
                 out.whole = True  # a program built from the project: its reach is unknown
                 return
+            _script_siblings(where, _shebang(where), project, home, out, depth)
     else:
         found = _on_path(name, project, out)
         if found is not None and _in_project(os.path.realpath(found), project):
@@ -621,6 +623,76 @@ def _is_text_script(path: str) -> bool:
         return True
 
 
+#: A script's text that may load or run another file (a module, a sourced file, a
+#: command): ``require``, ``import``, ``include``, ``source``, ``load``, ``do``,
+#: ``system``, ``exec``, ``spawn``, a backquote... (false hits only widen the reach).
+_LOADS = re.compile(
+    r"\b(?:require(?:_relative)?|import|include(?:_once)?|source|load|loadfile|dofile|"
+    r"do|use\s+lib|FindBin|system|exec[a-z]*|spawn[a-z]*|popen|shell_exec|passthru|"
+    r"subprocess|runpy|importlib|__import__|eval|dlopen|Import-Module|child_process)\b"
+    r"|`|\$:|\$LOAD_PATH|@INC|sys\.path|@include|@load"
+)
+#: A relative module named literally (``require('../lib')``, ``from '../x.js'``).
+_RELATIVE_SPEC = re.compile(r"""['"](\.\.?/[^'"\s]{1,300})['"]""")
+_SCRIPT_LIMIT = 1 << 16
+
+
+def _shebang(path: str) -> str:
+    """The interpreter a text script's ``#!`` line names (``sh`` when it names a shell)."""
+    try:
+        with open(path, "rb") as handle:
+            line = handle.readline(256).decode("utf-8", "replace")
+    except OSError:
+        return ""
+    words = line[2:].split() if line.startswith("#!") else []
+    if words and os.path.basename(words[0]) == "env":
+        words = [w for w in words[1:] if not w.startswith("-")]
+    name = os.path.basename(words[0]) if words else "sh"  # no #!: the shell runs it
+    return "sh" if name in _SHELLS else name
+
+
+def _script_siblings(
+    script: str, kind: str, project: str, home: str | None, out: _Reached, depth: int
+) -> None:
+    """What a script inside the project loads beside itself (``require('./lib')``,
+    ``. "$(dirname "$0")/lib.sh"``, ``import helper``): read (at most 64 KiB), a shell
+    script's lines are judged as a command line (its comments dropped; the commands it runs
+    are its reach); a line not modelled there, or any other script's text that may load or
+    run a file (:data:`_LOADS`), guards the script's directory and everything under it —
+    conservatively: what it names outside that tree by a computed path
+    (``path.join(__dirname, '..', x)``) is not followed, its literal ``../`` modules are.
+    A script too large or unreadable: its directory. One not there yet: itself alone (a
+    write of it is asked)."""
+    if not _in_project(script, project) or not os.path.isfile(script):
+        return
+    where = os.path.dirname(script)
+    try:
+        with open(script, "rb") as handle:
+            data = handle.read(_SCRIPT_LIMIT + 1)
+    except OSError:
+        out.dirs.append(where)
+        return
+    if len(data) > _SCRIPT_LIMIT or b"\0" in data:
+        out.dirs.append(where)
+        return
+    text = data.decode("utf-8", "replace")
+    if kind == "sh":
+        lines = [ln for ln in text.splitlines() if not ln.lstrip().startswith("#")]
+        body = "\n".join(lines)
+        if _unmodelled(body):
+            out.dirs.append(where)
+            return
+        _reach(body, project, home, out, depth + 1)
+        return
+    if _LOADS.search(text):
+        out.dirs.append(where)
+        for spec in _RELATIVE_SPEC.findall(text)[:64]:
+            if spec.startswith("../"):
+                target = os.path.normpath(os.path.join(where, spec))
+                out.dirs.append(target)
+                out.files += [target + ext for ext in ("", ".js", ".mjs", ".cjs", ".ts", ".json")]
+
+
 def _on_path(name: str, project: str, out: _Reached) -> str | None:
     """Where ``PATH`` finds ``name``; each entry before it inside the project (or relative:
     from the hook's working directory) is where a program of that name would come first."""
@@ -653,7 +725,9 @@ def _reach_shell(
                 out.whole = word in ("--rcfile", "--init-file")
                 return
             continue
-        out.files.append(_path(word, project, home))  # the script
+        script = _path(word, project, home)
+        out.files.append(script)  # the script
+        _script_siblings(script, "sh", project, home, out, depth)
         return
     # no script: the shell reads its commands from stdin, which no settings file shows
     out.whole = True
@@ -686,6 +760,7 @@ def _reach_python(rest: list[str], project: str, home: str | None, out: _Reached
         script = _path(word, project, home)
         out.files.append(script)
         out.pyroots.append(os.path.dirname(script))  # sys.path[0]: the script's directory
+        _script_siblings(script, "python", project, home, out, 0)
         if os.path.isdir(script):
             out.dirs.append(script)  # a directory (or a zip) with a __main__.py
         return
@@ -718,6 +793,7 @@ def _reach_script_runner(
         out.files.append(script)
         if os.path.isdir(script):
             out.dirs.append(script)  # node ./mcp: its package.json's main, its index.js
+        _script_siblings(script, name, project, home, out, depth)
         return
     out.whole = True  # no script: stdin
 
