@@ -84,3 +84,29 @@ def test_a_hash_inside_a_hook_command_word_hides_nothing(
     hashed: World3, tool: str, tool_input: dict[str, Any], want: str
 ) -> None:
     _check(hashed, tool, tool_input, want)
+
+
+# The zsh readings (glob groups, ${:-…}, ${(e)…}, glob qualifiers) scanned the whole line,
+# here-document bodies and comments too: an agent writing a Python file through
+# ``cat > f.py <<'EOF'`` (``print(len(x))``) was asked, as was ``python3 <<'EOF'``. zsh globs
+# and expands neither a comment nor a quoted body (nor an unquoted one without ``${``).
+ZSH_DATA = [
+    _bash("cat <<'EOF'\nprint(1)\nEOF", "allow"),
+    _bash("cat > src/f.py <<'EOF'\ndef f(x):\n    return len(x)\nEOF", "allow"),
+    _bash("cat > src/g.py <<EOF\nprint(sorted(x))\nEOF", "allow"),
+    _bash("cat > src/h.py <<'EOF'\nfiles = glob('*(e:rm -rf ~:)')\nEOF", "allow"),
+    _bash("ls # see f(x) and (.env|x)", "allow"),
+    # what zsh does read stays judged
+    _bash("cat (.env|x)", "deny"),
+    _bash("cat <<'EOF'\ndata\nEOF\ncat (.env|x)", "deny"),
+    _bash("ls # a comment\ncat (x|.env)", "deny"),
+    _bash("ls *(e:'rm -rf ~':)", "deny"),
+    _bash("x='$(rm -rf ~)'\ncat <<EOF\n${(e)x}\nEOF", "deny"),
+]
+
+
+@pytest.mark.parametrize(("tool", "tool_input", "want"), ZSH_DATA)
+def test_zsh_readings_skip_what_zsh_does_not_read(
+    world: World3, tool: str, tool_input: dict[str, Any], want: str
+) -> None:
+    _check(world, tool, tool_input, want)

@@ -851,12 +851,10 @@ class _Walk:
 
     def run(self, root: Any) -> None:
         literal_spans: list[tuple[int, int]] = []
+        #: what zsh neither globs nor expands: comments, and here-document bodies that are
+        #: quoted or hold no ``${`` (``cat <<'EOF'`` of Python's ``print(len(x))`` is data)
+        not_zsh: list[tuple[int, int]] = []
         parents = self.parents
-        if b"(" in self.src and _QUALIFIER_HINT.search(self.src):
-            found = _glob_qualifiers(self.src.decode("utf-8", "surrogateescape"))
-            if found:
-                self.analysis.problem("a zsh glob qualifier that runs code")
-                self.code(found, "zsh glob qualifier", self.via, self.depth)
         for node in _nodes(root, parents):
             kind = node.type
             if node.is_error or node.is_missing or kind == "ERROR":
@@ -918,12 +916,28 @@ class _Walk:
                 body = self.heredoc(node)
                 if body is not None:
                     literal_spans.append(body)
+                    not_zsh.append(body)
+                else:
+                    not_zsh += [
+                        (c.start_byte, c.end_byte)
+                        for c in node.children
+                        if c.type == "heredoc_body"
+                        and b"${" not in self.src[c.start_byte : c.end_byte]
+                    ]
+            if kind == "comment":
+                not_zsh.append((node.start_byte, node.end_byte))
         self.continuations(literal_spans)
         self.coverage(root)
-        if (
-            (b"(" in self.src or b"${" in self.src)
-            and "zsh reading" not in self.via  # the line it is read from had its own
-            and _ZSH_HINT.search(text := self.src.decode("utf-8", "surrogateescape"))
+        if b"(" not in self.src and b"${" not in self.src:
+            return
+        zsh_src = _blanked(self.src, not_zsh)
+        if b"(" in zsh_src and _QUALIFIER_HINT.search(zsh_src):
+            found = _glob_qualifiers(zsh_src.decode("utf-8", "surrogateescape"))
+            if found:
+                self.analysis.problem("a zsh glob qualifier that runs code")
+                self.code(found, "zsh glob qualifier", self.via, self.depth)
+        if "zsh reading" not in self.via and _ZSH_HINT.search(  # the line it is read from
+            text := zsh_src.decode("utf-8", "surrogateescape")  # had its own
         ):
             reading = _zsh_reading(text)
             if reading is not None:
@@ -2092,6 +2106,16 @@ def _alternatives(body: str) -> list[str]:
         j += 1
     out.append(body[start:])
     return out
+
+
+def _blanked(src: bytes, spans: list[tuple[int, int]]) -> bytes:
+    """``src`` with each span's bytes blanked (newlines kept, so lines and offsets stay)."""
+    if not spans:
+        return src
+    out = bytearray(src)
+    for start, end in spans:
+        out[start:end] = bytes(b if b == 0x0A else 0x20 for b in src[start:end])
+    return bytes(out)
 
 
 def _zsh_group(body: str, trailing: bool, depth: int = 0) -> str:
