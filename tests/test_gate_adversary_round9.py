@@ -121,13 +121,6 @@ HOOK_DIR_OPTION = (
     "options as make -C is followed"
 )
 
-UV_ENTRY_POINT = (
-    "uv run srv, srv being the project's own [project.scripts] entry point: uv installs the "
-    "project (editable) and runs srv.main:run from src/srv (uv's documented behaviour); "
-    "command_reach guards the manifests and .venv, not the package the entry point names. "
-    "Fix: a name in [project.scripts] reaches its package (src/<pkg> or <pkg>)"
-)
-
 
 def _bh(command: str, want: str, reason: str) -> Any:
     return _bash(command, want, hole=reason)
@@ -513,6 +506,12 @@ def deeper(tmp_path_factory: pytest.TempPathFactory) -> World3:
     (proj / "bin2").mkdir()
     _exe(proj / "bin2" / "launch", "#!/usr/bin/env node\nrequire('./impl')\n")
     (proj / "bin2" / "impl.js").write_text("module.exports = 1\n")
+    (proj / "po" / "t2").mkdir(parents=True)  # poetry's scripts, a flat layout
+    (proj / "po" / "pyproject.toml").write_text('[tool.poetry.scripts]\ntool2 = "t2.cli:main"\n')
+    (proj / "po" / "t2" / "cli.py").write_text("def main():\n    pass\n")
+    (proj / "flat").mkdir()
+    (proj / "flat" / "pyproject.toml").write_text('[project.scripts]\ncli = "flatpkg:main"\n')
+    (proj / "flat" / "flatpkg.py").write_text("def main():\n    pass\n")
     (proj / "pyproject.toml").write_text(
         '[project]\nname = "srv"\nversion = "0"\n\n[project.scripts]\nsrv = "srv.main:run"\n'
     )
@@ -527,6 +526,8 @@ def deeper(tmp_path_factory: pytest.TempPathFactory) -> World3:
         "sh run/plain.sh",
         "node web/a.js",
         "./bin2/launch",
+        "poetry -C po run tool2",
+        "uv run --project flat cli",
     )
     made.hook("Bash", {"command": "ls"}, 0)
     return made
@@ -760,7 +761,11 @@ DEEPER = [
     _case("Write", _w("run/helper.sh"), "ask"),
     _case("Write", _w("shared/util.js", "require('child_process')\n"), "ask"),
     _case("Write", _w("bin2/impl.js", "require('child_process')\n"), "ask"),
-    _ch("Write", _w("src/srv/main.py", "import os\n"), "ask", UV_ENTRY_POINT),
+    # closed: an entry point of the project's reaches its package
+    # (protected._runs_project_code)
+    _case("Write", _w("src/srv/main.py", "import os\n"), "ask"),
+    _case("Write", _w("po/t2/cli.py", "import os\n"), "ask"),
+    _case("Write", _w("flat/flatpkg.py", "import os\n"), "ask"),
     _case("Write", _w("sm/tools/pc"), "ask"),  # a submodule's hook link: closed meanwhile
     # held: fish functions and a systemd drop-in linked from the project (closed
     # meanwhile), the links' own names, the scripts named, the manifest
@@ -775,6 +780,8 @@ DEEPER = [
     _case("Write", _w("README.md", "x\n"), "allow"),
     _case("Write", _w("run/notes.txt", "x\n"), "allow"),
     _case("Write", _w("shared/other/readme.txt", "x\n"), "allow"),
+    _case("Write", _w("po/NOTES.txt", "x\n"), "allow"),
+    _case("Write", _w("src/notes.txt", "x\n"), "allow"),
 ]
 
 GITDIRS = [

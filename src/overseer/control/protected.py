@@ -12,6 +12,7 @@ Lean: the hook calls this on every call (stdlib only, a few ``realpath`` calls).
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import os
 import re
@@ -886,9 +887,92 @@ def _reach_py_launcher(
         out.dirs += [os.path.join(base, n) for n in _PY_DIRS]
     if not command:
         return
+    if name != "uvx" and "/" not in command[0] and _runs_project_code(command[0], bases, out):
+        out.whole = True  # uv run fmt, fmt a pdm script: not modelled
+        return
     if name != "uvx" and command[0].endswith((".py", ".pyw")):
         command = ["python", *command]  # uv run x.py: the script, by Python
     _reach_simple(command, cwd, home, out, depth + 1)
+
+
+def _toml_table(doc: Any, *keys: str) -> dict[str, Any]:
+    node: Any = doc
+    for key in keys:
+        node = node.get(key) if isinstance(node, dict) else None
+    return node if isinstance(node, dict) else {}
+
+
+def _runs_project_code(command: str, bases: list[str], out: _Reached) -> bool:
+    """What ``uv run COMMAND`` (``poetry run``, ``pdm run``, ``hatch run``, ``rye run``) in
+    one of ``bases`` runs of the project's own code; True: not modelled (the whole
+    project). ``COMMAND`` one of its entry points (``[project.scripts]``,
+    ``[project.gui-scripts]``, ``[tool.poetry.scripts]``: ``srv = "srv.main:run"``): the
+    package it names, where the project keeps it (``src/srv`` or ``srv``, ``srv.py``), and
+    the modules beside it (``src/`` is on the installed project's ``sys.path``). Not
+    modelled: a tool's scripts (``[tool.pdm.scripts]``, ``[tool.rye.scripts]``, hatch's
+    ``[tool.hatch.envs.*.scripts]``: commands), an entry point whose package is not found,
+    a manifest that installs project code beside it (``[tool.uv.sources]`` paths or
+    workspace members, ``[tool.uv.workspace]``, a path dependency of poetry's, an in-tree
+    build backend's ``backend-path``), whose entry points any command may be, and a
+    ``pyproject.toml`` unreadable, too large or not TOML."""
+    import tomllib
+
+    for base in bases:
+        try:
+            with open(os.path.join(base, "pyproject.toml"), "rb") as handle:
+                data = handle.read(_SETTINGS_LIMIT + 1)
+        except FileNotFoundError:
+            continue
+        except OSError:
+            return True
+        if len(data) > _SETTINGS_LIMIT:
+            return True
+        try:
+            doc = tomllib.loads(data.decode("utf-8"))
+        except (UnicodeDecodeError, tomllib.TOMLDecodeError):
+            return True
+        table = functools.partial(_toml_table, doc)
+        commands = [table("tool", "pdm", "scripts"), table("tool", "rye", "scripts")]
+        commands += [
+            table("tool", "hatch", "envs", env, "scripts") for env in table("tool", "hatch", "envs")
+        ]
+        if any(command in found for found in commands):
+            return True
+        sources = table("tool", "uv", "sources")
+        deps = table("tool", "poetry", "dependencies")
+        local = [v for v in [*sources.values(), *deps.values()] if isinstance(v, dict)]
+        if table("tool", "uv", "workspace") or any(
+            "path" in v or v.get("workspace") for v in local
+        ):
+            return True
+        if table("build-system").get("backend-path"):
+            return True
+        for found in (
+            table("project", "scripts"), table("project", "gui-scripts"),
+            table("tool", "poetry", "scripts"),
+        ):  # fmt: skip
+            target = found.get(command)
+            if target is None:
+                continue
+            if isinstance(target, dict):
+                target = target.get("reference") or target.get("callable")
+            top = target.split(":")[0].split(".")[0].strip() if isinstance(target, str) else ""
+            roots = [
+                root
+                for root in (os.path.join(base, "src"), base)
+                if top.isidentifier()
+                and (
+                    os.path.isdir(os.path.join(root, top))
+                    or os.path.isfile(os.path.join(root, top + ".py"))
+                )
+            ]
+            if not roots:
+                return True  # the package is not where the project keeps its code
+            for root in roots:
+                out.dirs.append(os.path.join(root, top))
+                out.files.append(os.path.join(root, top + ".py"))
+                out.pyroots.append(root)
+    return False
 
 
 def _reach_node(project: str, out: _Reached, depth: int, home: str | None) -> None:
