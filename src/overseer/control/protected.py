@@ -1521,6 +1521,7 @@ class GitView:
             git_dir
             and ".git" not in git_dir.split("/")
             and (path == git_dir or path.startswith(git_dir.rstrip("/") + "/"))
+            and ".git" not in path[len(git_dir) :].split("/")  # not its own name again
         ):  # $GIT_DIR=/tmp/g: its config and hooks are as guarded as .git's
             found.append(os.path.join(git_dir, ".git", path[len(git_dir) :].lstrip("/")))
         files, dirs, pyroots, prefixes = self.programs(git_dir)

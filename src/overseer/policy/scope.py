@@ -265,7 +265,10 @@ def tampering(tool: str, tool_input: Mapping[str, Any], ctx: CallContext) -> str
     if family in EDIT_FAMILY or patched_files(tool, tool_input):
         written = path_of(tool_input)
         for path in [*(patched_files(tool, tool_input) or []), *([written] if written else [])]:
-            for variant in path_variants(str(path), ctx) or ():
+            variants = path_variants(str(path), ctx)
+            if variants is None:  # not known: it may be a guarded file (grants rank below)
+                return f"{REASON_PREFIX}{_UNKNOWN_WRITE}; never allowed by a rule"
+            for variant in variants:
                 if is_guarded(variant, ctx):
                     return _write_reason(variant)
     return None
@@ -508,6 +511,15 @@ def _reaching(
     return None
 
 
+#: A write whose file the file system will not name before it runs (another process's
+#: ``/proc/PID/cwd``, more links than are followed): it may be one the guard protects, so
+#: no rule, tool-wide allow or grant allows it.
+_UNKNOWN_WRITE = (
+    "the file written cannot be told before it runs (another process's /proc directory, "
+    "too many links): it may be one the guard protects"
+)
+
+
 def _judge_paths(
     scope: Scope,
     tool: str,
@@ -526,6 +538,8 @@ def _judge_paths(
         return ScopeDecision(
             "ask", None, "unmodelled", "ask", reason="the file cannot be told before it runs"
         )
+    if targets is None and write:  # the guard cannot tell which file: never allowed
+        return ScopeDecision("ask", None, "unmodelled", "ask", reason=_UNKNOWN_WRITE)
     asking = _reaching(scope.ask, tool, targets, ctx)
     if asking is not None:
         return ScopeDecision("ask", asking.text, "ask", "ask")
