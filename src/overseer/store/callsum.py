@@ -293,7 +293,8 @@ def fill_call_summaries(conn: Any, pg: bool) -> None:
     with the fold ``record_batch`` uses (``conn``: the driver's connection, in the caller's
     transaction): the migration to schema 8, and stores written row by row (the bench)."""
     cur = conn.cursor()
-    read = conn.cursor()
+    # On PostgreSQL a server-side cursor: the calls are streamed, not all held at once.
+    read = conn.cursor(name="overseer_fill_call_summaries") if pg else conn.cursor()
     try:
         for table in ("call_groups", "session_calls", "call_sequences"):
             cur.execute(f"DELETE FROM {table}")
