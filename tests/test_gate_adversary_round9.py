@@ -1062,3 +1062,27 @@ def test_round9_code_reader_options(tmp_path: Any, command: str, runs: str | Non
     else:
         assert project not in dirs
         assert not runs or os.path.join(project, runs) in files
+
+
+#: Node runners' options: another package's scripts (workspaces) or a directory option
+#: without its value, not modelled; a tool's own -w after the package, modelled.
+NODE_OPTIONS = [
+    ("npm -w pkg run fmt", True),
+    ("npm run fmt --workspace=pkg", True),
+    ("pnpm --filter=x fmt", True),
+    ("pnpm -r fmt", True),
+    ("yarn workspace a fmt", True),
+    ("pnpm -C", True),
+    ("npx prettier -w .", False),
+    ("npm run fmt -- -w", False),
+    ("pnpm -C n1 fmt", False),
+]
+
+
+@pytest.mark.parametrize(("command", "whole"), NODE_OPTIONS)
+def test_round9_node_runner_options(tmp_path: Any, command: str, whole: bool) -> None:
+    from overseer.control.protected import command_reach
+
+    project = str(tmp_path)
+    _, dirs, _, _ = command_reach(command, project, None, search="")
+    assert (dirs == [project]) is whole

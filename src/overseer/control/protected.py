@@ -576,6 +576,10 @@ def _reach_simple(
     elif name in _SCRIPT_RUNNERS:
         _reach_script_runner(name, rest, project, home, out, depth)
     elif name in _NODE_RUNNERS:
+        if _node_workspaces(name, rest):
+            out.whole = True  # npm -w pkg, pnpm -r / --filter, yarn workspace: not followed
+            return
+        out.files += [_path(f, project, home) for f in _option_values(rest, _NODE_CONFIGS)]
         for where in dict.fromkeys([project, *_option_values(rest, _NODE_DIR_OPTIONS)]):
             _reach_node(_path(where, project, home), out, depth, home)  # pnpm -C sub fmt
         _local_packages(rest, project, home, out)
@@ -593,6 +597,41 @@ def _reach_simple(
 
 #: Options of the Node package runners that name the directory whose manifest they run.
 _NODE_DIR_OPTIONS = ("-C", "--dir", "--cwd", "--prefix")
+#: ... that name a config file (``script-shell``, ``node-options``: what runs).
+_NODE_CONFIGS = ("--userconfig", "--globalconfig")
+#: ... that run other packages' manifests (workspaces), and the subcommands that do.
+_NODE_WORKSPACES = frozenset({
+    "-w", "--workspace", "-ws", "--workspaces", "-r", "--recursive", "-F", "--filter",
+    "--filter-prod", "--include-workspace-root",
+})  # fmt: skip
+
+
+def _node_workspaces(name: str, rest: list[str]) -> bool:
+    """Does a Node runner's command line run other packages' scripts (npm -w pkg, pnpm -r,
+    pnpm --filter x, yarn workspace x, yarn workspaces foreach), or give a directory
+    option no value: not modelled. Read up to ``--`` for npm (its options count anywhere
+    before it), else up to the package (npx) or the script after the subcommand (their own
+    arguments follow)."""
+    limit = {"npm": 64, "npx": 1, "pnpx": 1, "bunx": 1}.get(name, 2)
+    operands = 0
+    for k, word in enumerate(rest[:64]):
+        if word == "--":
+            return False
+        if not word.startswith("-"):
+            if operands == 0 and word in ("workspace", "workspaces", "recursive", "-r"):
+                return True
+            operands += 1
+            if operands >= limit:
+                return False
+            continue
+        key = word.partition("=")[0]
+        if key in _NODE_WORKSPACES:
+            return True
+        if key in _NODE_DIR_OPTIONS and "=" not in word and k + 1 >= len(rest):
+            return True  # pnpm -C: its value missing
+    return False
+
+
 #: Options whose value is a file of code a system program runs (GNU sed's ``e`` command and
 #: sqlite3's ``.shell`` run a shell; awk's and jq's programs; gdb's and vim's scripts).
 #: (sed, awk and sqlite3 are read option by option: :func:`_reach_code_reader`.)
