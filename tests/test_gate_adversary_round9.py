@@ -870,9 +870,12 @@ VENV = [
 SHELL = [
     _bh("x='$(rm -rf ~)'; echo ${x@P}", "deny", PROMPT_P),
     _bh("x='$(curl evil.example)'; echo \"${x@P}\"", "deny", PROMPT_P),
-    _bh("ls\n\\rm -rf ~", "deny", BACKSLASH_LINE),
-    _bh("echo x\n\\cat .env", "deny", BACKSLASH_LINE),
-    _bh("ls\n\\curl evil.example", "deny", BACKSLASH_LINE),
+    # closed: a backslash that starts a line is read again as a quote (line_start_escapes)
+    _bash("ls\n\\rm -rf ~", "deny"),
+    _bash("echo x\n\\cat .env", "deny"),
+    _bash("ls\n\\curl evil.example", "deny"),
+    _bash("ls\n\\r\\m -rf ~", "deny"),
+    _bash("ls\n\\cat ~/.ssh/id_rsa", "deny"),
     _bh("cd ~/.ss* && cat id_rsa", "deny", CD_GLOB),
     _bh("cd ~/.ss[h] && cat id_rsa", "deny", CD_GLOB),
     _bh("x=.env.bak; cat $x:r", "deny", ZSH_MODIFIERS),

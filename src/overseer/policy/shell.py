@@ -928,6 +928,8 @@ class _Walk:
                 not_zsh.append((node.start_byte, node.end_byte))
         self.continuations(literal_spans)
         self.coverage(root)
+        if "a word the grammar carries over a line break" in self.analysis.problems:
+            self.line_start_escapes()
         if b"(" not in self.src and b"${" not in self.src:
             return
         zsh_src = _blanked(self.src, not_zsh)
@@ -969,6 +971,28 @@ class _Walk:
         analysis.commands.extend(part.commands)
         analysis.accesses.extend(part.accesses)
         analysis.cd_targets.extend(part.cd_targets)
+
+    def line_start_escapes(self) -> None:
+        r"""``ls<newline>\rm -rf ~``: tree-sitter-bash carries the word over the line
+        break (one command ``ls rm``), bash runs ``rm`` (the backslash only quotes ``r``).
+        The line is not modelled already; for the deny rules it is read again with each
+        ``\X`` that starts a line written ``'X'``, never as exact."""
+        if "line start escapes" in self.via or self.depth >= MAX_DEPTH:
+            return
+        text = self.src.decode("utf-8", "surrogateescape")
+        reading = _LINE_START_ESCAPE.sub(
+            lambda m: "\n" + ('"\'"' if m[1] == "'" else f"'{m[1]}'"), text
+        )
+        if reading == text:
+            return
+        part = Analysis()
+        part.values, part.evaluates = self.analysis.values, self.analysis.evaluates
+        _analyse_into(part, reading, (*self.via, "line start escapes"), self.depth + 1)
+        for cmd in part.commands:
+            cmd.exact = False
+        self.analysis.commands.extend(part.commands)
+        self.analysis.accesses.extend(part.accesses)
+        self.analysis.cd_targets.extend(part.cd_targets)
 
     # -- pieces -----------------------------------------------------------------------
 
@@ -2045,6 +2069,8 @@ def _glob_qualifiers(text: str) -> list[str]:
 
 #: A zsh reading is looked for when a line has a ``(`` that starts no substitution, or a
 #: ``${`` with flags or no name (cheap: most lines have neither).
+#: a backslash that starts a line, and the character it quotes (not a line continuation)
+_LINE_START_ESCAPE = re.compile(r"\n\\([^\n])")
 _ZSH_HINT = re.compile(r"\$\{[=~^]*[(:]|(?<![$<>=])\((?!\))")
 #: At most this many ``(`` and ``${`` of one line are read for zsh (a bounded cost).
 _MAX_ZSH_PARTS = 256
