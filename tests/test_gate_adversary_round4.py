@@ -502,7 +502,9 @@ ORDINARY = [
     (B, {"command": "uv run python fine.py"}, "allow"),
     (B, {"command": "find . -name '*.md' -exec wc -l {} +"}, "deny"),  # it reads .env
     (B, {"command": "ls src | xargs -n1 echo"}, "allow"),
-    ("Write", {"file_path": "{root}/bare.git/description", "content": "x"}, "allow"),
+    # a bare repository is a git directory: its files are as guarded as .git's (asked, as
+    # .git/description is); allowed before only because naming it looped to "not known"
+    ("Write", {"file_path": "{root}/bare.git/description", "content": "x"}, "ask"),
     (B, {"command": "bash fine.sh"}, "allow"),
     (B, {"command": "echo 'hello world' > notes.txt"}, "allow"),
     ("Write", {"file_path": "{proj}/src/app.py", "content": "import os\n"}, "allow"),
