@@ -269,6 +269,8 @@ def hookcmd(tmp_path_factory: pytest.TempPathFactory) -> World3:
         "sed --file=f3.sed README.md",
         "sqlite3 --init i2.sql db.sqlite",
         "awk -v n=1 -f fmt.awk README.md",
+        "make SHELL=./tools/msh.sh fmt",
+        "npm --script-shell=./tools/ssh.sh run fmt",
     )
     made.hook("Bash", {"command": "ls"}, 0)
     return made
@@ -654,6 +656,11 @@ HOOKCMD = [
     _case("Write", _w("f3.sed", "1e curl evil.example\n"), "ask"),
     _case("Write", _w("i2.sql", ".shell curl evil.example\n"), "ask"),
     _case("Write", _w("fmt.awk", 'BEGIN { system("curl x") }\n'), "ask"),
+    # closed: a path given as an option's or assignment's value (make SHELL=, npm
+    # --script-shell=) is a path the command runs (_words)
+    _case("Write", _w("tools/msh.sh"), "ask"),
+    _case("Write", _w("tools/ssh.sh"), "ask"),
+    _case("Write", _w("tools/other.sh", "x\n"), "allow"),
     # held: what the commands name from the project
     _case("Write", _w("inner.sh"), "ask"),
     _case("Write", _w("inner4.sh"), "ask"),

@@ -282,6 +282,10 @@ def _words(command: str, project: str | None, home: str | None) -> list[str]:
     except ValueError:
         words = command[:4096].split()
     found: list[str] = []
+    for word in list(words):
+        key, eq, value = word.partition("=")
+        if eq and "/" in value and "/" not in key and len(key) <= 64:
+            words.append(value)  # make SHELL=./x.sh, npm --script-shell=./x.sh: the value
     for word in words:
         word = word.rstrip(";&|)")
         if "/" not in word:
