@@ -200,7 +200,7 @@ def test_declared_autonomous_is_checked_even_when_behaviour_is_unknown() -> None
     assert result.observed == UNDETERMINED
     assert [f.kind for f in result.findings] == ["ungated_destructive"]
     capabilities = {a.capability for a in result.findings[0].actions}
-    assert capabilities == {c for c, _ in DESTRUCTIVE_PROBES}
+    assert capabilities == UNGATED_BY_A_TOOL_WIDE_ALLOW
 
 
 def test_deterministic_agent_behaving_autonomously_gets_both_findings() -> None:
@@ -213,21 +213,27 @@ def test_deterministic_agent_behaving_autonomously_gets_both_findings() -> None:
 # ------------------------------------------------------------------------------ ungated destructive
 
 
+#: ``find … -delete`` deletes files no one can name before it runs: the gate asks whatever
+#: the rules (a write whose file cannot be told may be the agent's hook settings), so a
+#: tool-wide allow no longer lets it through ungated.
+UNGATED_BY_A_TOOL_WIDE_ALLOW = {c for c, _ in DESTRUCTIVE_PROBES} - {"mass delete"}
+
+
 @pytest.mark.parametrize(
     ("allow", "ask", "deny", "default", "expected"),
     [
-        (["Bash"], [], [], "ask", {c for c, _ in DESTRUCTIVE_PROBES}),
-        ([], [], [], "allow", {c for c, _ in DESTRUCTIVE_PROBES}),
+        (["Bash"], [], [], "ask", UNGATED_BY_A_TOOL_WIDE_ALLOW),
+        ([], [], [], "allow", UNGATED_BY_A_TOOL_WIDE_ALLOW),
         (["Bash(rm:*)"], [], [], "ask", set()),  # its operands are writes: no Edit rule, asked
         (["Bash(rm:*)", "Edit"], [], [], "ask", {"recursive delete outside the working directory"}),
         (["Bash(kubectl:*)"], [], [], "ask", {"kubectl delete"}),
         (["Bash(git:*)"], [], [], "ask", {"force push", "hard reset", "git clean"}),
-        (["Bash(find:*)", "Edit"], [], [], "ask", {"mass delete"}),
+        (["Bash(find:*)", "Edit"], [], [], "ask", set()),  # find -delete: asked, see above
         (["Bash(psql:*)"], [], [], "ask", {"SQL drop"}),
         (["Bash(aws:*)"], [], [], "ask", {"cloud delete"}),
-        (["exec_command"], [], [], "ask", {c for c, _ in DESTRUCTIVE_PROBES}),
+        (["exec_command"], [], [], "ask", UNGATED_BY_A_TOOL_WIDE_ALLOW),
         (["Bash"], ["Bash(rm:*)", "Bash(sudo:*)"], [], "ask",
-         {c for c, _ in DESTRUCTIVE_PROBES} - {"recursive delete outside the working directory"}),
+         UNGATED_BY_A_TOOL_WIDE_ALLOW - {"recursive delete outside the working directory"}),
         (["Bash(git push:*)"], ["Bash(git push:*)"], [], "ask", set()),
         (["Bash(kubectl:*)"], ["Bash(kubectl delete:*)"], [], "ask", set()),
         (["Read", "Edit", "Bash(npm test:*)", "Bash(git status)"], [], [], "ask", set()),

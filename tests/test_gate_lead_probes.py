@@ -153,6 +153,9 @@ OTHER_PROC = [
     ),
     _bash("echo '{}' > " + _proc(".claude/settings.json"), "ask"),
     _bash("cp /dev/null " + _proc(".git/hooks/pre-push"), "ask"),
+    # find -delete removes files no one names before it runs: the hook entry among them
+    _bash("find {proj}/.claude -name settings.json -delete", "ask"),
+    _bash("find . -delete", "deny"),  # it reads ./.env on the way: Read(./.env) denies
     # the same files by their own names stay asked, and an ordinary write stays allowed
     _case("Write", {"file_path": "{proj}/.claude/settings.json", "content": "{}"}, "ask"),
     _case("Write", {"file_path": "{proj}/notes.txt", "content": "x"}, "allow"),

@@ -44,7 +44,7 @@ if TYPE_CHECKING:
 #: Copies of constants whose home modules are too heavy to import here; the tests compare
 #: each with its source (overseer.store, overseer.store.chain, overseer.store.lean,
 #: overseer.store.anchor, overseer.secrets).
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 DB_ENV = "OVERSEER_DB"
 SQLITE_BUSY_MS = 10_000
 GENESIS = "0" * 64
