@@ -15,7 +15,7 @@ demo: $(STAMP)
 	$(BIN)/overseer demo
 
 test: $(STAMP)
-	$(BIN)/python -m pytest -n 2 -q
+	$(BIN)/python -m pytest -n 2 --dist loadgroup -q
 
 # Conformance against the real Claude Code and Codex CLI (tests/e2e, pinned versions installed
 # from npm into ~/.cache/overseer-e2e; skipped with the reason when npm or the registry is not

@@ -485,6 +485,7 @@ def test_the_config_in_the_agents_working_directory_is_never_read(
     workdir.mkdir()
     (workdir / "config.toml").write_text(CONFIG.replace('"Bash(curl:*)"', '"Bash(nothing)"'))
     env = {k: v for k, v in hook.env.items() if k != "OVERSEER_CONFIG"}
+    env["OVERSEER_GATE_TIMEOUT"] = "0.2"  # the gated call's wait: not the 30 s default
     result = subprocess.run(
         [sys.executable, "-m", "overseer", "hook", "claude-code"],
         input=hook.call("curl http://example.com").decode(),

@@ -36,6 +36,10 @@ from overseer.tui.data import DecisionError
 from overseer.tui.gateway_source import GatewaySource
 from tests.gateway_support import ROOT, TOKEN, approval, calls, served, start, stored
 
+#: One worker runs the module: its fixture plays every scenario for ~16 s of wall time,
+#: which each xdist worker would otherwise play again (make test runs --dist loadgroup).
+pytestmark = pytest.mark.xdist_group("poll_recovery")
+
 #: How long each fault lasts: long enough that an uncapped exponential backoff (1 s doubling
 #: to 60 s) is several seconds into a long wait when the gateway recovers.
 WINDOW = 8.0
