@@ -153,6 +153,10 @@ OTHER_PROC = [
     ),
     _bash("echo '{}' > " + _proc(".claude/settings.json"), "ask"),
     _bash("cp /dev/null " + _proc(".git/hooks/pre-push"), "ask"),
+    # '..' after the link: the kernel follows cwd first, so this is overseer's own config
+    # and store beside the project (resolved as written, not '..'-collapsed on paper)
+    _case("Write", {"file_path": _proc("../config.toml"), "content": "x"}, "ask"),
+    _case("Write", {"file_path": _proc("./../overseer.db"), "content": "x"}, "ask"),
     # find -delete removes files no one names before it runs: the hook entry among them
     _bash("find {proj}/.claude -name settings.json -delete", "ask"),
     _bash("find . -delete", "deny"),  # it reads ./.env on the way: Read(./.env) denies
