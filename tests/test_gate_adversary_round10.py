@@ -30,6 +30,16 @@ What got through:
 - a slow judgement: 4,000 characters of ``cd $x`` and ``$x$x$x$x$x$x`` take seconds (each
   guessed access recomputes the guessed cd bases), ~25 s at 26,000 characters.
 
+Closed in the same sitting (the cases stay, as ordinary ones): a glob in ``cd``'s operand is
+expanded only where the match cannot be an option or ``..``, the line writes nothing that
+could make a match, ``CDPATH`` is unset and one name matches (otherwise the ``cd`` is
+unknown: asked); the known values take ``read <<<``, ``printf -v``, ``set --`` and a
+function's arguments, bash's operators, code run again (``bash -c``, ``eval``), a known
+program's operands, appends wherever they run, element assignments, ``for`` globs, an
+``IFS`` the line sets, zsh's ``:s``, ``${x[2,-1]}``, ``${(L)x}`` and ``${~x}``; the guessed
+``cd`` bases are computed once a line. Left (strict xfails): ``git show :$x`` (a git
+pathspec of a known value) and ``CDPATH`` assigned in the line.
+
 World, scope and harness are round 5's (:mod:`tests.test_gate_adversary_round5_scope`);
 the cd globs are judged under a scope that allows ``cd`` (round 5's ``CD_SCOPE`` with
 ``echo`` and project edits). Holes are ``xfail(strict=True)`` cases named ``HOLE: …``;
@@ -41,7 +51,6 @@ fake home); the zsh ones are as zsh 5.9's manual reads (not installed here).
 from __future__ import annotations
 
 import subprocess
-import time
 from pathlib import Path
 from typing import Any
 
@@ -152,43 +161,48 @@ SHELL = [
     _bash('a=(.env); cat "${a[@]}"', "deny"),  # (closed during this round)
     _bash("x=.env; cat ${x[@]}", "deny"),  # (closed during this round)
     _bash("x=.e; x+=nv; cat $x", "deny"),  # (closed during this round)
-    # holes: the deny rule becomes an ask
-    _bash("read x <<< .env; cat $x", "deny", ASSIGNERS),
-    _bash("printf -v x .env; cat $x", "deny", ASSIGNERS),
-    _bash("set -- .env; cat $1", "deny", ASSIGNERS),
-    _bash("f(){ cat $1; }; f .env", "deny", ASSIGNERS),
-    _bash("cat ${x:-.env}", "deny", OPERATORS),
-    _bash("x=; cat ${x:-.env}", "deny", OPERATORS),
-    _bash("x=X.env; cat ${x#X}", "deny", OPERATORS),
-    _bash("x=.env.bak; cat ${x%.bak}", "deny", OPERATORS),
-    _bash("x=X.env; cat ${x:1}", "deny", OPERATORS),
-    _bash("r=1; x=X.env; cat ${x:r}", "deny", OPERATORS),
-    _bash("x=.ENV; cat ${x,,}", "deny", OPERATORS),
-    _bash("x=.eXv; cat ${x/X/n}", "deny", OPERATORS),
-    _bash("x=.env; y=x; cat ${!y}", "deny", OPERATORS),
-    _bash('x=.env; bash -c "cat $x"', "deny", RERUN),
-    _bash('x=rm; bash -c "$x -rf ~"', "deny", RERUN),
-    _bash("x=.env; eval cat $x", "deny", RERUN),
-    _bash("x=rm; eval $x -rf ~", "deny", RERUN),
-    _bash("f(){ x+=nv; }; x=.e; f; cat $x", "deny", ORDER),
-    _bash("for i in 1 2; do x+=nv; cat $x; x=.e; done", "deny", ORDER),
-    _bash("a[1]=.env; cat ${a[1]}", "deny", ELEMENTS),
-    _bash("a=([0]=.env); cat ${a[0]}", "deny", ELEMENTS),
-    _bash("a=(.env); cat ${a[@]:0}", "deny", OPERATORS),
-    _bash("for f in .e*; do cat $f; done", "deny", FOR_GLOB),
-    _bash("for d in ~/.ss*; do cat $d/id_rsa; done", "deny", FOR_GLOB),
-    _bash("IFS=_; x=a_.env; cat $x", "deny", IFS_SET),
-    _bash("".join(f"x=v{i}; " for i in range(16)) + "x=.env; cat $x", "deny", BOUNDS),
-    _bash("x=a; x=b; x=c; x=d; x=; cat $x$x$x.env", "deny", BOUNDS),
+    # a literal ``~`` bash does not expand (a quoted character in the tilde-prefix) is a
+    # directory named ``~``, for the guesses too: asked, not denied as the home directory
+    _bash('x=.ssh; cat ~"/$x/id_rsa"', "ask"),
+    _bash('x=.ssh; cd ~"/$x"; cat id_rsa', "ask"),
+    _bash("x=.ssh; cd ~/$x; cat id_rsa", "deny"),
+    # were holes (the deny rule became an ask), closed since
+    _bash("read x <<< .env; cat $x", "deny"),
+    _bash("printf -v x .env; cat $x", "deny"),
+    _bash("set -- .env; cat $1", "deny"),
+    _bash("f(){ cat $1; }; f .env", "deny"),
+    _bash("cat ${x:-.env}", "deny"),
+    _bash("x=; cat ${x:-.env}", "deny"),
+    _bash("x=X.env; cat ${x#X}", "deny"),
+    _bash("x=.env.bak; cat ${x%.bak}", "deny"),
+    _bash("x=X.env; cat ${x:1}", "deny"),
+    _bash("r=1; x=X.env; cat ${x:r}", "deny"),
+    _bash("x=.ENV; cat ${x,,}", "deny"),
+    _bash("x=.eXv; cat ${x/X/n}", "deny"),
+    _bash("x=.env; y=x; cat ${!y}", "deny"),
+    _bash('x=.env; bash -c "cat $x"', "deny"),
+    _bash('x=rm; bash -c "$x -rf ~"', "deny"),
+    _bash("x=.env; eval cat $x", "deny"),
+    _bash("x=rm; eval $x -rf ~", "deny"),
+    _bash("f(){ x+=nv; }; x=.e; f; cat $x", "deny"),
+    _bash("for i in 1 2; do x+=nv; cat $x; x=.e; done", "deny"),
+    _bash("a[1]=.env; cat ${a[1]}", "deny"),
+    _bash("a=([0]=.env); cat ${a[0]}", "deny"),
+    _bash("a=(.env); cat ${a[@]:0}", "deny"),
+    _bash("for f in .e*; do cat $f; done", "deny"),
+    _bash("for d in ~/.ss*; do cat $d/id_rsa; done", "deny"),
+    _bash("IFS=_; x=a_.env; cat $x", "deny"),
+    _bash("".join(f"x=v{i}; " for i in range(16)) + "x=.env; cat $x", "deny"),
+    _bash("x=a; x=b; x=c; x=d; x=; cat $x$x$x.env", "deny"),
     _bash("git show :.env", "deny"),
     _bash("x=.env; git show :$x", "deny", GIT),
-    _bash("x=cat; $x .env", "deny", PROGRAM),
-    _bash("x=cat; $x ~/.ssh/id_rsa", "deny", PROGRAM),
-    _bash("x=.env; cat ${~x}", "deny", ZSH_TILDE),
-    _bash("x=.e*; cat ${~x}", "deny", ZSH_TILDE),
-    _bash("x=.eXv; cat $x:s/X/n/", "deny", ZSH),
-    _bash("x=X.env; cat ${x[2,-1]}", "deny", ZSH),
-    _bash("x=.ENV; cat ${(L)x}", "deny", ZSH),
+    _bash("x=cat; $x .env", "deny"),
+    _bash("x=cat; $x ~/.ssh/id_rsa", "deny"),
+    _bash("x=.env; cat ${~x}", "deny"),
+    _bash("x=.e*; cat ${~x}", "deny"),
+    _bash("x=.eXv; cat $x:s/X/n/", "deny"),
+    _bash("x=X.env; cat ${x[2,-1]}", "deny"),
+    _bash("x=.ENV; cat ${(L)x}", "deny"),
     _bash("CDPATH={home}; cd .ssh && cat id_rsa", "deny", CDPATH_SET),
 ]
 
@@ -266,14 +280,14 @@ def _hole(reason: str) -> Any:
 
 #: (setup files in the project, the line, bash options, what bash prints it read)
 CD_GLOBS = [
-    pytest.param((), "echo > ./-P; cd [-]P && cat .ssh/id_rsa", "", marks=_hole(CD_OPTION)),
-    pytest.param(("-P",), "cd ?P && cat .ssh/id_rsa", "", marks=_hole(CD_OPTION)),
-    pytest.param(("-L",), "cd [-]L && cat .ssh/id_rsa", "", marks=_hole(CD_OPTION)),
-    pytest.param(("-e",), "cd *e; cat .ssh/id_rsa", "", marks=_hole(CD_OPTION)),
-    pytest.param(("--",), "cd [-]-; cat .ssh/id_rsa", "", marks=_hole(CD_OPTION)),
-    pytest.param((), "cd [-] && cat id_rsa", "", marks=_hole(CD_OLDPWD)),
+    pytest.param((), "echo > ./-P; cd [-]P && cat .ssh/id_rsa", "", id="closed-cd-option"),
+    pytest.param(("-P",), "cd ?P && cat .ssh/id_rsa", "", id="closed-cd-option"),
+    pytest.param(("-L",), "cd [-]L && cat .ssh/id_rsa", "", id="closed-cd-option"),
+    pytest.param(("-e",), "cd *e; cat .ssh/id_rsa", "", id="closed-cd-option"),
+    pytest.param(("--",), "cd [-]-; cat .ssh/id_rsa", "", id="closed-cd-option"),
+    pytest.param((), "cd [-] && cat id_rsa", "", id="closed-cd-oldpwd"),
     pytest.param(
-        (), "cd .? && cat home/.ssh/id_rsa", "shopt -u globskipdots; ", marks=_hole(CD_DOTDOT)
+        (), "cd .? && cat home/.ssh/id_rsa", "shopt -u globskipdots; ", id="closed-cd-dotdot"
     ),
     # held
     pytest.param((), "cd ~/.ss* && cat id_rsa", "", id="held-ssh-glob"),
@@ -297,7 +311,6 @@ def test_round10_cd_glob_is_never_allowed(
     assert verdict != "allow", verdict
 
 
-@pytest.mark.xfail(strict=True, reason=f"HOLE: {CD_CDPATH}")
 def test_round10_cd_glob_under_cdpath(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     proj, home = _cd_world(tmp_path)
     (proj / ".ssh").write_text("")  # a file: only a match for the glob
@@ -310,7 +323,6 @@ def test_round10_cd_glob_under_cdpath(tmp_path: Path, monkeypatch: pytest.Monkey
     assert _judge(proj, home, command) != "allow"
 
 
-@pytest.mark.xfail(strict=True, reason=f"HOLE: {CD_ZSH_PAIR}")
 def test_round10_zsh_cd_glob_with_two_matches(tmp_path: Path) -> None:
     proj, home = _cd_world(tmp_path)
     (proj / "proj").mkdir()
@@ -319,10 +331,29 @@ def test_round10_zsh_cd_glob_with_two_matches(tmp_path: Path) -> None:
     assert _judge(proj, home, "cd p* && echo x > f") != "allow"
 
 
-@pytest.mark.xfail(strict=True, reason=f"HOLE: {SLOW}")
-def test_round10_guessed_bases_are_quick(tmp_path: Path) -> None:
+def test_round10_guessed_bases_are_computed_once_a_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Once a hole (SLOW): each guessed access recomputed the guessed cd bases. The work is
+    counted, not timed: the line's cd targets are guessed once, and the guessed accesses
+    judged are bounded (scope.MAX_GUESSES)."""
+    from overseer.policy import scope
+
     proj, home = _cd_world(tmp_path)
+    calls = {"bases": 0, "judged": 0}
+    bases, judge = scope._bases, scope._judge_access
+
+    def counted_bases(*args: Any, **kwargs: Any) -> Any:
+        calls["bases"] += 1
+        return bases(*args, **kwargs)
+
+    def counted_judge(*args: Any, **kwargs: Any) -> Any:
+        calls["judged"] += 1
+        return judge(*args, **kwargs)
+
+    monkeypatch.setattr(scope, "_bases", counted_bases)
+    monkeypatch.setattr(scope, "_judge_access", counted_judge)
     line = "x=a; x=b; cd $x; cd $x; cd $x; cd $x; cat " + "$x$x$x$x$x$x " * 300
-    started = time.monotonic()
-    _judge(proj, home, line)
-    assert time.monotonic() - started < 1.0
+    assert _judge(proj, home, line) != "allow"
+    assert calls["bases"] <= 8, calls
+    assert calls["judged"] <= 2 * 300 + scope.MAX_GUESSES + 8, calls

@@ -278,8 +278,8 @@ HELD: list[tuple[str, dict[str, Any], str]] = [
     (B, {"command": "//bin//rm -rf ~"}, "deny"),
     (B, {"command": "ls\r\nrm -rf ~"}, "deny"),
     (B, {"command": "ls -la \\\n; rm -rf ~"}, "deny"),
-    (B, {"command": "rm${IFS}-rf ~"}, "ask"),
-    (B, {"command": "x=rm; $x -rf ~"}, "ask"),
+    (B, {"command": "rm${IFS}-rf ~"}, "deny"),  # IFS starts as blanks (known_values)
+    (B, {"command": "x=rm; $x -rf ~"}, "deny"),  # x's literal value (known_values)
     # bash -i runs PROMPT_COMMAND before its first prompt: judged as code (round 8)
     (B, {"command": "PROMPT_COMMAND='rm -rf ~' bash -i"}, "deny"),
     # files reached through the shell

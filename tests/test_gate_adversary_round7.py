@@ -614,7 +614,7 @@ AFTER_STRINGS = [
     _bash("trap 'rm -rf ~' DEBUG; ls", "deny"),
     _bash("f() { trap 'rm -rf ~' RETURN; }; f", "deny"),
     _bash('trap "$(echo rm) -rf ~" EXIT', "ask"),  # not static: asked
-    _bash("x='rm -rf ~'; trap \"$x\" EXIT", "ask"),
+    _bash("x='rm -rf ~'; trap \"$x\" EXIT", "deny"),  # x's literal value: rm (known_values)
     _bash("trap -p EXIT", "ask"),
     _bash("mapfile -c1 -C 'rm -rf ~' < README.md", "deny"),
     _bash("readarray -C 'rm -rf ~' -c 1 arr < README.md", "deny"),

@@ -39,9 +39,11 @@ Most new holes are again a guarded file reached by a way the guard does not look
   and ``uv run`` of the project's own entry point.
 
 And a few deny rules become asks: ``${x@P}`` of a known value, a command that starts with
-``\\`` after a newline (tree-sitter-bash carries the word over the line break), a glob in
-``cd``'s operand, zsh's ``$x:r``, ``$x[1,4]`` and ``$=x``, and (closed
-meanwhile) ``PS1``/``PS0`` under ``bash -i``.
+``\\`` after a newline (tree-sitter-bash carries the word over the line break), and
+(closed meanwhile) a glob in ``cd``'s operand (expanded as a file argument is), zsh's
+``$x:r``, ``$x[1,4]`` and ``$=x`` (a word built of variables the line assigns literally is
+judged by the deny rules as each value spells it: :mod:`overseer.policy.known_values`) and
+``PS1``/``PS0`` under ``bash -i``.
 
 World, scope and harness are round 5's (:mod:`tests.test_gate_adversary_round5_scope`):
 every call goes through ``overseer scope explain`` **and** the real hook, which must agree.
@@ -87,16 +89,6 @@ BACKSLASH_LINE = (
     "first word over the line break ('a word the grammar carries over a line break'), so "
     "rm is never seen as a command and the deny becomes an ask. Fix: split such a word at "
     "the newline (an escaped first character is the command word) before judging"
-)
-CD_GLOB = (
-    "cd ~/.ss* && cat id_rsa: bash expands cd's operand as a glob (one match: ~/.ssh); "
-    "cat ~/.ss*/id_rsa is denied, but a glob in cd's target is an unknown cd: asked "
-    "(scope._bases / the cd target's Word: expand it as file arguments are)"
-)
-ZSH_MODIFIERS = (
-    "zsh applies $x:r (the extension dropped), $x[1,4] (a substring) and $=x (split) to a "
-    "known value: cat reads .env (checked, zsh -f); bash reads other files, and the line "
-    "is asked where Read(./.env)'s deny must hold"
 )
 HOOK_CD = (
     'a settings hook command that changes directory first (cd "$CLAUDE_PROJECT_DIR"/scripts '
@@ -886,11 +878,47 @@ SHELL = [
     _bash("ls\n\\curl evil.example", "deny"),
     _bash("ls\n\\r\\m -rf ~", "deny"),
     _bash("ls\n\\cat ~/.ssh/id_rsa", "deny"),
-    _bh("cd ~/.ss* && cat id_rsa", "deny", CD_GLOB),
-    _bh("cd ~/.ss[h] && cat id_rsa", "deny", CD_GLOB),
-    _bh("x=.env.bak; cat $x:r", "deny", ZSH_MODIFIERS),
-    _bh("x=.envXX; cat $x[1,4]", "deny", ZSH_MODIFIERS),
-    _bh("x=.env; cat $=x", "deny", ZSH_MODIFIERS),
+    _bash("cd ~/.ss* && cat id_rsa", "deny"),
+    _bash("cd ~/.ss[h] && cat id_rsa", "deny"),
+    _bash("cd ~/.s?h; cat id_rsa", "deny"),
+    _bash("cd ~/.[s]sh\ncat id_rsa", "deny"),
+    _bash("cd -P ~/.ss* && cat ./id_rsa", "deny"),
+    _bash("cd -- ~/.s*h && cat id_rsa", "deny"),
+    _bash("pushd ~/.ss* && cat id_rsa", "deny"),
+    _bash("cd ~/.s{s,x}h* && cat id_rsa", "ask"),  # two operands: not modelled
+    _bash("cd ~; cd .ss* && cat id_rsa", "deny"),
+    _bash("cd ~/.ss*/ && cat ../.ssh/id_rsa", "deny"),
+    _bash("cd ~/.@(ssh) && cat id_rsa", "ask"),
+    _bash("cd ~/.ss*; cd ..; cat .ssh/id_rsa", "deny"),
+    # held: a word built of variables the line assigns literally is judged, for the deny
+    # rules, as each value spells it, as bash and as zsh read it (known_values)
+    _bash("x=.env.bak; cat $x:r", "deny"),
+    _bash("x=.envXX; cat $x[1,4]", "deny"),
+    _bash("x=.env; cat $=x", "deny"),
+    _bash("x=.env; cat $x", "deny"),
+    _bash('x=.env; cat "$x"', "deny"),
+    _bash("x=.en; cat ${x}v", "deny"),
+    _bash("x=.env; cat <$x", "deny"),
+    _bash("x='.e*'; cat $x", "deny"),
+    _bash("x=.ENV; cat ${x:l}", "deny"),
+    _bash("x=.env; y=$x; cat $y", "ask"),  # a value built of another: not spelled out
+    _bash("for f in .env; do cat $f; done", "deny"),
+    _bash("x=.ssh; cat ~/$x/id_rsa", "deny"),
+    _bash("x=~/.ssh/id_rsa; cat $x", "deny"),
+    _bash("x=~/.ssh; cd $x; cat id_rsa", "deny"),
+    _bash("x=.ssh; cd ~/$x && cat id_rsa", "deny"),
+    _bash("x=sub; cd $x; cat ../.env", "deny"),
+    _bash("x=rm; $x -rf ~", "deny"),
+    _bash("x=/bin/rm; $x -rf ~", "deny"),
+    _bash('x="rm -rf"; $x ~', "deny"),
+    _bash("x=r; ${x}m -rf ~", "deny"),
+    _bash("export x=curl; $x evil.example", "deny"),
+    _bash("declare x=.env; cat $x", "deny"),
+    _bash("x=ls; $x", "ask"),  # never allowed through a variable
+    _bash("a=(.env x); cat ${a[0]}", "deny"),
+    _bash('a=(x .env); cat "${a[@]}"', "deny"),
+    _bash("a=(.env); cat $a[1]", "deny"),
+    _bash("x=.e; x+=n; x+=v; cat $x", "deny"),
     # held: code in strings and subscripts
     _bash("PS4[0]='$(rm -rf ~)'; set -x; ls", "deny"),
     _bash("declare -n r='a[$(rm -rf ~)]'; echo \"$r\"", "deny"),

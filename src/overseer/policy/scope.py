@@ -6,12 +6,15 @@ operator deciding at 3 a.m. and an auditor reading the chain later both need to 
 
 from __future__ import annotations
 
+import fnmatch
+import itertools
 import posixpath
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from overseer.policy.guard import REASON_PREFIX, command_reason, is_guarded, mentions
+from overseer.policy.known_values import MAX_CANDIDATES, candidates
 from overseer.policy.rules import (
     EDIT_FAMILY,
     READ_FAMILY,
@@ -25,7 +28,7 @@ from overseer.policy.rules import (
     resolve_path,
     shell_analysis,
 )
-from overseer.policy.shell import Access, Analysis, Word
+from overseer.policy.shell import Access, Analysis, Command, Word, program_name
 from overseer.untrusted import neutralise
 
 VERDICTS = ("allow", "ask", "deny", "unscoped")
@@ -641,9 +644,10 @@ def _evaluate_shell(
     """A shell call: deny if any command it runs or any file it touches is denied; allowed by
     rules only when the analyser modelled it exactly and every command and file is allowed."""
     cmds = [c for c in analysis.commands if c.words]
+    spellings = [t for c in cmds for t in _deny_texts(c, analysis)]
     for rule in scope.deny:
         if rule.matches_tool(tool) and (
-            rule.kind == "tool" or any(rule.matches_command(t) for c in cmds for t in c.deny_texts)
+            rule.kind == "tool" or any(rule.matches_command(t) for t in spellings)
         ):
             return ScopeDecision("deny", rule.text, "deny", "deny")
     accesses = [(a, _access_targets(a, analysis, ctx)) for a in analysis.accesses]
@@ -653,6 +657,9 @@ def _evaluate_shell(
         if decision.verdict == "deny":
             return decision
         judged.append((access, decision))
+    guessed = _guessed_deny(scope, analysis, [a for a, t in accesses if t is None], ctx)
+    if guessed is not None:  # ``x=.env; cat $x``, ``x=~/.ssh; cd $x; cat id_rsa``
+        return guessed
     problems = list(analysis.problems)
     files_fine = all(_access_fine(a, d) for a, d in judged)
     if not problems and files_fine and grants and cmds:
@@ -661,7 +668,7 @@ def _evaluate_shell(
             return ScopeDecision("allow", " + ".join(granted), "session", "allow", tuple(granted))
     for rule in scope.ask:
         if rule.matches_tool(tool) and (
-            rule.kind == "tool" or any(rule.matches_command(t) for c in cmds for t in c.deny_texts)
+            rule.kind == "tool" or any(rule.matches_command(t) for t in spellings)
         ):
             return ScopeDecision("ask", rule.text, "ask", "ask")
     asked = next((d for _a, d in judged if d.verdict == "ask"), None)
@@ -847,8 +854,96 @@ def _judge_access(
     return verdict
 
 
-def _access_targets(access: Access, analysis: Analysis, ctx: CallContext) -> list[str] | None:
-    """Every absolute path ``access`` may touch, or None when that cannot be told."""
+def _deny_texts(cmd: Command, analysis: Analysis) -> tuple[str, ...]:
+    """What deny and ask rules match for ``cmd``: its own spellings, and where a word is
+    built of variables the line assigns literally (``x=rm; $x -rf ~``), the command as each
+    value of them spells it (:mod:`overseer.policy.known_values`; never used to allow)."""
+    texts = cmd.deny_texts
+    if all(w.static for w in cmd.words):
+        return texts
+    options: list[list[str]] = []
+    total = 1
+    for word in cmd.words:
+        found = None if word.static else candidates(word.raw, analysis.known)
+        values = [word.value] if found is None else [v for v, _glob in found]
+        total *= len(values)
+        if total > MAX_CANDIDATES:
+            return texts
+        options.append(values)
+    spelled = [" ".join(parts) for parts in itertools.product(*options)]
+    with_bases = [
+        f"{program_name(first)} {rest}".rstrip() if rest else program_name(first)
+        for text in spelled
+        for first, _sep, rest in [text.partition(" ")]
+    ]
+    return tuple(dict.fromkeys([*texts, *spelled, *with_bases]))
+
+
+#: At most this many guessed accesses are judged for one command line (each is a deny
+#: check): past it the rest stay asked, so a line of many variable words stays linear.
+MAX_GUESSES = 256
+
+
+def _guessed_deny(
+    scope: Scope, analysis: Analysis, unknown: list[Access], ctx: CallContext
+) -> ScopeDecision | None:
+    """The deny rule that a file access not known before it runs meets for some literal
+    value its variables take in the line (:mod:`overseer.policy.known_values`), or None.
+    The ``cd`` targets are guessed once for the line, not once a candidate."""
+    guessing_cd = any(t is not None and not t.static for t in analysis.cd_targets)
+    if not guessing_cd and not any(a.word is not None and not a.word.static for a in unknown):
+        return None
+    bases = _bases(analysis, ctx, guess=True)
+    budget = MAX_GUESSES
+    for access in unknown:
+        for guess in _candidate_accesses(access, analysis):
+            budget -= 1
+            if budget < 0:
+                return None
+            reached = _access_targets(guess, analysis, ctx, guessed=(bases,))
+            decision = _judge_access(scope, guess, reached, ctx)
+            if decision.verdict == "deny":
+                return decision
+    return None
+
+
+def _candidate_accesses(access: Access, analysis: Analysis) -> list[Access]:
+    """``access`` once for each value its word may take from the line's literal
+    assignments (``x=.env; cat $x``), to be judged by the deny rules only."""
+    word = access.word
+    if word is None:
+        return []
+    if word.static:
+        return [access]  # its own word: a ``cd $x`` before it is guessed (``guess``)
+    found = candidates(word.raw, analysis.known)
+    if not found:
+        return []
+    # ``~`` from an assignment's value (``x=~/.ssh``) too: bash expanded it there; not a
+    # literal one bash leaves (``~"/.ssh"$x``: a quoted character in the tilde-prefix)
+    kept = word.raw[:1] == "~" and not word.tilde
+    guesses = []
+    for value, glob in found:
+        if kept and value[:1] == "~":
+            value = "./" + value  # a directory named ``~`` (never the home directory)
+        tilde = value[:2] in ("~", "~/")
+        guesses.append(
+            Access(
+                access.mode, Word(value, word.raw, glob=glob, tilde=tilde), access.via, access.start
+            )
+        )
+    return guesses
+
+
+def _access_targets(
+    access: Access,
+    analysis: Analysis,
+    ctx: CallContext,
+    guessed: tuple[list[str | None] | None] | None = None,
+) -> list[str] | None:
+    """Every absolute path ``access`` may touch, or None when that cannot be told.
+    ``guessed``: the directories relative paths start from, with each ``cd`` to a word
+    built of variables going where their literal values say (:func:`_guessed_deny`, for
+    the deny rules only)."""
     if access.mode in _GIT_MODES:
         return _git_targets(access, analysis, ctx)
     if access.mode == "names" or (
@@ -862,7 +957,10 @@ def _access_targets(access: Access, analysis: Analysis, ctx: CallContext) -> lis
     value = word.value
     if word.tilde:
         value = (ctx.home or "/nonexistent-home") + value[1:]
-    bases = _bases(analysis, ctx) if not value.startswith("/") else [ctx.cwd]
+    if value.startswith("/"):
+        bases: list[str | None] | None = [ctx.cwd]
+    else:
+        bases = _bases(analysis, ctx) if guessed is None else guessed[0]
     if bases is None:
         return None
     found: list[str] = []
@@ -999,7 +1097,7 @@ def _git_tops(directory: str, ctx: CallContext) -> list[str] | None:
         current = posixpath.dirname(current)
 
 
-def _bases(analysis: Analysis, ctx: CallContext) -> list[str | None] | None:
+def _bases(analysis: Analysis, ctx: CallContext, guess: bool = False) -> list[str | None] | None:
     """Every directory a relative path in the command may be relative to: where it runs and
     every ``cd`` target (None: a ``cd`` whose target cannot be told).
 
@@ -1010,31 +1108,90 @@ def _bases(analysis: Analysis, ctx: CallContext) -> list[str | None] | None:
     ``.`` or ``..`` is also looked up in every entry of the environment's ``CDPATH``."""
     bases: list[str | None] = [ctx.cwd]
     for target in analysis.cd_targets:
-        if target is None or not target.static or target.glob:
+        if target is None:
             return None
-        value = target.value
-        if target.tilde:
-            value = (ctx.home or "/nonexistent-home") + value[1:]
-        searched = ctx.cdpath is not None and not _cd_skips_cdpath(value)
+        spelled = [(target.value, target.glob)]
+        if not target.static:  # ``x=~/.ssh; cd $x``: its values, for a deny rule only
+            found = candidates(target.raw, analysis.known) if guess else None
+            if not found:
+                return None
+            spelled = found
         for base in list(bases):
-            starts = [base]
-            if searched:
-                entries = (ctx.cdpath or "").split(":")
-                starts += [resolve_path(entry or ".", ctx, base) for entry in entries]
-            for start in starts:
-                moved = [resolve_path(value, ctx, start)]
-                if ctx.resolve is not None:
-                    raw = value
-                    if not value.startswith("/"):
-                        raw = posixpath.join(start or ctx.cwd or "/nonexistent-cwd", value)
-                    reals = ctx.resolve(raw)
-                    if reals is None:
-                        return None
-                    moved += [posixpath.normpath(real) for real in reals]
+            names: list[str] = []
+            for value, glob in spelled:
+                # a value from an assignment kept its ``~`` (bash expands it there), but a
+                # literal one bash leaves (``cd ~"/$x"``) names a directory ``~``
+                if not target.static and target.raw[:1] == "~" and not target.tilde:
+                    value = "./" + value if value[:1] == "~" else value
+                tilde = target.tilde if target.static else value[:2] in ("~", "~/")
+                if tilde:
+                    value = (ctx.home or "/nonexistent-home") + value[1:]
+                more = _cd_names(value, glob, analysis, ctx, base)
+                if more is None:
+                    return None
+                names.extend(more)
+            for name in names:
+                moved = _cd_moves(name, ctx, base)
+                if moved is None:
+                    return None
                 bases.extend(m for m in moved if m not in bases)
         if len(bases) > 16:
             return None
     return bases
+
+
+def _cd_names(
+    value: str, glob: bool, analysis: Analysis, ctx: CallContext, base: str | None
+) -> list[str] | None:
+    """The operands ``cd`` may get for ``value`` run in ``base``: bash expands a glob in it
+    before ``cd`` runs (``cd ~/.ss*`` goes to ~/.ssh), against ``base`` only (CDPATH is
+    searched for the expanded name, not the pattern), and keeps the pattern itself where
+    nothing matches. None: the matches cannot be told."""
+    if not glob:
+        return [value]
+    if ctx.expand is None:
+        return None
+    relative = not value.startswith("/")
+    if relative and ctx.cdpath is not None:
+        return None  # bash looks the relative match up in CDPATH first
+    if any(a.mode == "write" or a.word is None for a in analysis.accesses):
+        return None  # the line may make the match it expands to (``touch ./-P; cd [-]P``)
+    if relative and value[:1] in ("*", "?", "["):
+        return None  # it may match a name starting with ``-``: an option to cd
+    if any(_may_match_dots(part) for part in value.split("/")):
+        return None  # bash 5.1 and older (no globskipdots) match ``..`` with ``.?``
+    matches = ctx.expand(resolve_path(value, ctx, base))
+    if matches is None or len(matches) > 1:
+        return None  # bash: too many arguments; zsh: ``cd OLD NEW``
+    return [*matches, value]
+
+
+def _may_match_dots(part: str) -> bool:
+    """Whether a glob component may match ``.`` or ``..`` in some bash (one that starts
+    with a dot, or a bracket, and matches them as fnmatch reads it)."""
+    if not (set(part) & set("*?[")) or part[:1] not in (".", "["):
+        return False
+    return fnmatch.fnmatchcase(".", part) or fnmatch.fnmatchcase("..", part)
+
+
+def _cd_moves(value: str, ctx: CallContext, base: str | None) -> list[str | None] | None:
+    """Every directory ``cd value`` run in ``base`` may land in (None: not known)."""
+    starts = [base]
+    if ctx.cdpath is not None and not _cd_skips_cdpath(value):
+        entries = ctx.cdpath.split(":")
+        starts += [resolve_path(entry or ".", ctx, base) for entry in entries]
+    moved: list[str | None] = []
+    for start in starts:
+        moved.append(resolve_path(value, ctx, start))
+        if ctx.resolve is not None:
+            raw = value
+            if not value.startswith("/"):
+                raw = posixpath.join(start or ctx.cwd or "/nonexistent-cwd", value)
+            reals = ctx.resolve(raw)
+            if reals is None:
+                return None
+            moved += [posixpath.normpath(real) for real in reals]
+    return moved
 
 
 def _cd_skips_cdpath(value: str) -> bool:

@@ -25,10 +25,13 @@ command over :data:`MAX_COMMAND_CHARS` is refused unread (a problem, so the gate
 
 from __future__ import annotations
 
+import itertools
 import posixpath
 import re
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
+
+from overseer.policy.known_values import MAX_VALUES_PER_NAME, candidates
 
 #: Commands longer than this are not parsed at all: the gate asks, ingest records a problem.
 MAX_COMMAND_CHARS = 100_000
@@ -516,8 +519,8 @@ class Analysis:
     """Everything one command line runs and touches, and what could not be modelled."""
 
     __slots__ = (
-        "accesses", "cd_targets", "commands", "data", "evaluates", "problems", "strings",
-        "values",
+        "accesses", "cd_targets", "commands", "data", "evaluates", "known", "problems",
+        "strings", "values",
     )  # fmt: skip
 
     def __init__(self) -> None:
@@ -530,13 +533,17 @@ class Analysis:
         self.accesses: list[Access] = []
         #: reasons the line is not modelled exactly; non-empty → never allowed by a rule
         self.problems: list[str] = []
-        #: every ``cd``/``pushd`` target (None: unknown), in order: relative paths may be
-        #: relative to any of them
+        #: every ``cd``/``pushd`` target (None: unknown; a word not static is unknown to
+        #: all but the deny rules), in order: relative paths may be relative to any of them
         self.cd_targets: list[Word | None] = []
         #: every value assigned in the line (at most :data:`MAX_STRING_SCRIPTS`), and
         #: whether a zsh ``${(e)…}`` may evaluate them (:meth:`_Walk.zsh`)
         self.values: list[str] = []
         self.evaluates = False
+        #: the literal values each variable is given anywhere in the line (assignments,
+        #: ``for`` lists): what a word built of them may be, for the deny rules only
+        #: (:mod:`overseer.policy.known_values`)
+        self.known: dict[str, list[str]] = {}
 
     @property
     def exact(self) -> bool:
@@ -830,7 +837,7 @@ def _plain_words(command: str) -> list[str] | None:
 class _Walk:
     """One pass over one parsed command line."""
 
-    __slots__ = ("after", "analysis", "depth", "parents", "src", "via")
+    __slots__ = ("after", "analysis", "depth", "functions", "parents", "src", "via")
 
     def __init__(self, analysis: Analysis, src: bytes, via: tuple[str, ...], depth: int) -> None:
         self.parents: dict[int, Any] = {}
@@ -840,6 +847,8 @@ class _Walk:
         self.depth = depth
         #: what must wait for the whole line (a makefile from a here-string that follows)
         self.after: list[Callable[[], None]] = []
+        #: the names of the functions the line defines (their calls set ``$1``…)
+        self.functions: set[str] = set()
 
     def text(self, node: Any) -> str:
         return self.src[node.start_byte : node.end_byte].decode("utf-8", "surrogateescape")
@@ -866,6 +875,12 @@ class _Walk:
                 continue
             if kind in _HOLDS_CODE:
                 self.held_code(node)
+            if kind == "for_statement":  # not modelled, but its list is known values
+                self.for_list(node)
+            elif kind == "function_definition":  # its calls' words are its $1, $2…
+                named = node.child_by_field_name("name")
+                if named is not None and len(self.functions) < MAX_STRING_SCRIPTS:
+                    self.functions.add(self.text(named))
             if kind not in _STRUCTURE:
                 self.analysis.problem(f"{kind.replace('_', ' ')} is not modelled")
                 continue
@@ -965,6 +980,7 @@ class _Walk:
             return
         part = Analysis()
         part.values, part.evaluates = analysis.values, analysis.evaluates
+        part.known = analysis.known
         _analyse_into(part, reading, (*self.via, "zsh reading"), self.depth + 1)
         for cmd in part.commands:
             cmd.exact = False
@@ -987,6 +1003,7 @@ class _Walk:
             return
         part = Analysis()
         part.values, part.evaluates = self.analysis.values, self.analysis.evaluates
+        part.known = self.analysis.known
         _analyse_into(part, reading, (*self.via, "line start escapes"), self.depth + 1)
         for cmd in part.commands:
             cmd.exact = False
@@ -1094,14 +1111,13 @@ class _Walk:
     def assignment(self, node: Any) -> tuple[str, Word]:
         name = ""
         value = Word("", "")
-        seen_op = False
+        seen_op = appends = False
         for child in node.children:
             if child.type == "variable_name" and not seen_op:
                 name = self.text(child)
             elif child.type in ("=", "+="):
                 seen_op = True
-                if child.type == "+=":
-                    name = name  # ``a+=x`` appends: still an assignment of ``a``
+                appends = child.type == "+="  # ``a+=x``: still an assignment of ``a``
             elif child.type == "subscript":
                 self.analysis.problem("array subscripts are not modelled")
                 name = name or self.text(child)
@@ -1115,9 +1131,14 @@ class _Walk:
                     for element in child.named_children:
                         if element.type != "comment":
                             self.assigned(name, self.word(element), self.via, self.depth)
+                            keyed = _KEYED_ELEMENT.match(self.text(element))
+                            if keyed is not None:  # ``a=([0]=.env)``
+                                self.known_value(name, keyed.group(1))
         if not name:
             self.analysis.problem("an assignment this analyser cannot read")
         self.subscripts([self.text(node)], self.via, self.depth)
+        if appends and value.static:  # ``x=.e; x+=nv``: .env (and nv, if x was unset)
+            self.appended(name, value.value)
         self.assigned(name, value, self.via, self.depth)
         return name, value
 
@@ -1163,6 +1184,8 @@ class _Walk:
             op = next((c.type for c in redirect.children if not c.is_named), "")
             if redirect.type != "file_redirect":
                 cmd.redirects.append((op, ""))  # here-document or here-string: data
+                if redirect.type == "herestring_redirect" and redirect.named_children:
+                    self.read_values(cmd, self.word(redirect.named_children[-1]))
                 continue
             operands = [w for w in redirect.named_children if w.type != "file_descriptor"]
             groups = _groups(operands)
@@ -1331,6 +1354,8 @@ class _Walk:
         head = cmd.words[0]
         if not head.static or head.glob:
             analysis.problem(f"the program name {head.raw[:40]!r} is not known until run time")
+            if not head.static and depth < MAX_DEPTH:
+                self.guessed_program(cmd, via, depth)
             return
         name = cmd.basename
         if head.raw.startswith("=") and len(head.raw) > 1 and depth < MAX_DEPTH:
@@ -1374,6 +1399,14 @@ class _Walk:
             analysis.problem(f"{name!r} may assign HOME or PWD, which tildes and cd read")
         if name in UNMODELLED_BUILTINS:
             analysis.problem(f"{name!r} changes how later commands are read")
+        if name in self.functions:
+            self.positional(cmd.words[1:])
+        elif name == "set" and len(cmd.words) > 1:
+            rest = cmd.words[1:]
+            if rest[0].value == "--":
+                self.positional(rest[1:])
+            elif not rest[0].value.startswith(("-", "+")):
+                self.positional(rest)
         if name in _STRING_CODE:
             self.builtin_code(cmd, via, depth)
         if name in _ARITHMETIC_OPERANDS:
@@ -1384,7 +1417,8 @@ class _Walk:
             target = next((w for w in cmd.words[1:] if not w.value.startswith("-")), None)
             if (
                 name == "popd"
-                or (target is not None and not target.static)
+                # (a target not known, ``cd $x``, is kept: its literal values in the line
+                # are where it may go, for the deny rules only)
                 # ``cd -`` (``cd -- -``) is $OLDPWD; ``pushd`` alone swaps, ``pushd +N``
                 # rotates the stack; CDPATH (assigned anywhere in the line) moves a relative cd
                 or any(w.value == "-" for w in cmd.words[1:])
@@ -1570,6 +1604,9 @@ class _Walk:
             return
         if not all(w.static for w in words):
             self.analysis.problem(f"{via[-1]} runs text not known until run time")
+            used = words if joined else words[:1]
+            texts = [" ".join(t) for t in self.spelled(used)] if depth < MAX_DEPTH else []
+            self.code(texts, f"{via[-1]} (known values)", via, depth, exact=False)
             return
         text = " ".join(w.value for w in words) if joined else words[0].value
         _analyse_into(self.analysis, text, via, depth + 1)
@@ -1624,6 +1661,8 @@ class _Walk:
         analysis = self.analysis
         if len(analysis.values) < MAX_STRING_SCRIPTS:
             analysis.values.append(value.value)
+        if value.static:
+            self.known_value(name, value.value)
         if analysis.evaluates:  # a zsh ``${(e)x}`` seen: the value may be evaluated
             self.code(_substitutions(value.value), "zsh (e) flag", via, depth)
         base = name.partition("[")[0]  # ``functions[ls]=CODE``, ``PROMPT_COMMAND[1]=CODE``
@@ -1632,6 +1671,96 @@ class _Walk:
             self.string_code(value, base, via, depth)
         elif base in _PROMPTS and ("$(" in value.value or "`" in value.value):
             self.code(_substitutions(value.value), base, via, depth)
+
+    def known_value(self, name: str, value: str) -> None:
+        """Keep a literal value of ``name`` (bounded: a line that assigns more is judged on
+        the first ones, and the rest stays asked)."""
+        name = name.partition("[")[0]  # ``a[1]=.env``: a value of ``a``'s elements
+        known = self.analysis.known
+        values = known.get(name)
+        if values is None:
+            if len(known) >= MAX_STRING_SCRIPTS:
+                return
+            values = known[name] = []
+        if value in values:
+            return
+        if len(values) < MAX_VALUES_PER_NAME:
+            values.append(value)
+        else:  # past the bound the latest takes the last place: bash reads the last one
+            values[-1] = value
+
+    def appended(self, name: str, suffix: str) -> None:
+        """An append extends every value known of ``name`` now, and again once the whole
+        line is read (a function body or a loop may run it after a later assignment:
+        ``f(){ x+=nv; }; x=.e; f``)."""
+
+        def extend() -> None:
+            for before in list(self.analysis.known.get(name, ())):
+                self.known_value(name, before + suffix)
+
+        extend()
+        if len(self.after) < MAX_STRING_SCRIPTS:
+            self.after.append(extend)
+
+    def spelled(self, words: Sequence[Word]) -> list[list[str]]:
+        """``words`` as the line's literal values of their variables spell them (at most
+        16 ways; a word with none is left out): text bash runs again, for the deny rules."""
+        options: list[list[str]] = []
+        for word in words:
+            if word.static:
+                options.append([word.value])
+                continue
+            found = candidates(word.raw, self.analysis.known)
+            if found:
+                options.append([v for v, _glob in found])
+        out: list[list[str]] = []
+        for combo in itertools.islice(itertools.product(*options), 16):
+            out.append(list(combo))
+        return out
+
+    def guessed_program(self, cmd: Command, via: tuple[str, ...], depth: int) -> None:
+        """``x=cat; $x .env``: the command once for each literal value of its name, never
+        exact, so its file operands meet the deny rules as that program's."""
+        found = candidates(cmd.words[0].raw, self.analysis.known) or []
+        for value, _glob in found[:8]:
+            name, *extra = value.split()
+            if not name or name == cmd.words[0].value:
+                continue
+            head = [Word(w, w) for w in (name, *extra)]
+            guessed = Command([*head, *cmd.words[1:]], cmd.assignments, via, exact=False)
+            self.add(guessed, (*via, "known values"), depth + 1)
+
+    def read_values(self, cmd: Command, fed: Word) -> None:
+        """``read x <<< .env``: the here-string is the value of the names ``read`` assigns
+        (each field of it too, as ``read a b`` splits it)."""
+        if cmd.name != "read" or not fed.static:
+            return
+        names = [w.value for w in cmd.words[1:] if w.static and _NAME_WORD.fullmatch(w.value)]
+        for name in names[:8]:
+            self.known_value(name, fed.value.rstrip("\n"))
+            for field in fed.value.split():
+                self.known_value(name, field)
+
+    def positional(self, args: Sequence[Word]) -> None:
+        """``set -- .env``, ``f .env`` (a function the line defines): the words are the
+        values of ``$1``, ``$2``…, ``$@`` and ``$*``."""
+        for i, word in enumerate(args[:16], start=1):
+            if word.static:
+                self.known_value(str(i), word.value)
+                self.known_value("@", word.value)
+                self.known_value("*", word.value)
+
+    def for_list(self, node: Any) -> None:
+        """``for f in .env x; do cat $f; done``: each literal word of the list is a value
+        of the loop's variable."""
+        variable = node.child_by_field_name("variable")
+        if variable is None:
+            return
+        name = self.text(variable)
+        for child in node.children_by_field_name("value"):
+            word = self.word(child)
+            if word.static:  # a glob too: its matches are the values (known_values)
+                self.known_value(name, word.value)
 
     def printed_prompt(self, args: Sequence[Word], via: tuple[str, ...], depth: int) -> None:
         """``printf -v PS4 FORMAT …``: the value is the format and its arguments, and a
@@ -1643,6 +1772,7 @@ class _Walk:
                 target, rest = word.value[2:], args[i + 1 :]
             else:
                 continue
+            self.printed_value(target, rest)
             if target.partition("[")[0] in _CODE_VARIABLES:
                 # ``printf -v PROMPT_COMMAND 'CODE'`` (checked): the value is the format
                 # (and its arguments): each is judged as the code it may be
@@ -1654,6 +1784,25 @@ class _Walk:
                         [t for text in texts for t in _substitutions(text)], target, via, depth
                     )
             return
+
+    def printed_value(self, target: str, rest: Sequence[Word]) -> None:
+        """``printf -v x .env`` (and ``printf -v x %s .env``): a known value of ``x`` when
+        the format is literal text or only ``%s``, and every word is static."""
+        if not rest or not all(w.static for w in rest):
+            return
+        form, args = rest[0].value, [w.value for w in rest[1:]]
+        if "\\" in form:
+            return
+        pieces = form.split("%s")
+        if "%" in "".join(pieces):
+            return  # another conversion: not spelled out
+        if len(pieces) - 1 == len(args) or (len(pieces) == 2 and args):
+            # one ``%s`` a word (bash reuses a lone ``%s`` for each: joined)
+            filled = args if len(pieces) - 1 == len(args) else ["".join(args)]
+            text = pieces[0] + "".join(a + p for a, p in zip(filled, pieces[1:], strict=True))
+            self.known_value(target, text)
+        elif len(pieces) == 1:
+            self.known_value(target, form)
 
     def arithmetic(self, text: str) -> None:
         """``(( … ))``, ``$(( … ))``, ``$[ … ]``, ``${x:OFFSET}``: the text is expanded as in
@@ -2087,7 +2236,9 @@ def _glob_qualifiers(text: str) -> list[str]:
 #: ``${`` with flags or no name (cheap: most lines have neither).
 #: a backslash that starts a line, and the character it quotes (not a line continuation)
 _LINE_START_ESCAPE = re.compile(r"\n\\([^\n])")
-_ZSH_HINT = re.compile(r"\$\{[=~^]*[(:]|(?<![$<>=])\((?!\))")
+_ZSH_HINT = re.compile(r"\$\{[=~^]*[(:]|\$\{[=~^]+\w|(?<![$<>=])\((?!\))")
+#: after a zsh expansion's flags: a name, any subscript or modifiers, and the closing brace
+_ZSH_NAMED = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)((?:\[[^\]]*\]|:[a-zA-Z])*\})")
 #: At most this many ``(`` and ``${`` of one line are read for zsh (a bounded cost).
 _MAX_ZSH_PARTS = 256
 _ZSH_EXPANSION = re.compile(r"\$\{([=~^]*)(?:\(([^)]*)\))?")
@@ -2302,6 +2453,17 @@ def _zsh_scan(text: str) -> tuple[str, list[str], bool] | None:
                     changed = True
                     i = end + 1
                     continue
+            named = _ZSH_NAMED.match(text, after)
+            if named is not None and (flags or match.group(1)):
+                # ``${(L)x}``, ``${~x}``, ``${=x}`` (a syntax error to bash): for the deny
+                # rules, the value as bash spells the same change (``${x,,}``, ``${x}``)
+                case = next((f for f in flags if f in "LUC"), "")
+                out.append("${" + named.group(1) + {"L": ",,", "U": "^^", "C": "^"}.get(case, ""))
+                out.append(named.group(2))
+                word += "$"
+                changed = True
+                i = named.end()
+                continue
             out.append(text[i:after])
             word += "$"
             i = after
@@ -2403,6 +2565,10 @@ _CODE_VARIABLES = frozenset({
     "PROMPT_COMMAND", "functions", "dis_functions", "aliases", "galiases", "saliases",
     "dis_aliases", "dis_galiases", "dis_saliases",
 })  # fmt: skip
+#: a variable's name as ``read`` takes it
+_NAME_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+#: an array element given with its index, ``[0]=VALUE``
+_KEYED_ELEMENT = re.compile(r"\[[^\]]*\]=(.*)", re.DOTALL)
 #: Node kinds outside the walk's model whose text bash evaluates (:meth:`_Walk.held_code`).
 _HOLDS_CODE = frozenset(
     {"arithmetic_expansion", "c_style_for_statement", "declaration_command", "unset_command"}
