@@ -23,6 +23,9 @@ from collections.abc import Mapping, Sequence
 MAX_CANDIDATES = 256
 #: At most this many literal values kept for one variable name.
 MAX_VALUES_PER_NAME = 16
+#: A value longer than this is not kept, and a spelling longer than this is not made: paths
+#: and program names are short, and every operator's cost stays bounded.
+MAX_VALUE_CHARS = 1024
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 #: ``$1``…``$9`` (one digit unbraced), ``$@`` and ``$*``: what ``set --`` or a call of a
@@ -55,9 +58,11 @@ def candidates(raw: str, known: Mapping[str, Sequence[str]]) -> list[tuple[str, 
     if pieces is None:
         return None
     total = 1
+    longest = 0
     for options in pieces:
         total *= max(1, len(options))
-        if total > MAX_CANDIDATES:
+        longest += max((len(t) for t, _g in options), default=0)
+        if total > MAX_CANDIDATES or longest > MAX_VALUE_CHARS:
             return None
     found: dict[str, bool] = {}
     for combo in itertools.product(*pieces):
@@ -276,8 +281,8 @@ def _operated(values: list[str], rest: str, known: Mapping[str, Sequence[str]]) 
     trim = re.match(r"(##?|%%?)", rest)
     if trim is not None:
         pattern = rest[trim.end() :]
-        if not _PLAIN_PATTERN.fullmatch(pattern):
-            return None
+        if not _PLAIN_PATTERN.fullmatch(pattern) or any(len(v) > _TRIMMED_CHARS for v in values):
+            return None  # (a glob tried at every cut: bounded to short values)
         return [_trimmed(v, trim.group(), pattern) for v in values]
     if rest in _CASES:
         return [_cased(v, rest) for v in values]
@@ -301,6 +306,8 @@ def _operated(values: list[str], rest: str, known: Mapping[str, Sequence[str]]) 
     return None
 
 
+#: ``${x#P}`` and its kind try the pattern at every cut of the value: on short ones only
+_TRIMMED_CHARS = 256
 #: a pattern or replacement spelled out here: no quotes, escapes or expansions
 _PLAIN_PATTERN = re.compile(r"[^'\"\\$`{}]*")
 

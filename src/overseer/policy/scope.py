@@ -644,7 +644,8 @@ def _evaluate_shell(
     """A shell call: deny if any command it runs or any file it touches is denied; allowed by
     rules only when the analyser modelled it exactly and every command and file is allowed."""
     cmds = [c for c in analysis.commands if c.words]
-    spellings = [t for c in cmds for t in _deny_texts(c, analysis)]
+    budget = [MAX_GUESSES]  # the guessed spellings of the whole line, shared
+    spellings = [t for c in cmds for t in _deny_texts(c, analysis, budget)]
     for rule in scope.deny:
         if rule.matches_tool(tool) and (
             rule.kind == "tool" or any(rule.matches_command(t) for t in spellings)
@@ -657,7 +658,8 @@ def _evaluate_shell(
         if decision.verdict == "deny":
             return decision
         judged.append((access, decision))
-    guessed = _guessed_deny(scope, analysis, [a for a, t in accesses if t is None], ctx)
+    unknown = [a for a, t in accesses if t is None]
+    guessed = _guessed_deny(scope, analysis, unknown, ctx, budget)
     if guessed is not None:  # ``x=.env; cat $x``, ``x=~/.ssh; cd $x; cat id_rsa``
         return guessed
     problems = list(analysis.problems)
@@ -854,22 +856,25 @@ def _judge_access(
     return verdict
 
 
-def _deny_texts(cmd: Command, analysis: Analysis) -> tuple[str, ...]:
+def _deny_texts(cmd: Command, analysis: Analysis, budget: list[int]) -> tuple[str, ...]:
     """What deny and ask rules match for ``cmd``: its own spellings, and where a word is
     built of variables the line assigns literally (``x=rm; $x -rf ~``), the command as each
     value of them spells it (:mod:`overseer.policy.known_values`; never used to allow)."""
     texts = cmd.deny_texts
-    if all(w.static for w in cmd.words):
+    if all(w.static for w in cmd.words) or budget[0] <= 0:
         return texts
     options: list[list[str]] = []
     total = 1
     for word in cmd.words:
+        if not word.static:
+            budget[0] -= 1  # each word spelled out costs one guess too
         found = None if word.static else candidates(word.raw, analysis.known)
         values = [word.value] if found is None else [v for v, _glob in found]
         total *= len(values)
-        if total > MAX_CANDIDATES:
+        if total > MAX_CANDIDATES or total > budget[0]:
             return texts
         options.append(values)
+    budget[0] -= total
     spelled = [" ".join(parts) for parts in itertools.product(*options)]
     with_bases = [
         f"{program_name(first)} {rest}".rstrip() if rest else program_name(first)
@@ -879,13 +884,13 @@ def _deny_texts(cmd: Command, analysis: Analysis) -> tuple[str, ...]:
     return tuple(dict.fromkeys([*texts, *spelled, *with_bases]))
 
 
-#: At most this many guessed accesses are judged for one command line (each is a deny
-#: check): past it the rest stay asked, so a line of many variable words stays linear.
+#: At most this many guessed accesses (and as many guessed command spellings) are judged for
+#: one command line (each is a deny check): past it the rest stay asked, so a line of many
 MAX_GUESSES = 256
 
 
 def _guessed_deny(
-    scope: Scope, analysis: Analysis, unknown: list[Access], ctx: CallContext
+    scope: Scope, analysis: Analysis, unknown: list[Access], ctx: CallContext, budget: list[int]
 ) -> ScopeDecision | None:
     """The deny rule that a file access not known before it runs meets for some literal
     value its variables take in the line (:mod:`overseer.policy.known_values`), or None.
@@ -894,11 +899,14 @@ def _guessed_deny(
     if not guessing_cd and not any(a.word is not None and not a.word.static for a in unknown):
         return None
     bases = _bases(analysis, ctx, guess=True)
-    budget = MAX_GUESSES
+    budget[0] = max(budget[0], MAX_GUESSES // 2)  # the files keep a share of their own
     for access in unknown:
+        budget[0] -= 1
+        if budget[0] < 0:
+            return None
         for guess in _candidate_accesses(access, analysis):
-            budget -= 1
-            if budget < 0:
+            budget[0] -= 1
+            if budget[0] < 0:
                 return None
             reached = _access_targets(guess, analysis, ctx, guessed=(bases,))
             decision = _judge_access(scope, guess, reached, ctx)

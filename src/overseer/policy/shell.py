@@ -31,7 +31,7 @@ import re
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
-from overseer.policy.known_values import MAX_VALUES_PER_NAME, candidates
+from overseer.policy.known_values import MAX_VALUE_CHARS, MAX_VALUES_PER_NAME, candidates
 
 #: Commands longer than this are not parsed at all: the gate asks, ingest records a problem.
 MAX_COMMAND_CHARS = 100_000
@@ -519,8 +519,8 @@ class Analysis:
     """Everything one command line runs and touches, and what could not be modelled."""
 
     __slots__ = (
-        "accesses", "cd_targets", "commands", "data", "evaluates", "known", "problems",
-        "strings", "values",
+        "accesses", "cd_targets", "commands", "data", "evaluates", "guesses", "known",
+        "problems", "strings", "values",
     )  # fmt: skip
 
     def __init__(self) -> None:
@@ -544,6 +544,9 @@ class Analysis:
         #: ``for`` lists): what a word built of them may be, for the deny rules only
         #: (:mod:`overseer.policy.known_values`)
         self.known: dict[str, list[str]] = {}
+        #: commands and scripts read from known values so far (at most
+        #: :data:`MAX_GUESSED_COMMANDS` a line: a line of many stays linear)
+        self.guesses = 0
 
     @property
     def exact(self) -> bool:
@@ -837,7 +840,9 @@ def _plain_words(command: str) -> list[str] | None:
 class _Walk:
     """One pass over one parsed command line."""
 
-    __slots__ = ("after", "analysis", "depth", "functions", "parents", "src", "via")
+    __slots__ = (
+        "after", "analysis", "depth", "functions", "names_cdpath", "parents", "src", "via",
+    )  # fmt: skip
 
     def __init__(self, analysis: Analysis, src: bytes, via: tuple[str, ...], depth: int) -> None:
         self.parents: dict[int, Any] = {}
@@ -847,6 +852,8 @@ class _Walk:
         self.depth = depth
         #: what must wait for the whole line (a makefile from a here-string that follows)
         self.after: list[Callable[[], None]] = []
+        #: the line names CDPATH (zsh: cdpath) anywhere: a relative cd may go elsewhere
+        self.names_cdpath = b"CDPATH" in src or b"cdpath" in src
         #: the names of the functions the line defines (their calls set ``$1``…)
         self.functions: set[str] = set()
 
@@ -981,6 +988,7 @@ class _Walk:
         part = Analysis()
         part.values, part.evaluates = analysis.values, analysis.evaluates
         part.known = analysis.known
+        part.guesses = analysis.guesses
         _analyse_into(part, reading, (*self.via, "zsh reading"), self.depth + 1)
         for cmd in part.commands:
             cmd.exact = False
@@ -1427,8 +1435,7 @@ class _Walk:
                 # directory-stack entry; its ``cdpath`` array is CDPATH
                 or sum(not w.value.startswith("-") for w in cmd.words[1:]) > 1
                 or any(re.fullmatch(r"[+-]\d+", w.value) for w in cmd.words[1:])
-                or b"CDPATH" in self.src
-                or b"cdpath" in self.src
+                or self.names_cdpath
             ):
                 analysis.cd_targets.append(None)
             else:
@@ -1605,8 +1612,10 @@ class _Walk:
         if not all(w.static for w in words):
             self.analysis.problem(f"{via[-1]} runs text not known until run time")
             used = words if joined else words[:1]
-            texts = [" ".join(t) for t in self.spelled(used)] if depth < MAX_DEPTH else []
-            self.code(texts, f"{via[-1]} (known values)", via, depth, exact=False)
+            if depth < MAX_DEPTH and self.analysis.guesses < MAX_GUESSED_COMMANDS:
+                self.analysis.guesses += 1
+                texts = [" ".join(t) for t in self.spelled(used)]
+                self.code(texts, f"{via[-1]} (known values)", via, depth, exact=False)
             return
         text = " ".join(w.value for w in words) if joined else words[0].value
         _analyse_into(self.analysis, text, via, depth + 1)
@@ -1676,6 +1685,8 @@ class _Walk:
         """Keep a literal value of ``name`` (bounded: a line that assigns more is judged on
         the first ones, and the rest stays asked)."""
         name = name.partition("[")[0]  # ``a[1]=.env``: a value of ``a``'s elements
+        if len(value) > MAX_VALUE_CHARS:
+            return  # not kept: a word built of it stays asked
         known = self.analysis.known
         values = known.get(name)
         if values is None:
@@ -1721,6 +1732,9 @@ class _Walk:
     def guessed_program(self, cmd: Command, via: tuple[str, ...], depth: int) -> None:
         """``x=cat; $x .env``: the command once for each literal value of its name, never
         exact, so its file operands meet the deny rules as that program's."""
+        if self.analysis.guesses >= MAX_GUESSED_COMMANDS:
+            return
+        self.analysis.guesses += 1
         found = candidates(cmd.words[0].raw, self.analysis.known) or []
         for value, _glob in found[:8]:
             name, *extra = value.split()
@@ -2565,6 +2579,8 @@ _CODE_VARIABLES = frozenset({
     "PROMPT_COMMAND", "functions", "dis_functions", "aliases", "galiases", "saliases",
     "dis_aliases", "dis_galiases", "dis_saliases",
 })  # fmt: skip
+#: At most this many commands and scripts of a line are read again from known values.
+MAX_GUESSED_COMMANDS = 64
 #: a variable's name as ``read`` takes it
 _NAME_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 #: an array element given with its index, ``[0]=VALUE``
