@@ -140,3 +140,39 @@ def test_bash_agrees(line: str, want: str) -> None:
 
 def test_an_append_extends_every_value_known_so_far() -> None:
     assert ".env" in analyse("x=.e; x+=n; x+=v; cat $x").known["x"]
+
+
+@pytest.mark.parametrize(
+    "unit",
+    ["$x $x; ", "cat $x$x; ", 'bash -c "$x $x"; ', "cd $x; ", "cat ${y##*a*b} "],
+)
+def test_a_line_of_many_guesses_does_bounded_work(
+    unit: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The guesses of one line are bounded (the work is counted, never timed): a hostile
+    line of thousands of variable words spells out at most a budget of them, so judging
+    it stays linear in its length."""
+    from overseer.control.fsview import context
+    from overseer.policy import scope as scope_module
+    from overseer.policy import shell as shell_module
+    from overseer.policy.scope import MAX_GUESSES, Scope, evaluate
+    from overseer.policy.shell import MAX_GUESSED_COMMANDS
+
+    calls = {"scope": 0, "shell": 0}
+
+    def counting(where: str) -> object:
+        def spelled(raw: str, known: object) -> object:
+            calls[where] += 1
+            return candidates(raw, known)  # type: ignore[arg-type]
+
+        return spelled
+
+    monkeypatch.setattr(scope_module, "candidates", counting("scope"))
+    monkeypatch.setattr(shell_module, "candidates", counting("shell"))
+    head = "".join(f"x=v{i}; " for i in range(16)) + "y=" + "ab" * 100 + "; "
+    line = head + unit * 3000
+    scope = Scope.parse(allow=["Bash(cat *)"], deny=["Read(./.env)", "Bash(rm:*)"])
+    decision = evaluate(scope, "Bash", {"command": line}, context("/tmp", "/tmp"))
+    assert decision.effective != "allow"
+    assert calls["scope"] <= 2 * MAX_GUESSES, calls
+    assert calls["shell"] <= 16 * MAX_GUESSED_COMMANDS, calls
