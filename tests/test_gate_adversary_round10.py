@@ -38,7 +38,7 @@ function's arguments, bash's operators, code run again (``bash -c``, ``eval``), 
 program's operands, appends wherever they run, element assignments, ``for`` globs, an
 ``IFS`` the line sets, zsh's ``:s``, ``${x[2,-1]}``, ``${(L)x}`` and ``${~x}``; the guessed
 ``cd`` bases are computed once a line. Left (strict xfails): ``git show :$x`` (a git
-pathspec of a known value) and ``CDPATH`` assigned in the line.
+pathspec of a known value); ``CDPATH`` assigned in the line was closed after.
 
 World, scope and harness are round 5's (:mod:`tests.test_gate_adversary_round5_scope`);
 the cd globs are judged under a scope that allows ``cd`` (round 5's ``CD_SCOPE`` with
@@ -203,7 +203,8 @@ SHELL = [
     _bash("x=.eXv; cat $x:s/X/n/", "deny"),
     _bash("x=X.env; cat ${x[2,-1]}", "deny"),
     _bash("x=.ENV; cat ${(L)x}", "deny"),
-    _bash("CDPATH={home}; cd .ssh && cat id_rsa", "deny", CDPATH_SET),
+    _bash("CDPATH={home}; cd .ssh && cat id_rsa", "deny"),  # (closed: the line's CDPATH)
+    _bash("CDPATH={home}; cd ./.ssh && cat id_rsa", "ask"),
 ]
 
 

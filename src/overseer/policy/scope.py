@@ -1115,6 +1115,8 @@ def _bases(analysis: Analysis, ctx: CallContext, guess: bool = False) -> list[st
     a directory retries that way (``cd lnk/../.ssh``). A relative name not starting with
     ``.`` or ``..`` is also looked up in every entry of the environment's ``CDPATH``."""
     bases: list[str | None] = [ctx.cwd]
+    # the CDPATH values the line itself assigns (``CDPATH=~; cd .ssh``), for a guess only
+    line_cdpath = analysis.known.get("CDPATH", [])
     for target in analysis.cd_targets:
         if target is None:
             return None
@@ -1139,7 +1141,7 @@ def _bases(analysis: Analysis, ctx: CallContext, guess: bool = False) -> list[st
                     return None
                 names.extend(more)
             for name in names:
-                moved = _cd_moves(name, ctx, base)
+                moved = _cd_moves(name, ctx, base, line_cdpath if guess else ())
                 if moved is None:
                     return None
                 bases.extend(m for m in moved if m not in bases)
@@ -1182,11 +1184,16 @@ def _may_match_dots(part: str) -> bool:
     return fnmatch.fnmatchcase(".", part) or fnmatch.fnmatchcase("..", part)
 
 
-def _cd_moves(value: str, ctx: CallContext, base: str | None) -> list[str | None] | None:
-    """Every directory ``cd value`` run in ``base`` may land in (None: not known)."""
+def _cd_moves(
+    value: str, ctx: CallContext, base: str | None, line_cdpath: Sequence[str] = ()
+) -> list[str | None] | None:
+    """Every directory ``cd value`` run in ``base`` may land in (None: not known), through
+    the environment's CDPATH and ``line_cdpath`` (values the line assigns it)."""
     starts = [base]
-    if ctx.cdpath is not None and not _cd_skips_cdpath(value):
-        entries = ctx.cdpath.split(":")
+    if (ctx.cdpath is not None or line_cdpath) and not _cd_skips_cdpath(value):
+        entries = [
+            e for path in (ctx.cdpath, *line_cdpath) if path is not None for e in path.split(":")
+        ]
         starts += [resolve_path(entry or ".", ctx, base) for entry in entries]
     moved: list[str | None] = []
     for start in starts:

@@ -1435,8 +1435,13 @@ class _Walk:
                 # directory-stack entry; its ``cdpath`` array is CDPATH
                 or sum(not w.value.startswith("-") for w in cmd.words[1:]) > 1
                 or any(re.fullmatch(r"[+-]\d+", w.value) for w in cmd.words[1:])
-                or self.names_cdpath
             ):
+                analysis.cd_targets.append(None)
+            elif self.names_cdpath and target is not None:
+                # unknown to all but the deny rules, which look it up in the line's
+                # literal CDPATH values too (``CDPATH=~; cd .ssh``)
+                analysis.cd_targets.append(Word(target.value, target.raw, static=False))
+            elif self.names_cdpath:
                 analysis.cd_targets.append(None)
             else:
                 analysis.cd_targets.append(target or Word("~", "~", tilde=True))
