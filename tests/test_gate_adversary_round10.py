@@ -37,8 +37,8 @@ unknown: asked); the known values take ``read <<<``, ``printf -v``, ``set --`` a
 function's arguments, bash's operators, code run again (``bash -c``, ``eval``), a known
 program's operands, appends wherever they run, element assignments, ``for`` globs, an
 ``IFS`` the line sets, zsh's ``:s``, ``${x[2,-1]}``, ``${(L)x}`` and ``${~x}``; the guessed
-``cd`` bases are computed once a line. Left (strict xfails): ``git show :$x`` (a git
-pathspec of a known value); ``CDPATH`` assigned in the line was closed after.
+``cd`` bases are computed once a line. Closed after: ``git show :$x`` (the command is
+spelled out from the known values) and ``CDPATH`` assigned in the line.
 
 World, scope and harness are round 5's (:mod:`tests.test_gate_adversary_round5_scope`);
 the cd globs are judged under a scope that allows ``cd`` (round 5's ``CD_SCOPE`` with
@@ -195,7 +195,7 @@ SHELL = [
     _bash("".join(f"x=v{i}; " for i in range(16)) + "x=.env; cat $x", "deny"),
     _bash("x=a; x=b; x=c; x=d; x=; cat $x$x$x.env", "deny"),
     _bash("git show :.env", "deny"),
-    _bash("x=.env; git show :$x", "deny", GIT),
+    _bash("x=.env; git show :$x", "deny"),  # (closed: the command spelled out)
     _bash("x=cat; $x .env", "deny"),
     _bash("x=cat; $x ~/.ssh/id_rsa", "deny"),
     _bash("x=.env; cat ${~x}", "deny"),
@@ -345,7 +345,7 @@ def test_round10_guessed_bases_are_computed_once_a_line(
     bases, judge = scope._bases, scope._judge_access
 
     def counted_bases(*args: Any, **kwargs: Any) -> Any:
-        calls["bases"] += 1
+        calls["bases"] += bool(kwargs.get("guess"))  # the guessed bases (unguessed: cheap)
         return bases(*args, **kwargs)
 
     def counted_judge(*args: Any, **kwargs: Any) -> Any:
@@ -357,4 +357,5 @@ def test_round10_guessed_bases_are_computed_once_a_line(
     line = "x=a; x=b; cd $x; cd $x; cd $x; cd $x; cat " + "$x$x$x$x$x$x " * 300
     assert _judge(proj, home, line) != "allow"
     assert calls["bases"] <= 8, calls
-    assert calls["judged"] <= 2 * 300 + scope.MAX_GUESSES + 8, calls
+    # (and eight guessed spellings of the command, in its first 64 words)
+    assert calls["judged"] <= 2 * 300 + scope.MAX_GUESSES + 8 * 64 + 8, calls

@@ -1362,9 +1362,16 @@ class _Walk:
         head = cmd.words[0]
         if not head.static or head.glob:
             analysis.problem(f"the program name {head.raw[:40]!r} is not known until run time")
-            if not head.static and depth < MAX_DEPTH:
-                self.guessed_program(cmd, via, depth)
+            if not head.static and depth < MAX_DEPTH and "known values" not in via:
+                self.guessed_command(cmd, via, depth)
             return
+        if (
+            depth < MAX_DEPTH
+            and "known values" not in via
+            and any(not w.static for w in cmd.words)
+            and (self.analysis.known or "IFS" in head.raw or any("IFS" in w.raw for w in cmd.words))
+        ):
+            self.guessed_command(cmd, via, depth)
         name = cmd.basename
         if head.raw.startswith("=") and len(head.raw) > 1 and depth < MAX_DEPTH:
             # zsh: ``=rm -rf ~`` runs the ``rm`` found on PATH
@@ -1734,19 +1741,42 @@ class _Walk:
             out.append(list(combo))
         return out
 
-    def guessed_program(self, cmd: Command, via: tuple[str, ...], depth: int) -> None:
-        """``x=cat; $x .env``: the command once for each literal value of its name, never
-        exact, so its file operands meet the deny rules as that program's."""
+    def guessed_command(self, cmd: Command, via: tuple[str, ...], depth: int) -> None:
+        """``x=cat; $x .env``, ``x=.env; git show :$x``: the command once for each way the
+        line's literal values spell its words (at most 8), never exact, so its program and
+        operands meet the deny rules as written out (a word with no known value is kept)."""
         if self.analysis.guesses >= MAX_GUESSED_COMMANDS:
             return
         self.analysis.guesses += 1
-        found = candidates(cmd.words[0].raw, self.analysis.known) or []
-        for value, _glob in found[:8]:
-            name, *extra = value.split()
-            if not name or name == cmd.words[0].value:
+        options: list[list[list[Word]]] = []
+        spelled_out = 0
+        # (a long command is guessed in its first words: the program and its options)
+        for at, word in enumerate(cmd.words[:_GUESSED_WORDS]):
+            if not word.static:
+                spelled_out += 1
+            found = (
+                None
+                if word.static or spelled_out > 8
+                else candidates(word.raw, self.analysis.known)
+            )
+            if not found:
+                options.append([[word]])
                 continue
-            head = [Word(w, w) for w in (name, *extra)]
-            guessed = Command([*head, *cmd.words[1:]], cmd.assignments, via, exact=False)
+            spelled = []
+            for value, glob in found[:8]:
+                if word.raw[:1] == "~" and not word.tilde and value[:1] == "~":
+                    value = "./" + value  # a literal ``~`` bash leaves: a directory
+                parts = value.split() if at == 0 else [value]
+                if parts:
+                    tilde = parts[0][:2] in ("~", "~/")
+                    first = Word(parts[0], parts[0], glob=glob, tilde=tilde)
+                    spelled.append([first, *(Word(p, p, glob=glob) for p in parts[1:])])
+            options.append(spelled or [[word]])
+        if all(len(o) == 1 and o[0][0] is w for o, w in zip(options, cmd.words, strict=False)):
+            return  # no word spelled out
+        for combo in itertools.islice(itertools.product(*options), 8):
+            words = [w for group in combo for w in group]
+            guessed = Command(words, cmd.assignments, via, exact=False)
             self.add(guessed, (*via, "known values"), depth + 1)
 
     def read_values(self, cmd: Command, fed: Word) -> None:
@@ -2584,8 +2614,10 @@ _CODE_VARIABLES = frozenset({
     "PROMPT_COMMAND", "functions", "dis_functions", "aliases", "galiases", "saliases",
     "dis_aliases", "dis_galiases", "dis_saliases",
 })  # fmt: skip
-#: At most this many commands and scripts of a line are read again from known values.
+#: At most this many commands and scripts of a line are read again from known values, each
+#: in its first :data:`_GUESSED_WORDS` words, eight of them spelled out at most.
 MAX_GUESSED_COMMANDS = 64
+_GUESSED_WORDS = 64
 #: a variable's name as ``read`` takes it
 _NAME_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 #: an array element given with its index, ``[0]=VALUE``
