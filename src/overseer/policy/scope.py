@@ -895,7 +895,7 @@ def _guessed_deny(
     """The deny rule that a file access not known before it runs meets for some literal
     value its variables take in the line (:mod:`overseer.policy.known_values`), or None.
     The ``cd`` targets are guessed once for the line, not once a candidate."""
-    guessing_cd = any(t is not None and not t.static for t in analysis.cd_targets)
+    guessing_cd = any(t is not None and (not t.static or t.glob) for t in analysis.cd_targets)
     if not guessing_cd and not any(a.word is not None and not a.word.static for a in unknown):
         return None
     bases = _bases(analysis, ctx, guess=True)
@@ -1117,8 +1117,13 @@ def _bases(analysis: Analysis, ctx: CallContext, guess: bool = False) -> list[st
     bases: list[str | None] = [ctx.cwd]
     # the CDPATH values the line itself assigns (``CDPATH=~; cd .ssh``), for a guess only
     line_cdpath = analysis.known.get("CDPATH", [])
+    writes: list[bool] = []  # whether the line writes (looked at once, when a glob asks)
     for target in analysis.cd_targets:
         if target is None:
+            return None
+        if target.glob and not guess:
+            # ``cd ~/.ss*``: where bash's expansion goes is a guess (locale ranges, case,
+            # ``..`` through links, zsh's nullglob): for the deny rules only
             return None
         spelled = [(target.value, target.glob)]
         if not target.static:  # ``x=~/.ssh; cd $x``: its values, for a deny rule only
@@ -1136,7 +1141,11 @@ def _bases(analysis: Analysis, ctx: CallContext, guess: bool = False) -> list[st
                 tilde = target.tilde if target.static else value[:2] in ("~", "~/")
                 if tilde:
                     value = (ctx.home or "/nonexistent-home") + value[1:]
-                more = _cd_names(value, glob, analysis, ctx, base)
+                if glob and not writes:
+                    writes.append(
+                        any(a.mode == "write" or a.word is None for a in analysis.accesses)
+                    )
+                more = _cd_names(value, glob, bool(writes and writes[0]), ctx, base)
                 if more is None:
                     return None
                 names.extend(more)
@@ -1151,7 +1160,7 @@ def _bases(analysis: Analysis, ctx: CallContext, guess: bool = False) -> list[st
 
 
 def _cd_names(
-    value: str, glob: bool, analysis: Analysis, ctx: CallContext, base: str | None
+    value: str, glob: bool, line_writes: bool, ctx: CallContext, base: str | None
 ) -> list[str] | None:
     """The operands ``cd`` may get for ``value`` run in ``base``: bash expands a glob in it
     before ``cd`` runs (``cd ~/.ss*`` goes to ~/.ssh), against ``base`` only (CDPATH is
@@ -1164,7 +1173,7 @@ def _cd_names(
     relative = not value.startswith("/")
     if relative and ctx.cdpath is not None:
         return None  # bash looks the relative match up in CDPATH first
-    if any(a.mode == "write" or a.word is None for a in analysis.accesses):
+    if line_writes:
         return None  # the line may make the match it expands to (``touch ./-P; cd [-]P``)
     if relative and value[:1] in ("*", "?", "["):
         return None  # it may match a name starting with ``-``: an option to cd
@@ -1173,7 +1182,8 @@ def _cd_names(
     matches = ctx.expand(resolve_path(value, ctx, base))
     if matches is None or len(matches) > 1:
         return None  # bash: too many arguments; zsh: ``cd OLD NEW``
-    return [*matches, value]
+    # no match: the pattern itself, or (zsh's or bash's nullglob) a bare ``cd``: home
+    return [*matches, value] if matches else [value, "~"]
 
 
 def _may_match_dots(part: str) -> bool:
