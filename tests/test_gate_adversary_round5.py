@@ -379,23 +379,11 @@ LIMITS = [
 ]
 
 
-#: Open: closable, not closed this round.
+#: Were open (closable, not closed in round 5); closed since, kept as ordinary cases.
 HOLES = [
-    pytest.param(
-        B,
-        {"command": "tidy-built"},
-        "ask",
-        marks=pytest.mark.xfail(
-            strict=True,
-            reason=(
-                "HOLE: a script found on PATH (one the agent wrote into ~/bin earlier) is read "
-                "for the names it holds only, not judged as a program (one that builds the "
-                'name, a=over; "${a}seer", gets through): judging every PATH script would '
-                "judge version-manager shims (pyenv, asdf) the guard cannot model"
-            ),
-        ),
-        id="script-on-path-built-name",
-    ),
+    # a script found on PATH that builds overseer's name (a=over; "${a}seer"): its
+    # commands are spelled from its own literal values (known values) and asked
+    pytest.param(B, {"command": "tidy-built"}, "ask", id="script-on-path-built-name"),
 ]
 
 

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING
 
 from overseer.policy.literals import joined, literals
 from overseer.policy.rules import CallContext
-from overseer.policy.shell import READERS, Command, Word
+from overseer.policy.shell import READERS, Command, Word, analyse
 from overseer.policy.shell import SHELLS as _ALL_SHELLS
 
 if TYPE_CHECKING:
@@ -672,8 +672,30 @@ def _path_script_reason(
             return f"{where}, which {text.why}{UNSEEN}"
         if text is not None and text.startswith("#!") and _text_names_overseer(text):
             return f"{where}, a script that names overseer{UNSEEN}"
+        if text is not None and _shell_script_runs_overseer(text):
+            return f"{where}, a shell script whose commands spell overseer's name{UNSEEN}"
         return None
     return None
+
+
+def _shell_script_runs_overseer(text: str) -> bool:
+    """A shell script (``#!/bin/sh``…) read by the analyser: does a command it runs name
+    overseer once its words are spelled from the script's own literal values (``a=over;
+    "${a}seer" decide …``)? A shim's commands (``exec pyenv …``) never do."""
+    first = text.split("\n", 1)[0]
+    if not first.startswith("#!"):
+        return False
+    words = first[2:].split()
+    program = posixpath.basename(words[0]) if words else ""
+    if program == "env" and len(words) > 1:
+        program = posixpath.basename(words[1])
+    if program not in _ALL_SHELLS:
+        return False
+    for cmd in analyse(text).commands:
+        spelled = " ".join(w.value for w in cmd.words if w.static)
+        if cmd.words and cmd.words[0].static and _text_names_overseer(spelled):
+            return True
+    return False
 
 
 #: Programs that signal processes they find by name (``pgrep`` finds the pids ``kill`` is
