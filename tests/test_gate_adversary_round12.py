@@ -17,7 +17,10 @@ runs ``overseer decide`` when bash runs it; a tool-wide ``Bash`` allow; all allo
 - a NUL byte in the script (``a=over<NUL>``): dash drops it, the analyser does not spell the
   name.
 
-Crash: ``${x:-${x:-…}}`` nested about 200 deep (1,200 characters) raises RecursionError in
+- a shell under another name on PATH (``~/bin/tidy`` a symlink to ``/bin/dash`` or a copy of
+  it): ``tidy -c 'overseer decide ap-1 approve'`` (allowed before the known values too).
+
+Crash: ``${x:-${x:-…}}`` (or ``${x:+…}``) nested about 200 deep (1,200 characters) raises RecursionError in
 ``known_values`` (``candidates`` → ``_pieces`` → ``_expansion`` → ``_braced`` …): explain
 prints a traceback, the hook fails closed after its timeout. The code before the known
 values asked. The same text in a PATH script crashes the guard.
@@ -180,6 +183,30 @@ def test_round12_path_script_deep_nesting_does_not_crash(world: tuple[Path, Path
     assert _judge(proj, home, "t-brace") == "ask"
 
 
+@pytest.mark.parametrize("copy", [False, True], ids=["symlink", "copy"])
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "HOLE: a shell under another name on PATH (~/bin/tidy -> /bin/dash, or a copy of "
+        "it): tidy -c 'overseer decide ap-1 approve' is allowed (the symlink's real path is "
+        "a system directory, so it is not read; a copy is an ELF; neither is seen to be a "
+        "shell, so its -c text is not judged); allowed before the known values too"
+    ),
+)
+def test_round12_shell_renamed_on_path(world: tuple[Path, Path], copy: bool) -> None:
+    import os
+    import shutil
+
+    shell = os.path.realpath("/bin/sh")  # dash, or bash
+    proj, home = world
+    tidy = home / "bin" / "tidy"
+    if copy:
+        shutil.copy(shell, tidy)
+    else:
+        tidy.symlink_to(shell)
+    assert _judge(proj, home, "tidy -c 'overseer decide ap-1 approve'") == "ask"
+
+
 # ----------------------------------------------------------------------------- (B) crashes
 
 
@@ -192,6 +219,7 @@ def _nested(depth: int, prefix: str = "") -> str:
     [
         pytest.param(_nested(300), id="nested-300"),
         pytest.param(_nested(300, "x=a; "), id="nested-300-assigned"),
+        pytest.param("x=a; cat " + "${x:+" * 300 + "a" + "}" * 300, id="alternate-300"),
     ],
 )
 @pytest.mark.xfail(
