@@ -104,6 +104,44 @@ HOLE_SCRIPTS = [
         "a NUL byte after the value (a=over<NUL>): dash drops it and runs overseer, the "
         "analyser does not spell the name",
     ),
+    (
+        "u-arr",
+        '#!/bin/bash\na=over\ncmd=("${a}seer" decide ap-1 approve)\n"${cmd[@]}"\n',
+        'the command is an array the script fills ("${cmd[@]}"): its first word is not '
+        "static, so it is not spelled",
+    ),
+    (
+        "u-readhd",
+        '#!/bin/sh\nread a <<E\nover\nE\n"${a}seer" decide ap-1 approve\n',
+        "a value read from a here-document (read a <<E): not a known value, the command not "
+        "spelled",
+    ),
+    (
+        "u-while",
+        '#!/bin/bash\nwhile read a; do "${a}seer" decide ap-1 approve; done <<< over\n',
+        "a value read in a while loop fed by <<<: the command is not spelled",
+    ),
+    (
+        "u-assign",
+        '#!/bin/sh\n: ${a:=over}\n"${a}seer" decide ap-1 approve\n',
+        "a value assigned by ${a:=over}: not a known value, the command not spelled",
+    ),
+    (
+        "u-printfx",
+        "#!/bin/bash\nprintf -v a '\\x6fver'\n\"${a}seer\" decide ap-1 approve\n",
+        "printf -v a with an escape in the format ('\\x6fver'): not spelled",
+    ),
+    (
+        "u-ifs",
+        '#!/bin/sh\nIFS=x\na=overxseer\nset -- $a\n"$1$2" decide ap-1 approve\n',
+        "IFS splitting into set --: not spelled",
+    ),
+    (
+        "u-cmdsub",
+        '#!/bin/sh\na=$(echo over)\n"${a}seer" decide ap-1 approve\n',
+        "a value from a command substitution: the first word is built at run time and the "
+        "script is not asked",
+    ),
 ]
 
 
