@@ -20,10 +20,12 @@ runs ``overseer decide`` when bash runs it; a tool-wide ``Bash`` allow; all allo
 - a shell under another name on PATH (``~/bin/tidy`` a symlink to ``/bin/dash`` or a copy of
   it): ``tidy -c 'overseer decide ap-1 approve'`` (allowed before the known values too).
 
-Crash: ``${x:-${x:-…}}`` (or ``${x:+…}``) nested about 200 deep (1,200 characters) raises RecursionError in
-``known_values`` (``candidates`` → ``_pieces`` → ``_expansion`` → ``_braced`` …): explain
-prints a traceback, the hook fails closed after its timeout. The code before the known
-values asked. The same text in a PATH script crashes the guard.
+Crash: ``${x:-${x:-…}}`` (or ``${x:+…}``) nested about 200 deep (1,200 characters)
+raises RecursionError in ``known_values`` (``candidates`` → ``_pieces`` → ``_expansion``
+→ ``_braced`` …): explain prints a traceback, the hook fails closed after its timeout. The code before the known
+values asked. The same text in a PATH script crashes the guard. ``x=$'\\ud800'; cat $x``:
+the lone surrogate reaches re2 through pathspec (UnicodeEncodeError; asked before, the
+literal ``cat $'\\ud800'`` crashed before too).
 
 Holes are ``xfail(strict=True)`` cases named ``HOLE: …``; attempts that held are ordinary.
 The scripts were run in bash 5.2.15 (dash as /bin/sh) with a fake ``overseer`` on PATH:
@@ -269,6 +271,28 @@ def _nested(depth: int, prefix: str = "") -> str:
     ),
 )
 def test_round12_deep_default_nesting_does_not_crash(tmp_path: Path, command: str) -> None:
+    proj, home, _ = _world(tmp_path)
+    assert _judge(proj, home, command, LIST_SCOPE) == "ask"
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        pytest.param("x=$'\\ud800'; cat $x", id="known-value-surrogate"),
+        pytest.param("x=$'\\udfff'.env; cat $x", id="known-value-surrogate-env"),
+        pytest.param("cat $'\\ud800'", id="literal-surrogate"),
+    ],
+)
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "HOLE: $'\\ud800' decodes to a lone surrogate that reaches the path matcher: "
+        "UnicodeEncodeError in re2's _encode (pathspec match_file); through a known value "
+        "it is new (the code before the known values asked), the literal one crashed before "
+        "too"
+    ),
+)
+def test_round12_surrogate_does_not_crash(tmp_path: Path, command: str) -> None:
     proj, home, _ = _world(tmp_path)
     assert _judge(proj, home, command, LIST_SCOPE) == "ask"
 
