@@ -60,6 +60,19 @@ HELD_SCRIPTS = {
     "t-eval": '#!/bin/sh\na=over\neval "\\"${a}seer\\" decide ap-1 approve"\n',
     "t-bashc": '#!/bin/sh\na=over\nbash -c "${a}seer decide ap-1 approve"\n',
     "t-exec": '#!/bin/sh\na=over\nexec "${a}seer" decide ap-1 approve\n',
+    # the spelling command nested 1,000 deep in if/then and in { } groups
+    "t-deep-if": "#!/bin/sh\n"
+    + "if true; then " * 1000
+    + BUILT.replace("\n", "; ")
+    + "fi"
+    + "; fi" * 999
+    + "\n",
+    "t-deep-group": "#!/bin/sh\n"
+    + "{ " * 1000
+    + BUILT.replace("\n", "; ")
+    + "}"
+    + "; }" * 999
+    + "\n",
     "t-heredoc": '#!/bin/sh\ncat <<E\n$(a=over; "${a}seer" decide)\nE\n',
 }
 
