@@ -157,6 +157,31 @@ HOLE_SCRIPTS = [
         "a value from a command substitution: the first word is built at run time and the "
         "script is not asked",
     ),
+    (
+        "w-sub",
+        '#!/bin/sh\na=over\n"${a}seer$(true)" decide ap-1 approve\n',
+        "the program word is the spelled name plus a part bash expands to nothing ($(true)): the word is not static, so the command is not spelled",
+    ),
+    (
+        "w-bq",
+        '#!/bin/sh\na=over\n"${a}seer`true`" decide ap-1 approve\n',
+        "the program word is the spelled name plus a part bash expands to nothing (`true`): the word is not static, so the command is not spelled",
+    ),
+    (
+        "w-unset",
+        '#!/bin/sh\na=over\n"${a}seer${u}" decide ap-1 approve\n',
+        "the program word is the spelled name plus a part bash expands to nothing (${u}, never assigned): the word is not static, so the command is not spelled",
+    ),
+    (
+        "w-cmd",
+        '#!/bin/sh\na=over\ncommand "${a}seer$(true)" decide ap-1 approve\n',
+        "the program word is the spelled name plus a part bash expands to nothing ($(true), after command): the word is not static, so the command is not spelled",
+    ),
+    (
+        "w-prefix",
+        '#!/bin/sh\na=over\nX=1 "${a}seer$(true)" decide ap-1 approve\n',
+        "the program word is the spelled name plus a part bash expands to nothing ($(true), after X=1): the word is not static, so the command is not spelled",
+    ),
 ]
 
 
