@@ -14,6 +14,10 @@ runs ``overseer decide`` when bash runs it; a tool-wide ``Bash`` allow; all allo
   split by other letters;
 - a script that runs another PATH script, or sources a file, that builds the name: only the
   first script is read;
+- a program word the known values cannot spell in full: an array (``"${cmd[@]}"``), a
+  value read from a here-document or a ``while read`` loop, ``: ${a:=over}``, ``printf -v``
+  with an escape in its format, IFS splitting, a command substitution, or the spelled name
+  followed by a part that expands to nothing (``"${a}seer$(true)"``, an unset ``${u}``);
 - a NUL byte in the script (``a=over<NUL>``): dash drops it, the analyser does not spell the
   name.
 
