@@ -32,6 +32,9 @@ the lone surrogate reaches re2 through pathspec (UnicodeEncodeError; asked befor
 literal ``cat $'\\ud800'`` crashed before too).
 
 Holes are ``xfail(strict=True)`` cases named ``HOLE: …``; attempts that held are ordinary.
+Closed in the same sitting: the crashes (more than 32 nested ``${`` are not spelled out; a
+lone surrogate is no static word or value), and a PATH script with no ``#!``, a byte-order
+mark before it, or ``#!/usr/bin/env -S bash`` is read as the shell script bash runs.
 The scripts were run in bash 5.2.15 (dash as /bin/sh) with a fake ``overseer`` on PATH:
 each printed its ``decide`` arguments.
 """
@@ -84,6 +87,9 @@ NO_SHEBANG = (
     "a PATH script with no #! line is run by bash as a shell script (ENOEXEC), but the guard "
     "reads its names and commands only when the text starts with #!: allowed"
 )
+#: closed in the same sitting (bash's reading of a file with no ``#!`` or a byte-order mark,
+#: and ``env -S``): ordinary cases since
+CLOSED_SCRIPTS = frozenset({"t-noshebang", "t-nosheb-lit", "t-bom", "t-envS"})
 #: (script name, text, why it gets through)
 HOLE_SCRIPTS = [
     ("t-noshebang", BUILT, NO_SHEBANG),
@@ -242,7 +248,13 @@ def test_round12_plain_path_script_is_allowed(world: tuple[Path, Path], tmp_path
 @pytest.mark.parametrize(
     "name",
     [
-        pytest.param(name, marks=pytest.mark.xfail(strict=True, reason=f"HOLE: {why}"), id=name)
+        pytest.param(
+            name,
+            marks=()
+            if name in CLOSED_SCRIPTS
+            else pytest.mark.xfail(strict=True, reason=f"HOLE: {why}"),
+            id=name,
+        )
         for name, _, why in HOLE_SCRIPTS
     ],
 )
@@ -251,18 +263,18 @@ def test_round12_path_script_missed(world: tuple[Path, Path], name: str) -> None
     assert _judge(proj, home, name) == "ask"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "HOLE: a PATH script holding ${x:-${x:-…}} nested 300 deep crashes the guard's "
-        "analysis of it (RecursionError in known_values)"
-    ),
-)
 def test_round12_path_script_deep_nesting_does_not_crash(world: tuple[Path, Path]) -> None:
+    """Was a hole (RecursionError in known_values): a word of more than 32 nested ``${`` is
+    not spelled out. The script runs a program ``a`` (allowed: nothing of overseer's); the
+    same nesting around overseer's name is asked."""
     proj, home = world
     (home / "bin" / "t-brace").write_text("#!/bin/sh\n" + "${x:-" * 300 + "a" + "}" * 300)
     (home / "bin" / "t-brace").chmod(0o755)
-    assert _judge(proj, home, "t-brace") == "ask"
+    assert _judge(proj, home, "t-brace") == "allow"
+    named = "#!/bin/sh\n" + "${x:-" * 300 + "overseer" + "}" * 300 + " decide ap-1 approve\n"
+    (home / "bin" / "t-brace2").write_text(named)
+    (home / "bin" / "t-brace2").chmod(0o755)
+    assert _judge(proj, home, "t-brace2") == "ask"
 
 
 @pytest.mark.parametrize("copy", [False, True], ids=["symlink", "copy"])
@@ -304,14 +316,6 @@ def _nested(depth: int, prefix: str = "") -> str:
         pytest.param("x=a; cat " + "${x:+" * 300 + "a" + "}" * 300, id="alternate-300"),
     ],
 )
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "HOLE: ${x:-${x:-…}} nested 200 deep or more (1,200 characters) raises "
-        "RecursionError in known_values.candidates/_pieces/_expansion/_braced: explain "
-        "prints a traceback, the hook fails closed after its timeout (asked before)"
-    ),
-)
 def test_round12_deep_default_nesting_does_not_crash(tmp_path: Path, command: str) -> None:
     proj, home, _ = _world(tmp_path)
     assert _judge(proj, home, command, LIST_SCOPE) == "ask"
@@ -324,15 +328,6 @@ def test_round12_deep_default_nesting_does_not_crash(tmp_path: Path, command: st
         pytest.param("x=$'\\udfff'.env; cat $x", id="known-value-surrogate-env"),
         pytest.param("cat $'\\ud800'", id="literal-surrogate"),
     ],
-)
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "HOLE: $'\\ud800' decodes to a lone surrogate that reaches the path matcher: "
-        "UnicodeEncodeError in re2's _encode (pathspec match_file); through a known value "
-        "it is new (the code before the known values asked), the literal one crashed before "
-        "too"
-    ),
 )
 def test_round12_surrogate_does_not_crash(tmp_path: Path, command: str) -> None:
     proj, home, _ = _world(tmp_path)

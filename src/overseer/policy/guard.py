@@ -670,7 +670,9 @@ def _path_script_reason(
         where = f"runs {program[:40]} from {directory[:60]}"
         if isinstance(text, _Opaque) and text is not _MISSING:
             return f"{where}, which {text.why}{UNSEEN}"
-        if text is not None and text.startswith("#!") and _text_names_overseer(text):
+        if text is not None and _text_names_overseer(text):
+            # a ``#!`` script, or one without (bash runs a file the kernel will not as a
+            # shell script: no ``#!``, or a byte-order mark before it)
             return f"{where}, a script that names overseer{UNSEEN}"
         if text is not None and _shell_script_runs_overseer(text):
             return f"{where}, a shell script whose commands spell overseer's name{UNSEEN}"
@@ -682,15 +684,18 @@ def _shell_script_runs_overseer(text: str) -> bool:
     """A shell script (``#!/bin/sh``…) read by the analyser: does a command it runs name
     overseer once its words are spelled from the script's own literal values (``a=over;
     "${a}seer" decide …``)? A shim's commands (``exec pyenv …``) never do."""
+    if text.startswith("\x7fELF") or "\x00" in text[:512]:
+        return False  # a compiled program, not a script
     first = text.split("\n", 1)[0]
-    if not first.startswith("#!"):
-        return False
-    words = first[2:].split()
-    program = posixpath.basename(words[0]) if words else ""
-    if program == "env" and len(words) > 1:
-        program = posixpath.basename(words[1])
-    if program not in _ALL_SHELLS:
-        return False
+    if first.startswith("#!"):
+        words = first[2:].split()
+        program = posixpath.basename(words[0]) if words else ""
+        if program == "env":  # ``#!/usr/bin/env -S bash -e``: env's options skipped
+            rest = [w for w in words[1:] if not w.startswith("-") and "=" not in w]
+            program = posixpath.basename(rest[0]) if rest else ""
+        if program not in _ALL_SHELLS:
+            return False
+    # (no ``#!``, or a byte-order mark before it: bash runs the file as a shell script)
     for cmd in analyse(text).commands:
         spelled = " ".join(w.value for w in cmd.words if w.static)
         if cmd.words and cmd.words[0].static and _text_names_overseer(spelled):

@@ -21,6 +21,8 @@ from collections.abc import Mapping, Sequence
 
 #: At most this many values for one word (the product of its expansions' values).
 MAX_CANDIDATES = 256
+#: A word with more ``${`` than this is not spelled out (each nested operator recurses).
+_MAX_BRACED = 32
 #: At most this many literal values kept for one variable name.
 MAX_VALUES_PER_NAME = 16
 #: A value longer than this is not kept, and a spelling longer than this is not made: paths
@@ -54,6 +56,8 @@ def candidates(raw: str, known: Mapping[str, Sequence[str]]) -> list[tuple[str, 
     """Every value the word written ``raw`` may take, with whether it may be globbed, or
     None when that cannot be spelled out. Unquoted expansions are also split into fields
     (bash splits them; the access is then several words, each a candidate)."""
+    if raw.count("${") > _MAX_BRACED:
+        return None  # nested operators (``${x:-${x:-…}}``): each level is a recursion
     pieces = _pieces(raw, known)
     if pieces is None:
         return None
@@ -81,7 +85,19 @@ def candidates(raw: str, known: Mapping[str, Sequence[str]]) -> list[tuple[str, 
                 found[field] = found.get(field, False) or glob
     if len(found) > MAX_CANDIDATES:
         return None
+    if any(not encodable(text) for text in found):
+        return None  # a lone surrogate (``$'\ud800'``): no path names it; not spelled out
     return list(found.items())
+
+
+def encodable(text: str) -> bool:
+    """Whether ``text`` is UTF-8 (a lone surrogate is not: no file or program is named so,
+    and the path matchers refuse it)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _pieces(raw: str, known: Mapping[str, Sequence[str]]) -> list[_Options] | None:

@@ -31,7 +31,12 @@ import re
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
-from overseer.policy.known_values import MAX_VALUE_CHARS, MAX_VALUES_PER_NAME, candidates
+from overseer.policy.known_values import (
+    MAX_VALUE_CHARS,
+    MAX_VALUES_PER_NAME,
+    candidates,
+    encodable,
+)
 
 #: Commands longer than this are not parsed at all: the gate asks, ingest records a problem.
 MAX_COMMAND_CHARS = 100_000
@@ -2093,6 +2098,8 @@ class _Walk:
                 self.analysis.problem("a $'...' string the grammar cuts where bash does not")
                 return Word(raw, raw, static=False)
             value = ansi_c(raw[2:-1])
+            if value is not None and not encodable(value):
+                value = None  # a lone surrogate (``$'\ud800'``): no file is named so
             return Word(raw, raw, static=False) if value is None else Word(value, raw)
         if kind == "concatenation":
             named = node.named_children
