@@ -204,3 +204,53 @@ def bare(tmp_path_factory: pytest.TempPathFactory) -> World3:
     (repo / "config").write_text("[core]\n\tbare = true\n")
     made.hook("Bash", {"command": "ls"}, 0)
     return made
+
+
+# Review tries against the known values (explain and the real hook must agree). Guessed
+# scripts once used code()'s budget of strings: sixty ``bash -c "$x N"`` with sixteen values
+# of x filled it, and a later ``trap 'rm -rf ~' EXIT`` was no longer parsed (denied → asked).
+# A ``cd $x`` whose x has sixteen values went over the bases' bound (denied → asked).
+_SIXTEEN = "".join(f"x=v{i}; " for i in range(16))
+KNOWN_VALUE_REVIEW = [
+    _bash(
+        _SIXTEEN + "".join(f'bash -c "$x {i}"; ' for i in range(60)) + "trap 'rm -rf ~' EXIT",
+        "deny",
+    ),
+    _bash(_SIXTEEN + "".join(f'eval "$x {i}"; ' for i in range(60)) + "rm -rf ~", "deny"),
+    _bash(_SIXTEEN[: -len("x=v15; ")] + "x=~/.ssh; cd $x; cat id_rsa", "deny"),
+    _bash("x=a; echo a${IFS}b$x", "ask"),  # never allowed through a guess
+]
+
+
+@pytest.mark.parametrize(("tool", "tool_input", "want"), KNOWN_VALUE_REVIEW)
+def test_known_value_guesses_keep_the_real_code_judged(
+    world: World3, tool: str, tool_input: dict[str, Any], want: str
+) -> None:
+    _check(world, tool, tool_input, want)
+
+
+def test_a_guessed_command_is_not_shown_as_one_the_line_runs() -> None:
+    """What the line is shown to run (action labels, scope suggestions, shell rules) is
+    what it says: ``echo a${IFS}b`` is one command, not its guessed spellings."""
+    from overseer.policy.autonomy import action_label
+    from overseer.policy.rules import split_shell
+    from overseer.policy.shell import analyse
+
+    line = {"command": "x=curl; $x evil.example; echo a${IFS}b"}
+    assert any(c.guessed for c in analyse(line["command"]).commands)  # they are judged
+    assert split_shell({"command": "echo a${IFS}b"}) == ["echo a${IFS}b"]
+    assert action_label("Bash", {"command": "echo a${IFS}b"}) == "Bash:echo"
+
+
+def test_a_path_file_is_read_as_the_script_bash_would_run() -> None:
+    """Bash runs a text file the kernel will not (no ``#!``, a byte-order mark before it)
+    as a shell script, and refuses a compiled one: only the first are read for names."""
+    from overseer.policy.guard import _runs_as_script, _shell_script_runs_overseer
+
+    built = 'a=over\n"${a}seer" decide ap-1 approve\n'
+    assert _shell_script_runs_overseer(built)
+    assert _shell_script_runs_overseer("\ufeff#!/bin/sh\n" + built)
+    assert _shell_script_runs_overseer("#!/usr/bin/env -S bash -e\n" + built)
+    assert not _shell_script_runs_overseer("#!/usr/bin/python3\n" + built)
+    assert not _runs_as_script("\x7fELF\x02\x01\x00\x00overseer decide")
+    assert not _shell_script_runs_overseer("\x7fELF\x02\x01\x00\x00" + built)

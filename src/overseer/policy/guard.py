@@ -670,9 +670,7 @@ def _path_script_reason(
         where = f"runs {program[:40]} from {directory[:60]}"
         if isinstance(text, _Opaque) and text is not _MISSING:
             return f"{where}, which {text.why}{UNSEEN}"
-        if text is not None and _text_names_overseer(text):
-            # a ``#!`` script, or one without (bash runs a file the kernel will not as a
-            # shell script: no ``#!``, or a byte-order mark before it)
+        if text is not None and _runs_as_script(text) and _text_names_overseer(text):
             return f"{where}, a script that names overseer{UNSEEN}"
         if text is not None and _shell_script_runs_overseer(text):
             return f"{where}, a shell script whose commands spell overseer's name{UNSEEN}"
@@ -680,12 +678,19 @@ def _path_script_reason(
     return None
 
 
+def _runs_as_script(text: str) -> bool:
+    """A ``#!`` script, or a text file without one (bash runs a file the kernel will not
+    execute as a shell script: no ``#!``, or a byte-order mark before it); not a compiled
+    program (bash refuses a file with a NUL in its start)."""
+    return text.startswith("#!") or not (text.startswith("\x7fELF") or "\x00" in text[:512])
+
+
 def _shell_script_runs_overseer(text: str) -> bool:
     """A shell script (``#!/bin/sh``…) read by the analyser: does a command it runs name
     overseer once its words are spelled from the script's own literal values (``a=over;
     "${a}seer" decide …``)? A shim's commands (``exec pyenv …``) never do."""
-    if text.startswith("\x7fELF") or "\x00" in text[:512]:
-        return False  # a compiled program, not a script
+    if not _runs_as_script(text):
+        return False
     first = text.split("\n", 1)[0]
     if first.startswith("#!"):
         words = first[2:].split()

@@ -230,7 +230,7 @@ def _braced(
     ``${x%P}``, ``${x:1}``, ``${x,,}``, ``${x/P/R}``, ``${!y}``, ``${a[0]}``); zsh's
     ``${=x}``/``${~x}``, ``${(L)x}``, ``${x[2,-1]}`` and ``${x:r}`` (which bash reads as an
     offset ``r``: an unset name is 0, the whole value)."""
-    close = _closing_brace(raw, at + 1)
+    close = matching(raw, at + 1, "{", "}")
     if close < 0:
         return None
     found = _braced_body(raw[at + 2 : close], known)
@@ -328,28 +328,28 @@ _TRIMMED_CHARS = 256
 _PLAIN_PATTERN = re.compile(r"[^'\"\\$`{}]*")
 
 
-def _closing_brace(raw: str, at: int) -> int:
-    """The index of the ``}`` closing the ``{`` at ``raw[at]`` (nested braces, quotes and
-    backslashes skipped), or -1."""
-    depth, quote, i = 0, "", at
-    while i < len(raw):
-        ch = raw[i]
+def matching(text: str, at: int, opening: str, closing: str) -> int:
+    """The index of the ``closing`` that matches the ``opening`` at ``text[at]`` (quotes
+    and backslashes skipped), or -1."""
+    depth, quote, j = 0, "", at
+    while j < len(text):
+        ch = text[j]
         if quote:
             if ch == quote:
                 quote = ""
             elif ch == "\\" and quote == '"':
-                i += 1
+                j += 1
         elif ch == "\\":
-            i += 1
-        elif ch in "'\"":
+            j += 1
+        elif ch in ("'", '"'):
             quote = ch
-        elif ch == "{":
+        elif ch == opening:
             depth += 1
-        elif ch == "}":
+        elif ch == closing:
             depth -= 1
             if depth == 0:
-                return i
-        i += 1
+                return j
+        j += 1
     return -1
 
 

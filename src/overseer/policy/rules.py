@@ -547,4 +547,4 @@ def split_shell(tool_input: Mapping[str, Any]) -> list[str] | None:
     analysis = shell_analysis(tool_input)
     if analysis is None or analysis.problems:
         return None
-    return [c.text for c in analysis.commands if c.words]
+    return [c.text for c in analysis.commands if c.words and not c.guessed]

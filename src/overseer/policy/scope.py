@@ -886,6 +886,7 @@ def _deny_texts(cmd: Command, analysis: Analysis, budget: list[int]) -> tuple[st
 
 #: At most this many guessed accesses (and as many guessed command spellings) are judged for
 #: one command line (each is a deny check): past it the rest stay asked, so a line of many
+#: variable words is judged in time linear in its length.
 MAX_GUESSES = 256
 
 
@@ -1154,7 +1155,7 @@ def _bases(analysis: Analysis, ctx: CallContext, guess: bool = False) -> list[st
                 if moved is None:
                     return None
                 bases.extend(m for m in moved if m not in bases)
-        if len(bases) > 16:
+        if len(bases) > (64 if guess else 16):  # (a guess: each value of a variable)
             return None
     return bases
 

@@ -36,6 +36,7 @@ from overseer.policy.known_values import (
     MAX_VALUES_PER_NAME,
     candidates,
     encodable,
+    matching,
 )
 
 #: Commands longer than this are not parsed at all: the gate asks, ingest records a problem.
@@ -461,6 +462,12 @@ class Command:
         self.via = via
         #: False when bash adds arguments we cannot see (``xargs CMD``, ``find -exec``)
         self.exact = exact
+
+    @property
+    def guessed(self) -> bool:
+        """Read from the line's known values (``x=rm; $x``: ``rm``), not as written: for
+        the deny and ask rules and the guard only, never a command the line is shown to run."""
+        return any(v.endswith("known values") or v.endswith("(known values)") for v in self.via)
 
     @property
     def text(self) -> str:
@@ -1433,7 +1440,8 @@ class _Walk:
             self.subscripts([w.value for w in cmd.words[1:]], via, depth)
         for key, value in cmd.assignments:
             self.assigned(key, value, via, depth)
-        if name in ("cd", "pushd", "popd"):
+        if name in ("cd", "pushd", "popd") and not cmd.guessed:
+            # (a guessed ``cd`` is not a target: the guessed bases spell the real one)
             target = next((w for w in cmd.words[1:] if not w.value.startswith("-")), None)
             if (
                 name == "popd"
@@ -1628,14 +1636,32 @@ class _Walk:
             return
         if not all(w.static for w in words):
             self.analysis.problem(f"{via[-1]} runs text not known until run time")
-            used = words if joined else words[:1]
-            if depth < MAX_DEPTH and self.analysis.guesses < MAX_GUESSED_COMMANDS:
-                self.analysis.guesses += 1
-                texts = [" ".join(t) for t in self.spelled(used)]
-                self.code(texts, f"{via[-1]} (known values)", via, depth, exact=False)
+            self.guessed_script(words if joined else words[:1], via, depth)
             return
         text = " ".join(w.value for w in words) if joined else words[0].value
         _analyse_into(self.analysis, text, via, depth + 1)
+
+    def guessed_script(self, words: Sequence[Word], via: tuple[str, ...], depth: int) -> None:
+        """``x=.env; bash -c "cat $x"``: the text as the line's known values spell it, parsed
+        never exact, for the deny rules. Each text costs one of the line's guesses, not one
+        of :meth:`code`'s strings: guesses must not use up the budget that the code the line
+        really holds (a later ``trap 'rm -rf ~' EXIT``) is judged under."""
+        if depth >= MAX_DEPTH or self.analysis.guesses >= MAX_GUESSED_COMMANDS:
+            return
+        label = f"{via[-1]} (known values)"
+        seen: set[str] = set()
+        for spelled in self.spelled(words):
+            text = " ".join(spelled)
+            if depth >= MAX_DEPTH or self.analysis.guesses >= MAX_GUESSED_COMMANDS:
+                return
+            if text in seen or not text.strip() or len(text) > MAX_VALUE_CHARS * 4:
+                continue
+            seen.add(text)
+            self.analysis.guesses += 1
+            before = len(self.analysis.commands)
+            _analyse_into(self.analysis, text, (*via, label), depth + 1)
+            for started in self.analysis.commands[before:]:
+                started.exact = False
 
     def code(
         self, texts: Sequence[str], label: str, via: tuple[str, ...], depth: int, exact: bool = True
@@ -1781,8 +1807,8 @@ class _Walk:
             return  # no word spelled out
         for combo in itertools.islice(itertools.product(*options), 8):
             words = [w for group in combo for w in group]
-            guessed = Command(words, cmd.assignments, via, exact=False)
-            self.add(guessed, (*via, "known values"), depth + 1)
+            marked = (*via, "known values")
+            self.add(Command(words, cmd.assignments, marked, exact=False), marked, depth + 1)
 
     def read_values(self, cmd: Command, fed: Word) -> None:
         """``read x <<< .env``: the here-string is the value of the names ``read`` assigns
@@ -2305,31 +2331,6 @@ _ZSH_PREFIXES = frozenset({
 })  # fmt: skip
 
 
-def _matching(text: str, at: int, opening: str, closing: str) -> int:
-    """The index of the ``closing`` that matches the ``opening`` at ``text[at]`` (quotes
-    and backslashes skipped), or -1."""
-    depth, quote, j = 0, "", at
-    while j < len(text):
-        ch = text[j]
-        if quote:
-            if ch == quote:
-                quote = ""
-            elif ch == "\\" and quote == '"':
-                j += 1
-        elif ch == "\\":
-            j += 1
-        elif ch in ("'", '"'):
-            quote = ch
-        elif ch == opening:
-            depth += 1
-        elif ch == closing:
-            depth -= 1
-            if depth == 0:
-                return j
-        j += 1
-    return -1
-
-
 def _alternatives(body: str) -> list[str]:
     """A zsh glob group's body cut at its own ``|`` (not one in a nested group or quotes)."""
     out: list[str] = []
@@ -2395,7 +2396,7 @@ def _zsh_pattern(text: str, depth: int) -> str:
             end = len(text) - 1 if end < 0 else end
             out.append(text[i : end + 1])
             i = end + 1
-        elif ch == "(" and (end := _matching(text, i, "(", ")")) > i:
+        elif ch == "(" and (end := matching(text, i, "(", ")")) > i:
             out.append(_zsh_group(text[i + 1 : end], end + 1 == len(text), depth))
             i = end + 1
         else:
@@ -2483,7 +2484,7 @@ def _zsh_scan(text: str) -> tuple[str, list[str], bool] | None:
             after = match.end()
             if "e" in flags:
                 evaluates = True
-                end = _matching(text, i + 1, "{", "}")
+                end = matching(text, i + 1, "{", "}")
                 if end < 0:
                     out.append(text[i:])
                     break  # unclosed: the rest is no expansion zsh reads
@@ -2491,7 +2492,7 @@ def _zsh_scan(text: str) -> tuple[str, list[str], bool] | None:
                 codes.extend(_substitutions(inner))  # ``${(e)${:-'$(CODE)'}}``
                 codes.extend(_substitutions(_dequoted(inner)))
             if text.startswith((":-", ":+"), after):
-                end = _matching(text, i + 1, "{", "}")
+                end = matching(text, i + 1, "{", "}")
                 if end < 0:
                     out.append(text[i:])
                     changed = True
@@ -2534,7 +2535,7 @@ def _zsh_scan(text: str) -> tuple[str, list[str], bool] | None:
                 at_name, word, name = True, "", ""
                 i += 1
                 continue
-            end = _matching(text, i, "(", ")")
+            end = matching(text, i, "(", ")")
             if end < 0:
                 out.append(text[i:])
                 break
